@@ -1,0 +1,132 @@
+//! Video identifiers as types.
+//!
+//! Why: DeleteVideo takes a comma-separated list, so an unchecked string with a comma in it would
+//! smuggle a second ID into a deletion call. [`VideoId`] and [`ReferenceId`] can only be built
+//! through [`check_id`], so an empty ID, one with a comma, whitespace or a control character can
+//! never reach an API request.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a string is not a usable ID.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    #[error("is empty")]
+    Empty,
+    #[error("contains a comma, which would split it into two IDs in the API's comma-separated list")]
+    Comma,
+    #[error("contains whitespace")]
+    Whitespace,
+    #[error("contains a control character")]
+    Control,
+    #[error("is {0} characters long; the longest ID vodplan accepts is 256")]
+    TooLong(usize),
+}
+
+/// Checks the rules every ID obeys, whichever kind it is.
+pub fn check_id(s: &str) -> Result<(), IdError> {
+    if s.is_empty() {
+        return Err(IdError::Empty);
+    }
+    let chars = s.chars().count();
+    if chars > 256 {
+        return Err(IdError::TooLong(chars));
+    }
+    for c in s.chars() {
+        if c == ',' {
+            return Err(IdError::Comma);
+        }
+        if c.is_whitespace() {
+            return Err(IdError::Whitespace);
+        }
+        if c.is_control() {
+            return Err(IdError::Control);
+        }
+    }
+    Ok(())
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(Box<str>);
+
+        impl $name {
+            /// Builds the ID after checking it with [`check_id`].
+            pub fn new(s: impl Into<String>) -> Result<Self, IdError> {
+                let s = s.into();
+                check_id(&s)?;
+                Ok(Self(s.into_boxed_str()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                $name::new(s.clone())
+                    .map_err(|e| serde::de::Error::custom(format!("ID {s:?} {e}")))
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A VOD video ID (the API's `VideoId`).
+    VideoId
+);
+id_type!(
+    /// A custom ID chosen by the uploader (the API's `ReferenceId`), unique per account.
+    ReferenceId
+);
+
+/// How a manifest names one video: by its video ID or by its reference ID.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum VideoRef {
+    Video(VideoId),
+    Reference(ReferenceId),
+}
+
+impl fmt::Display for VideoRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VideoRef::Video(id) => write!(f, "videoId {id}"),
+            VideoRef::Reference(id) => write!(f, "referenceId {id}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_what_would_corrupt_a_comma_separated_list() {
+        assert_eq!(check_id(""), Err(IdError::Empty));
+        assert_eq!(check_id("a,b"), Err(IdError::Comma));
+        assert_eq!(check_id("a b"), Err(IdError::Whitespace));
+        assert_eq!(check_id("a\u{3000}b"), Err(IdError::Whitespace));
+        assert_eq!(check_id("a\u{7}b"), Err(IdError::Control));
+        assert!(matches!(check_id(&"x".repeat(257)), Err(IdError::TooLong(257))));
+        assert_eq!(check_id("2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910"), Ok(()));
+        assert_eq!(check_id("promo-2023_001"), Ok(()));
+    }
+
+    #[test]
+    fn deserializing_checks_too() {
+        assert!(serde_json::from_str::<VideoId>("\"a,b\"").is_err());
+        assert_eq!(serde_json::from_str::<VideoId>("\"ab\"").unwrap().as_str(), "ab");
+    }
+}

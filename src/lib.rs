@@ -1,0 +1,5 @@
+//! vodplan
+pub mod ids;
+pub mod manifest;
+pub mod timefmt;
+pub mod vod;

@@ -1,0 +1,123 @@
+//! The manifest's JSON Schema, for editors (`# yaml-language-server: $schema=...`) and reviewers.
+//!
+//! These types exist only to describe the format; reading goes through `raw` and `validate`, which
+//! check more than a schema can say (duplicates, conflicts across files). A test keeps
+//! `schemas/manifest.schema.json` equal to what [`manifest_schema`] prints.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// A vodplan manifest: which ApsaraVideo VOD videos to delete and which to keep.
+#[derive(JsonSchema, Serialize)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "vodplan manifest, version 1")]
+#[allow(dead_code)]
+struct Manifest {
+    /// The manifest format version. Always 1.
+    #[schemars(range(min = 1, max = 1))]
+    version: u32,
+    /// The VOD region, for example cn-shanghai. Overridden by --region and ALIBABA_CLOUD_REGION_ID.
+    #[schemars(regex(pattern = r"^[a-z0-9-]+$"))]
+    region: Option<String>,
+    /// Videos to delete.
+    #[serde(default)]
+    delete: Vec<ManifestEntry>,
+    /// Videos never to delete. Keep always wins over delete.
+    #[serde(default)]
+    keep: Vec<ManifestEntry>,
+    /// Guard rails checked before anything is deleted.
+    limits: Option<Limits>,
+}
+
+/// One entry: exactly one of videoId, referenceId or match.
+#[derive(JsonSchema, Serialize)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum ManifestEntry {
+    ByVideoId(ByVideoId),
+    ByReferenceId(ByReferenceId),
+    ByMatch(ByMatch),
+}
+
+#[derive(JsonSchema, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)]
+struct ByVideoId {
+    /// A VOD video ID. No commas or whitespace.
+    #[schemars(regex(pattern = r"^[^,\s]+$"))]
+    video_id: String,
+    /// Why: shown in the plan and the journal.
+    reason: Option<String>,
+}
+
+#[derive(JsonSchema, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)]
+struct ByReferenceId {
+    /// A custom ID (the API's ReferenceId). No commas or whitespace.
+    #[schemars(regex(pattern = r"^[^,\s]+$"))]
+    reference_id: String,
+    /// Why: shown in the plan and the journal.
+    reason: Option<String>,
+}
+
+#[derive(JsonSchema, Serialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ByMatch {
+    /// A selector resolved against the live catalogue; every condition must hold.
+    #[serde(rename = "match")]
+    selector: Match,
+    /// Why: shown in the plan and the journal.
+    reason: Option<String>,
+}
+
+#[derive(JsonSchema, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)]
+struct Match {
+    /// Any of these video statuses.
+    status: Option<Vec<VideoStatus>>,
+    /// The VOD category ID.
+    category_id: Option<i64>,
+    /// Created strictly before this RFC 3339 time.
+    #[schemars(extend("format" = "date-time"))]
+    created_before: Option<String>,
+    /// Created at or after this RFC 3339 time.
+    #[schemars(extend("format" = "date-time"))]
+    created_after: Option<String>,
+    /// The title starts with this text.
+    #[schemars(length(min = 1))]
+    title_prefix: Option<String>,
+}
+
+#[derive(JsonSchema, Serialize)]
+#[allow(dead_code)]
+enum VideoStatus {
+    Uploading,
+    UploadFail,
+    UploadSucc,
+    Transcoding,
+    TranscodeFail,
+    Blocked,
+    Normal,
+    Checking,
+    ProduceFail,
+}
+
+#[derive(JsonSchema, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)]
+struct Limits {
+    /// The plan fails when more videos than this would be deleted.
+    #[schemars(range(min = 0))]
+    max_deletes: Option<u64>,
+}
+
+/// The manifest's JSON Schema as pretty-printed JSON, ending in a newline.
+pub fn manifest_schema() -> String {
+    let schema = schemars::schema_for!(Manifest);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema always serializes");
+    text.push('\n');
+    text
+}

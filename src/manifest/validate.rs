@@ -1,0 +1,334 @@
+//! Every manifest rule, checked in one pass that collects all problems.
+//!
+//! Rules (CONTRACT "Manifest, version 1"): `version: 1` is required; unknown keys are errors; an
+//! entry names exactly one of `videoId`, `referenceId`, `match`; IDs are non-empty with no comma,
+//! whitespace or control character; timestamps are RFC 3339; the same literal ID in `delete` and
+//! `keep` is an error naming both places; the same ID twice in one list is a warning and counts
+//! once. Files are merged: regions must agree, and the tightest `maxDeletes` wins.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry as MapEntry;
+use std::sync::Arc;
+
+use serde_saphyr::Spanned;
+
+use super::diagnostic::{Diagnostic, Location};
+use super::load::{LoadedManifests, ManifestFile, ParsedFile};
+use super::raw::{Field, ListField, Pos, RawEntry, RawLimits, RawManifest, RawMatch, UnknownKey};
+use super::{DesiredState, Entry, Located, Selector, Target, MANIFEST_VERSION, VIDEO_STATUSES};
+use crate::ids::{check_id, ReferenceId, VideoId, VideoRef};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Delete,
+    Keep,
+}
+
+impl Side {
+    fn name(self) -> &'static str {
+        match self {
+            Side::Delete => "delete",
+            Side::Keep => "keep",
+        }
+    }
+}
+
+struct Validator {
+    diagnostics: Vec<Diagnostic>,
+    state: DesiredState,
+    seen: HashMap<VideoRef, (Side, Location)>,
+}
+
+pub(crate) fn validate(files: Vec<ParsedFile>) -> LoadedManifests {
+    let mut v = Validator {
+        diagnostics: Vec::new(),
+        state: DesiredState::default(),
+        seen: HashMap::new(),
+    };
+    for file in files {
+        v.state.files.push(ManifestFile { name: file.name.clone(), sha256: file.sha256 });
+        match file.result {
+            Err(d) => v.diagnostics.push(d),
+            Ok(None) => v.error(
+                Location::new(&file.name, 1, 1),
+                "the manifest is empty; start it with `version: 1`",
+            ),
+            Ok(Some(raw)) => v.manifest(&file.name, raw),
+        }
+    }
+    let order: HashMap<Arc<str>, usize> =
+        v.state.files.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect();
+    v.diagnostics.sort_by_key(|d| {
+        (order.get(&d.location.file).copied().unwrap_or(usize::MAX), d.location.line, d.location.column)
+    });
+    let failed = v.diagnostics.iter().any(Diagnostic::is_error);
+    LoadedManifests { state: (!failed).then_some(v.state), diagnostics: v.diagnostics }
+}
+
+fn at(file: &Arc<str>, pos: Pos) -> Location {
+    Location::new(file, pos.line, pos.column)
+}
+
+fn spanned_at<T>(file: &Arc<str>, s: &Spanned<T>) -> Location {
+    at(file, Pos::from(s))
+}
+
+impl Validator {
+    fn error(&mut self, location: Location, message: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::error(location, message));
+    }
+
+    fn unknown_keys(&mut self, file: &Arc<str>, keys: &[UnknownKey], place: &str, expected: &str) {
+        for k in keys {
+            self.error(at(file, k.pos), format!("unknown key `{}` in {place}; expected {expected}", k.name));
+        }
+    }
+
+    /// A scalar's text and location, or an error when it was left empty.
+    fn scalar(&mut self, file: &Arc<str>, field: &Field, name: &str) -> Option<(String, Location)> {
+        match &field.value {
+            Some(v) => Some((v.value.clone(), spanned_at(file, v))),
+            None => {
+                self.error(at(file, field.key), format!("`{name}` has no value"));
+                None
+            }
+        }
+    }
+
+    fn manifest(&mut self, file: &Arc<str>, raw: RawManifest) {
+        self.unknown_keys(file, &raw.unknown, "the manifest", "version, region, delete, keep or limits");
+        match &raw.version {
+            None => self.error(
+                Location::new(file, 1, 1),
+                "missing `version`; add `version: 1` at the top of the manifest",
+            ),
+            Some(field) => {
+                if let Some((text, loc)) = self.scalar(file, field, "version")
+                    && text.trim() != MANIFEST_VERSION.to_string()
+                {
+                    self.error(loc, format!("unsupported manifest version `{text}`; this vodplan reads version {MANIFEST_VERSION}"));
+                }
+            }
+        }
+        if let Some(field) = &raw.region {
+            self.region(file, field);
+        }
+        if let Some(limits) = &raw.limits {
+            match &limits.value {
+                Some(l) => self.limits(file, &l.value),
+                None => self.error(at(file, limits.key), "`limits` has no value; remove it or add `maxDeletes`"),
+            }
+        }
+        if let Some(list) = raw.delete {
+            self.entries(file, list, Side::Delete);
+        }
+        if let Some(list) = raw.keep {
+            self.entries(file, list, Side::Keep);
+        }
+    }
+
+    fn region(&mut self, file: &Arc<str>, field: &Field) {
+        let Some((region, loc)) = self.scalar(file, field, "region") else { return };
+        if region.is_empty() || !region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+            self.error(loc, format!("region `{region}` is not a region ID such as cn-shanghai"));
+            return;
+        }
+        match &self.state.region {
+            Some(existing) if existing.value != region => {
+                let message = format!(
+                    "region `{region}` disagrees with region `{}` at {}; manifests applied together must name one region",
+                    existing.value, existing.location
+                );
+                self.error(loc, message);
+            }
+            Some(_) => {}
+            None => self.state.region = Some(Located { value: region, location: loc }),
+        }
+    }
+
+    fn limits(&mut self, file: &Arc<str>, limits: &RawLimits) {
+        self.unknown_keys(file, &limits.unknown, "limits", "maxDeletes");
+        let Some(field) = &limits.max_deletes else { return };
+        let Some((text, loc)) = self.scalar(file, field, "maxDeletes") else { return };
+        match text.parse::<u64>() {
+            Ok(n) => {
+                if self.state.max_deletes.as_ref().is_none_or(|m| n < m.value) {
+                    self.state.max_deletes = Some(Located { value: n, location: loc });
+                }
+            }
+            Err(_) => self.error(loc, format!("maxDeletes `{text}` is not a whole number of 0 or more")),
+        }
+    }
+
+    fn entries(&mut self, file: &Arc<str>, list: ListField<RawEntry>, side: Side) {
+        let Some(items) = list.items else { return };
+        let list = match side {
+            Side::Delete => &mut self.state.delete,
+            Side::Keep => &mut self.state.keep,
+        };
+        list.reserve(items.len());
+        for item in items {
+            let location = spanned_at(file, &item);
+            if let Some(entry) = self.entry(file, item.value, location, side) {
+                self.add(entry, side);
+            }
+        }
+    }
+
+    fn entry(&mut self, file: &Arc<str>, raw: RawEntry, location: Location, side: Side) -> Option<Entry> {
+        let place = format!("a {} entry", side.name());
+        self.unknown_keys(file, &raw.unknown, &place, "videoId, referenceId, match or reason");
+        let given: Vec<&str> = [
+            raw.video_id.as_ref().map(|_| "videoId"),
+            raw.reference_id.as_ref().map(|_| "referenceId"),
+            raw.selector.as_ref().map(|_| "match"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if given.len() != 1 {
+            let message = if given.is_empty() {
+                format!("{place} needs one of videoId, referenceId or match")
+            } else {
+                format!("{place} has {}; give exactly one per entry", given.join(" and "))
+            };
+            self.error(location, message);
+            return None;
+        }
+        let reason = match &raw.reason {
+            Some(f) => Some(self.scalar(file, f, "reason")?.0),
+            None => None,
+        };
+        let target = if let Some(f) = &raw.video_id {
+            let (id, loc) = self.scalar(file, f, "videoId")?;
+            Target::Id(VideoRef::Video(self.id(id, loc, "videoId", VideoId::new)?))
+        } else if let Some(f) = &raw.reference_id {
+            let (id, loc) = self.scalar(file, f, "referenceId")?;
+            Target::Id(VideoRef::Reference(self.id(id, loc, "referenceId", ReferenceId::new)?))
+        } else {
+            let field = raw.selector.as_ref().expect("one key was given");
+            match &field.value {
+                Some(m) => Target::Match(self.selector(file, &m.value, spanned_at(file, m))?),
+                None => {
+                    self.error(at(file, field.key), "`match` has no conditions; a selector needs at least one");
+                    return None;
+                }
+            }
+        };
+        Some(Entry { target, reason, location })
+    }
+
+    fn id<T>(&mut self, text: String, loc: Location, what: &str, build: fn(String) -> Result<T, crate::ids::IdError>) -> Option<T> {
+        if let Err(e) = check_id(&text) {
+            self.error(loc, format!("{what} {text:?} {e}"));
+            return None;
+        }
+        build(text).ok()
+    }
+
+    fn selector(&mut self, file: &Arc<str>, raw: &RawMatch, location: Location) -> Option<Selector> {
+        let errors_before = self.diagnostics.len();
+        self.unknown_keys(file, &raw.unknown, "match", "status, categoryId, createdBefore, createdAfter or titlePrefix");
+        let mut s = Selector::default();
+        if let Some(list) = &raw.status {
+            match &list.items {
+                None => self.error(at(file, list.key), "`status` has no value; list one or more statuses"),
+                Some(items) => {
+                    if items.is_empty() {
+                        self.error(at(file, list.key), "`status` is an empty list; list one or more statuses");
+                    }
+                    for item in items {
+                        if VIDEO_STATUSES.contains(&item.value.as_str()) {
+                            if !s.status.contains(&item.value) {
+                                s.status.push(item.value.clone());
+                            }
+                        } else {
+                            self.error(
+                                spanned_at(file, item),
+                                format!("unknown video status `{}`; expected one of {}", item.value, VIDEO_STATUSES.join(", ")),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(f) = &raw.category_id
+            && let Some((text, loc)) = self.scalar(file, f, "categoryId")
+        {
+            match text.parse::<i64>() {
+                Ok(c) => s.category_id = Some(c),
+                Err(_) => self.error(loc, format!("categoryId `{text}` is not a whole number")),
+            }
+        }
+        for (field, name, slot) in [
+            (&raw.created_before, "createdBefore", &mut s.created_before),
+            (&raw.created_after, "createdAfter", &mut s.created_after),
+        ] {
+            if let Some(f) = field
+                && let Some((text, loc)) = self.scalar(file, f, name)
+            {
+                match crate::timefmt::parse(&text) {
+                    Some(t) => *slot = Some(t),
+                    None => self.diagnostics.push(Diagnostic::error(
+                        loc,
+                        format!("{name} `{text}` is not an RFC 3339 timestamp such as 2024-01-01T00:00:00Z"),
+                    )),
+                }
+            }
+        }
+        if let (Some(before), Some(after)) = (s.created_before, s.created_after)
+            && after >= before
+        {
+            self.error(location.clone(), "createdAfter is not earlier than createdBefore, so this selector can match nothing");
+        }
+        if let Some(f) = &raw.title_prefix
+            && let Some((text, loc)) = self.scalar(file, f, "titlePrefix")
+        {
+            if text.is_empty() {
+                self.error(loc, "titlePrefix is empty; it would match every title");
+            } else {
+                s.title_prefix = Some(text);
+            }
+        }
+        if s == Selector::default() && self.diagnostics.len() == errors_before {
+            self.error(location, "`match` has no conditions; a selector needs at least one");
+        }
+        (self.diagnostics.len() == errors_before).then_some(s)
+    }
+
+    fn add(&mut self, entry: Entry, side: Side) {
+        let Target::Id(id) = &entry.target else {
+            self.push(entry, side);
+            return;
+        };
+        match self.seen.entry(id.clone()) {
+            MapEntry::Vacant(v) => {
+                v.insert((side, entry.location.clone()));
+                self.push(entry, side);
+            }
+            MapEntry::Occupied(o) => {
+                let (first_side, first) = o.get().clone();
+                if first_side == side {
+                    self.diagnostics.push(Diagnostic::warning(
+                        entry.location,
+                        format!("{id} is already listed in {} at {first}; it counts once", side.name()),
+                    ));
+                } else {
+                    let message = format!(
+                        "{id} is in both {} (here) and {} at {first}; keep always wins, so remove it from one of the lists",
+                        side.name(),
+                        first_side.name()
+                    );
+                    self.error(entry.location, message);
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, entry: Entry, side: Side) {
+        match side {
+            Side::Delete => self.state.delete.push(entry),
+            Side::Keep => self.state.keep.push(entry),
+        }
+    }
+}

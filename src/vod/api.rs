@@ -1,0 +1,161 @@
+//! The API's requests and responses, with the wire's field names.
+//!
+//! Lists that the documentation shows both as JSON arrays and (in one old page) as plain
+//! comma-separated strings are read either way; a missing list is an empty one.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The VOD API version every call names.
+pub const API_VERSION: &str = "2017-03-21";
+
+/// The most IDs DeleteVideo and GetVideoInfos accept in one call.
+pub const MAX_IDS_PER_CALL: usize = 20;
+
+/// The operations vodplan calls, with their per-account QPS limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    DeleteVideo,
+    GetVideoInfos,
+    GetVideoInfo,
+    GetVideoList,
+    SearchMedia,
+}
+
+impl Action {
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::DeleteVideo => "DeleteVideo",
+            Action::GetVideoInfos => "GetVideoInfos",
+            Action::GetVideoInfo => "GetVideoInfo",
+            Action::GetVideoList => "GetVideoList",
+            Action::SearchMedia => "SearchMedia",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        [Action::DeleteVideo, Action::GetVideoInfos, Action::GetVideoInfo, Action::GetVideoList, Action::SearchMedia]
+            .into_iter()
+            .find(|a| a.name() == name)
+    }
+
+    /// The documented per-account QPS limit. GetVideoList may now be 50 (unverified), so 50.
+    pub fn qps_limit(self) -> f64 {
+        match self {
+            Action::DeleteVideo => 30.0,
+            Action::GetVideoInfos | Action::GetVideoInfo => 100.0,
+            Action::GetVideoList | Action::SearchMedia => 50.0,
+        }
+    }
+}
+
+/// Reads an ID list given as a JSON array, a comma-separated string, or nothing.
+pub fn id_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        List(Vec<String>),
+        Text(String),
+    }
+    Ok(match Option::<Either>::deserialize(d)? {
+        None => Vec::new(),
+        Some(Either::List(v)) => v,
+        Some(Either::Text(s)) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+    })
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteVideoResponse {
+    #[serde(default)]
+    pub request_id: String,
+    #[serde(default, deserialize_with = "id_list")]
+    pub forbidden_video_ids: Vec<String>,
+    #[serde(default, deserialize_with = "id_list")]
+    pub non_exist_video_ids: Vec<String>,
+    #[serde(default, deserialize_with = "id_list")]
+    pub non_exist_reference_ids: Vec<String>,
+}
+
+/// One video as GetVideoInfos, GetVideoList and SearchMedia describe it (the fields vodplan uses).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct VideoInfo {
+    pub video_id: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub size: Option<i64>,
+    #[serde(default)]
+    pub duration: Option<f64>,
+    #[serde(default)]
+    pub creation_time: Option<String>,
+    #[serde(default)]
+    pub modification_time: Option<String>,
+    #[serde(default)]
+    pub cate_id: Option<i64>,
+    #[serde(default)]
+    pub reference_id: Option<String>,
+    #[serde(default)]
+    pub storage_location: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetVideoInfosResponse {
+    #[serde(default)]
+    pub request_id: String,
+    #[serde(default)]
+    pub video_list: Vec<VideoInfo>,
+    #[serde(default, deserialize_with = "id_list")]
+    pub non_exist_video_ids: Vec<String>,
+    #[serde(default, deserialize_with = "id_list")]
+    pub non_exist_reference_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetVideoListResponse {
+    #[serde(default)]
+    pub request_id: String,
+    #[serde(default)]
+    pub total: i64,
+    #[serde(default)]
+    pub video_list: VideoListWrapper,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct VideoListWrapper {
+    #[serde(rename = "Video", default)]
+    pub video: Vec<VideoInfo>,
+}
+
+/// The body of an error response.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ErrorBody {
+    #[serde(rename = "Code", alias = "code", default)]
+    pub code: String,
+    #[serde(rename = "Message", alias = "message", default)]
+    pub message: String,
+    #[serde(rename = "RequestId", alias = "requestId", default)]
+    pub request_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_lists_as_arrays_strings_or_nothing() {
+        let r: DeleteVideoResponse = serde_json::from_str(
+            r#"{"RequestId":"r","ForbiddenVideoIds":["a"],"NonExistVideoIds":"b, c","NonExistReferenceIds":null}"#,
+        )
+        .unwrap();
+        assert_eq!(r.forbidden_video_ids, ["a"]);
+        assert_eq!(r.non_exist_video_ids, ["b", "c"]);
+        assert!(r.non_exist_reference_ids.is_empty());
+        let r: DeleteVideoResponse = serde_json::from_str(r#"{"RequestId":"r"}"#).unwrap();
+        assert_eq!(r, DeleteVideoResponse { request_id: "r".into(), ..Default::default() });
+    }
+}

@@ -1,0 +1,321 @@
+//! The VOD API client: every call vodplan makes goes through [`Client::call`], so signing,
+//! credentials, pacing, retries, timeouts and secret hygiene live in one place.
+//!
+//! Requests are sent the way the official SDKs send them: POST to `/` with the parameters in the
+//! query string and an empty body, signed with V3 (ACS3-HMAC-SHA256) by default or V1 (HMAC-SHA1).
+
+pub mod api;
+pub mod credentials;
+pub mod encode;
+pub mod endpoint;
+pub mod error;
+pub mod pacer;
+pub mod retry;
+pub mod sign;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+pub use api::{Action, MAX_IDS_PER_CALL};
+pub use credentials::{Credentials, Secret};
+pub use endpoint::Endpoint;
+pub use error::{ApiError, ApiErrorKind};
+use pacer::Pacer;
+pub use retry::RetryPolicy;
+
+use crate::ids::{ReferenceId, VideoId};
+
+/// Which signature the client puts on requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignatureVersion {
+    /// ACS3-HMAC-SHA256, what the current SDKs send by default.
+    #[default]
+    V3,
+    /// HMAC-SHA1 RPC signature, what the legacy SDK sends.
+    V1,
+}
+
+/// Everything a [`Client`] needs; built by the CLI from flags, environment and manifest.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub endpoint: Endpoint,
+    pub region: String,
+    pub credentials: Credentials,
+    pub signature: SignatureVersion,
+    /// Ceiling on DeleteVideo requests per second.
+    pub delete_qps: f64,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+/// Counters of what the client did, for summaries and benchmarks.
+#[derive(Debug, Default)]
+pub struct ClientStats {
+    pub requests: AtomicU64,
+    pub throttled: AtomicU64,
+    pub transient_failures: AtomicU64,
+}
+
+/// The result of one logical call, after retries, with what the retries went through.
+#[derive(Debug)]
+pub struct Attempted<T> {
+    pub result: Result<T, ApiError>,
+    pub attempts: u32,
+    /// An earlier attempt failed in a way that leaves unknown whether it took effect (5xx, timeout,
+    /// lost connection). For DeleteVideo this means the IDs a retry reports as non-existent may
+    /// have been deleted by this very call.
+    pub uncertain_earlier_attempt: bool,
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    config: ClientConfig,
+    pacers: HashMap<Action, Pacer>,
+    stats: ClientStats,
+}
+
+impl Client {
+    pub fn new(config: ClientConfig) -> Result<Client, ApiError> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .user_agent(concat!("vodplan/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ApiError::network("client setup", e.to_string()))?;
+        let pacers = [Action::DeleteVideo, Action::GetVideoInfos, Action::GetVideoInfo, Action::GetVideoList, Action::SearchMedia]
+            .into_iter()
+            .map(|a| {
+                let qps = if a == Action::DeleteVideo { config.delete_qps } else { a.qps_limit() };
+                (a, Pacer::new(qps))
+            })
+            .collect();
+        Ok(Client { http, config, pacers, stats: ClientStats::default() })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    pub fn stats(&self) -> &ClientStats {
+        &self.stats
+    }
+
+    /// The current adaptive rate of an operation's pacer.
+    pub fn current_rate(&self, action: Action) -> f64 {
+        self.pacers[&action].rate()
+    }
+
+    /// Calls `action`, retrying throttling and transient failures per the retry policy.
+    pub async fn call<T: DeserializeOwned>(&self, action: Action, params: &[(&str, String)]) -> Result<T, ApiError> {
+        self.call_detailed(action, params).await.result
+    }
+
+    /// Like [`Client::call`], and tells what the retries went through.
+    pub async fn call_detailed<T: DeserializeOwned>(&self, action: Action, params: &[(&str, String)]) -> Attempted<T> {
+        let pacer = &self.pacers[&action];
+        let policy = &self.config.retry;
+        let (mut attempts, mut throttled, mut transient) = (0u32, 0u32, 0u32);
+        let mut uncertain = false;
+        loop {
+            pacer.acquire().await;
+            attempts += 1;
+            self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            let error = match self.send_once::<T>(action, params).await {
+                Ok(body) => {
+                    pacer.on_success();
+                    return Attempted { result: Ok(body), attempts, uncertain_earlier_attempt: uncertain };
+                }
+                Err(e) => e,
+            };
+            let pause = match error.kind {
+                ApiErrorKind::Throttled if throttled < policy.max_throttled => {
+                    throttled += 1;
+                    self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                    pacer.on_throttled(error.retry_after);
+                    error.retry_after.unwrap_or_else(|| policy.backoff(throttled.min(4)))
+                }
+                ApiErrorKind::Transient if transient + 1 < policy.max_attempts => {
+                    transient += 1;
+                    uncertain = true;
+                    self.stats.transient_failures.fetch_add(1, Ordering::Relaxed);
+                    error.retry_after.unwrap_or_else(|| policy.backoff(transient))
+                }
+                _ => {
+                    if error.kind == ApiErrorKind::Transient {
+                        self.stats.transient_failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                    return Attempted { result: Err(error), attempts, uncertain_earlier_attempt: uncertain };
+                }
+            };
+            tokio::time::sleep(pause).await;
+        }
+    }
+
+    /// One HTTP exchange, no retry.
+    async fn send_once<T: DeserializeOwned>(&self, action: Action, params: &[(&str, String)]) -> Result<T, ApiError> {
+        let name = action.name();
+        let request = self.signed_request(action, params);
+        let response = request.send().await.map_err(|e| {
+            let what = if e.is_timeout() {
+                format!("no reply within {:?}", self.config.timeout)
+            } else if e.is_connect() {
+                format!("cannot connect to {}: {}", self.config.endpoint, root_cause(&e))
+            } else {
+                root_cause(&e)
+            };
+            ApiError::network(name, what)
+        })?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("x-acs-retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|ms| *ms > 0)
+            .map(|ms| Duration::from_millis(ms.min(60_000)));
+        let body = response.bytes().await.map_err(|e| ApiError::network(name, root_cause(&e)))?;
+        if (200..300).contains(&status) {
+            return serde_json::from_slice(&body).map_err(|e| ApiError {
+                action: name,
+                kind: ApiErrorKind::Transient,
+                status: Some(status),
+                code: "UnreadableResponse".into(),
+                message: format!("the reply is not the expected JSON ({e})"),
+                request_id: None,
+                retry_after: None,
+            });
+        }
+        let parsed: api::ErrorBody = serde_json::from_slice(&body).unwrap_or_else(|_| api::ErrorBody {
+            code: "UnknownServerError".into(),
+            message: String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned(),
+            request_id: None,
+        });
+        Err(ApiError::from_response(name, status, parsed.code, parsed.message, parsed.request_id, retry_after))
+    }
+
+    fn signed_request(&self, action: Action, params: &[(&str, String)]) -> reqwest::RequestBuilder {
+        let creds = &self.config.credentials;
+        let nonce = format!("{:032x}", fastrand::u128(..));
+        let date = crate::timefmt::now();
+        let host = self.config.endpoint.host_header();
+        let mut query: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let mut headers: Vec<(String, String)> = Vec::new();
+        match self.config.signature {
+            SignatureVersion::V3 => {
+                let payload = sign::sha256_hex(b"");
+                let mut signed = vec![
+                    ("host".to_string(), host),
+                    ("x-acs-action".to_string(), action.name().to_string()),
+                    ("x-acs-version".to_string(), api::API_VERSION.to_string()),
+                    ("x-acs-date".to_string(), date),
+                    ("x-acs-signature-nonce".to_string(), nonce),
+                    ("x-acs-content-sha256".to_string(), payload.clone()),
+                ];
+                if let Some(token) = &creds.security_token {
+                    signed.push(("x-acs-accesskey-id".into(), creds.access_key_id.clone()));
+                    signed.push(("x-acs-security-token".into(), token.expose().to_string()));
+                }
+                let canonical = sign::v3_canonical_request(&sign::V3Parts {
+                    method: "POST",
+                    query: &query,
+                    headers: &signed,
+                    payload_sha256: &payload,
+                });
+                let signature = sign::v3_signature(creds.access_key_secret.expose(), &canonical);
+                let authorization =
+                    sign::v3_authorization(&creds.access_key_id, &sign::v3_signed_headers(&signed), &signature);
+                headers.extend(signed);
+                headers.push(("authorization".into(), authorization));
+            }
+            SignatureVersion::V1 => {
+                for (k, v) in [
+                    ("Action", action.name().to_string()),
+                    ("Version", api::API_VERSION.to_string()),
+                    ("Format", "JSON".to_string()),
+                    ("AccessKeyId", creds.access_key_id.clone()),
+                    ("SignatureMethod", "HMAC-SHA1".to_string()),
+                    ("SignatureVersion", "1.0".to_string()),
+                    ("SignatureNonce", nonce),
+                    ("Timestamp", date),
+                    ("RegionId", self.config.region.clone()),
+                ] {
+                    query.push((k.to_string(), v));
+                }
+                if let Some(token) = &creds.security_token {
+                    query.push(("SecurityToken".into(), token.expose().to_string()));
+                }
+                let to_sign = sign::v1_string_to_sign("POST", &query);
+                let signature = sign::v1_signature(creds.access_key_secret.expose(), &to_sign);
+                query.push(("Signature".into(), signature));
+                headers.push(("host".into(), host));
+                headers.push(("x-acs-action".into(), action.name().to_string()));
+                headers.push(("x-acs-version".into(), api::API_VERSION.to_string()));
+            }
+        }
+        let mut url = self.config.endpoint.url().to_string();
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(&encode::canonical_query(&query));
+        }
+        let mut request = self.http.post(url).header("accept", "application/json");
+        for (k, v) in headers {
+            request = request.header(k, v);
+        }
+        request
+    }
+
+    /// DeleteVideo for up to 20 video IDs.
+    pub async fn delete_videos(&self, ids: &[VideoId]) -> Attempted<api::DeleteVideoResponse> {
+        debug_assert!(!ids.is_empty() && ids.len() <= MAX_IDS_PER_CALL);
+        self.call_detailed(Action::DeleteVideo, &[("VideoIds", join(ids.iter().map(VideoId::as_str)))]).await
+    }
+
+    /// GetVideoInfos for up to 20 video IDs and up to 20 reference IDs.
+    pub async fn get_video_infos(
+        &self,
+        video_ids: &[VideoId],
+        reference_ids: &[ReferenceId],
+    ) -> Result<api::GetVideoInfosResponse, ApiError> {
+        let mut params = Vec::new();
+        if !video_ids.is_empty() {
+            params.push(("VideoIds", join(video_ids.iter().map(VideoId::as_str))));
+        }
+        if !reference_ids.is_empty() {
+            params.push(("ReferenceIds", join(reference_ids.iter().map(ReferenceId::as_str))));
+        }
+        match self.call::<api::GetVideoInfosResponse>(Action::GetVideoInfos, &params).await {
+            // Whether GetVideoInfos answers 404 when none exist is undocumented: treat it as
+            // "every ID is absent".
+            Err(e) if e.kind == ApiErrorKind::NotFound => Ok(api::GetVideoInfosResponse {
+                request_id: e.request_id.unwrap_or_default(),
+                video_list: Vec::new(),
+                non_exist_video_ids: video_ids.iter().map(|v| v.to_string()).collect(),
+                non_exist_reference_ids: reference_ids.iter().map(|v| v.to_string()).collect(),
+            }),
+            other => other,
+        }
+    }
+
+    /// One page of GetVideoList.
+    pub async fn get_video_list(&self, params: &[(&str, String)]) -> Result<api::GetVideoListResponse, ApiError> {
+        self.call(Action::GetVideoList, params).await
+    }
+}
+
+fn join<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+    ids.collect::<Vec<_>>().join(",")
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
