@@ -1,5 +1,9 @@
 //! vodplan
+pub mod apply;
 pub mod ids;
 pub mod manifest;
+pub mod plan;
+pub mod selector;
+pub mod state;
 pub mod timefmt;
 pub mod vod;

@@ -1,0 +1,52 @@
+//! What an apply did: the `Outcome` that is rendered and that decides the exit code.
+
+use crate::ids::VideoId;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    /// Deleted by this run, or by an interrupted earlier run of the same plan.
+    pub deleted: Vec<VideoId>,
+    /// Manifest entries whose video did not exist (drift), by video ID.
+    pub non_exist_video_ids: Vec<String>,
+    /// Manifest entries whose video did not exist (drift), by reference ID.
+    pub non_exist_reference_ids: Vec<String>,
+    pub forbidden: Vec<VideoId>,
+    pub failed: Vec<FailedDeletion>,
+    /// Whether the run stopped early (an error that retrying cannot fix), leaving some unsent.
+    pub stopped_early: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedDeletion {
+    pub video_id: VideoId,
+    pub error: String,
+}
+
+impl Outcome {
+    pub fn absent(&self) -> usize {
+        self.non_exist_video_ids.len() + self.non_exist_reference_ids.len()
+    }
+
+    /// Every planned deletion is confirmed: deleted or found already absent.
+    pub fn is_complete(&self) -> bool {
+        self.failed.is_empty() && self.forbidden.is_empty()
+    }
+
+    /// Nothing was deleted and something went wrong: an error before any deletion.
+    pub fn failed_before_deleting(&self) -> bool {
+        !self.is_complete() && self.deleted.is_empty() && self.forbidden.is_empty()
+    }
+
+    /// Sorts every list, so that output does not depend on the order replies arrived in.
+    pub fn normalize(&mut self) {
+        self.deleted.sort();
+        self.deleted.dedup();
+        self.non_exist_video_ids.sort();
+        self.non_exist_video_ids.dedup();
+        self.non_exist_reference_ids.sort();
+        self.non_exist_reference_ids.dedup();
+        self.forbidden.sort();
+        self.forbidden.dedup();
+        self.failed.sort_by(|a, b| a.video_id.cmp(&b.video_id));
+    }
+}

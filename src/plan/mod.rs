@@ -1,0 +1,146 @@
+//! The plan: what `apply` will delete, what keep protects, and what is already gone.
+//!
+//! A [`Plan`] is a plain value made by [`diff::diff`] from a desired state and an observed state;
+//! it never calls the API. It is what reviewers read (rendered by `crate::render`) and what a
+//! saved plan file carries (`file`).
+
+pub mod diff;
+pub mod file;
+pub mod guard;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ReferenceId, VideoId, VideoRef};
+use crate::manifest::Location;
+use crate::vod::api::VideoInfo;
+
+pub use diff::diff;
+
+/// How the manifest entry behind a deletion named the video.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "by", content = "value")]
+pub enum SelectedBy {
+    VideoId,
+    ReferenceId(ReferenceId),
+    Match(String),
+}
+
+/// What was observed of a video when the plan was made. A saved plan is refused at apply time
+/// when any of these changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fingerprint {
+    pub status: String,
+    pub size: Option<i64>,
+    pub creation_time: Option<String>,
+    pub modification_time: Option<String>,
+    pub title: String,
+    pub reference_id: Option<String>,
+}
+
+impl Fingerprint {
+    pub fn of(info: &VideoInfo) -> Fingerprint {
+        Fingerprint {
+            status: info.status.clone(),
+            size: info.size,
+            creation_time: info.creation_time.clone(),
+            modification_time: info.modification_time.clone(),
+            title: info.title.clone(),
+            reference_id: info.reference_id.clone().filter(|r| !r.is_empty()),
+        }
+    }
+
+    /// What differs from `now`, as `field: before -> after` phrases.
+    pub fn changes(&self, now: &Fingerprint) -> Vec<String> {
+        fn opt<T: std::fmt::Debug>(v: &Option<T>) -> String {
+            match v {
+                Some(v) => format!("{v:?}"),
+                None => "none".into(),
+            }
+        }
+        let mut out = Vec::new();
+        if self.status != now.status {
+            out.push(format!("status {:?} -> {:?}", self.status, now.status));
+        }
+        if self.size != now.size {
+            out.push(format!("size {} -> {}", opt(&self.size), opt(&now.size)));
+        }
+        if self.creation_time != now.creation_time {
+            out.push(format!("creationTime {} -> {}", opt(&self.creation_time), opt(&now.creation_time)));
+        }
+        if self.modification_time != now.modification_time {
+            out.push(format!("modificationTime {} -> {}", opt(&self.modification_time), opt(&now.modification_time)));
+        }
+        if self.title != now.title {
+            out.push(format!("title {:?} -> {:?}", self.title, now.title));
+        }
+        if self.reference_id != now.reference_id {
+            out.push(format!("referenceId {} -> {}", opt(&self.reference_id), opt(&now.reference_id)));
+        }
+        out
+    }
+}
+
+/// One video the plan deletes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deletion {
+    pub video_id: VideoId,
+    pub selected_by: SelectedBy,
+    pub reason: Option<String>,
+    /// The manifest entry that selected it.
+    pub source: Location,
+    pub observed: Fingerprint,
+}
+
+/// A video that a delete entry selected and a keep entry protects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Protection {
+    pub video_id: VideoId,
+    pub title: String,
+    pub kept_by: Location,
+    pub selected_by: Location,
+}
+
+/// A delete entry whose video does not exist any more.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Absence {
+    pub target: AbsentTarget,
+    pub source: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AbsentTarget {
+    VideoId(VideoId),
+    ReferenceId(ReferenceId),
+}
+
+impl From<&VideoRef> for AbsentTarget {
+    fn from(r: &VideoRef) -> Self {
+        match r {
+            VideoRef::Video(v) => AbsentTarget::VideoId(v.clone()),
+            VideoRef::Reference(r) => AbsentTarget::ReferenceId(r.clone()),
+        }
+    }
+}
+
+/// The plan.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub deletions: Vec<Deletion>,
+    pub protected: Vec<Protection>,
+    pub absent: Vec<Absence>,
+    /// Videos the delete selectors saw, for the percentage guard.
+    #[serde(default)]
+    pub selector_seen: usize,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.deletions.is_empty()
+    }
+}

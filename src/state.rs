@@ -1,0 +1,129 @@
+//! Reading the live state that a desired state needs, and nothing more.
+//!
+//! Every video and reference ID named in `delete` or `keep` is looked up with GetVideoInfos, 20 to
+//! a call, many calls in flight under the client's pacer (100 calls/s). Video IDs and reference IDs
+//! go in separate calls: whether the API accepts both lists in one call is not documented.
+//! Selectors are resolved by [`crate::selector`]. The result is a plain value; the planner never
+//! calls the API.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use tokio::task::JoinSet;
+
+use crate::ids::{ReferenceId, VideoId, VideoRef};
+use crate::manifest::{DesiredState, Target};
+use crate::vod::api::VideoInfo;
+use crate::vod::{ApiError, Client, MAX_IDS_PER_CALL};
+
+/// Calls kept in flight while reading: enough to hold 100 calls/s at up to 300 ms a call.
+const READ_CONCURRENCY: usize = 40;
+
+/// What the catalogue holds for the IDs and selectors of a desired state.
+#[derive(Debug, Default, Clone)]
+pub struct Observed {
+    pub videos: HashMap<VideoId, VideoInfo>,
+    pub by_reference: HashMap<ReferenceId, VideoId>,
+    pub absent_videos: HashSet<VideoId>,
+    pub absent_references: HashSet<ReferenceId>,
+    /// For each selector entry (by its index in `delete` or `keep`), the videos it matched.
+    pub delete_matches: HashMap<usize, Vec<VideoId>>,
+    pub keep_matches: HashMap<usize, Vec<VideoId>>,
+    /// Videos the delete selectors saw in all (for `--max-delete-percent`).
+    pub selector_seen: usize,
+}
+
+impl Observed {
+    /// Records one GetVideoInfos answer.
+    pub fn record(&mut self, asked_videos: &[VideoId], asked_refs: &[ReferenceId], list: Vec<VideoInfo>, non_exist_videos: &[String], non_exist_refs: &[String]) {
+        let mut seen = HashSet::new();
+        for info in list {
+            let Ok(id) = VideoId::new(info.video_id.clone()) else { continue };
+            if let Some(r) = info.reference_id.as_deref().and_then(|r| ReferenceId::new(r).ok()) {
+                self.by_reference.insert(r, id.clone());
+            }
+            seen.insert(id.clone());
+            self.videos.insert(id, info);
+        }
+        // Anything asked for and not returned is absent, whether or not the API listed it.
+        let _ = non_exist_videos;
+        for v in asked_videos {
+            if !seen.contains(v) {
+                self.absent_videos.insert(v.clone());
+            }
+        }
+        for r in asked_refs {
+            if !self.by_reference.contains_key(r) || non_exist_refs.iter().any(|n| n == r.as_str()) {
+                self.by_reference.remove(r);
+                self.absent_references.insert(r.clone());
+            }
+        }
+    }
+
+    /// The video an ID names, if it exists.
+    pub fn resolve(&self, r: &VideoRef) -> Option<&VideoId> {
+        match r {
+            VideoRef::Video(v) => self.videos.get_key_value(v).map(|(k, _)| k),
+            VideoRef::Reference(r) => self.by_reference.get(r),
+        }
+    }
+}
+
+/// Progress of a read, for a progress bar.
+pub trait ReadProgress: Send + Sync {
+    fn total(&self, _ids: u64) {}
+    fn advance(&self, _ids: u64) {}
+}
+
+impl ReadProgress for () {}
+
+/// Looks up every ID the desired state names.
+pub async fn observe(client: &Arc<Client>, desired: &DesiredState, progress: &dyn ReadProgress) -> Result<Observed, ApiError> {
+    let mut videos: Vec<VideoId> = Vec::new();
+    let mut refs: Vec<ReferenceId> = Vec::new();
+    let mut seen: HashSet<&VideoRef> = HashSet::new();
+    for entry in desired.delete.iter().chain(&desired.keep) {
+        if let Target::Id(r) = &entry.target
+            && seen.insert(r)
+        {
+            match r {
+                VideoRef::Video(v) => videos.push(v.clone()),
+                VideoRef::Reference(x) => refs.push(x.clone()),
+            }
+        }
+    }
+    let mut observed = lookup(client, videos, refs, progress).await?;
+    crate::selector::resolve_all(client, desired, &mut observed).await?;
+    Ok(observed)
+}
+
+/// GetVideoInfos for these IDs, 20 a call, concurrently under the pacer.
+pub async fn lookup(client: &Arc<Client>, videos: Vec<VideoId>, refs: Vec<ReferenceId>, progress: &dyn ReadProgress) -> Result<Observed, ApiError> {
+    progress.total((videos.len() + refs.len()) as u64);
+    let mut batches: Vec<(Vec<VideoId>, Vec<ReferenceId>)> = Vec::new();
+    for chunk in videos.chunks(MAX_IDS_PER_CALL) {
+        batches.push((chunk.to_vec(), Vec::new()));
+    }
+    for chunk in refs.chunks(MAX_IDS_PER_CALL) {
+        batches.push((Vec::new(), chunk.to_vec()));
+    }
+    let mut observed = Observed::default();
+    let mut pending = batches.into_iter();
+    let mut running = JoinSet::new();
+    loop {
+        while running.len() < READ_CONCURRENCY {
+            let Some((v, r)) = pending.next() else { break };
+            let client = client.clone();
+            running.spawn(async move {
+                let reply = client.get_video_infos(&v, &r).await;
+                (v, r, reply)
+            });
+        }
+        let Some(done) = running.join_next().await else { break };
+        let (v, r, reply) = done.expect("a lookup task never panics");
+        let reply = reply?;
+        progress.advance((v.len() + r.len()) as u64);
+        observed.record(&v, &r, reply.video_list, &reply.non_exist_video_ids, &reply.non_exist_reference_ids);
+    }
+    Ok(observed)
+}
