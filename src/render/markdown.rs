@@ -1,0 +1,124 @@
+//! Markdown for a pull-request comment or a CI job summary: a stable marker (so a CI step can find
+//! and update its own comment), the counts first, then the lists inside `<details>`, kept under
+//! GitHub's 65,536-character comment limit by cutting long lists with a count of what was left out.
+
+use std::fmt::Write;
+
+use super::{PlanContext, human_size};
+use crate::apply::Outcome;
+use crate::plan::{AbsentTarget, Plan};
+
+/// The HTML comment that marks vodplan's comment.
+pub const MARKER: &str = "<!-- vodplan-plan -->";
+/// Stay below GitHub's limit of 65,536 characters, with room for a wrapper.
+pub const MAX_CHARS: usize = 65_000;
+
+fn escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;").replace('`', "'").replace('\n', " ")
+}
+
+/// Appends `lines` until the budget is used, then a line counting the rest.
+fn bounded_list(out: &mut String, lines: &[String], budget_end: usize) {
+    for (i, line) in lines.iter().enumerate() {
+        let tail = format!("\n…and {} more not shown\n", lines.len() - i);
+        if out.len() + line.len() + 1 + tail.len() + 40 > budget_end {
+            out.push_str(&tail);
+            return;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+}
+
+pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{MARKER}");
+    let _ = writeln!(out, "### vodplan plan: `{}`\n", escape(&ctx.region));
+    let total: i64 = plan.deletions.iter().filter_map(|d| d.observed.size).sum();
+    let _ = writeln!(out, "| to delete | protected | absent | size |\n|---:|---:|---:|---:|");
+    let _ = writeln!(out, "| {} | {} | {} | {} |\n", plan.deletions.len(), plan.protected.len(), plan.absent.len(), human_size(Some(total)));
+    if plan.deletions.is_empty() {
+        let _ = writeln!(out, "No changes: nothing in the manifests is left to delete.\n");
+    }
+    let sections: [(&str, Vec<String>); 3] = [
+        (
+            "Deletions",
+            plan.deletions
+                .iter()
+                .map(|d| {
+                    format!(
+                        "| `{}` | {} | {} | {} | {} | {} |",
+                        d.video_id,
+                        escape(&d.observed.title),
+                        escape(&d.observed.status),
+                        human_size(d.observed.size),
+                        escape(d.reason.as_deref().unwrap_or("")),
+                        escape(&d.source.file_line())
+                    )
+                })
+                .collect(),
+        ),
+        (
+            "Protected by keep",
+            plan.protected
+                .iter()
+                .map(|p| format!("| `{}` | {} | kept by {} |", p.video_id, escape(&p.title), escape(&p.kept_by.file_line())))
+                .collect(),
+        ),
+        (
+            "Already absent",
+            plan.absent
+                .iter()
+                .map(|a| match &a.target {
+                    AbsentTarget::VideoId(v) => format!("| videoId `{v}` | {} |", escape(&a.source.file_line())),
+                    AbsentTarget::ReferenceId(r) => format!("| referenceId `{}` | {} |", escape(r.as_str()), escape(&a.source.file_line())),
+                })
+                .collect(),
+        ),
+    ];
+    let headers = [
+        "| video | title | status | size | reason | source |\n|---|---|---|---|---|---|",
+        "| video | title | keep entry |\n|---|---|---|",
+        "| entry | source |\n|---|---|",
+    ];
+    let sections_left = sections.iter().filter(|(_, l)| !l.is_empty()).count().max(1);
+    let mut used = 0;
+    for ((title, lines), header) in sections.iter().zip(headers) {
+        if lines.is_empty() {
+            continue;
+        }
+        let budget = (MAX_CHARS - out.len()) / (sections_left - used).max(1);
+        let end = out.len() + budget;
+        let _ = writeln!(out, "<details><summary>{title} ({})</summary>\n\n{header}", lines.len());
+        bounded_list(&mut out, lines, end.saturating_sub(30));
+        let _ = writeln!(out, "\n</details>\n");
+        used += 1;
+    }
+    out
+}
+
+pub fn outcome(o: &Outcome) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "<!-- vodplan-apply -->");
+    let _ = writeln!(out, "### vodplan apply\n");
+    let _ = writeln!(out, "| deleted | absent | forbidden | failed |\n|---:|---:|---:|---:|");
+    let _ = writeln!(out, "| {} | {} | {} | {} |\n", o.deleted.len(), o.absent(), o.forbidden.len(), o.failed.len());
+    let drift: Vec<String> = o
+        .non_exist_video_ids
+        .iter()
+        .map(|v| format!("- videoId `{v}`"))
+        .chain(o.non_exist_reference_ids.iter().map(|r| format!("- referenceId `{}`", escape(r))))
+        .collect();
+    let forbidden: Vec<String> = o.forbidden.iter().map(|f| format!("- `{f}`")).collect();
+    let failed: Vec<String> = o.failed.iter().map(|f| format!("- `{}`: {}", f.video_id, escape(&f.error))).collect();
+    for (title, lines) in [("Drift", drift), ("Forbidden", forbidden), ("Failed", failed)] {
+        if lines.is_empty() {
+            continue;
+        }
+        let end = out.len() + (MAX_CHARS - out.len()) / 3;
+        let _ = writeln!(out, "<details><summary>{title} ({})</summary>\n", lines.len());
+        bounded_list(&mut out, &lines, end);
+        let _ = writeln!(out, "\n</details>\n");
+    }
+    out
+}

@@ -1,0 +1,59 @@
+//! Rendering plans and outcomes: pure functions from a value to text, so they can be snapshot
+//! tested and used by any front end. Colour is a parameter; whether the terminal wants it is the
+//! CLI's decision.
+
+pub mod json;
+pub mod markdown;
+pub mod text;
+
+use crate::apply::Outcome;
+use crate::plan::Plan;
+
+/// The output formats of `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+/// Context shown with a plan.
+#[derive(Debug, Clone, Default)]
+pub struct PlanContext {
+    pub region: String,
+    pub endpoint: String,
+}
+
+pub fn plan(plan: &Plan, ctx: &PlanContext, format: Format, color: bool) -> String {
+    match format {
+        Format::Text => text::plan(plan, ctx, color),
+        Format::Json => json::plan(plan),
+        Format::Markdown => markdown::plan(plan, ctx),
+    }
+}
+
+pub fn outcome(outcome: &Outcome, format: Format, color: bool) -> String {
+    match format {
+        Format::Text => text::outcome(outcome, color),
+        Format::Json => json::outcome(outcome),
+        Format::Markdown => markdown::outcome(outcome),
+    }
+}
+
+/// A byte count for people: `10.0 MiB`.
+pub fn human_size(bytes: Option<i64>) -> String {
+    let Some(b) = bytes else { return "size unknown".into() };
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < units.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 { format!("{b} B") } else { format!("{v:.1} {}", units[u]) }
+}
+
+/// `n thing` / `n things`.
+pub fn count(n: usize, thing: &str) -> String {
+    format!("{n} {thing}{}", if n == 1 { "" } else { "s" })
+}

@@ -1,0 +1,139 @@
+//! The plan and the outcome for a person at a terminal, Terraform style: one line per video,
+//! deletions in red (`-`), protected in green (`=`), drift in yellow (`~`), and a summary line.
+
+use std::fmt::Write;
+
+use super::{PlanContext, count, human_size};
+use crate::apply::Outcome;
+use crate::plan::{AbsentTarget, Plan};
+
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.0 { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    }
+    fn red(&self, s: &str) -> String {
+        self.wrap("31", s)
+    }
+    fn green(&self, s: &str) -> String {
+        self.wrap("32", s)
+    }
+    fn yellow(&self, s: &str) -> String {
+        self.wrap("33", s)
+    }
+    fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+}
+
+pub fn plan(plan: &Plan, ctx: &PlanContext, color: bool) -> String {
+    let p = Paint(color);
+    let mut out = String::new();
+    if !plan.deletions.is_empty() {
+        let _ = writeln!(out, "vodplan will permanently delete these videos in {} ({}):", ctx.region, ctx.endpoint);
+        let _ = writeln!(out, "source files, transcoded streams and thumbnails are removed and cannot be recovered.\n");
+        for d in &plan.deletions {
+            let o = &d.observed;
+            let _ = writeln!(
+                out,
+                "  {} {}  {:?}  {}  {}  {}",
+                p.red("-"),
+                p.red(d.video_id.as_str()),
+                o.title,
+                o.status,
+                human_size(o.size),
+                d.source.file_line()
+            );
+            if let Some(r) = &d.reason {
+                let _ = writeln!(out, "      reason: {r}");
+            }
+            if let crate::plan::SelectedBy::Match(m) = &d.selected_by {
+                let _ = writeln!(out, "      selected by: {m}");
+            }
+        }
+        out.push('\n');
+    }
+    if !plan.protected.is_empty() {
+        let _ = writeln!(out, "Protected by keep (never deleted):");
+        for k in &plan.protected {
+            let _ = writeln!(
+                out,
+                "  {} {}  {:?}  kept by {} (selected by {})",
+                p.green("="),
+                p.green(k.video_id.as_str()),
+                k.title,
+                k.kept_by.file_line(),
+                k.selected_by.file_line()
+            );
+        }
+        out.push('\n');
+    }
+    if !plan.absent.is_empty() {
+        let _ = writeln!(out, "Already absent (listed in the manifest, gone from VOD):");
+        for a in &plan.absent {
+            let what = match &a.target {
+                AbsentTarget::VideoId(v) => format!("videoId {v}"),
+                AbsentTarget::ReferenceId(r) => format!("referenceId {r}"),
+            };
+            let _ = writeln!(out, "  {} {}  {}", p.yellow("~"), p.yellow(&what), a.source.file_line());
+        }
+        out.push('\n');
+    }
+    if plan.deletions.is_empty() {
+        let _ = writeln!(out, "No changes: nothing in the manifests is left to delete.");
+    }
+    let total: i64 = plan.deletions.iter().filter_map(|d| d.observed.size).sum();
+    let _ = writeln!(
+        out,
+        "{} {} to delete ({}), {} protected, {} absent.",
+        p.bold("Plan:"),
+        count(plan.deletions.len(), "video"),
+        human_size(Some(total)),
+        plan.protected.len(),
+        plan.absent.len()
+    );
+    out
+}
+
+pub fn outcome(o: &Outcome, color: bool) -> String {
+    let p = Paint(color);
+    let mut out = String::new();
+    let drift: Vec<String> = o
+        .non_exist_video_ids
+        .iter()
+        .map(|v| format!("videoId {v}"))
+        .chain(o.non_exist_reference_ids.iter().map(|r| format!("referenceId {r}")))
+        .collect();
+    if !drift.is_empty() {
+        let _ = writeln!(out, "Drift: these manifest entries no longer existed in VOD:");
+        for d in &drift {
+            let _ = writeln!(out, "  {} {}", p.yellow("~"), p.yellow(d));
+        }
+        out.push('\n');
+    }
+    if !o.forbidden.is_empty() {
+        let _ = writeln!(out, "Forbidden: VOD refused to delete these (ForbiddenVideoIds):");
+        for f in &o.forbidden {
+            let _ = writeln!(out, "  {} {}", p.red("!"), p.red(f.as_str()));
+        }
+        out.push('\n');
+    }
+    if !o.failed.is_empty() {
+        let _ = writeln!(out, "Failed: these were not confirmed deleted:");
+        for f in &o.failed {
+            let _ = writeln!(out, "  {} {}  {}", p.red("x"), p.red(f.video_id.as_str()), f.error);
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "{} {} deleted, {} absent, {} forbidden, {} failed.",
+        p.bold("Apply complete:"),
+        count(o.deleted.len(), "video"),
+        o.absent(),
+        o.forbidden.len(),
+        o.failed.len()
+    );
+    out
+}
