@@ -68,6 +68,13 @@ pub async fn execute(
                     time: crate::timefmt::now(),
                     batch: n as u64,
                     video_ids: ids.iter().map(|i| i.to_string()).collect(),
+                    reference_ids: batch
+                        .iter()
+                        .filter_map(|d| match &d.selected_by {
+                            SelectedBy::ReferenceId(r) => Some(r.to_string()),
+                            _ => None,
+                        })
+                        .collect(),
                 })?;
             }
             let client = client.clone();
@@ -164,6 +171,22 @@ pub fn settle_vanished(outcome: &mut Outcome, vanished: &[&Deletion], earlier: &
             outcome.deleted.push(d.video_id.clone());
         } else {
             record_absent(outcome, d);
+        }
+    }
+}
+
+/// Credits manifest entries found absent at plan time: deleted by an interrupted earlier run of
+/// this plan if it sent them, drift otherwise.
+pub fn settle_absent(outcome: &mut Outcome, absent: &[crate::plan::Absence], earlier: &Earlier) {
+    use crate::plan::AbsentTarget;
+    for a in absent {
+        match &a.target {
+            AbsentTarget::VideoId(v) if earlier.sent.contains(v.as_str()) => outcome.deleted.push(v.clone()),
+            AbsentTarget::VideoId(v) => outcome.non_exist_video_ids.push(v.to_string()),
+            AbsentTarget::ReferenceId(r) if earlier.sent_references.contains(r.as_str()) => {
+                outcome.credited_references.push(r.to_string())
+            }
+            AbsentTarget::ReferenceId(r) => outcome.non_exist_reference_ids.push(r.to_string()),
         }
     }
 }

@@ -20,7 +20,15 @@ pub enum Record {
     #[serde(rename_all = "camelCase")]
     Start { run: String, time: String, plan_key: String, planned: usize, vodplan_version: String },
     #[serde(rename_all = "camelCase")]
-    BatchSent { run: String, time: String, batch: u64, video_ids: Vec<String> },
+    BatchSent {
+        run: String,
+        time: String,
+        batch: u64,
+        video_ids: Vec<String>,
+        /// Reference IDs of the manifest entries behind the batch, where they named one.
+        #[serde(default)]
+        reference_ids: Vec<String>,
+    },
     #[serde(rename_all = "camelCase")]
     BatchDone {
         run: String,
@@ -57,6 +65,8 @@ pub struct Journal {
 pub struct Earlier {
     /// Video IDs sent for deletion by interrupted runs of this plan (whatever came back).
     pub sent: HashSet<String>,
+    /// Reference IDs behind those deletions, where the manifest named one.
+    pub sent_references: HashSet<String>,
 }
 
 impl Journal {
@@ -106,7 +116,7 @@ fn read_earlier(path: &Path, plan_key: &str) -> Result<Earlier, JournalError> {
     };
     let mut runs_of_plan: HashSet<String> = HashSet::new();
     let mut finished: HashSet<String> = HashSet::new();
-    let mut sent: Vec<(String, Vec<String>)> = Vec::new();
+    let mut sent: Vec<(String, Vec<String>, Vec<String>)> = Vec::new();
     for line in BufReader::new(file).lines() {
         let Ok(line) = line else { break };
         let Ok(record) = serde_json::from_str::<Record>(&line) else { continue };
@@ -114,7 +124,7 @@ fn read_earlier(path: &Path, plan_key: &str) -> Result<Earlier, JournalError> {
             Record::Start { run, plan_key: k, .. } if k == plan_key => {
                 runs_of_plan.insert(run);
             }
-            Record::BatchSent { run, video_ids, .. } => sent.push((run, video_ids)),
+            Record::BatchSent { run, video_ids, reference_ids, .. } => sent.push((run, video_ids, reference_ids)),
             Record::Finish { run, .. } => {
                 finished.insert(run);
             }
@@ -122,9 +132,10 @@ fn read_earlier(path: &Path, plan_key: &str) -> Result<Earlier, JournalError> {
         }
     }
     let mut earlier = Earlier::default();
-    for (run, ids) in sent {
+    for (run, ids, refs) in sent {
         if runs_of_plan.contains(&run) && !finished.contains(&run) {
             earlier.sent.extend(ids);
+            earlier.sent_references.extend(refs);
         }
     }
     Ok(earlier)

@@ -7,6 +7,6 @@ pub mod executor;
 pub mod journal;
 pub mod outcome;
 
-pub use executor::{ApplyProgress, execute, settle_vanished};
+pub use executor::{ApplyProgress, execute, settle_absent, settle_vanished};
 pub use journal::{Earlier, Journal};
 pub use outcome::{FailedDeletion, Outcome};

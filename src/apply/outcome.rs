@@ -12,6 +12,9 @@ pub struct Outcome {
     pub non_exist_reference_ids: Vec<String>,
     pub forbidden: Vec<VideoId>,
     pub failed: Vec<FailedDeletion>,
+    /// Reference IDs whose videos an interrupted earlier run of this plan deleted (their video
+    /// IDs are not known any more); counted as deleted.
+    pub credited_references: Vec<String>,
     /// Whether the run stopped early (an error that retrying cannot fix), leaving some unsent.
     pub stopped_early: Option<String>,
 }
@@ -23,6 +26,11 @@ pub struct FailedDeletion {
 }
 
 impl Outcome {
+    /// Deleted by this run or an interrupted earlier run of the same plan.
+    pub fn deleted_count(&self) -> usize {
+        self.deleted.len() + self.credited_references.len()
+    }
+
     pub fn absent(&self) -> usize {
         self.non_exist_video_ids.len() + self.non_exist_reference_ids.len()
     }
@@ -34,7 +42,7 @@ impl Outcome {
 
     /// Nothing was deleted and something went wrong: an error before any deletion.
     pub fn failed_before_deleting(&self) -> bool {
-        !self.is_complete() && self.deleted.is_empty() && self.forbidden.is_empty()
+        !self.is_complete() && self.deleted_count() == 0 && self.forbidden.is_empty()
     }
 
     /// Sorts every list, so that output does not depend on the order replies arrived in.

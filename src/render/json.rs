@@ -50,7 +50,7 @@ pub fn plan(plan: &Plan) -> String {
 pub fn outcome(o: &Outcome) -> String {
     let v = json!({
         "format_version": 1,
-        "summary": {"deleted": o.deleted.len(), "absent": o.absent(), "forbidden": o.forbidden.len(), "failed": o.failed.len()},
+        "summary": {"deleted": o.deleted_count(), "absent": o.absent(), "forbidden": o.forbidden.len(), "failed": o.failed.len()},
         "drift": {"nonExistVideoIds": o.non_exist_video_ids, "nonExistReferenceIds": o.non_exist_reference_ids},
         "forbiddenVideoIds": o.forbidden,
         "failed": o.failed.iter().map(|f| json!({"videoId": f.video_id, "error": f.error})).collect::<Vec<_>>(),

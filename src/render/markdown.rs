@@ -102,7 +102,7 @@ pub fn outcome(o: &Outcome) -> String {
     let _ = writeln!(out, "<!-- vodplan-apply -->");
     let _ = writeln!(out, "### vodplan apply\n");
     let _ = writeln!(out, "| deleted | absent | forbidden | failed |\n|---:|---:|---:|---:|");
-    let _ = writeln!(out, "| {} | {} | {} | {} |\n", o.deleted.len(), o.absent(), o.forbidden.len(), o.failed.len());
+    let _ = writeln!(out, "| {} | {} | {} | {} |\n", o.deleted_count(), o.absent(), o.forbidden.len(), o.failed.len());
     let drift: Vec<String> = o
         .non_exist_video_ids
         .iter()

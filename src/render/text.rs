@@ -130,7 +130,7 @@ pub fn outcome(o: &Outcome, color: bool) -> String {
         out,
         "{} {} deleted, {} absent, {} forbidden, {} failed.",
         p.bold("Apply complete:"),
-        count(o.deleted.len(), "video"),
+        count(o.deleted_count(), "video"),
         o.absent(),
         o.forbidden.len(),
         o.failed.len()

@@ -1,0 +1,201 @@
+//! The command line, as clap parses it. Flags only parse and validate here; `context` turns them
+//! into the objects that do the work.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "vodplan",
+    version,
+    about = "Declarative, reviewable deletion of ApsaraVideo VOD videos: validate, plan, review, apply.",
+    long_about = "vodplan reads YAML manifests of videos to delete and keep, diffs them against the live VOD \
+catalogue, prints a reviewable plan, and applies exactly that plan: DeleteVideo in batches of 20, under the \
+account's QPS limit, with retries, a journal, and a drift report.",
+    after_help = "Examples:\n  vodplan validate manifests/\n  vodplan plan manifests/ --out plan.json\n  vodplan apply plan.json\n  vodplan emulator --catalog catalog.yaml --listen 127.0.0.1:8080"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GlobalArgs {
+    /// VOD API base URL [default: https://vod.<region>.aliyuncs.com]; http:// only to loopback
+    #[arg(long, global = true, env = "VODPLAN_ENDPOINT", value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Region ID [default: the manifest's region, else cn-shanghai]
+    #[arg(long, global = true, env = "ALIBABA_CLOUD_REGION_ID", value_name = "ID")]
+    pub region: Option<String>,
+    /// Profile of the aliyun CLI config ~/.aliyun/config.json [default: its `current`]
+    #[arg(long, global = true, env = "ALIBABA_CLOUD_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+    /// How the plan or result is printed on stdout
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// No colour (also: the NO_COLOR environment variable, or stdout not a terminal)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Ceiling on DeleteVideo requests per second (the account's limit is 30, shared by all its users)
+    #[arg(long, global = true, default_value_t = 30.0, value_name = "N", value_parser = parse_qps)]
+    pub max_qps: f64,
+    /// Signature version for API requests
+    #[arg(long, global = true, value_enum, default_value_t = SignatureArg::V3, hide_short_help = true)]
+    pub signature: SignatureArg,
+    /// Seconds to wait for one API reply
+    #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS", hide_short_help = true)]
+    pub timeout: u64,
+}
+
+fn parse_qps(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 10_000.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("`{s}` is not a number of requests per second above 0")),
+    }
+}
+
+fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.trim_end_matches('%').parse::<f64>() {
+        Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a percentage from 0 to 100")),
+    }
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a share from 0 to 1, such as 0.15")),
+    }
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatArg {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureArg {
+    V3,
+    V1,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct GuardArgs {
+    /// Fail before deleting anything when more than N videos would be deleted (tightens limits.maxDeletes)
+    #[arg(long, value_name = "N")]
+    pub max_deletes: Option<u64>,
+    /// Fail when selectors would delete more than P% of the videos they matched
+    #[arg(long, value_name = "P", value_parser = parse_percent)]
+    pub max_delete_percent: Option<f64>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check manifests offline; print every problem as FILE:LINE:COL: message
+    #[command(after_help = "Example:\n  vodplan validate cleanup.yaml manifests/")]
+    Validate {
+        /// Manifest files or directories (every *.yaml / *.yml inside, sorted)
+        #[arg(required = true, value_name = "MANIFEST")]
+        manifests: Vec<PathBuf>,
+    },
+    /// Read the live catalogue, diff it against the manifests, print the plan
+    #[command(after_help = "Examples:\n  vodplan plan manifests/\n  vodplan plan manifests/ --out plan.json --format markdown > plan.md\n  vodplan plan manifests/ --detailed-exitcode   # exit 2 when deletions are pending")]
+    Plan {
+        #[arg(required = true, value_name = "MANIFEST")]
+        manifests: Vec<PathBuf>,
+        /// Save the plan to this file, for `vodplan apply PLANFILE`
+        #[arg(long, value_name = "PLANFILE")]
+        out: Option<PathBuf>,
+        /// Exit 0 when there is nothing to delete, 2 when deletions are pending, 1 on error
+        #[arg(long)]
+        detailed_exitcode: bool,
+        #[command(flatten)]
+        guards: GuardArgs,
+    },
+    /// Delete: plan manifests and ask, or apply a saved plan exactly as reviewed
+    #[command(after_help = "Examples:\n  vodplan apply manifests/                 # plan, show, ask for `yes`, delete\n  vodplan apply manifests/ --auto-approve\n  vodplan apply plan.json                  # the saved plan is the approval")]
+    Apply {
+        /// A saved plan file, or manifest files or directories
+        #[arg(required = true, value_name = "PLANFILE|MANIFEST")]
+        targets: Vec<PathBuf>,
+        /// Do not ask for confirmation (a saved plan never asks)
+        #[arg(long)]
+        auto_approve: bool,
+        /// Journal file [default: beside the plan or the first manifest]
+        #[arg(long, value_name = "FILE")]
+        journal: Option<PathBuf>,
+        #[command(flatten)]
+        guards: GuardArgs,
+    },
+    /// Render a saved plan, without network
+    #[command(after_help = "Example:\n  vodplan show plan.json --format markdown")]
+    Show {
+        #[arg(value_name = "PLANFILE")]
+        plan: PathBuf,
+    },
+    /// Print the manifest's JSON Schema
+    #[command(after_help = "Example:\n  vodplan schema > manifest.schema.json")]
+    Schema,
+    /// Serve a local VOD API emulator
+    #[command(after_help = "Example:\n  vodplan emulator --catalog catalog.yaml --listen 127.0.0.1:8080 --state emulator.state\n  ALIBABA_CLOUD_ACCESS_KEY_ID=testid ALIBABA_CLOUD_ACCESS_KEY_SECRET=testsecret \\\n    vodplan plan cleanup.yaml --endpoint http://127.0.0.1:8080")]
+    Emulator(EmulatorArgs),
+    /// Rehearse the whole flow on a built-in emulator: plan and apply the examples, no credentials needed
+    #[command(after_help = "Example:\n  vodplan demo")]
+    Demo {
+        /// Manifests to apply [default: the bundled example manifest]
+        #[arg(value_name = "MANIFEST")]
+        manifests: Vec<PathBuf>,
+        /// Catalogue to seed the emulator with [default: the bundled example catalogue]
+        #[arg(long, value_name = "FILE")]
+        catalog: Option<PathBuf>,
+    },
+    /// Print shell completions
+    #[command(after_help = "Example:\n  vodplan completions bash > /etc/bash_completion.d/vodplan")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct EmulatorArgs {
+    /// The catalogue of videos to serve (YAML or JSON)
+    #[arg(long, value_name = "FILE")]
+    pub catalog: PathBuf,
+    /// Address to listen on (loopback by default; port 0 picks a free port)
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// Record deletions in this file, so that they survive a restart
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// The access key ID it accepts
+    #[arg(long, default_value = "testid", value_name = "ID")]
+    pub access_key_id: String,
+    /// The access key secret it accepts
+    #[arg(long, default_value = "testsecret", value_name = "SECRET", hide_default_value = true)]
+    pub access_key_secret: String,
+    /// Require this STS security token on every request
+    #[arg(long, value_name = "TOKEN")]
+    pub security_token: Option<String>,
+    /// DeleteVideo requests per second for the account
+    #[arg(long, default_value_t = 30, value_name = "N")]
+    pub qps: u32,
+    /// Delay before every answer, in milliseconds
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub latency_ms: u64,
+    /// Share of requests that fail with 503 before doing anything (0 to 1)
+    #[arg(long, default_value_t = 0.0, value_name = "SHARE", value_parser = parse_rate)]
+    pub fault_rate: f64,
+    /// Share of DeleteVideo requests carried out and then answered with 500 (0 to 1)
+    #[arg(long, default_value_t = 0.0, value_name = "SHARE", value_parser = parse_rate)]
+    pub lost_reply_rate: f64,
+    /// Seed for the fault dice, for reproducible rehearsals
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}

@@ -1,0 +1,91 @@
+//! The one place that decides exit codes and how failures are shown.
+//!
+//! Commands return `Ok(Exit)` or `Err(Failure)`; `main` prints the failure as `error: ...` with a
+//! `hint: ...` line and exits with [`code`]. CONTRACT exit codes: 0 success; 1 error (for apply:
+//! before anything was deleted); 2 `plan --detailed-exitcode` with deletions pending; 3 apply was
+//! partial.
+
+use std::fmt;
+
+/// A command that ran to its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Success,
+    /// `plan --detailed-exitcode`: deletions are pending.
+    ChangesPending,
+    /// `apply`: some deletions done, some failed or forbidden.
+    Partial,
+}
+
+/// What kind of failure, for the hint and for tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Manifests failed validation (the problems were printed already).
+    InvalidManifest,
+    /// Flags, environment or files that cannot be used.
+    Input,
+    /// Credentials or permission.
+    Auth,
+    /// The API failed.
+    Api,
+    /// A guard rail (maxDeletes and friends) tripped.
+    Guard,
+    /// A saved plan no longer matches live state or context.
+    StalePlan,
+    /// The user did not confirm.
+    Declined,
+}
+
+#[derive(Debug)]
+pub struct Failure {
+    pub kind: Kind,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Failure {
+    pub fn new(kind: Kind, message: impl Into<String>) -> Failure {
+        Failure { kind, message: message.into(), hint: None }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Failure {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, "\nhint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<vodplan::vod::ApiError> for Failure {
+    fn from(e: vodplan::vod::ApiError) -> Failure {
+        use vodplan::vod::ApiErrorKind;
+        match e.kind {
+            ApiErrorKind::Auth => Failure::new(Kind::Auth, e.to_string())
+                .hint("check the access key (ALIBABA_CLOUD_ACCESS_KEY_ID / --profile), its RAM permissions (vod:GetVideoInfos, vod:DeleteVideo), and the clock"),
+            ApiErrorKind::Throttled => Failure::new(Kind::Api, e.to_string())
+                .hint("the account's API budget is used by others too; retry later"),
+            _ => Failure::new(Kind::Api, e.to_string()).hint("nothing was deleted; check the endpoint and region, then run the command again"),
+        }
+    }
+}
+
+/// The process exit code for a command's result.
+pub fn code(result: &Result<Exit, Failure>) -> u8 {
+    match result {
+        Ok(Exit::Success) => 0,
+        Ok(Exit::ChangesPending) => 2,
+        Ok(Exit::Partial) => 3,
+        // Every failure is exit 1: for apply, "an error before anything was deleted".
+        Err(f) => match f.kind {
+            Kind::InvalidManifest | Kind::Input | Kind::Auth | Kind::Api | Kind::Guard | Kind::StalePlan | Kind::Declined => 1,
+        },
+    }
+}

@@ -1,0 +1,35 @@
+//! The command-line front end: parse (`args`), build (`context`), run one function per command,
+//! and map the result to an exit code in one place (`exit`). Only this module touches the
+//! terminal; the library returns values.
+
+pub mod apply;
+pub mod args;
+pub mod commands;
+pub mod context;
+pub mod exit;
+pub mod output;
+pub mod plan;
+
+use args::{Cli, Command};
+use context::Session;
+use exit::{Exit, Failure};
+use output::Output;
+
+pub async fn run(cli: Cli) -> Result<Exit, Failure> {
+    let out = Output::new(&cli.global);
+    let session = Session { global: cli.global.clone(), credentials: None };
+    match &cli.command {
+        Command::Validate { manifests } => commands::validate(manifests),
+        Command::Plan { manifests, out: save, detailed_exitcode, guards } => {
+            plan::run(&session, &out, manifests, save.as_ref(), *detailed_exitcode, guards).await
+        }
+        Command::Apply { targets, auto_approve, journal, guards } => {
+            apply::run(&session, &out, targets, *auto_approve, journal.as_ref(), guards).await
+        }
+        Command::Show { plan } => commands::show(&out, plan),
+        Command::Schema => commands::schema(),
+        Command::Emulator(args) => commands::emulator(args).await,
+        Command::Demo { manifests, catalog } => commands::demo(&cli.global, &out, manifests, catalog.as_ref()).await,
+        Command::Completions { shell } => commands::completions(*shell),
+    }
+}
