@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 pub enum IdError {
     #[error("is empty")]
     Empty,
-    #[error("contains a comma, which would split it into two IDs in the API's comma-separated list")]
+    #[error(
+        "contains a comma, which would split it into two IDs in the API's comma-separated list"
+    )]
     Comma,
     #[error("contains whitespace")]
     Whitespace,
@@ -119,7 +121,10 @@ mod tests {
         assert_eq!(check_id("a b"), Err(IdError::Whitespace));
         assert_eq!(check_id("a\u{3000}b"), Err(IdError::Whitespace));
         assert_eq!(check_id("a\u{7}b"), Err(IdError::Control));
-        assert!(matches!(check_id(&"x".repeat(257)), Err(IdError::TooLong(257))));
+        assert!(matches!(
+            check_id(&"x".repeat(257)),
+            Err(IdError::TooLong(257))
+        ));
         assert_eq!(check_id("2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910"), Ok(()));
         assert_eq!(check_id("promo-2023_001"), Ok(()));
     }
@@ -127,6 +132,9 @@ mod tests {
     #[test]
     fn deserializing_checks_too() {
         assert!(serde_json::from_str::<VideoId>("\"a,b\"").is_err());
-        assert_eq!(serde_json::from_str::<VideoId>("\"ab\"").unwrap().as_str(), "ab");
+        assert_eq!(
+            serde_json::from_str::<VideoId>("\"ab\"").unwrap().as_str(),
+            "ab"
+        );
     }
 }

@@ -22,7 +22,11 @@ pub const LIST_WINDOW_LIMIT: i64 = 5_000;
 const PAGE_SIZE: i64 = 100;
 
 /// Resolves every selector of the desired state into `observed`.
-pub async fn resolve_all(client: &Arc<Client>, desired: &DesiredState, observed: &mut Observed) -> Result<(), ApiError> {
+pub async fn resolve_all(
+    client: &Arc<Client>,
+    desired: &DesiredState,
+    observed: &mut Observed,
+) -> Result<(), ApiError> {
     let mut delete_seen: HashSet<VideoId> = HashSet::new();
     for (i, entry) in desired.delete.iter().enumerate() {
         if let Target::Match(s) = &entry.target {
@@ -59,8 +63,12 @@ fn remember(observed: &mut Observed, found: Vec<VideoInfo>) -> Vec<VideoId> {
 /// Every video the selector matches.
 pub async fn resolve(client: &Arc<Client>, s: &Selector) -> Result<Vec<VideoInfo>, ApiError> {
     // The API wants a time window; without one, use all of time up to now (plus a margin).
-    let start = s.created_after.unwrap_or(OffsetDateTime::UNIX_EPOCH + TimeDuration::days(365));
-    let end = s.created_before.unwrap_or_else(|| OffsetDateTime::now_utc() + TimeDuration::days(1));
+    let start = s
+        .created_after
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH + TimeDuration::days(365));
+    let end = s
+        .created_before
+        .unwrap_or_else(|| OffsetDateTime::now_utc() + TimeDuration::days(1));
     let mut out = Vec::new();
     let mut windows = vec![(start, end)];
     while let Some((from, to)) = windows.pop() {

@@ -35,11 +35,24 @@ pub struct Observed {
 
 impl Observed {
     /// Records one GetVideoInfos answer.
-    pub fn record(&mut self, asked_videos: &[VideoId], asked_refs: &[ReferenceId], list: Vec<VideoInfo>, non_exist_videos: &[String], non_exist_refs: &[String]) {
+    pub fn record(
+        &mut self,
+        asked_videos: &[VideoId],
+        asked_refs: &[ReferenceId],
+        list: Vec<VideoInfo>,
+        non_exist_videos: &[String],
+        non_exist_refs: &[String],
+    ) {
         let mut seen = HashSet::new();
         for info in list {
-            let Ok(id) = VideoId::new(info.video_id.clone()) else { continue };
-            if let Some(r) = info.reference_id.as_deref().and_then(|r| ReferenceId::new(r).ok()) {
+            let Ok(id) = VideoId::new(info.video_id.clone()) else {
+                continue;
+            };
+            if let Some(r) = info
+                .reference_id
+                .as_deref()
+                .and_then(|r| ReferenceId::new(r).ok())
+            {
                 self.by_reference.insert(r, id.clone());
             }
             seen.insert(id.clone());
@@ -53,7 +66,8 @@ impl Observed {
             }
         }
         for r in asked_refs {
-            if !self.by_reference.contains_key(r) || non_exist_refs.iter().any(|n| n == r.as_str()) {
+            if !self.by_reference.contains_key(r) || non_exist_refs.iter().any(|n| n == r.as_str())
+            {
                 self.by_reference.remove(r);
                 self.absent_references.insert(r.clone());
             }
@@ -78,7 +92,11 @@ pub trait ReadProgress: Send + Sync {
 impl ReadProgress for () {}
 
 /// Looks up every ID the desired state names.
-pub async fn observe(client: &Arc<Client>, desired: &DesiredState, progress: &dyn ReadProgress) -> Result<Observed, ApiError> {
+pub async fn observe(
+    client: &Arc<Client>,
+    desired: &DesiredState,
+    progress: &dyn ReadProgress,
+) -> Result<Observed, ApiError> {
     let mut videos: Vec<VideoId> = Vec::new();
     let mut refs: Vec<ReferenceId> = Vec::new();
     let mut seen: HashSet<&VideoRef> = HashSet::new();
@@ -98,7 +116,12 @@ pub async fn observe(client: &Arc<Client>, desired: &DesiredState, progress: &dy
 }
 
 /// GetVideoInfos for these IDs, 20 a call, concurrently under the pacer.
-pub async fn lookup(client: &Arc<Client>, videos: Vec<VideoId>, refs: Vec<ReferenceId>, progress: &dyn ReadProgress) -> Result<Observed, ApiError> {
+pub async fn lookup(
+    client: &Arc<Client>,
+    videos: Vec<VideoId>,
+    refs: Vec<ReferenceId>,
+    progress: &dyn ReadProgress,
+) -> Result<Observed, ApiError> {
     progress.total((videos.len() + refs.len()) as u64);
     let mut batches: Vec<(Vec<VideoId>, Vec<ReferenceId>)> = Vec::new();
     for chunk in videos.chunks(MAX_IDS_PER_CALL) {
@@ -119,11 +142,19 @@ pub async fn lookup(client: &Arc<Client>, videos: Vec<VideoId>, refs: Vec<Refere
                 (v, r, reply)
             });
         }
-        let Some(done) = running.join_next().await else { break };
+        let Some(done) = running.join_next().await else {
+            break;
+        };
         let (v, r, reply) = done.expect("a lookup task never panics");
         let reply = reply?;
         progress.advance((v.len() + r.len()) as u64);
-        observed.record(&v, &r, reply.video_list, &reply.non_exist_video_ids, &reply.non_exist_reference_ids);
+        observed.record(
+            &v,
+            &r,
+            reply.video_list,
+            &reply.non_exist_video_ids,
+            &reply.non_exist_reference_ids,
+        );
     }
     Ok(observed)
 }

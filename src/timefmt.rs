@@ -7,8 +7,10 @@ use time::{OffsetDateTime, UtcOffset};
 /// Formats as `2024-01-01T00:00:00Z` (UTC, whole seconds), as the API wants it.
 pub fn format(t: OffsetDateTime) -> String {
     let t = t.to_offset(UtcOffset::UTC);
-    t.format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"))
-        .expect("a UTC date always formats")
+    t.format(format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+    ))
+    .expect("a UTC date always formats")
 }
 
 /// Parses an RFC 3339 timestamp (any offset; fractional seconds allowed).

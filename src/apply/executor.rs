@@ -57,10 +57,15 @@ pub async fn execute(
     let concurrency = concurrency_for(client.config().delete_qps);
     let mut pending = batches.into_iter().enumerate();
     let mut running = JoinSet::new();
-    let run = journal.as_ref().map(|j| j.run().to_string()).unwrap_or_default();
+    let run = journal
+        .as_ref()
+        .map(|j| j.run().to_string())
+        .unwrap_or_default();
     loop {
         while running.len() < concurrency && outcome.stopped_early.is_none() {
-            let Some((n, batch)) = pending.next() else { break };
+            let Some((n, batch)) = pending.next() else {
+                break;
+            };
             let ids: Vec<VideoId> = batch.iter().map(|d| d.video_id.clone()).collect();
             if let Some(j) = journal.as_deref_mut() {
                 j.append(&Record::BatchSent {
@@ -83,19 +88,33 @@ pub async fn execute(
                 (n, reply)
             });
         }
-        let Some(done) = running.join_next().await else { break };
+        let Some(done) = running.join_next().await else {
+            break;
+        };
         let (n, reply) = done.expect("a deletion task never panics");
-        let batch = deletions.chunks(MAX_IDS_PER_CALL).nth(n).expect("batch index is in range");
+        let batch = deletions
+            .chunks(MAX_IDS_PER_CALL)
+            .nth(n)
+            .expect("batch index is in range");
         let sent: HashSet<&str> = batch.iter().map(|d| d.video_id.as_str()).collect();
         let lost_reply_possible = reply.uncertain_earlier_attempt;
-        let (mut deleted, mut non_exist, mut forbidden, mut failed) = (vec![], vec![], vec![], vec![]);
+        let (mut deleted, mut non_exist, mut forbidden, mut failed) =
+            (vec![], vec![], vec![], vec![]);
         let mut error_text = None;
         let request_id = match reply.result {
             Ok(body) => {
-                let forbidden_ids: HashSet<&str> =
-                    body.forbidden_video_ids.iter().map(String::as_str).filter(|i| sent.contains(i)).collect();
-                let missing_ids: HashSet<&str> =
-                    body.non_exist_video_ids.iter().map(String::as_str).filter(|i| sent.contains(i)).collect();
+                let forbidden_ids: HashSet<&str> = body
+                    .forbidden_video_ids
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|i| sent.contains(i))
+                    .collect();
+                let missing_ids: HashSet<&str> = body
+                    .non_exist_video_ids
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|i| sent.contains(i))
+                    .collect();
                 for d in batch {
                     let id = d.video_id.as_str();
                     if forbidden_ids.contains(id) {
@@ -129,7 +148,8 @@ pub async fn execute(
             .partition(|d| lost_reply_possible || earlier.sent.contains(d.video_id.as_str()));
         deleted.extend(credited);
         if let Some(j) = journal.as_deref_mut() {
-            let ids = |v: &[&Deletion]| v.iter().map(|d| d.video_id.to_string()).collect::<Vec<_>>();
+            let ids =
+                |v: &[&Deletion]| v.iter().map(|d| d.video_id.to_string()).collect::<Vec<_>>();
             j.append(&Record::BatchDone {
                 run: run.clone(),
                 time: crate::timefmt::now(),
@@ -144,13 +164,20 @@ pub async fn execute(
             })?;
         }
         progress.advance(batch.len() as u64);
-        outcome.deleted.extend(deleted.iter().map(|d| d.video_id.clone()));
+        outcome
+            .deleted
+            .extend(deleted.iter().map(|d| d.video_id.clone()));
         for d in drift {
             record_absent(&mut outcome, d);
         }
-        outcome.forbidden.extend(forbidden.iter().map(|d| d.video_id.clone()));
+        outcome
+            .forbidden
+            .extend(forbidden.iter().map(|d| d.video_id.clone()));
         let error = error_text.unwrap_or_default();
-        outcome.failed.extend(failed.iter().map(|d| FailedDeletion { video_id: d.video_id.clone(), error: error.clone() }));
+        outcome.failed.extend(failed.iter().map(|d| FailedDeletion {
+            video_id: d.video_id.clone(),
+            error: error.clone(),
+        }));
     }
     if let Some(reason) = &outcome.stopped_early {
         for (_, batch) in pending {
@@ -181,7 +208,9 @@ pub fn settle_absent(outcome: &mut Outcome, absent: &[crate::plan::Absence], ear
     use crate::plan::AbsentTarget;
     for a in absent {
         match &a.target {
-            AbsentTarget::VideoId(v) if earlier.sent.contains(v.as_str()) => outcome.deleted.push(v.clone()),
+            AbsentTarget::VideoId(v) if earlier.sent.contains(v.as_str()) => {
+                outcome.deleted.push(v.clone())
+            }
             AbsentTarget::VideoId(v) => outcome.non_exist_video_ids.push(v.to_string()),
             AbsentTarget::ReferenceId(r) if earlier.sent_references.contains(r.as_str()) => {
                 outcome.credited_references.push(r.to_string())

@@ -18,7 +18,13 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Record {
     #[serde(rename_all = "camelCase")]
-    Start { run: String, time: String, plan_key: String, planned: usize, vodplan_version: String },
+    Start {
+        run: String,
+        time: String,
+        plan_key: String,
+        planned: usize,
+        vodplan_version: String,
+    },
     #[serde(rename_all = "camelCase")]
     BatchSent {
         run: String,
@@ -43,7 +49,14 @@ pub enum Record {
         error: Option<String>,
     },
     #[serde(rename_all = "camelCase")]
-    Finish { run: String, time: String, deleted: usize, absent: usize, forbidden: usize, failed: usize },
+    Finish {
+        run: String,
+        time: String,
+        deleted: usize,
+        absent: usize,
+        forbidden: usize,
+        failed: usize,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,12 +85,27 @@ pub struct Earlier {
 impl Journal {
     /// Opens (creating) the journal at `path` for a new run, and reads what interrupted earlier
     /// runs with the same `plan_key` sent.
-    pub fn open(path: &Path, plan_key: &str, planned: usize) -> Result<(Journal, Earlier), JournalError> {
-        let err = |e: std::io::Error| JournalError { path: path.display().to_string(), reason: e.to_string() };
+    pub fn open(
+        path: &Path,
+        plan_key: &str,
+        planned: usize,
+    ) -> Result<(Journal, Earlier), JournalError> {
+        let err = |e: std::io::Error| JournalError {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
         let earlier = read_earlier(path, plan_key)?;
-        let file = OpenOptions::new().create(true).append(true).open(path).map_err(err)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(err)?;
         let run = format!("{:016x}", fastrand::u64(..));
-        let mut journal = Journal { path: path.to_path_buf(), file, run: run.clone() };
+        let mut journal = Journal {
+            path: path.to_path_buf(),
+            file,
+            run: run.clone(),
+        };
         journal.append(&Record::Start {
             run,
             time: crate::timefmt::now(),
@@ -100,7 +128,10 @@ impl Journal {
     pub fn append(&mut self, record: &Record) -> Result<(), JournalError> {
         let mut line = serde_json::to_string(record).expect("records always serialize");
         line.push('\n');
-        let err = |e: std::io::Error| JournalError { path: self.path.display().to_string(), reason: e.to_string() };
+        let err = |e: std::io::Error| JournalError {
+            path: self.path.display().to_string(),
+            reason: e.to_string(),
+        };
         self.file.write_all(line.as_bytes()).map_err(err)?;
         self.file.sync_data().map_err(err)
     }
@@ -112,19 +143,33 @@ fn read_earlier(path: &Path, plan_key: &str) -> Result<Earlier, JournalError> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Earlier::default()),
-        Err(e) => return Err(JournalError { path: path.display().to_string(), reason: e.to_string() }),
+        Err(e) => {
+            return Err(JournalError {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            });
+        }
     };
     let mut runs_of_plan: HashSet<String> = HashSet::new();
     let mut finished: HashSet<String> = HashSet::new();
     let mut sent: Vec<(String, Vec<String>, Vec<String>)> = Vec::new();
     for line in BufReader::new(file).lines() {
         let Ok(line) = line else { break };
-        let Ok(record) = serde_json::from_str::<Record>(&line) else { continue };
+        let Ok(record) = serde_json::from_str::<Record>(&line) else {
+            continue;
+        };
         match record {
-            Record::Start { run, plan_key: k, .. } if k == plan_key => {
+            Record::Start {
+                run, plan_key: k, ..
+            } if k == plan_key => {
                 runs_of_plan.insert(run);
             }
-            Record::BatchSent { run, video_ids, reference_ids, .. } => sent.push((run, video_ids, reference_ids)),
+            Record::BatchSent {
+                run,
+                video_ids,
+                reference_ids,
+                ..
+            } => sent.push((run, video_ids, reference_ids)),
             Record::Finish { run, .. } => {
                 finished.insert(run);
             }
@@ -143,6 +188,12 @@ fn read_earlier(path: &Path, plan_key: &str) -> Result<Earlier, JournalError> {
 
 /// Reads every record of a journal (for tests and audits).
 pub fn read_all(path: &Path) -> Result<Vec<Record>, JournalError> {
-    let text = std::fs::read_to_string(path).map_err(|e| JournalError { path: path.display().to_string(), reason: e.to_string() })?;
-    Ok(text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect())
+    let text = std::fs::read_to_string(path).map_err(|e| JournalError {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    Ok(text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect())
 }

@@ -19,7 +19,14 @@ use super::exit::{Exit, Failure, Kind};
 use super::output::Output;
 use super::plan::{guards, make_plan};
 
-pub async fn run(session: &Session, out: &Output, targets: &[PathBuf], auto_approve: bool, journal: Option<&PathBuf>, guard_args: &GuardArgs) -> Result<Exit, Failure> {
+pub async fn run(
+    session: &Session,
+    out: &Output,
+    targets: &[PathBuf],
+    auto_approve: bool,
+    journal: Option<&PathBuf>,
+    guard_args: &GuardArgs,
+) -> Result<Exit, Failure> {
     if let [single] = targets
         && single.is_file()
         && std::fs::read(single).is_ok_and(|b| PlanFile::looks_like_plan(&b))
@@ -33,15 +40,28 @@ fn confirm(count: usize) -> Result<(), Failure> {
     eprint!("\nDelete these {count} videos permanently? Only 'yes' will be accepted: ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).map_err(|e| Failure::new(Kind::Input, format!("cannot read the answer: {e}")))?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Failure::new(Kind::Input, format!("cannot read the answer: {e}")))?;
     if answer.trim() == "yes" {
         Ok(())
     } else {
-        Err(Failure::new(Kind::Declined, "apply cancelled; nothing was deleted"))
+        Err(Failure::new(
+            Kind::Declined,
+            "apply cancelled; nothing was deleted",
+        ))
     }
 }
 
-async fn apply_manifests(session: &Session, out: &Output, manifests: &[PathBuf], auto_approve: bool, journal: Option<&PathBuf>, guard_args: &GuardArgs) -> Result<Exit, Failure> {
+async fn apply_manifests(
+    session: &Session,
+    out: &Output,
+    manifests: &[PathBuf],
+    auto_approve: bool,
+    journal: Option<&PathBuf>,
+    guard_args: &GuardArgs,
+) -> Result<Exit, Failure> {
     if !auto_approve && !std::io::stdin().is_terminal() {
         return Err(Failure::new(Kind::Declined, "refusing to delete without confirmation: standard input is not a terminal")
             .hint("review `vodplan plan` and pass --auto-approve, or save a plan with `vodplan plan --out PLANFILE` and apply that"));
@@ -58,11 +78,21 @@ async fn apply_manifests(session: &Session, out: &Output, manifests: &[PathBuf],
         h.update(planned.endpoint.to_string().as_bytes());
         format!("manifests:{}", hex::encode(h.finalize()))
     };
-    let journal_path = journal.cloned().unwrap_or_else(|| default_journal(&manifests[0]));
+    let journal_path = journal
+        .cloned()
+        .unwrap_or_else(|| default_journal(&manifests[0]));
     let (mut journal, earlier) = open_journal(&journal_path, &key, planned.plan.deletions.len())?;
     let mut outcome = Outcome::default();
     apply::settle_absent(&mut outcome, &planned.plan.absent, &earlier);
-    execute(out, planned.client, &planned.plan.deletions, &earlier, &mut journal, outcome).await
+    execute(
+        out,
+        planned.client,
+        &planned.plan.deletions,
+        &earlier,
+        &mut journal,
+        outcome,
+    )
+    .await
 }
 
 /// The plan goes to stdout for people; with `--format json` stdout holds only the result, so the
@@ -75,8 +105,10 @@ fn show_plan(out: &Output, plan: &vodplan::plan::Plan, ctx: &PlanContext) {
 }
 
 fn open_journal(path: &Path, key: &str, planned: usize) -> Result<(Journal, Earlier), Failure> {
-    let (journal, earlier) = Journal::open(path, key, planned)
-        .map_err(|e| Failure::new(Kind::Input, e.to_string()).hint("choose a writable journal with --journal FILE"))?;
+    let (journal, earlier) = Journal::open(path, key, planned).map_err(|e| {
+        Failure::new(Kind::Input, e.to_string())
+            .hint("choose a writable journal with --journal FILE")
+    })?;
     if !earlier.sent.is_empty() {
         eprintln!(
             "Resuming: the journal {} shows an interrupted run of this plan that sent {} videos for deletion.",
@@ -87,14 +119,23 @@ fn open_journal(path: &Path, key: &str, planned: usize) -> Result<(Journal, Earl
     Ok((journal, earlier))
 }
 
-async fn execute(out: &Output, client: Arc<Client>, deletions: &[Deletion], earlier: &Earlier, journal: &mut Journal, mut outcome: Outcome) -> Result<Exit, Failure> {
+async fn execute(
+    out: &Output,
+    client: Arc<Client>,
+    deletions: &[Deletion],
+    earlier: &Earlier,
+    journal: &mut Journal,
+    mut outcome: Outcome,
+) -> Result<Exit, Failure> {
     let bar = out.bar("deleting");
     let done = apply::execute(client, deletions, earlier, Some(journal), &bar).await;
     bar.finish();
     let done = done.map_err(|e| Failure::new(Kind::Input, e.to_string()).hint("the journal could not be written, so the run stopped; fix it and run the same command again"))?;
     outcome.deleted.extend(done.deleted);
     outcome.non_exist_video_ids.extend(done.non_exist_video_ids);
-    outcome.non_exist_reference_ids.extend(done.non_exist_reference_ids);
+    outcome
+        .non_exist_reference_ids
+        .extend(done.non_exist_reference_ids);
     outcome.forbidden.extend(done.forbidden);
     outcome.failed.extend(done.failed);
     outcome.stopped_early = done.stopped_early;
@@ -112,21 +153,39 @@ async fn execute(out: &Output, client: Arc<Client>, deletions: &[Deletion], earl
     if outcome.is_complete() {
         Ok(Exit::Success)
     } else if outcome.failed_before_deleting() {
-        let reason = outcome.stopped_early.clone().or_else(|| outcome.failed.first().map(|f| f.error.clone())).unwrap_or_default();
+        let reason = outcome
+            .stopped_early
+            .clone()
+            .or_else(|| outcome.failed.first().map(|f| f.error.clone()))
+            .unwrap_or_default();
         Err(Failure::new(Kind::Api, format!("nothing was deleted: {reason}"))
             .hint("fix the cause and run the same command again; the journal lets it pick up where it stopped"))
     } else {
-        eprintln!("Partial: some deletions failed or were forbidden; run the same command again to retry the failed ones.");
+        eprintln!(
+            "Partial: some deletions failed or were forbidden; run the same command again to retry the failed ones."
+        );
         Ok(Exit::Partial)
     }
 }
 
-async fn apply_saved(session: &Session, out: &Output, path: &Path, journal: Option<&PathBuf>, guard_args: &GuardArgs) -> Result<Exit, Failure> {
+async fn apply_saved(
+    session: &Session,
+    out: &Output,
+    path: &Path,
+    journal: Option<&PathBuf>,
+    guard_args: &GuardArgs,
+) -> Result<Exit, Failure> {
     let file = PlanFile::read(path).map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
     let region = session.region(Some(&file.region));
     if region != file.region {
-        return Err(Failure::new(Kind::StalePlan, format!("the plan is for region {}, but this apply is for region {region}", file.region))
-            .hint("apply it with the region it was made for, or make a new plan"));
+        return Err(Failure::new(
+            Kind::StalePlan,
+            format!(
+                "the plan is for region {}, but this apply is for region {region}",
+                file.region
+            ),
+        )
+        .hint("apply it with the region it was made for, or make a new plan"));
     }
     let endpoint = session.endpoint(&region)?;
     if endpoint.to_string() != file.endpoint {
@@ -134,9 +193,18 @@ async fn apply_saved(session: &Session, out: &Output, path: &Path, journal: Opti
             .hint("apply it against the endpoint it was made for (--endpoint / VODPLAN_ENDPOINT), or make a new plan"));
     }
     let plan = &file.plan;
-    guards(file.max_deletes.map(|m| (m, format!("the plan's manifests ({})", path.display()))), guard_args)
-        .check(plan)
-        .map_err(|t| Failure::new(Kind::Guard, format!("guard tripped: {t}; nothing was deleted")))?;
+    guards(
+        file.max_deletes
+            .map(|m| (m, format!("the plan's manifests ({})", path.display()))),
+        guard_args,
+    )
+    .check(plan)
+    .map_err(|t| {
+        Failure::new(
+            Kind::Guard,
+            format!("guard tripped: {t}; nothing was deleted"),
+        )
+    })?;
     let client = session.client(&region, endpoint)?;
     // Re-read every planned video: refuse when any changed since the plan was reviewed.
     let ids: Vec<VideoId> = plan.deletions.iter().map(|d| d.video_id.clone()).collect();
@@ -170,7 +238,14 @@ async fn apply_saved(session: &Session, out: &Output, path: &Path, journal: Opti
         )
         .hint("make and review a new plan with `vodplan plan --out`"));
     }
-    show_plan(out, plan, &PlanContext { region: file.region.clone(), endpoint: file.endpoint.clone() });
+    show_plan(
+        out,
+        plan,
+        &PlanContext {
+            region: file.region.clone(),
+            endpoint: file.endpoint.clone(),
+        },
+    );
     let journal_path = journal.cloned().unwrap_or_else(|| default_journal(path));
     let key = format!("plan:{}", file.digest());
     let (mut journal, earlier) = open_journal(&journal_path, &key, plan.deletions.len())?;

@@ -29,10 +29,20 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "VODPLAN_ENDPOINT", value_name = "URL")]
     pub endpoint: Option<String>,
     /// Region ID [default: the manifest's region, else cn-shanghai]
-    #[arg(long, global = true, env = "ALIBABA_CLOUD_REGION_ID", value_name = "ID")]
+    #[arg(
+        long,
+        global = true,
+        env = "ALIBABA_CLOUD_REGION_ID",
+        value_name = "ID"
+    )]
     pub region: Option<String>,
     /// Profile of the aliyun CLI config ~/.aliyun/config.json [default: its `current`]
-    #[arg(long, global = true, env = "ALIBABA_CLOUD_PROFILE", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        env = "ALIBABA_CLOUD_PROFILE",
+        value_name = "NAME"
+    )]
     pub profile: Option<String>,
     /// How the plan or result is printed on stdout
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
@@ -47,14 +57,22 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_enum, default_value_t = SignatureArg::V3, hide_short_help = true)]
     pub signature: SignatureArg,
     /// Seconds to wait for one API reply
-    #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS", hide_short_help = true)]
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 30,
+        value_name = "SECONDS",
+        hide_short_help = true
+    )]
     pub timeout: u64,
 }
 
 fn parse_qps(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v > 0.0 && v <= 10_000.0 && v.is_finite() => Ok(v),
-        _ => Err(format!("`{s}` is not a number of requests per second above 0")),
+        _ => Err(format!(
+            "`{s}` is not a number of requests per second above 0"
+        )),
     }
 }
 
@@ -105,7 +123,9 @@ pub enum Command {
         manifests: Vec<PathBuf>,
     },
     /// Read the live catalogue, diff it against the manifests, print the plan
-    #[command(after_help = "Examples:\n  vodplan plan manifests/\n  vodplan plan manifests/ --out plan.json --format markdown > plan.md\n  vodplan plan manifests/ --detailed-exitcode   # exit 2 when deletions are pending")]
+    #[command(
+        after_help = "Examples:\n  vodplan plan manifests/\n  vodplan plan manifests/ --out plan.json --format markdown > plan.md\n  vodplan plan manifests/ --detailed-exitcode   # exit 2 when deletions are pending"
+    )]
     Plan {
         #[arg(required = true, value_name = "MANIFEST")]
         manifests: Vec<PathBuf>,
@@ -119,7 +139,9 @@ pub enum Command {
         guards: GuardArgs,
     },
     /// Delete: plan manifests and ask, or apply a saved plan exactly as reviewed
-    #[command(after_help = "Examples:\n  vodplan apply manifests/                 # plan, show, ask for `yes`, delete\n  vodplan apply manifests/ --auto-approve\n  vodplan apply plan.json                  # the saved plan is the approval")]
+    #[command(
+        after_help = "Examples:\n  vodplan apply manifests/                 # plan, show, ask for `yes`, delete\n  vodplan apply manifests/ --auto-approve\n  vodplan apply plan.json                  # the saved plan is the approval"
+    )]
     Apply {
         /// A saved plan file, or manifest files or directories
         #[arg(required = true, value_name = "PLANFILE|MANIFEST")]
@@ -143,7 +165,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  vodplan schema > manifest.schema.json")]
     Schema,
     /// Serve a local VOD API emulator
-    #[command(after_help = "Example:\n  vodplan emulator --catalog catalog.yaml --listen 127.0.0.1:8080 --state emulator.state\n  ALIBABA_CLOUD_ACCESS_KEY_ID=testid ALIBABA_CLOUD_ACCESS_KEY_SECRET=testsecret \\\n    vodplan plan cleanup.yaml --endpoint http://127.0.0.1:8080")]
+    #[command(
+        after_help = "Example:\n  vodplan emulator --catalog catalog.yaml --listen 127.0.0.1:8080 --state emulator.state\n  ALIBABA_CLOUD_ACCESS_KEY_ID=testid ALIBABA_CLOUD_ACCESS_KEY_SECRET=testsecret \\\n    vodplan plan cleanup.yaml --endpoint http://127.0.0.1:8080"
+    )]
     Emulator(EmulatorArgs),
     /// Rehearse the whole flow on a built-in emulator: plan and apply the examples, no credentials needed
     #[command(after_help = "Example:\n  vodplan demo")]
@@ -178,7 +202,12 @@ pub struct EmulatorArgs {
     #[arg(long, default_value = "testid", value_name = "ID")]
     pub access_key_id: String,
     /// The access key secret it accepts
-    #[arg(long, default_value = "testsecret", value_name = "SECRET", hide_default_value = true)]
+    #[arg(
+        long,
+        default_value = "testsecret",
+        value_name = "SECRET",
+        hide_default_value = true
+    )]
     pub access_key_secret: String,
     /// Require this STS security token on every request
     #[arg(long, value_name = "TOKEN")]

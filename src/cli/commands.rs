@@ -21,7 +21,11 @@ pub fn validate(manifests: &[PathBuf]) -> Result<Exit, Failure> {
         desired.files.len(),
         if desired.files.len() == 1 { "" } else { "s" },
         desired.delete.len(),
-        if desired.delete.len() == 1 { "y" } else { "ies" },
+        if desired.delete.len() == 1 {
+            "y"
+        } else {
+            "ies"
+        },
         desired.keep.len(),
         if desired.keep.len() == 1 { "y" } else { "ies" },
     );
@@ -30,10 +34,18 @@ pub fn validate(manifests: &[PathBuf]) -> Result<Exit, Failure> {
 
 pub fn show(out: &Output, path: &Path) -> Result<Exit, Failure> {
     let file = PlanFile::read(path).map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
-    let ctx = PlanContext { region: file.region.clone(), endpoint: file.endpoint.clone() };
+    let ctx = PlanContext {
+        region: file.region.clone(),
+        endpoint: file.endpoint.clone(),
+    };
     out.print(&render::plan(&file.plan, &ctx, out.format, out.color));
     if out.format == render::Format::Text {
-        println!("Saved {} by vodplan {} from {} manifest file(s).", file.created_at, file.vodplan_version, file.manifests.len());
+        println!(
+            "Saved {} by vodplan {} from {} manifest file(s).",
+            file.created_at,
+            file.vodplan_version,
+            file.manifests.len()
+        );
     }
     Ok(Exit::Success)
 }
@@ -44,18 +56,29 @@ pub fn schema() -> Result<Exit, Failure> {
 }
 
 pub fn completions(shell: clap_complete::Shell) -> Result<Exit, Failure> {
-    clap_complete::generate(shell, &mut Cli::command(), "vodplan", &mut std::io::stdout());
+    clap_complete::generate(
+        shell,
+        &mut Cli::command(),
+        "vodplan",
+        &mut std::io::stdout(),
+    );
     Ok(Exit::Success)
 }
 
 fn load_catalog(path: &Path) -> Result<Catalog, Failure> {
-    Catalog::load(path).map_err(|e| Failure::new(Kind::Input, format!("cannot load the catalogue {e}")).hint("see the catalogue format in the README (videos: [{videoId, title, status, ...}])"))
+    Catalog::load(path).map_err(|e| {
+        Failure::new(Kind::Input, format!("cannot load the catalogue {e}")).hint(
+            "see the catalogue format in the README (videos: [{videoId, title, status, ...}])",
+        )
+    })
 }
 
 pub async fn emulator(args: &EmulatorArgs) -> Result<Exit, Failure> {
     let mut catalog = load_catalog(&args.catalog)?;
     if let Some(state) = &args.state {
-        catalog.attach_state(state).map_err(|e| Failure::new(Kind::Input, format!("cannot use the state file {e}")))?;
+        catalog
+            .attach_state(state)
+            .map_err(|e| Failure::new(Kind::Input, format!("cannot use the state file {e}")))?;
     }
     let config = EmulatorConfig {
         keys: Keys {
@@ -71,9 +94,20 @@ pub async fn emulator(args: &EmulatorArgs) -> Result<Exit, Failure> {
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .map_err(|e| Failure::new(Kind::Input, format!("cannot listen on {}: {e}", args.listen)).hint("choose another --listen address or port"))?;
-    let addr = listener.local_addr().map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
-    eprintln!("vodplan emulator listening on http://{addr} with {} videos (Ctrl-C to stop)", catalog.len());
+        .map_err(|e| {
+            Failure::new(
+                Kind::Input,
+                format!("cannot listen on {}: {e}", args.listen),
+            )
+            .hint("choose another --listen address or port")
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
+    eprintln!(
+        "vodplan emulator listening on http://{addr} with {} videos (Ctrl-C to stop)",
+        catalog.len()
+    );
     emulator::serve(listener, catalog, config, async {
         let _ = tokio::signal::ctrl_c().await;
     })
@@ -86,7 +120,12 @@ pub async fn emulator(args: &EmulatorArgs) -> Result<Exit, Failure> {
 const EXAMPLE_CATALOG: &str = include_str!("../../examples/catalog.yaml");
 const EXAMPLE_MANIFEST: &str = include_str!("../../examples/cleanup.yaml");
 
-pub async fn demo(global: &super::args::GlobalArgs, out: &Output, manifests: &[PathBuf], catalog: Option<&PathBuf>) -> Result<Exit, Failure> {
+pub async fn demo(
+    global: &super::args::GlobalArgs,
+    out: &Output,
+    manifests: &[PathBuf],
+    catalog: Option<&PathBuf>,
+) -> Result<Exit, Failure> {
     let dir = tempfile::tempdir().map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
     // From a checkout, use the repository's examples (so the plan names examples/cleanup.yaml);
     // anywhere else, the bundled copies.
@@ -97,7 +136,8 @@ pub async fn demo(global: &super::args::GlobalArgs, out: &Output, manifests: &[P
         None if local_catalog.is_file() => load_catalog(local_catalog)?,
         None => {
             let path = dir.path().join("catalog.yaml");
-            std::fs::write(&path, EXAMPLE_CATALOG).map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
+            std::fs::write(&path, EXAMPLE_CATALOG)
+                .map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
             load_catalog(&path)?
         }
     };
@@ -105,14 +145,19 @@ pub async fn demo(global: &super::args::GlobalArgs, out: &Output, manifests: &[P
         vec![local_manifest.to_path_buf()]
     } else if manifests.is_empty() {
         let path = dir.path().join("cleanup.yaml");
-        std::fs::write(&path, EXAMPLE_MANIFEST).map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
+        std::fs::write(&path, EXAMPLE_MANIFEST)
+            .map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
         vec![path]
     } else {
         manifests.to_vec()
     };
-    let running = emulator::start("127.0.0.1:0".parse().expect("valid address"), catalog, EmulatorConfig::default())
-        .await
-        .map_err(|e| Failure::new(Kind::Input, format!("cannot start the emulator: {e}")))?;
+    let running = emulator::start(
+        "127.0.0.1:0".parse().expect("valid address"),
+        catalog,
+        EmulatorConfig::default(),
+    )
+    .await
+    .map_err(|e| Failure::new(Kind::Input, format!("cannot start the emulator: {e}")))?;
     let mut global = global.clone();
     global.endpoint = Some(running.endpoint());
     let session = Session {
@@ -124,12 +169,38 @@ pub async fn demo(global: &super::args::GlobalArgs, out: &Output, manifests: &[P
             source: "the demo emulator's test key".into(),
         }),
     };
-    eprintln!("Demo: a VOD API emulator is serving the example catalogue at {}.\n", running.endpoint());
-    eprintln!("== vodplan plan {}\n", manifests.iter().map(|m| m.display().to_string()).collect::<Vec<_>>().join(" "));
+    eprintln!(
+        "Demo: a VOD API emulator is serving the example catalogue at {}.\n",
+        running.endpoint()
+    );
+    eprintln!(
+        "== vodplan plan {}\n",
+        manifests
+            .iter()
+            .map(|m| m.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     let plan_path = dir.path().join("plan.json");
-    super::plan::run(&session, out, &manifests, Some(&plan_path), false, &GuardArgs::default()).await?;
+    super::plan::run(
+        &session,
+        out,
+        &manifests,
+        Some(&plan_path),
+        false,
+        &GuardArgs::default(),
+    )
+    .await?;
     eprintln!("\n== vodplan apply plan.json   (the saved plan is the approval)\n");
-    let result = super::apply::run(&session, out, &[plan_path], true, None, &GuardArgs::default()).await;
+    let result = super::apply::run(
+        &session,
+        out,
+        &[plan_path],
+        true,
+        None,
+        &GuardArgs::default(),
+    )
+    .await;
     running.stop().await;
     result
 }

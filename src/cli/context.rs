@@ -33,7 +33,11 @@ pub fn load_manifests(paths: &[PathBuf]) -> Result<DesiredState, Failure> {
         Some(state) => Ok(state),
         None => Err(Failure::new(
             Kind::InvalidManifest,
-            format!("the manifests have {} problem{}; nothing was sent to the API", errors, if errors == 1 { "" } else { "s" }),
+            format!(
+                "the manifests have {} problem{}; nothing was sent to the API",
+                errors,
+                if errors == 1 { "" } else { "s" }
+            ),
         )
         .hint("fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again")),
     }
@@ -51,8 +55,14 @@ impl Session {
     }
 
     pub fn endpoint(&self, region: &str) -> Result<Endpoint, Failure> {
-        Endpoint::resolve(self.global.endpoint.as_deref().filter(|e| !e.is_empty()), region)
-            .map_err(|e| Failure::new(Kind::Input, e.to_string()).hint("set --endpoint or VODPLAN_ENDPOINT to a valid URL, or unset it"))
+        Endpoint::resolve(
+            self.global.endpoint.as_deref().filter(|e| !e.is_empty()),
+            region,
+        )
+        .map_err(|e| {
+            Failure::new(Kind::Input, e.to_string())
+                .hint("set --endpoint or VODPLAN_ENDPOINT to a valid URL, or unset it")
+        })
     }
 
     pub fn credentials(&self) -> Result<Credentials, Failure> {
@@ -60,8 +70,12 @@ impl Session {
             return Ok(c.clone());
         }
         let env = |k: &str| std::env::var(k).ok();
-        credentials::resolve(&env, self.global.profile.as_deref().filter(|p| !p.is_empty()), &credentials::default_cli_config_path())
-            .map_err(|e| Failure::new(Kind::Auth, e.to_string()))
+        credentials::resolve(
+            &env,
+            self.global.profile.as_deref().filter(|p| !p.is_empty()),
+            &credentials::default_cli_config_path(),
+        )
+        .map_err(|e| Failure::new(Kind::Auth, e.to_string()))
     }
 
     pub fn client(&self, region: &str, endpoint: Endpoint) -> Result<Arc<Client>, Failure> {

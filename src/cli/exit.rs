@@ -45,7 +45,11 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(kind: Kind, message: impl Into<String>) -> Failure {
-        Failure { kind, message: message.into(), hint: None }
+        Failure {
+            kind,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Failure {
@@ -85,7 +89,13 @@ pub fn code(result: &Result<Exit, Failure>) -> u8 {
         Ok(Exit::Partial) => 3,
         // Every failure is exit 1: for apply, "an error before anything was deleted".
         Err(f) => match f.kind {
-            Kind::InvalidManifest | Kind::Input | Kind::Auth | Kind::Api | Kind::Guard | Kind::StalePlan | Kind::Declined => 1,
+            Kind::InvalidManifest
+            | Kind::Input
+            | Kind::Auth
+            | Kind::Api
+            | Kind::Guard
+            | Kind::StalePlan
+            | Kind::Declined => 1,
         },
     }
 }

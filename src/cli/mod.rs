@@ -17,19 +17,50 @@ use output::Output;
 
 pub async fn run(cli: Cli) -> Result<Exit, Failure> {
     let out = Output::new(&cli.global);
-    let session = Session { global: cli.global.clone(), credentials: None };
+    let session = Session {
+        global: cli.global.clone(),
+        credentials: None,
+    };
     match &cli.command {
         Command::Validate { manifests } => commands::validate(manifests),
-        Command::Plan { manifests, out: save, detailed_exitcode, guards } => {
-            plan::run(&session, &out, manifests, save.as_ref(), *detailed_exitcode, guards).await
+        Command::Plan {
+            manifests,
+            out: save,
+            detailed_exitcode,
+            guards,
+        } => {
+            plan::run(
+                &session,
+                &out,
+                manifests,
+                save.as_ref(),
+                *detailed_exitcode,
+                guards,
+            )
+            .await
         }
-        Command::Apply { targets, auto_approve, journal, guards } => {
-            apply::run(&session, &out, targets, *auto_approve, journal.as_ref(), guards).await
+        Command::Apply {
+            targets,
+            auto_approve,
+            journal,
+            guards,
+        } => {
+            apply::run(
+                &session,
+                &out,
+                targets,
+                *auto_approve,
+                journal.as_ref(),
+                guards,
+            )
+            .await
         }
         Command::Show { plan } => commands::show(&out, plan),
         Command::Schema => commands::schema(),
         Command::Emulator(args) => commands::emulator(args).await,
-        Command::Demo { manifests, catalog } => commands::demo(&cli.global, &out, manifests, catalog.as_ref()).await,
+        Command::Demo { manifests, catalog } => {
+            commands::demo(&cli.global, &out, manifests, catalog.as_ref()).await
+        }
         Command::Completions { shell } => commands::completions(*shell),
     }
 }

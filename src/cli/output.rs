@@ -37,12 +37,18 @@ impl Output {
     pub fn bar(&self, what: &str) -> Bar {
         let bar = ProgressBar::with_draw_target(
             Some(0),
-            if self.progress { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+            if self.progress {
+                ProgressDrawTarget::stderr()
+            } else {
+                ProgressDrawTarget::hidden()
+            },
         );
         bar.set_style(
-            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} videos, {per_sec}, ETA {eta}")
-                .expect("valid template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{msg} [{bar:30}] {pos}/{len} videos, {per_sec}, ETA {eta}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
         );
         bar.set_message(what.to_string());
         Bar(bar)

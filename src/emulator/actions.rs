@@ -14,10 +14,19 @@ type Params = HashMap<String, String>;
 fn id_list(params: &Params, name: &str) -> Result<Vec<String>, ServiceError> {
     let ids: Vec<String> = params
         .get(name)
-        .map(|v| v.split(',').filter(|s| !s.is_empty()).map(String::from).collect())
+        .map(|v| {
+            v.split(',')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect()
+        })
         .unwrap_or_default();
     if ids.len() > MAX_IDS_PER_CALL {
-        return Err(ServiceError::new(400, &format!("{name}ExceededMax"), format!("The {name} exceeded maximum.")));
+        return Err(ServiceError::new(
+            400,
+            &format!("{name}ExceededMax"),
+            format!("The {name} exceeded maximum."),
+        ));
     }
     Ok(ids)
 }
@@ -26,13 +35,22 @@ fn id_list(params: &Params, name: &str) -> Result<Vec<String>, ServiceError> {
 /// exists and is not forbidden, and lists the rest.
 pub fn delete_video(catalog: &mut Catalog, params: &Params) -> Result<Value, ServiceError> {
     // The API's error for too many IDs is VideoIdsExceededMax, whichever list was too long.
-    let too_many = |e: ServiceError| ServiceError { code: "VideoIdsExceededMax".into(), message: "The VideoIds exceeded maximum.".into(), ..e };
+    let too_many = |e: ServiceError| ServiceError {
+        code: "VideoIdsExceededMax".into(),
+        message: "The VideoIds exceeded maximum.".into(),
+        ..e
+    };
     let video_ids = id_list(params, "VideoIds").map_err(too_many)?;
     let reference_ids = id_list(params, "ReferenceIds").map_err(too_many)?;
     if video_ids.is_empty() && reference_ids.is_empty() {
-        return Err(ServiceError::new(400, "MissingVideoIds", "VideoIds is mandatory for this action."));
+        return Err(ServiceError::new(
+            400,
+            "MissingVideoIds",
+            "VideoIds is mandatory for this action.",
+        ));
     }
-    let (mut delete, mut forbidden, mut missing, mut missing_refs) = (vec![], vec![], vec![], vec![]);
+    let (mut delete, mut forbidden, mut missing, mut missing_refs) =
+        (vec![], vec![], vec![], vec![]);
     let consider = |v: &Video, delete: &mut Vec<String>, forbidden: &mut Vec<String>| {
         if v.forbidden {
             if !forbidden.contains(&v.video_id) {
@@ -55,9 +73,19 @@ pub fn delete_video(catalog: &mut Catalog, params: &Params) -> Result<Value, Ser
         }
     }
     if delete.is_empty() && forbidden.is_empty() {
-        return Err(ServiceError::new(404, "InvalidVideo.NotFound", "The video does not exist."));
+        return Err(ServiceError::new(
+            404,
+            "InvalidVideo.NotFound",
+            "The video does not exist.",
+        ));
     }
-    catalog.delete(&delete).map_err(|e| ServiceError::new(503, "DeleteVideoFailed", format!("Deleting video has failed due to some unknown error. ({e})")))?;
+    catalog.delete(&delete).map_err(|e| {
+        ServiceError::new(
+            503,
+            "DeleteVideoFailed",
+            format!("Deleting video has failed due to some unknown error. ({e})"),
+        )
+    })?;
     Ok(json!({
         "ForbiddenVideoIds": forbidden,
         "NonExistVideoIds": missing,
@@ -70,7 +98,11 @@ pub fn get_video_infos(catalog: &Catalog, params: &Params) -> Result<Value, Serv
     let video_ids = id_list(params, "VideoIds")?;
     let reference_ids = id_list(params, "ReferenceIds")?;
     if video_ids.is_empty() && reference_ids.is_empty() {
-        return Err(ServiceError::new(400, "MissingVideoIds", "VideoIds is mandatory for this action."));
+        return Err(ServiceError::new(
+            400,
+            "MissingVideoIds",
+            "VideoIds is mandatory for this action.",
+        ));
     }
     let mut list = Vec::new();
     let (mut missing, mut missing_refs) = (vec![], vec![]);
@@ -86,7 +118,9 @@ pub fn get_video_infos(catalog: &Catalog, params: &Params) -> Result<Value, Serv
             None => missing_refs.push(r.clone()),
         }
     }
-    Ok(json!({ "VideoList": list, "NonExistVideoIds": missing, "NonExistReferenceIds": missing_refs }))
+    Ok(
+        json!({ "VideoList": list, "NonExistVideoIds": missing, "NonExistReferenceIds": missing_refs }),
+    )
 }
 
 /// GetVideoInfo: one video, with `Snapshots` as an object; 404 when unknown.
@@ -94,13 +128,28 @@ pub fn get_video_info(catalog: &Catalog, params: &Params) -> Result<Value, Servi
     let video = match (params.get("VideoId"), params.get("ReferenceId")) {
         (Some(id), _) => catalog.get(id),
         (None, Some(r)) => catalog.by_reference(r),
-        (None, None) => return Err(ServiceError::new(400, "MissingVideoId", "VideoId is mandatory for this action.")),
+        (None, None) => {
+            return Err(ServiceError::new(
+                400,
+                "MissingVideoId",
+                "VideoId is mandatory for this action.",
+            ));
+        }
     };
-    let video = video.ok_or_else(|| ServiceError::new(404, "InvalidVideo.NotFound", "The video does not exist."))?;
+    let video = video.ok_or_else(|| {
+        ServiceError::new(404, "InvalidVideo.NotFound", "The video does not exist.")
+    })?;
     let mut v = video.to_api();
     let m = v.as_object_mut().expect("videos are objects");
     m.insert("Snapshots".into(), json!({ "Snapshot": [] }));
-    m.insert("AuditStatus".into(), json!(if video.status == "Blocked" { "Blocked" } else { "Normal" }));
+    m.insert(
+        "AuditStatus".into(),
+        json!(if video.status == "Blocked" {
+            "Blocked"
+        } else {
+            "Normal"
+        }),
+    );
     m.insert("RegionId".into(), json!("cn-shanghai"));
     Ok(json!({ "Video": v }))
 }
@@ -108,14 +157,26 @@ pub fn get_video_info(catalog: &Catalog, params: &Params) -> Result<Value, Servi
 /// GetVideoList reaches only the first 5,000 matches of a query.
 pub const LIST_CAP: usize = 5_000;
 
-fn int_param(params: &Params, name: &str, default: i64, min: i64, max: i64) -> Result<i64, ServiceError> {
+fn int_param(
+    params: &Params,
+    name: &str,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> Result<i64, ServiceError> {
     match params.get(name) {
         None => Ok(default),
         Some(v) => v
             .parse::<i64>()
             .ok()
             .filter(|n| (min..=max).contains(n))
-            .ok_or_else(|| ServiceError::new(400, &format!("InvalidParameter.{name}"), format!("The specified parameter {name} is not valid."))),
+            .ok_or_else(|| {
+                ServiceError::new(
+                    400,
+                    &format!("InvalidParameter.{name}"),
+                    format!("The specified parameter {name} is not valid."),
+                )
+            }),
     }
 }
 
@@ -124,24 +185,55 @@ fn int_param(params: &Params, name: &str, default: i64, min: i64, max: i64) -> R
 pub fn get_video_list(catalog: &Catalog, params: &Params) -> Result<Value, ServiceError> {
     let page_no = int_param(params, "PageNo", 1, 1, i64::MAX)?;
     let page_size = int_param(params, "PageSize", 10, 1, 100)?;
-    let cate = params.get("CateId").map(|c| c.parse::<i64>()).transpose().map_err(|_| ServiceError::new(400, "InvalidParameter.CateId", "The specified parameter CateId is not valid."))?;
-    let statuses: Vec<&str> = params.get("Status").map(|s| s.split(',').filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+    let cate = params
+        .get("CateId")
+        .map(|c| c.parse::<i64>())
+        .transpose()
+        .map_err(|_| {
+            ServiceError::new(
+                400,
+                "InvalidParameter.CateId",
+                "The specified parameter CateId is not valid.",
+            )
+        })?;
+    let statuses: Vec<&str> = params
+        .get("Status")
+        .map(|s| s.split(',').filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
     let time = |name: &str| -> Result<Option<time::OffsetDateTime>, ServiceError> {
         params
             .get(name)
-            .map(|t| timefmt::parse(t).ok_or_else(|| ServiceError::new(400, &format!("InvalidParameter.{name}"), format!("The specified parameter {name} is not valid."))))
+            .map(|t| {
+                timefmt::parse(t).ok_or_else(|| {
+                    ServiceError::new(
+                        400,
+                        &format!("InvalidParameter.{name}"),
+                        format!("The specified parameter {name} is not valid."),
+                    )
+                })
+            })
             .transpose()
     };
     let (start, end) = (time("StartTime")?, time("EndTime")?);
     if let (Some(s), Some(e)) = (start, end)
         && e <= s
     {
-        return Err(ServiceError::new(400, "InvalidParameter.EndTime", "EndTime must be later than StartTime."));
+        return Err(ServiceError::new(
+            400,
+            "InvalidParameter.EndTime",
+            "EndTime must be later than StartTime.",
+        ));
     }
     let ascending = match params.get("SortBy").map(String::as_str) {
         None | Some("CreationTime:Desc") => false,
         Some("CreationTime:Asc") => true,
-        Some(_) => return Err(ServiceError::new(400, "InvalidParameter.SortBy", "The specified parameter SortBy is not valid.")),
+        Some(_) => {
+            return Err(ServiceError::new(
+                400,
+                "InvalidParameter.SortBy",
+                "The specified parameter SortBy is not valid.",
+            ));
+        }
     };
     let mut matched: Vec<(time::OffsetDateTime, &Video)> = catalog
         .videos()
@@ -161,6 +253,10 @@ pub fn get_video_list(catalog: &Catalog, params: &Params) -> Result<Value, Servi
     let total = matched.len();
     let from = ((page_no - 1).saturating_mul(page_size)) as usize;
     let to = (from + page_size as usize).min(total).min(LIST_CAP);
-    let page: Vec<Value> = if from < to { matched[from..to].iter().map(|(_, v)| v.to_api()).collect() } else { Vec::new() };
+    let page: Vec<Value> = if from < to {
+        matched[from..to].iter().map(|(_, v)| v.to_api()).collect()
+    } else {
+        Vec::new()
+    };
     Ok(json!({ "Total": total, "VideoList": { "Video": page } }))
 }

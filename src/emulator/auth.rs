@@ -32,7 +32,11 @@ pub struct Keys {
 
 impl Default for Keys {
     fn default() -> Self {
-        Keys { access_key_id: "testid".into(), access_key_secret: "testsecret".into(), security_token: None }
+        Keys {
+            access_key_id: "testid".into(),
+            access_key_secret: "testsecret".into(),
+            security_token: None,
+        }
     }
 }
 
@@ -82,22 +86,38 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 fn check_time(text: &str, now: OffsetDateTime) -> Result<(), ServiceError> {
     let t = timefmt::parse(text).ok_or_else(|| {
-        err(400, "InvalidTimeStamp.Format", format!("Specified time stamp or date value is not well formatted: {text}"))
+        err(
+            400,
+            "InvalidTimeStamp.Format",
+            format!("Specified time stamp or date value is not well formatted: {text}"),
+        )
     })?;
     if (now - t).unsigned_abs() > CLOCK_SKEW {
-        return Err(err(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."));
+        return Err(err(
+            400,
+            "InvalidTimeStamp.Expired",
+            "Specified time stamp or date value is expired.",
+        ));
     }
     Ok(())
 }
 
 fn check_key(keys: &Keys, access_key_id: &str, token: Option<&str>) -> Result<(), ServiceError> {
     if access_key_id != keys.access_key_id {
-        return Err(err(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."));
+        return Err(err(
+            404,
+            "InvalidAccessKeyId.NotFound",
+            "Specified access key is not found.",
+        ));
     }
     if let Some(expected) = &keys.security_token
         && token != Some(expected.as_str())
     {
-        return Err(err(400, "InvalidSecurityToken.Mismatch", "Specified SecurityToken is invalid."));
+        return Err(err(
+            400,
+            "InvalidSecurityToken.Mismatch",
+            "Specified SecurityToken is invalid.",
+        ));
     }
     Ok(())
 }
@@ -106,25 +126,60 @@ fn mismatch(string_to_sign: &str) -> ServiceError {
     err(
         400,
         "SignatureDoesNotMatch",
-        format!("Specified signature is not matched with our calculation. server string to sign is:{string_to_sign}"),
+        format!(
+            "Specified signature is not matched with our calculation. server string to sign is:{string_to_sign}"
+        ),
     )
 }
 
 /// Verifies a request signed with V3 or V1.
-pub fn verify(req: &Incoming<'_>, keys: &Keys, nonces: &NonceStore, now: OffsetDateTime) -> Result<Verified, ServiceError> {
+pub fn verify(
+    req: &Incoming<'_>,
+    keys: &Keys,
+    nonces: &NonceStore,
+    now: OffsetDateTime,
+) -> Result<Verified, ServiceError> {
     match header(req.headers, "authorization") {
-        Some(auth) if auth.starts_with(sign::V3_ALGORITHM) => verify_v3(req, auth, keys, nonces, now),
-        Some(_) => Err(err(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")),
+        Some(auth) if auth.starts_with(sign::V3_ALGORITHM) => {
+            verify_v3(req, auth, keys, nonces, now)
+        }
+        Some(_) => Err(err(
+            400,
+            "IncompleteSignature",
+            "The request signature does not conform to Aliyun standards.",
+        )),
         None => verify_v1(req, keys, nonces, now),
     }
 }
 
-fn verify_v3(req: &Incoming<'_>, auth: &str, keys: &Keys, nonces: &NonceStore, now: OffsetDateTime) -> Result<Verified, ServiceError> {
-    let parsed = sign::parse_v3_authorization(auth)
-        .ok_or_else(|| err(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards."))?;
-    for required in ["host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256"] {
+fn verify_v3(
+    req: &Incoming<'_>,
+    auth: &str,
+    keys: &Keys,
+    nonces: &NonceStore,
+    now: OffsetDateTime,
+) -> Result<Verified, ServiceError> {
+    let parsed = sign::parse_v3_authorization(auth).ok_or_else(|| {
+        err(
+            400,
+            "IncompleteSignature",
+            "The request signature does not conform to Aliyun standards.",
+        )
+    })?;
+    for required in [
+        "host",
+        "x-acs-action",
+        "x-acs-version",
+        "x-acs-date",
+        "x-acs-signature-nonce",
+        "x-acs-content-sha256",
+    ] {
         if !parsed.signed_headers.contains(&required) {
-            return Err(err(400, "IncompleteSignature", format!("The header {required} must be signed.")));
+            return Err(err(
+                400,
+                "IncompleteSignature",
+                format!("The header {required} must be signed."),
+            ));
         }
     }
     let get = |name: &str| header(req.headers, name);
@@ -134,13 +189,26 @@ fn verify_v3(req: &Incoming<'_>, auth: &str, keys: &Keys, nonces: &NonceStore, n
     let payload = get("x-acs-content-sha256").unwrap_or_default();
     check_key(keys, parsed.credential, get("x-acs-security-token"))?;
     if payload != sign::sha256_hex(req.body) {
-        return Err(err(400, "ContentSHA256NotMatch", "x-acs-content-sha256 does not match the request body."));
+        return Err(err(
+            400,
+            "ContentSHA256NotMatch",
+            "x-acs-content-sha256 does not match the request body.",
+        ));
     }
     let mut headers = Vec::with_capacity(parsed.signed_headers.len());
     for name in &parsed.signed_headers {
-        let values: Vec<&str> = req.headers.get_all(*name).iter().filter_map(|v| v.to_str().ok()).collect();
+        let values: Vec<&str> = req
+            .headers
+            .get_all(*name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
         if values.is_empty() {
-            return Err(err(400, "IncompleteSignature", format!("The signed header {name} is missing.")));
+            return Err(err(
+                400,
+                "IncompleteSignature",
+                format!("The signed header {name} is missing."),
+            ));
         }
         for v in values {
             headers.push((name.to_string(), v.to_string()));
@@ -154,35 +222,76 @@ fn verify_v3(req: &Incoming<'_>, auth: &str, keys: &Keys, nonces: &NonceStore, n
     });
     let expected = sign::v3_signature(&keys.access_key_secret, &canonical);
     if expected != parsed.signature {
-        return Err(mismatch(&format!("{}\n{}", sign::V3_ALGORITHM, sign::sha256_hex(canonical.as_bytes()))));
+        return Err(mismatch(&format!(
+            "{}\n{}",
+            sign::V3_ALGORITHM,
+            sign::sha256_hex(canonical.as_bytes())
+        )));
     }
     check_time(date, now)?;
     if !nonces.first_use(nonce) {
-        return Err(err(400, "SignatureNonceUsed", "Specified signature nonce was used already."));
+        return Err(err(
+            400,
+            "SignatureNonceUsed",
+            "Specified signature nonce was used already.",
+        ));
     }
     let version = get("x-acs-version").unwrap_or_default();
     if version != API_VERSION {
-        return Err(err(400, "InvalidVersion", format!("Specified parameter Version is not valid: {version}")));
+        return Err(err(
+            400,
+            "InvalidVersion",
+            format!("Specified parameter Version is not valid: {version}"),
+        ));
     }
     let params = req.query.iter().chain(&req.form).cloned().collect();
     Ok(Verified { action, params })
 }
 
-fn verify_v1(req: &Incoming<'_>, keys: &Keys, nonces: &NonceStore, now: OffsetDateTime) -> Result<Verified, ServiceError> {
+fn verify_v1(
+    req: &Incoming<'_>,
+    keys: &Keys,
+    nonces: &NonceStore,
+    now: OffsetDateTime,
+) -> Result<Verified, ServiceError> {
     let all: Vec<(String, String)> = req.query.iter().chain(&req.form).cloned().collect();
     let get = |name: &str| all.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    for required in ["Signature", "AccessKeyId", "SignatureMethod", "SignatureNonce", "Timestamp", "Action", "Version"] {
+    for required in [
+        "Signature",
+        "AccessKeyId",
+        "SignatureMethod",
+        "SignatureNonce",
+        "Timestamp",
+        "Action",
+        "Version",
+    ] {
         if get(required).is_none() {
-            return Err(err(400, &format!("Missing{required}"), format!("{required} is mandatory for this action.")));
+            return Err(err(
+                400,
+                &format!("Missing{required}"),
+                format!("{required} is mandatory for this action."),
+            ));
         }
     }
     if get("SignatureMethod") != Some("HMAC-SHA1") {
-        return Err(err(400, "InvalidSignatureMethod", "Specified signature method is not supported."));
+        return Err(err(
+            400,
+            "InvalidSignatureMethod",
+            "Specified signature method is not supported.",
+        ));
     }
     if get("SignatureVersion").is_some_and(|v| v != "1.0") {
-        return Err(err(400, "InvalidSignatureVersion", "Specified signature version is not supported."));
+        return Err(err(
+            400,
+            "InvalidSignatureVersion",
+            "Specified signature version is not supported.",
+        ));
     }
-    check_key(keys, get("AccessKeyId").unwrap_or_default(), get("SecurityToken"))?;
+    check_key(
+        keys,
+        get("AccessKeyId").unwrap_or_default(),
+        get("SecurityToken"),
+    )?;
     let string_to_sign = sign::v1_string_to_sign(req.method, &all);
     let expected = sign::v1_signature(&keys.access_key_secret, &string_to_sign);
     if Some(expected.as_str()) != get("Signature") {
@@ -190,17 +299,38 @@ fn verify_v1(req: &Incoming<'_>, keys: &Keys, nonces: &NonceStore, now: OffsetDa
     }
     check_time(get("Timestamp").unwrap_or_default(), now)?;
     if !nonces.first_use(get("SignatureNonce").unwrap_or_default()) {
-        return Err(err(400, "SignatureNonceUsed", "Specified signature nonce was used already."));
+        return Err(err(
+            400,
+            "SignatureNonceUsed",
+            "Specified signature nonce was used already.",
+        ));
     }
     let version = get("Version").unwrap_or_default();
     if version != API_VERSION {
-        return Err(err(400, "InvalidVersion", format!("Specified parameter Version is not valid: {version}")));
+        return Err(err(
+            400,
+            "InvalidVersion",
+            format!("Specified parameter Version is not valid: {version}"),
+        ));
     }
     const COMMON: &[&str] = &[
-        "Signature", "AccessKeyId", "SignatureMethod", "SignatureVersion", "SignatureNonce", "SignatureType",
-        "Timestamp", "Action", "Version", "Format", "RegionId", "SecurityToken",
+        "Signature",
+        "AccessKeyId",
+        "SignatureMethod",
+        "SignatureVersion",
+        "SignatureNonce",
+        "SignatureType",
+        "Timestamp",
+        "Action",
+        "Version",
+        "Format",
+        "RegionId",
+        "SecurityToken",
     ];
     let action = get("Action").unwrap_or_default().to_string();
-    let params = all.into_iter().filter(|(k, _)| !COMMON.contains(&k.as_str())).collect();
+    let params = all
+        .into_iter()
+        .filter(|(k, _)| !COMMON.contains(&k.as_str()))
+        .collect();
     Ok(Verified { action, params })
 }

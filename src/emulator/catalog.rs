@@ -129,7 +129,10 @@ impl Catalog {
 
     /// Loads a catalogue file (YAML or JSON).
     pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
-        let err = |reason: String| CatalogError { path: path.display().to_string(), reason };
+        let err = |reason: String| CatalogError {
+            path: path.display().to_string(),
+            reason,
+        };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
         let mut options = serde_saphyr::options! {};
         let mut budget = options.budget.take().unwrap_or_default();
@@ -146,7 +149,10 @@ impl Catalog {
 
     /// Attaches a deletion log: deletions recorded there earlier are replayed, later ones appended.
     pub fn attach_state(&mut self, path: &Path) -> Result<(), CatalogError> {
-        let err = |e: std::io::Error| CatalogError { path: path.display().to_string(), reason: e.to_string() };
+        let err = |e: std::io::Error| CatalogError {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
         if let Ok(f) = File::open(path) {
             for line in BufReader::new(f).lines() {
                 let line = line.map_err(err)?;
@@ -158,8 +164,15 @@ impl Catalog {
                 }
             }
         }
-        let file = OpenOptions::new().create(true).append(true).open(path).map_err(err)?;
-        self.state = Some(StateLog { path: path.to_path_buf(), file });
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(err)?;
+        self.state = Some(StateLog {
+            path: path.to_path_buf(),
+            file,
+        });
         Ok(())
     }
 
@@ -176,7 +189,9 @@ impl Catalog {
     }
 
     pub fn by_reference(&self, reference_id: &str) -> Option<&Video> {
-        self.by_reference.get(reference_id).and_then(|v| self.videos.get(v))
+        self.by_reference
+            .get(reference_id)
+            .and_then(|v| self.videos.get(v))
     }
 
     pub fn videos(&self) -> impl Iterator<Item = &Video> {
@@ -197,7 +212,10 @@ impl Catalog {
             return Ok(());
         }
         if let Some(state) = &mut self.state {
-            let err = |e: std::io::Error| CatalogError { path: state.path.display().to_string(), reason: e.to_string() };
+            let err = |e: std::io::Error| CatalogError {
+                path: state.path.display().to_string(),
+                reason: e.to_string(),
+            };
             let mut line = serde_json::to_string(video_ids).expect("strings serialize");
             line.push('\n');
             state.file.write_all(line.as_bytes()).map_err(err)?;

@@ -45,7 +45,11 @@ pub struct ServiceError {
 
 impl ServiceError {
     pub fn new(status: u16, code: &str, message: impl Into<String>) -> ServiceError {
-        ServiceError { status, code: code.into(), message: message.into() }
+        ServiceError {
+            status,
+            code: code.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -98,15 +102,26 @@ struct Shared {
     videos_deleted: AtomicU64,
 }
 
-const ACTIONS: [Action; 5] = [Action::DeleteVideo, Action::GetVideoInfos, Action::GetVideoInfo, Action::GetVideoList, Action::SearchMedia];
+const ACTIONS: [Action; 5] = [
+    Action::DeleteVideo,
+    Action::GetVideoInfos,
+    Action::GetVideoInfo,
+    Action::GetVideoList,
+    Action::SearchMedia,
+];
 
 fn limiter(per_second: u32) -> DefaultDirectRateLimiter {
-    RateLimiter::direct(Quota::per_second(NonZeroU32::new(per_second.max(1)).expect("at least one")))
+    RateLimiter::direct(Quota::per_second(
+        NonZeroU32::new(per_second.max(1)).expect("at least one"),
+    ))
 }
 
 /// The HTTP application, for serving on any listener.
 fn router(shared: Arc<Shared>) -> Router {
-    Router::new().route("/_emulator/stats", get(stats)).fallback(any(handle)).with_state(shared)
+    Router::new()
+        .route("/_emulator/stats", get(stats))
+        .fallback(any(handle))
+        .with_state(shared)
 }
 
 /// A running emulator (in-process), stopped when dropped or by [`RunningEmulator::stop`].
@@ -144,11 +159,18 @@ fn shared(catalog: Catalog, config: EmulatorConfig) -> Arc<Shared> {
     let limits = ACTIONS
         .iter()
         .map(|a| {
-            let qps = if *a == Action::DeleteVideo { config.delete_qps } else { a.qps_limit() as u32 };
+            let qps = if *a == Action::DeleteVideo {
+                config.delete_qps
+            } else {
+                a.qps_limit() as u32
+            };
             (a.name(), limiter(qps))
         })
         .collect();
-    let counters = ACTIONS.iter().map(|a| (a.name(), Counters::default())).collect();
+    let counters = ACTIONS
+        .iter()
+        .map(|a| (a.name(), Counters::default()))
+        .collect();
     let dice = match config.seed {
         Some(s) => fastrand::Rng::with_seed(s),
         None => fastrand::Rng::new(),
@@ -172,11 +194,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(shared(catalog, config));
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Starts an emulator in this process on `addr` (port 0 for any free port).
-pub async fn start(addr: SocketAddr, catalog: Catalog, config: EmulatorConfig) -> std::io::Result<RunningEmulator> {
+pub async fn start(
+    addr: SocketAddr,
+    catalog: Catalog,
+    config: EmulatorConfig,
+) -> std::io::Result<RunningEmulator> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -186,13 +214,24 @@ pub async fn start(addr: SocketAddr, catalog: Catalog, config: EmulatorConfig) -
         })
         .await;
     });
-    Ok(RunningEmulator { addr, stop: Some(tx), task: Some(task) })
+    Ok(RunningEmulator {
+        addr,
+        stop: Some(tx),
+        task: Some(task),
+    })
 }
 
 fn request_id() -> String {
     let n = fastrand::u128(..);
     let h = format!("{n:032X}");
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 fn answer(status: u16, mut body: Value, request_id: &str) -> Response {
@@ -200,7 +239,12 @@ fn answer(status: u16, mut body: Value, request_id: &str) -> Response {
         m.insert("RequestId".into(), json!(request_id));
     }
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, [(header::CONTENT_TYPE, "application/json;charset=utf-8")], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json;charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn error_answer(e: &ServiceError, host: &str, request_id: &str) -> Response {
@@ -214,12 +258,24 @@ fn error_answer(e: &ServiceError, host: &str, request_id: &str) -> Response {
 }
 
 fn decode(text: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(text).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    form_urlencoded::parse(text)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, method: Method, headers: HeaderMap, RawQuery(query): RawQuery, body: Bytes) -> Response {
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
     let rid = request_id();
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("vod.emulator").to_string();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("vod.emulator")
+        .to_string();
     if !shared.config.latency.is_zero() {
         tokio::time::sleep(shared.config.latency).await;
     }
@@ -235,30 +291,59 @@ async fn handle(State(shared): State<Arc<Shared>>, method: Method, headers: Head
         body: &body,
     };
     if method != Method::GET && method != Method::POST {
-        return error_answer(&ServiceError::new(400, "UnsupportedHTTPMethod", "Specified HTTP method is not supported."), &host, &rid);
+        return error_answer(
+            &ServiceError::new(
+                400,
+                "UnsupportedHTTPMethod",
+                "Specified HTTP method is not supported.",
+            ),
+            &host,
+            &rid,
+        );
     }
-    let verified = match auth::verify(&incoming, &shared.config.keys, &shared.nonces, time::OffsetDateTime::now_utc()) {
+    let verified = match auth::verify(
+        &incoming,
+        &shared.config.keys,
+        &shared.nonces,
+        time::OffsetDateTime::now_utc(),
+    ) {
         Ok(v) => v,
         Err(e) => return error_answer(&e, &host, &rid),
     };
-    let Some(action) = Action::from_name(&verified.action).filter(|a| *a != Action::SearchMedia) else {
-        let e = ServiceError::new(404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.");
+    let Some(action) = Action::from_name(&verified.action).filter(|a| *a != Action::SearchMedia)
+    else {
+        let e = ServiceError::new(
+            404,
+            "InvalidAction.NotFound",
+            "Specified api is not found, please check your url and method.",
+        );
         return error_answer(&e, &host, &rid);
     };
     let counters = &shared.counters[action.name()];
     counters.requests.fetch_add(1, Ordering::Relaxed);
     if shared.limits[action.name()].check().is_err() {
         counters.throttled.fetch_add(1, Ordering::Relaxed);
-        let e = ServiceError::new(400, "Throttling.User", "Request was denied due to user flow control.");
+        let e = ServiceError::new(
+            400,
+            "Throttling.User",
+            "Request was denied due to user flow control.",
+        );
         return error_answer(&e, &host, &rid);
     }
     let (fault, lost) = {
         let mut dice = shared.dice.lock().expect("dice lock");
-        (dice.f64() < shared.config.fault_rate, dice.f64() < shared.config.lost_reply_rate)
+        (
+            dice.f64() < shared.config.fault_rate,
+            dice.f64() < shared.config.lost_reply_rate,
+        )
     };
     if fault {
         counters.faults.fetch_add(1, Ordering::Relaxed);
-        let e = ServiceError::new(503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server.");
+        let e = ServiceError::new(
+            503,
+            "ServiceUnavailable",
+            "The request has failed due to a temporary failure of the server.",
+        );
         return error_answer(&e, &host, &rid);
     }
     let result = {
@@ -271,14 +356,24 @@ async fn handle(State(shared): State<Arc<Shared>>, method: Method, headers: Head
             Action::GetVideoList => actions::get_video_list(&catalog, &verified.params),
             Action::SearchMedia => unreachable!("filtered above"),
         };
-        shared.videos_deleted.fetch_add((before - catalog.len()) as u64, Ordering::Relaxed);
+        shared
+            .videos_deleted
+            .fetch_add((before - catalog.len()) as u64, Ordering::Relaxed);
         r
     };
     match result {
         Ok(body) if action == Action::DeleteVideo && lost => {
             let _ = body;
             counters.lost_replies.fetch_add(1, Ordering::Relaxed);
-            error_answer(&ServiceError::new(500, "InternalError", "The request processing has failed due to some unknown error."), &host, &rid)
+            error_answer(
+                &ServiceError::new(
+                    500,
+                    "InternalError",
+                    "The request processing has failed due to some unknown error.",
+                ),
+                &host,
+                &rid,
+            )
         }
         Ok(body) => {
             counters.ok.fetch_add(1, Ordering::Relaxed);
@@ -313,5 +408,10 @@ async fn stats(State(shared): State<Arc<Shared>>) -> Response {
         "videosDeleted": shared.videos_deleted.load(Ordering::Relaxed),
         "actions": per_action,
     });
-    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }

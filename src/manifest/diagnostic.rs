@@ -18,7 +18,11 @@ pub struct Location {
 
 impl Location {
     pub fn new(file: &Arc<str>, line: u32, column: u32) -> Self {
-        Location { file: file.clone(), line, column }
+        Location {
+            file: file.clone(),
+            line,
+            column,
+        }
     }
 
     /// `FILE:LINE`, the short form shown in plans (the JSON `source` field).
@@ -47,8 +51,14 @@ impl<'de> Deserialize<'de> for Location {
         let column = parts.next().and_then(|c| c.parse().ok());
         let line = parts.next().and_then(|l| l.parse().ok());
         match (parts.next(), line, column) {
-            (Some(file), Some(line), Some(column)) => Ok(Location { file: file.into(), line, column }),
-            _ => Err(serde::de::Error::custom(format!("{s:?} is not FILE:LINE:COL"))),
+            (Some(file), Some(line), Some(column)) => Ok(Location {
+                file: file.into(),
+                line,
+                column,
+            }),
+            _ => Err(serde::de::Error::custom(format!(
+                "{s:?} is not FILE:LINE:COL"
+            ))),
         }
     }
 }
@@ -69,11 +79,19 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(location: Location, message: impl Into<String>) -> Self {
-        Diagnostic { location, severity: Severity::Error, message: message.into() }
+        Diagnostic {
+            location,
+            severity: Severity::Error,
+            message: message.into(),
+        }
     }
 
     pub fn warning(location: Location, message: impl Into<String>) -> Self {
-        Diagnostic { location, severity: Severity::Warning, message: message.into() }
+        Diagnostic {
+            location,
+            severity: Severity::Warning,
+            message: message.into(),
+        }
     }
 
     pub fn is_error(&self) -> bool {

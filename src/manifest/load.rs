@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
+use super::DesiredState;
 use super::diagnostic::{Diagnostic, Location};
 use super::raw::{self, RawManifest};
 use super::validate;
-use super::DesiredState;
 
 /// One manifest file that was read: its name as shown in diagnostics and its content digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +79,10 @@ fn io_diag(path: &Path, e: &std::io::Error) -> Diagnostic {
         std::io::ErrorKind::PermissionDenied => "; check the file's permissions",
         _ => "",
     };
-    Diagnostic::error(Location::new(&display_name(path), 1, 1), format!("cannot read: {e}{hint}"))
+    Diagnostic::error(
+        Location::new(&display_name(path), 1, 1),
+        format!("cannot read: {e}{hint}"),
+    )
 }
 
 /// A file read and parsed, or the problem that stopped it.
@@ -94,25 +97,47 @@ fn parse_file(path: &Path) -> ParsedFile {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
-            return ParsedFile { name, sha256: String::new(), result: Err(io_diag(path, &e)) };
+            return ParsedFile {
+                name,
+                sha256: String::new(),
+                result: Err(io_diag(path, &e)),
+            };
         }
     };
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let result = match std::str::from_utf8(&bytes) {
         Err(e) => {
-            let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u32 + 1;
-            Err(Diagnostic::error(Location::new(&name, line, 1), "not UTF-8 text; save the manifest as UTF-8"))
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u32
+                + 1;
+            Err(Diagnostic::error(
+                Location::new(&name, line, 1),
+                "not UTF-8 text; save the manifest as UTF-8",
+            ))
         }
-        Ok(text) => raw::parse(text).map_err(|e| Diagnostic::error(Location::new(&name, e.pos.line, e.pos.column), e.message)),
+        Ok(text) => raw::parse(text).map_err(|e| {
+            Diagnostic::error(Location::new(&name, e.pos.line, e.pos.column), e.message)
+        }),
     };
-    ParsedFile { name, sha256, result }
+    ParsedFile {
+        name,
+        sha256,
+        result,
+    }
 }
 
 /// Reads, parses and validates the manifests at `paths`.
 pub fn load(paths: &[PathBuf]) -> LoadedManifests {
     let files = match expand(paths) {
         Ok(f) => f,
-        Err(d) => return LoadedManifests { state: None, diagnostics: vec![d] },
+        Err(d) => {
+            return LoadedManifests {
+                state: None,
+                diagnostics: vec![d],
+            };
+        }
     };
     let parsed = parse_all(&files);
     validate::validate(parsed)
@@ -120,7 +145,9 @@ pub fn load(paths: &[PathBuf]) -> LoadedManifests {
 
 /// Parses files on all cores; the order of the result is the order of `files`.
 fn parse_all(files: &[PathBuf]) -> Vec<ParsedFile> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len());
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len());
     if workers <= 1 {
         return files.iter().map(|f| parse_file(f)).collect();
     }
@@ -134,12 +161,17 @@ fn parse_all(files: &[PathBuf]) -> Vec<ParsedFile> {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(path) = files.get(i) else { break };
                     let parsed = parse_file(path);
-                    results.lock().expect("no worker panics while holding the lock")[i] = Some(parsed);
+                    results
+                        .lock()
+                        .expect("no worker panics while holding the lock")[i] = Some(parsed);
                 }
             });
         }
     });
-    slots.into_iter().map(|s| s.expect("every file was parsed")).collect()
+    slots
+        .into_iter()
+        .map(|s| s.expect("every file was parsed"))
+        .collect()
 }
 
 /// The digest of a set of manifest files, as recorded in a saved plan.

@@ -116,9 +116,16 @@ impl Selector {
     ) -> bool {
         (self.status.is_empty() || self.status.iter().any(|s| s == status))
             && self.category_id.is_none_or(|c| category_id == Some(c))
-            && self.created_before.is_none_or(|t| created.is_some_and(|c| c < t))
-            && self.created_after.is_none_or(|t| created.is_some_and(|c| c >= t))
-            && self.title_prefix.as_deref().is_none_or(|p| title.starts_with(p))
+            && self
+                .created_before
+                .is_none_or(|t| created.is_some_and(|c| c < t))
+            && self
+                .created_after
+                .is_none_or(|t| created.is_some_and(|c| c >= t))
+            && self
+                .title_prefix
+                .as_deref()
+                .is_none_or(|p| title.starts_with(p))
     }
 }
 

@@ -9,8 +9,8 @@
 
 use std::fmt;
 
-use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
 /// A 1-based line and column inside the file being read.
@@ -22,7 +22,10 @@ pub struct Pos {
 
 impl<T> From<&Spanned<T>> for Pos {
     fn from(s: &Spanned<T>) -> Self {
-        Pos { line: s.referenced.line() as u32, column: s.referenced.column() as u32 }
+        Pos {
+            line: s.referenced.line() as u32,
+            column: s.referenced.column() as u32,
+        }
     }
 }
 
@@ -101,14 +104,20 @@ where
         let pos = Pos::from(&key);
         if !on_key(&key.value, pos, &mut map)? {
             map.next_value::<IgnoredAny>()?;
-            unknown.push(UnknownKey { name: key.value, pos });
+            unknown.push(UnknownKey {
+                name: key.value,
+                pos,
+            });
         }
     }
     Ok(unknown)
 }
 
 fn field<'de, A: MapAccess<'de>>(key: Pos, map: &mut A) -> Result<Option<Field>, A::Error> {
-    Ok(Some(Field { key, value: map.next_value()? }))
+    Ok(Some(Field {
+        key,
+        value: map.next_value()?,
+    }))
 }
 
 fn list<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
@@ -116,14 +125,20 @@ fn list<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
 ) -> Result<Option<ListField<T>>, A::Error> {
     let items: Option<SpannedSeq<T>> = map.next_value()?;
-    Ok(Some(ListField { key, items: items.map(|s| s.0) }))
+    Ok(Some(ListField {
+        key,
+        items: items.map(|s| s.0),
+    }))
 }
 
 fn nested<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     key: Pos,
     map: &mut A,
 ) -> Result<Option<MapField<T>>, A::Error> {
-    Ok(Some(MapField { key, value: map.next_value()? }))
+    Ok(Some(MapField {
+        key,
+        value: map.next_value()?,
+    }))
 }
 
 /// A sequence whose items each carry their position, read without an intermediate copy.
@@ -173,28 +188,36 @@ macro_rules! raw_map {
     };
 }
 
-raw_map!(RawManifest, "a manifest mapping (version, region, delete, keep, limits)", |m, name, pos, map| {
-    match name {
-        "version" => m.version = field(pos, map)?,
-        "region" => m.region = field(pos, map)?,
-        "delete" => m.delete = list(pos, map)?,
-        "keep" => m.keep = list(pos, map)?,
-        "limits" => m.limits = nested(pos, map)?,
-        _ => return Ok(false),
+raw_map!(
+    RawManifest,
+    "a manifest mapping (version, region, delete, keep, limits)",
+    |m, name, pos, map| {
+        match name {
+            "version" => m.version = field(pos, map)?,
+            "region" => m.region = field(pos, map)?,
+            "delete" => m.delete = list(pos, map)?,
+            "keep" => m.keep = list(pos, map)?,
+            "limits" => m.limits = nested(pos, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
-    Ok(true)
-});
+);
 
-raw_map!(RawEntry, "an entry mapping (videoId, referenceId or match)", |e, name, pos, map| {
-    match name {
-        "videoId" => e.video_id = field(pos, map)?,
-        "referenceId" => e.reference_id = field(pos, map)?,
-        "reason" => e.reason = field(pos, map)?,
-        "match" => e.selector = nested(pos, map)?,
-        _ => return Ok(false),
+raw_map!(
+    RawEntry,
+    "an entry mapping (videoId, referenceId or match)",
+    |e, name, pos, map| {
+        match name {
+            "videoId" => e.video_id = field(pos, map)?,
+            "referenceId" => e.reference_id = field(pos, map)?,
+            "reason" => e.reason = field(pos, map)?,
+            "match" => e.selector = nested(pos, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
-    Ok(true)
-});
+);
 
 raw_map!(RawMatch, "a match mapping", |m, name, pos, map| {
     match name {
@@ -243,10 +266,16 @@ pub fn parse(text: &str) -> Result<Option<RawManifest>, SyntaxError> {
     serde_saphyr::from_str_with_options::<Option<RawManifest>>(text, options).map_err(|e| {
         let pos = e
             .location()
-            .map(|l| Pos { line: l.line() as u32, column: l.column() as u32 })
+            .map(|l| Pos {
+                line: l.line() as u32,
+                column: l.column() as u32,
+            })
             .filter(|p| p.line > 0)
             .unwrap_or(Pos { line: 1, column: 1 });
-        SyntaxError { pos, message: clean_message(&e.without_snippet().to_string()) }
+        SyntaxError {
+            pos,
+            message: clean_message(&e.without_snippet().to_string()),
+        }
     })
 }
 
@@ -273,7 +302,13 @@ mod tests {
         let e = &delete[0];
         let id = e.value.video_id.as_ref().unwrap().value.as_ref().unwrap();
         assert_eq!(id.value, "0123");
-        assert_eq!(Pos::from(id), Pos { line: 3, column: 14 });
+        assert_eq!(
+            Pos::from(id),
+            Pos {
+                line: 3,
+                column: 14
+            }
+        );
         assert_eq!(Pos::from(e), Pos { line: 3, column: 5 });
         assert_eq!(e.value.unknown[0].name, "colour");
         assert_eq!(e.value.unknown[0].pos, Pos { line: 5, column: 5 });

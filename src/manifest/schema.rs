@@ -34,9 +34,9 @@ struct Manifest {
 #[serde(untagged)]
 #[allow(dead_code)]
 enum ManifestEntry {
-    ByVideoId(ByVideoId),
-    ByReferenceId(ByReferenceId),
-    ByMatch(ByMatch),
+    VideoId(ByVideoId),
+    ReferenceId(ByReferenceId),
+    Match(ByMatch),
 }
 
 #[derive(JsonSchema, Serialize)]

@@ -15,8 +15,8 @@ use serde_saphyr::Spanned;
 use super::diagnostic::{Diagnostic, Location};
 use super::load::{LoadedManifests, ManifestFile, ParsedFile};
 use super::raw::{Field, ListField, Pos, RawEntry, RawLimits, RawManifest, RawMatch, UnknownKey};
-use super::{DesiredState, Entry, Located, Selector, Target, MANIFEST_VERSION, VIDEO_STATUSES};
-use crate::ids::{check_id, ReferenceId, VideoId, VideoRef};
+use super::{DesiredState, Entry, Located, MANIFEST_VERSION, Selector, Target, VIDEO_STATUSES};
+use crate::ids::{ReferenceId, VideoId, VideoRef, check_id};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {
@@ -46,7 +46,10 @@ pub(crate) fn validate(files: Vec<ParsedFile>) -> LoadedManifests {
         seen: HashMap::new(),
     };
     for file in files {
-        v.state.files.push(ManifestFile { name: file.name.clone(), sha256: file.sha256 });
+        v.state.files.push(ManifestFile {
+            name: file.name.clone(),
+            sha256: file.sha256,
+        });
         match file.result {
             Err(d) => v.diagnostics.push(d),
             Ok(None) => v.error(
@@ -56,13 +59,25 @@ pub(crate) fn validate(files: Vec<ParsedFile>) -> LoadedManifests {
             Ok(Some(raw)) => v.manifest(&file.name, raw),
         }
     }
-    let order: HashMap<Arc<str>, usize> =
-        v.state.files.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect();
+    let order: HashMap<Arc<str>, usize> = v
+        .state
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.clone(), i))
+        .collect();
     v.diagnostics.sort_by_key(|d| {
-        (order.get(&d.location.file).copied().unwrap_or(usize::MAX), d.location.line, d.location.column)
+        (
+            order.get(&d.location.file).copied().unwrap_or(usize::MAX),
+            d.location.line,
+            d.location.column,
+        )
     });
     let failed = v.diagnostics.iter().any(Diagnostic::is_error);
-    LoadedManifests { state: (!failed).then_some(v.state), diagnostics: v.diagnostics }
+    LoadedManifests {
+        state: (!failed).then_some(v.state),
+        diagnostics: v.diagnostics,
+    }
 }
 
 fn at(file: &Arc<str>, pos: Pos) -> Location {
@@ -80,7 +95,10 @@ impl Validator {
 
     fn unknown_keys(&mut self, file: &Arc<str>, keys: &[UnknownKey], place: &str, expected: &str) {
         for k in keys {
-            self.error(at(file, k.pos), format!("unknown key `{}` in {place}; expected {expected}", k.name));
+            self.error(
+                at(file, k.pos),
+                format!("unknown key `{}` in {place}; expected {expected}", k.name),
+            );
         }
     }
 
@@ -96,7 +114,12 @@ impl Validator {
     }
 
     fn manifest(&mut self, file: &Arc<str>, raw: RawManifest) {
-        self.unknown_keys(file, &raw.unknown, "the manifest", "version, region, delete, keep or limits");
+        self.unknown_keys(
+            file,
+            &raw.unknown,
+            "the manifest",
+            "version, region, delete, keep or limits",
+        );
         match &raw.version {
             None => self.error(
                 Location::new(file, 1, 1),
@@ -116,7 +139,10 @@ impl Validator {
         if let Some(limits) = &raw.limits {
             match &limits.value {
                 Some(l) => self.limits(file, &l.value),
-                None => self.error(at(file, limits.key), "`limits` has no value; remove it or add `maxDeletes`"),
+                None => self.error(
+                    at(file, limits.key),
+                    "`limits` has no value; remove it or add `maxDeletes`",
+                ),
             }
         }
         if let Some(list) = raw.delete {
@@ -128,9 +154,18 @@ impl Validator {
     }
 
     fn region(&mut self, file: &Arc<str>, field: &Field) {
-        let Some((region, loc)) = self.scalar(file, field, "region") else { return };
-        if region.is_empty() || !region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-            self.error(loc, format!("region `{region}` is not a region ID such as cn-shanghai"));
+        let Some((region, loc)) = self.scalar(file, field, "region") else {
+            return;
+        };
+        if region.is_empty()
+            || !region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            self.error(
+                loc,
+                format!("region `{region}` is not a region ID such as cn-shanghai"),
+            );
             return;
         }
         match &self.state.region {
@@ -142,21 +177,36 @@ impl Validator {
                 self.error(loc, message);
             }
             Some(_) => {}
-            None => self.state.region = Some(Located { value: region, location: loc }),
+            None => {
+                self.state.region = Some(Located {
+                    value: region,
+                    location: loc,
+                })
+            }
         }
     }
 
     fn limits(&mut self, file: &Arc<str>, limits: &RawLimits) {
         self.unknown_keys(file, &limits.unknown, "limits", "maxDeletes");
-        let Some(field) = &limits.max_deletes else { return };
-        let Some((text, loc)) = self.scalar(file, field, "maxDeletes") else { return };
+        let Some(field) = &limits.max_deletes else {
+            return;
+        };
+        let Some((text, loc)) = self.scalar(file, field, "maxDeletes") else {
+            return;
+        };
         match text.parse::<u64>() {
             Ok(n) => {
                 if self.state.max_deletes.as_ref().is_none_or(|m| n < m.value) {
-                    self.state.max_deletes = Some(Located { value: n, location: loc });
+                    self.state.max_deletes = Some(Located {
+                        value: n,
+                        location: loc,
+                    });
                 }
             }
-            Err(_) => self.error(loc, format!("maxDeletes `{text}` is not a whole number of 0 or more")),
+            Err(_) => self.error(
+                loc,
+                format!("maxDeletes `{text}` is not a whole number of 0 or more"),
+            ),
         }
     }
 
@@ -175,9 +225,20 @@ impl Validator {
         }
     }
 
-    fn entry(&mut self, file: &Arc<str>, raw: RawEntry, location: Location, side: Side) -> Option<Entry> {
+    fn entry(
+        &mut self,
+        file: &Arc<str>,
+        raw: RawEntry,
+        location: Location,
+        side: Side,
+    ) -> Option<Entry> {
         let place = format!("a {} entry", side.name());
-        self.unknown_keys(file, &raw.unknown, &place, "videoId, referenceId, match or reason");
+        self.unknown_keys(
+            file,
+            &raw.unknown,
+            &place,
+            "videoId, referenceId, match or reason",
+        );
         let given: Vec<&str> = [
             raw.video_id.as_ref().map(|_| "videoId"),
             raw.reference_id.as_ref().map(|_| "referenceId"),
@@ -190,7 +251,10 @@ impl Validator {
             let message = if given.is_empty() {
                 format!("{place} needs one of videoId, referenceId or match")
             } else {
-                format!("{place} has {}; give exactly one per entry", given.join(" and "))
+                format!(
+                    "{place} has {}; give exactly one per entry",
+                    given.join(" and ")
+                )
             };
             self.error(location, message);
             return None;
@@ -201,24 +265,47 @@ impl Validator {
         };
         let target = if let Some(f) = &raw.video_id {
             let (id, loc) = self.scalar(file, f, "videoId")?;
-            Target::Id(VideoRef::Video(self.id(id, loc, "videoId", VideoId::new)?))
+            Target::Id(VideoRef::Video(self.id(
+                id,
+                loc,
+                "videoId",
+                VideoId::new,
+            )?))
         } else if let Some(f) = &raw.reference_id {
             let (id, loc) = self.scalar(file, f, "referenceId")?;
-            Target::Id(VideoRef::Reference(self.id(id, loc, "referenceId", ReferenceId::new)?))
+            Target::Id(VideoRef::Reference(self.id(
+                id,
+                loc,
+                "referenceId",
+                ReferenceId::new,
+            )?))
         } else {
             let field = raw.selector.as_ref().expect("one key was given");
             match &field.value {
                 Some(m) => Target::Match(self.selector(file, &m.value, spanned_at(file, m))?),
                 None => {
-                    self.error(at(file, field.key), "`match` has no conditions; a selector needs at least one");
+                    self.error(
+                        at(file, field.key),
+                        "`match` has no conditions; a selector needs at least one",
+                    );
                     return None;
                 }
             }
         };
-        Some(Entry { target, reason, location })
+        Some(Entry {
+            target,
+            reason,
+            location,
+        })
     }
 
-    fn id<T>(&mut self, text: String, loc: Location, what: &str, build: fn(String) -> Result<T, crate::ids::IdError>) -> Option<T> {
+    fn id<T>(
+        &mut self,
+        text: String,
+        loc: Location,
+        what: &str,
+        build: fn(String) -> Result<T, crate::ids::IdError>,
+    ) -> Option<T> {
         if let Err(e) = check_id(&text) {
             self.error(loc, format!("{what} {text:?} {e}"));
             return None;
@@ -226,16 +313,32 @@ impl Validator {
         build(text).ok()
     }
 
-    fn selector(&mut self, file: &Arc<str>, raw: &RawMatch, location: Location) -> Option<Selector> {
+    fn selector(
+        &mut self,
+        file: &Arc<str>,
+        raw: &RawMatch,
+        location: Location,
+    ) -> Option<Selector> {
         let errors_before = self.diagnostics.len();
-        self.unknown_keys(file, &raw.unknown, "match", "status, categoryId, createdBefore, createdAfter or titlePrefix");
+        self.unknown_keys(
+            file,
+            &raw.unknown,
+            "match",
+            "status, categoryId, createdBefore, createdAfter or titlePrefix",
+        );
         let mut s = Selector::default();
         if let Some(list) = &raw.status {
             match &list.items {
-                None => self.error(at(file, list.key), "`status` has no value; list one or more statuses"),
+                None => self.error(
+                    at(file, list.key),
+                    "`status` has no value; list one or more statuses",
+                ),
                 Some(items) => {
                     if items.is_empty() {
-                        self.error(at(file, list.key), "`status` is an empty list; list one or more statuses");
+                        self.error(
+                            at(file, list.key),
+                            "`status` is an empty list; list one or more statuses",
+                        );
                     }
                     for item in items {
                         if VIDEO_STATUSES.contains(&item.value.as_str()) {
@@ -245,7 +348,11 @@ impl Validator {
                         } else {
                             self.error(
                                 spanned_at(file, item),
-                                format!("unknown video status `{}`; expected one of {}", item.value, VIDEO_STATUSES.join(", ")),
+                                format!(
+                                    "unknown video status `{}`; expected one of {}",
+                                    item.value,
+                                    VIDEO_STATUSES.join(", ")
+                                ),
                             );
                         }
                     }
@@ -291,7 +398,10 @@ impl Validator {
             }
         }
         if s == Selector::default() && self.diagnostics.len() == errors_before {
-            self.error(location, "`match` has no conditions; a selector needs at least one");
+            self.error(
+                location,
+                "`match` has no conditions; a selector needs at least one",
+            );
         }
         (self.diagnostics.len() == errors_before).then_some(s)
     }
@@ -311,7 +421,10 @@ impl Validator {
                 if first_side == side {
                     self.diagnostics.push(Diagnostic::warning(
                         entry.location,
-                        format!("{id} is already listed in {} at {first}; it counts once", side.name()),
+                        format!(
+                            "{id} is already listed in {} at {first}; it counts once",
+                            side.name()
+                        ),
                     ));
                 } else {
                     let message = format!(

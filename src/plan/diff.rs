@@ -22,20 +22,28 @@ pub fn diff(desired: &DesiredState, observed: &Observed) -> Plan {
             kept.entry(id).or_insert(&entry.location);
         }
     }
-    let mut plan = Plan { selector_seen: observed.selector_seen, ..Plan::default() };
+    let mut plan = Plan {
+        selector_seen: observed.selector_seen,
+        ..Plan::default()
+    };
     let mut decided: HashSet<&VideoId> = HashSet::new();
     for (i, entry) in desired.delete.iter().enumerate() {
         if let Target::Id(r) = &entry.target
             && observed.resolve(r).is_none()
         {
-            plan.absent.push(Absence { target: r.into(), source: entry.location.clone() });
+            plan.absent.push(Absence {
+                target: r.into(),
+                source: entry.location.clone(),
+            });
             continue;
         }
         for id in resolve(entry, i, observed, &observed.delete_matches, false) {
             if !decided.insert(id) {
                 continue;
             }
-            let Some(info) = observed.videos.get(id) else { continue };
+            let Some(info) = observed.videos.get(id) else {
+                continue;
+            };
             if let Some(keeper) = kept.get(id) {
                 plan.protected.push(Protection {
                     video_id: id.clone(),
@@ -72,6 +80,9 @@ fn resolve<'a>(
     match &entry.target {
         Target::Id(VideoRef::Video(v)) if literal => vec![v],
         Target::Id(r) => observed.resolve(r).into_iter().collect(),
-        Target::Match(_) => matches.get(&index).map(|v| v.iter().collect()).unwrap_or_default(),
+        Target::Match(_) => matches
+            .get(&index)
+            .map(|v| v.iter().collect())
+            .unwrap_or_default(),
     }
 }

@@ -26,7 +26,10 @@ pub struct PlanManifest {
 
 impl From<&ManifestFile> for PlanManifest {
     fn from(f: &ManifestFile) -> Self {
-        PlanManifest { name: f.name.to_string(), sha256: f.sha256.clone() }
+        PlanManifest {
+            name: f.name.to_string(),
+            sha256: f.sha256.clone(),
+        }
     }
 }
 
@@ -55,13 +58,23 @@ pub enum PlanFileError {
     #[error(
         "{path} is a plan of format version {found}, and this vodplan (version {ours}) reads format version {PLAN_FORMAT_VERSION}; make the plan again with this vodplan"
     )]
-    Version { path: String, found: u32, ours: &'static str },
+    Version {
+        path: String,
+        found: u32,
+        ours: &'static str,
+    },
     #[error("cannot write plan file {path}: {reason}")]
     Unwritable { path: String, reason: String },
 }
 
 impl PlanFile {
-    pub fn new(plan: Plan, region: &str, endpoint: &str, manifests: &[ManifestFile], max_deletes: Option<u64>) -> PlanFile {
+    pub fn new(
+        plan: Plan,
+        region: &str,
+        endpoint: &str,
+        manifests: &[ManifestFile],
+        max_deletes: Option<u64>,
+    ) -> PlanFile {
         PlanFile {
             kind: PLAN_KIND.into(),
             format_version: PLAN_FORMAT_VERSION,
@@ -97,7 +110,10 @@ impl PlanFile {
 
     pub fn read(path: &Path) -> Result<PlanFile, PlanFileError> {
         let p = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| PlanFileError::Unreadable { path: p.clone(), reason: e.to_string() })?;
+        let bytes = std::fs::read(path).map_err(|e| PlanFileError::Unreadable {
+            path: p.clone(),
+            reason: e.to_string(),
+        })?;
         PlanFile::from_bytes(&bytes, &p)
     }
 
@@ -108,10 +124,16 @@ impl PlanFile {
             kind: Option<String>,
             format_version: Option<u32>,
         }
-        let header: Header = serde_json::from_slice(bytes)
-            .map_err(|e| PlanFileError::NotAPlan { path: path.into(), reason: e.to_string() })?;
+        let header: Header =
+            serde_json::from_slice(bytes).map_err(|e| PlanFileError::NotAPlan {
+                path: path.into(),
+                reason: e.to_string(),
+            })?;
         if header.kind.as_deref() != Some(PLAN_KIND) {
-            return Err(PlanFileError::NotAPlan { path: path.into(), reason: format!("its kind is not {PLAN_KIND:?}") });
+            return Err(PlanFileError::NotAPlan {
+                path: path.into(),
+                reason: format!("its kind is not {PLAN_KIND:?}"),
+            });
         }
         match header.format_version {
             Some(PLAN_FORMAT_VERSION) => {}
@@ -123,14 +145,20 @@ impl PlanFile {
                 });
             }
         }
-        serde_json::from_slice(bytes).map_err(|e| PlanFileError::NotAPlan { path: path.into(), reason: e.to_string() })
+        serde_json::from_slice(bytes).map_err(|e| PlanFileError::NotAPlan {
+            path: path.into(),
+            reason: e.to_string(),
+        })
     }
 
     /// Writes the plan atomically (a temporary file renamed into place), so a reader never sees a
     /// half-written plan.
     pub fn write(&self, path: &Path) -> Result<(), PlanFileError> {
         let p = path.display().to_string();
-        let err = |e: std::io::Error| PlanFileError::Unwritable { path: p.clone(), reason: e.to_string() };
+        let err = |e: std::io::Error| PlanFileError::Unwritable {
+            path: p.clone(),
+            reason: e.to_string(),
+        };
         let mut text = serde_json::to_string_pretty(self).expect("a plan always serializes");
         text.push('\n');
         let tmp = path.with_extension("tmp-vodplan");

@@ -60,14 +60,20 @@ impl Guards {
         }
         if let Some(p) = self.flag_percent {
             let seen = plan.selector_seen;
-            let from_selectors = plan.deletions.iter().filter(|d| matches!(d.selected_by, super::SelectedBy::Match(_))).count();
+            let from_selectors = plan
+                .deletions
+                .iter()
+                .filter(|d| matches!(d.selected_by, super::SelectedBy::Match(_)))
+                .count();
             if seen > 0 {
                 let share = from_selectors as f64 * 100.0 / seen as f64;
                 if share > p {
                     let allowed = (p / 100.0 * seen as f64).floor() as usize;
                     return Err(GuardTripped {
                         guard: "--max-delete-percent".into(),
-                        limit: format!("{p}% of the {seen} videos the delete selectors matched ({allowed})"),
+                        limit: format!(
+                            "{p}% of the {seen} videos the delete selectors matched ({allowed})"
+                        ),
                         planned: from_selectors,
                         over_by: (from_selectors - allowed).to_string(),
                     });

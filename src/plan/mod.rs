@@ -66,16 +66,28 @@ impl Fingerprint {
             out.push(format!("size {} -> {}", opt(&self.size), opt(&now.size)));
         }
         if self.creation_time != now.creation_time {
-            out.push(format!("creationTime {} -> {}", opt(&self.creation_time), opt(&now.creation_time)));
+            out.push(format!(
+                "creationTime {} -> {}",
+                opt(&self.creation_time),
+                opt(&now.creation_time)
+            ));
         }
         if self.modification_time != now.modification_time {
-            out.push(format!("modificationTime {} -> {}", opt(&self.modification_time), opt(&now.modification_time)));
+            out.push(format!(
+                "modificationTime {} -> {}",
+                opt(&self.modification_time),
+                opt(&now.modification_time)
+            ));
         }
         if self.title != now.title {
             out.push(format!("title {:?} -> {:?}", self.title, now.title));
         }
         if self.reference_id != now.reference_id {
-            out.push(format!("referenceId {} -> {}", opt(&self.reference_id), opt(&now.reference_id)));
+            out.push(format!(
+                "referenceId {} -> {}",
+                opt(&self.reference_id),
+                opt(&now.reference_id)
+            ));
         }
         out
     }

@@ -22,8 +22,11 @@ pub fn plan_value(plan: &Plan) -> Value {
             })
         })
         .collect();
-    let protected: Vec<Value> =
-        plan.protected.iter().map(|p| json!({"videoId": p.video_id, "keptBy": p.kept_by.file_line()})).collect();
+    let protected: Vec<Value> = plan
+        .protected
+        .iter()
+        .map(|p| json!({"videoId": p.video_id, "keptBy": p.kept_by.file_line()}))
+        .collect();
     let absent: Vec<Value> = plan
         .absent
         .iter()

@@ -14,7 +14,11 @@ pub const MARKER: &str = "<!-- vodplan-plan -->";
 pub const MAX_CHARS: usize = 65_000;
 
 fn escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;").replace('`', "'").replace('\n', " ")
+    s.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('`', "'")
+        .replace('\n', " ")
 }
 
 /// Appends `lines` until the budget is used, then a line counting the rest.
@@ -35,10 +39,23 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
     let _ = writeln!(out, "{MARKER}");
     let _ = writeln!(out, "### vodplan plan: `{}`\n", escape(&ctx.region));
     let total: i64 = plan.deletions.iter().filter_map(|d| d.observed.size).sum();
-    let _ = writeln!(out, "| to delete | protected | absent | size |\n|---:|---:|---:|---:|");
-    let _ = writeln!(out, "| {} | {} | {} | {} |\n", plan.deletions.len(), plan.protected.len(), plan.absent.len(), human_size(Some(total)));
+    let _ = writeln!(
+        out,
+        "| to delete | protected | absent | size |\n|---:|---:|---:|---:|"
+    );
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} |\n",
+        plan.deletions.len(),
+        plan.protected.len(),
+        plan.absent.len(),
+        human_size(Some(total))
+    );
     if plan.deletions.is_empty() {
-        let _ = writeln!(out, "No changes: nothing in the manifests is left to delete.\n");
+        let _ = writeln!(
+            out,
+            "No changes: nothing in the manifests is left to delete.\n"
+        );
     }
     let sections: [(&str, Vec<String>); 3] = [
         (
@@ -62,7 +79,14 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
             "Protected by keep",
             plan.protected
                 .iter()
-                .map(|p| format!("| `{}` | {} | kept by {} |", p.video_id, escape(&p.title), escape(&p.kept_by.file_line())))
+                .map(|p| {
+                    format!(
+                        "| `{}` | {} | kept by {} |",
+                        p.video_id,
+                        escape(&p.title),
+                        escape(&p.kept_by.file_line())
+                    )
+                })
                 .collect(),
         ),
         (
@@ -70,8 +94,14 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
             plan.absent
                 .iter()
                 .map(|a| match &a.target {
-                    AbsentTarget::VideoId(v) => format!("| videoId `{v}` | {} |", escape(&a.source.file_line())),
-                    AbsentTarget::ReferenceId(r) => format!("| referenceId `{}` | {} |", escape(r.as_str()), escape(&a.source.file_line())),
+                    AbsentTarget::VideoId(v) => {
+                        format!("| videoId `{v}` | {} |", escape(&a.source.file_line()))
+                    }
+                    AbsentTarget::ReferenceId(r) => format!(
+                        "| referenceId `{}` | {} |",
+                        escape(r.as_str()),
+                        escape(&a.source.file_line())
+                    ),
                 })
                 .collect(),
         ),
@@ -81,7 +111,11 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
         "| video | title | keep entry |\n|---|---|---|",
         "| entry | source |\n|---|---|",
     ];
-    let sections_left = sections.iter().filter(|(_, l)| !l.is_empty()).count().max(1);
+    let sections_left = sections
+        .iter()
+        .filter(|(_, l)| !l.is_empty())
+        .count()
+        .max(1);
     let mut used = 0;
     for ((title, lines), header) in sections.iter().zip(headers) {
         if lines.is_empty() {
@@ -89,7 +123,11 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
         }
         let budget = (MAX_CHARS - out.len()) / (sections_left - used).max(1);
         let end = out.len() + budget;
-        let _ = writeln!(out, "<details><summary>{title} ({})</summary>\n\n{header}", lines.len());
+        let _ = writeln!(
+            out,
+            "<details><summary>{title} ({})</summary>\n\n{header}",
+            lines.len()
+        );
         bounded_list(&mut out, lines, end.saturating_sub(30));
         let _ = writeln!(out, "\n</details>\n");
         used += 1;
@@ -101,22 +139,48 @@ pub fn outcome(o: &Outcome) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "<!-- vodplan-apply -->");
     let _ = writeln!(out, "### vodplan apply\n");
-    let _ = writeln!(out, "| deleted | absent | forbidden | failed |\n|---:|---:|---:|---:|");
-    let _ = writeln!(out, "| {} | {} | {} | {} |\n", o.deleted_count(), o.absent(), o.forbidden.len(), o.failed.len());
+    let _ = writeln!(
+        out,
+        "| deleted | absent | forbidden | failed |\n|---:|---:|---:|---:|"
+    );
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} |\n",
+        o.deleted_count(),
+        o.absent(),
+        o.forbidden.len(),
+        o.failed.len()
+    );
     let drift: Vec<String> = o
         .non_exist_video_ids
         .iter()
         .map(|v| format!("- videoId `{v}`"))
-        .chain(o.non_exist_reference_ids.iter().map(|r| format!("- referenceId `{}`", escape(r))))
+        .chain(
+            o.non_exist_reference_ids
+                .iter()
+                .map(|r| format!("- referenceId `{}`", escape(r))),
+        )
         .collect();
     let forbidden: Vec<String> = o.forbidden.iter().map(|f| format!("- `{f}`")).collect();
-    let failed: Vec<String> = o.failed.iter().map(|f| format!("- `{}`: {}", f.video_id, escape(&f.error))).collect();
-    for (title, lines) in [("Drift", drift), ("Forbidden", forbidden), ("Failed", failed)] {
+    let failed: Vec<String> = o
+        .failed
+        .iter()
+        .map(|f| format!("- `{}`: {}", f.video_id, escape(&f.error)))
+        .collect();
+    for (title, lines) in [
+        ("Drift", drift),
+        ("Forbidden", forbidden),
+        ("Failed", failed),
+    ] {
         if lines.is_empty() {
             continue;
         }
         let end = out.len() + (MAX_CHARS - out.len()) / 3;
-        let _ = writeln!(out, "<details><summary>{title} ({})</summary>\n", lines.len());
+        let _ = writeln!(
+            out,
+            "<details><summary>{title} ({})</summary>\n",
+            lines.len()
+        );
         bounded_list(&mut out, &lines, end);
         let _ = writeln!(out, "\n</details>\n");
     }

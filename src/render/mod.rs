@@ -42,7 +42,9 @@ pub fn outcome(outcome: &Outcome, format: Format, color: bool) -> String {
 
 /// A byte count for people: `10.0 MiB`.
 pub fn human_size(bytes: Option<i64>) -> String {
-    let Some(b) = bytes else { return "size unknown".into() };
+    let Some(b) = bytes else {
+        return "size unknown".into();
+    };
     let units = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = b as f64;
     let mut u = 0;
@@ -50,7 +52,11 @@ pub fn human_size(bytes: Option<i64>) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 { format!("{b} B") } else { format!("{v:.1} {}", units[u]) }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", units[u])
+    }
 }
 
 /// `n thing` / `n things`.

@@ -11,7 +11,11 @@ struct Paint(bool);
 
 impl Paint {
     fn wrap(&self, code: &str, s: &str) -> String {
-        if self.0 { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
     }
     fn red(&self, s: &str) -> String {
         self.wrap("31", s)
@@ -31,8 +35,15 @@ pub fn plan(plan: &Plan, ctx: &PlanContext, color: bool) -> String {
     let p = Paint(color);
     let mut out = String::new();
     if !plan.deletions.is_empty() {
-        let _ = writeln!(out, "vodplan will permanently delete these videos in {} ({}):", ctx.region, ctx.endpoint);
-        let _ = writeln!(out, "source files, transcoded streams and thumbnails are removed and cannot be recovered.\n");
+        let _ = writeln!(
+            out,
+            "vodplan will permanently delete these videos in {} ({}):",
+            ctx.region, ctx.endpoint
+        );
+        let _ = writeln!(
+            out,
+            "source files, transcoded streams and thumbnails are removed and cannot be recovered.\n"
+        );
         for d in &plan.deletions {
             let o = &d.observed;
             let _ = writeln!(
@@ -70,18 +81,30 @@ pub fn plan(plan: &Plan, ctx: &PlanContext, color: bool) -> String {
         out.push('\n');
     }
     if !plan.absent.is_empty() {
-        let _ = writeln!(out, "Already absent (listed in the manifest, gone from VOD):");
+        let _ = writeln!(
+            out,
+            "Already absent (listed in the manifest, gone from VOD):"
+        );
         for a in &plan.absent {
             let what = match &a.target {
                 AbsentTarget::VideoId(v) => format!("videoId {v}"),
                 AbsentTarget::ReferenceId(r) => format!("referenceId {r}"),
             };
-            let _ = writeln!(out, "  {} {}  {}", p.yellow("~"), p.yellow(&what), a.source.file_line());
+            let _ = writeln!(
+                out,
+                "  {} {}  {}",
+                p.yellow("~"),
+                p.yellow(&what),
+                a.source.file_line()
+            );
         }
         out.push('\n');
     }
     if plan.deletions.is_empty() {
-        let _ = writeln!(out, "No changes: nothing in the manifests is left to delete.");
+        let _ = writeln!(
+            out,
+            "No changes: nothing in the manifests is left to delete."
+        );
     }
     let total: i64 = plan.deletions.iter().filter_map(|d| d.observed.size).sum();
     let _ = writeln!(
@@ -103,17 +126,27 @@ pub fn outcome(o: &Outcome, color: bool) -> String {
         .non_exist_video_ids
         .iter()
         .map(|v| format!("videoId {v}"))
-        .chain(o.non_exist_reference_ids.iter().map(|r| format!("referenceId {r}")))
+        .chain(
+            o.non_exist_reference_ids
+                .iter()
+                .map(|r| format!("referenceId {r}")),
+        )
         .collect();
     if !drift.is_empty() {
-        let _ = writeln!(out, "Drift: these manifest entries no longer existed in VOD:");
+        let _ = writeln!(
+            out,
+            "Drift: these manifest entries no longer existed in VOD:"
+        );
         for d in &drift {
             let _ = writeln!(out, "  {} {}", p.yellow("~"), p.yellow(d));
         }
         out.push('\n');
     }
     if !o.forbidden.is_empty() {
-        let _ = writeln!(out, "Forbidden: VOD refused to delete these (ForbiddenVideoIds):");
+        let _ = writeln!(
+            out,
+            "Forbidden: VOD refused to delete these (ForbiddenVideoIds):"
+        );
         for f in &o.forbidden {
             let _ = writeln!(out, "  {} {}", p.red("!"), p.red(f.as_str()));
         }
@@ -122,7 +155,13 @@ pub fn outcome(o: &Outcome, color: bool) -> String {
     if !o.failed.is_empty() {
         let _ = writeln!(out, "Failed: these were not confirmed deleted:");
         for f in &o.failed {
-            let _ = writeln!(out, "  {} {}  {}", p.red("x"), p.red(f.video_id.as_str()), f.error);
+            let _ = writeln!(
+                out,
+                "  {} {}  {}",
+                p.red("x"),
+                p.red(f.video_id.as_str()),
+                f.error
+            );
         }
         out.push('\n');
     }

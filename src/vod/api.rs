@@ -33,9 +33,15 @@ impl Action {
     }
 
     pub fn from_name(name: &str) -> Option<Action> {
-        [Action::DeleteVideo, Action::GetVideoInfos, Action::GetVideoInfo, Action::GetVideoList, Action::SearchMedia]
-            .into_iter()
-            .find(|a| a.name() == name)
+        [
+            Action::DeleteVideo,
+            Action::GetVideoInfos,
+            Action::GetVideoInfo,
+            Action::GetVideoList,
+            Action::SearchMedia,
+        ]
+        .into_iter()
+        .find(|a| a.name() == name)
     }
 
     /// The documented per-account QPS limit. GetVideoList may now be 50 (unverified), so 50.
@@ -59,7 +65,12 @@ pub fn id_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
     Ok(match Option::<Either>::deserialize(d)? {
         None => Vec::new(),
         Some(Either::List(v)) => v,
-        Some(Either::Text(s)) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+        Some(Either::Text(s)) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
     })
 }
 
@@ -156,6 +167,12 @@ mod tests {
         assert_eq!(r.non_exist_video_ids, ["b", "c"]);
         assert!(r.non_exist_reference_ids.is_empty());
         let r: DeleteVideoResponse = serde_json::from_str(r#"{"RequestId":"r"}"#).unwrap();
-        assert_eq!(r, DeleteVideoResponse { request_id: "r".into(), ..Default::default() });
+        assert_eq!(
+            r,
+            DeleteVideoResponse {
+                request_id: "r".into(),
+                ..Default::default()
+            }
+        );
     }
 }

@@ -54,17 +54,31 @@ pub enum CredentialError {
     )]
     Missing { path: String },
     #[error("{set} is set but {unset} is not; set both, or neither to use an aliyun CLI profile")]
-    HalfSet { set: &'static str, unset: &'static str },
+    HalfSet {
+        set: &'static str,
+        unset: &'static str,
+    },
     #[error("cannot read the aliyun CLI config {path}: {reason}")]
     Unreadable { path: String, reason: String },
-    #[error("the aliyun CLI config {path} has no profile named `{name}`; its profiles are: {available}")]
-    NoSuchProfile { path: String, name: String, available: String },
+    #[error(
+        "the aliyun CLI config {path} has no profile named `{name}`; its profiles are: {available}"
+    )]
+    NoSuchProfile {
+        path: String,
+        name: String,
+        available: String,
+    },
     #[error(
         "profile `{name}` uses mode {mode}, which vodplan does not support yet; use an AK or StsToken profile, or set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"
     )]
     UnsupportedMode { name: String, mode: String },
     #[error("profile `{name}` in {path} lacks `{key}`, which mode {mode} needs")]
-    MissingKey { name: String, path: String, mode: String, key: &'static str },
+    MissingKey {
+        name: String,
+        path: String,
+        mode: String,
+        key: &'static str,
+    },
 }
 
 #[derive(Deserialize)]
@@ -92,7 +106,9 @@ struct CliProfile {
 
 /// The default location of the aliyun CLI config: `$HOME/.aliyun/config.json`.
 pub fn default_cli_config_path() -> PathBuf {
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     home.join(".aliyun").join("config.json")
 }
 
@@ -115,8 +131,18 @@ pub fn resolve(
                 source: "environment (ALIBABA_CLOUD_ACCESS_KEY_ID)".into(),
             });
         }
-        (Some(_), None) => return Err(CredentialError::HalfSet { set: ID, unset: SECRET }),
-        (None, Some(_)) => return Err(CredentialError::HalfSet { set: SECRET, unset: ID }),
+        (Some(_), None) => {
+            return Err(CredentialError::HalfSet {
+                set: ID,
+                unset: SECRET,
+            });
+        }
+        (None, Some(_)) => {
+            return Err(CredentialError::HalfSet {
+                set: SECRET,
+                unset: ID,
+            });
+        }
         (None, None) => {}
     }
     let path = config_path.display().to_string();
@@ -125,19 +151,35 @@ pub fn resolve(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(CredentialError::Missing { path });
         }
-        Err(e) => return Err(CredentialError::Unreadable { path, reason: e.to_string() }),
+        Err(e) => {
+            return Err(CredentialError::Unreadable {
+                path,
+                reason: e.to_string(),
+            });
+        }
     };
-    let config: CliConfig = serde_json::from_str(&text)
-        .map_err(|e| CredentialError::Unreadable { path: path.clone(), reason: e.to_string() })?;
+    let config: CliConfig =
+        serde_json::from_str(&text).map_err(|e| CredentialError::Unreadable {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
     let name = profile.map(str::to_string).unwrap_or_else(|| {
-        if config.current.is_empty() { "default".to_string() } else { config.current.clone() }
+        if config.current.is_empty() {
+            "default".to_string()
+        } else {
+            config.current.clone()
+        }
     });
     let Some(p) = config.profiles.iter().find(|p| p.name == name) else {
         let available: Vec<&str> = config.profiles.iter().map(|p| p.name.as_str()).collect();
         return Err(CredentialError::NoSuchProfile {
             path,
             name,
-            available: if available.is_empty() { "(none)".into() } else { available.join(", ") },
+            available: if available.is_empty() {
+                "(none)".into()
+            } else {
+                available.join(", ")
+            },
         });
     };
     // The CLI infers an empty mode: AK, StsToken with sts_token, RamRoleArn with ram_role_arn.
@@ -149,7 +191,12 @@ pub fn resolve(
     };
     let need = |key: &'static str, value: &str| {
         if value.is_empty() {
-            Err(CredentialError::MissingKey { name: name.clone(), path: path.clone(), mode: mode.to_string(), key })
+            Err(CredentialError::MissingKey {
+                name: name.clone(),
+                path: path.clone(),
+                mode: mode.to_string(),
+                key,
+            })
         } else {
             Ok(())
         }
@@ -171,7 +218,10 @@ pub fn resolve(
                 source: format!("aliyun CLI profile `{name}` ({path})"),
             })
         }
-        other => Err(CredentialError::UnsupportedMode { name, mode: other.to_string() }),
+        other => Err(CredentialError::UnsupportedMode {
+            name,
+            mode: other.to_string(),
+        }),
     }
 }
 
@@ -180,7 +230,12 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     fn config(text: &str) -> (tempfile::TempDir, PathBuf) {
@@ -214,7 +269,11 @@ mod tests {
     fn half_set_environment_is_an_error() {
         let env = env_of(&[("ALIBABA_CLOUD_ACCESS_KEY_ID", "AKENV")]);
         let e = resolve(&env, None, Path::new("/nonexistent")).unwrap_err();
-        assert!(e.to_string().contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET is not"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET is not"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -224,9 +283,16 @@ mod tests {
         assert_eq!(resolve(&env, None, &path).unwrap().access_key_id, "AKMAIN");
         let sts = resolve(&env, Some("sts"), &path).unwrap();
         assert_eq!(sts.security_token.unwrap().expose(), "tok");
-        assert_eq!(resolve(&env, Some("bare"), &path).unwrap().access_key_id, "AKBARE");
+        assert_eq!(
+            resolve(&env, Some("bare"), &path).unwrap().access_key_id,
+            "AKBARE"
+        );
         let e = resolve(&env, Some("role"), &path).unwrap_err();
-        assert!(e.to_string().contains("mode RamRoleArn, which vodplan does not support yet"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("mode RamRoleArn, which vodplan does not support yet"),
+            "{e}"
+        );
         let e = resolve(&env, Some("nope"), &path).unwrap_err();
         assert!(e.to_string().contains("main, sts, role, bare"), "{e}");
     }
@@ -235,6 +301,9 @@ mod tests {
     fn nothing_configured_names_what_to_set() {
         let e = resolve(&env_of(&[]), None, Path::new("/nonexistent/config.json")).unwrap_err();
         let text = e.to_string();
-        assert!(text.contains("ALIBABA_CLOUD_ACCESS_KEY_ID") && text.contains("--profile"), "{text}");
+        assert!(
+            text.contains("ALIBABA_CLOUD_ACCESS_KEY_ID") && text.contains("--profile"),
+            "{text}"
+        );
     }
 }

@@ -6,7 +6,11 @@
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_encode};
 
-const RFC3986: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// Percent-encodes `s` with the RFC 3986 rules above.
 pub fn percent(s: &str) -> String {
@@ -15,7 +19,10 @@ pub fn percent(s: &str) -> String {
 
 /// `k=v&k=v` with both sides encoded, pairs sorted by name (then value), as both signatures want.
 pub fn canonical_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> String {
-    let mut pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+    let mut pairs: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_ref(), v.as_ref()))
+        .collect();
     pairs.sort_unstable();
     let mut out = String::new();
     for (i, (k, v)) in pairs.iter().enumerate() {
@@ -38,6 +45,9 @@ mod tests {
         assert_eq!(percent("a b/c~*+"), "a%20b%2Fc~%2A%2B");
         assert_eq!(percent("ü中"), "%C3%BC%E4%B8%AD");
         assert_eq!(percent("A-z_0.9"), "A-z_0.9");
-        assert_eq!(canonical_query(&[("b", "2"), ("a", "x,y"), ("SignatureType", "")]), "SignatureType=&a=x%2Cy&b=2");
+        assert_eq!(
+            canonical_query(&[("b", "2"), ("a", "x,y"), ("SignatureType", "")]),
+            "SignatureType=&a=x%2Cy&b=2"
+        );
     }
 }

@@ -33,7 +33,8 @@ pub enum EndpointError {
 /// Whether `host` is on this machine: 127.0.0.0/8, ::1 or localhost.
 pub fn is_loopback_host(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 impl Endpoint {
@@ -43,7 +44,9 @@ impl Endpoint {
             Some(e) => Endpoint::parse(e),
             None => {
                 if region.is_empty()
-                    || !region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    || !region
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                 {
                     return Err(EndpointError::BadRegion(region.to_string()));
                 }
@@ -54,14 +57,20 @@ impl Endpoint {
 
     pub fn parse(text: &str) -> Result<Endpoint, EndpointError> {
         let url = Url::parse(text).map_err(|_| EndpointError::NotAUrl(text.to_string()))?;
-        let host = url.host_str().ok_or_else(|| EndpointError::NotAUrl(text.to_string()))?;
+        let host = url
+            .host_str()
+            .ok_or_else(|| EndpointError::NotAUrl(text.to_string()))?;
         match url.scheme() {
             "https" => {}
             "http" if is_loopback_host(host) => {}
             "http" => return Err(EndpointError::PlainHttp(text.to_string())),
             other => return Err(EndpointError::Scheme(text.to_string(), other.to_string())),
         }
-        if url.path() != "/" || url.query().is_some() || !url.username().is_empty() || url.password().is_some() {
+        if url.path() != "/"
+            || url.query().is_some()
+            || !url.username().is_empty()
+            || url.password().is_some()
+        {
             return Err(EndpointError::Extra(text.to_string()));
         }
         Ok(Endpoint { url })
@@ -96,14 +105,39 @@ mod tests {
         let e = Endpoint::resolve(None, "cn-beijing").unwrap();
         assert_eq!(e.to_string(), "https://vod.cn-beijing.aliyuncs.com");
         assert_eq!(e.host_header(), "vod.cn-beijing.aliyuncs.com");
-        for ok in ["http://127.0.0.1:8080", "http://127.8.9.1", "http://localhost:1", "http://[::1]:9"] {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.8.9.1",
+            "http://localhost:1",
+            "http://[::1]:9",
+        ] {
             assert!(Endpoint::parse(ok).is_ok(), "{ok}");
         }
-        assert_eq!(Endpoint::parse("http://127.0.0.1:8080").unwrap().host_header(), "127.0.0.1:8080");
-        assert!(matches!(Endpoint::parse("http://10.0.0.1"), Err(EndpointError::PlainHttp(_))));
-        assert!(matches!(Endpoint::parse("http://vod.example.com"), Err(EndpointError::PlainHttp(_))));
-        assert!(matches!(Endpoint::parse("ftp://localhost"), Err(EndpointError::Scheme(..))));
-        assert!(matches!(Endpoint::parse("https://x.com/api"), Err(EndpointError::Extra(_))));
-        assert!(matches!(Endpoint::resolve(None, "cn shanghai"), Err(EndpointError::BadRegion(_))));
+        assert_eq!(
+            Endpoint::parse("http://127.0.0.1:8080")
+                .unwrap()
+                .host_header(),
+            "127.0.0.1:8080"
+        );
+        assert!(matches!(
+            Endpoint::parse("http://10.0.0.1"),
+            Err(EndpointError::PlainHttp(_))
+        ));
+        assert!(matches!(
+            Endpoint::parse("http://vod.example.com"),
+            Err(EndpointError::PlainHttp(_))
+        ));
+        assert!(matches!(
+            Endpoint::parse("ftp://localhost"),
+            Err(EndpointError::Scheme(..))
+        ));
+        assert!(matches!(
+            Endpoint::parse("https://x.com/api"),
+            Err(EndpointError::Extra(_))
+        ));
+        assert!(matches!(
+            Endpoint::resolve(None, "cn shanghai"),
+            Err(EndpointError::BadRegion(_))
+        ));
     }
 }

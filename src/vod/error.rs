@@ -44,7 +44,15 @@ impl ApiError {
         retry_after: Option<Duration>,
     ) -> ApiError {
         let kind = classify(status, &code);
-        ApiError { action, kind, status: Some(status), code, message: redact_message(&message), request_id, retry_after }
+        ApiError {
+            action,
+            kind,
+            status: Some(status),
+            code,
+            message: redact_message(&message),
+            request_id,
+            retry_after,
+        }
     }
 
     /// An error with no response: connection refused, reset, timed out.
@@ -85,8 +93,10 @@ pub fn classify(status: u16, code: &str) -> ApiErrorKind {
     {
         return ApiErrorKind::Auth;
     }
-    if matches!(code, "ServiceUnavailable" | "ServiceUnAvailable" | "InternalError" | "DeleteVideoFailed")
-        || status >= 500
+    if matches!(
+        code,
+        "ServiceUnavailable" | "ServiceUnAvailable" | "InternalError" | "DeleteVideoFailed"
+    ) || status >= 500
     {
         return ApiErrorKind::Transient;
     }
@@ -126,9 +136,15 @@ mod tests {
     fn classifies_by_code_then_status() {
         assert_eq!(classify(400, "Throttling.User"), ApiErrorKind::Throttled);
         assert_eq!(classify(503, "Throttling"), ApiErrorKind::Throttled);
-        assert_eq!(classify(404, "InvalidVideo.NotFound"), ApiErrorKind::NotFound);
+        assert_eq!(
+            classify(404, "InvalidVideo.NotFound"),
+            ApiErrorKind::NotFound
+        );
         assert_eq!(classify(400, "SignatureDoesNotMatch"), ApiErrorKind::Auth);
-        assert_eq!(classify(404, "InvalidAccessKeyId.NotFound"), ApiErrorKind::Auth);
+        assert_eq!(
+            classify(404, "InvalidAccessKeyId.NotFound"),
+            ApiErrorKind::Auth
+        );
         assert_eq!(classify(403, "Forbidden.RAM"), ApiErrorKind::Auth);
         assert_eq!(classify(503, "DeleteVideoFailed"), ApiErrorKind::Transient);
         assert_eq!(classify(502, "Whatever"), ApiErrorKind::Transient);

@@ -88,14 +88,29 @@ impl Client {
             .user_agent(concat!("vodplan/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ApiError::network("client setup", e.to_string()))?;
-        let pacers = [Action::DeleteVideo, Action::GetVideoInfos, Action::GetVideoInfo, Action::GetVideoList, Action::SearchMedia]
-            .into_iter()
-            .map(|a| {
-                let qps = if a == Action::DeleteVideo { config.delete_qps } else { a.qps_limit() };
-                (a, Pacer::new(qps))
-            })
-            .collect();
-        Ok(Client { http, config, pacers, stats: ClientStats::default() })
+        let pacers = [
+            Action::DeleteVideo,
+            Action::GetVideoInfos,
+            Action::GetVideoInfo,
+            Action::GetVideoList,
+            Action::SearchMedia,
+        ]
+        .into_iter()
+        .map(|a| {
+            let qps = if a == Action::DeleteVideo {
+                config.delete_qps
+            } else {
+                a.qps_limit()
+            };
+            (a, Pacer::new(qps))
+        })
+        .collect();
+        Ok(Client {
+            http,
+            config,
+            pacers,
+            stats: ClientStats::default(),
+        })
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -112,12 +127,20 @@ impl Client {
     }
 
     /// Calls `action`, retrying throttling and transient failures per the retry policy.
-    pub async fn call<T: DeserializeOwned>(&self, action: Action, params: &[(&str, String)]) -> Result<T, ApiError> {
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        action: Action,
+        params: &[(&str, String)],
+    ) -> Result<T, ApiError> {
         self.call_detailed(action, params).await.result
     }
 
     /// Like [`Client::call`], and tells what the retries went through.
-    pub async fn call_detailed<T: DeserializeOwned>(&self, action: Action, params: &[(&str, String)]) -> Attempted<T> {
+    pub async fn call_detailed<T: DeserializeOwned>(
+        &self,
+        action: Action,
+        params: &[(&str, String)],
+    ) -> Attempted<T> {
         let pacer = &self.pacers[&action];
         let policy = &self.config.retry;
         let (mut attempts, mut throttled, mut transient) = (0u32, 0u32, 0u32);
@@ -129,7 +152,11 @@ impl Client {
             let error = match self.send_once::<T>(action, params).await {
                 Ok(body) => {
                     pacer.on_success();
-                    return Attempted { result: Ok(body), attempts, uncertain_earlier_attempt: uncertain };
+                    return Attempted {
+                        result: Ok(body),
+                        attempts,
+                        uncertain_earlier_attempt: uncertain,
+                    };
                 }
                 Err(e) => e,
             };
@@ -138,19 +165,31 @@ impl Client {
                     throttled += 1;
                     self.stats.throttled.fetch_add(1, Ordering::Relaxed);
                     pacer.on_throttled(error.retry_after);
-                    error.retry_after.unwrap_or_else(|| policy.backoff(throttled.min(4)))
+                    error
+                        .retry_after
+                        .unwrap_or_else(|| policy.backoff(throttled.min(4)))
                 }
                 ApiErrorKind::Transient if transient + 1 < policy.max_attempts => {
                     transient += 1;
                     uncertain = true;
-                    self.stats.transient_failures.fetch_add(1, Ordering::Relaxed);
-                    error.retry_after.unwrap_or_else(|| policy.backoff(transient))
+                    self.stats
+                        .transient_failures
+                        .fetch_add(1, Ordering::Relaxed);
+                    error
+                        .retry_after
+                        .unwrap_or_else(|| policy.backoff(transient))
                 }
                 _ => {
                     if error.kind == ApiErrorKind::Transient {
-                        self.stats.transient_failures.fetch_add(1, Ordering::Relaxed);
+                        self.stats
+                            .transient_failures
+                            .fetch_add(1, Ordering::Relaxed);
                     }
-                    return Attempted { result: Err(error), attempts, uncertain_earlier_attempt: uncertain };
+                    return Attempted {
+                        result: Err(error),
+                        attempts,
+                        uncertain_earlier_attempt: uncertain,
+                    };
                 }
             };
             tokio::time::sleep(pause).await;
@@ -158,14 +197,22 @@ impl Client {
     }
 
     /// One HTTP exchange, no retry.
-    async fn send_once<T: DeserializeOwned>(&self, action: Action, params: &[(&str, String)]) -> Result<T, ApiError> {
+    async fn send_once<T: DeserializeOwned>(
+        &self,
+        action: Action,
+        params: &[(&str, String)],
+    ) -> Result<T, ApiError> {
         let name = action.name();
         let request = self.signed_request(action, params);
         let response = request.send().await.map_err(|e| {
             let what = if e.is_timeout() {
                 format!("no reply within {:?}", self.config.timeout)
             } else if e.is_connect() {
-                format!("cannot connect to {}: {}", self.config.endpoint, root_cause(&e))
+                format!(
+                    "cannot connect to {}: {}",
+                    self.config.endpoint,
+                    root_cause(&e)
+                )
             } else {
                 root_cause(&e)
             };
@@ -179,7 +226,10 @@ impl Client {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .filter(|ms| *ms > 0)
             .map(|ms| Duration::from_millis(ms.min(60_000)));
-        let body = response.bytes().await.map_err(|e| ApiError::network(name, root_cause(&e)))?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| ApiError::network(name, root_cause(&e)))?;
         if (200..300).contains(&status) {
             return serde_json::from_slice(&body).map_err(|e| ApiError {
                 action: name,
@@ -191,12 +241,20 @@ impl Client {
                 retry_after: None,
             });
         }
-        let parsed: api::ErrorBody = serde_json::from_slice(&body).unwrap_or_else(|_| api::ErrorBody {
-            code: "UnknownServerError".into(),
-            message: String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned(),
-            request_id: None,
-        });
-        Err(ApiError::from_response(name, status, parsed.code, parsed.message, parsed.request_id, retry_after))
+        let parsed: api::ErrorBody =
+            serde_json::from_slice(&body).unwrap_or_else(|_| api::ErrorBody {
+                code: "UnknownServerError".into(),
+                message: String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned(),
+                request_id: None,
+            });
+        Err(ApiError::from_response(
+            name,
+            status,
+            parsed.code,
+            parsed.message,
+            parsed.request_id,
+            retry_after,
+        ))
     }
 
     fn signed_request(&self, action: Action, params: &[(&str, String)]) -> reqwest::RequestBuilder {
@@ -204,7 +262,10 @@ impl Client {
         let nonce = format!("{:032x}", fastrand::u128(..));
         let date = crate::timefmt::now();
         let host = self.config.endpoint.host_header();
-        let mut query: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let mut query: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         let mut headers: Vec<(String, String)> = Vec::new();
         match self.config.signature {
             SignatureVersion::V3 => {
@@ -228,8 +289,11 @@ impl Client {
                     payload_sha256: &payload,
                 });
                 let signature = sign::v3_signature(creds.access_key_secret.expose(), &canonical);
-                let authorization =
-                    sign::v3_authorization(&creds.access_key_id, &sign::v3_signed_headers(&signed), &signature);
+                let authorization = sign::v3_authorization(
+                    &creds.access_key_id,
+                    &sign::v3_signed_headers(&signed),
+                    &signature,
+                );
                 headers.extend(signed);
                 headers.push(("authorization".into(), authorization));
             }
@@ -273,7 +337,11 @@ impl Client {
     /// DeleteVideo for up to 20 video IDs.
     pub async fn delete_videos(&self, ids: &[VideoId]) -> Attempted<api::DeleteVideoResponse> {
         debug_assert!(!ids.is_empty() && ids.len() <= MAX_IDS_PER_CALL);
-        self.call_detailed(Action::DeleteVideo, &[("VideoIds", join(ids.iter().map(VideoId::as_str)))]).await
+        self.call_detailed(
+            Action::DeleteVideo,
+            &[("VideoIds", join(ids.iter().map(VideoId::as_str)))],
+        )
+        .await
     }
 
     /// GetVideoInfos for up to 20 video IDs and up to 20 reference IDs.
@@ -287,9 +355,15 @@ impl Client {
             params.push(("VideoIds", join(video_ids.iter().map(VideoId::as_str))));
         }
         if !reference_ids.is_empty() {
-            params.push(("ReferenceIds", join(reference_ids.iter().map(ReferenceId::as_str))));
+            params.push((
+                "ReferenceIds",
+                join(reference_ids.iter().map(ReferenceId::as_str)),
+            ));
         }
-        match self.call::<api::GetVideoInfosResponse>(Action::GetVideoInfos, &params).await {
+        match self
+            .call::<api::GetVideoInfosResponse>(Action::GetVideoInfos, &params)
+            .await
+        {
             // Whether GetVideoInfos answers 404 when none exist is undocumented: treat it as
             // "every ID is absent".
             Err(e) if e.kind == ApiErrorKind::NotFound => Ok(api::GetVideoInfosResponse {
@@ -303,7 +377,10 @@ impl Client {
     }
 
     /// One page of GetVideoList.
-    pub async fn get_video_list(&self, params: &[(&str, String)]) -> Result<api::GetVideoListResponse, ApiError> {
+    pub async fn get_video_list(
+        &self,
+        params: &[(&str, String)],
+    ) -> Result<api::GetVideoListResponse, ApiError> {
         self.call(Action::GetVideoList, params).await
     }
 }

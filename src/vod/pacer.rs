@@ -37,11 +37,17 @@ impl Pacer {
     pub fn new(per_second: f64) -> Pacer {
         let per_second = per_second.clamp(0.01, 100_000.0);
         let period = Duration::from_secs_f64(1.0 / per_second);
-        let quota = Quota::with_period(period).expect("period is positive").allow_burst(NonZeroU32::MIN);
+        let quota = Quota::with_period(period)
+            .expect("period is positive")
+            .allow_burst(NonZeroU32::MIN);
         Pacer {
             ceiling: per_second,
             hard: RateLimiter::direct(quota),
-            schedule: Mutex::new(Schedule { rate: per_second, next_slot: Instant::now(), last_decrease: None }),
+            schedule: Mutex::new(Schedule {
+                rate: per_second,
+                next_slot: Instant::now(),
+                last_decrease: None,
+            }),
         }
     }
 
@@ -62,7 +68,9 @@ impl Pacer {
     pub fn on_throttled(&self, pause: Option<Duration>) {
         let mut s = self.schedule.lock().expect("pacer lock");
         let now = Instant::now();
-        if s.last_decrease.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1)) {
+        if s.last_decrease
+            .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
+        {
             s.rate = (s.rate / 2.0).max(MIN_RATE);
             s.last_decrease = Some(now);
         }
@@ -100,7 +108,11 @@ mod tests {
             p.acquire().await;
         }
         // 61 requests at 30/s need at least two seconds after the first.
-        assert!(start.elapsed() >= Duration::from_millis(1990), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() >= Duration::from_millis(1990),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[tokio::test(start_paused = true)]

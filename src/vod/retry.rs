@@ -31,10 +31,16 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// The pause before retry number `retry` (1-based): uniform in [d/2, d] with d = min(max, base·2^(retry-1)).
     pub fn backoff(&self, retry: u32) -> Duration {
-        let exp = self.base_delay.saturating_mul(1u32 << retry.saturating_sub(1).min(16));
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32 << retry.saturating_sub(1).min(16));
         let cap = exp.min(self.max_delay);
         let ms = cap.as_millis() as u64;
-        Duration::from_millis(if ms == 0 { 0 } else { fastrand::u64(ms / 2..=ms) })
+        Duration::from_millis(if ms == 0 {
+            0
+        } else {
+            fastrand::u64(ms / 2..=ms)
+        })
     }
 }
 

@@ -27,7 +27,12 @@ pub fn v1_string_to_sign<K: AsRef<str>, V: AsRef<str>>(method: &str, params: &[(
         .map(|(k, v)| (k.as_ref(), v.as_ref()))
         .filter(|(k, _)| *k != "Signature")
         .collect();
-    format!("{}&{}&{}", method.to_ascii_uppercase(), percent("/"), percent(&canonical_query(&filtered)))
+    format!(
+        "{}&{}&{}",
+        method.to_ascii_uppercase(),
+        percent("/"),
+        percent(&canonical_query(&filtered))
+    )
 }
 
 /// V1 signature: Base64(HMAC-SHA1(secret + "&", string to sign)).
@@ -51,7 +56,10 @@ pub struct V3Parts<'a> {
 
 /// The sorted, lower-cased signed header names joined with `;`.
 pub fn v3_signed_headers(headers: &[(String, String)]) -> String {
-    let mut names: Vec<String> = headers.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
+    let mut names: Vec<String> = headers
+        .iter()
+        .map(|(n, _)| n.to_ascii_lowercase())
+        .collect();
     names.sort();
     names.dedup();
     names.join(";")
@@ -59,8 +67,11 @@ pub fn v3_signed_headers(headers: &[(String, String)]) -> String {
 
 /// The V3 canonical request (six lines, see vod-api.md §3.4).
 pub fn v3_canonical_request(parts: &V3Parts<'_>) -> String {
-    let mut headers: Vec<(String, String)> =
-        parts.headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.trim().to_string())).collect();
+    let mut headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(n, v)| (n.to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
     headers.sort_by(|a, b| a.0.cmp(&b.0));
     // Repeated headers are joined with ',' (as the SDK does).
     let mut canonical_headers = String::new();
@@ -88,7 +99,10 @@ pub fn v3_canonical_request(parts: &V3Parts<'_>) -> String {
 
 /// V3 signature: hex(HMAC-SHA256(secret, "ACS3-HMAC-SHA256\n" + hex(sha256(canonical request)))).
 pub fn v3_signature(secret: &str, canonical_request: &str) -> String {
-    let string_to_sign = format!("{V3_ALGORITHM}\n{}", sha256_hex(canonical_request.as_bytes()));
+    let string_to_sign = format!(
+        "{V3_ALGORITHM}\n{}",
+        sha256_hex(canonical_request.as_bytes())
+    );
     let mut mac =
         Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
     mac.update(string_to_sign.as_bytes());
@@ -97,7 +111,9 @@ pub fn v3_signature(secret: &str, canonical_request: &str) -> String {
 
 /// The `Authorization` header value.
 pub fn v3_authorization(access_key_id: &str, signed_headers: &str, signature: &str) -> String {
-    format!("{V3_ALGORITHM} Credential={access_key_id},SignedHeaders={signed_headers},Signature={signature}")
+    format!(
+        "{V3_ALGORITHM} Credential={access_key_id},SignedHeaders={signed_headers},Signature={signature}"
+    )
 }
 
 /// The three fields of a V3 `Authorization` header.

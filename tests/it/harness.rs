@@ -83,7 +83,11 @@ impl Emulator {
     /// The emulator's counters (`GET /_emulator/stats`).
     pub fn stats(&self) -> serde_json::Value {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(s, "GET /_emulator/stats HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        write!(
+            s,
+            "GET /_emulator/stats HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
+        )
+        .unwrap();
         let mut text = String::new();
         s.read_to_string(&mut text).unwrap();
         let body = text.split("\r\n\r\n").nth(1).unwrap();
@@ -91,7 +95,9 @@ impl Emulator {
     }
 
     pub fn calls(&self, action: &str) -> u64 {
-        self.stats()["actions"][action]["requests"].as_u64().unwrap()
+        self.stats()["actions"][action]["requests"]
+            .as_u64()
+            .unwrap()
     }
 
     pub fn videos(&self) -> u64 {

@@ -3,5 +3,6 @@
 
 mod harness;
 mod plan_apply;
+mod safety;
 mod signature_vectors;
 mod validate;

@@ -13,12 +13,21 @@ fn plan_renders_text_json_and_markdown() {
     let dir = Dir::new();
     example(&dir);
     let emu = Emulator::start(&dir, CATALOG, &[]);
-    let text = vodplan(&dir).against(&emu).args(["plan", "cleanup.yaml"]).run();
+    let text = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "cleanup.yaml"])
+        .run();
     assert_eq!(text.code, 0, "{}", text.stderr);
     insta::assert_snapshot!("plan_text", stable(&text.stdout, &emu));
-    let json = vodplan(&dir).against(&emu).args(["plan", "cleanup.yaml", "--format", "json"]).run();
+    let json = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "cleanup.yaml", "--format", "json"])
+        .run();
     insta::assert_snapshot!("plan_json", json.stdout);
-    let md = vodplan(&dir).against(&emu).args(["plan", "cleanup.yaml", "--format", "markdown"]).run();
+    let md = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "cleanup.yaml", "--format", "markdown"])
+        .run();
     insta::assert_snapshot!("plan_markdown", md.stdout);
     assert_eq!(emu.calls("DeleteVideo"), 0, "plan never deletes");
     assert_eq!(emu.videos(), 5);
@@ -29,11 +38,20 @@ fn detailed_exitcode_tells_pending_from_nothing_to_do() {
     let dir = Dir::new();
     example(&dir);
     let emu = Emulator::start(&dir, CATALOG, &[]);
-    let r = vodplan(&dir).against(&emu).args(["plan", "cleanup.yaml", "--detailed-exitcode"]).run();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "cleanup.yaml", "--detailed-exitcode"])
+        .run();
     assert_eq!(r.code, 2, "{}", r.stderr);
-    let r = vodplan(&dir).against(&emu).args(["apply", "cleanup.yaml", "--auto-approve"]).run();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "cleanup.yaml", "--auto-approve"])
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let r = vodplan(&dir).against(&emu).args(["plan", "cleanup.yaml", "--detailed-exitcode"]).run();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "cleanup.yaml", "--detailed-exitcode"])
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("No changes"), "{}", r.stdout);
 }
@@ -43,7 +61,16 @@ fn apply_deletes_exactly_the_plan_and_never_a_kept_video() {
     let dir = Dir::new();
     example(&dir);
     let emu = Emulator::start(&dir, CATALOG, &[]);
-    let r = vodplan(&dir).against(&emu).args(["apply", "cleanup.yaml", "--auto-approve", "--format", "json"]).run();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args([
+            "apply",
+            "cleanup.yaml",
+            "--auto-approve",
+            "--format",
+            "json",
+        ])
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(
@@ -58,13 +85,28 @@ fn apply_deletes_exactly_the_plan_and_never_a_kept_video() {
     );
     // 2 deleted, the kept brand film and the two unlisted videos remain.
     assert_eq!(emu.videos(), 3);
-    let after = vodplan(&dir).against(&emu).args(["plan", "cleanup.yaml", "--format", "json"]).run();
+    let after = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "cleanup.yaml", "--format", "json"])
+        .run();
     let v: serde_json::Value = serde_json::from_str(&after.stdout).unwrap();
-    assert_eq!(v["summary"], serde_json::json!({"delete": 0, "protected": 1, "absent": 3}));
-    assert_eq!(v["protected"][0]["videoId"], "7c3e9a10b2d44f6e8a1b2c3d4e5f6a7b");
+    assert_eq!(
+        v["summary"],
+        serde_json::json!({"delete": 0, "protected": 1, "absent": 3})
+    );
+    assert_eq!(
+        v["protected"][0]["videoId"],
+        "7c3e9a10b2d44f6e8a1b2c3d4e5f6a7b"
+    );
     // A journal was written beside the manifest, one batch.
     let journal = dir.read("cleanup.yaml.journal.jsonl");
-    assert_eq!(journal.lines().filter(|l| l.contains("\"batch-done\"")).count(), 1);
+    assert_eq!(
+        journal
+            .lines()
+            .filter(|l| l.contains("\"batch-done\""))
+            .count(),
+        1
+    );
 }
 
 #[test]
@@ -72,9 +114,16 @@ fn apply_refuses_without_a_terminal_or_approval() {
     let dir = Dir::new();
     example(&dir);
     let emu = Emulator::start(&dir, CATALOG, &[]);
-    let r = vodplan(&dir).against(&emu).args(["apply", "cleanup.yaml"]).run();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "cleanup.yaml"])
+        .run();
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("refusing to delete without confirmation"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("refusing to delete without confirmation"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(emu.calls("DeleteVideo"), 0);
     assert_eq!(emu.calls("GetVideoInfos"), 0);
 }
@@ -88,9 +137,17 @@ fn more_than_twenty_ids_go_in_batches_of_twenty() {
         m.push_str(&format!("  - videoId: {}\n", vid(i)));
     }
     dir.write("m.yaml", &m);
-    let r = vodplan(&dir).against(&emu).args(["apply", "m.yaml", "--auto-approve"]).run();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "m.yaml", "--auto-approve"])
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.ends_with("Apply complete: 45 videos deleted, 0 absent, 0 forbidden, 0 failed.\n"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .ends_with("Apply complete: 45 videos deleted, 0 absent, 0 forbidden, 0 failed.\n"),
+        "{}",
+        r.stdout
+    );
     assert_eq!(emu.calls("DeleteVideo"), 3);
     assert_eq!(emu.calls("GetVideoInfos"), 3);
     assert_eq!(emu.videos(), 5);
@@ -99,14 +156,30 @@ fn more_than_twenty_ids_go_in_batches_of_twenty() {
 #[test]
 fn forbidden_videos_make_a_partial_apply() {
     let dir = Dir::new();
-    let extra = "  - videoId: ffff0000ffff0000ffff0000ffff0000\n    title: Locked\n    forbidden: true\n";
+    let extra =
+        "  - videoId: ffff0000ffff0000ffff0000ffff0000\n    title: Locked\n    forbidden: true\n";
     let emu = Emulator::start(&dir, &catalog_of(3, extra), &[]);
-    dir.write("m.yaml", &format!("version: 1\ndelete:\n  - videoId: {}\n  - videoId: ffff0000ffff0000ffff0000ffff0000\n", vid(1)));
-    let r = vodplan(&dir).against(&emu).args(["apply", "m.yaml", "--auto-approve", "--format", "json"]).run();
+    dir.write(
+        "m.yaml",
+        &format!(
+            "version: 1\ndelete:\n  - videoId: {}\n  - videoId: ffff0000ffff0000ffff0000ffff0000\n",
+            vid(1)
+        ),
+    );
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "m.yaml", "--auto-approve", "--format", "json"])
+        .run();
     assert_eq!(r.code, 3, "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(v["summary"], serde_json::json!({"deleted": 1, "absent": 0, "forbidden": 1, "failed": 0}));
-    assert_eq!(v["forbiddenVideoIds"], serde_json::json!(["ffff0000ffff0000ffff0000ffff0000"]));
+    assert_eq!(
+        v["summary"],
+        serde_json::json!({"deleted": 1, "absent": 0, "forbidden": 1, "failed": 0})
+    );
+    assert_eq!(
+        v["forbiddenVideoIds"],
+        serde_json::json!(["ffff0000ffff0000ffff0000ffff0000"])
+    );
     assert_eq!(emu.videos(), 3);
 }
 
@@ -114,12 +187,24 @@ fn forbidden_videos_make_a_partial_apply() {
 fn reference_ids_resolve_and_drift_by_reference() {
     let dir = Dir::new();
     let emu = Emulator::start(&dir, CATALOG, &[]);
-    dir.write("m.yaml", "version: 1\ndelete:\n  - referenceId: promo-2023-001\n  - referenceId: gone-ref-404\n");
-    let r = vodplan(&dir).against(&emu).args(["apply", "m.yaml", "--auto-approve", "--format", "json"]).run();
+    dir.write(
+        "m.yaml",
+        "version: 1\ndelete:\n  - referenceId: promo-2023-001\n  - referenceId: gone-ref-404\n",
+    );
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "m.yaml", "--auto-approve", "--format", "json"])
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(v["summary"], serde_json::json!({"deleted": 1, "absent": 1, "forbidden": 0, "failed": 0}));
-    assert_eq!(v["drift"]["nonExistReferenceIds"], serde_json::json!(["gone-ref-404"]));
+    assert_eq!(
+        v["summary"],
+        serde_json::json!({"deleted": 1, "absent": 1, "forbidden": 0, "failed": 0})
+    );
+    assert_eq!(
+        v["drift"]["nonExistReferenceIds"],
+        serde_json::json!(["gone-ref-404"])
+    );
 }
 
 #[test]
@@ -131,15 +216,26 @@ fn max_deletes_stops_before_any_deletion() {
         m.push_str(&format!("  - videoId: {}\n", vid(i)));
     }
     dir.write("m.yaml", &m);
-    let r = vodplan(&dir).against(&emu).args(["apply", "m.yaml", "--auto-approve"]).run();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "m.yaml", "--auto-approve"])
+        .run();
     assert_eq!(r.code, 1);
     assert_eq!(
         r.stderr.lines().next().unwrap(),
         "error: guard tripped: limits.maxDeletes (m.yaml:3:15) allows 3 deletions, but the plan deletes 5 (2 too many); nothing was deleted"
     );
-    let r = vodplan(&dir).against(&emu).args(["plan", "m.yaml", "--max-deletes", "1"]).run();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--max-deletes", "1"])
+        .run();
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("--max-deletes allows 1 deletion, but the plan deletes 5 (4 too many)"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("--max-deletes allows 1 deletion, but the plan deletes 5 (4 too many)"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(emu.calls("DeleteVideo"), 0);
     assert_eq!(emu.videos(), 10);
 }
@@ -150,9 +246,21 @@ fn invalid_manifests_never_reach_the_api() {
     let emu = Emulator::start(&dir, CATALOG, &[]);
     dir.write("m.yaml", "version: 1\ndelete:\n  - videoId: \"a,b\"\n");
     for cmd in ["plan", "apply"] {
-        let r = vodplan(&dir).against(&emu).args([cmd, "m.yaml", "--auto-approve"].iter().take(if cmd == "plan" { 2 } else { 3 })).run();
+        let r = vodplan(&dir)
+            .against(&emu)
+            .args(
+                [cmd, "m.yaml", "--auto-approve"]
+                    .iter()
+                    .take(if cmd == "plan" { 2 } else { 3 }),
+            )
+            .run();
         assert_eq!(r.code, 1);
-        assert!(r.stderr.starts_with("m.yaml:3:14: videoId \"a,b\" contains a comma"), "{}", r.stderr);
+        assert!(
+            r.stderr
+                .starts_with("m.yaml:3:14: videoId \"a,b\" contains a comma"),
+            "{}",
+            r.stderr
+        );
     }
     let stats = emu.stats();
     for a in ["DeleteVideo", "GetVideoInfos", "GetVideoList"] {
@@ -172,8 +280,17 @@ fn a_wrong_secret_is_refused_and_shown_without_secrets() {
         .args(["apply", "cleanup.yaml", "--auto-approve"])
         .run();
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("GetVideoInfos failed: SignatureDoesNotMatch"), "{}", r.stderr);
-    assert!(!r.stderr.contains("wrong-secret") && !r.stderr.contains("sts-token-value"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("GetVideoInfos failed: SignatureDoesNotMatch"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("wrong-secret") && !r.stderr.contains("sts-token-value"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(emu.calls("DeleteVideo"), 0);
 }
 
@@ -181,7 +298,10 @@ fn a_wrong_secret_is_refused_and_shown_without_secrets() {
 fn no_credentials_names_what_to_set() {
     let dir = Dir::new();
     example(&dir);
-    let r = vodplan(&dir).env("VODPLAN_ENDPOINT", "http://127.0.0.1:9").args(["plan", "cleanup.yaml"]).run();
+    let r = vodplan(&dir)
+        .env("VODPLAN_ENDPOINT", "http://127.0.0.1:9")
+        .args(["plan", "cleanup.yaml"])
+        .run();
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("error: no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"), "{}", r.stderr);
 }
@@ -193,10 +313,20 @@ fn plain_http_off_loopback_is_refused() {
     let r = vodplan(&dir)
         .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "x")
         .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "y")
-        .args(["plan", "cleanup.yaml", "--endpoint", "http://vod.example.com"])
+        .args([
+            "plan",
+            "cleanup.yaml",
+            "--endpoint",
+            "http://vod.example.com",
+        ])
         .run();
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("plain http:// to a host that is not loopback"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("plain http:// to a host that is not loopback"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -209,11 +339,22 @@ fn profiles_of_the_aliyun_cli_config_work() {
         r#"{"current":"dev","profiles":[{"name":"dev","mode":"AK","access_key_id":"testid","access_key_secret":"testsecret","region_id":"cn-shanghai"},
             {"name":"role","mode":"RamRoleArn","access_key_id":"a","access_key_secret":"b","ram_role_arn":"acs:ram::1:role/x","ram_session_name":"s"}]}"#,
     );
-    let r = vodplan(&dir).env("VODPLAN_ENDPOINT", &emu.endpoint()).args(["plan", "cleanup.yaml"]).run();
+    let r = vodplan(&dir)
+        .env("VODPLAN_ENDPOINT", &emu.endpoint())
+        .args(["plan", "cleanup.yaml"])
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let r = vodplan(&dir).env("VODPLAN_ENDPOINT", &emu.endpoint()).args(["plan", "cleanup.yaml", "--profile", "role"]).run();
+    let r = vodplan(&dir)
+        .env("VODPLAN_ENDPOINT", &emu.endpoint())
+        .args(["plan", "cleanup.yaml", "--profile", "role"])
+        .run();
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("profile `role` uses mode RamRoleArn, which vodplan does not support yet"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("profile `role` uses mode RamRoleArn, which vodplan does not support yet"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -221,7 +362,16 @@ fn v1_signatures_work_end_to_end() {
     let dir = Dir::new();
     example(&dir);
     let emu = Emulator::start(&dir, CATALOG, &[]);
-    let r = vodplan(&dir).against(&emu).args(["apply", "cleanup.yaml", "--auto-approve", "--signature", "v1"]).run();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args([
+            "apply",
+            "cleanup.yaml",
+            "--auto-approve",
+            "--signature",
+            "v1",
+        ])
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(emu.videos(), 3);
 }
@@ -231,16 +381,30 @@ fn a_saved_plan_is_applied_exactly_and_shown_offline() {
     let dir = Dir::new();
     example(&dir);
     let emu = Emulator::start(&dir, CATALOG, &[]);
-    let r = vodplan(&dir).against(&emu).args(["plan", "cleanup.yaml", "--out", "plan.json"]).run();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "cleanup.yaml", "--out", "plan.json"])
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let saved = dir.read("plan.json");
     assert!(!saved.contains("testsecret"));
-    let shown = vodplan(&dir).args(["show", "plan.json", "--format", "json"]).run();
-    let planned = vodplan(&dir).against(&emu).args(["plan", "cleanup.yaml", "--format", "json"]).run();
+    let shown = vodplan(&dir)
+        .args(["show", "plan.json", "--format", "json"])
+        .run();
+    let planned = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "cleanup.yaml", "--format", "json"])
+        .run();
     assert_eq!(shown.stdout, planned.stdout);
     // The manifest changes after review; the saved plan is still what gets applied.
-    dir.write("cleanup.yaml", "version: 1\ndelete:\n  - videoId: 9e8d7c6b5a4f4e3d8c2b1a0f9e8d7c6b\n");
-    let r = vodplan(&dir).against(&emu).args(["apply", "plan.json", "--format", "json"]).run();
+    dir.write(
+        "cleanup.yaml",
+        "version: 1\ndelete:\n  - videoId: 9e8d7c6b5a4f4e3d8c2b1a0f9e8d7c6b\n",
+    );
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json", "--format", "json"])
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["summary"]["deleted"], 2);
@@ -255,13 +419,24 @@ fn a_stale_saved_plan_is_refused_naming_what_changed() {
     example(&dir);
     let emu = Emulator::start(&dir, CATALOG, &[]);
     let port = emu.port;
-    let r = vodplan(&dir).against(&emu).args(["plan", "cleanup.yaml", "--out", "plan.json"]).run();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "cleanup.yaml", "--out", "plan.json"])
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     emu.stop();
     // Same endpoint, but a planned video was re-titled and re-transcoded meanwhile.
-    let changed = CATALOG.replace("title: Spring promo 2023", "title: Spring promo 2023 (recut)").replace("size: 10485760", "size: 999");
+    let changed = CATALOG
+        .replace(
+            "title: Spring promo 2023",
+            "title: Spring promo 2023 (recut)",
+        )
+        .replace("size: 10485760", "size: 999");
     let emu = Emulator::start_on(&dir, &changed, &[], port);
-    let r = vodplan(&dir).against(&emu).args(["apply", "plan.json"]).run();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json"])
+        .run();
     assert_eq!(r.code, 1);
     assert_eq!(
         r.stderr,
@@ -271,9 +446,17 @@ fn a_stale_saved_plan_is_refused_naming_what_changed() {
     );
     assert_eq!(emu.calls("DeleteVideo"), 0);
     // Another endpoint is refused too.
-    let r = vodplan(&dir).against(&emu).env("VODPLAN_ENDPOINT", "http://localhost:1").args(["apply", "plan.json"]).run();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .env("VODPLAN_ENDPOINT", "http://localhost:1")
+        .args(["apply", "plan.json"])
+        .run();
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("the plan was made against"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the plan was made against"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -282,7 +465,16 @@ fn faults_and_lost_replies_still_delete_everything_with_exact_counts() {
     let emu = Emulator::start(
         &dir,
         &catalog_of(400, ""),
-        &["--fault-rate", "0.15", "--lost-reply-rate", "0.1", "--qps", "12", "--seed", "7"],
+        &[
+            "--fault-rate",
+            "0.15",
+            "--lost-reply-rate",
+            "0.1",
+            "--qps",
+            "12",
+            "--seed",
+            "7",
+        ],
     );
     let mut m = String::from("version: 1\ndelete:\n");
     for i in 0..400 {
@@ -290,12 +482,21 @@ fn faults_and_lost_replies_still_delete_everything_with_exact_counts() {
     }
     m.push_str("  - videoId: 0123456789abcdef0123456789abcdef\n");
     dir.write("m.yaml", &m);
-    let r = vodplan(&dir).against(&emu).args(["apply", "m.yaml", "--auto-approve", "--format", "json"]).run();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "m.yaml", "--auto-approve", "--format", "json"])
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(v["summary"], serde_json::json!({"deleted": 400, "absent": 1, "forbidden": 0, "failed": 0}));
+    assert_eq!(
+        v["summary"],
+        serde_json::json!({"deleted": 400, "absent": 1, "forbidden": 0, "failed": 0})
+    );
     let stats = emu.stats();
     assert_eq!(stats["videos"], 0);
     let d = &stats["actions"]["DeleteVideo"];
-    assert!(d["faults"].as_u64().unwrap() + d["lostReplies"].as_u64().unwrap() > 0, "faults were injected: {d}");
+    assert!(
+        d["faults"].as_u64().unwrap() + d["lostReplies"].as_u64().unwrap() > 0,
+        "faults were injected: {d}"
+    );
 }

@@ -7,7 +7,10 @@ fn a_valid_manifest_passes() {
     let dir = Dir::new();
     dir.write("m.yaml", include_str!("../../examples/cleanup.yaml"));
     let r = vodplan(&dir).args(["validate", "m.yaml"]).run();
-    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "Valid: 1 file, 4 delete entries, 1 keep entry.\n", ""));
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (0, "Valid: 1 file, 4 delete entries, 1 keep entry.\n", "")
+    );
 }
 
 #[test]
@@ -51,7 +54,9 @@ fn missing_version_and_bad_yaml() {
     dir.write("b.yaml", "version: 1\ndelete: [\n");
     dir.write("c.yaml", "version: 2\n");
     dir.write("d.yaml", "");
-    let r = vodplan(&dir).args(["validate", "a.yaml", "b.yaml", "c.yaml", "d.yaml"]).run();
+    let r = vodplan(&dir)
+        .args(["validate", "a.yaml", "b.yaml", "c.yaml", "d.yaml"])
+        .run();
     assert_eq!(r.code, 1);
     insta::assert_snapshot!("validate_version_and_syntax", r.stderr);
 }
@@ -59,8 +64,14 @@ fn missing_version_and_bad_yaml() {
 #[test]
 fn directories_merge_and_conflicts_name_both_files() {
     let dir = Dir::new();
-    dir.write("m/10-delete.yaml", "version: 1\ndelete:\n  - videoId: v1\n  - videoId: v2\n");
-    dir.write("m/20-keep.yml", "version: 1\nkeep:\n  - videoId: v1\ndelete:\n  - videoId: v2\n");
+    dir.write(
+        "m/10-delete.yaml",
+        "version: 1\ndelete:\n  - videoId: v1\n  - videoId: v2\n",
+    );
+    dir.write(
+        "m/20-keep.yml",
+        "version: 1\nkeep:\n  - videoId: v1\ndelete:\n  - videoId: v2\n",
+    );
     dir.write("m/notes.txt", "not a manifest");
     let r = vodplan(&dir).args(["validate", "m"]).run();
     assert_eq!(r.code, 1);
@@ -76,10 +87,16 @@ fn directories_merge_and_conflicts_name_both_files() {
 #[test]
 fn duplicates_are_warnings_and_count_once() {
     let dir = Dir::new();
-    dir.write("m.yaml", "version: 1\ndelete:\n  - videoId: v1\n  - videoId: v1\n");
+    dir.write(
+        "m.yaml",
+        "version: 1\ndelete:\n  - videoId: v1\n  - videoId: v1\n",
+    );
     let r = vodplan(&dir).args(["validate", "m.yaml"]).run();
     assert_eq!(r.code, 0);
-    assert_eq!(r.stderr, "m.yaml:4:5: warning: videoId v1 is already listed in delete at m.yaml:3:5; it counts once\n");
+    assert_eq!(
+        r.stderr,
+        "m.yaml:4:5: warning: videoId v1 is already listed in delete at m.yaml:3:5; it counts once\n"
+    );
     assert_eq!(r.stdout, "Valid: 1 file, 1 delete entry, 0 keep entries.\n");
 }
 
@@ -88,7 +105,11 @@ fn unreadable_paths_are_reported() {
     let dir = Dir::new();
     let r = vodplan(&dir).args(["validate", "nope.yaml"]).run();
     assert_eq!(r.code, 1);
-    assert!(r.stderr.starts_with("nope.yaml:1:1: cannot read: "), "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("nope.yaml:1:1: cannot read: "),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -101,7 +122,12 @@ fn a_manifest_past_the_default_yaml_node_budget_loads() {
     }
     dir.write("big.yaml", &text);
     let r = vodplan(&dir).args(["validate", "big.yaml"]).run();
-    assert_eq!((r.code, r.stdout.as_str()), (0, "Valid: 1 file, 100000 delete entries, 0 keep entries.\n"), "{}", r.stderr);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "Valid: 1 file, 100000 delete entries, 0 keep entries.\n"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -110,5 +136,8 @@ fn schema_file_is_current() {
     let r = vodplan(&dir).args(["schema"]).run();
     assert_eq!(r.code, 0);
     let committed = include_str!("../../schemas/manifest.schema.json");
-    assert_eq!(r.stdout, committed, "schemas/manifest.schema.json is stale: run `cargo run -- schema > schemas/manifest.schema.json`");
+    assert_eq!(
+        r.stdout, committed,
+        "schemas/manifest.schema.json is stale: run `cargo run -- schema > schemas/manifest.schema.json`"
+    );
 }
