@@ -1,0 +1,105 @@
+//! Throughput of the refresh (GetVideoInfos) and the deletion (DeleteVideo) against the emulator
+//! with network-like latency, reported as ratios to the API ceilings:
+//! reads 100 calls/s × 20 IDs = 2,000 IDs/s, deletions 30 calls/s × 20 IDs = 600 IDs/s.
+//!
+//! Run: `cargo bench --bench apply_throughput` (options: VIDEOS=10000 LATENCY_MS=80).
+//! Not run in CI: it takes about 25 seconds by design (it measures pacing at the real ceilings).
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use vodplan::emulator::{self, Catalog, EmulatorConfig, Video};
+use vodplan::ids::VideoId;
+use vodplan::plan::{Deletion, Fingerprint, SelectedBy};
+use vodplan::vod::{
+    Client, ClientConfig, Credentials, Endpoint, RetryPolicy, Secret, SignatureVersion,
+};
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let videos = env_or("VIDEOS", 10_000) as usize;
+    let latency = Duration::from_millis(env_or("LATENCY_MS", 80));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let ids: Vec<String> = (0..videos).map(|i| format!("{i:032x}")).collect();
+        let catalog = Catalog::from_videos(ids.iter().map(|id| Video {
+            video_id: id.clone(),
+            reference_id: None,
+            title: "bench".into(),
+            status: "Normal".into(),
+            category_id: Some(1),
+            creation_time: "2024-01-01T00:00:00Z".into(),
+            modification_time: None,
+            size: Some(1),
+            duration: None,
+            tags: None,
+            storage_location: None,
+            forbidden: false,
+        }));
+        let config = EmulatorConfig { latency, ..EmulatorConfig::default() };
+        let emu = emulator::start("127.0.0.1:0".parse().unwrap(), catalog, config).await.unwrap();
+        let client = Arc::new(
+            Client::new(ClientConfig {
+                endpoint: Endpoint::parse(&emu.endpoint()).unwrap(),
+                region: "cn-shanghai".into(),
+                credentials: Credentials {
+                    access_key_id: "testid".into(),
+                    access_key_secret: Secret::new("testsecret"),
+                    security_token: None,
+                    source: "bench".into(),
+                },
+                signature: SignatureVersion::V3,
+                delete_qps: 30.0,
+                timeout: Duration::from_secs(30),
+                retry: RetryPolicy::default(),
+            })
+            .unwrap(),
+        );
+        let video_ids: Vec<VideoId> = ids.iter().map(|i| VideoId::new(i.clone()).unwrap()).collect();
+
+        let start = Instant::now();
+        let observed = vodplan::state::lookup(&client, video_ids.clone(), vec![], &()).await.unwrap();
+        let read_secs = start.elapsed().as_secs_f64();
+        assert_eq!(observed.videos.len(), videos);
+        let read_rate = videos as f64 / read_secs;
+
+        let deletions: Vec<Deletion> = video_ids
+            .into_iter()
+            .map(|video_id| Deletion {
+                video_id,
+                selected_by: SelectedBy::VideoId,
+                reason: None,
+                source: vodplan::manifest::Location { file: "bench.yaml".into(), line: 1, column: 1 },
+                observed: Fingerprint { status: "Normal".into(), size: Some(1), creation_time: None, modification_time: None, title: "bench".into(), reference_id: None },
+            })
+            .collect();
+        let throttled_before = client.stats().throttled.load(Ordering::Relaxed);
+        let start = Instant::now();
+        let outcome = vodplan::apply::execute(client.clone(), &deletions, &Default::default(), None, &()).await.unwrap();
+        let delete_secs = start.elapsed().as_secs_f64();
+        assert_eq!(outcome.deleted.len(), videos, "{outcome:?}");
+        let delete_rate = videos as f64 / delete_secs;
+        let throttled = client.stats().throttled.load(Ordering::Relaxed) - throttled_before;
+
+        println!("apply_throughput: {videos} videos, emulator latency {} ms", latency.as_millis());
+        println!(
+            "  refresh (GetVideoInfos): {read_rate:>7.0} IDs/s in {read_secs:.1} s = {:.3} of the 2,000 IDs/s ceiling",
+            read_rate / 2000.0
+        );
+        println!(
+            "  delete  (DeleteVideo):   {delete_rate:>7.0} IDs/s in {delete_secs:.1} s = {:.3} of the 600 IDs/s ceiling, {throttled} throttled calls",
+            delete_rate / 600.0
+        );
+        emu.stop().await;
+    });
+}
