@@ -186,3 +186,71 @@ pub fn outcome(o: &Outcome) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::VideoId;
+    use crate::manifest::Location;
+    use crate::plan::{Deletion, Fingerprint, SelectedBy};
+
+    fn deletion(i: usize) -> Deletion {
+        Deletion {
+            video_id: VideoId::new(format!("{i:032x}")).unwrap(),
+            selected_by: SelectedBy::VideoId,
+            reason: Some("a fairly long reason that makes every row of the table wide".into()),
+            source: Location {
+                file: "manifests/cleanup.yaml".into(),
+                line: i as u32 + 3,
+                column: 5,
+            },
+            observed: Fingerprint {
+                status: "Normal".into(),
+                size: Some(1 << 20),
+                creation_time: None,
+                modification_time: None,
+                title: format!("Video number {i} | with a pipe"),
+                reference_id: None,
+            },
+        }
+    }
+
+    #[test]
+    fn long_plans_are_cut_under_the_comment_limit_with_a_count() {
+        let plan = Plan {
+            deletions: (0..5000).map(deletion).collect(),
+            ..Plan::default()
+        };
+        let md = super::plan(
+            &plan,
+            &PlanContext {
+                region: "cn-shanghai".into(),
+                endpoint: "x".into(),
+            },
+        );
+        assert!(md.len() < MAX_CHARS, "{} characters", md.len());
+        assert!(md.starts_with(MARKER));
+        assert!(md.contains("| 5000 | 0 | 0 | 4.9 GiB |"), "counts first");
+        let shown = md.lines().filter(|l| l.starts_with("| `")).count();
+        assert!(shown > 100 && shown < 5000, "{shown} rows");
+        assert!(
+            md.contains(&format!("…and {} more not shown", 5000 - shown)),
+            "the cut is counted"
+        );
+        assert!(
+            md.contains("Video number 0 \\| with a pipe"),
+            "table cells are escaped"
+        );
+    }
+
+    #[test]
+    fn short_plans_are_complete() {
+        let plan = Plan {
+            deletions: (0..3).map(deletion).collect(),
+            ..Plan::default()
+        };
+        let md = super::plan(&plan, &PlanContext::default());
+        assert_eq!(md.lines().filter(|l| l.starts_with("| `")).count(), 3);
+        assert!(!md.contains("more not shown"));
+    }
+}

@@ -160,6 +160,15 @@ impl Vodplan {
             .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
     }
 
+    /// Starts the command without waiting (for tests that kill it).
+    pub fn spawn(mut self) -> Child {
+        self.cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
     pub fn run(mut self) -> Run {
         let out = self.cmd.output().unwrap();
         Run {

@@ -4,6 +4,7 @@
 mod emulator_wire;
 mod harness;
 mod plan_apply;
+mod resume;
 mod safety;
 mod signature_vectors;
 mod validate;
