@@ -118,7 +118,7 @@ pub async fn emulator(args: &EmulatorArgs) -> Result<Exit, Failure> {
 
 /// The bundled example catalogue and manifest, so that `demo` works from any directory.
 const EXAMPLE_CATALOG: &str = include_str!("../../examples/catalog.yaml");
-const EXAMPLE_MANIFEST: &str = include_str!("../../examples/cleanup.yaml");
+const EXAMPLE_MANIFEST: &str = include_str!("../../examples/manifests/cleanup.yaml");
 
 pub async fn demo(
     global: &super::args::GlobalArgs,
@@ -127,10 +127,10 @@ pub async fn demo(
     catalog: Option<&PathBuf>,
 ) -> Result<Exit, Failure> {
     let dir = tempfile::tempdir().map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
-    // From a checkout, use the repository's examples (so the plan names examples/cleanup.yaml);
+    // From a checkout, use the repository's examples (so the plan names examples/manifests/cleanup.yaml);
     // anywhere else, the bundled copies.
     let local_catalog = Path::new("examples/catalog.yaml");
-    let local_manifest = Path::new("examples/cleanup.yaml");
+    let local_manifest = Path::new("examples/manifests/cleanup.yaml");
     let catalog = match catalog {
         Some(c) => load_catalog(c)?,
         None if local_catalog.is_file() => load_catalog(local_catalog)?,

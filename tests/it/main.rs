@@ -1,6 +1,7 @@
 //! vodplan's integration tests: one binary, one module per subject. They run the real `vodplan`
 //! binary against the real emulator over loopback HTTP, with real signatures.
 
+mod ci_examples;
 mod emulator_wire;
 mod harness;
 mod plan_apply;

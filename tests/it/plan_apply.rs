@@ -5,7 +5,10 @@ use crate::harness::{Dir, Emulator, catalog_of, stable, vid, vodplan};
 const CATALOG: &str = include_str!("../../examples/catalog.yaml");
 
 fn example(dir: &Dir) {
-    dir.write("cleanup.yaml", include_str!("../../examples/cleanup.yaml"));
+    dir.write(
+        "cleanup.yaml",
+        include_str!("../../examples/manifests/cleanup.yaml"),
+    );
 }
 
 #[test]

@@ -5,7 +5,10 @@ use crate::harness::{Dir, vodplan};
 #[test]
 fn a_valid_manifest_passes() {
     let dir = Dir::new();
-    dir.write("m.yaml", include_str!("../../examples/cleanup.yaml"));
+    dir.write(
+        "m.yaml",
+        include_str!("../../examples/manifests/cleanup.yaml"),
+    );
     let r = vodplan(&dir).args(["validate", "m.yaml"]).run();
     assert_eq!(
         (r.code, r.stdout.as_str(), r.stderr.as_str()),
