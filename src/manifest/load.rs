@@ -92,7 +92,7 @@ pub(crate) struct ParsedFile {
     pub result: Result<Option<RawManifest>, Diagnostic>,
 }
 
-fn parse_file(path: &Path) -> ParsedFile {
+fn parse_file(path: &Path, precise: bool) -> ParsedFile {
     let name = display_name(path);
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -117,7 +117,7 @@ fn parse_file(path: &Path) -> ParsedFile {
                 "not UTF-8 text; save the manifest as UTF-8",
             ))
         }
-        Ok(text) => raw::parse(text).map_err(|e| {
+        Ok(text) => raw::parse(text, precise).map_err(|e| {
             Diagnostic::error(Location::new(&name, e.pos.line, e.pos.column), e.message)
         }),
     };
@@ -139,17 +139,23 @@ pub fn load(paths: &[PathBuf]) -> LoadedManifests {
             };
         }
     };
-    let parsed = parse_all(&files);
-    validate::validate(parsed)
+    // Fast first: entry positions only. Precise positions for every key and value are read only
+    // when there is an error to point at.
+    let loaded = validate::validate(parse_all(&files, false));
+    if loaded.state.is_some() {
+        return loaded;
+    }
+    drop(loaded);
+    validate::validate(parse_all(&files, true))
 }
 
 /// Parses files on all cores; the order of the result is the order of `files`.
-fn parse_all(files: &[PathBuf]) -> Vec<ParsedFile> {
+fn parse_all(files: &[PathBuf], precise: bool) -> Vec<ParsedFile> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(files.len());
     if workers <= 1 {
-        return files.iter().map(|f| parse_file(f)).collect();
+        return files.iter().map(|f| parse_file(f, precise)).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut slots: Vec<Option<ParsedFile>> = files.iter().map(|_| None).collect();
@@ -160,7 +166,7 @@ fn parse_all(files: &[PathBuf]) -> Vec<ParsedFile> {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(path) = files.get(i) else { break };
-                    let parsed = parse_file(path);
+                    let parsed = parse_file(path, precise);
                     results
                         .lock()
                         .expect("no worker panics while holding the lock")[i] = Some(parsed);

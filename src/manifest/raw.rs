@@ -6,7 +6,13 @@
 //! author wrote (`0123` stays `0123`, never the number 123); `validate` then checks everything and
 //! collects diagnostics. Only a structural YAML error (bad syntax, a list where a scalar belongs)
 //! stops the reading of one file.
+//!
+//! Two modes, for speed at scale: the *fast* mode records the position of every entry (what plans
+//! and warnings cite) but not of every key and value inside it; the *precise* mode records all.
+//! `load` reads in fast mode and, only when validation finds an error, reads again in precise
+//! mode, so that every diagnostic still points at its exact `FILE:LINE:COL`.
 
+use std::cell::Cell;
 use std::fmt;
 
 use serde::Deserialize;
@@ -29,25 +35,48 @@ impl<T> From<&Spanned<T>> for Pos {
     }
 }
 
-/// A scalar field: where its key is, and its value as written (None for an empty value).
+/// A scalar as written, and where (0:0 when read in fast mode inside an entry).
+#[derive(Debug, Clone)]
+pub struct Scalar {
+    pub text: String,
+    pub pos: Pos,
+}
+
+/// A scalar field: where its key is, and its value (None for an empty value).
 #[derive(Debug, Clone)]
 pub struct Field {
     pub key: Pos,
-    pub value: Option<Spanned<String>>,
+    pub value: Option<Scalar>,
+}
+
+/// A value and where it starts (always recorded, in both modes).
+#[derive(Debug, Clone)]
+pub struct Item<T> {
+    pub pos: Pos,
+    pub value: T,
 }
 
 /// A list field: where its key is, and its items (None for an empty value).
 #[derive(Debug, Clone)]
 pub struct ListField<T> {
     pub key: Pos,
-    pub items: Option<Vec<Spanned<T>>>,
+    pub items: Option<Vec<Item<T>>>,
 }
 
 /// A nested mapping field.
 #[derive(Debug, Clone)]
 pub struct MapField<T> {
     pub key: Pos,
-    pub value: Option<Spanned<T>>,
+    pub value: Option<Item<T>>,
+}
+
+thread_local! {
+    /// Whether keys and values inside entries are read with their positions.
+    static PRECISE: Cell<bool> = const { Cell::new(true) };
+}
+
+fn precise() -> bool {
+    PRECISE.with(Cell::get)
 }
 
 /// A key nobody asked for, with where it stands.
@@ -72,7 +101,7 @@ pub struct RawEntry {
     pub video_id: Option<Field>,
     pub reference_id: Option<Field>,
     pub reason: Option<Field>,
-    pub selector: Option<MapField<RawMatch>>,
+    pub selector: Option<Box<MapField<RawMatch>>>,
     pub unknown: Vec<UnknownKey>,
 }
 
@@ -93,31 +122,43 @@ pub struct RawLimits {
 }
 
 /// Reads one mapping, handing each key to `on_key`; keys it declines are recorded as unknown and
-/// their values skipped.
-fn read_map<'de, A, F>(mut map: A, mut on_key: F) -> Result<Vec<UnknownKey>, A::Error>
+/// their values skipped. `spans`: read each key's position (else 0:0).
+fn read_map<'de, A, F>(mut map: A, spans: bool, mut on_key: F) -> Result<Vec<UnknownKey>, A::Error>
 where
     A: MapAccess<'de>,
     F: FnMut(&str, Pos, &mut A) -> Result<bool, A::Error>,
 {
     let mut unknown = Vec::new();
-    while let Some(key) = map.next_key::<Spanned<String>>()? {
-        let pos = Pos::from(&key);
-        if !on_key(&key.value, pos, &mut map)? {
+    loop {
+        let (name, pos) = if spans {
+            match map.next_key::<Spanned<String>>()? {
+                Some(key) => {
+                    let pos = Pos::from(&key);
+                    (key.value, pos)
+                }
+                None => break,
+            }
+        } else {
+            match map.next_key::<String>()? {
+                Some(key) => (key, Pos::default()),
+                None => break,
+            }
+        };
+        if !on_key(&name, pos, &mut map)? {
             map.next_value::<IgnoredAny>()?;
-            unknown.push(UnknownKey {
-                name: key.value,
-                pos,
-            });
+            unknown.push(UnknownKey { name, pos });
         }
     }
     Ok(unknown)
 }
 
-fn field<'de, A: MapAccess<'de>>(key: Pos, map: &mut A) -> Result<Option<Field>, A::Error> {
-    Ok(Some(Field {
-        key,
-        value: map.next_value()?,
-    }))
+fn field<'de, A: MapAccess<'de>>(key: Pos, map: &mut A, spans: bool) -> Result<Option<Field>, A::Error> {
+    let value = if spans {
+        map.next_value::<Option<Spanned<String>>>()?.map(|v| Scalar { pos: Pos::from(&v), text: v.value })
+    } else {
+        map.next_value::<Option<String>>()?.map(|text| Scalar { text, pos: Pos::default() })
+    };
+    Ok(Some(Field { key, value }))
 }
 
 fn list<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
@@ -125,24 +166,19 @@ fn list<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
 ) -> Result<Option<ListField<T>>, A::Error> {
     let items: Option<SpannedSeq<T>> = map.next_value()?;
-    Ok(Some(ListField {
-        key,
-        items: items.map(|s| s.0),
-    }))
+    Ok(Some(ListField { key, items: items.map(|s| s.0) }))
 }
 
 fn nested<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     key: Pos,
     map: &mut A,
 ) -> Result<Option<MapField<T>>, A::Error> {
-    Ok(Some(MapField {
-        key,
-        value: map.next_value()?,
-    }))
+    let value: Option<Spanned<T>> = map.next_value()?;
+    Ok(Some(MapField { key, value: value.map(|v| Item { pos: Pos::from(&v), value: v.value }) }))
 }
 
 /// A sequence whose items each carry their position, read without an intermediate copy.
-struct SpannedSeq<T>(Vec<Spanned<T>>);
+struct SpannedSeq<T>(Vec<Item<T>>);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for SpannedSeq<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -154,8 +190,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for SpannedSeq<T> {
             }
             fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
                 let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
-                while let Some(item) = seq.next_element()? {
-                    items.push(item);
+                while let Some(item) = seq.next_element::<Spanned<T>>()? {
+                    items.push(Item { pos: Pos::from(&item), value: item.value });
                 }
                 Ok(SpannedSeq(items))
             }
@@ -166,7 +202,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for SpannedSeq<T> {
 
 /// Implements `Deserialize` for a raw struct through [`read_map`].
 macro_rules! raw_map {
-    ($ty:ident, $what:literal, |$this:ident, $name:ident, $pos:ident, $map:ident| $body:expr) => {
+    ($ty:ident, $what:literal, $spans:expr, |$this:ident, $name:ident, $pos:ident, $map:ident| $body:expr) => {
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 struct MapVisitor;
@@ -177,7 +213,7 @@ macro_rules! raw_map {
                     }
                     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<$ty, A::Error> {
                         let mut $this = $ty::default();
-                        let unknown = read_map(map, |$name, $pos, $map| $body)?;
+                        let unknown = read_map(map, $spans, |$name, $pos, $map| $body)?;
                         $this.unknown = unknown;
                         Ok($this)
                     }
@@ -191,10 +227,11 @@ macro_rules! raw_map {
 raw_map!(
     RawManifest,
     "a manifest mapping (version, region, delete, keep, limits)",
+    true,
     |m, name, pos, map| {
         match name {
-            "version" => m.version = field(pos, map)?,
-            "region" => m.region = field(pos, map)?,
+            "version" => m.version = field(pos, map, true)?,
+            "region" => m.region = field(pos, map, true)?,
             "delete" => m.delete = list(pos, map)?,
             "keep" => m.keep = list(pos, map)?,
             "limits" => m.limits = nested(pos, map)?,
@@ -207,33 +244,34 @@ raw_map!(
 raw_map!(
     RawEntry,
     "an entry mapping (videoId, referenceId or match)",
+    precise(),
     |e, name, pos, map| {
         match name {
-            "videoId" => e.video_id = field(pos, map)?,
-            "referenceId" => e.reference_id = field(pos, map)?,
-            "reason" => e.reason = field(pos, map)?,
-            "match" => e.selector = nested(pos, map)?,
+            "videoId" => e.video_id = field(pos, map, precise())?,
+            "referenceId" => e.reference_id = field(pos, map, precise())?,
+            "reason" => e.reason = field(pos, map, precise())?,
+            "match" => e.selector = nested(pos, map)?.map(Box::new),
             _ => return Ok(false),
         }
         Ok(true)
     }
 );
 
-raw_map!(RawMatch, "a match mapping", |m, name, pos, map| {
+raw_map!(RawMatch, "a match mapping", precise(), |m, name, pos, map| {
     match name {
         "status" => m.status = list(pos, map)?,
-        "categoryId" => m.category_id = field(pos, map)?,
-        "createdBefore" => m.created_before = field(pos, map)?,
-        "createdAfter" => m.created_after = field(pos, map)?,
-        "titlePrefix" => m.title_prefix = field(pos, map)?,
+        "categoryId" => m.category_id = field(pos, map, precise())?,
+        "createdBefore" => m.created_before = field(pos, map, precise())?,
+        "createdAfter" => m.created_after = field(pos, map, precise())?,
+        "titlePrefix" => m.title_prefix = field(pos, map, precise())?,
         _ => return Ok(false),
     }
     Ok(true)
 });
 
-raw_map!(RawLimits, "a limits mapping", |l, name, pos, map| {
+raw_map!(RawLimits, "a limits mapping", true, |l, name, pos, map| {
     match name {
-        "maxDeletes" => l.max_deletes = field(pos, map)?,
+        "maxDeletes" => l.max_deletes = field(pos, map, true)?,
         _ => return Ok(false),
     }
     Ok(true)
@@ -253,8 +291,15 @@ pub struct SyntaxError {
 /// million entries while still bounding what a hostile file can make us allocate.
 pub const MAX_NODES: usize = 16_000_000;
 
-/// Parses one manifest file's text.
-pub fn parse(text: &str) -> Result<Option<RawManifest>, SyntaxError> {
+/// Parses one manifest file's text; `precise` records every key's and value's position.
+pub fn parse(text: &str, precise: bool) -> Result<Option<RawManifest>, SyntaxError> {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            PRECISE.with(|p| p.set(self.0));
+        }
+    }
+    let _restore = Restore(PRECISE.with(|p| p.replace(precise)));
     let mut options = serde_saphyr::options! {};
     let mut budget = options.budget.take().unwrap_or_default();
     budget.max_nodes = MAX_NODES;
@@ -295,35 +340,35 @@ mod tests {
 
     #[test]
     fn keeps_scalars_as_written_and_positions() {
-        let m = parse("version: 1\ndelete:\n  - videoId: 0123\n    reason: x\n    colour: red\n")
-            .unwrap()
-            .unwrap();
+        let text = "version: 1\ndelete:\n  - videoId: 0123\n    reason: x\n    colour: red\n";
+        let m = parse(text, true).unwrap().unwrap();
         let delete = m.delete.unwrap().items.unwrap();
         let e = &delete[0];
         let id = e.value.video_id.as_ref().unwrap().value.as_ref().unwrap();
-        assert_eq!(id.value, "0123");
-        assert_eq!(
-            Pos::from(id),
-            Pos {
-                line: 3,
-                column: 14
-            }
-        );
-        assert_eq!(Pos::from(e), Pos { line: 3, column: 5 });
+        assert_eq!(id.text, "0123");
+        assert_eq!(id.pos, Pos { line: 3, column: 14 });
+        assert_eq!(e.pos, Pos { line: 3, column: 5 });
         assert_eq!(e.value.unknown[0].name, "colour");
         assert_eq!(e.value.unknown[0].pos, Pos { line: 5, column: 5 });
+        // Fast mode: the same values, and only the entry's position.
+        let m = parse(text, false).unwrap().unwrap();
+        let delete = m.delete.unwrap().items.unwrap();
+        let e = &delete[0];
+        assert_eq!(e.pos, Pos { line: 3, column: 5 });
+        assert_eq!(e.value.video_id.as_ref().unwrap().value.as_ref().unwrap().text, "0123");
+        assert_eq!(e.value.unknown[0].pos, Pos::default());
     }
 
     #[test]
     fn syntax_errors_have_a_position() {
-        let e = parse("version: 1\ndelete: [\n").unwrap_err();
+        let e = parse("version: 1\ndelete: [\n", false).unwrap_err();
         assert!(e.pos.line >= 2, "{e:?}");
         assert!(e.message.starts_with("invalid YAML"), "{e:?}");
     }
 
     #[test]
     fn empty_text_is_no_manifest() {
-        assert!(parse("").unwrap().is_none());
-        assert!(parse("# only a comment\n").unwrap().is_none());
+        assert!(parse("", false).unwrap().is_none());
+        assert!(parse("# only a comment\n", true).unwrap().is_none());
     }
 }

@@ -10,11 +10,10 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry as MapEntry;
 use std::sync::Arc;
 
-use serde_saphyr::Spanned;
 
 use super::diagnostic::{Diagnostic, Location};
 use super::load::{LoadedManifests, ManifestFile, ParsedFile};
-use super::raw::{Field, ListField, Pos, RawEntry, RawLimits, RawManifest, RawMatch, UnknownKey};
+use super::raw::{Field, Item, ListField, Pos, RawEntry, RawLimits, RawManifest, RawMatch, UnknownKey};
 use super::{DesiredState, Entry, Located, MANIFEST_VERSION, Selector, Target, VIDEO_STATUSES};
 use crate::ids::{ReferenceId, VideoId, VideoRef, check_id};
 
@@ -84,8 +83,8 @@ fn at(file: &Arc<str>, pos: Pos) -> Location {
     Location::new(file, pos.line, pos.column)
 }
 
-fn spanned_at<T>(file: &Arc<str>, s: &Spanned<T>) -> Location {
-    at(file, Pos::from(s))
+fn item_at<T>(file: &Arc<str>, item: &Item<T>) -> Location {
+    at(file, item.pos)
 }
 
 impl Validator {
@@ -105,7 +104,7 @@ impl Validator {
     /// A scalar's text and location, or an error when it was left empty.
     fn scalar(&mut self, file: &Arc<str>, field: &Field, name: &str) -> Option<(String, Location)> {
         match &field.value {
-            Some(v) => Some((v.value.clone(), spanned_at(file, v))),
+            Some(v) => Some((v.text.clone(), at(file, v.pos))),
             None => {
                 self.error(at(file, field.key), format!("`{name}` has no value"));
                 None
@@ -218,7 +217,7 @@ impl Validator {
         };
         list.reserve(items.len());
         for item in items {
-            let location = spanned_at(file, &item);
+            let location = item_at(file, &item);
             if let Some(entry) = self.entry(file, item.value, location, side) {
                 self.add(entry, side);
             }
@@ -282,7 +281,7 @@ impl Validator {
         } else {
             let field = raw.selector.as_ref().expect("one key was given");
             match &field.value {
-                Some(m) => Target::Match(self.selector(file, &m.value, spanned_at(file, m))?),
+                Some(m) => Target::Match(self.selector(file, &m.value, item_at(file, m))?),
                 None => {
                     self.error(
                         at(file, field.key),
@@ -347,7 +346,7 @@ impl Validator {
                             }
                         } else {
                             self.error(
-                                spanned_at(file, item),
+                                item_at(file, item),
                                 format!(
                                     "unknown video status `{}`; expected one of {}",
                                     item.value,
