@@ -6,7 +6,9 @@
 //! Selectors are resolved by [`crate::selector`]. The result is a plain value; the planner never
 //! calls the API.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::Arc;
 
 use tokio::task::JoinSet;
@@ -22,13 +24,13 @@ const READ_CONCURRENCY: usize = 40;
 /// What the catalogue holds for the IDs and selectors of a desired state.
 #[derive(Debug, Default, Clone)]
 pub struct Observed {
-    pub videos: HashMap<VideoId, VideoInfo>,
-    pub by_reference: HashMap<ReferenceId, VideoId>,
-    pub absent_videos: HashSet<VideoId>,
-    pub absent_references: HashSet<ReferenceId>,
+    pub videos: FxHashMap<VideoId, VideoInfo>,
+    pub by_reference: FxHashMap<ReferenceId, VideoId>,
+    pub absent_videos: FxHashSet<VideoId>,
+    pub absent_references: FxHashSet<ReferenceId>,
     /// For each selector entry (by its index in `delete` or `keep`), the videos it matched.
-    pub delete_matches: HashMap<usize, Vec<VideoId>>,
-    pub keep_matches: HashMap<usize, Vec<VideoId>>,
+    pub delete_matches: FxHashMap<usize, Vec<VideoId>>,
+    pub keep_matches: FxHashMap<usize, Vec<VideoId>>,
     /// Videos the delete selectors saw in all (for `--max-delete-percent`).
     pub selector_seen: usize,
 }
@@ -71,6 +73,17 @@ impl Observed {
                 self.by_reference.remove(r);
                 self.absent_references.insert(r.clone());
             }
+        }
+    }
+
+    /// The video an ID names and what was observed of it, if it exists.
+    pub fn lookup(&self, r: &VideoRef) -> Option<(&VideoId, &VideoInfo)> {
+        match r {
+            VideoRef::Video(v) => self.videos.get_key_value(v),
+            VideoRef::Reference(r) => self
+                .by_reference
+                .get(r)
+                .and_then(|v| self.videos.get_key_value(v)),
         }
     }
 

@@ -152,11 +152,22 @@ where
     Ok(unknown)
 }
 
-fn field<'de, A: MapAccess<'de>>(key: Pos, map: &mut A, spans: bool) -> Result<Option<Field>, A::Error> {
+fn field<'de, A: MapAccess<'de>>(
+    key: Pos,
+    map: &mut A,
+    spans: bool,
+) -> Result<Option<Field>, A::Error> {
     let value = if spans {
-        map.next_value::<Option<Spanned<String>>>()?.map(|v| Scalar { pos: Pos::from(&v), text: v.value })
+        map.next_value::<Option<Spanned<String>>>()?
+            .map(|v| Scalar {
+                pos: Pos::from(&v),
+                text: v.value,
+            })
     } else {
-        map.next_value::<Option<String>>()?.map(|text| Scalar { text, pos: Pos::default() })
+        map.next_value::<Option<String>>()?.map(|text| Scalar {
+            text,
+            pos: Pos::default(),
+        })
     };
     Ok(Some(Field { key, value }))
 }
@@ -166,7 +177,10 @@ fn list<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
 ) -> Result<Option<ListField<T>>, A::Error> {
     let items: Option<SpannedSeq<T>> = map.next_value()?;
-    Ok(Some(ListField { key, items: items.map(|s| s.0) }))
+    Ok(Some(ListField {
+        key,
+        items: items.map(|s| s.0),
+    }))
 }
 
 fn nested<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
@@ -174,7 +188,13 @@ fn nested<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
 ) -> Result<Option<MapField<T>>, A::Error> {
     let value: Option<Spanned<T>> = map.next_value()?;
-    Ok(Some(MapField { key, value: value.map(|v| Item { pos: Pos::from(&v), value: v.value }) }))
+    Ok(Some(MapField {
+        key,
+        value: value.map(|v| Item {
+            pos: Pos::from(&v),
+            value: v.value,
+        }),
+    }))
 }
 
 /// A sequence whose items each carry their position, read without an intermediate copy.
@@ -191,7 +211,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for SpannedSeq<T> {
             fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
                 let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
                 while let Some(item) = seq.next_element::<Spanned<T>>()? {
-                    items.push(Item { pos: Pos::from(&item), value: item.value });
+                    items.push(Item {
+                        pos: Pos::from(&item),
+                        value: item.value,
+                    });
                 }
                 Ok(SpannedSeq(items))
             }
@@ -257,17 +280,22 @@ raw_map!(
     }
 );
 
-raw_map!(RawMatch, "a match mapping", precise(), |m, name, pos, map| {
-    match name {
-        "status" => m.status = list(pos, map)?,
-        "categoryId" => m.category_id = field(pos, map, precise())?,
-        "createdBefore" => m.created_before = field(pos, map, precise())?,
-        "createdAfter" => m.created_after = field(pos, map, precise())?,
-        "titlePrefix" => m.title_prefix = field(pos, map, precise())?,
-        _ => return Ok(false),
+raw_map!(
+    RawMatch,
+    "a match mapping",
+    precise(),
+    |m, name, pos, map| {
+        match name {
+            "status" => m.status = list(pos, map)?,
+            "categoryId" => m.category_id = field(pos, map, precise())?,
+            "createdBefore" => m.created_before = field(pos, map, precise())?,
+            "createdAfter" => m.created_after = field(pos, map, precise())?,
+            "titlePrefix" => m.title_prefix = field(pos, map, precise())?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
-    Ok(true)
-});
+);
 
 raw_map!(RawLimits, "a limits mapping", true, |l, name, pos, map| {
     match name {
@@ -346,7 +374,13 @@ mod tests {
         let e = &delete[0];
         let id = e.value.video_id.as_ref().unwrap().value.as_ref().unwrap();
         assert_eq!(id.text, "0123");
-        assert_eq!(id.pos, Pos { line: 3, column: 14 });
+        assert_eq!(
+            id.pos,
+            Pos {
+                line: 3,
+                column: 14
+            }
+        );
         assert_eq!(e.pos, Pos { line: 3, column: 5 });
         assert_eq!(e.value.unknown[0].name, "colour");
         assert_eq!(e.value.unknown[0].pos, Pos { line: 5, column: 5 });
@@ -355,7 +389,17 @@ mod tests {
         let delete = m.delete.unwrap().items.unwrap();
         let e = &delete[0];
         assert_eq!(e.pos, Pos { line: 3, column: 5 });
-        assert_eq!(e.value.video_id.as_ref().unwrap().value.as_ref().unwrap().text, "0123");
+        assert_eq!(
+            e.value
+                .video_id
+                .as_ref()
+                .unwrap()
+                .value
+                .as_ref()
+                .unwrap()
+                .text,
+            "0123"
+        );
         assert_eq!(e.value.unknown[0].pos, Pos::default());
     }
 

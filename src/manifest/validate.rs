@@ -8,12 +8,15 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry as MapEntry;
-use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
+use std::sync::Arc;
 
 use super::diagnostic::{Diagnostic, Location};
 use super::load::{LoadedManifests, ManifestFile, ParsedFile};
-use super::raw::{Field, Item, ListField, Pos, RawEntry, RawLimits, RawManifest, RawMatch, UnknownKey};
+use super::raw::{
+    Field, Item, ListField, Pos, RawEntry, RawLimits, RawManifest, RawMatch, UnknownKey,
+};
 use super::{DesiredState, Entry, Located, MANIFEST_VERSION, Selector, Target, VIDEO_STATUSES};
 use crate::ids::{ReferenceId, VideoId, VideoRef, check_id};
 
@@ -35,14 +38,14 @@ impl Side {
 struct Validator {
     diagnostics: Vec<Diagnostic>,
     state: DesiredState,
-    seen: HashMap<VideoRef, (Side, Location)>,
+    seen: FxHashMap<VideoRef, (Side, Location)>,
 }
 
 pub(crate) fn validate(files: Vec<ParsedFile>) -> LoadedManifests {
     let mut v = Validator {
         diagnostics: Vec::new(),
         state: DesiredState::default(),
-        seen: HashMap::new(),
+        seen: FxHashMap::default(),
     };
     for file in files {
         v.state.files.push(ManifestFile {

@@ -4,11 +4,12 @@
 //! - only videos that a delete entry resolves to, and that were observed to exist, are deletions;
 //! - each video is deleted once, credited to the first delete entry that selected it.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::ids::{VideoId, VideoRef};
 use crate::manifest::{DesiredState, Entry, Location, Target};
 use crate::state::Observed;
+use crate::vod::api::VideoInfo;
 
 use super::{Absence, Deletion, Fingerprint, Plan, Protection, SelectedBy};
 
@@ -16,9 +17,18 @@ use super::{Absence, Deletion, Fingerprint, Plan, Protection, SelectedBy};
 pub fn diff(desired: &DesiredState, observed: &Observed) -> Plan {
     // Every video any keep entry names, with the first keep entry naming it. Literal video IDs
     // are protected even when they were not observed, as a second line of defence.
-    let mut kept: HashMap<&VideoId, &Location> = HashMap::new();
+    let mut kept: FxHashMap<&VideoId, &Location> = FxHashMap::default();
     for (i, entry) in desired.keep.iter().enumerate() {
-        for id in resolve(entry, i, observed, &observed.keep_matches, true) {
+        let ids: Vec<&VideoId> = match &entry.target {
+            Target::Id(VideoRef::Video(v)) => vec![v],
+            Target::Id(r) => observed.resolve(r).into_iter().collect(),
+            Target::Match(_) => observed
+                .keep_matches
+                .get(&i)
+                .map(|v| v.iter().collect())
+                .unwrap_or_default(),
+        };
+        for id in ids {
             kept.entry(id).or_insert(&entry.location);
         }
     }
@@ -26,63 +36,57 @@ pub fn diff(desired: &DesiredState, observed: &Observed) -> Plan {
         selector_seen: observed.selector_seen,
         ..Plan::default()
     };
-    let mut decided: HashSet<&VideoId> = HashSet::new();
-    for (i, entry) in desired.delete.iter().enumerate() {
-        if let Target::Id(r) = &entry.target
-            && observed.resolve(r).is_none()
-        {
-            plan.absent.push(Absence {
-                target: r.into(),
-                source: entry.location.clone(),
-            });
-            continue;
+    plan.deletions.reserve(desired.delete.len());
+    // Validation already removed repeated literal video IDs; only a reference ID or a selector can
+    // name a video a second time, so only then is a set of decided videos needed.
+    let may_repeat = desired
+        .delete
+        .iter()
+        .any(|e| !matches!(e.target, Target::Id(VideoRef::Video(_))));
+    let mut decided: FxHashSet<VideoId> = FxHashSet::default();
+    let mut consider = |entry: &Entry, id: &VideoId, info: &VideoInfo, plan: &mut Plan| {
+        if may_repeat && !decided.insert(id.clone()) {
+            return;
         }
-        for id in resolve(entry, i, observed, &observed.delete_matches, false) {
-            if !decided.insert(id) {
-                continue;
-            }
-            let Some(info) = observed.videos.get(id) else {
-                continue;
-            };
-            if let Some(keeper) = kept.get(id) {
-                plan.protected.push(Protection {
-                    video_id: id.clone(),
-                    title: info.title.clone(),
-                    kept_by: (*keeper).clone(),
-                    selected_by: entry.location.clone(),
-                });
-                continue;
-            }
-            plan.deletions.push(Deletion {
-                video_id: id.clone(),
-                selected_by: match &entry.target {
-                    Target::Id(VideoRef::Video(_)) => SelectedBy::VideoId,
-                    Target::Id(VideoRef::Reference(r)) => SelectedBy::ReferenceId(r.clone()),
-                    Target::Match(s) => SelectedBy::Match(s.to_string()),
-                },
-                reason: entry.reason.clone(),
-                source: entry.location.clone(),
-                observed: Fingerprint::of(info),
+        let id = id.clone();
+        if let Some(keeper) = kept.get(&id) {
+            plan.protected.push(Protection {
+                video_id: id,
+                title: info.title.clone(),
+                kept_by: (*keeper).clone(),
+                selected_by: entry.location.clone(),
             });
+            return;
+        }
+        plan.deletions.push(Deletion {
+            video_id: id,
+            selected_by: match &entry.target {
+                Target::Id(VideoRef::Video(_)) => SelectedBy::VideoId,
+                Target::Id(VideoRef::Reference(r)) => SelectedBy::ReferenceId(r.clone()),
+                Target::Match(s) => SelectedBy::Match(s.to_string()),
+            },
+            reason: entry.reason.clone(),
+            source: entry.location.clone(),
+            observed: Fingerprint::of(info),
+        });
+    };
+    for (i, entry) in desired.delete.iter().enumerate() {
+        match &entry.target {
+            Target::Id(r) => match observed.lookup(r) {
+                Some((id, info)) => consider(entry, id, info, &mut plan),
+                None => plan.absent.push(Absence {
+                    target: r.into(),
+                    source: entry.location.clone(),
+                }),
+            },
+            Target::Match(_) => {
+                for id in observed.delete_matches.get(&i).into_iter().flatten() {
+                    if let Some((id, info)) = observed.videos.get_key_value(id) {
+                        consider(entry, id, info, &mut plan);
+                    }
+                }
+            }
         }
     }
     plan
-}
-
-/// The videos one entry names. `literal` also yields a video ID that was not observed.
-fn resolve<'a>(
-    entry: &'a Entry,
-    index: usize,
-    observed: &'a Observed,
-    matches: &'a HashMap<usize, Vec<VideoId>>,
-    literal: bool,
-) -> Vec<&'a VideoId> {
-    match &entry.target {
-        Target::Id(VideoRef::Video(v)) if literal => vec![v],
-        Target::Id(r) => observed.resolve(r).into_iter().collect(),
-        Target::Match(_) => matches
-            .get(&index)
-            .map(|v| v.iter().collect())
-            .unwrap_or_default(),
-    }
 }

@@ -509,14 +509,24 @@ fn a_plan_of_another_format_version_is_refused() {
     let dir = Dir::new();
     example(&dir);
     let emu = Emulator::start(&dir, CATALOG, &[]);
-    let r = vodplan(&dir).against(&emu).args(["plan", "cleanup.yaml", "--out", "plan.json"]).run();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "cleanup.yaml", "--out", "plan.json"])
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let newer = dir.read("plan.json").replace("\"formatVersion\": 1", "\"formatVersion\": 2");
+    let newer = dir
+        .read("plan.json")
+        .replace("\"formatVersion\": 1", "\"formatVersion\": 2");
     dir.write("plan.json", &newer);
     for args in [vec!["apply", "plan.json"], vec!["show", "plan.json"]] {
         let r = vodplan(&dir).against(&emu).args(args).run();
         assert_eq!(r.code, 1);
-        assert!(r.stderr.contains("is a plan of format version 2, and this vodplan"), "{}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("is a plan of format version 2, and this vodplan"),
+            "{}",
+            r.stderr
+        );
     }
     assert_eq!(emu.calls("DeleteVideo"), 0);
 }
