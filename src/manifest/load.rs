@@ -117,7 +117,7 @@ fn parse_file(path: &Path, precise: bool) -> ParsedFile {
                 "not UTF-8 text; save the manifest as UTF-8",
             ))
         }
-        Ok(text) => raw::parse(text, precise).map_err(|e| {
+        Ok(text) => parse_text(text, precise).map_err(|e| {
             Diagnostic::error(Location::new(&name, e.pos.line, e.pos.column), e.message)
         }),
     };
@@ -125,6 +125,15 @@ fn parse_file(path: &Path, precise: bool) -> ParsedFile {
         name,
         sha256,
         result,
+    }
+}
+
+/// Parses one file's text, on all cores when it is large.
+fn parse_text(text: &str, precise: bool) -> Result<Option<RawManifest>, raw::SyntaxError> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match super::split::parse_split(text, precise, cores) {
+        Some(parsed) => parsed,
+        None => raw::parse(text, precise),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod load;
 pub mod raw;
 pub mod schema;
+pub mod split;
 pub mod validate;
 
 use std::fmt;
@@ -62,7 +63,7 @@ pub struct Entry {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Target {
     Id(VideoRef),
-    Match(Selector),
+    Match(Box<Selector>),
 }
 
 impl Entry {

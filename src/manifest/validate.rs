@@ -42,11 +42,7 @@ struct Validator {
 }
 
 pub(crate) fn validate(files: Vec<ParsedFile>) -> LoadedManifests {
-    let mut v = Validator {
-        diagnostics: Vec::new(),
-        state: DesiredState::default(),
-        seen: FxHashMap::default(),
-    };
+    let mut v = Validator::new();
     for file in files {
         v.state.files.push(ManifestFile {
             name: file.name.clone(),
@@ -90,7 +86,18 @@ fn item_at<T>(file: &Arc<str>, item: &Item<T>) -> Location {
     at(file, item.pos)
 }
 
+/// Lists shorter than this are checked on one core.
+const PARALLEL_FROM: usize = 50_000;
+
 impl Validator {
+    fn new() -> Validator {
+        Validator {
+            diagnostics: Vec::new(),
+            state: DesiredState::default(),
+            seen: FxHashMap::default(),
+        }
+    }
+
     fn error(&mut self, location: Location, message: impl Into<String>) {
         self.diagnostics.push(Diagnostic::error(location, message));
     }
@@ -106,8 +113,18 @@ impl Validator {
 
     /// A scalar's text and location, or an error when it was left empty.
     fn scalar(&mut self, file: &Arc<str>, field: &Field, name: &str) -> Option<(String, Location)> {
-        match &field.value {
-            Some(v) => Some((v.text.clone(), at(file, v.pos))),
+        self.take_scalar(file, field.clone(), name)
+    }
+
+    /// Like [`Self::scalar`], taking the field so that its text is moved, not copied.
+    fn take_scalar(
+        &mut self,
+        file: &Arc<str>,
+        field: Field,
+        name: &str,
+    ) -> Option<(String, Location)> {
+        match field.value {
+            Some(v) => Some((v.text, at(file, v.pos))),
             None => {
                 self.error(at(file, field.key), format!("`{name}` has no value"));
                 None
@@ -213,68 +230,115 @@ impl Validator {
     }
 
     fn entries(&mut self, file: &Arc<str>, list: ListField<RawEntry>, side: Side) {
-        let Some(items) = list.items else { return };
+        let Some(mut items) = list.items else { return };
         let list = match side {
             Side::Delete => &mut self.state.delete,
             Side::Keep => &mut self.state.keep,
         };
         list.reserve(items.len());
-        for item in items {
-            let location = item_at(file, &item);
-            if let Some(entry) = self.entry(file, item.value, location, side) {
-                self.add(entry, side);
+        self.seen.reserve(items.len());
+        // Checking one entry needs nothing of the others, so long lists are checked on all cores;
+        // duplicates and conflicts, which span entries, are then found in order on one.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let checked: Vec<Option<Entry>> = if cores < 2 || items.len() < PARALLEL_FROM {
+            items
+                .into_iter()
+                .map(|item| self.entry(file, item.value, at(file, item.pos), side))
+                .collect()
+        } else {
+            let size = items.len().div_ceil(cores);
+            let parts: Vec<(Vec<Option<Entry>>, Vec<Diagnostic>)> = std::thread::scope(|scope| {
+                let handles: Vec<_> = items
+                    .chunks_mut(size)
+                    .map(|chunk| {
+                        scope.spawn(move || {
+                            let mut part = Validator::new();
+                            let checked = chunk
+                                .iter_mut()
+                                .map(|item| {
+                                    part.entry(
+                                        file,
+                                        std::mem::take(&mut item.value),
+                                        at(file, item.pos),
+                                        side,
+                                    )
+                                })
+                                .collect();
+                            (checked, part.diagnostics)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("validation never panics"))
+                    .collect()
+            });
+            let mut checked = Vec::with_capacity(items.len());
+            for (part, diagnostics) in parts {
+                checked.extend(part);
+                self.diagnostics.extend(diagnostics);
             }
+            checked
+        };
+        for entry in checked.into_iter().flatten() {
+            self.add(entry, side);
         }
     }
 
     fn entry(
         &mut self,
         file: &Arc<str>,
-        raw: RawEntry,
+        mut raw: RawEntry,
         location: Location,
         side: Side,
     ) -> Option<Entry> {
-        let place = format!("a {} entry", side.name());
-        self.unknown_keys(
-            file,
-            &raw.unknown,
-            &place,
-            "videoId, referenceId, match or reason",
-        );
-        let given: Vec<&str> = [
-            raw.video_id.as_ref().map(|_| "videoId"),
-            raw.reference_id.as_ref().map(|_| "referenceId"),
-            raw.selector.as_ref().map(|_| "match"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        if given.len() != 1 {
-            let message = if given.is_empty() {
-                format!("{place} needs one of videoId, referenceId or match")
+        let place = || format!("a {} entry", side.name());
+        if !raw.unknown.is_empty() {
+            self.unknown_keys(
+                file,
+                &raw.unknown,
+                &place(),
+                "videoId, referenceId, match or reason",
+            );
+        }
+        let given = [
+            raw.video_id.is_some(),
+            raw.reference_id.is_some(),
+            raw.selector.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() != 1 {
+            let names: Vec<&str> = given
+                .iter()
+                .zip(["videoId", "referenceId", "match"])
+                .filter(|(g, _)| **g)
+                .map(|(_, n)| n)
+                .collect();
+            let message = if names.is_empty() {
+                format!("{} needs one of videoId, referenceId or match", place())
             } else {
                 format!(
-                    "{place} has {}; give exactly one per entry",
-                    given.join(" and ")
+                    "{} has {}; give exactly one per entry",
+                    place(),
+                    names.join(" and ")
                 )
             };
             self.error(location, message);
             return None;
         }
-        let reason = match &raw.reason {
-            Some(f) => Some(self.scalar(file, f, "reason")?.0),
+        let reason = match raw.reason.take() {
+            Some(f) => Some(self.take_scalar(file, f, "reason")?.0),
             None => None,
         };
-        let target = if let Some(f) = &raw.video_id {
-            let (id, loc) = self.scalar(file, f, "videoId")?;
+        let target = if let Some(f) = raw.video_id.take() {
+            let (id, loc) = self.take_scalar(file, f, "videoId")?;
             Target::Id(VideoRef::Video(self.id(
                 id,
                 loc,
                 "videoId",
                 VideoId::new,
             )?))
-        } else if let Some(f) = &raw.reference_id {
-            let (id, loc) = self.scalar(file, f, "referenceId")?;
+        } else if let Some(f) = raw.reference_id.take() {
+            let (id, loc) = self.take_scalar(file, f, "referenceId")?;
             Target::Id(VideoRef::Reference(self.id(
                 id,
                 loc,
@@ -284,7 +348,9 @@ impl Validator {
         } else {
             let field = raw.selector.as_ref().expect("one key was given");
             match &field.value {
-                Some(m) => Target::Match(self.selector(file, &m.value, item_at(file, m))?),
+                Some(m) => {
+                    Target::Match(Box::new(self.selector(file, &m.value, item_at(file, m))?))
+                }
                 None => {
                     self.error(
                         at(file, field.key),

@@ -32,17 +32,59 @@ pub fn diff(desired: &DesiredState, observed: &Observed) -> Plan {
             kept.entry(id).or_insert(&entry.location);
         }
     }
-    let mut plan = Plan {
-        selector_seen: observed.selector_seen,
-        ..Plan::default()
-    };
-    plan.deletions.reserve(desired.delete.len());
     // Validation already removed repeated literal video IDs; only a reference ID or a selector can
-    // name a video a second time, so only then is a set of decided videos needed.
+    // name a video a second time. Without those, entries are independent and the work is split
+    // across cores, each part keeping manifest order.
     let may_repeat = desired
         .delete
         .iter()
         .any(|e| !matches!(e.target, Target::Id(VideoRef::Video(_))));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut plan = if may_repeat || cores < 2 || desired.delete.len() < PARALLEL_FROM {
+        diff_entries(&desired.delete, 0, observed, &kept, may_repeat)
+    } else {
+        let size = desired.delete.len().div_ceil(cores);
+        let parts: Vec<Plan> = std::thread::scope(|scope| {
+            let kept = &kept;
+            let handles: Vec<_> = desired
+                .delete
+                .chunks(size)
+                .enumerate()
+                .map(|(n, chunk)| {
+                    scope.spawn(move || diff_entries(chunk, n * size, observed, kept, false))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("the diff never panics"))
+                .collect()
+        });
+        let mut parts = parts.into_iter();
+        let mut plan = parts.next().unwrap_or_default();
+        for part in parts {
+            plan.deletions.extend(part.deletions);
+            plan.protected.extend(part.protected);
+            plan.absent.extend(part.absent);
+        }
+        plan
+    };
+    plan.selector_seen = observed.selector_seen;
+    plan
+}
+
+/// Below this many delete entries the diff runs on one core.
+const PARALLEL_FROM: usize = 50_000;
+
+/// The plan for a run of delete entries; `first` is the index of the first one in `delete`.
+fn diff_entries(
+    entries: &[Entry],
+    first: usize,
+    observed: &Observed,
+    kept: &FxHashMap<&VideoId, &Location>,
+    may_repeat: bool,
+) -> Plan {
+    let mut plan = Plan::default();
+    plan.deletions.reserve(entries.len());
     let mut decided: FxHashSet<VideoId> = FxHashSet::default();
     let mut consider = |entry: &Entry, id: &VideoId, info: &VideoInfo, plan: &mut Plan| {
         if may_repeat && !decided.insert(id.clone()) {
@@ -70,7 +112,7 @@ pub fn diff(desired: &DesiredState, observed: &Observed) -> Plan {
             observed: Fingerprint::of(info),
         });
     };
-    for (i, entry) in desired.delete.iter().enumerate() {
+    for (i, entry) in entries.iter().enumerate() {
         match &entry.target {
             Target::Id(r) => match observed.lookup(r) {
                 Some((id, info)) => consider(entry, id, info, &mut plan),
@@ -80,7 +122,12 @@ pub fn diff(desired: &DesiredState, observed: &Observed) -> Plan {
                 }),
             },
             Target::Match(_) => {
-                for id in observed.delete_matches.get(&i).into_iter().flatten() {
+                for id in observed
+                    .delete_matches
+                    .get(&(first + i))
+                    .into_iter()
+                    .flatten()
+                {
                     if let Some((id, info)) = observed.videos.get_key_value(id) {
                         consider(entry, id, info, &mut plan);
                     }

@@ -43,10 +43,10 @@ fn entry(e: &E, line: u32) -> Entry {
     let target = match e {
         E::Video(i) => Target::Id(VideoRef::Video(VideoId::new(vid(*i)).unwrap())),
         E::Reference(i) => Target::Id(VideoRef::Reference(ReferenceId::new(rid(*i)).unwrap())),
-        E::Category(c) => Target::Match(Selector {
+        E::Category(c) => Target::Match(Box::new(Selector {
             category_id: Some(*c),
             ..Selector::default()
-        }),
+        })),
     };
     Entry {
         target,
