@@ -128,7 +128,38 @@ pub async fn observe(
     }
     let mut observed = lookup(client, videos, refs, progress).await?;
     crate::selector::resolve_all(client, desired, &mut observed).await?;
+    refresh_selected(client, &mut observed).await?;
     Ok(observed)
+}
+
+/// Re-reads the videos selectors found through GetVideoInfos, the source `apply` re-checks a saved
+/// plan against, so that their fingerprints compare like with like. A video gone meanwhile is
+/// dropped from the matches.
+async fn refresh_selected(client: &Arc<Client>, observed: &mut Observed) -> Result<(), ApiError> {
+    let mut ids: Vec<VideoId> = observed
+        .delete_matches
+        .values()
+        .chain(observed.keep_matches.values())
+        .flatten()
+        .cloned()
+        .collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let fresh = lookup(client, ids, Vec::new(), &()).await?;
+    for matches in observed
+        .delete_matches
+        .values_mut()
+        .chain(observed.keep_matches.values_mut())
+    {
+        matches.retain(|id| fresh.videos.contains_key(id));
+    }
+    for (id, info) in fresh.videos {
+        observed.videos.insert(id, info);
+    }
+    Ok(())
 }
 
 /// GetVideoInfos for these IDs, 20 a call, concurrently under the pacer.

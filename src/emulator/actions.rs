@@ -260,3 +260,307 @@ pub fn get_video_list(catalog: &Catalog, params: &Params) -> Result<Value, Servi
     };
     Ok(json!({ "Total": total, "VideoList": { "Video": page } }))
 }
+
+/// One condition of a SearchMedia `Match` expression.
+#[derive(Debug, Clone, PartialEq)]
+enum Condition {
+    /// `Field = value` (exact) or `Field = 'value'` (fuzzy: contains).
+    Equals {
+        field: String,
+        value: String,
+        fuzzy: bool,
+    },
+    /// `Field in ('a','b')`.
+    In { field: String, values: Vec<String> },
+    /// `Field = ('lo','hi')`, both ends included.
+    Range {
+        field: String,
+        low: String,
+        high: String,
+    },
+}
+
+fn bad_match(why: &str) -> ServiceError {
+    ServiceError::new(
+        400,
+        "InvalidParameter.Match",
+        format!("The specified parameter Match is not valid: {why}"),
+    )
+}
+
+/// Parses the subset of the `Match` syntax the emulator supports: clauses joined by `and`.
+fn parse_match(text: &str) -> Result<Vec<Condition>, ServiceError> {
+    let mut out = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        let (field, after) = rest
+            .split_once(|c: char| c == ' ' || c == '=')
+            .ok_or_else(|| bad_match("expected `Field = value`"))?;
+        let field = field.trim().to_string();
+        let after = after.trim_start();
+        let (cond, tail) = if let Some(list) = after
+            .strip_prefix("in")
+            .map(str::trim_start)
+            .and_then(|a| a.strip_prefix('('))
+        {
+            let (inner, tail) = list
+                .split_once(')')
+                .ok_or_else(|| bad_match("unclosed ("))?;
+            (
+                Condition::In {
+                    field,
+                    values: quoted_list(inner)?,
+                },
+                tail,
+            )
+        } else {
+            let after = after.strip_prefix('=').unwrap_or(after).trim_start();
+            if let Some(range) = after.strip_prefix('(') {
+                let (inner, tail) = range
+                    .split_once(')')
+                    .ok_or_else(|| bad_match("unclosed ("))?;
+                let values = quoted_list(inner)?;
+                let [low, high] = <[String; 2]>::try_from(values)
+                    .map_err(|_| bad_match("a range has two ends"))?;
+                (Condition::Range { field, low, high }, tail)
+            } else if let Some(q) = after.strip_prefix('\'') {
+                let (value, tail) = q
+                    .split_once('\'')
+                    .ok_or_else(|| bad_match("unclosed quote"))?;
+                (
+                    Condition::Equals {
+                        field,
+                        value: value.to_string(),
+                        fuzzy: true,
+                    },
+                    tail,
+                )
+            } else {
+                let end = after.find(' ').unwrap_or(after.len());
+                (
+                    Condition::Equals {
+                        field,
+                        value: after[..end].to_string(),
+                        fuzzy: false,
+                    },
+                    &after[end..],
+                )
+            }
+        };
+        out.push(cond);
+        let tail = tail.trim_start();
+        rest = match tail.get(..3) {
+            Some(a) if a.eq_ignore_ascii_case("and") => tail[3..].trim_start(),
+            _ if tail.is_empty() => "",
+            _ => return Err(bad_match("clauses are joined with `and`")),
+        };
+    }
+    Ok(out)
+}
+
+fn quoted_list(inner: &str) -> Result<Vec<String>, ServiceError> {
+    inner
+        .split(',')
+        .map(|v| {
+            let v = v.trim();
+            v.strip_prefix('\'')
+                .and_then(|v| v.strip_suffix('\''))
+                .map(String::from)
+                .ok_or_else(|| bad_match("values are quoted"))
+        })
+        .collect()
+}
+
+fn field_value(v: &Video, field: &str) -> Option<String> {
+    match field {
+        "Status" => Some(v.status.clone()),
+        "CateId" => v.category_id.map(|c| c.to_string()),
+        "Title" => Some(v.title.clone()),
+        "VideoId" => Some(v.video_id.clone()),
+        "StorageLocation" => v.storage_location.clone(),
+        "CreationTime" => Some(v.creation_time.clone()),
+        _ => None,
+    }
+}
+
+fn satisfies(v: &Video, c: &Condition) -> bool {
+    match c {
+        Condition::Equals {
+            field,
+            value,
+            fuzzy,
+        } => field_value(v, field).is_some_and(|f| {
+            if *fuzzy {
+                f.contains(value.as_str())
+            } else {
+                f == *value
+            }
+        }),
+        Condition::In { field, values } => {
+            field_value(v, field).is_some_and(|f| values.contains(&f))
+        }
+        Condition::Range { field, low, high } => {
+            let Some(f) = field_value(v, field) else {
+                return false;
+            };
+            match (
+                timefmt::parse(&f),
+                timefmt::parse(low),
+                timefmt::parse(high),
+            ) {
+                (Some(t), Some(lo), Some(hi)) => t >= lo && t <= hi,
+                _ => f.as_str() >= low.as_str() && f.as_str() <= high.as_str(),
+            }
+        }
+    }
+}
+
+/// SearchMedia reaches the first 5,000 results by page; a ScrollToken traversal reaches up to
+/// 2,000,000.
+pub const SEARCH_PAGE_CAP: usize = 5_000;
+pub const SEARCH_SCROLL_CAP: usize = 2_000_000;
+
+/// Where a scroll traversal stands: the query it belongs to and the next offset.
+#[derive(Debug, Clone)]
+pub struct Scroll {
+    pub query: String,
+    pub offset: usize,
+}
+
+/// SearchMedia for videos: `Match` (the subset above), `SortBy` on CreationTime, `PageNo`/`PageSize`
+/// within the first 5,000 results, or a `ScrollToken` traversal.
+pub fn search_media(
+    catalog: &Catalog,
+    params: &Params,
+    scrolls: &mut HashMap<String, Scroll>,
+) -> Result<Value, ServiceError> {
+    let search_type = params
+        .get("SearchType")
+        .map(String::as_str)
+        .unwrap_or("video");
+    if search_type != "video" {
+        return Ok(json!({ "Total": 0, "MediaList": [], "ScrollToken": "" }));
+    }
+    let conditions = match params.get("Match") {
+        Some(m) if !m.trim().is_empty() => parse_match(m)?,
+        _ => Vec::new(),
+    };
+    for c in &conditions {
+        let (Condition::Equals { field, .. }
+        | Condition::In { field, .. }
+        | Condition::Range { field, .. }) = c;
+        if ![
+            "Status",
+            "CateId",
+            "Title",
+            "VideoId",
+            "StorageLocation",
+            "CreationTime",
+        ]
+        .contains(&field.as_str())
+        {
+            return Err(bad_match(&format!("field {field} is not searchable here")));
+        }
+    }
+    let page_size = int_param(params, "PageSize", 10, 1, 100)? as usize;
+    let ascending = match params.get("SortBy").map(String::as_str) {
+        None | Some("CreationTime:Desc") => false,
+        Some("CreationTime:Asc") => true,
+        Some(_) => {
+            return Err(ServiceError::new(
+                400,
+                "InvalidParameter.SortBy",
+                "The specified parameter SortBy is not valid.",
+            ));
+        }
+    };
+    let mut matched: Vec<&Video> = catalog
+        .videos()
+        .filter(|v| conditions.iter().all(|c| satisfies(v, c)))
+        .collect();
+    matched.sort_by(|a, b| {
+        a.creation_time
+            .cmp(&b.creation_time)
+            .then_with(|| a.video_id.cmp(&b.video_id))
+    });
+    if !ascending {
+        matched.reverse();
+    }
+    let total = matched.len();
+    let query = format!(
+        "{}|{}",
+        params.get("Match").cloned().unwrap_or_default(),
+        ascending
+    );
+    let (from, cap) = match params.get("ScrollToken").filter(|t| !t.is_empty()) {
+        Some(token) => {
+            let scroll = scrolls.get(token).ok_or_else(|| {
+                ServiceError::new(
+                    400,
+                    "InvalidParameter.ScrollToken",
+                    "The specified parameter ScrollToken is not valid.",
+                )
+            })?;
+            if scroll.query != query {
+                return Err(ServiceError::new(
+                    400,
+                    "InvalidParameter.ScrollToken",
+                    "The ScrollToken belongs to another query.",
+                ));
+            }
+            (scroll.offset, SEARCH_SCROLL_CAP)
+        }
+        None => {
+            let page_no = int_param(params, "PageNo", 1, 1, i64::MAX)? as usize;
+            ((page_no - 1).saturating_mul(page_size), SEARCH_PAGE_CAP)
+        }
+    };
+    let to = (from + page_size).min(total).min(cap);
+    let page: Vec<Value> = if from < to {
+        matched[from..to]
+            .iter()
+            .map(|v| json!({ "MediaType": "video", "MediaId": v.video_id, "CreationTime": v.creation_time, "Video": v.to_api() }))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let token = format!("{:032x}", fastrand::u128(..));
+    scrolls.insert(token.clone(), Scroll { query, offset: to });
+    Ok(json!({ "Total": total, "MediaList": page, "ScrollToken": token }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_match_subset() {
+        let m = parse_match("Status in ('Normal','Checking') and CreationTime = ('2018-07-01T08:00:00Z','2018-08-01T08:00:00Z') and CateId = 1000 and Title = 'tmp'").unwrap();
+        assert_eq!(
+            m,
+            vec![
+                Condition::In {
+                    field: "Status".into(),
+                    values: vec!["Normal".into(), "Checking".into()]
+                },
+                Condition::Range {
+                    field: "CreationTime".into(),
+                    low: "2018-07-01T08:00:00Z".into(),
+                    high: "2018-08-01T08:00:00Z".into()
+                },
+                Condition::Equals {
+                    field: "CateId".into(),
+                    value: "1000".into(),
+                    fuzzy: false
+                },
+                Condition::Equals {
+                    field: "Title".into(),
+                    value: "tmp".into(),
+                    fuzzy: true
+                },
+            ]
+        );
+        assert!(parse_match("Status in ('Normal'").is_err());
+        assert!(parse_match("Status = 'a' or CateId = 1").is_err());
+    }
+}

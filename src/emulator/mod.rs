@@ -1,5 +1,5 @@
 //! A local ApsaraVideo VOD API: the subset vodplan uses (DeleteVideo, GetVideoInfos, GetVideoInfo,
-//! GetVideoList), over HTTP, signed requests only, so that vodplan and the official SDKs can be
+//! GetVideoList, SearchMedia), over HTTP, signed requests only, so that vodplan and the official SDKs can be
 //! tried, tested and rehearsed without a cloud account.
 //!
 //! It behaves like the service where vodplan's correctness depends on it: response shapes, error
@@ -100,6 +100,7 @@ struct Shared {
     counters: HashMap<&'static str, Counters>,
     dice: Mutex<fastrand::Rng>,
     videos_deleted: AtomicU64,
+    scrolls: Mutex<HashMap<String, actions::Scroll>>,
 }
 
 const ACTIONS: [Action; 5] = [
@@ -183,6 +184,7 @@ fn shared(catalog: Catalog, config: EmulatorConfig) -> Arc<Shared> {
         counters,
         dice: Mutex::new(dice),
         videos_deleted: AtomicU64::new(0),
+        scrolls: Mutex::new(HashMap::new()),
     })
 }
 
@@ -310,8 +312,7 @@ async fn handle(
         Ok(v) => v,
         Err(e) => return error_answer(&e, &host, &rid),
     };
-    let Some(action) = Action::from_name(&verified.action).filter(|a| *a != Action::SearchMedia)
-    else {
+    let Some(action) = Action::from_name(&verified.action) else {
         let e = ServiceError::new(
             404,
             "InvalidAction.NotFound",
@@ -354,7 +355,11 @@ async fn handle(
             Action::GetVideoInfos => actions::get_video_infos(&catalog, &verified.params),
             Action::GetVideoInfo => actions::get_video_info(&catalog, &verified.params),
             Action::GetVideoList => actions::get_video_list(&catalog, &verified.params),
-            Action::SearchMedia => unreachable!("filtered above"),
+            Action::SearchMedia => actions::search_media(
+                &catalog,
+                &verified.params,
+                &mut shared.scrolls.lock().expect("scroll lock"),
+            ),
         };
         shared
             .videos_deleted

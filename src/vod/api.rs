@@ -142,6 +142,30 @@ pub struct VideoListWrapper {
     pub video: Vec<VideoInfo>,
 }
 
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SearchMediaResponse {
+    #[serde(default)]
+    pub request_id: String,
+    #[serde(default)]
+    pub total: i64,
+    #[serde(default)]
+    pub scroll_token: Option<String>,
+    #[serde(default)]
+    pub media_list: Vec<Media>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Media {
+    #[serde(default)]
+    pub media_type: String,
+    #[serde(default)]
+    pub media_id: String,
+    #[serde(default)]
+    pub video: Option<VideoInfo>,
+}
+
 /// The body of an error response.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ErrorBody {

@@ -376,6 +376,14 @@ impl Client {
         }
     }
 
+    /// One page of SearchMedia.
+    pub async fn search_media(
+        &self,
+        params: &[(&str, String)],
+    ) -> Result<api::SearchMediaResponse, ApiError> {
+        self.call(Action::SearchMedia, params).await
+    }
+
     /// One page of GetVideoList.
     pub async fn get_video_list(
         &self,

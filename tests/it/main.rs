@@ -7,5 +7,6 @@ mod harness;
 mod plan_apply;
 mod resume;
 mod safety;
+mod selectors;
 mod signature_vectors;
 mod validate;
