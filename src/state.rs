@@ -90,6 +90,17 @@ impl Observed {
         }
     }
 
+    /// Like [`Observed::lookup`], with the video's dense index in `videos`.
+    pub fn lookup_full(&self, r: &VideoRef) -> Option<(usize, &VideoId, &VideoInfo)> {
+        match r {
+            VideoRef::Video(v) => self.videos.get_full(v),
+            VideoRef::Reference(r) => self
+                .by_reference
+                .get(r)
+                .and_then(|v| self.videos.get_full(v)),
+        }
+    }
+
     /// The video an ID names, if it exists.
     pub fn resolve(&self, r: &VideoRef) -> Option<&VideoId> {
         match r {

@@ -294,7 +294,7 @@ fn parse_match(text: &str) -> Result<Vec<Condition>, ServiceError> {
     let mut rest = text.trim();
     while !rest.is_empty() {
         let (field, after) = rest
-            .split_once(|c: char| c == ' ' || c == '=')
+            .split_once([' ', '='])
             .ok_or_else(|| bad_match("expected `Field = value`"))?;
         let field = field.trim().to_string();
         let after = after.trim_start();

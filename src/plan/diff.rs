@@ -4,7 +4,7 @@
 //! - only videos that a delete entry resolves to, and that were observed to exist, are deletions;
 //! - each video is deleted once, credited to the first delete entry that selected it.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::ids::{VideoId, VideoRef};
 use crate::manifest::{DesiredState, Entry, Location, Target};
@@ -32,91 +32,116 @@ pub fn diff(desired: &DesiredState, observed: &Observed) -> Plan {
             kept.entry(id).or_insert(&entry.location);
         }
     }
-    // Validation already removed repeated literal video IDs; only a reference ID or a selector can
-    // name a video a second time. Without those, entries are independent and the work is split
-    // across cores, each part keeping manifest order.
-    let may_repeat = desired
-        .delete
-        .iter()
-        .any(|e| !matches!(e.target, Target::Id(VideoRef::Video(_))));
+    // Entries are resolved on all cores, each part in manifest order; then one pass in order keeps
+    // the first selection of each video (a bitmap over the live state's dense indices, no
+    // hashing), so the result is the same as a one-core diff, whatever the parts.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut plan = if may_repeat || cores < 2 || desired.delete.len() < PARALLEL_FROM {
-        diff_entries(&desired.delete, 0, observed, &kept, may_repeat)
+    let parts: Vec<Part> = if cores < 2 || desired.delete.len() < PARALLEL_FROM {
+        vec![diff_entries(&desired.delete, 0, observed, &kept)]
     } else {
         let size = desired.delete.len().div_ceil(cores);
-        let parts: Vec<Plan> = std::thread::scope(|scope| {
+        std::thread::scope(|scope| {
             let kept = &kept;
             let handles: Vec<_> = desired
                 .delete
                 .chunks(size)
                 .enumerate()
                 .map(|(n, chunk)| {
-                    scope.spawn(move || diff_entries(chunk, n * size, observed, kept, false))
+                    scope.spawn(move || diff_entries(chunk, n * size, observed, kept))
                 })
                 .collect();
             handles
                 .into_iter()
                 .map(|h| h.join().expect("the diff never panics"))
                 .collect()
-        });
-        let mut parts = parts.into_iter();
-        let mut plan = parts.next().unwrap_or_default();
-        for part in parts {
-            plan.deletions.extend(part.deletions);
-            plan.protected.extend(part.protected);
-            plan.absent.extend(part.absent);
-        }
-        plan
+        })
     };
-    plan.selector_seen = observed.selector_seen;
+    // A video is kept or not whichever entry selects it, so deletions and protections never share
+    // a video and are deduplicated independently.
+    let mut deleted = vec![false; observed.videos.len()];
+    let mut protected = vec![false; observed.videos.len()];
+    let mut plan = Plan {
+        selector_seen: observed.selector_seen,
+        ..Plan::default()
+    };
+    for mut part in parts {
+        first_only(&mut part.deletions, &part.deletion_index, &mut deleted);
+        first_only(&mut part.protected, &part.protected_index, &mut protected);
+        if plan.deletions.is_empty() {
+            plan.deletions = part.deletions;
+        } else {
+            plan.deletions.extend(part.deletions);
+        }
+        plan.protected.extend(part.protected);
+        plan.absent.extend(part.absent);
+    }
     plan
+}
+
+/// Keeps the first of `items` for each video index (`index[i]` belongs to `items[i]`).
+fn first_only<T>(items: &mut Vec<T>, index: &[usize], taken: &mut [bool]) {
+    let mut k = 0;
+    items.retain(|_| {
+        let first = !std::mem::replace(&mut taken[index[k]], true);
+        k += 1;
+        first
+    });
 }
 
 /// Below this many delete entries the diff runs on one core.
 const PARALLEL_FROM: usize = 50_000;
 
-/// The plan for a run of delete entries; `first` is the index of the first one in `delete`.
+/// The videos a run of entries selected, before duplicates are removed, each with the video's
+/// dense index in the live state.
+#[derive(Default)]
+struct Part {
+    deletions: Vec<Deletion>,
+    deletion_index: Vec<usize>,
+    protected: Vec<Protection>,
+    protected_index: Vec<usize>,
+    absent: Vec<Absence>,
+}
+
+/// Resolves a run of delete entries; `first` is the index of the first one in `delete`.
 fn diff_entries(
     entries: &[Entry],
     first: usize,
     observed: &Observed,
     kept: &FxHashMap<&VideoId, &Location>,
-    may_repeat: bool,
-) -> Plan {
-    let mut plan = Plan::default();
-    plan.deletions.reserve(entries.len());
-    let mut decided: FxHashSet<VideoId> = FxHashSet::default();
-    let mut consider = |entry: &Entry, id: &VideoId, info: &VideoInfo, plan: &mut Plan| {
-        if may_repeat && !decided.insert(id.clone()) {
-            return;
-        }
-        let id = id.clone();
-        if let Some(keeper) = kept.get(&id) {
-            plan.protected.push(Protection {
-                video_id: id,
-                title: info.title.clone(),
-                kept_by: (*keeper).clone(),
-                selected_by: entry.location.clone(),
+) -> Part {
+    let mut part = Part::default();
+    part.deletions.reserve(entries.len());
+    part.deletion_index.reserve(entries.len());
+    let consider =
+        |entry: &Entry, index: usize, id: &VideoId, info: &VideoInfo, part: &mut Part| {
+            if let Some(keeper) = kept.get(id) {
+                part.protected.push(Protection {
+                    video_id: id.clone(),
+                    title: info.title.clone(),
+                    kept_by: (*keeper).clone(),
+                    selected_by: entry.location.clone(),
+                });
+                part.protected_index.push(index);
+                return;
+            }
+            part.deletions.push(Deletion {
+                video_id: id.clone(),
+                selected_by: match &entry.target {
+                    Target::Id(VideoRef::Video(_)) => SelectedBy::VideoId,
+                    Target::Id(VideoRef::Reference(r)) => SelectedBy::ReferenceId(r.clone()),
+                    Target::Match(s) => SelectedBy::Match(s.to_string()),
+                },
+                reason: entry.reason.clone(),
+                source: entry.location.clone(),
+                observed: Fingerprint::of(info),
             });
-            return;
-        }
-        plan.deletions.push(Deletion {
-            video_id: id,
-            selected_by: match &entry.target {
-                Target::Id(VideoRef::Video(_)) => SelectedBy::VideoId,
-                Target::Id(VideoRef::Reference(r)) => SelectedBy::ReferenceId(r.clone()),
-                Target::Match(s) => SelectedBy::Match(s.to_string()),
-            },
-            reason: entry.reason.clone(),
-            source: entry.location.clone(),
-            observed: Fingerprint::of(info),
-        });
-    };
+            part.deletion_index.push(index);
+        };
     for (i, entry) in entries.iter().enumerate() {
         match &entry.target {
-            Target::Id(r) => match observed.lookup(r) {
-                Some((id, info)) => consider(entry, id, info, &mut plan),
-                None => plan.absent.push(Absence {
+            Target::Id(r) => match observed.lookup_full(r) {
+                Some((index, id, info)) => consider(entry, index, id, info, &mut part),
+                None => part.absent.push(Absence {
                     target: r.into(),
                     source: entry.location.clone(),
                 }),
@@ -128,12 +153,12 @@ fn diff_entries(
                     .into_iter()
                     .flatten()
                 {
-                    if let Some((id, info)) = observed.videos.get_key_value(id) {
-                        consider(entry, id, info, &mut plan);
+                    if let Some((index, id, info)) = observed.videos.get_full(id) {
+                        consider(entry, index, id, info, &mut part);
                     }
                 }
             }
         }
     }
-    plan
+    part
 }
