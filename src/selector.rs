@@ -102,10 +102,7 @@ pub async fn resolve(client: &Arc<Client>, s: &Selector) -> Result<Resolved, Api
     let mut seen = HashSet::new();
     raw.retain(|v| seen.insert(v.video_id.clone()));
     let seen: Vec<String> = raw.iter().map(|v| v.video_id.clone()).collect();
-    raw.retain(|v| {
-        let created = v.creation_time.as_deref().and_then(timefmt::parse);
-        s.matches(&v.status, v.cate_id, created, &v.title)
-    });
+    raw.retain(|v| s.matches(&v.facts()));
     Ok(Resolved { matched: raw, seen })
 }
 
@@ -127,6 +124,9 @@ async fn list_page(
     }
     if let Some(c) = s.category_id {
         params.push(("CateId", c.to_string()));
+    }
+    if let Some(l) = &s.storage_location {
+        params.push(("StorageLocation", l.clone()));
     }
     let reply = client.get_video_list(&params).await?;
     Ok((reply.total, reply.video_list.video))
@@ -154,6 +154,16 @@ pub fn match_expression(s: &Selector) -> String {
         && !p.contains(['\'', '(', ')', '"'])
     {
         clauses.push(format!("Title = '{p}'"));
+    }
+    if let Some(l) = s
+        .storage_location
+        .as_ref()
+        .filter(|l| !l.contains([' ', '\'', '(', ')', '"']))
+    {
+        clauses.push(format!("StorageLocation = {l}"));
+    }
+    for t in s.tags.iter().filter(|t| !t.contains(['\'', '(', ')', '"'])) {
+        clauses.push(format!("Tags = '{t}'"));
     }
     clauses.join(" and ")
 }

@@ -58,13 +58,38 @@ impl Failure {
     }
 }
 
+impl Kind {
+    /// What to do next, when the failure did not say more precisely.
+    fn default_hint(self) -> &'static str {
+        match self {
+            Kind::InvalidManifest => {
+                "fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again"
+            }
+            Kind::Input => {
+                "check the paths and flags (`vodplan <command> --help` shows them with examples)"
+            }
+            Kind::Auth => {
+                "set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or choose an aliyun CLI profile with --profile"
+            }
+            Kind::Api => {
+                "nothing was deleted; check the endpoint and region, then run the command again"
+            }
+            Kind::Guard => {
+                "review the plan; raise the limit in the reviewed manifest only if this many deletions is intended"
+            }
+            Kind::StalePlan => "make and review a new plan with `vodplan plan --out PLANFILE`",
+            Kind::Declined => {
+                "run it again and answer `yes`, or review a saved plan and apply that"
+            }
+        }
+    }
+}
+
+/// Every failure ends with a hint of what to do next.
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error: {}", self.message)?;
-        if let Some(h) = &self.hint {
-            write!(f, "\nhint: {h}")?;
-        }
-        Ok(())
+        let hint = self.hint.as_deref().unwrap_or(self.kind.default_hint());
+        write!(f, "error: {}\nhint: {hint}", self.message)
     }
 }
 

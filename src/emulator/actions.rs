@@ -215,6 +215,7 @@ pub fn get_video_list(catalog: &Catalog, params: &Params) -> Result<Value, Servi
             .transpose()
     };
     let (start, end) = (time("StartTime")?, time("EndTime")?);
+    let location = params.get("StorageLocation");
     if let (Some(s), Some(e)) = (start, end)
         && e <= s
     {
@@ -242,7 +243,8 @@ pub fn get_video_list(catalog: &Catalog, params: &Params) -> Result<Value, Servi
             let ok = cate.is_none_or(|c| v.category_id == Some(c))
                 && (statuses.is_empty() || statuses.contains(&v.status.as_str()))
                 && start.is_none_or(|s| created >= s)
-                && end.is_none_or(|e| created < e);
+                && end.is_none_or(|e| created < e)
+                && location.is_none_or(|l| v.storage_location.as_ref() == Some(l));
             ok.then_some((created, v))
         })
         .collect();
@@ -456,6 +458,7 @@ pub fn search_media(
             "VideoId",
             "StorageLocation",
             "CreationTime",
+            "Tags",
         ]
         .contains(&field.as_str())
         {

@@ -104,29 +104,48 @@ pub struct Selector {
     pub created_before: Option<OffsetDateTime>,
     pub created_after: Option<OffsetDateTime>,
     pub title_prefix: Option<String>,
+    /// The storage location (bucket) holds the source file.
+    pub storage_location: Option<String>,
+    /// The video carries every one of these tags.
+    pub tags: Vec<String>,
+}
+
+/// What a selector is checked against: one video as the API describes it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VideoFacts<'a> {
+    pub status: &'a str,
+    pub category_id: Option<i64>,
+    pub created: Option<OffsetDateTime>,
+    pub title: &'a str,
+    pub storage_location: Option<&'a str>,
+    /// Comma-separated, as the API gives them.
+    pub tags: Option<&'a str>,
 }
 
 impl Selector {
-    /// Whether a video with these properties satisfies every condition.
-    pub fn matches(
-        &self,
-        status: &str,
-        category_id: Option<i64>,
-        created: Option<OffsetDateTime>,
-        title: &str,
-    ) -> bool {
-        (self.status.is_empty() || self.status.iter().any(|s| s == status))
-            && self.category_id.is_none_or(|c| category_id == Some(c))
+    /// Whether a video satisfies every condition.
+    pub fn matches(&self, v: &VideoFacts<'_>) -> bool {
+        let has_tag = |t: &String| {
+            v.tags
+                .is_some_and(|all| all.split(',').any(|x| x.trim() == t))
+        };
+        (self.status.is_empty() || self.status.iter().any(|s| s == v.status))
+            && self.category_id.is_none_or(|c| v.category_id == Some(c))
             && self
                 .created_before
-                .is_none_or(|t| created.is_some_and(|c| c < t))
+                .is_none_or(|t| v.created.is_some_and(|c| c < t))
             && self
                 .created_after
-                .is_none_or(|t| created.is_some_and(|c| c >= t))
+                .is_none_or(|t| v.created.is_some_and(|c| c >= t))
             && self
                 .title_prefix
                 .as_deref()
-                .is_none_or(|p| title.starts_with(p))
+                .is_none_or(|p| v.title.starts_with(p))
+            && self
+                .storage_location
+                .as_deref()
+                .is_none_or(|l| v.storage_location == Some(l))
+            && self.tags.iter().all(has_tag)
     }
 }
 
@@ -147,6 +166,12 @@ impl fmt::Display for Selector {
         }
         if let Some(p) = &self.title_prefix {
             parts.push(format!("title starts with {p:?}"));
+        }
+        if let Some(l) = &self.storage_location {
+            parts.push(format!("storageLocation {l}"));
+        }
+        if !self.tags.is_empty() {
+            parts.push(format!("tags include all of [{}]", self.tags.join(", ")));
         }
         write!(f, "match {{{}}}", parts.join(", "))
     }

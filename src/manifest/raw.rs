@@ -112,6 +112,8 @@ pub struct RawMatch {
     pub created_before: Option<Field>,
     pub created_after: Option<Field>,
     pub title_prefix: Option<Field>,
+    pub storage_location: Option<Field>,
+    pub tags: Option<ListField<String>>,
     pub unknown: Vec<UnknownKey>,
 }
 
@@ -291,6 +293,8 @@ raw_map!(
             "createdBefore" => m.created_before = field(pos, map, precise())?,
             "createdAfter" => m.created_after = field(pos, map, precise())?,
             "titlePrefix" => m.title_prefix = field(pos, map, precise())?,
+            "storageLocation" => m.storage_location = field(pos, map, precise())?,
+            "tags" => m.tags = list(pos, map)?,
             _ => return Ok(false),
         }
         Ok(true)

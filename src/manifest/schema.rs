@@ -89,6 +89,11 @@ struct Match {
     /// The title starts with this text.
     #[schemars(length(min = 1))]
     title_prefix: Option<String>,
+    /// The storage location holding the source file, for example outin-xxx.oss-cn-shanghai.aliyuncs.com.
+    storage_location: Option<String>,
+    /// The video carries every one of these tags.
+    #[schemars(length(min = 1))]
+    tags: Option<Vec<String>>,
 }
 
 #[derive(JsonSchema, Serialize)]

@@ -392,7 +392,7 @@ impl Validator {
             file,
             &raw.unknown,
             "match",
-            "status, categoryId, createdBefore, createdAfter or titlePrefix",
+            "status, categoryId, createdBefore, createdAfter, titlePrefix, storageLocation or tags",
         );
         let mut s = Selector::default();
         if let Some(list) = &raw.status {
@@ -463,6 +463,35 @@ impl Validator {
                 self.error(loc, "titlePrefix is empty; it would match every title");
             } else {
                 s.title_prefix = Some(text);
+            }
+        }
+        if let Some(f) = &raw.storage_location
+            && let Some((text, loc)) = self.scalar(file, f, "storageLocation")
+        {
+            if text.is_empty() || text.contains(char::is_whitespace) {
+                self.error(loc, format!("storageLocation {text:?} is not a storage location such as outin-xxx.oss-cn-shanghai.aliyuncs.com"));
+            } else {
+                s.storage_location = Some(text);
+            }
+        }
+        if let Some(list) = &raw.tags {
+            match &list.items {
+                Some(items) if !items.is_empty() => {
+                    for item in items {
+                        if item.value.is_empty() || item.value.contains(',') {
+                            self.error(
+                                item_at(file, item),
+                                format!("tag {:?} is empty or contains a comma", item.value),
+                            );
+                        } else if !s.tags.contains(&item.value) {
+                            s.tags.push(item.value.clone());
+                        }
+                    }
+                }
+                _ => self.error(
+                    at(file, list.key),
+                    "`tags` has no values; list one or more tags",
+                ),
             }
         }
         if s == Selector::default() && self.diagnostics.len() == errors_before {

@@ -72,7 +72,7 @@ impl Guards {
                     return Err(GuardTripped {
                         guard: "--max-delete-percent".into(),
                         limit: format!(
-                            "{p}% of the {seen} videos the delete selectors matched ({allowed})"
+                            "{p}% of the {seen} videos the delete selectors' queries returned ({allowed})"
                         ),
                         planned: from_selectors,
                         over_by: (from_selectors - allowed).to_string(),

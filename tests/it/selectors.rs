@@ -202,11 +202,61 @@ fn guards_trip_before_any_deletion_and_flags_only_tighten() {
         ])
         .run();
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("--max-delete-percent allows 50% of the 3 videos the delete selectors matched (1), but the plan deletes 2 (1 too many)"), "{}", r.stderr);
+    assert!(r.stderr.contains("--max-delete-percent allows 50% of the 3 videos the delete selectors' queries returned (1), but the plan deletes 2 (1 too many)"), "{}", r.stderr);
     assert_eq!(emu.calls("DeleteVideo"), 0);
     let r = vodplan(&dir)
         .against(&emu)
         .args(["plan", "p.yaml", "--max-delete-percent", "70"])
         .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn storage_location_and_tags_selectors() {
+    let dir = Dir::new();
+    let mut c = String::from("videos:\n");
+    for (i, (bucket, tags)) in [
+        ("in-a", "promo,2023"),
+        ("in-a", "promo"),
+        ("in-b", "promo,2023"),
+        ("in-b", ""),
+    ]
+    .iter()
+    .enumerate()
+    {
+        c += &video(i + 1, "v", "Normal", 1, "2023-01-01T00:00:00Z");
+        c += &format!("    storageLocation: {bucket}.oss-cn-shanghai.aliyuncs.com\n");
+        if !tags.is_empty() {
+            c += &format!("    tags: \"{tags}\"\n");
+        }
+    }
+    let emu = Emulator::start(&dir, &c, &[]);
+    dir.write(
+        "m.yaml",
+        "version: 1\ndelete:\n  - match: { storageLocation: in-a.oss-cn-shanghai.aliyuncs.com }\n  - match: { tags: [promo, \"2023\"] }\n",
+    );
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--format", "json"])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // 1 and 2 by bucket; 1 and 3 carry both tags; 4 neither.
+    assert_eq!(deleted_ids(&r.stdout), ["0001", "0002", "0003"]);
+    dir.write(
+        "bad.yaml",
+        "version: 1\ndelete:\n  - match: { tags: [], storageLocation: \"a b\" }\n",
+    );
+    let r = vodplan(&dir).args(["validate", "bad.yaml"]).run();
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("bad.yaml:3:14: `tags` has no values"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("storageLocation \"a b\" is not a storage location"),
+        "{}",
+        r.stderr
+    );
 }
