@@ -154,6 +154,19 @@ pub fn get_video_info(catalog: &Catalog, params: &Params) -> Result<Value, Servi
     Ok(json!({ "Video": v }))
 }
 
+/// `SortBy`: `CreationTime:Desc` (the default) or `CreationTime:Asc`.
+fn sort_ascending(params: &Params) -> Result<bool, ServiceError> {
+    match params.get("SortBy").map(String::as_str) {
+        None | Some("CreationTime:Desc") => Ok(false),
+        Some("CreationTime:Asc") => Ok(true),
+        Some(_) => Err(ServiceError::new(
+            400,
+            "InvalidParameter.SortBy",
+            "The specified parameter SortBy is not valid.",
+        )),
+    }
+}
+
 /// GetVideoList reaches only the first 5,000 matches of a query.
 pub const LIST_CAP: usize = 5_000;
 
@@ -225,17 +238,7 @@ pub fn get_video_list(catalog: &Catalog, params: &Params) -> Result<Value, Servi
             "EndTime must be later than StartTime.",
         ));
     }
-    let ascending = match params.get("SortBy").map(String::as_str) {
-        None | Some("CreationTime:Desc") => false,
-        Some("CreationTime:Asc") => true,
-        Some(_) => {
-            return Err(ServiceError::new(
-                400,
-                "InvalidParameter.SortBy",
-                "The specified parameter SortBy is not valid.",
-            ));
-        }
-    };
+    let ascending = sort_ascending(params)?;
     let mut matched: Vec<(time::OffsetDateTime, &Video)> = catalog
         .videos()
         .filter_map(|v| {
@@ -466,17 +469,7 @@ pub fn search_media(
         }
     }
     let page_size = int_param(params, "PageSize", 10, 1, 100)? as usize;
-    let ascending = match params.get("SortBy").map(String::as_str) {
-        None | Some("CreationTime:Desc") => false,
-        Some("CreationTime:Asc") => true,
-        Some(_) => {
-            return Err(ServiceError::new(
-                400,
-                "InvalidParameter.SortBy",
-                "The specified parameter SortBy is not valid.",
-            ));
-        }
-    };
+    let ascending = sort_ascending(params)?;
     let mut matched: Vec<&Video> = catalog
         .videos()
         .filter(|v| conditions.iter().all(|c| satisfies(v, c)))

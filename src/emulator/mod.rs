@@ -103,13 +103,7 @@ struct Shared {
     scrolls: Mutex<HashMap<String, actions::Scroll>>,
 }
 
-const ACTIONS: [Action; 5] = [
-    Action::DeleteVideo,
-    Action::GetVideoInfos,
-    Action::GetVideoInfo,
-    Action::GetVideoList,
-    Action::SearchMedia,
-];
+const ACTIONS: [Action; 5] = Action::ALL;
 
 fn limiter(per_second: u32) -> DefaultDirectRateLimiter {
     RateLimiter::direct(Quota::per_second(

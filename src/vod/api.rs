@@ -22,6 +22,15 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every operation vodplan calls.
+    pub const ALL: [Action; 5] = [
+        Action::DeleteVideo,
+        Action::GetVideoInfos,
+        Action::GetVideoInfo,
+        Action::GetVideoList,
+        Action::SearchMedia,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Action::DeleteVideo => "DeleteVideo",
@@ -33,15 +42,7 @@ impl Action {
     }
 
     pub fn from_name(name: &str) -> Option<Action> {
-        [
-            Action::DeleteVideo,
-            Action::GetVideoInfos,
-            Action::GetVideoInfo,
-            Action::GetVideoList,
-            Action::SearchMedia,
-        ]
-        .into_iter()
-        .find(|a| a.name() == name)
+        Action::ALL.into_iter().find(|a| a.name() == name)
     }
 
     /// The documented per-account QPS limit. GetVideoList may now be 50 (unverified), so 50.

@@ -88,23 +88,17 @@ impl Client {
             .user_agent(concat!("vodplan/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ApiError::network("client setup", e.to_string()))?;
-        let pacers = [
-            Action::DeleteVideo,
-            Action::GetVideoInfos,
-            Action::GetVideoInfo,
-            Action::GetVideoList,
-            Action::SearchMedia,
-        ]
-        .into_iter()
-        .map(|a| {
-            let qps = if a == Action::DeleteVideo {
-                config.delete_qps
-            } else {
-                a.qps_limit()
-            };
-            (a, Pacer::new(qps))
-        })
-        .collect();
+        let pacers = Action::ALL
+            .into_iter()
+            .map(|a| {
+                let qps = if a == Action::DeleteVideo {
+                    config.delete_qps
+                } else {
+                    a.qps_limit()
+                };
+                (a, Pacer::new(qps))
+            })
+            .collect();
         Ok(Client {
             http,
             config,
