@@ -1,4 +1,28 @@
-//! vodplan
+//! vodplan: declarative, reviewable deletion of ApsaraVideo VOD videos.
+//!
+//! This library holds everything but the terminal: it never prints and never exits, it returns
+//! values and errors. The `vodplan` binary (`src/main.rs`, `src/cli/`) parses flags, calls into
+//! it, prints, and picks the exit code.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! manifests ─► manifest (load → raw → validate) ─► DesiredState
+//!                                                      │
+//! VOD API ◄── vod::Client (sign, pace, retry) ◄── state::observe (+ selector)
+//!                                                      ▼
+//!                 plan::diff ─► Plan ─► plan::file (saved plan) · render (text, json, markdown)
+//!                                                      ▼
+//!                 apply::execute (batches, journal) ─► Outcome ─► render
+//! emulator: the local VOD API, the same wire format, for tests and rehearsals
+//! ```
+//!
+//! Rules that keep it safe: IDs are types built only through validation ([`ids`]); every API
+//! call goes through one client ([`vod::Client`]), so pacing, retries, timeouts and secret hygiene
+//! live in one place; the planner never calls the API and the executor never re-plans; a kept
+//! video is never a deletion, and nothing outside the plan is ever sent ([`plan::diff()`],
+//! [`apply::execute`], both property-tested).
+
 pub mod apply;
 pub mod emulator;
 pub mod ids;

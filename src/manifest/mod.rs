@@ -1,6 +1,6 @@
 //! The manifest: what a team wants deleted and kept, as reviewed in git.
 //!
-//! Reading goes in three steps, one file each: [`load`] expands paths and reads files, [`raw`]
+//! Reading goes in three steps, one file each: [`load()`] expands paths and reads files, [`raw`]
 //! turns YAML into span-carrying raw values, [`validate`] checks every rule and builds the
 //! [`DesiredState`] that the rest of vodplan works from. Nothing downstream ever sees an unchecked
 //! string: IDs are [`VideoId`]/[`ReferenceId`], times are parsed, limits are numbers.

@@ -179,3 +179,40 @@ fn the_qps_limit_answers_with_throttling() {
             >= 1
     );
 }
+
+#[test]
+fn deletions_survive_an_emulator_restart_with_state() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(5, ""), &["--state", "emulator.state"]);
+    let port = emu.port;
+    let (status, _) = v1_call(
+        &emu,
+        "DeleteVideo",
+        &[("VideoIds", format!("{},{}", vid(1), vid(2)))],
+        "s1",
+        &now(),
+        "testsecret",
+    );
+    assert_eq!(status, 200);
+    emu.stop();
+    let emu = Emulator::start_on(
+        &dir,
+        &catalog_of(5, ""),
+        &["--state", "emulator.state"],
+        port,
+    );
+    assert_eq!(emu.videos(), 3);
+    let (_, body) = v1_call(
+        &emu,
+        "GetVideoInfos",
+        &[("VideoIds", format!("{},{}", vid(1), vid(3)))],
+        "s2",
+        &now(),
+        "testsecret",
+    );
+    assert_eq!(body["NonExistVideoIds"], serde_json::json!([vid(1)]));
+    // Without the state file, the catalogue is as written.
+    emu.stop();
+    let emu = Emulator::start_on(&dir, &catalog_of(5, ""), &[], port);
+    assert_eq!(emu.videos(), 5);
+}
