@@ -49,6 +49,7 @@ impl Emulator {
     pub fn start_on(dir: &Dir, catalog: &str, extra: &[&str], port: u16) -> Emulator {
         let path = dir.write("catalog.yaml", catalog);
         let mut child = Command::new(BIN)
+            .current_dir(dir.path())
             .arg("emulator")
             .arg("--catalog")
             .arg(&path)
