@@ -45,9 +45,15 @@ impl Output {
         );
         bar.set_style(
             ProgressStyle::with_template(
-                "{msg} [{bar:30}] {pos}/{len} videos, {per_sec}, ETA {eta}",
+                "{msg} [{bar:30}] {pos}/{len} videos, {rate} IDs/s, ETA {eta}",
             )
             .expect("valid template")
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0}", state.per_sec());
+                },
+            )
             .progress_chars("=> "),
         );
         bar.set_message(what.to_string());
