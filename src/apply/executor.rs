@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
-use super::journal::{Earlier, Journal, JournalError, Record};
+use super::journal::{Earlier, Journal, JournalEntry, JournalError, Record};
 use super::outcome::{FailedDeletion, Outcome};
 use crate::ids::VideoId;
 use crate::plan::{Deletion, SelectedBy};
@@ -78,6 +78,14 @@ pub async fn execute(
                         .filter_map(|d| match &d.selected_by {
                             SelectedBy::ReferenceId(r) => Some(r.to_string()),
                             _ => None,
+                        })
+                        .collect(),
+                    entries: batch
+                        .iter()
+                        .map(|d| JournalEntry {
+                            video_id: d.video_id.to_string(),
+                            source: d.source.to_string(),
+                            reason: d.reason.clone(),
                         })
                         .collect(),
                 })?;

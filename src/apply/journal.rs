@@ -34,6 +34,10 @@ pub enum Record {
         /// Reference IDs of the manifest entries behind the batch, where they named one.
         #[serde(default)]
         reference_ids: Vec<String>,
+        /// Why each video is deleted, and which manifest entry says so (videos without a
+        /// reason are listed with their source only).
+        #[serde(default)]
+        entries: Vec<JournalEntry>,
     },
     #[serde(rename_all = "camelCase")]
     BatchDone {
@@ -57,6 +61,16 @@ pub enum Record {
         forbidden: usize,
         failed: usize,
     },
+}
+
+/// The manifest entry behind one deleted video, as recorded for auditors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JournalEntry {
+    pub video_id: String,
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
