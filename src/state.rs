@@ -6,8 +6,6 @@
 //! Selectors are resolved by [`crate::selector`]. The result is a plain value; the planner never
 //! calls the API.
 
-use std::collections::HashSet;
-
 use indexmap::IndexMap;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use std::sync::Arc;
@@ -39,16 +37,14 @@ pub struct Observed {
 }
 
 impl Observed {
-    /// Records one GetVideoInfos answer.
+    /// Records one GetVideoInfos answer to a question about these IDs.
     pub fn record(
         &mut self,
         asked_videos: &[VideoId],
         asked_refs: &[ReferenceId],
         list: Vec<VideoInfo>,
-        non_exist_videos: &[String],
-        non_exist_refs: &[String],
     ) {
-        let mut seen = HashSet::new();
+        let mut seen = FxHashSet::default();
         for info in list {
             let Ok(id) = VideoId::new(info.video_id.clone()) else {
                 continue;
@@ -63,17 +59,16 @@ impl Observed {
             seen.insert(id.clone());
             self.videos.insert(id, info);
         }
-        // Anything asked for and not returned is absent, whether or not the API listed it.
-        let _ = non_exist_videos;
+        // The videos returned are the truth: anything asked for and not returned is absent. (The
+        // NonExist lists are not needed, and a contradictory answer can never make a returned
+        // video, and so a kept one, look absent.)
         for v in asked_videos {
             if !seen.contains(v) {
                 self.absent_videos.insert(v.clone());
             }
         }
         for r in asked_refs {
-            if !self.by_reference.contains_key(r) || non_exist_refs.iter().any(|n| n == r.as_str())
-            {
-                self.by_reference.remove(r);
+            if !self.by_reference.contains_key(r) {
                 self.absent_references.insert(r.clone());
             }
         }
@@ -126,7 +121,7 @@ pub async fn observe(
 ) -> Result<Observed, ApiError> {
     let mut videos: Vec<VideoId> = Vec::new();
     let mut refs: Vec<ReferenceId> = Vec::new();
-    let mut seen: HashSet<&VideoRef> = HashSet::new();
+    let mut seen: FxHashSet<&VideoRef> = FxHashSet::default();
     for entry in desired.delete.iter().chain(&desired.keep) {
         if let Target::Id(r) = &entry.target
             && seen.insert(r)
@@ -207,13 +202,7 @@ pub async fn lookup(
         let (v, r, reply) = done.expect("a lookup task never panics");
         let reply = reply?;
         progress.advance((v.len() + r.len()) as u64);
-        observed.record(
-            &v,
-            &r,
-            reply.video_list,
-            &reply.non_exist_video_ids,
-            &reply.non_exist_reference_ids,
-        );
+        observed.record(&v, &r, reply.video_list);
     }
     Ok(observed)
 }

@@ -99,7 +99,7 @@ fn observe(catalog: &[(u8, bool, i64)], desired: &DesiredState) -> Observed {
         })
         .cloned()
         .collect();
-    o.record(&asked_v, &asked_r, found, &[], &[]);
+    o.record(&asked_v, &asked_r, found);
     for (side, list) in [(0, &desired.delete), (1, &desired.keep)] {
         for (n, e) in list.iter().enumerate() {
             if let Target::Match(s) = &e.target {
