@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use http::HeaderMap;
+use axum::http::HeaderMap;
 use time::OffsetDateTime;
 
 use super::ServiceError;
