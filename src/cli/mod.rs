@@ -4,11 +4,15 @@
 
 pub mod apply;
 pub mod args;
-pub mod commands;
 pub mod context;
+pub mod demo;
+pub mod emulator;
 pub mod exit;
 pub mod output;
 pub mod plan;
+pub mod schema;
+pub mod show;
+pub mod validate;
 
 use args::{Cli, Command};
 use context::Session;
@@ -22,7 +26,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         credentials: None,
     };
     match &cli.command {
-        Command::Validate { manifests } => commands::validate(manifests),
+        Command::Validate { manifests } => validate::validate(manifests),
         Command::Plan {
             manifests,
             out: save,
@@ -55,12 +59,12 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
             )
             .await
         }
-        Command::Show { plan } => commands::show(&out, plan),
-        Command::Schema => commands::schema(),
-        Command::Emulator(args) => commands::emulator(args).await,
+        Command::Show { plan } => show::show(&out, plan),
+        Command::Schema => schema::schema(),
+        Command::Emulator(args) => emulator::emulator(args).await,
         Command::Demo { manifests, catalog } => {
-            commands::demo(&cli.global, &out, manifests, catalog.as_ref()).await
+            demo::demo(&cli.global, &out, manifests, catalog.as_ref()).await
         }
-        Command::Completions { shell } => commands::completions(*shell),
+        Command::Completions { shell } => schema::completions(*shell),
     }
 }

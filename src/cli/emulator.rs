@@ -1,0 +1,59 @@
+//! `vodplan emulator`: the local VOD API, served until Ctrl-C.
+
+use std::path::Path;
+
+use vodplan::emulator::{self, Catalog, EmulatorConfig, Keys};
+
+use super::args::EmulatorArgs;
+use super::exit::{Exit, Failure, Kind};
+
+pub fn load_catalog(path: &Path) -> Result<Catalog, Failure> {
+    Catalog::load(path).map_err(|e| {
+        Failure::new(Kind::Input, format!("cannot load the catalogue {e}")).hint(
+            "see the catalogue format in the README (videos: [{videoId, title, status, ...}])",
+        )
+    })
+}
+
+pub async fn emulator(args: &EmulatorArgs) -> Result<Exit, Failure> {
+    let mut catalog = load_catalog(&args.catalog)?;
+    if let Some(state) = &args.state {
+        catalog
+            .attach_state(state)
+            .map_err(|e| Failure::new(Kind::Input, format!("cannot use the state file {e}")))?;
+    }
+    let config = EmulatorConfig {
+        keys: Keys {
+            access_key_id: args.access_key_id.clone(),
+            access_key_secret: args.access_key_secret.clone(),
+            security_token: args.security_token.clone(),
+        },
+        delete_qps: args.qps,
+        latency: std::time::Duration::from_millis(args.latency_ms),
+        fault_rate: args.fault_rate,
+        lost_reply_rate: args.lost_reply_rate,
+        seed: args.seed,
+    };
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| {
+            Failure::new(
+                Kind::Input,
+                format!("cannot listen on {}: {e}", args.listen),
+            )
+            .hint("choose another --listen address or port")
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
+    eprintln!(
+        "vodplan emulator listening on http://{addr} with {} videos (Ctrl-C to stop)",
+        catalog.len()
+    );
+    emulator::serve(listener, catalog, config, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| Failure::new(Kind::Input, format!("the emulator stopped: {e}")))?;
+    Ok(Exit::Success)
+}

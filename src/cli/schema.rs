@@ -1,0 +1,21 @@
+//! `vodplan schema` and `vodplan completions`: documents generated from the definitions.
+
+use clap::CommandFactory;
+
+use super::args::Cli;
+use super::exit::{Exit, Failure};
+
+pub fn schema() -> Result<Exit, Failure> {
+    print!("{}", vodplan::manifest::schema::manifest_schema());
+    Ok(Exit::Success)
+}
+
+pub fn completions(shell: clap_complete::Shell) -> Result<Exit, Failure> {
+    clap_complete::generate(
+        shell,
+        &mut Cli::command(),
+        "vodplan",
+        &mut std::io::stdout(),
+    );
+    Ok(Exit::Success)
+}

@@ -1,0 +1,27 @@
+//! `vodplan show`: a saved plan rendered, no network.
+
+use std::path::Path;
+
+use vodplan::plan::file::PlanFile;
+use vodplan::render::{self, PlanContext};
+
+use super::exit::{Exit, Failure, Kind};
+use super::output::Output;
+
+pub fn show(out: &Output, path: &Path) -> Result<Exit, Failure> {
+    let file = PlanFile::read(path).map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
+    let ctx = PlanContext {
+        region: file.region.clone(),
+        endpoint: file.endpoint.clone(),
+    };
+    out.print(&render::plan(&file.plan, &ctx, out.format, out.color));
+    if out.format == render::Format::Text {
+        println!(
+            "Saved {} by vodplan {} from {} manifest file(s).",
+            file.created_at,
+            file.vodplan_version,
+            file.manifests.len()
+        );
+    }
+    Ok(Exit::Success)
+}
