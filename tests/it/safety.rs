@@ -270,3 +270,65 @@ proptest! {
         })?;
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// The whole pipeline at once: random manifest, random catalogue, random faults; live state read
+    /// through the emulator, planned, executed. Whatever happens, no kept video and no video that
+    /// no delete entry names is gone afterwards.
+    #[test]
+    fn the_pipeline_never_deletes_a_kept_or_unselected_video_under_faults(
+        catalog in arb_catalog(),
+        delete in proptest::collection::vec(arb_entry(), 0..10),
+        keep in proptest::collection::vec(arb_entry(), 0..5),
+        fault_rate in prop_oneof![Just(0.0f64), 0.0f64..0.3],
+        lost_reply_rate in prop_oneof![Just(0.0f64), 0.0f64..0.3],
+        seed in any::<u64>(),
+    ) {
+        // One row per video ID (the last wins), as a catalogue holds it.
+        let mut rows: std::collections::BTreeMap<u8, (bool, i64)> = Default::default();
+        for (i, has_ref, cat) in &catalog {
+            rows.insert(*i, (*has_ref, *cat));
+        }
+        let catalog: Vec<(u8, bool, i64)> = rows.iter().map(|(i, (r, c))| (*i, *r, *c)).collect();
+        let desired = DesiredState {
+            delete: delete.iter().enumerate().map(|(i, e)| entry(e, i as u32 + 1)).collect(),
+            keep: keep.iter().enumerate().map(|(i, e)| entry(e, i as u32 + 100)).collect(),
+            ..DesiredState::default()
+        };
+        let kept = kept_ids(&catalog, &keep);
+        let wanted = wanted_ids(&catalog, &delete);
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async {
+            let videos = catalog.iter().map(|(i, has_ref, cat)| Video {
+                video_id: vid(*i), reference_id: has_ref.then(|| rid(*i)), title: format!("v{i}"), status: "Normal".into(),
+                category_id: Some(*cat), creation_time: "2024-01-01T00:00:00Z".into(), modification_time: None, size: Some(1),
+                duration: None, tags: None, storage_location: None, forbidden: false,
+            });
+            let config = EmulatorConfig { fault_rate, lost_reply_rate, seed: Some(seed), delete_qps: 10_000, ..EmulatorConfig::default() };
+            let emu = emulator::start("127.0.0.1:0".parse().unwrap(), Catalog::from_videos(videos), config).await.unwrap();
+            let client = client_for(&emu.endpoint());
+            // Reading may fail after its retries under heavy faults: then nothing is planned.
+            if let Ok(observed) = vodplan::state::observe(&client, &desired, &()).await {
+                let plan = vodplan::plan::diff(&desired, &observed);
+                vodplan::apply::execute(client.clone(), &plan.deletions, &Default::default(), None, &()).await.unwrap();
+            }
+            let everything: Vec<VideoId> = catalog.iter().map(|(i, _, _)| VideoId::new(vid(*i)).unwrap()).collect();
+            let left = loop {
+                // The check itself reads through faults: retry until it gets an answer.
+                if let Ok(o) = vodplan::state::lookup(&client, everything.clone(), vec![], &()).await {
+                    break o;
+                }
+            };
+            for (i, _, _) in &catalog {
+                let id = vid(*i);
+                let gone = !left.videos.keys().any(|k| k.as_str() == id);
+                prop_assert!(!(gone && kept.contains(&id)), "kept video {id} was deleted");
+                prop_assert!(!(gone && !wanted.contains(&id)), "{id} was deleted but no delete entry names it");
+            }
+            emu.stop().await;
+            Ok(())
+        })?;
+    }
+}
