@@ -126,6 +126,18 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// stdout as the one JSON document it must be.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
 /// A command line for the real binary, with a clean environment (no ambient credentials).
 pub struct Vodplan {
     cmd: Command,

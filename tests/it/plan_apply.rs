@@ -4,6 +4,14 @@ use crate::harness::{Dir, Emulator, catalog_of, stable, vid, vodplan};
 
 const CATALOG: &str = include_str!("../../examples/catalog.yaml");
 
+/// A directory holding the example manifest, and an emulator serving the example catalogue.
+fn example_with_emulator() -> (Dir, Emulator) {
+    let dir = Dir::new();
+    example(&dir);
+    let emu = Emulator::start(&dir, CATALOG, &[]);
+    (dir, emu)
+}
+
 fn example(dir: &Dir) {
     dir.write(
         "cleanup.yaml",
@@ -13,9 +21,7 @@ fn example(dir: &Dir) {
 
 #[test]
 fn plan_renders_text_json_and_markdown() {
-    let dir = Dir::new();
-    example(&dir);
-    let emu = Emulator::start(&dir, CATALOG, &[]);
+    let (dir, emu) = example_with_emulator();
     let text = vodplan(&dir)
         .against(&emu)
         .args(["plan", "cleanup.yaml"])
@@ -38,9 +44,7 @@ fn plan_renders_text_json_and_markdown() {
 
 #[test]
 fn detailed_exitcode_tells_pending_from_nothing_to_do() {
-    let dir = Dir::new();
-    example(&dir);
-    let emu = Emulator::start(&dir, CATALOG, &[]);
+    let (dir, emu) = example_with_emulator();
     let r = vodplan(&dir)
         .against(&emu)
         .args(["plan", "cleanup.yaml", "--detailed-exitcode"])
@@ -61,9 +65,7 @@ fn detailed_exitcode_tells_pending_from_nothing_to_do() {
 
 #[test]
 fn apply_deletes_exactly_the_plan_and_never_a_kept_video() {
-    let dir = Dir::new();
-    example(&dir);
-    let emu = Emulator::start(&dir, CATALOG, &[]);
+    let (dir, emu) = example_with_emulator();
     let r = vodplan(&dir)
         .against(&emu)
         .args([
@@ -75,7 +77,7 @@ fn apply_deletes_exactly_the_plan_and_never_a_kept_video() {
         ])
         .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let v = r.json();
     assert_eq!(
         v,
         serde_json::json!({
@@ -92,7 +94,7 @@ fn apply_deletes_exactly_the_plan_and_never_a_kept_video() {
         .against(&emu)
         .args(["plan", "cleanup.yaml", "--format", "json"])
         .run();
-    let v: serde_json::Value = serde_json::from_str(&after.stdout).unwrap();
+    let v = after.json();
     assert_eq!(
         v["summary"],
         serde_json::json!({"delete": 0, "protected": 1, "absent": 3})
@@ -114,9 +116,7 @@ fn apply_deletes_exactly_the_plan_and_never_a_kept_video() {
 
 #[test]
 fn apply_refuses_without_a_terminal_or_approval() {
-    let dir = Dir::new();
-    example(&dir);
-    let emu = Emulator::start(&dir, CATALOG, &[]);
+    let (dir, emu) = example_with_emulator();
     let r = vodplan(&dir)
         .against(&emu)
         .args(["apply", "cleanup.yaml"])
@@ -174,7 +174,7 @@ fn forbidden_videos_make_a_partial_apply() {
         .args(["apply", "m.yaml", "--auto-approve", "--format", "json"])
         .run();
     assert_eq!(r.code, 3, "{}", r.stderr);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let v = r.json();
     assert_eq!(
         v["summary"],
         serde_json::json!({"deleted": 1, "absent": 0, "forbidden": 1, "failed": 0})
@@ -199,7 +199,7 @@ fn reference_ids_resolve_and_drift_by_reference() {
         .args(["apply", "m.yaml", "--auto-approve", "--format", "json"])
         .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let v = r.json();
     assert_eq!(
         v["summary"],
         serde_json::json!({"deleted": 1, "absent": 1, "forbidden": 0, "failed": 0})
@@ -273,9 +273,7 @@ fn invalid_manifests_never_reach_the_api() {
 
 #[test]
 fn a_wrong_secret_is_refused_and_shown_without_secrets() {
-    let dir = Dir::new();
-    example(&dir);
-    let emu = Emulator::start(&dir, CATALOG, &[]);
+    let (dir, emu) = example_with_emulator();
     let r = vodplan(&dir)
         .against(&emu)
         .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "wrong-secret")
@@ -334,9 +332,7 @@ fn plain_http_off_loopback_is_refused() {
 
 #[test]
 fn profiles_of_the_aliyun_cli_config_work() {
-    let dir = Dir::new();
-    example(&dir);
-    let emu = Emulator::start(&dir, CATALOG, &[]);
+    let (dir, emu) = example_with_emulator();
     dir.write(
         ".aliyun/config.json",
         r#"{"current":"dev","profiles":[{"name":"dev","mode":"AK","access_key_id":"testid","access_key_secret":"testsecret","region_id":"cn-shanghai"},
@@ -362,9 +358,7 @@ fn profiles_of_the_aliyun_cli_config_work() {
 
 #[test]
 fn v1_signatures_work_end_to_end() {
-    let dir = Dir::new();
-    example(&dir);
-    let emu = Emulator::start(&dir, CATALOG, &[]);
+    let (dir, emu) = example_with_emulator();
     let r = vodplan(&dir)
         .against(&emu)
         .args([
@@ -381,9 +375,7 @@ fn v1_signatures_work_end_to_end() {
 
 #[test]
 fn a_saved_plan_is_applied_exactly_and_shown_offline() {
-    let dir = Dir::new();
-    example(&dir);
-    let emu = Emulator::start(&dir, CATALOG, &[]);
+    let (dir, emu) = example_with_emulator();
     let r = vodplan(&dir)
         .against(&emu)
         .args(["plan", "cleanup.yaml", "--out", "plan.json"])
@@ -409,7 +401,7 @@ fn a_saved_plan_is_applied_exactly_and_shown_offline() {
         .args(["apply", "plan.json", "--format", "json"])
         .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let v = r.json();
     assert_eq!(v["summary"]["deleted"], 2);
     let stats = emu.stats();
     assert_eq!(stats["videos"], 3);
@@ -418,9 +410,7 @@ fn a_saved_plan_is_applied_exactly_and_shown_offline() {
 
 #[test]
 fn a_stale_saved_plan_is_refused_naming_what_changed() {
-    let dir = Dir::new();
-    example(&dir);
-    let emu = Emulator::start(&dir, CATALOG, &[]);
+    let (dir, emu) = example_with_emulator();
     let port = emu.port;
     let r = vodplan(&dir)
         .against(&emu)
@@ -490,7 +480,7 @@ fn faults_and_lost_replies_still_delete_everything_with_exact_counts() {
         .args(["apply", "m.yaml", "--auto-approve", "--format", "json"])
         .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let v = r.json();
     assert_eq!(
         v["summary"],
         serde_json::json!({"deleted": 400, "absent": 1, "forbidden": 0, "failed": 0})
@@ -506,9 +496,7 @@ fn faults_and_lost_replies_still_delete_everything_with_exact_counts() {
 
 #[test]
 fn a_plan_of_another_format_version_is_refused() {
-    let dir = Dir::new();
-    example(&dir);
-    let emu = Emulator::start(&dir, CATALOG, &[]);
+    let (dir, emu) = example_with_emulator();
     let r = vodplan(&dir)
         .against(&emu)
         .args(["plan", "cleanup.yaml", "--out", "plan.json"])

@@ -51,7 +51,7 @@ fn finish_and_check(dir: &Dir, emu: &Emulator, target: &str) {
         .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("Resuming: the journal"), "{}", r.stderr);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let v = r.json();
     assert_eq!(
         v["summary"],
         serde_json::json!({"deleted": VIDEOS, "absent": 0, "forbidden": 0, "failed": 0})

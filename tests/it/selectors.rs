@@ -59,7 +59,7 @@ fn selectors_by_status_category_time_and_title_with_keep_winning() {
         deleted_ids(&r.stdout),
         ["0001", "0003", "0004", "0005", "0007"]
     );
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let v = r.json();
     assert_eq!(
         v["protected"],
         serde_json::json!([{"videoId": format!("{:032x}", 2), "keptBy": "m.yaml:8"}])
@@ -114,7 +114,7 @@ fn a_selector_past_five_thousand_results_is_traversed_completely() {
         .args(["plan", "m.yaml", "--format", "json"])
         .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let v = r.json();
     assert_eq!(v["summary"]["delete"], 6_000);
     assert!(
         emu.calls("SearchMedia") >= 60,
@@ -162,7 +162,7 @@ fn a_saved_plan_pins_the_ids_a_selector_found() {
         .args(["apply", "plan.json", "--format", "json"])
         .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let v = r.json();
     assert_eq!(v["summary"]["deleted"], 3);
     assert_eq!(
         emu.calls("SearchMedia") + emu.calls("GetVideoList"),
