@@ -182,8 +182,17 @@ impl Vodplan {
             .unwrap()
     }
 
-    pub fn run(mut self) -> Run {
-        let out = self.cmd.output().unwrap();
+    /// Runs to completion, through assert_cmd with a time limit: a command that hangs fails its
+    /// test (killed after 3 minutes) instead of hanging the suite.
+    pub fn run(self) -> Run {
+        let out = assert_cmd::Command::from_std(self.cmd)
+            .timeout(std::time::Duration::from_secs(180))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.code().is_some(),
+            "vodplan was killed (time limit or signal): {out:?}"
+        );
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8(out.stdout).unwrap(),
