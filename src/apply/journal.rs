@@ -199,15 +199,3 @@ fn read_earlier(path: &Path, plan_key: &str) -> Result<Earlier, JournalError> {
     }
     Ok(earlier)
 }
-
-/// Reads every record of a journal (for tests and audits).
-pub fn read_all(path: &Path) -> Result<Vec<Record>, JournalError> {
-    let text = std::fs::read_to_string(path).map_err(|e| JournalError {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
-    Ok(text
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect())
-}

@@ -67,10 +67,6 @@ impl ApiError {
             retry_after: None,
         }
     }
-
-    pub fn is_retryable(&self) -> bool {
-        matches!(self.kind, ApiErrorKind::Throttled | ApiErrorKind::Transient)
-    }
 }
 
 /// Sorts a service error by its code first, its HTTP status second.

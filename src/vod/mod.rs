@@ -115,11 +115,6 @@ impl Client {
         &self.stats
     }
 
-    /// The current adaptive rate of an operation's pacer.
-    pub fn current_rate(&self, action: Action) -> f64 {
-        self.pacers[&action].rate()
-    }
-
     /// Calls `action`, retrying throttling and transient failures per the retry policy.
     pub async fn call<T: DeserializeOwned>(
         &self,

@@ -90,10 +90,6 @@ impl Pacer {
     pub fn rate(&self) -> f64 {
         self.schedule.lock().expect("pacer lock").rate
     }
-
-    pub fn ceiling(&self) -> f64 {
-        self.ceiling
-    }
 }
 
 #[cfg(test)]
