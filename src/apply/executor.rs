@@ -55,7 +55,7 @@ pub async fn execute(
     progress.total(deletions.len() as u64);
     let batches: Vec<&[Deletion]> = deletions.chunks(MAX_IDS_PER_CALL).collect();
     let concurrency = concurrency_for(client.config().delete_qps);
-    let mut pending = batches.into_iter().enumerate();
+    let mut pending = batches.iter().copied().enumerate();
     let mut running = JoinSet::new();
     let run = journal
         .as_ref()
@@ -100,10 +100,7 @@ pub async fn execute(
             break;
         };
         let (n, reply) = done.expect("a deletion task never panics");
-        let batch = deletions
-            .chunks(MAX_IDS_PER_CALL)
-            .nth(n)
-            .expect("batch index is in range");
+        let batch = batches[n];
         let sent: HashSet<&str> = batch.iter().map(|d| d.video_id.as_str()).collect();
         let lost_reply_possible = reply.uncertain_earlier_attempt;
         let (mut deleted, mut non_exist, mut forbidden, mut failed) =

@@ -27,11 +27,15 @@ pub async fn run(
     journal: Option<&PathBuf>,
     guard_args: &GuardArgs,
 ) -> Result<Exit, Failure> {
+    // A saved plan is told from a manifest by its content; the file is read once.
     if let [single] = targets
         && single.is_file()
-        && std::fs::read(single).is_ok_and(|b| PlanFile::looks_like_plan(&b))
+        && let Ok(bytes) = std::fs::read(single)
+        && PlanFile::looks_like_plan(&bytes)
     {
-        return apply_saved(session, out, single, journal, guard_args).await;
+        let file = PlanFile::from_bytes(&bytes, &single.display().to_string())
+            .map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
+        return apply_saved(session, out, single, file, journal, guard_args).await;
     }
     apply_manifests(session, out, targets, auto_approve, journal, guard_args).await
 }
@@ -172,10 +176,10 @@ async fn apply_saved(
     session: &Session,
     out: &Output,
     path: &Path,
+    file: PlanFile,
     journal: Option<&PathBuf>,
     guard_args: &GuardArgs,
 ) -> Result<Exit, Failure> {
-    let file = PlanFile::read(path).map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
     let region = session.region(Some(&file.region));
     if region != file.region {
         return Err(Failure::new(

@@ -70,6 +70,20 @@ pub struct MapField<T> {
     pub value: Option<Item<T>>,
 }
 
+impl Field {
+    /// The value as written, if it has one.
+    pub fn text(&self) -> Option<&str> {
+        self.value.as_ref().map(|v| v.text.as_str())
+    }
+}
+
+impl<T> ListField<T> {
+    /// The items, none for an empty value.
+    pub fn items(&self) -> &[Item<T>] {
+        self.items.as_deref().unwrap_or_default()
+    }
+}
+
 thread_local! {
     /// Whether keys and values inside entries are read with their positions.
     static PRECISE: Cell<bool> = const { Cell::new(true) };
@@ -394,15 +408,8 @@ mod tests {
         let e = &delete[0];
         assert_eq!(e.pos, Pos { line: 3, column: 5 });
         assert_eq!(
-            e.value
-                .video_id
-                .as_ref()
-                .unwrap()
-                .value
-                .as_ref()
-                .unwrap()
-                .text,
-            "0123"
+            e.value.video_id.as_ref().and_then(Field::text),
+            Some("0123")
         );
         assert_eq!(e.value.unknown[0].pos, Pos::default());
     }

@@ -189,25 +189,21 @@ mod tests {
         t
     }
 
+    fn delete_items(m: &RawManifest) -> &[raw::Item<RawEntry>] {
+        m.delete.as_ref().map(ListField::items).unwrap_or_default()
+    }
+
     fn summary(m: &RawManifest) -> Vec<(String, u32, u32)> {
-        m.delete
-            .as_ref()
-            .unwrap()
-            .items
-            .as_ref()
-            .unwrap()
+        delete_items(m)
             .iter()
             .map(|e| {
                 (
                     e.value
                         .video_id
                         .as_ref()
+                        .and_then(|f| f.text())
                         .unwrap()
-                        .value
-                        .as_ref()
-                        .unwrap()
-                        .text
-                        .clone(),
+                        .to_string(),
                     e.pos.line,
                     e.pos.column,
                 )
@@ -230,17 +226,12 @@ mod tests {
                 .unwrap();
             assert_eq!(summary(&whole), summary(&split));
             assert_eq!(
-                split.keep.as_ref().unwrap().items.as_ref().unwrap()[0].pos,
-                whole.keep.as_ref().unwrap().items.as_ref().unwrap()[0].pos
+                split.keep.as_ref().unwrap().items()[0].pos,
+                whole.keep.as_ref().unwrap().items()[0].pos
             );
             assert_eq!(split.limits.is_some(), whole.limits.is_some());
             let reasons = |m: &RawManifest| {
-                m.delete
-                    .as_ref()
-                    .unwrap()
-                    .items
-                    .as_ref()
-                    .unwrap()
+                delete_items(m)
                     .iter()
                     .filter(|e| e.value.reason.is_some())
                     .count()
