@@ -2,10 +2,11 @@
 
 mod cli;
 
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    let args = cli::args::Cli::parse();
+    let args = match cli::args::parse(std::env::args_os()) {
+        Ok(args) => args,
+        Err(code) => return std::process::ExitCode::from(code),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

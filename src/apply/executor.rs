@@ -1,32 +1,83 @@
-//! The executor: sends exactly the planned deletions, 20 IDs a DeleteVideo call, many calls in
-//! flight under the client's shared pacer, and turns every reply into the [`Outcome`].
+//! The executor: sends exactly the approved deletions, 20 IDs a DeleteVideo call, many calls in
+//! flight under the client's shared pacer, journals every batch before and after, and turns every
+//! reply into the [`Outcome`] through the pure [`settle`](super::settle::settle).
 //!
 //! Safety rules enforced here, whatever the API answers:
-//! - only IDs of planned deletions are ever put in a request;
-//! - a reply's lists are intersected with the batch sent, so an ID the API mentions that was not
-//!   in the batch is never counted;
-//! - an ID the API reports as non-existent after this call (or an interrupted earlier run of the
-//!   same plan) already sent it is credited as deleted by us, not drift: the first reply was lost;
-//! - a credential or permission error stops the run: the remaining batches are not sent.
+//! - only IDs of approved deletions are ever put in a request;
+//! - a batch is journaled (durably) as sent before it is sent, so a killed run is finished by the
+//!   next run of the same plan, crediting what it sent;
+//! - a batch whose fate is unknown (the service may have acted) is verified by reading its videos
+//!   back before it is reported: gone means deleted by vodplan, present means failed;
+//! - a credential or permission error stops the run: the remaining batches are not sent;
+//! - an interrupt sends no new batch, lets the calls in flight settle for a bounded time, and
+//!   reports the rest as not sent.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
+use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
 use super::journal::{Earlier, Journal, JournalEntry, JournalError, Record};
 use super::outcome::{FailedDeletion, Outcome};
+use super::settle::{Settled, settle};
 use crate::ids::VideoId;
 use crate::plan::{Deletion, SelectedBy};
-use crate::vod::{ApiErrorKind, Client, MAX_IDS_PER_CALL};
+use crate::vod::{Client, MAX_IDS_PER_CALL};
+
+/// How long calls in flight may take to settle after an interrupt.
+pub const SETTLE_AFTER_INTERRUPT: Duration = Duration::from_secs(5);
 
 /// Progress of an apply, for a progress bar.
 pub trait ApplyProgress: Send + Sync {
     fn total(&self, _videos: u64) {}
     fn advance(&self, _videos: u64) {}
+    /// The journal shows an interrupted earlier run of this plan that sent this many videos.
+    fn resuming(&self, _sent: usize) {}
 }
 
 impl ApplyProgress for () {}
+
+/// A request to stop sending, shared between a signal handler and the executor.
+#[derive(Debug, Clone, Default)]
+pub struct Interrupt {
+    set: Arc<AtomicBool>,
+    notify: Arc<Notify>,
+    sent: Arc<AtomicBool>,
+}
+
+impl Interrupt {
+    pub fn new() -> Interrupt {
+        Interrupt::default()
+    }
+
+    /// Asks the executor to send nothing more.
+    pub fn trigger(&self) {
+        self.set.store(true, Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.set.load(Ordering::SeqCst)
+    }
+
+    /// Whether any DeleteVideo call has been sent (so something may have been deleted).
+    pub fn sent_any(&self) -> bool {
+        self.sent.load(Ordering::SeqCst)
+    }
+
+    async fn wait(&self) {
+        loop {
+            let notified = self.notify.notified();
+            if self.is_set() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
 
 /// How many DeleteVideo calls to keep in flight: enough to hold `qps` calls a second when a call
 /// takes up to a second, bounded for politeness.
@@ -35,192 +86,221 @@ pub fn concurrency_for(qps: f64) -> usize {
 }
 
 /// Drift for a deletion whose video is gone: by reference ID when the entry named one.
-fn record_absent(outcome: &mut Outcome, d: &Deletion) {
+pub(crate) fn record_absent(outcome: &mut Outcome, d: &Deletion) {
     match &d.selected_by {
         SelectedBy::ReferenceId(r) => outcome.non_exist_reference_ids.push(r.to_string()),
         _ => outcome.non_exist_video_ids.push(d.video_id.to_string()),
     }
 }
 
-/// Deletes `deletions` and reports what happened. `earlier` holds what interrupted earlier runs
-/// of the same plan sent; `journal` (if any) gets a durable record per batch.
+fn batch_sent(run: &str, n: usize, batch: &[Deletion]) -> Record {
+    Record::BatchSent {
+        run: run.to_string(),
+        time: crate::timefmt::now(),
+        batch: n as u64,
+        video_ids: batch.iter().map(|d| d.video_id.to_string()).collect(),
+        reference_ids: batch
+            .iter()
+            .filter_map(|d| match &d.selected_by {
+                SelectedBy::ReferenceId(r) => Some(r.to_string()),
+                _ => None,
+            })
+            .collect(),
+        entries: batch
+            .iter()
+            .map(|d| JournalEntry {
+                video_id: d.video_id.to_string(),
+                source: d.source.to_string(),
+                reason: d.reason.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn ids(v: &[&Deletion]) -> Vec<String> {
+    v.iter().map(|d| d.video_id.to_string()).collect()
+}
+
+fn batch_done(run: &str, n: usize, s: &Settled<'_>, attempts: u32) -> Record {
+    let mut deleted = ids(&s.deleted);
+    // Uncertain ones are journaled as failed with the error; the verification that follows is
+    // journaled on its own.
+    let mut failed = ids(&s.failed);
+    failed.extend(ids(&s.uncertain));
+    deleted.sort();
+    Record::BatchDone {
+        run: run.to_string(),
+        time: crate::timefmt::now(),
+        batch: n as u64,
+        request_id: s.request_id.clone(),
+        attempts,
+        deleted,
+        non_exist: ids(&s.drift),
+        forbidden: ids(&s.forbidden),
+        failed,
+        error: s.error.clone(),
+    }
+}
+
+/// Deletes `deletions` and reports what happened. `earlier` holds what earlier runs of the same
+/// plan sent; `journal` gets a durable record per batch, before and after it is sent.
 pub async fn execute(
     client: Arc<Client>,
     deletions: &[Deletion],
     earlier: &Earlier,
-    mut journal: Option<&mut Journal>,
+    journal: &mut Journal,
     progress: &dyn ApplyProgress,
+    interrupt: &Interrupt,
 ) -> Result<Outcome, JournalError> {
     let mut outcome = Outcome::default();
     progress.total(deletions.len() as u64);
     let batches: Vec<&[Deletion]> = deletions.chunks(MAX_IDS_PER_CALL).collect();
     let concurrency = concurrency_for(client.config().delete_qps);
-    let mut pending = batches.iter().copied().enumerate();
+    let mut pending = batches.iter().copied().enumerate().peekable();
     let mut running = JoinSet::new();
-    let run = journal
-        .as_ref()
-        .map(|j| j.run().to_string())
-        .unwrap_or_default();
+    let mut in_flight: HashMap<tokio::task::Id, usize> = HashMap::new();
+    let mut uncertain: Vec<(&Deletion, String)> = Vec::new();
+    let run = journal.run().to_string();
+    let mut deadline: Option<tokio::time::Instant> = None;
     loop {
-        while running.len() < concurrency && outcome.stopped_early.is_none() {
+        while running.len() < concurrency
+            && outcome.stopped_early.is_none()
+            && !interrupt.is_set()
+        {
             let Some((n, batch)) = pending.next() else {
                 break;
             };
+            journal.append(&batch_sent(&run, n, batch))?;
+            interrupt.sent.store(true, Ordering::SeqCst);
             let ids: Vec<VideoId> = batch.iter().map(|d| d.video_id.clone()).collect();
-            if let Some(j) = journal.as_deref_mut() {
-                j.append(&Record::BatchSent {
-                    run: run.clone(),
-                    time: crate::timefmt::now(),
-                    batch: n as u64,
-                    video_ids: ids.iter().map(|i| i.to_string()).collect(),
-                    reference_ids: batch
-                        .iter()
-                        .filter_map(|d| match &d.selected_by {
-                            SelectedBy::ReferenceId(r) => Some(r.to_string()),
-                            _ => None,
-                        })
-                        .collect(),
-                    entries: batch
-                        .iter()
-                        .map(|d| JournalEntry {
-                            video_id: d.video_id.to_string(),
-                            source: d.source.to_string(),
-                            reason: d.reason.clone(),
-                        })
-                        .collect(),
-                })?;
-            }
             let client = client.clone();
-            running.spawn(async move {
+            let handle = running.spawn(async move {
                 let reply = client.delete_videos(&ids).await;
                 (n, reply)
             });
+            in_flight.insert(handle.id(), n);
         }
-        let Some(done) = running.join_next().await else {
+        if running.is_empty() {
             break;
-        };
-        let (n, reply) = done.expect("a deletion task never panics");
-        let batch = batches[n];
-        let sent: HashSet<&str> = batch.iter().map(|d| d.video_id.as_str()).collect();
-        let lost_reply_possible = reply.uncertain_earlier_attempt;
-        let (mut deleted, mut non_exist, mut forbidden, mut failed) =
-            (vec![], vec![], vec![], vec![]);
-        let mut error_text = None;
-        let request_id = match reply.result {
-            Ok(body) => {
-                let forbidden_ids: HashSet<&str> = body
-                    .forbidden_video_ids
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|i| sent.contains(i))
-                    .collect();
-                let missing_ids: HashSet<&str> = body
-                    .non_exist_video_ids
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|i| sent.contains(i))
-                    .collect();
-                for d in batch {
-                    let id = d.video_id.as_str();
-                    if forbidden_ids.contains(id) {
-                        forbidden.push(d);
-                    } else if missing_ids.contains(id) {
-                        non_exist.push(d);
-                    } else {
-                        deleted.push(d);
-                    }
-                }
-                Some(body.request_id).filter(|r| !r.is_empty())
-            }
-            Err(e) if e.kind == ApiErrorKind::NotFound => {
-                // 404 InvalidVideo.NotFound: none of the batch exists.
-                non_exist.extend(batch.iter());
-                e.request_id
-            }
-            Err(e) => {
-                let text = e.to_string();
-                if e.kind == ApiErrorKind::Auth && outcome.stopped_early.is_none() {
-                    outcome.stopped_early = Some(text.clone());
-                }
-                error_text = Some(text);
-                failed.extend(batch.iter());
-                e.request_id
-            }
-        };
-        // A video gone after we (or an interrupted run of this plan) sent it was deleted by us.
-        let (credited, drift): (Vec<&Deletion>, Vec<&Deletion>) = non_exist
-            .into_iter()
-            .partition(|d| lost_reply_possible || earlier.sent.contains(d.video_id.as_str()));
-        deleted.extend(credited);
-        if let Some(j) = journal.as_deref_mut() {
-            let ids =
-                |v: &[&Deletion]| v.iter().map(|d| d.video_id.to_string()).collect::<Vec<_>>();
-            j.append(&Record::BatchDone {
-                run: run.clone(),
-                time: crate::timefmt::now(),
-                batch: n as u64,
-                request_id,
-                attempts: reply.attempts,
-                deleted: ids(&deleted),
-                non_exist: ids(&drift),
-                forbidden: ids(&forbidden),
-                failed: ids(&failed),
-                error: error_text.clone(),
-            })?;
         }
+        let joined = if interrupt.is_set() {
+            let until = *deadline
+                .get_or_insert_with(|| tokio::time::Instant::now() + SETTLE_AFTER_INTERRUPT);
+            match tokio::time::timeout_at(until, running.join_next_with_id()).await {
+                Ok(joined) => joined,
+                // Calls still in flight: their outcome is unknown; the journal shows them sent,
+                // so the next run of this plan credits them.
+                Err(_) => break,
+            }
+        } else {
+            tokio::select! {
+                joined = running.join_next_with_id() => joined,
+                () = interrupt.wait() => continue,
+            }
+        };
+        let Some(joined) = joined else { break };
+        let (task, (n, reply)) = joined.expect("a deletion task never panics");
+        in_flight.remove(&task);
+        let batch = batches[n];
+        let settled = settle(batch, &reply, &earlier.sent);
+        journal.append(&batch_done(&run, n, &settled, reply.attempts))?;
         progress.advance(batch.len() as u64);
+        if let Some(reason) = &settled.stop
+            && outcome.stopped_early.is_none()
+        {
+            outcome.stopped_early = Some(reason.clone());
+        }
+        let error = settled.error.clone().unwrap_or_default();
         outcome
             .deleted
-            .extend(deleted.iter().map(|d| d.video_id.clone()));
-        for d in drift {
+            .extend(settled.deleted.iter().map(|d| d.video_id.clone()));
+        for d in &settled.drift {
             record_absent(&mut outcome, d);
         }
         outcome
             .forbidden
-            .extend(forbidden.iter().map(|d| d.video_id.clone()));
-        let error = error_text.unwrap_or_default();
-        outcome.failed.extend(failed.iter().map(|d| FailedDeletion {
-            video_id: d.video_id.clone(),
-            error: error.clone(),
-        }));
-    }
-    if let Some(reason) = &outcome.stopped_early {
-        for (_, batch) in pending {
-            outcome.failed.extend(batch.iter().map(|d| FailedDeletion {
+            .extend(settled.forbidden.iter().map(|d| d.video_id.clone()));
+        outcome
+            .failed
+            .extend(settled.failed.iter().map(|d| FailedDeletion {
                 video_id: d.video_id.clone(),
-                error: format!("not sent: the run stopped after {reason}"),
+                error: error.clone(),
+                possibly_deleted: false,
             }));
-        }
+        uncertain.extend(settled.uncertain.iter().map(|d| (*d, error.clone())));
     }
+    // Calls abandoned after an interrupt.
+    running.abort_all();
+    for n in in_flight.into_values() {
+        outcome
+            .failed
+            .extend(batches[n].iter().map(|d| FailedDeletion {
+                video_id: d.video_id.clone(),
+                error: "interrupted while the call was in flight: unknown whether deleted; run the same command again to finish".into(),
+                possibly_deleted: true,
+            }));
+    }
+    outcome.interrupted = interrupt.is_set();
+    for (_, batch) in pending {
+        outcome
+            .not_sent
+            .extend(batch.iter().map(|d| d.video_id.clone()));
+    }
+    verify(&client, uncertain, &mut outcome, journal, &run, interrupt).await?;
     Ok(outcome)
 }
 
-/// Credits planned deletions whose videos were found gone before sending: deleted by an
-/// interrupted earlier run of this plan if it sent them, drift otherwise.
-pub fn settle_vanished(outcome: &mut Outcome, vanished: &[&Deletion], earlier: &Earlier) {
-    for d in vanished {
-        if earlier.sent.contains(d.video_id.as_str()) {
-            outcome.deleted.push(d.video_id.clone());
+/// Reads back the videos whose deletion is uncertain: gone means vodplan deleted them, present
+/// means the call failed. When the read fails too, they stay failed and "possibly deleted".
+async fn verify(
+    client: &Client,
+    uncertain: Vec<(&Deletion, String)>,
+    outcome: &mut Outcome,
+    journal: &mut Journal,
+    run: &str,
+    interrupt: &Interrupt,
+) -> Result<(), JournalError> {
+    for chunk in uncertain.chunks(MAX_IDS_PER_CALL) {
+        let ids: Vec<VideoId> = chunk.iter().map(|(d, _)| d.video_id.clone()).collect();
+        let read = if interrupt.is_set() {
+            None
         } else {
-            record_absent(outcome, d);
-        }
-    }
-}
-
-/// Credits manifest entries found absent at plan time: deleted by an interrupted earlier run of
-/// this plan if it sent them, drift otherwise.
-pub fn settle_absent(outcome: &mut Outcome, absent: &[crate::plan::Absence], earlier: &Earlier) {
-    use crate::plan::AbsentTarget;
-    for a in absent {
-        match &a.target {
-            AbsentTarget::VideoId(v) if earlier.sent.contains(v.as_str()) => {
-                outcome.deleted.push(v.clone())
+            client.get_video_infos(&ids, &[]).await.ok()
+        };
+        let Some(reply) = read else {
+            outcome.failed.extend(chunk.iter().map(|(d, e)| FailedDeletion {
+                video_id: d.video_id.clone(),
+                error: format!("{e}; unknown whether deleted (the check by GetVideoInfos failed); run the same command again to finish"),
+                possibly_deleted: true,
+            }));
+            continue;
+        };
+        let present: HashSet<&str> = reply
+            .video_list
+            .iter()
+            .map(|v| v.video_id.as_str())
+            .collect();
+        let (mut gone, mut still) = (Vec::new(), Vec::new());
+        for (d, e) in chunk {
+            if present.contains(d.video_id.as_str()) {
+                still.push(d.video_id.to_string());
+                outcome.failed.push(FailedDeletion {
+                    video_id: d.video_id.clone(),
+                    error: format!("{e}; the video still exists"),
+                    possibly_deleted: false,
+                });
+            } else {
+                gone.push(d.video_id.to_string());
+                outcome.deleted.push(d.video_id.clone());
             }
-            AbsentTarget::VideoId(v) => outcome.non_exist_video_ids.push(v.to_string()),
-            AbsentTarget::ReferenceId(r) if earlier.sent_references.contains(r.as_str()) => {
-                outcome.credited_references.push(r.to_string())
-            }
-            AbsentTarget::ReferenceId(r) => outcome.non_exist_reference_ids.push(r.to_string()),
         }
+        journal.append(&Record::Verified {
+            run: run.to_string(),
+            time: crate::timefmt::now(),
+            request_id: Some(reply.request_id).filter(|r| !r.is_empty()),
+            deleted: gone,
+            still_present: still,
+        })?;
     }
+    Ok(())
 }

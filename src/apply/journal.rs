@@ -52,6 +52,16 @@ pub enum Record {
         failed: Vec<String>,
         error: Option<String>,
     },
+    /// The videos of batches whose fate was unknown, read back: gone (deleted by this run) or
+    /// still present (not deleted).
+    #[serde(rename_all = "camelCase")]
+    Verified {
+        run: String,
+        time: String,
+        request_id: Option<String>,
+        deleted: Vec<String>,
+        still_present: Vec<String>,
+    },
     #[serde(rename_all = "camelCase")]
     Finish {
         run: String,
@@ -94,6 +104,8 @@ pub struct Earlier {
     pub sent: HashSet<String>,
     /// Reference IDs behind those deletions, where the manifest named one.
     pub sent_references: HashSet<String>,
+    /// When a run of this plan finished having settled every deletion, if one did.
+    pub finished_at: Option<String>,
 }
 
 impl Journal {

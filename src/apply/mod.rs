@@ -1,12 +1,17 @@
-//! Applying a plan: the executor that deletes, the journal that records, the outcome it reports.
+//! Applying a plan: approving a saved plan ([`approve`]), running it ([`run`]): the executor that
+//! deletes, the pure settlement of each reply, the journal that records, the outcome it reports.
 //!
-//! The executor never re-plans: it is handed the deletions (already checked against live state by
-//! the caller) and deletes exactly those.
+//! The executor never re-plans: it is handed an [`Approval`] and deletes exactly that.
 
+pub mod approve;
 pub mod executor;
 pub mod journal;
 pub mod outcome;
+pub mod run;
+pub mod settle;
 
-pub use executor::{ApplyProgress, execute, settle_absent, settle_vanished};
+pub use approve::{Approval, Refusal, approve};
+pub use executor::{ApplyProgress, Interrupt};
 pub use journal::{Earlier, Journal};
 pub use outcome::{FailedDeletion, Outcome};
+pub use run::{ApplyError, JournalSpec, run};

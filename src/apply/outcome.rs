@@ -4,7 +4,9 @@ use crate::ids::VideoId;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcome {
-    /// Deleted by this run, or by an interrupted earlier run of the same plan.
+    /// The identity of the plan applied (see [`crate::plan::Plan::digest`]).
+    pub plan_digest: String,
+    /// Deleted by this run, or by an earlier run of the same plan.
     pub deleted: Vec<VideoId>,
     /// Manifest entries whose video did not exist (drift), by video ID.
     pub non_exist_video_ids: Vec<String>,
@@ -12,21 +14,28 @@ pub struct Outcome {
     pub non_exist_reference_ids: Vec<String>,
     pub forbidden: Vec<VideoId>,
     pub failed: Vec<FailedDeletion>,
-    /// Reference IDs whose videos an interrupted earlier run of this plan deleted (their video
-    /// IDs are not known any more); counted as deleted.
+    /// Reference IDs whose videos an earlier run of this plan deleted (their video IDs are not
+    /// known any more); counted as deleted.
     pub credited_references: Vec<String>,
-    /// Whether the run stopped early (an error that retrying cannot fix), leaving some unsent.
+    /// Why the run stopped early (an error that retrying cannot fix), leaving some unsent.
     pub stopped_early: Option<String>,
+    /// The run was interrupted (SIGINT/SIGTERM): `not_sent` were never sent.
+    pub interrupted: bool,
+    /// Planned deletions never sent (interrupted, or stopped early).
+    pub not_sent: Vec<VideoId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FailedDeletion {
     pub video_id: VideoId,
     pub error: String,
+    /// Whether the service may have deleted it all the same (the call's outcome is unknown and
+    /// could not be verified): such a failure never counts as "nothing was deleted".
+    pub possibly_deleted: bool,
 }
 
 impl Outcome {
-    /// Deleted by this run or an interrupted earlier run of the same plan.
+    /// Deleted by this run or an earlier run of the same plan.
     pub fn deleted_count(&self) -> usize {
         self.deleted.len() + self.credited_references.len()
     }
@@ -37,12 +46,25 @@ impl Outcome {
 
     /// Every planned deletion is confirmed: deleted or found already absent.
     pub fn is_complete(&self) -> bool {
-        self.failed.is_empty() && self.forbidden.is_empty()
+        self.failed.is_empty() && self.forbidden.is_empty() && self.not_sent.is_empty()
+    }
+
+    /// Whether something may have been deleted by this run (confirmed or not).
+    pub fn anything_deleted(&self) -> bool {
+        self.deleted_count() > 0 || self.failed.iter().any(|f| f.possibly_deleted)
     }
 
     /// Nothing was deleted and something went wrong: an error before any deletion.
     pub fn failed_before_deleting(&self) -> bool {
-        !self.is_complete() && self.deleted_count() == 0 && self.forbidden.is_empty()
+        !self.is_complete() && !self.anything_deleted() && self.forbidden.is_empty()
+    }
+
+    /// Whether the journal may record this run as finished: every deletion settled, so a later
+    /// run of the same plan has nothing to finish.
+    pub fn settled(&self) -> bool {
+        !self.interrupted
+            && self.not_sent.is_empty()
+            && self.failed.iter().all(|f| !f.possibly_deleted)
     }
 
     /// Sorts every list, so that output does not depend on the order replies arrived in.
@@ -56,5 +78,6 @@ impl Outcome {
         self.forbidden.sort();
         self.forbidden.dedup();
         self.failed.sort_by(|a, b| a.video_id.cmp(&b.video_id));
+        self.not_sent.sort();
     }
 }

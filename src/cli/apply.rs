@@ -1,43 +1,98 @@
-//! `vodplan apply`: a saved plan (the approval; re-checked against live state, applied exactly),
-//! or manifests (planned, shown, confirmed with `yes`, applied).
+//! `vodplan apply`: a saved plan (the approval: checked against itself, today's manifests and the
+//! live state, then applied exactly), or manifests (planned, shown, confirmed with `yes`, applied).
+//!
+//! Input first, then confirmation: whatever was given is read and checked before vodplan asks, or
+//! refuses for lack of a terminal, so a typo is reported as a typo.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
-use vodplan::apply::{self, Earlier, Journal, Outcome};
-use vodplan::ids::VideoId;
+use vodplan::apply::{self, Approval, Interrupt, JournalSpec, Outcome, Refusal};
+use vodplan::manifest::DesiredState;
 use vodplan::plan::file::PlanFile;
-use vodplan::plan::{Deletion, Fingerprint};
 use vodplan::render::{self, Format, PlanContext};
-use vodplan::vod::Client;
 
 use super::args::GuardArgs;
-use super::context::{Session, default_journal};
+use super::context::{Session, default_journal, load_manifests};
 use super::exit::{Exit, Failure, Kind};
 use super::output::Output;
-use super::plan::{guards, make_plan};
+use super::plan::{guards_of, make_plan};
+use super::signals;
 
-pub async fn run(
-    session: &Session,
-    out: &Output,
-    targets: &[PathBuf],
-    auto_approve: bool,
-    journal: Option<&PathBuf>,
-    guard_args: &GuardArgs,
-) -> Result<Exit, Failure> {
-    // A saved plan is told from a manifest by its content; the file is read once.
-    if let [single] = targets
-        && single.is_file()
-        && let Ok(bytes) = std::fs::read(single)
-        && PlanFile::looks_like_plan(&bytes)
-    {
-        let file = PlanFile::from_bytes(&bytes, &single.display().to_string())
-            .map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
-        return apply_saved(session, out, single, file, journal, guard_args).await;
+/// What `vodplan apply` was asked.
+pub struct Request<'a> {
+    pub targets: &'a [PathBuf],
+    pub auto_approve: bool,
+    pub journal: Option<&'a PathBuf>,
+    /// `--manifests`: what to check a saved plan against.
+    pub manifests: &'a [PathBuf],
+    pub guards: &'a GuardArgs,
+}
+
+/// A saved plan is at most this big (a million deletions take ~250 MB).
+const MAX_PLAN_BYTES: u64 = 2 << 30;
+
+pub async fn run(session: &Session, out: &Output, req: &Request<'_>) -> Result<Exit, Failure> {
+    match read_input(req.targets)? {
+        Input::Plan(path, file) => apply_saved(session, out, &path, *file, req).await,
+        Input::Manifests(desired) => apply_manifests(session, out, desired, req).await,
     }
-    apply_manifests(session, out, targets, auto_approve, journal, guard_args).await
+}
+
+enum Input {
+    Plan(PathBuf, Box<PlanFile>),
+    Manifests(DesiredState),
+}
+
+/// Reads what `apply` was given: one saved plan (told by content), or manifests.
+fn read_input(targets: &[PathBuf]) -> Result<Input, Failure> {
+    if let [single] = targets
+        && !single.is_dir()
+    {
+        let shown = single.display().to_string();
+        let unreadable = |e: std::io::Error| {
+            Failure::new(Kind::Input, format!("cannot read {shown}: {e}")).hint(
+                "name a saved plan (`vodplan plan --out PLANFILE`) or manifest files or directories",
+            )
+        };
+        let meta = std::fs::metadata(single).map_err(unreadable)?;
+        if !meta.is_file() {
+            return Err(Failure::new(
+                Kind::Input,
+                format!("{shown} is not a regular file"),
+            ));
+        }
+        let mut bytes = Vec::new();
+        std::fs::File::open(single)
+            .map_err(unreadable)?
+            .take(MAX_PLAN_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(unreadable)?;
+        if looks_like_json(&bytes) {
+            if bytes.len() as u64 > MAX_PLAN_BYTES {
+                return Err(Failure::new(
+                    Kind::Input,
+                    format!("{shown} is larger than a saved plan can be (2 GiB)"),
+                ));
+            }
+            let file = PlanFile::from_bytes(&bytes, &shown).map_err(|e| {
+                Failure::new(Kind::Input, format!("{shown} is a damaged saved plan: {e}"))
+                    .hint("nothing was deleted; make the plan again with `vodplan plan --out PLANFILE` and review it")
+            })?;
+            return Ok(Input::Plan(single.clone(), Box::new(file)));
+        }
+    }
+    load_manifests(targets).map(Input::Manifests)
+}
+
+/// Saved plans are JSON objects; manifests are YAML mappings (which never start with `{` in
+/// practice). A JSON document is read as a plan, so a damaged plan is reported as one.
+fn looks_like_json(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{')
 }
 
 fn confirm(count: usize) -> Result<(), Failure> {
@@ -58,47 +113,6 @@ fn confirm(count: usize) -> Result<(), Failure> {
     }
 }
 
-async fn apply_manifests(
-    session: &Session,
-    out: &Output,
-    manifests: &[PathBuf],
-    auto_approve: bool,
-    journal: Option<&PathBuf>,
-    guard_args: &GuardArgs,
-) -> Result<Exit, Failure> {
-    if !auto_approve && !std::io::stdin().is_terminal() {
-        return Err(Failure::new(Kind::Declined, "refusing to delete without confirmation: standard input is not a terminal")
-            .hint("review `vodplan plan` and pass --auto-approve, or save a plan with `vodplan plan --out PLANFILE` and apply that"));
-    }
-    let planned = make_plan(session, out, manifests, guard_args).await?;
-    show_plan(out, &planned.plan, &planned.context());
-    if !planned.plan.is_empty() && !auto_approve {
-        confirm(planned.plan.deletions.len())?;
-    }
-    let key = {
-        let mut h = Sha256::new();
-        h.update(planned.desired.digest());
-        h.update(planned.region.as_bytes());
-        h.update(planned.endpoint.to_string().as_bytes());
-        format!("manifests:{}", hex::encode(h.finalize()))
-    };
-    let journal_path = journal
-        .cloned()
-        .unwrap_or_else(|| default_journal(&manifests[0]));
-    let (mut journal, earlier) = open_journal(&journal_path, &key, planned.plan.deletions.len())?;
-    let mut outcome = Outcome::default();
-    apply::settle_absent(&mut outcome, &planned.plan.absent, &earlier);
-    execute(
-        out,
-        planned.client,
-        &planned.plan.deletions,
-        &earlier,
-        &mut journal,
-        outcome,
-    )
-    .await
-}
-
 /// The plan goes to stdout for people; with `--format json` stdout holds only the result, so the
 /// plan goes to stderr as text.
 fn show_plan(out: &Output, plan: &vodplan::plan::Plan, ctx: &PlanContext) {
@@ -108,68 +122,45 @@ fn show_plan(out: &Output, plan: &vodplan::plan::Plan, ctx: &PlanContext) {
     }
 }
 
-fn open_journal(path: &Path, key: &str, planned: usize) -> Result<(Journal, Earlier), Failure> {
-    let (journal, earlier) = Journal::open(path, key, planned).map_err(|e| {
-        Failure::new(Kind::Input, e.to_string())
-            .hint("choose a writable journal with --journal FILE")
-    })?;
-    if !earlier.sent.is_empty() {
-        eprintln!(
-            "Resuming: the journal {} shows an interrupted run of this plan that sent {} videos for deletion.",
-            path.display(),
-            earlier.sent.len()
-        );
-    }
-    Ok((journal, earlier))
-}
-
-async fn execute(
+async fn apply_manifests(
+    session: &Session,
     out: &Output,
-    client: Arc<Client>,
-    deletions: &[Deletion],
-    earlier: &Earlier,
-    journal: &mut Journal,
-    mut outcome: Outcome,
+    desired: DesiredState,
+    req: &Request<'_>,
 ) -> Result<Exit, Failure> {
-    let bar = out.bar("deleting");
-    let done = apply::execute(client, deletions, earlier, Some(journal), &bar).await;
-    bar.finish();
-    let done = done.map_err(|e| Failure::new(Kind::Input, e.to_string()).hint("the journal could not be written, so the run stopped; fix it and run the same command again"))?;
-    outcome.deleted.extend(done.deleted);
-    outcome.non_exist_video_ids.extend(done.non_exist_video_ids);
-    outcome
-        .non_exist_reference_ids
-        .extend(done.non_exist_reference_ids);
-    outcome.forbidden.extend(done.forbidden);
-    outcome.failed.extend(done.failed);
-    outcome.stopped_early = done.stopped_early;
-    outcome.normalize();
-    let _ = journal.append(&apply::journal::Record::Finish {
-        run: journal.run().to_string(),
-        time: vodplan::timefmt::now(),
-        deleted: outcome.deleted_count(),
-        absent: outcome.absent(),
-        forbidden: outcome.forbidden.len(),
-        failed: outcome.failed.len(),
-    });
-    out.print(&render::outcome(&outcome, out.format, out.color));
-    eprintln!("Journal: {}", journal.path().display());
-    if outcome.is_complete() {
-        Ok(Exit::Success)
-    } else if outcome.failed_before_deleting() {
-        let reason = outcome
-            .stopped_early
-            .clone()
-            .or_else(|| outcome.failed.first().map(|f| f.error.clone()))
-            .unwrap_or_default();
-        Err(Failure::new(Kind::Api, format!("nothing was deleted: {reason}"))
-            .hint("fix the cause and run the same command again; the journal lets it pick up where it stopped"))
-    } else {
-        eprintln!(
-            "Partial: some deletions failed or were forbidden; run the same command again to retry the failed ones."
-        );
-        Ok(Exit::Partial)
+    if !req.auto_approve && !std::io::stdin().is_terminal() {
+        return Err(Failure::new(Kind::Declined, "refusing to delete without confirmation: standard input is not a terminal; nothing was sent to the API")
+            .hint("review `vodplan plan` and pass --auto-approve, or save a plan with `vodplan plan --out PLANFILE` and apply that"));
     }
+    let planned = make_plan(session, out, desired, req.guards).await?;
+    let ctx = planned.context();
+    show_plan(out, &planned.plan, &ctx);
+    if !planned.plan.is_empty() && !req.auto_approve {
+        confirm(planned.plan.deletions.len())?;
+    }
+    let key = {
+        let mut h = Sha256::new();
+        h.update(planned.desired.digest());
+        h.update(planned.region.region.as_bytes());
+        h.update(ctx.endpoint.as_bytes());
+        format!("manifests:{}", hex::encode(h.finalize()))
+    };
+    let journal = req
+        .journal
+        .cloned()
+        .unwrap_or_else(|| default_journal(&req.targets[0]));
+    let approval = Approval {
+        digest: ctx.digest.clone(),
+        deletions: planned.plan.deletions.clone(),
+        vanished: Vec::new(),
+        absent: planned.plan.absent.clone(),
+    };
+    let spec = JournalSpec {
+        path: &journal,
+        plan_key: key,
+        once: false,
+    };
+    execute(out, planned.client, &approval, &spec).await
 }
 
 async fn apply_saved(
@@ -177,84 +168,176 @@ async fn apply_saved(
     out: &Output,
     path: &Path,
     file: PlanFile,
-    journal: Option<&PathBuf>,
-    guard_args: &GuardArgs,
+    req: &Request<'_>,
 ) -> Result<Exit, Failure> {
-    let region = session.region(Some(&file.region));
-    if region != file.region {
+    apply::approve::check_consistent(&file).map_err(refusal)?;
+    session.check_plan_region(&file.region)?;
+    let desired = load_manifests(&manifests_of(&file, req.manifests)?)?;
+    if let Some(r) = desired.region.as_ref().filter(|r| r.value != file.region) {
         return Err(Failure::new(
             Kind::StalePlan,
             format!(
-                "the plan is for region {}, but this apply is for region {region}",
-                file.region
+                "the plan is for region {}, but its manifests now name region {} ({}); nothing was sent to the API",
+                file.region, r.value, r.location
             ),
-        )
-        .hint("apply it with the region it was made for, or make a new plan"));
+        ));
     }
-    let endpoint = session.endpoint(&region)?;
+    let endpoint = session.endpoint(&file.region)?;
     if endpoint.to_string() != file.endpoint {
-        return Err(Failure::new(Kind::StalePlan, format!("the plan was made against {}, but this apply would use {endpoint}", file.endpoint))
+        return Err(Failure::new(Kind::StalePlan, format!("the plan was made against {}, but this apply would use {endpoint}; nothing was sent to the API", file.endpoint))
             .hint("apply it against the endpoint it was made for (--endpoint / VODPLAN_ENDPOINT), or make a new plan"));
     }
-    let plan = &file.plan;
-    guards(
-        file.max_deletes
-            .map(|m| (m, format!("the plan's manifests ({})", path.display()))),
-        guard_args,
-    )
-    .check(plan)
-    .map_err(|t| {
-        Failure::new(
-            Kind::Guard,
-            format!("guard tripped: {t}; nothing was deleted"),
-        )
-    })?;
-    let client = session.client(&region, endpoint)?;
-    // Re-read every planned video: refuse when any changed since the plan was reviewed.
-    let ids: Vec<VideoId> = plan.deletions.iter().map(|d| d.video_id.clone()).collect();
-    let bar = out.bar("checking the plan against live state");
-    let observed = vodplan::state::lookup(&client, ids, Vec::new(), &bar).await;
+    // The limits are today's manifests', never the plan file's own copy.
+    guards_of(&desired, req.guards)
+        .check(&file.plan)
+        .map_err(|t| {
+            Failure::new(
+                Kind::Guard,
+                format!("guard tripped: {t}; nothing was deleted"),
+            )
+        })?;
+    let client = session.client(&file.region, endpoint)?;
+    let bar = out.bar("checking the plan against live state and its manifests");
+    let approved = apply::approve(&client, &file, &desired, &bar).await;
     bar.finish();
-    let observed = observed?;
-    let mut changed = Vec::new();
-    let mut vanished = Vec::new();
-    let mut remaining = Vec::new();
-    for d in &plan.deletions {
-        match observed.videos.get(&d.video_id) {
-            None => vanished.push(d),
-            Some(info) => {
-                let changes = d.observed.changes(&Fingerprint::of(info));
-                if changes.is_empty() {
-                    remaining.push(d.clone());
-                } else {
-                    changed.push(format!("  {}: {}", d.video_id, changes.join(", ")));
-                }
-            }
-        }
+    let approval = approved.map_err(refusal)?;
+    let ctx = PlanContext {
+        region: file.region.clone(),
+        region_source: file.region_source.clone(),
+        endpoint: file.endpoint.clone(),
+        digest: approval.digest.clone(),
+    };
+    show_plan(out, &file.plan, &ctx);
+    let journal = req
+        .journal
+        .cloned()
+        .unwrap_or_else(|| default_journal(path));
+    let spec = JournalSpec {
+        path: &journal,
+        plan_key: format!("plan:{}", file.digest()),
+        once: true,
+    };
+    execute(out, client, &approval, &spec).await
+}
+
+/// The manifests a saved plan is checked against: `--manifests`, else the paths it records.
+fn manifests_of(file: &PlanFile, given: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+    if !given.is_empty() {
+        return Ok(given.to_vec());
     }
-    if !changed.is_empty() {
-        for line in &changed {
-            eprintln!("{line}");
-        }
+    let recorded: Vec<PathBuf> = if file.manifest_paths.is_empty() {
+        file.manifests.iter().map(|m| PathBuf::from(&m.name)).collect()
+    } else {
+        file.manifest_paths.iter().map(PathBuf::from).collect()
+    };
+    let missing: Vec<String> = recorded
+        .iter()
+        .filter(|p| !p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if recorded.is_empty() || !missing.is_empty() {
         return Err(Failure::new(
-            Kind::StalePlan,
-            format!("the saved plan is stale: {} planned video{} changed since it was made (listed above); nothing was deleted", changed.len(), if changed.len() == 1 { "" } else { "s" }),
+            Kind::Input,
+            format!(
+                "the plan must be checked against the manifests it was made from, and {} not here: {}; nothing was sent to the API",
+                if missing.len() == 1 { "this one is" } else { "these are" },
+                if missing.is_empty() { "(the plan records none)".to_string() } else { missing.join(", ") }
+            ),
         )
-        .hint("make and review a new plan with `vodplan plan --out`"));
+        .hint("run apply from the directory `vodplan plan` ran in (a checkout of the reviewed commit), or name the manifests with --manifests PATH..."));
     }
-    show_plan(
-        out,
-        plan,
-        &PlanContext {
-            region: file.region.clone(),
-            endpoint: file.endpoint.clone(),
-        },
+    Ok(recorded)
+}
+
+fn refusal(r: Refusal) -> Failure {
+    for line in r.details() {
+        eprintln!("  {line}");
+    }
+    match r {
+        Refusal::Read(e) => Failure::from(e),
+        Refusal::NotApproved(_) => Failure::new(Kind::StalePlan, format!("{r} (listed above); nothing was deleted"))
+            .hint("a saved plan can only delete what its reviewed manifests select and do not keep; make and review a new plan with `vodplan plan --out`"),
+        Refusal::Stale(_) => Failure::new(Kind::StalePlan, format!("{r} (listed above); nothing was deleted"))
+            .hint("make and review a new plan with `vodplan plan --out`"),
+        Refusal::Contradictory { .. } => Failure::new(Kind::StalePlan, format!("{r}; nothing was sent to the API"))
+            .hint("the plan file was edited by hand or damaged; make and review a new plan with `vodplan plan --out`"),
+    }
+}
+
+async fn execute(
+    out: &Output,
+    client: std::sync::Arc<vodplan::vod::Client>,
+    approval: &Approval,
+    spec: &JournalSpec<'_>,
+) -> Result<Exit, Failure> {
+    eprintln!("Applying plan {}.", approval.digest);
+    let interrupt = Interrupt::new();
+    let _signals = signals::on_interrupt(interrupt.clone());
+    let bar = out.bar("deleting");
+    let done = apply::run(client, approval, spec, &bar, &interrupt).await;
+    bar.finish();
+    let outcome = done.map_err(|e| match e {
+        apply::ApplyError::AlreadyApplied { .. } => Failure::new(Kind::StalePlan, e.to_string())
+            .hint("a saved plan is applied once; to delete more, make and review a new plan"),
+        apply::ApplyError::Journal(j) => Failure::new(Kind::Input, j.to_string())
+            .hint("if another apply holds the journal, wait for it; otherwise fix the journal (or choose another with --journal FILE) and run the same command again"),
+    })?;
+    out.print(&render::outcome(&outcome, out.format, out.color));
+    eprintln!("Journal: {}", spec.path.display());
+    finish(&outcome)
+}
+
+/// The exit of an apply, from its outcome (CONTRACT "Exit codes").
+fn finish(outcome: &Outcome) -> Result<Exit, Failure> {
+    let again = std::env::args()
+        .map(|a| shell_quote(&a))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if outcome.interrupted {
+        let left = outcome.not_sent.len() + outcome.failed.len();
+        eprintln!("Interrupted: {left} planned deletions are left. To finish, run the same command again: {again}");
+        return if outcome.anything_deleted() {
+            Ok(Exit::Partial)
+        } else {
+            Err(Failure::new(
+                Kind::Interrupted,
+                "interrupted before anything was deleted",
+            )
+            .hint(format!("run the same command again to apply the plan: {again}")))
+        };
+    }
+    if outcome.is_complete() {
+        return Ok(Exit::Success);
+    }
+    if outcome.failed_before_deleting() {
+        let reason = outcome
+            .stopped_early
+            .clone()
+            .or_else(|| outcome.failed.first().map(|f| f.error.clone()))
+            .unwrap_or_default();
+        return Err(
+            Failure::new(Kind::Api, format!("nothing was deleted: {reason}")).hint(
+                "fix the cause and run the same command again; the journal lets it pick up where it stopped",
+            ),
+        );
+    }
+    eprintln!(
+        "Partial: {} deleted, {} forbidden, {} failed, {} not sent. Run the same command again to retry the failed ones.",
+        outcome.deleted_count(),
+        outcome.forbidden.len(),
+        outcome.failed.len(),
+        outcome.not_sent.len()
     );
-    let journal_path = journal.cloned().unwrap_or_else(|| default_journal(path));
-    let key = format!("plan:{}", file.digest());
-    let (mut journal, earlier) = open_journal(&journal_path, &key, plan.deletions.len())?;
-    let mut outcome = Outcome::default();
-    apply::settle_absent(&mut outcome, &plan.absent, &earlier);
-    apply::settle_vanished(&mut outcome, &vanished, &earlier);
-    execute(out, client, &remaining, &earlier, &mut journal, outcome).await
+    Ok(Exit::Partial)
+}
+
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:@,+".contains(&b))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }

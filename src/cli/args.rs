@@ -28,13 +28,9 @@ pub struct GlobalArgs {
     /// VOD API base URL [default: https://vod.<region>.aliyuncs.com]; http:// only to loopback
     #[arg(long, global = true, env = "VODPLAN_ENDPOINT", value_name = "URL")]
     pub endpoint: Option<String>,
-    /// Region ID [default: the manifest's region, else cn-shanghai]
-    #[arg(
-        long,
-        global = true,
-        env = "ALIBABA_CLOUD_REGION_ID",
-        value_name = "ID"
-    )]
+    /// Region ID (also ALIBABA_CLOUD_REGION_ID) [default: the manifests' region, else the
+    /// profile's region_id, else cn-shanghai]; must agree with the manifests' region
+    #[arg(long, global = true, value_name = "ID")]
     pub region: Option<String>,
     /// Profile of the aliyun CLI config ~/.aliyun/config.json [default: its `current`]
     #[arg(
@@ -152,6 +148,9 @@ pub enum Command {
         /// Journal file [default: beside the plan or the first manifest]
         #[arg(long, value_name = "FILE")]
         journal: Option<PathBuf>,
+        /// With a saved plan: the manifests to check it against [default: the paths the plan records]
+        #[arg(long, value_name = "PATH", num_args = 1..)]
+        manifests: Vec<PathBuf>,
         #[command(flatten)]
         guards: GuardArgs,
     },
@@ -227,4 +226,44 @@ pub struct EmulatorArgs {
     /// Seed for the fault dice, for reproducible rehearsals
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+}
+
+/// Parses the command line. A command line vodplan cannot parse exits 1, never 2 (which
+/// `plan --detailed-exitcode` reserves for "deletions pending"); `--help` and `--version` exit 0.
+/// Terraform-style single-dash flags get a "did you mean" hint.
+pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, u8> {
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    match Cli::try_parse_from(&args) {
+        Ok(cli) => Ok(cli),
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let code = match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => 0,
+                _ => 1,
+            };
+            let _ = e.print();
+            if code != 0 {
+                for hint in single_dash_hints(&args) {
+                    eprintln!("hint: {hint}");
+                }
+            }
+            Err(code)
+        }
+    }
+}
+
+/// `-out=plan.json` → "did you mean --out=plan.json?"
+fn single_dash_hints(args: &[std::ffi::OsString]) -> Vec<String> {
+    args.iter()
+        .skip(1)
+        .filter_map(|a| a.to_str())
+        .filter(|a| {
+            let name = a[1.min(a.len())..].split('=').next().unwrap_or("");
+            a.starts_with('-')
+                && !a.starts_with("--")
+                && name.len() > 1
+                && name.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+        })
+        .map(|a| format!("vodplan's flags take two dashes: did you mean -{a}?"))
+        .collect()
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use vodplan::manifest::{self, DesiredState};
+use vodplan::manifest::{self, DesiredState, Located};
 use vodplan::vod::credentials::{self, Credentials};
 use vodplan::vod::{Client, ClientConfig, Endpoint, RetryPolicy, SignatureVersion};
 
@@ -43,15 +43,109 @@ pub fn load_manifests(paths: &[PathBuf]) -> Result<DesiredState, Failure> {
     }
 }
 
+/// The region a command runs in, and why, for the plan's header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegionChoice {
+    pub region: String,
+    pub source: String,
+}
+
+/// The `region_id` of the aliyun CLI profile the credentials chain would use, if any.
+fn profile_region(profile: Option<&str>) -> Option<(String, String)> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        return None;
+    }
+    let path = env("ALIBABA_CLOUD_CONFIG_FILE")
+        .map(PathBuf::from)
+        .unwrap_or_else(credentials::default_cli_config_path);
+    #[derive(serde::Deserialize)]
+    struct Config {
+        #[serde(default)]
+        current: String,
+        #[serde(default)]
+        profiles: Vec<Profile>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Profile {
+        name: String,
+        #[serde(default)]
+        region_id: String,
+    }
+    let config: Config = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    let name = profile
+        .map(str::to_string)
+        .or_else(|| Some(config.current.clone()).filter(|c| !c.is_empty()))
+        .unwrap_or_else(|| "default".into());
+    let p = config.profiles.into_iter().find(|p| p.name == name)?;
+    Some((p.region_id, name)).filter(|(r, _)| !r.is_empty())
+}
+
 impl Session {
-    /// The region: --region / ALIBABA_CLOUD_REGION_ID, else the manifest's, else cn-shanghai.
-    pub fn region(&self, from_manifest: Option<&str>) -> String {
-        self.global
-            .region
-            .clone()
+    /// The regions named outside the manifests, strongest first: `--region`,
+    /// `ALIBABA_CLOUD_REGION_ID`, the aliyun CLI profile's `region_id`.
+    fn region_claims(&self) -> Vec<(String, String)> {
+        let mut claims = Vec::new();
+        if let Some(r) = self.global.region.clone().filter(|r| !r.is_empty()) {
+            claims.push((r, "--region".to_string()));
+        }
+        if let Some(r) = std::env::var("ALIBABA_CLOUD_REGION_ID")
+            .ok()
             .filter(|r| !r.is_empty())
-            .or_else(|| from_manifest.map(str::to_string))
-            .unwrap_or_else(|| DEFAULT_REGION.to_string())
+        {
+            claims.push((r, "ALIBABA_CLOUD_REGION_ID".to_string()));
+        }
+        if let Some((r, name)) =
+            profile_region(self.global.profile.as_deref().filter(|p| !p.is_empty()))
+        {
+            claims.push((r, format!("the region_id of aliyun CLI profile `{name}`")));
+        }
+        claims
+    }
+
+    /// The region (CONTRACT "Global options"): the manifests' region when they name one, and then
+    /// every other claim must agree; else `--region`, `ALIBABA_CLOUD_REGION_ID`, the profile's
+    /// `region_id`, `cn-shanghai`. Region is part of the review: a disagreement is an error.
+    pub fn region(&self, manifests: Option<&Located<String>>) -> Result<RegionChoice, Failure> {
+        let claims = self.region_claims();
+        if let Some(m) = manifests {
+            if let Some((other, by)) = claims.iter().find(|(r, _)| *r != m.value) {
+                return Err(Failure::new(
+                    Kind::Input,
+                    format!(
+                        "the manifests name region {} ({}), but {by} says {other}; nothing was sent to the API",
+                        m.value, m.location
+                    ),
+                )
+                .hint(format!("the region is part of the reviewed manifests: unset {by} or make it {}, or change the manifests' region in review", m.value)));
+            }
+            return Ok(RegionChoice {
+                region: m.value.clone(),
+                source: format!("from the manifests, {}", m.location.file_line()),
+            });
+        }
+        Ok(match claims.into_iter().next() {
+            Some((region, by)) => RegionChoice {
+                region,
+                source: format!("from {by}"),
+            },
+            None => RegionChoice {
+                region: DEFAULT_REGION.to_string(),
+                source: "the default; the manifests name none".into(),
+            },
+        })
+    }
+
+    /// For a saved plan: the region it was made for, and every claim must agree with it.
+    pub fn check_plan_region(&self, planned: &str) -> Result<(), Failure> {
+        if let Some((other, by)) = self.region_claims().into_iter().find(|(r, _)| r != planned) {
+            return Err(Failure::new(
+                Kind::StalePlan,
+                format!("the plan is for region {planned}, but {by} says {other}; nothing was sent to the API"),
+            )
+            .hint(format!("apply it in the region it was reviewed for: unset {by} or make it {planned}, or make a new plan")));
+        }
+        Ok(())
     }
 
     pub fn endpoint(&self, region: &str) -> Result<Endpoint, Failure> {

@@ -92,10 +92,13 @@ pub async fn demo(
     let result = super::apply::run(
         &session,
         out,
-        &[plan_path],
-        true,
-        None,
-        &GuardArgs::default(),
+        &super::apply::Request {
+            targets: &[plan_path],
+            auto_approve: true,
+            journal: None,
+            manifests: &manifests,
+            guards: &GuardArgs::default(),
+        },
     )
     .await;
     running.stop().await;

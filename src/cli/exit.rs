@@ -34,6 +34,8 @@ pub enum Kind {
     StalePlan,
     /// The user did not confirm.
     Declined,
+    /// SIGINT/SIGTERM before anything was deleted.
+    Interrupted,
 }
 
 #[derive(Debug)]
@@ -81,6 +83,7 @@ impl Kind {
             Kind::Declined => {
                 "run it again and answer `yes`, or review a saved plan and apply that"
             }
+            Kind::Interrupted => "run the same command again to finish",
         }
     }
 }
@@ -120,7 +123,8 @@ pub fn code(result: &Result<Exit, Failure>) -> u8 {
             | Kind::Api
             | Kind::Guard
             | Kind::StalePlan
-            | Kind::Declined => 1,
+            | Kind::Declined
+            | Kind::Interrupted => 1,
         },
     }
 }

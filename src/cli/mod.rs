@@ -11,6 +11,7 @@ pub mod exit;
 pub mod output;
 pub mod plan;
 pub mod schema;
+pub mod signals;
 pub mod show;
 pub mod validate;
 
@@ -47,15 +48,19 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
             targets,
             auto_approve,
             journal,
+            manifests,
             guards,
         } => {
             apply::run(
                 &session,
                 &out,
-                targets,
-                *auto_approve,
-                journal.as_ref(),
-                guards,
+                &apply::Request {
+                    targets,
+                    auto_approve: *auto_approve,
+                    journal: journal.as_ref(),
+                    manifests,
+                    guards,
+                },
             )
             .await
         }

@@ -28,9 +28,12 @@ impl Output {
         }
     }
 
-    /// Prints a document on stdout.
+    /// Prints a document on stdout. A closed stdout (`vodplan plan | head -1`) is not an error
+    /// worth a word: the reader has what it wanted, so the rest is dropped quietly.
     pub fn print(&self, text: &str) {
-        print!("{text}");
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
     }
 
     /// A progress bar on stderr, hidden when stderr is not a terminal.
@@ -84,5 +87,12 @@ impl vodplan::apply::ApplyProgress for Bar {
     }
     fn advance(&self, n: u64) {
         self.0.inc(n);
+    }
+    fn resuming(&self, sent: usize) {
+        self.0.suspend(|| {
+            eprintln!(
+                "Resuming: the journal shows an interrupted run of this plan that sent {sent} videos for deletion; they are credited, not reported as drift."
+            )
+        });
     }
 }

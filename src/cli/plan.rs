@@ -1,4 +1,5 @@
-//! `vodplan plan` and the planning half of `vodplan apply MANIFEST...`.
+//! `vodplan plan` and the planning half of `vodplan apply MANIFEST...`: load, choose the region,
+//! call the library's [`vodplan::plan::make`], render.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -6,12 +7,12 @@ use std::sync::Arc;
 use vodplan::manifest::DesiredState;
 use vodplan::plan::file::PlanFile;
 use vodplan::plan::guard::Guards;
-use vodplan::plan::{self, Plan};
+use vodplan::plan::{self, Plan, PlanError};
 use vodplan::render::{self, PlanContext};
 use vodplan::vod::{Client, Endpoint};
 
 use super::args::GuardArgs;
-use super::context::{Session, load_manifests};
+use super::context::{RegionChoice, Session, load_manifests};
 use super::exit::{Exit, Failure, Kind};
 use super::output::Output;
 
@@ -19,16 +20,19 @@ use super::output::Output;
 pub struct Planned {
     pub desired: DesiredState,
     pub plan: Plan,
-    pub region: String,
+    pub region: RegionChoice,
     pub endpoint: Endpoint,
     pub client: Arc<Client>,
 }
 
 impl Planned {
     pub fn context(&self) -> PlanContext {
+        let endpoint = self.endpoint.to_string();
         PlanContext {
-            region: self.region.clone(),
-            endpoint: self.endpoint.to_string(),
+            digest: self.plan.digest(&self.region.region, &endpoint),
+            region: self.region.region.clone(),
+            region_source: self.region.source.clone(),
+            endpoint,
         }
     }
 }
@@ -41,30 +45,39 @@ pub fn guards(desired_max: Option<(u64, String)>, args: &GuardArgs) -> Guards {
     }
 }
 
-/// Loads, observes, diffs and checks the guards.
+/// The guards of a desired state and the flags.
+pub fn guards_of(desired: &DesiredState, args: &GuardArgs) -> Guards {
+    guards(
+        desired
+            .max_deletes
+            .as_ref()
+            .map(|m| (m.value, m.location.to_string())),
+        args,
+    )
+}
+
+pub fn plan_failure(e: PlanError) -> Failure {
+    match e {
+        PlanError::Read(api) => Failure::from(api),
+        PlanError::Guard(_) => Failure::new(Kind::Guard, e.to_string())
+            .hint("review the selectors and IDs; raise limits.maxDeletes in the manifest only if this many deletions is intended"),
+    }
+}
+
+/// Plans already-loaded manifests.
 pub async fn make_plan(
     session: &Session,
     out: &Output,
-    manifests: &[PathBuf],
+    desired: DesiredState,
     guard_args: &GuardArgs,
 ) -> Result<Planned, Failure> {
-    let desired = load_manifests(manifests)?;
-    let region = session.region(desired.region.as_ref().map(|r| r.value.as_str()));
-    let endpoint = session.endpoint(&region)?;
-    let client = session.client(&region, endpoint.clone())?;
+    let region = session.region(desired.region.as_ref())?;
+    let endpoint = session.endpoint(&region.region)?;
+    let client = session.client(&region.region, endpoint.clone())?;
     let bar = out.bar("reading live state");
-    let observed = vodplan::state::observe(&client, &desired, &bar).await;
+    let made = plan::make(&client, &desired, &guards_of(&desired, guard_args), &bar).await;
     bar.finish();
-    let observed = observed?;
-    let plan = plan::diff(&desired, &observed);
-    let manifest_max = desired
-        .max_deletes
-        .as_ref()
-        .map(|m| (m.value, m.location.to_string()));
-    guards(manifest_max, guard_args).check(&plan).map_err(|t| {
-        Failure::new(Kind::Guard, format!("guard tripped: {t}; nothing was deleted"))
-            .hint("review the selectors and IDs; raise limits.maxDeletes in the manifest only if this many deletions is intended")
-    })?;
+    let plan = made.map_err(plan_failure)?;
     Ok(Planned {
         desired,
         plan,
@@ -82,25 +95,25 @@ pub async fn run(
     detailed: bool,
     guard_args: &GuardArgs,
 ) -> Result<Exit, Failure> {
-    let planned = make_plan(session, out, manifests, guard_args).await?;
-    out.print(&render::plan(
-        &planned.plan,
-        &planned.context(),
-        out.format,
-        out.color,
-    ));
+    let desired = load_manifests(manifests)?;
+    let planned = make_plan(session, out, desired, guard_args).await?;
+    let ctx = planned.context();
+    out.print(&render::plan(&planned.plan, &ctx, out.format, out.color));
     if let Some(path) = save {
-        let file = PlanFile::new(
+        let mut file = PlanFile::new(
             planned.plan.clone(),
-            &planned.region,
-            &planned.endpoint.to_string(),
+            &planned.region.region,
+            &ctx.endpoint,
             &planned.desired.files,
+            manifests,
             planned.desired.max_deletes.as_ref().map(|m| m.value),
         );
+        file.region_source = planned.region.source.clone();
         file.write(path)
             .map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
         eprintln!(
-            "Saved the plan to {}. Apply exactly this plan with: vodplan apply {}",
+            "Saved the plan (digest {}) to {}. Apply exactly this plan with: vodplan apply {}",
+            ctx.digest,
             path.display(),
             path.display()
         );

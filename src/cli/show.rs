@@ -12,16 +12,18 @@ pub fn show(out: &Output, path: &Path) -> Result<Exit, Failure> {
     let file = PlanFile::read(path).map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
     let ctx = PlanContext {
         region: file.region.clone(),
+        region_source: file.region_source.clone(),
         endpoint: file.endpoint.clone(),
+        digest: file.plan.digest(&file.region, &file.endpoint),
     };
     out.print(&render::plan(&file.plan, &ctx, out.format, out.color));
     if out.format == render::Format::Text {
-        println!(
-            "Saved {} by vodplan {} from {} manifest file(s).",
+        out.print(&format!(
+            "Saved {} by vodplan {} from {} manifest file(s).\n",
             file.created_at,
             file.vodplan_version,
             file.manifests.len()
-        );
+        ));
     }
     Ok(Exit::Success)
 }

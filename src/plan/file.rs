@@ -41,8 +41,15 @@ pub struct PlanFile {
     pub vodplan_version: String,
     pub created_at: String,
     pub region: String,
+    /// Why that region ("from the manifests, cleanup.yaml:2", "from --region"...).
+    #[serde(default)]
+    pub region_source: String,
     pub endpoint: String,
     pub manifests: Vec<PlanManifest>,
+    /// The manifest paths as given to `plan` (files or directories, relative to its working
+    /// directory): `apply` loads them again to check the plan against them.
+    #[serde(default)]
+    pub manifest_paths: Vec<String>,
     pub manifest_digest: String,
     /// `limits.maxDeletes` as reviewed, re-checked at apply time.
     pub max_deletes: Option<u64>,
@@ -73,6 +80,7 @@ impl PlanFile {
         region: &str,
         endpoint: &str,
         manifests: &[ManifestFile],
+        manifest_paths: &[std::path::PathBuf],
         max_deletes: Option<u64>,
     ) -> PlanFile {
         PlanFile {
@@ -81,8 +89,13 @@ impl PlanFile {
             vodplan_version: env!("CARGO_PKG_VERSION").into(),
             created_at: crate::timefmt::now(),
             region: region.into(),
+            region_source: String::new(),
             endpoint: endpoint.into(),
             manifests: manifests.iter().map(PlanManifest::from).collect(),
+            manifest_paths: manifest_paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
             manifest_digest: crate::manifest::load::digest_files(manifests),
             max_deletes,
             plan,

@@ -7,6 +7,8 @@
 pub mod diff;
 pub mod file;
 pub mod guard;
+pub mod make;
+pub mod rules;
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +17,7 @@ use crate::manifest::Location;
 use crate::vod::api::VideoInfo;
 
 pub use diff::diff;
+pub use make::{PlanError, make};
 
 /// How the manifest entry behind a deletion named the video.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,7 +30,7 @@ pub enum SelectedBy {
 
 /// What was observed of a video when the plan was made. A saved plan is refused at apply time
 /// when any of these changed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Fingerprint {
     pub status: String,
@@ -154,5 +157,30 @@ pub struct Plan {
 impl Plan {
     pub fn is_empty(&self) -> bool {
         self.deletions.is_empty()
+    }
+}
+
+impl Plan {
+    /// The plan's identity: a short digest of what it would do (every deletion with the state it
+    /// was planned on) and where (region, endpoint). Shown in every rendering of the plan, printed
+    /// by `apply` and recorded in its journal, so an auditor can match an apply to the reviewed
+    /// pull-request comment. Independent of the order of entries and of when the plan was made.
+    pub fn digest(&self, region: &str, endpoint: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let mut deletions: Vec<&Deletion> = self.deletions.iter().collect();
+        deletions.sort_by(|a, b| a.video_id.cmp(&b.video_id));
+        let mut h = Sha256::new();
+        h.update(b"vodplan-plan-digest-1\n");
+        h.update(region.as_bytes());
+        h.update(b"\n");
+        h.update(endpoint.as_bytes());
+        h.update(b"\n");
+        for d in deletions {
+            h.update(d.video_id.as_str().as_bytes());
+            h.update(b" ");
+            h.update(serde_json::to_vec(&d.observed).expect("fingerprints serialize"));
+            h.update(b"\n");
+        }
+        hex::encode(h.finalize())[..12].to_string()
     }
 }

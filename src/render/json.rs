@@ -3,9 +3,10 @@
 use serde_json::{Value, json};
 
 use crate::apply::Outcome;
+use super::PlanContext;
 use crate::plan::{AbsentTarget, Plan, SelectedBy};
 
-pub fn plan_value(plan: &Plan) -> Value {
+pub fn plan_value(plan: &Plan, ctx: &PlanContext) -> Value {
     let deletions: Vec<Value> = plan
         .deletions
         .iter()
@@ -41,11 +42,15 @@ pub fn plan_value(plan: &Plan) -> Value {
         "deletions": deletions,
         "protected": protected,
         "absent": absent,
+        "planDigest": ctx.digest,
+        "region": ctx.region,
+        "regionSource": ctx.region_source,
+        "endpoint": ctx.endpoint,
     })
 }
 
-pub fn plan(plan: &Plan) -> String {
-    let mut s = serde_json::to_string_pretty(&plan_value(plan)).expect("JSON values serialize");
+pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
+    let mut s = serde_json::to_string_pretty(&plan_value(plan, ctx)).expect("JSON values serialize");
     s.push('\n');
     s
 }
@@ -56,7 +61,10 @@ pub fn outcome(o: &Outcome) -> String {
         "summary": {"deleted": o.deleted_count(), "absent": o.absent(), "forbidden": o.forbidden.len(), "failed": o.failed.len()},
         "drift": {"nonExistVideoIds": o.non_exist_video_ids, "nonExistReferenceIds": o.non_exist_reference_ids},
         "forbiddenVideoIds": o.forbidden,
-        "failed": o.failed.iter().map(|f| json!({"videoId": f.video_id, "error": f.error})).collect::<Vec<_>>(),
+        "failed": o.failed.iter().map(|f| json!({"videoId": f.video_id, "error": f.error, "possiblyDeleted": f.possibly_deleted})).collect::<Vec<_>>(),
+        "interrupted": o.interrupted,
+        "notSent": o.not_sent,
+        "planDigest": o.plan_digest,
     });
     let mut s = serde_json::to_string_pretty(&v).expect("JSON values serialize");
     s.push('\n');

@@ -38,6 +38,13 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{MARKER}");
     let _ = writeln!(out, "### vodplan plan: `{}`\n", escape(&ctx.region));
+    let _ = writeln!(
+        out,
+        "Plan digest: `{}` (region `{}`, {})\n",
+        escape(&ctx.digest),
+        escape(&ctx.region),
+        escape(&ctx.region_source)
+    );
     let total: i64 = plan.deletions.iter().filter_map(|d| d.observed.size).sum();
     let _ = writeln!(
         out,
@@ -139,6 +146,16 @@ pub fn outcome(o: &Outcome) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "<!-- vodplan-apply -->");
     let _ = writeln!(out, "### vodplan apply\n");
+    if !o.plan_digest.is_empty() {
+        let _ = writeln!(out, "Plan digest: `{}`\n", escape(&o.plan_digest));
+    }
+    if o.interrupted {
+        let _ = writeln!(
+            out,
+            "**Interrupted**: {} planned deletions were not sent.\n",
+            o.not_sent.len()
+        );
+    }
     let _ = writeln!(
         out,
         "| deleted | absent | forbidden | failed |\n|---:|---:|---:|---:|"
@@ -226,6 +243,7 @@ mod tests {
             &PlanContext {
                 region: "cn-shanghai".into(),
                 endpoint: "x".into(),
+                ..PlanContext::default()
             },
         );
         assert!(md.len() < MAX_CHARS, "{} characters", md.len());

@@ -21,13 +21,17 @@ pub enum Format {
 #[derive(Debug, Clone, Default)]
 pub struct PlanContext {
     pub region: String,
+    /// Why this region: "from the manifests (cleanup.yaml:2)", "from --region"...
+    pub region_source: String,
     pub endpoint: String,
+    /// The plan's identity ([`Plan::digest`]).
+    pub digest: String,
 }
 
 pub fn plan(plan: &Plan, ctx: &PlanContext, format: Format, color: bool) -> String {
     match format {
         Format::Text => text::plan(plan, ctx, color),
-        Format::Json => json::plan(plan),
+        Format::Json => json::plan(plan, ctx),
         Format::Markdown => markdown::plan(plan, ctx),
     }
 }

@@ -116,6 +116,11 @@ pub fn plan(plan: &Plan, ctx: &PlanContext, color: bool) -> String {
         plan.protected.len(),
         plan.absent.len()
     );
+    let _ = writeln!(
+        out,
+        "Plan digest: {}  (region {}, {})",
+        ctx.digest, ctx.region, ctx.region_source
+    );
     out
 }
 
@@ -165,10 +170,30 @@ pub fn outcome(o: &Outcome, color: bool) -> String {
         }
         out.push('\n');
     }
+    if !o.not_sent.is_empty() {
+        let why = if o.interrupted {
+            "interrupted"
+        } else {
+            "the run stopped early"
+        };
+        let _ = writeln!(
+            out,
+            "Not sent ({why}): {} planned deletion{} were never sent.\n",
+            o.not_sent.len(),
+            if o.not_sent.len() == 1 { "" } else { "s" }
+        );
+    }
+    if !o.plan_digest.is_empty() {
+        let _ = writeln!(out, "Plan digest: {}", o.plan_digest);
+    }
     let _ = writeln!(
         out,
         "{} {} deleted, {} absent, {} forbidden, {} failed.",
-        p.bold("Apply complete:"),
+        p.bold(if o.interrupted {
+            "Apply interrupted:"
+        } else {
+            "Apply complete:"
+        }),
         count(o.deleted_count(), "video"),
         o.absent(),
         o.forbidden.len(),

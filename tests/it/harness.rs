@@ -202,8 +202,38 @@ impl Vodplan {
 }
 
 /// Replaces the emulator's port, so that output can be compared exactly.
+/// `text` with what changes from run to run replaced: the emulator's port, and the plan digest
+/// (which covers the endpoint, so the port).
 pub fn stable(text: &str, emulator: &Emulator) -> String {
-    text.replace(&emulator.endpoint(), "http://127.0.0.1:PORT")
+    let text = text.replace(&emulator.endpoint(), "http://127.0.0.1:PORT");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(i) = find_digest(rest) {
+        out.push_str(&rest[..i]);
+        out.push_str("DIGEST");
+        rest = &rest[i + 12..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where the next 12-hex plan digest after a digest label starts.
+fn find_digest(text: &str) -> Option<usize> {
+    ["Plan digest: `", "Plan digest: ", "\"planDigest\": \"", "plan "]
+        .iter()
+        .filter_map(|label| {
+            let mut from = 0;
+            while let Some(i) = text[from..].find(label) {
+                let start = from + i + label.len();
+                let candidate = text.get(start..start + 12)?;
+                if candidate.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+                    return Some(start);
+                }
+                from = start;
+            }
+            None
+        })
+        .min()
 }
 
 /// A catalogue of `n` videos `v000..` (32-hex IDs), plus extras.

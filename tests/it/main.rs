@@ -4,6 +4,7 @@
 mod ci_examples;
 mod cli;
 mod emulator_wire;
+mod flow;
 mod harness;
 mod plan_apply;
 mod resume;

@@ -32,12 +32,12 @@ fn plan_renders_text_json_and_markdown() {
         .against(&emu)
         .args(["plan", "cleanup.yaml", "--format", "json"])
         .run();
-    insta::assert_snapshot!("plan_json", json.stdout);
+    insta::assert_snapshot!("plan_json", stable(&json.stdout, &emu));
     let md = vodplan(&dir)
         .against(&emu)
         .args(["plan", "cleanup.yaml", "--format", "markdown"])
         .run();
-    insta::assert_snapshot!("plan_markdown", md.stdout);
+    insta::assert_snapshot!("plan_markdown", stable(&md.stdout, &emu));
     assert_eq!(emu.calls("DeleteVideo"), 0, "plan never deletes");
     assert_eq!(emu.videos(), 5);
 }
@@ -83,6 +83,9 @@ fn apply_deletes_exactly_the_plan_and_never_a_kept_video() {
         serde_json::json!({
             "format_version": 1,
             "summary": {"deleted": 2, "absent": 1, "forbidden": 0, "failed": 0},
+            "interrupted": false,
+            "notSent": [],
+            "planDigest": v["planDigest"],
             "drift": {"nonExistVideoIds": ["0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a"], "nonExistReferenceIds": []},
             "forbiddenVideoIds": [],
             "failed": []
@@ -391,11 +394,32 @@ fn a_saved_plan_is_applied_exactly_and_shown_offline() {
         .args(["plan", "cleanup.yaml", "--format", "json"])
         .run();
     assert_eq!(shown.stdout, planned.stdout);
-    // The manifest changes after review; the saved plan is still what gets applied.
+    // The manifest changes after review: the saved plan is checked against it, so the planned
+    // videos it no longer selects are refused by name, and nothing is deleted.
+    let reviewed = dir.read("cleanup.yaml");
     dir.write(
         "cleanup.yaml",
         "version: 1\ndelete:\n  - videoId: 9e8d7c6b5a4f4e3d8c2b1a0f9e8d7c6b\n",
     );
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json", "--format", "json"])
+        .run();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.contains("2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910: no delete entry of the manifests selects it"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("error: the plan does not match its manifests: 2 planned videos are not approved by them (listed above); nothing was deleted"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(emu.calls("DeleteVideo"), 0);
+    // With the reviewed manifests back, the saved plan is applied exactly.
+    dir.write("cleanup.yaml", &reviewed);
     let r = vodplan(&dir)
         .against(&emu)
         .args(["apply", "plan.json", "--format", "json"])

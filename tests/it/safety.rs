@@ -241,7 +241,7 @@ proptest! {
                 source: loc(1),
                 observed: vodplan::plan::Fingerprint { status: "Normal".into(), size: None, creation_time: None, modification_time: None, title: String::new(), reference_id: None },
             }).collect();
-            let outcome = vodplan::apply::execute(client.clone(), &deletions, &Default::default(), None, &()).await.unwrap();
+            let outcome = crate::flow::apply_deletions(client.clone(), &deletions).await;
             // What is left: every video not planned, plus planned ones reported failed.
             let failed: HashSet<String> = outcome.failed.iter().map(|f| f.video_id.to_string()).collect();
             let left = vodplan::state::lookup(&client, present.iter().map(|i| VideoId::new(vid(*i)).unwrap()).collect(), vec![], &()).await.unwrap();
@@ -312,7 +312,7 @@ proptest! {
             // Reading may fail after its retries under heavy faults: then nothing is planned.
             if let Ok(observed) = vodplan::state::observe(&client, &desired, &()).await {
                 let plan = vodplan::plan::diff(&desired, &observed);
-                vodplan::apply::execute(client.clone(), &plan.deletions, &Default::default(), None, &()).await.unwrap();
+                crate::flow::apply_deletions(client.clone(), &plan.deletions).await;
             }
             let everything: Vec<VideoId> = catalog.iter().map(|(i, _, _)| VideoId::new(vid(*i)).unwrap()).collect();
             let left = loop {

@@ -1,0 +1,182 @@
+//! Approving a saved plan: what `apply PLANFILE` may delete, after every check.
+//!
+//! A saved plan is a file that passed through a CI artifact store, a runner and people's hands; it
+//! is checked, not trusted. It may delete a video only when all of these hold:
+//! - the plan does not contradict itself (no video both deleted and protected, none twice);
+//! - the video was re-read now, and nothing reviewed changed since the plan was made (its
+//!   fingerprint);
+//! - today's manifests (the reviewed ones the plan was made from) still select it with a delete
+//!   entry, evaluated on the re-read state, and no keep entry protects it.
+//!
+//! So a hand-edited or wrongly chosen plan can only delete what the current manifests ask for,
+//! and keep always wins at apply time too. It costs no API call beyond the re-read.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::ids::VideoId;
+use crate::manifest::{DesiredState, Location};
+use crate::plan::file::PlanFile;
+use crate::plan::rules::Rules;
+use crate::plan::{Absence, Deletion, Fingerprint};
+use crate::state::ReadProgress;
+use crate::vod::{ApiError, Client};
+
+/// What an apply may do: deletions to send, and entries already settled before sending.
+#[derive(Debug, Clone, Default)]
+pub struct Approval {
+    /// The plan's identity ([`crate::plan::Plan::digest`]).
+    pub digest: String,
+    pub deletions: Vec<Deletion>,
+    /// Planned deletions whose videos are gone since the plan was made.
+    pub vanished: Vec<Deletion>,
+    /// Manifest entries whose video was already gone when the plan was made.
+    pub absent: Vec<Absence>,
+}
+
+/// A planned deletion that today's manifests do not approve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unapproved {
+    pub video_id: VideoId,
+    pub why: Why,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Why {
+    /// A keep entry protects it.
+    Kept { by: Location },
+    /// No delete entry selects it (by video ID, reference ID, or a selector on its state now).
+    NotSelected,
+}
+
+impl fmt::Display for Unapproved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.why {
+            Why::Kept { by } => write!(f, "{}: protected by the keep entry at {by}", self.video_id),
+            Why::NotSelected => write!(
+                f,
+                "{}: no delete entry of the manifests selects it",
+                self.video_id
+            ),
+        }
+    }
+}
+
+/// A planned video whose reviewed state changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Changed {
+    pub video_id: VideoId,
+    /// `field before -> after` phrases.
+    pub changes: Vec<String>,
+}
+
+impl fmt::Display for Changed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.video_id, self.changes.join(", "))
+    }
+}
+
+/// Why a saved plan is refused. Nothing was deleted.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    #[error(
+        "the plan contradicts itself: {} video{} listed both for deletion and as protected (or twice): {}",
+        ids.len(), if ids.len() == 1 { " is" } else { "s are" },
+        ids.iter().map(VideoId::as_str).collect::<Vec<_>>().join(", ")
+    )]
+    Contradictory { ids: Vec<VideoId> },
+    #[error("the plan does not match its manifests: {} planned video{} not approved by them", .0.len(), if .0.len() == 1 { " is" } else { "s are" })]
+    NotApproved(Vec<Unapproved>),
+    #[error("the saved plan is stale: {} planned video{} changed since it was made", .0.len(), if .0.len() == 1 { "" } else { "s" })]
+    Stale(Vec<Changed>),
+    #[error("cannot re-read the planned videos: {0}")]
+    Read(#[from] ApiError),
+}
+
+impl Refusal {
+    /// The per-video lines behind the refusal, for people.
+    pub fn details(&self) -> Vec<String> {
+        match self {
+            Refusal::NotApproved(v) => v.iter().map(ToString::to_string).collect(),
+            Refusal::Stale(v) => v.iter().map(ToString::to_string).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The checks that need no API call: the plan must not contradict itself.
+pub fn check_consistent(file: &PlanFile) -> Result<(), Refusal> {
+    let protected: HashSet<&VideoId> = file.plan.protected.iter().map(|p| &p.video_id).collect();
+    let mut seen = HashSet::new();
+    let mut bad: Vec<VideoId> = file
+        .plan
+        .deletions
+        .iter()
+        .filter(|d| protected.contains(&d.video_id) || !seen.insert(&d.video_id))
+        .map(|d| d.video_id.clone())
+        .collect();
+    bad.sort();
+    bad.dedup();
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(Refusal::Contradictory { ids: bad })
+    }
+}
+
+/// Checks a saved plan against the live state and today's manifests, and says what may be
+/// deleted. Every refusal lists every offending video.
+pub async fn approve(
+    client: &Arc<Client>,
+    file: &PlanFile,
+    desired: &DesiredState,
+    progress: &dyn ReadProgress,
+) -> Result<Approval, Refusal> {
+    check_consistent(file)?;
+    let plan = &file.plan;
+    let ids: Vec<VideoId> = plan.deletions.iter().map(|d| d.video_id.clone()).collect();
+    let observed = crate::state::lookup(client, ids, Vec::new(), progress).await?;
+    let rules = Rules::new(desired);
+    let mut approval = Approval {
+        digest: plan.digest(&file.region, &file.endpoint),
+        absent: plan.absent.clone(),
+        ..Approval::default()
+    };
+    let (mut changed, mut unapproved) = (Vec::new(), Vec::new());
+    for d in &plan.deletions {
+        let Some(info) = observed.videos.get(&d.video_id) else {
+            approval.vanished.push(d.clone());
+            continue;
+        };
+        if let Some(keeper) = rules.keeper(&d.video_id, info) {
+            unapproved.push(Unapproved {
+                video_id: d.video_id.clone(),
+                why: Why::Kept {
+                    by: keeper.location.clone(),
+                },
+            });
+        } else if rules.selector(&d.video_id, info).is_none() {
+            unapproved.push(Unapproved {
+                video_id: d.video_id.clone(),
+                why: Why::NotSelected,
+            });
+        }
+        let changes = d.observed.changes(&Fingerprint::of(info));
+        if !changes.is_empty() {
+            changed.push(Changed {
+                video_id: d.video_id.clone(),
+                changes,
+            });
+        }
+        approval.deletions.push(d.clone());
+    }
+    // A video the manifests do not approve is the graver finding: it is reported first.
+    if !unapproved.is_empty() {
+        return Err(Refusal::NotApproved(unapproved));
+    }
+    if !changed.is_empty() {
+        return Err(Refusal::Stale(changed));
+    }
+    Ok(approval)
+}

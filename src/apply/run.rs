@@ -1,0 +1,126 @@
+//! One apply, start to finish: open (and lock) the journal, refuse a plan already applied, credit
+//! what earlier runs of the same plan did, execute, settle, and record the finish.
+//!
+//! The caller brings an [`Approval`] (a saved plan checked by [`super::approve`], or a plan just
+//! made from manifests and confirmed); this module never re-plans.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::approve::Approval;
+use super::executor::{self, ApplyProgress, Interrupt, record_absent};
+use super::journal::{Earlier, Journal, JournalError, Record};
+use super::outcome::Outcome;
+use crate::plan::{AbsentTarget, Absence, Deletion};
+use crate::vod::Client;
+
+/// Where and under which key an apply is journaled.
+#[derive(Debug, Clone)]
+pub struct JournalSpec<'a> {
+    pub path: &'a Path,
+    /// Ties runs to what they applied: only runs of the same key are credited.
+    pub plan_key: String,
+    /// Refuse when the journal shows a finished run of this key that settled everything (a saved
+    /// plan is applied once).
+    pub once: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("this plan was applied already, at {at} (journal {journal}); nothing was sent")]
+    AlreadyApplied { at: String, journal: String },
+}
+
+/// Applies an approval. Returns the outcome whatever the API answered; an error only when the
+/// journal could not be opened or written (then the run stopped, and the journal is consistent).
+pub async fn run(
+    client: Arc<Client>,
+    approval: &Approval,
+    spec: &JournalSpec<'_>,
+    progress: &dyn ApplyProgress,
+    interrupt: &Interrupt,
+) -> Result<Outcome, ApplyError> {
+    let (mut journal, earlier) =
+        Journal::open(spec.path, &spec.plan_key, approval.deletions.len())?;
+    if spec.once
+        && let Some(at) = earlier.finished_at.clone()
+    {
+        return Err(ApplyError::AlreadyApplied {
+            at,
+            journal: spec.path.display().to_string(),
+        });
+    }
+    if !earlier.sent.is_empty() {
+        progress.resuming(earlier.sent.len());
+    }
+    let mut outcome = Outcome {
+        plan_digest: approval.digest.clone(),
+        ..Outcome::default()
+    };
+    settle_absent(&mut outcome, &approval.absent, &earlier);
+    settle_vanished(&mut outcome, &approval.vanished, &earlier);
+    let done = executor::execute(
+        client,
+        &approval.deletions,
+        &earlier,
+        &mut journal,
+        progress,
+        interrupt,
+    )
+    .await?;
+    outcome.deleted.extend(done.deleted);
+    outcome.non_exist_video_ids.extend(done.non_exist_video_ids);
+    outcome
+        .non_exist_reference_ids
+        .extend(done.non_exist_reference_ids);
+    outcome.forbidden.extend(done.forbidden);
+    outcome.failed.extend(done.failed);
+    outcome.not_sent.extend(done.not_sent);
+    outcome.stopped_early = done.stopped_early;
+    outcome.interrupted = done.interrupted;
+    outcome.normalize();
+    // Only a run that settled every deletion is finished; any other is finished by the next run
+    // of the same plan, which credits what this one sent.
+    if outcome.settled() {
+        journal.append(&Record::Finish {
+            run: journal.run().to_string(),
+            time: crate::timefmt::now(),
+            deleted: outcome.deleted_count(),
+            absent: outcome.absent(),
+            forbidden: outcome.forbidden.len(),
+            failed: outcome.failed.len(),
+        })?;
+    }
+    Ok(outcome)
+}
+
+/// Credits planned deletions whose videos were found gone before sending: deleted by an earlier
+/// run of this plan if it sent them, drift otherwise.
+fn settle_vanished(outcome: &mut Outcome, vanished: &[Deletion], earlier: &Earlier) {
+    for d in vanished {
+        if earlier.sent.contains(d.video_id.as_str()) {
+            outcome.deleted.push(d.video_id.clone());
+        } else {
+            record_absent(outcome, d);
+        }
+    }
+}
+
+/// Credits manifest entries found absent at plan time: deleted by an earlier run of this plan if
+/// it sent them, drift otherwise.
+fn settle_absent(outcome: &mut Outcome, absent: &[Absence], earlier: &Earlier) {
+    for a in absent {
+        match &a.target {
+            AbsentTarget::VideoId(v) if earlier.sent.contains(v.as_str()) => {
+                outcome.deleted.push(v.clone())
+            }
+            AbsentTarget::VideoId(v) => outcome.non_exist_video_ids.push(v.to_string()),
+            AbsentTarget::ReferenceId(r) if earlier.sent_references.contains(r.as_str()) => {
+                outcome.credited_references.push(r.to_string())
+            }
+            AbsentTarget::ReferenceId(r) => outcome.non_exist_reference_ids.push(r.to_string()),
+        }
+    }
+}
