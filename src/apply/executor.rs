@@ -163,9 +163,7 @@ pub async fn execute(
     let run = journal.run().to_string();
     let mut deadline: Option<tokio::time::Instant> = None;
     loop {
-        while running.len() < concurrency
-            && outcome.stopped_early.is_none()
-            && !interrupt.is_set()
+        while running.len() < concurrency && outcome.stopped_early.is_none() && !interrupt.is_set()
         {
             let Some((n, batch)) = pending.next() else {
                 break;

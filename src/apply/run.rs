@@ -11,7 +11,7 @@ use super::approve::Approval;
 use super::executor::{self, ApplyProgress, Interrupt, record_absent};
 use super::journal::{Earlier, Journal, JournalError, Record};
 use super::outcome::Outcome;
-use crate::plan::{AbsentTarget, Absence, Deletion};
+use crate::plan::{Absence, AbsentTarget, Deletion};
 use crate::vod::Client;
 
 /// Where and under which key an apply is journaled.

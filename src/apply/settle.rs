@@ -199,7 +199,11 @@ mod tests {
     #[test]
     fn failures_after_which_the_service_may_have_acted_are_uncertain() {
         let batch = [d(1)];
-        let s = settle(&batch, &err(ApiErrorKind::Transient, false), &HashSet::new());
+        let s = settle(
+            &batch,
+            &err(ApiErrorKind::Transient, false),
+            &HashSet::new(),
+        );
         assert_eq!(s.uncertain.len(), 1);
         assert!(s.failed.is_empty());
         let s = settle(&batch, &err(ApiErrorKind::Invalid, true), &HashSet::new());

@@ -226,7 +226,10 @@ fn manifests_of(file: &PlanFile, given: &[PathBuf]) -> Result<Vec<PathBuf>, Fail
         return Ok(given.to_vec());
     }
     let recorded: Vec<PathBuf> = if file.manifest_paths.is_empty() {
-        file.manifests.iter().map(|m| PathBuf::from(&m.name)).collect()
+        file.manifests
+            .iter()
+            .map(|m| PathBuf::from(&m.name))
+            .collect()
     } else {
         file.manifest_paths.iter().map(PathBuf::from).collect()
     };
@@ -295,15 +298,17 @@ fn finish(outcome: &Outcome) -> Result<Exit, Failure> {
         .join(" ");
     if outcome.interrupted {
         let left = outcome.not_sent.len() + outcome.failed.len();
-        eprintln!("Interrupted: {left} planned deletions are left. To finish, run the same command again: {again}");
+        eprintln!(
+            "Interrupted: {left} planned deletions are left. To finish, run the same command again: {again}"
+        );
         return if outcome.anything_deleted() {
             Ok(Exit::Partial)
         } else {
-            Err(Failure::new(
-                Kind::Interrupted,
-                "interrupted before anything was deleted",
+            Err(
+                Failure::new(Kind::Interrupted, "interrupted before anything was deleted").hint(
+                    format!("run the same command again to apply the plan: {again}"),
+                ),
             )
-            .hint(format!("run the same command again to apply the plan: {again}")))
         };
     }
     if outcome.is_complete() {

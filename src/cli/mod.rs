@@ -11,8 +11,8 @@ pub mod exit;
 pub mod output;
 pub mod plan;
 pub mod schema;
-pub mod signals;
 pub mod show;
+pub mod signals;
 pub mod validate;
 
 use args::{Cli, Command};

@@ -33,7 +33,9 @@ impl Output {
     pub fn print(&self, text: &str) {
         use std::io::Write;
         let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+        let _ = stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush());
     }
 
     /// A progress bar on stderr, hidden when stderr is not a terminal.

@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use crate::apply::Outcome;
 use super::PlanContext;
+use crate::apply::Outcome;
 use crate::plan::{AbsentTarget, Plan, SelectedBy};
 
 pub fn plan_value(plan: &Plan, ctx: &PlanContext) -> Value {
@@ -50,7 +50,8 @@ pub fn plan_value(plan: &Plan, ctx: &PlanContext) -> Value {
 }
 
 pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
-    let mut s = serde_json::to_string_pretty(&plan_value(plan, ctx)).expect("JSON values serialize");
+    let mut s =
+        serde_json::to_string_pretty(&plan_value(plan, ctx)).expect("JSON values serialize");
     s.push('\n');
     s
 }

@@ -173,6 +173,15 @@ impl Vodplan {
             .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
     }
 
+    /// Starts the command with stdout and stderr captured (for tests that signal it).
+    pub fn spawn_captured(mut self) -> Child {
+        self.cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
     /// Starts the command without waiting (for tests that kill it).
     pub fn spawn(mut self) -> Child {
         self.cmd
@@ -201,7 +210,6 @@ impl Vodplan {
     }
 }
 
-/// Replaces the emulator's port, so that output can be compared exactly.
 /// `text` with what changes from run to run replaced: the emulator's port, and the plan digest
 /// (which covers the endpoint, so the port).
 pub fn stable(text: &str, emulator: &Emulator) -> String {
@@ -219,21 +227,29 @@ pub fn stable(text: &str, emulator: &Emulator) -> String {
 
 /// Where the next 12-hex plan digest after a digest label starts.
 fn find_digest(text: &str) -> Option<usize> {
-    ["Plan digest: `", "Plan digest: ", "\"planDigest\": \"", "plan "]
-        .iter()
-        .filter_map(|label| {
-            let mut from = 0;
-            while let Some(i) = text[from..].find(label) {
-                let start = from + i + label.len();
-                let candidate = text.get(start..start + 12)?;
-                if candidate.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
-                    return Some(start);
-                }
-                from = start;
+    [
+        "Plan digest: `",
+        "Plan digest: ",
+        "\"planDigest\": \"",
+        "plan ",
+    ]
+    .iter()
+    .filter_map(|label| {
+        let mut from = 0;
+        while let Some(i) = text[from..].find(label) {
+            let start = from + i + label.len();
+            let candidate = text.get(start..start + 12)?;
+            if candidate
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            {
+                return Some(start);
             }
-            None
-        })
-        .min()
+            from = start;
+        }
+        None
+    })
+    .min()
 }
 
 /// A catalogue of `n` videos `v000..` (32-hex IDs), plus extras.

@@ -3,6 +3,7 @@
 
 mod ci_examples;
 mod cli;
+mod custody;
 mod emulator_wire;
 mod flow;
 mod harness;

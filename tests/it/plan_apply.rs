@@ -408,7 +408,9 @@ fn a_saved_plan_is_applied_exactly_and_shown_offline() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(r.stdout, "");
     assert!(
-        r.stderr.contains("2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910: no delete entry of the manifests selects it"),
+        r.stderr.contains(
+            "2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910: no delete entry of the manifests selects it"
+        ),
         "{}",
         r.stderr
     );
