@@ -255,78 +255,84 @@ mod tests {
         for i in 0..entries {
             t.push_str(&format!("  - videoId: {i:032x}\n"));
             if i % 3 == 0 {
-                t.push_str("    reason: |\n      multi-line\n      - not an item\n");
+                t.push_str("    reason: licence expired (LEGAL-1234)\n    # a comment - videoId: x\n");
             }
         }
         t.push_str(tail);
         t
     }
 
-    fn delete_items(m: &RawManifest) -> &[raw::Item<RawEntry>] {
-        m.delete.as_ref().map(ListField::items).unwrap_or_default()
-    }
-
-    fn summary(m: &RawManifest) -> Vec<(String, u32, u32)> {
-        delete_items(m)
-            .iter()
-            .map(|e| {
-                (
-                    e.value
-                        .video_id
-                        .as_ref()
-                        .and_then(|f| f.text())
-                        .unwrap()
-                        .to_string(),
-                    e.pos.line,
-                    e.pos.column,
-                )
-            })
-            .collect()
-    }
-
-    #[test]
-    fn split_parse_equals_whole_parse() {
-        let text = big(
-            120_000,
-            "keep:\n  - videoId: ffff\nlimits:\n  maxDeletes: 9\n",
-        );
-        assert!(text.len() > SPLIT_THRESHOLD);
-        for precise in [false, true] {
-            let whole = raw::parse(&text, precise).unwrap().unwrap();
-            let split = parse_split(&text, precise, 3)
-                .expect("this shape splits")
-                .unwrap()
-                .unwrap();
-            assert_eq!(summary(&whole), summary(&split));
-            assert_eq!(
-                split.keep.as_ref().unwrap().items()[0].pos,
-                whole.keep.as_ref().unwrap().items()[0].pos
-            );
-            assert_eq!(split.limits.is_some(), whole.limits.is_some());
-            let reasons = |m: &RawManifest| {
-                delete_items(m)
-                    .iter()
-                    .filter(|e| e.value.reason.is_some())
-                    .count()
-            };
-            assert_eq!(reasons(&split), 40_000);
+    fn same(text: &str, parts: usize) -> bool {
+        let whole = format!("{:?}", raw::parse(text, true).map_err(|e| e.message));
+        match parse_split_from(text, true, parts, 0) {
+            None => false,
+            Some(split) => {
+                assert_eq!(format!("{:?}", split.map_err(|e| e.message)), whole);
+                true
+            }
         }
     }
 
     #[test]
-    fn unusual_shapes_are_parsed_whole() {
-        // An alias across a cut makes a chunk fail: the caller parses the whole file.
-        let mut text = big(120_000, "");
-        text = text.replacen(
-            "  - videoId: 00000000000000000000000000000001",
-            "  - videoId: &a 00000000000000000000000000000001",
-            1,
-        );
-        text.push_str("  - videoId: *a\n");
+    fn split_parse_equals_whole_parse() {
+        let text = big(3_000, "keep:\n  - videoId: ffff\nlimits:\n  maxDeletes: 9\n");
+        for parts in [2, 3, 7] {
+            assert!(same(&text, parts), "this shape splits");
+        }
+        let compact = "version: 1\ndelete:\n- videoId: a1\n  reason: x\n- videoId: a2\n- videoId: a3\n- videoId: a4\nkeep:\n- videoId: b\n";
+        assert!(same(compact, 2));
+        // The real size threshold: small files are parsed whole.
         assert!(parse_split(&text, false, 2).is_none());
-        // Small files and flow lists are not split.
-        assert!(parse_split("version: 1\ndelete: []\n", false, 2).is_none());
-        let multi = format!("{}---\nversion: 1\n", big(120_000, ""));
-        assert!(parse_split(&multi, false, 2).is_none());
+    }
+
+    #[test]
+    fn anything_that_could_span_lines_is_parsed_whole() {
+        let issue_9 = [
+            // A lone CR is a line break to YAML: `keep:` here is a top-level key.
+            big(100, "  - videoId: last\rkeep:\r  - videoId: kept\n"),
+            // A quoted string continues across lines that look like items.
+            big(100, "  - videoId: q\n    reason: \"start\n  - videoId: in-the-string\n  end\"\n"),
+            big(100, "  - videoId: &a anchored\n  - videoId: *a\n"),
+            big(100, "  - videoId: !!binary YWJj\n"),
+            big(100, "  - videoId: [flow,\n  - videoId: x]\n"),
+            big(100, "  - reason: |\n  - videoId: in-a-block\n"),
+            big(100, "\tkeep: x\n"),
+            big(100, "---\nversion: 1\n"),
+            big(100, "  - videoId: no-final-newline"),
+            big(100, "  - videoId: plain\n    continued\n"),
+        ];
+        for text in &issue_9 {
+            assert!(parse_split_from(text, false, 2, 0).is_none(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_line_grammar() {
+        assert_eq!(classify(b""), Some(Line::Blank));
+        assert_eq!(classify(b"   # - videoId: \"x"), Some(Line::Comment));
+        assert_eq!(classify(b"delete:"), Some(Line::TopKey { key_end: 6, bare: true }));
+        assert_eq!(classify(b"  - videoId: abc"), Some(Line::ItemKey { indent: 2 }));
+        assert_eq!(classify(b"    reason: a (b) c"), Some(Line::Field { indent: 4 }));
+        assert_eq!(classify(b"  - Normal"), Some(Line::ItemScalar));
+        for bad in [
+            &b"  - videoId: 'x'"[..],
+            b"  - videoId: \"x",
+            b"    reason: a: b",
+            b"    reason: a # c",
+            b"    reason: |",
+            b"    reason: >-",
+            b"  - videoId: &a x",
+            b"  - videoId: *a",
+            b"  - videoId: !t x",
+            b"  - {videoId: x}",
+            b"  - [x]",
+            b"  -",
+            b"  continued plain",
+            b"---",
+            b"%YAML 1.2",
+            b"? complex",
+        ] {
+            assert_eq!(classify(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
     }
 }
