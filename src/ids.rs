@@ -3,7 +3,14 @@
 //! Why: DeleteVideo takes a comma-separated list, so an unchecked string with a comma in it would
 //! smuggle a second ID into a deletion call. [`VideoId`] and [`ReferenceId`] can only be built
 //! through [`check_id`], so an empty ID, one with a comma, whitespace or a control character can
-//! never reach an API request. They share their text (`Arc<str>`), so the many copies a plan of a
+//! never reach an API request.
+//!
+//! Why printable ASCII only: the text a reviewer reads must be the ID that is deleted. Invisible
+//! (U+200B), bidirectional (U+202E) or look-alike Unicode characters would make two different IDs
+//! look the same in a review. VOD video IDs are 32 hex digits, and reference IDs are documented as
+//! 6 to 64 characters from `[A-Za-z0-9_-]` (the `ReferenceId` field of GetVideoInfos,
+//! <https://www.alibabacloud.com/help/en/vod/api-getvideoinfos>; `/work/shared/vod-api.md`), so
+//! nothing legitimate is refused. They share their text (`Arc<str>`), so the many copies a plan of a
 //! million videos makes (manifest, live state, plan, journal) cost no allocation each.
 
 use std::fmt;
@@ -24,8 +31,19 @@ pub enum IdError {
     Whitespace,
     #[error("contains a control character")]
     Control,
+    #[error(
+        "contains {0:?} (U+{code:04X}), which is not printable ASCII; IDs are ASCII, and an invisible or look-alike character would make the reviewed text differ from the ID deleted",
+        code = u32::from(*.0)
+    )]
+    NotAscii(char),
     #[error("is {0} characters long; the longest ID vodplan accepts is 256")]
     TooLong(usize),
+    #[error(
+        "contains {0:?}; a reference ID holds only letters, digits, `_` and `-` (VOD's ReferenceId rule)"
+    )]
+    ReferenceChar(char),
+    #[error("is {0} characters long; a reference ID is 6 to 64 characters (VOD's ReferenceId rule)")]
+    ReferenceLength(usize),
 }
 
 /// Checks the rules every ID obeys, whichever kind it is.
@@ -47,22 +65,41 @@ pub fn check_id(s: &str) -> Result<(), IdError> {
         if c.is_control() {
             return Err(IdError::Control);
         }
+        if !c.is_ascii_graphic() {
+            return Err(IdError::NotAscii(c));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a reference ID: every rule of [`check_id`], then the documented `ReferenceId` form
+/// (6 to 64 characters from `[A-Za-z0-9_-]`).
+pub fn check_reference_id(s: &str) -> Result<(), IdError> {
+    check_id(s)?;
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+    {
+        return Err(IdError::ReferenceChar(c));
+    }
+    if !(6..=64).contains(&s.len()) {
+        return Err(IdError::ReferenceLength(s.len()));
     }
     Ok(())
 }
 
 macro_rules! id_type {
-    ($(#[$doc:meta])* $name:ident) => {
+    ($(#[$doc:meta])* $name:ident, $check:path) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         #[serde(transparent)]
         pub struct $name(Arc<str>);
 
         impl $name {
-            /// Builds the ID after checking it with [`check_id`].
+            /// Builds the ID after checking it (see the module docs).
             pub fn new(s: impl Into<String>) -> Result<Self, IdError> {
                 let s = s.into();
-                check_id(&s)?;
+                $check(&s)?;
                 Ok(Self(Arc::from(s)))
             }
 
@@ -89,11 +126,13 @@ macro_rules! id_type {
 
 id_type!(
     /// A VOD video ID (the API's `VideoId`).
-    VideoId
+    VideoId,
+    check_id
 );
 id_type!(
     /// A custom ID chosen by the uploader (the API's `ReferenceId`), unique per account.
-    ReferenceId
+    ReferenceId,
+    check_reference_id
 );
 
 /// How a manifest names one video: by its video ID or by its reference ID.
@@ -129,6 +168,31 @@ mod tests {
         ));
         assert_eq!(check_id("2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910"), Ok(()));
         assert_eq!(check_id("promo-2023_001"), Ok(()));
+    }
+
+    #[test]
+    fn only_printable_ascii() {
+        assert_eq!(check_id("ab\u{200b}cd"), Err(IdError::NotAscii('\u{200b}')));
+        assert_eq!(check_id("ab\u{202e}cd"), Err(IdError::NotAscii('\u{202e}')));
+        assert_eq!(check_id("abcé"), Err(IdError::NotAscii('é')));
+        assert_eq!(
+            IdError::NotAscii('\u{202e}').to_string(),
+            "contains '\\u{202e}' (U+202E), which is not printable ASCII; IDs are ASCII, and an invisible or look-alike character would make the reviewed text differ from the ID deleted"
+        );
+    }
+
+    #[test]
+    fn reference_ids_follow_the_documented_form() {
+        assert_eq!(check_reference_id("promo-2023_001"), Ok(()));
+        assert_eq!(check_reference_id("abcdef"), Ok(()));
+        assert_eq!(check_reference_id("abcde"), Err(IdError::ReferenceLength(5)));
+        assert_eq!(
+            check_reference_id(&"a".repeat(65)),
+            Err(IdError::ReferenceLength(65))
+        );
+        assert_eq!(check_reference_id("promo.2023"), Err(IdError::ReferenceChar('.')));
+        assert!(ReferenceId::new("a/b/c/d").is_err());
+        assert!(VideoId::new("a/b").is_ok());
     }
 
     #[test]

@@ -120,7 +120,8 @@ async fn list_page(
         ("SortBy", "CreationTime:Asc".to_string()),
     ];
     if !s.status.is_empty() {
-        params.push(("Status", s.status.join(",")));
+        let names: Vec<&str> = s.status.iter().map(|v| v.as_str()).collect();
+        params.push(("Status", names.join(",")));
     }
     if let Some(c) = s.category_id {
         params.push(("CateId", c.to_string()));

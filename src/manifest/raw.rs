@@ -11,13 +11,18 @@
 //! and warnings cite) but not of every key and value inside it; the *precise* mode records all.
 //! `load` reads in fast mode and, only when validation finds an error, reads again in precise
 //! mode, so that every diagnostic still points at its exact `FILE:LINE:COL`.
+//!
+//! Every scalar is read with its YAML tag, if it has one (serde-saphyr's `Tagged`), and with
+//! `!!binary` left undecoded: a tag changes what a value means (`!!binary` base64-decodes it), so
+//! the text a reviewer reads would not be the ID that is deleted. `validate` refuses any tag on a
+//! scalar it reads (issue 9, item 13).
 
 use std::cell::Cell;
 use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Spanned;
+use serde_saphyr::{Spanned, Tagged};
 
 /// A 1-based line and column inside the file being read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,6 +45,22 @@ impl<T> From<&Spanned<T>> for Pos {
 pub struct Scalar {
     pub text: String,
     pub pos: Pos,
+    /// The explicit YAML tag on the value (`tag:yaml.org,2002:binary`, `!custom`), if any.
+    pub tag: Option<String>,
+}
+
+/// A scalar list item as written, with its explicit YAML tag, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Text {
+    pub text: String,
+    pub tag: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let Tagged(text, tag) = Tagged::<String>::deserialize(d)?;
+        Ok(Text { text, tag })
+    }
 }
 
 /// A scalar field: where its key is, and its value (None for an empty value).
@@ -104,6 +125,7 @@ pub struct UnknownKey {
 pub struct RawManifest {
     pub version: Option<Field>,
     pub region: Option<Field>,
+    pub quarantine: Option<Field>,
     pub delete: Option<ListField<RawEntry>>,
     pub keep: Option<ListField<RawEntry>>,
     pub limits: Option<MapField<RawLimits>>,
@@ -115,25 +137,28 @@ pub struct RawEntry {
     pub video_id: Option<Field>,
     pub reference_id: Option<Field>,
     pub reason: Option<Field>,
+    /// Read with its value's position even in fast mode: the plan cites where it was said.
+    pub quarantine: Option<Field>,
     pub selector: Option<Box<MapField<RawMatch>>>,
     pub unknown: Vec<UnknownKey>,
 }
 
 #[derive(Debug, Default, Clone)]
 pub struct RawMatch {
-    pub status: Option<ListField<String>>,
+    pub status: Option<ListField<Text>>,
     pub category_id: Option<Field>,
     pub created_before: Option<Field>,
     pub created_after: Option<Field>,
     pub title_prefix: Option<Field>,
     pub storage_location: Option<Field>,
-    pub tags: Option<ListField<String>>,
+    pub tags: Option<ListField<Text>>,
     pub unknown: Vec<UnknownKey>,
 }
 
 #[derive(Debug, Default, Clone)]
 pub struct RawLimits {
     pub max_deletes: Option<Field>,
+    pub max_quarantines: Option<Field>,
     pub unknown: Vec<UnknownKey>,
 }
 
@@ -174,15 +199,16 @@ fn field<'de, A: MapAccess<'de>>(
     spans: bool,
 ) -> Result<Option<Field>, A::Error> {
     let value = if spans {
-        map.next_value::<Option<Spanned<String>>>()?
-            .map(|v| Scalar {
-                pos: Pos::from(&v),
-                text: v.value,
-            })
+        map.next_value::<Option<Spanned<Text>>>()?.map(|v| Scalar {
+            pos: Pos::from(&v),
+            text: v.value.text,
+            tag: v.value.tag,
+        })
     } else {
-        map.next_value::<Option<String>>()?.map(|text| Scalar {
-            text,
+        map.next_value::<Option<Text>>()?.map(|t| Scalar {
+            text: t.text,
             pos: Pos::default(),
+            tag: t.tag,
         })
     };
     Ok(Some(Field { key, value }))
@@ -265,12 +291,13 @@ macro_rules! raw_map {
 
 raw_map!(
     RawManifest,
-    "a manifest mapping (version, region, delete, keep, limits)",
+    "a manifest mapping (version, region, quarantine, delete, keep, limits)",
     true,
     |m, name, pos, map| {
         match name {
             "version" => m.version = field(pos, map, true)?,
             "region" => m.region = field(pos, map, true)?,
+            "quarantine" => m.quarantine = field(pos, map, true)?,
             "delete" => m.delete = list(pos, map)?,
             "keep" => m.keep = list(pos, map)?,
             "limits" => m.limits = nested(pos, map)?,
@@ -289,6 +316,7 @@ raw_map!(
             "videoId" => e.video_id = field(pos, map, precise())?,
             "referenceId" => e.reference_id = field(pos, map, precise())?,
             "reason" => e.reason = field(pos, map, precise())?,
+            "quarantine" => e.quarantine = field(pos, map, true)?,
             "match" => e.selector = nested(pos, map)?.map(Box::new),
             _ => return Ok(false),
         }
@@ -318,6 +346,7 @@ raw_map!(
 raw_map!(RawLimits, "a limits mapping", true, |l, name, pos, map| {
     match name {
         "maxDeletes" => l.max_deletes = field(pos, map, true)?,
+        "maxQuarantines" => l.max_quarantines = field(pos, map, true)?,
         _ => return Ok(false),
     }
     Ok(true)
@@ -354,6 +383,8 @@ pub fn parse(text: &str, precise: bool) -> Result<Option<RawManifest>, SyntaxErr
     budget.max_reader_input_bytes = Some(1 << 30);
     options.budget = Some(budget);
     options.with_snippet = false;
+    // Keep `!!binary` text as written; validation refuses the tag (see the module docs).
+    options.ignore_binary_tag_for_string = true;
     serde_saphyr::from_str_with_options::<Option<RawManifest>>(text, options).map_err(|e| {
         let pos = e
             .location()

@@ -7,6 +7,8 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::selector::VideoStatus;
+
 /// A vodplan manifest: which ApsaraVideo VOD videos to delete and which to keep.
 #[derive(JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -19,32 +21,61 @@ struct Manifest {
     /// The VOD region, for example cn-shanghai. Overridden by --region and ALIBABA_CLOUD_REGION_ID.
     #[schemars(regex(pattern = r"^[a-z0-9-]+$"))]
     region: Option<String>,
+    /// The default grace period of this file's delete entries: blocked and tagged for this many
+    /// days (1d to 3650d), then deleted.
+    #[schemars(regex(pattern = r"^(0*([1-9][0-9]{0,2}|[12][0-9]{3}|3[0-5][0-9]{2}|36[0-4][0-9]|3650))d$"))]
+    quarantine: Option<String>,
     /// Videos to delete.
     #[serde(default)]
-    delete: Vec<ManifestEntry>,
+    delete: Vec<DeleteEntry>,
     /// Videos never to delete. Keep always wins over delete.
     #[serde(default)]
-    keep: Vec<ManifestEntry>,
+    keep: Vec<KeepEntry>,
     /// Guard rails checked before anything is deleted.
     limits: Option<Limits>,
 }
 
-/// One entry: exactly one of videoId, referenceId or match.
+/// A grace period: `<N>d` (1d to 3650d), or `none` for no grace period despite the file's default.
+#[derive(JsonSchema, Serialize)]
+#[allow(dead_code)]
+struct Quarantine(
+    #[schemars(regex(
+        pattern = r"^((0*([1-9][0-9]{0,2}|[12][0-9]{3}|3[0-5][0-9]{2}|36[0-4][0-9]|3650))d|none)$"
+    ))]
+    String,
+);
+
+/// One delete entry: exactly one of videoId, referenceId or match.
 #[derive(JsonSchema, Serialize)]
 #[serde(untagged)]
 #[allow(dead_code)]
-enum ManifestEntry {
+enum DeleteEntry {
+    VideoId(DeleteByVideoId),
+    ReferenceId(DeleteByReferenceId),
+    Match(DeleteByMatch),
+}
+
+/// One keep entry: exactly one of videoId, referenceId or match.
+#[derive(JsonSchema, Serialize)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum KeepEntry {
     VideoId(ByVideoId),
     ReferenceId(ByReferenceId),
     Match(ByMatch),
 }
 
+/// A VOD video ID: printable ASCII, no commas or whitespace.
+const VIDEO_ID: &str = r"^[!-+\--~]+$";
+/// A custom ID (the API's ReferenceId): 6 to 64 of letters, digits, `_` and `-`.
+const REFERENCE_ID: &str = r"^[A-Za-z0-9_-]{6,64}$";
+
 #[derive(JsonSchema, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[allow(dead_code)]
 struct ByVideoId {
-    /// A VOD video ID. No commas or whitespace.
-    #[schemars(regex(pattern = r"^[^,\s]+$"))]
+    /// A VOD video ID. Printable ASCII, no commas or whitespace.
+    #[schemars(regex(pattern = VIDEO_ID), length(max = 256))]
     video_id: String,
     /// Why: shown in the plan and the journal.
     reason: Option<String>,
@@ -54,8 +85,8 @@ struct ByVideoId {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[allow(dead_code)]
 struct ByReferenceId {
-    /// A custom ID (the API's ReferenceId). No commas or whitespace.
-    #[schemars(regex(pattern = r"^[^,\s]+$"))]
+    /// A custom ID (the API's ReferenceId): 6 to 64 letters, digits, `_` or `-`.
+    #[schemars(regex(pattern = REFERENCE_ID))]
     reference_id: String,
     /// Why: shown in the plan and the journal.
     reason: Option<String>,
@@ -70,6 +101,45 @@ struct ByMatch {
     selector: Match,
     /// Why: shown in the plan and the journal.
     reason: Option<String>,
+}
+
+#[derive(JsonSchema, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)]
+struct DeleteByVideoId {
+    /// A VOD video ID. Printable ASCII, no commas or whitespace.
+    #[schemars(regex(pattern = VIDEO_ID), length(max = 256))]
+    video_id: String,
+    /// Why: shown in the plan and the journal.
+    reason: Option<String>,
+    /// Block and tag for this many days before deleting (overrides the file's default).
+    quarantine: Option<Quarantine>,
+}
+
+#[derive(JsonSchema, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)]
+struct DeleteByReferenceId {
+    /// A custom ID (the API's ReferenceId): 6 to 64 letters, digits, `_` or `-`.
+    #[schemars(regex(pattern = REFERENCE_ID))]
+    reference_id: String,
+    /// Why: shown in the plan and the journal.
+    reason: Option<String>,
+    /// Block and tag for this many days before deleting (overrides the file's default).
+    quarantine: Option<Quarantine>,
+}
+
+#[derive(JsonSchema, Serialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct DeleteByMatch {
+    /// A selector resolved against the live catalogue; every condition must hold.
+    #[serde(rename = "match")]
+    selector: Match,
+    /// Why: shown in the plan and the journal.
+    reason: Option<String>,
+    /// Block and tag for this many days before deleting (overrides the file's default).
+    quarantine: Option<Quarantine>,
 }
 
 #[derive(JsonSchema, Serialize)]
@@ -97,26 +167,15 @@ struct Match {
 }
 
 #[derive(JsonSchema, Serialize)]
-#[allow(dead_code)]
-enum VideoStatus {
-    Uploading,
-    UploadFail,
-    UploadSucc,
-    Transcoding,
-    TranscodeFail,
-    Blocked,
-    Normal,
-    Checking,
-    ProduceFail,
-}
-
-#[derive(JsonSchema, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[allow(dead_code)]
 struct Limits {
     /// The plan fails when more videos than this would be deleted.
     #[schemars(range(min = 0))]
     max_deletes: Option<u64>,
+    /// The plan fails when more videos than this would newly be quarantined.
+    #[schemars(range(min = 0))]
+    max_quarantines: Option<u64>,
 }
 
 /// The manifest's JSON Schema as pretty-printed JSON, ending in a newline.

@@ -1,24 +1,99 @@
 //! Every manifest rule, checked in one pass that collects all problems.
 //!
 //! Rules (CONTRACT "Manifest, version 1"): `version: 1` is required; unknown keys are errors; an
-//! entry names exactly one of `videoId`, `referenceId`, `match`; IDs are non-empty with no comma,
-//! whitespace or control character; timestamps are RFC 3339; the same literal ID in `delete` and
-//! `keep` is an error naming both places; the same ID twice in one list is a warning and counts
-//! once. Files are merged: regions must agree, and the tightest `maxDeletes` wins.
+//! entry names exactly one of `videoId`, `referenceId`, `match`; IDs are printable ASCII with no
+//! comma or whitespace, reference IDs follow VOD's documented form (`crate::ids`); no scalar may
+//! carry a YAML tag (`!!binary` would make the reviewed text differ from the value used);
+//! timestamps are RFC 3339 with a UTC value in the years 0000-9999; the same literal ID in
+//! `delete` and `keep` is an error naming both places; the same ID twice in one list is a warning
+//! and counts once. Files are merged: regions must agree, and the tightest `maxDeletes` and
+//! `maxQuarantines` win.
+//!
+//! Quarantine (issue 13): a delete entry may say `quarantine: <N>d` (1 <= N <= 3650); a file's
+//! top-level `quarantine: <N>d` is the default for that file's delete entries (files merged
+//! together keep their own defaults, so adding a file never changes another file's entries); an
+//! entry may say `quarantine: none` to be deleted without a grace period despite the default.
+//! `quarantine` on a keep entry is an error: keep entries are never deleted.
+//!
+//! This module takes the files as read ([`ParsedFile`]) and gives the result
+//! ([`LoadedManifests`]); `load` does the reading, so the two never import each other.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry as MapEntry;
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
+use super::desired::{DesiredState, Entry, Located, ManifestFile, Target};
 use super::diagnostic::{Diagnostic, Location};
-use super::load::{LoadedManifests, ManifestFile, ParsedFile};
 use super::raw::{
     Field, Item, ListField, Pos, RawEntry, RawLimits, RawManifest, RawMatch, UnknownKey,
 };
-use super::{DesiredState, Entry, Located, MANIFEST_VERSION, Selector, Target, VIDEO_STATUSES};
-use crate::ids::{ReferenceId, VideoId, VideoRef, check_id};
+use super::selector::{Selector, VideoStatus};
+use crate::ids::{ReferenceId, VideoId, VideoRef};
+use crate::timefmt::TimeError;
+
+/// The one manifest format version this vodplan reads.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// The longest quarantine, in days (ten years).
+pub const MAX_QUARANTINE_DAYS: u32 = 3650;
+
+/// A file read and parsed, or the problem that stopped it.
+pub(crate) struct ParsedFile {
+    pub name: Arc<str>,
+    pub sha256: String,
+    pub result: Result<Option<RawManifest>, Diagnostic>,
+}
+
+/// The result of reading manifests: the desired state when there was no error, and every
+/// diagnostic (errors and warnings) in file order.
+#[derive(Debug)]
+pub struct LoadedManifests {
+    pub state: Option<DesiredState>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadedManifests {
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| !d.is_error())
+    }
+}
+
+/// YAML's own tags, as serde-saphyr resolves them, shown in their short `!!` form.
+const YAML_TAG_PREFIX: &str = "tag:yaml.org,2002:";
+
+/// Why a scalar's tag is refused, or None for no tag (or the harmless `!!str`).
+fn tag_problem(name: &str, tag: Option<&str>) -> Option<String> {
+    let tag = tag?;
+    if tag == "tag:yaml.org,2002:str" {
+        return None;
+    }
+    let shown = match tag.strip_prefix(YAML_TAG_PREFIX) {
+        Some(short) => format!("!!{short}"),
+        None => tag.to_string(),
+    };
+    Some(format!(
+        "{name} has the YAML tag `{shown}`; vodplan uses every value exactly as written, so remove the tag"
+    ))
+}
+
+/// `<N>d` with 1 <= N <= [`MAX_QUARANTINE_DAYS`].
+fn quarantine_days(text: &str) -> Option<u32> {
+    let digits = text.strip_suffix('d')?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_QUARANTINE_DAYS).contains(n))
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {
@@ -39,6 +114,16 @@ struct Validator {
     diagnostics: Vec<Diagnostic>,
     state: DesiredState,
     seen: FxHashMap<VideoRef, (Side, Location)>,
+}
+
+/// What an entry's `quarantine:` said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Quarantine {
+    /// No `quarantine:` key: the file's default applies.
+    Unsaid,
+    /// `quarantine: none`.
+    Off,
+    Days(u32, Location),
 }
 
 pub(crate) fn validate(files: Vec<ParsedFile>) -> LoadedManifests {
@@ -89,6 +174,9 @@ fn item_at<T>(file: &Arc<str>, item: &Item<T>) -> Location {
 /// Lists shorter than this are checked on one core.
 const PARALLEL_FROM: usize = 50_000;
 
+/// Entries per parallel validation task.
+const PARALLEL_CHUNK: usize = 16_384;
+
 impl Validator {
     fn new() -> Validator {
         Validator {
@@ -124,7 +212,14 @@ impl Validator {
         name: &str,
     ) -> Option<(String, Location)> {
         match field.value {
-            Some(v) => Some((v.text, at(file, v.pos))),
+            Some(v) => {
+                let loc = at(file, v.pos);
+                if let Some(problem) = tag_problem(name, v.tag.as_deref()) {
+                    self.error(loc, problem);
+                    return None;
+                }
+                Some((v.text, loc))
+            }
             None => {
                 self.error(at(file, field.key), format!("`{name}` has no value"));
                 None
@@ -137,7 +232,7 @@ impl Validator {
             file,
             &raw.unknown,
             "the manifest",
-            "version, region, delete, keep or limits",
+            "version, region, quarantine, delete, keep or limits",
         );
         match &raw.version {
             None => self.error(
@@ -155,20 +250,36 @@ impl Validator {
         if let Some(field) = &raw.region {
             self.region(file, field);
         }
+        let default = match &raw.quarantine {
+            None => None,
+            Some(field) => match self.scalar(file, field, "quarantine") {
+                None => None,
+                Some((text, loc)) => match quarantine_days(&text) {
+                    Some(days) => Some(Located {
+                        value: days,
+                        location: loc,
+                    }),
+                    None => {
+                        self.error(loc, format!("quarantine `{text}` is not a number of days from 1d to {MAX_QUARANTINE_DAYS}d such as 14d; the top-level quarantine is the default for this file's delete entries"));
+                        None
+                    }
+                },
+            },
+        };
         if let Some(limits) = &raw.limits {
             match &limits.value {
                 Some(l) => self.limits(file, &l.value),
                 None => self.error(
                     at(file, limits.key),
-                    "`limits` has no value; remove it or add `maxDeletes`",
+                    "`limits` has no value; remove it or add `maxDeletes` or `maxQuarantines`",
                 ),
             }
         }
         if let Some(list) = raw.delete {
-            self.entries(file, list, Side::Delete);
+            self.entries(file, list, Side::Delete, default.as_ref());
         }
         if let Some(list) = raw.keep {
-            self.entries(file, list, Side::Keep);
+            self.entries(file, list, Side::Keep, None);
         }
     }
 
@@ -206,74 +317,87 @@ impl Validator {
     }
 
     fn limits(&mut self, file: &Arc<str>, limits: &RawLimits) {
-        self.unknown_keys(file, &limits.unknown, "limits", "maxDeletes");
-        let Some(field) = &limits.max_deletes else {
-            return;
-        };
-        let Some((text, loc)) = self.scalar(file, field, "maxDeletes") else {
-            return;
-        };
-        match text.parse::<u64>() {
-            Ok(n) => {
-                if self.state.max_deletes.as_ref().is_none_or(|m| n < m.value) {
-                    self.state.max_deletes = Some(Located {
-                        value: n,
-                        location: loc,
-                    });
-                }
-            }
-            Err(_) => self.error(
-                loc,
-                format!("maxDeletes `{text}` is not a whole number of 0 or more"),
-            ),
+        self.unknown_keys(
+            file,
+            &limits.unknown,
+            "limits",
+            "maxDeletes or maxQuarantines",
+        );
+        if let Some(field) = &limits.max_deletes
+            && let Some(n) = self.limit(file, field, "maxDeletes")
+            && self
+                .state
+                .max_deletes
+                .as_ref()
+                .is_none_or(|m| n.value < m.value)
+        {
+            self.state.max_deletes = Some(n);
+        }
+        if let Some(field) = &limits.max_quarantines
+            && let Some(n) = self.limit(file, field, "maxQuarantines")
+            && self
+                .state
+                .max_quarantines
+                .as_ref()
+                .is_none_or(|m| n.value < m.value)
+        {
+            self.state.max_quarantines = Some(n);
         }
     }
 
-    fn entries(&mut self, file: &Arc<str>, list: ListField<RawEntry>, side: Side) {
-        let Some(mut items) = list.items else { return };
+    fn limit(&mut self, file: &Arc<str>, field: &Field, name: &str) -> Option<Located<u64>> {
+        let (text, loc) = self.scalar(file, field, name)?;
+        match text.parse::<u64>() {
+            Ok(n) => Some(Located {
+                value: n,
+                location: loc,
+            }),
+            Err(_) => {
+                self.error(
+                    loc,
+                    format!("{name} `{text}` is not a whole number of 0 or more"),
+                );
+                None
+            }
+        }
+    }
+
+    fn entries(
+        &mut self,
+        file: &Arc<str>,
+        list: ListField<RawEntry>,
+        side: Side,
+        default: Option<&Located<u32>>,
+    ) {
+        let Some(items) = list.items else { return };
         let list = match side {
             Side::Delete => &mut self.state.delete,
             Side::Keep => &mut self.state.keep,
         };
         list.reserve(items.len());
         self.seen.reserve(items.len());
-        // Checking one entry needs nothing of the others, so long lists are checked on all cores;
-        // duplicates and conflicts, which span entries, are then found in order on one.
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let checked: Vec<Option<Entry>> = if cores < 2 || items.len() < PARALLEL_FROM {
+        // Checking one entry needs nothing of the others, so long lists are checked on all cores
+        // (rayon keeps the order); duplicates and conflicts, which span entries, are then found
+        // in order on one.
+        let checked: Vec<Option<Entry>> = if items.len() < PARALLEL_FROM {
             items
                 .into_iter()
-                .map(|item| self.entry(file, item.value, at(file, item.pos), side))
+                .map(|item| self.entry(file, item.value, at(file, item.pos), side, default))
                 .collect()
         } else {
-            let size = items.len().div_ceil(cores);
-            let parts: Vec<(Vec<Option<Entry>>, Vec<Diagnostic>)> = std::thread::scope(|scope| {
-                let handles: Vec<_> = items
-                    .chunks_mut(size)
-                    .map(|chunk| {
-                        scope.spawn(move || {
-                            let mut part = Validator::new();
-                            let checked = chunk
-                                .iter_mut()
-                                .map(|item| {
-                                    part.entry(
-                                        file,
-                                        std::mem::take(&mut item.value),
-                                        at(file, item.pos),
-                                        side,
-                                    )
-                                })
-                                .collect();
-                            (checked, part.diagnostics)
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().expect("validation never panics"))
-                    .collect()
-            });
-            let mut checked = Vec::with_capacity(items.len());
+            let parts: Vec<(Vec<Option<Entry>>, Vec<Diagnostic>)> = items
+                .into_par_iter()
+                .chunks(PARALLEL_CHUNK)
+                .map(|chunk| {
+                    let mut part = Validator::new();
+                    let checked = chunk
+                        .into_iter()
+                        .map(|item| part.entry(file, item.value, at(file, item.pos), side, default))
+                        .collect();
+                    (checked, part.diagnostics)
+                })
+                .collect();
+            let mut checked = Vec::new();
             for (part, diagnostics) in parts {
                 checked.extend(part);
                 self.diagnostics.extend(diagnostics);
@@ -291,16 +415,34 @@ impl Validator {
         mut raw: RawEntry,
         location: Location,
         side: Side,
+        default: Option<&Located<u32>>,
     ) -> Option<Entry> {
         let place = || format!("a {} entry", side.name());
         if !raw.unknown.is_empty() {
-            self.unknown_keys(
-                file,
-                &raw.unknown,
-                &place(),
-                "videoId, referenceId, match or reason",
-            );
+            let expected = match side {
+                Side::Delete => "videoId, referenceId, match, reason or quarantine",
+                Side::Keep => "videoId, referenceId, match or reason",
+            };
+            self.unknown_keys(file, &raw.unknown, &place(), expected);
         }
+        let quarantine = match raw.quarantine.take() {
+            None => Quarantine::Unsaid,
+            Some(field) => {
+                let (text, loc) = self.take_scalar(file, field, "quarantine")?;
+                if side == Side::Keep {
+                    self.error(loc, "`quarantine` on a keep entry: keep entries are never deleted or quarantined; remove it");
+                    return None;
+                }
+                if text == "none" {
+                    Quarantine::Off
+                } else if let Some(days) = quarantine_days(&text) {
+                    Quarantine::Days(days, loc)
+                } else {
+                    self.error(loc, format!("quarantine `{text}` is not a number of days from 1d to {MAX_QUARANTINE_DAYS}d such as 14d, or `none`"));
+                    return None;
+                }
+            }
+        };
         let given = [
             raw.video_id.is_some(),
             raw.reference_id.is_some(),
@@ -331,12 +473,7 @@ impl Validator {
         };
         let target = if let Some(f) = raw.video_id.take() {
             let (id, loc) = self.take_scalar(file, f, "videoId")?;
-            Target::Id(VideoRef::Video(self.id(
-                id,
-                loc,
-                "videoId",
-                VideoId::new,
-            )?))
+            Target::Id(VideoRef::Video(self.id(id, loc, "videoId", VideoId::new)?))
         } else if let Some(f) = raw.reference_id.take() {
             let (id, loc) = self.take_scalar(file, f, "referenceId")?;
             Target::Id(VideoRef::Reference(self.id(
@@ -360,9 +497,18 @@ impl Validator {
                 }
             }
         };
+        let quarantine = match quarantine {
+            Quarantine::Unsaid => default.cloned(),
+            Quarantine::Off => None,
+            Quarantine::Days(days, location) => Some(Located {
+                value: days,
+                location,
+            }),
+        };
         Some(Entry {
             target,
             reason,
+            quarantine,
             location,
         })
     }
@@ -374,11 +520,13 @@ impl Validator {
         what: &str,
         build: fn(String) -> Result<T, crate::ids::IdError>,
     ) -> Option<T> {
-        if let Err(e) = check_id(&text) {
-            self.error(loc, format!("{what} {text:?} {e}"));
-            return None;
+        match build(text.clone()) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                self.error(loc, format!("{what} {text:?} {e}"));
+                None
+            }
         }
-        build(text).ok()
     }
 
     fn selector(
@@ -409,19 +557,28 @@ impl Validator {
                         );
                     }
                     for item in items {
-                        if VIDEO_STATUSES.contains(&item.value.as_str()) {
-                            if !s.status.contains(&item.value) {
-                                s.status.push(item.value.clone());
+                        if let Some(problem) = tag_problem("status", item.value.tag.as_deref()) {
+                            self.error(item_at(file, item), problem);
+                            continue;
+                        }
+                        match item.value.text.parse::<VideoStatus>() {
+                            Ok(status) => {
+                                if !s.status.contains(&status) {
+                                    s.status.push(status);
+                                }
                             }
-                        } else {
-                            self.error(
-                                item_at(file, item),
-                                format!(
-                                    "unknown video status `{}`; expected one of {}",
-                                    item.value,
-                                    VIDEO_STATUSES.join(", ")
-                                ),
-                            );
+                            Err(_) => {
+                                let all: Vec<&str> =
+                                    VideoStatus::ALL.iter().map(|v| v.as_str()).collect();
+                                self.error(
+                                    item_at(file, item),
+                                    format!(
+                                        "unknown video status `{}`; expected one of {}",
+                                        item.value.text,
+                                        all.join(", ")
+                                    ),
+                                );
+                            }
                         }
                     }
                 }
@@ -442,11 +599,15 @@ impl Validator {
             if let Some(f) = field
                 && let Some((text, loc)) = self.scalar(file, f, name)
             {
-                match crate::timefmt::parse(&text) {
-                    Some(t) => *slot = Some(t),
-                    None => self.diagnostics.push(Diagnostic::error(
+                match crate::timefmt::parse_utc(&text) {
+                    Ok(t) => *slot = Some(t),
+                    Err(TimeError::Format) => self.diagnostics.push(Diagnostic::error(
                         loc,
                         format!("{name} `{text}` is not an RFC 3339 timestamp such as 2024-01-01T00:00:00Z"),
+                    )),
+                    Err(TimeError::Range) => self.diagnostics.push(Diagnostic::error(
+                        loc,
+                        format!("{name} `{text}` is outside the years 0000 to 9999 in UTC, which the VOD API cannot carry; give a time such as 2024-01-01T00:00:00Z"),
                     )),
                 }
             }
@@ -478,13 +639,16 @@ impl Validator {
             match &list.items {
                 Some(items) if !items.is_empty() => {
                     for item in items {
-                        if item.value.is_empty() || item.value.contains(',') {
+                        let text = &item.value.text;
+                        if let Some(problem) = tag_problem("tags", item.value.tag.as_deref()) {
+                            self.error(item_at(file, item), problem);
+                        } else if text.is_empty() || text.contains(',') {
                             self.error(
                                 item_at(file, item),
-                                format!("tag {:?} is empty or contains a comma", item.value),
+                                format!("tag {text:?} is empty or contains a comma"),
                             );
-                        } else if !s.tags.contains(&item.value) {
-                            s.tags.push(item.value.clone());
+                        } else if !s.tags.contains(text) {
+                            s.tags.push(text.clone());
                         }
                     }
                 }

@@ -7,6 +7,7 @@ mod custody;
 mod emulator_wire;
 mod flow;
 mod harness;
+mod manifest_attack;
 mod plan_apply;
 mod resume;
 mod safety;

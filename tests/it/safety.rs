@@ -51,6 +51,7 @@ fn entry(e: &E, line: u32) -> Entry {
     Entry {
         target,
         reason: None,
+        quarantine: None,
         location: loc(line),
     }
 }
