@@ -13,7 +13,7 @@ use std::sync::Arc;
 use time::{Duration as TimeDuration, OffsetDateTime};
 
 use crate::ids::VideoId;
-use crate::manifest::{DesiredState, Selector, Target};
+use crate::manifest::{DesiredState, Selector, Target, VideoFacts};
 use crate::state::Observed;
 use crate::timefmt;
 use crate::vod::api::VideoInfo;
@@ -24,6 +24,19 @@ pub const LIST_LIMIT: i64 = 5_000;
 /// SearchMedia's ScrollToken traversal reaches at most this many.
 pub const SCROLL_LIMIT: i64 = 2_000_000;
 const PAGE_SIZE: i64 = 100;
+
+/// The facts selectors are checked against, from one video as the API describes it. (It lives
+/// here, not on [`VideoInfo`]: the API layer knows nothing of manifests.)
+pub fn facts(info: &VideoInfo) -> VideoFacts<'_> {
+    VideoFacts {
+        status: &info.status,
+        category_id: info.cate_id,
+        created: info.creation_time.as_deref().and_then(timefmt::parse),
+        title: &info.title,
+        storage_location: info.storage_location.as_deref(),
+        tags: info.tags.as_deref(),
+    }
+}
 
 /// The videos a selector matched, and how many distinct videos its queries returned.
 #[derive(Debug, Default)]
@@ -102,7 +115,7 @@ pub async fn resolve(client: &Arc<Client>, s: &Selector) -> Result<Resolved, Api
     let mut seen = HashSet::new();
     raw.retain(|v| seen.insert(v.video_id.clone()));
     let seen: Vec<String> = raw.iter().map(|v| v.video_id.clone()).collect();
-    raw.retain(|v| s.matches(&v.facts()));
+    raw.retain(|v| s.matches(&facts(v)));
     Ok(Resolved { matched: raw, seen })
 }
 

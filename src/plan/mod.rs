@@ -7,6 +7,7 @@
 pub mod diff;
 pub mod file;
 pub mod guard;
+pub mod rules;
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +16,7 @@ use crate::manifest::Location;
 use crate::vod::api::VideoInfo;
 
 pub use diff::diff;
+pub use rules::Rules;
 
 /// How the manifest entry behind a deletion named the video.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

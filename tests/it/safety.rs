@@ -105,7 +105,7 @@ fn observe(catalog: &[(u8, bool, i64)], desired: &DesiredState) -> Observed {
             if let Target::Match(s) = &e.target {
                 let ids: Vec<VideoId> = infos
                     .iter()
-                    .filter(|i| s.matches(&i.facts()))
+                    .filter(|i| s.matches(&vodplan::selector::facts(i)))
                     .map(|i| VideoId::new(i.video_id.clone()).unwrap())
                     .collect();
                 for i in infos
