@@ -28,6 +28,7 @@ pub mod emulator;
 pub mod ids;
 pub mod manifest;
 pub mod plan;
+pub mod progress;
 pub mod render;
 pub mod selector;
 pub mod state;

@@ -1,120 +1,555 @@
-//! Resolving `match` selectors against the live catalogue.
+//! Listing the deletion candidates of `match` selectors, completely or not at all.
 //!
-//! Whichever API fits: GetVideoList filters on status, category and creation time, but reaches
-//! only the first 5,000 results of a query; when a query reports more, SearchMedia traverses it
-//! completely with a ScrollToken (up to its 2,000,000 limit). Either way every result is checked
-//! again here against the whole selector (the title prefix is only checked here), so an API that
-//! matches too broadly can never widen a deletion. A selector is never silently truncated: a
-//! traversal that cannot finish fails the plan.
+//! Only `delete` selectors are listed: a `keep` selector is a predicate evaluated on every
+//! candidate's re-read state ([`crate::plan::Rules`]), so it costs no API call and cannot be
+//! undone by a listing that is stale or short.
+//!
+//! A listing must prove itself complete. GetVideoList and SearchMedia page through only the first
+//! 5,000 results of a query; a SearchMedia ScrollToken traversal reaches 2,000,000 (vod-api.md
+//! §2.3, §2.4; https://help.aliyun.com/document_detail/52838.html,
+//! https://help.aliyun.com/document_detail/86044.html). So each selector's CreationTime range is
+//! cut into half-open windows `[from, to)` of whole seconds, and a window is listed by pages only
+//! when its `Total` fits in what paging reaches; a window too big (by its `Total`, or because its
+//! paging ended before its `Total`: the reach is learned, a server may list less than documented)
+//! is split into smaller windows, down to one second, which is traversed with a ScrollToken. A
+//! window counts as listed only when it returned exactly `Total` distinct videos with the same
+//! `Total` on every page; half-open windows partition the range, so the merged result has no gap,
+//! and a video returned twice (ties at a window's edge) is counted once. Anything else fails the
+//! plan with a [`ListError`]: a selector is never silently truncated.
+//!
+//! The range a selector without `createdAfter`/`createdBefore` is listed over is 1971-01-01 to
+//! now + 1 day. A video created outside it (a pre-1971, future or unreadable creation time) is
+//! not a deletion candidate of such a selector: missing a delete candidate is safe (nothing is
+//! deleted that was not reviewed), and keep entries never depend on a listing.
+//!
+//! Windows are paged with GetVideoList (status, category, storage location and time filtered by
+//! the server); only a one-second window too big to page is traversed with SearchMedia. Every
+//! listed video is checked again against the whole selector (the title prefix and the tags are
+//! only checked here); the plan then re-checks it on the video's GetVideoInfos state. All windows of all selectors are listed concurrently through
+//! [`crate::vod::concurrency::bounded`], paced by the client's per-action pacers.
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashSet, VecDeque};
+use std::fmt;
 
+use rustc_hash::FxHashSet;
 use time::{Duration as TimeDuration, OffsetDateTime};
 
 use crate::ids::VideoId;
-use crate::manifest::{DesiredState, Selector, Target};
-use crate::state::Observed;
+use crate::manifest::{DesiredState, Location, Selector, Target, VideoFacts};
+use crate::progress::{Phase, Progress};
 use crate::timefmt;
 use crate::vod::api::VideoInfo;
-use crate::vod::{ApiError, ApiErrorKind, Client};
+use crate::vod::concurrency::bounded;
+use crate::vod::{ApiError, Client};
 
-/// GetVideoList reaches at most this many results of one query.
-pub const LIST_LIMIT: i64 = 5_000;
+/// GetVideoList and SearchMedia page through at most this many results of one query.
+pub const PAGE_LIMIT: u64 = 5_000;
 /// SearchMedia's ScrollToken traversal reaches at most this many.
-pub const SCROLL_LIMIT: i64 = 2_000_000;
-const PAGE_SIZE: i64 = 100;
+pub const SCROLL_LIMIT: u64 = 2_000_000;
+/// The most rows one page holds (PageSize ≤ 100).
+const PAGE_SIZE: u64 = 100;
+/// Listing calls kept in flight: the pacers (50 calls/s each) set the pace; this only has to
+/// cover the latency (16 calls at 300 ms is 53 calls/s).
+const LIST_CONCURRENCY: usize = 16;
+/// A window too big is cut into parts expected to hold this fraction of the reach each.
+const FILL: f64 = 0.8;
+/// The most parts one window is cut into at once (a skewed window is cut again).
+const MAX_PARTS: u64 = 64;
 
-/// The videos a selector matched, and how many distinct videos its queries returned.
-#[derive(Debug, Default)]
-pub struct Resolved {
-    pub matched: Vec<VideoInfo>,
-    pub seen: Vec<String>,
+/// The facts selectors are checked against, from one video as the API describes it. (It lives
+/// here, not on [`VideoInfo`]: the API layer knows nothing of manifests.)
+pub fn facts(info: &VideoInfo) -> VideoFacts<'_> {
+    VideoFacts {
+        status: &info.status,
+        category_id: info.cate_id,
+        created: info.creation_time.as_deref().and_then(timefmt::parse),
+        title: &info.title,
+        storage_location: info.storage_location.as_deref(),
+        tags: info.tags.as_deref(),
+    }
 }
 
-/// Resolves every selector of the desired state into `observed`.
-pub async fn resolve_all(
-    client: &Arc<Client>,
+/// A CreationTime window `[from, to)`, in whole seconds since the Unix epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from: i64,
+    pub to: i64,
+}
+
+impl Window {
+    fn seconds(self) -> i64 {
+        self.to - self.from
+    }
+
+    fn time(t: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
+    /// The window cut into `parts` half-open windows that cover it exactly.
+    fn split(self, parts: u64) -> Vec<Window> {
+        let parts = (parts as i64).clamp(2, self.seconds().max(2));
+        let mut edges: Vec<i64> = (0..=parts)
+            .map(|j| self.from + ((self.seconds() as i128 * j as i128) / parts as i128) as i64)
+            .collect();
+        edges.dedup();
+        edges
+            .windows(2)
+            .map(|w| Window {
+                from: w[0],
+                to: w[1],
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for Window {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "[{}, {})",
+            timefmt::format(Window::time(self.from)),
+            timefmt::format(Window::time(self.to))
+        )
+    }
+}
+
+/// Why a selector's listing could not be proven complete.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(
+        "{location}: the listing of `{selector}` for videos created in {window} ended after {got} of its {total} videos; a plan from it could be incomplete, so none was made (run the plan again; if it persists, narrow the selector's createdAfter/createdBefore)"
+    )]
+    Incomplete {
+        location: Location,
+        selector: String,
+        window: Window,
+        got: u64,
+        total: u64,
+    },
+    #[error(
+        "{location}: the number of videos `{selector}` matches in {window} changed from {before} to {after} while it was listed; the catalogue changed under the plan, so none was made (run the plan again)"
+    )]
+    TotalChanged {
+        location: Location,
+        selector: String,
+        window: Window,
+        before: u64,
+        after: u64,
+    },
+    #[error(
+        "{location}: `{selector}` matches {total} videos created within the one second {window}, more than SearchMedia can traverse ({limit}); no plan was made (narrow the selector)"
+    )]
+    TooBroad {
+        location: Location,
+        selector: String,
+        window: Window,
+        total: u64,
+        limit: u64,
+    },
+}
+
+/// The deletion candidates the delete selectors listed.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// The videos some delete selector matched on their listed state (distinct, sorted).
+    pub candidates: Vec<VideoId>,
+    /// Distinct videos the delete selectors' queries returned (for `--max-delete-percent`).
+    pub seen: usize,
+    /// Listing calls made.
+    pub calls: u64,
+}
+
+/// One delete selector being listed.
+struct Query<'a> {
+    location: &'a Location,
+    selector: &'a Selector,
+}
+
+enum Task {
+    /// The first page of a window: its `Total` decides how it is listed. `parent`: the split
+    /// window it is a part of.
+    Probe {
+        query: usize,
+        window: Window,
+        parent: Option<usize>,
+    },
+    /// A further page of a window that fits.
+    Page { slot: usize, page: u64 },
+    /// A one-second window too big to page: a ScrollToken traversal, which must find the
+    /// window's `Total` as GetVideoList reported it.
+    Scroll {
+        query: usize,
+        window: Window,
+        total: u64,
+    },
+}
+
+enum Answer {
+    Probe {
+        query: usize,
+        window: Window,
+        parent: Option<usize>,
+        total: u64,
+        rows: Vec<VideoInfo>,
+    },
+    Page {
+        slot: usize,
+        page: u64,
+        total: u64,
+        rows: Vec<VideoInfo>,
+    },
+    Scrolled {
+        query: usize,
+        rows: Vec<VideoInfo>,
+    },
+}
+
+/// A window split into parts: the parts' `Total`s must add up to its own, or the catalogue
+/// changed under the listing (or the server's sort or filter is not what it says).
+struct Split {
+    query: usize,
+    window: Window,
+    total: u64,
+    parts_left: usize,
+    sum: u64,
+}
+
+/// A window being listed by pages.
+struct Slot {
+    query: usize,
+    window: Window,
+    total: u64,
+    pages_left: u64,
+    rows: Vec<VideoInfo>,
+    /// Split after a short page: later pages are ignored.
+    abandoned: bool,
+}
+
+/// Lists every delete selector of the desired state, completely.
+pub async fn list_candidates(
+    client: &Client,
     desired: &DesiredState,
-    observed: &mut Observed,
-) -> Result<(), ApiError> {
-    let mut delete_seen: HashSet<String> = HashSet::new();
-    for (i, entry) in desired.delete.iter().enumerate() {
-        if let Target::Match(s) = &entry.target {
-            let found = resolve(client, s).await?;
-            delete_seen.extend(found.seen);
-            let ids = remember(observed, found.matched);
-            observed.delete_matches.insert(i, ids);
+    progress: &dyn Progress,
+) -> Result<Listing, ListError> {
+    let queries: Vec<Query> = desired
+        .delete
+        .iter()
+        .filter_map(|e| match &e.target {
+            Target::Match(s) => Some(Query {
+                location: &e.location,
+                selector: s,
+            }),
+            Target::Id(_) => None,
+        })
+        .collect();
+    let mut work = Vec::new();
+    for (i, q) in queries.iter().enumerate() {
+        if let Some(window) = range(q.selector) {
+            work.push(Task::Probe {
+                query: i,
+                window,
+                parent: None,
+            });
         }
     }
-    observed.selector_seen = delete_seen.len();
-    for (i, entry) in desired.keep.iter().enumerate() {
-        if let Target::Match(s) = &entry.target {
-            let found = resolve(client, s).await?;
-            let ids = remember(observed, found.matched);
-            observed.keep_matches.insert(i, ids);
-        }
+    if work.is_empty() {
+        return Ok(Listing::default());
+    }
+    progress.start(Phase::Listing, None);
+    let slots: std::cell::RefCell<Vec<Slot>> = Default::default();
+    let mut reach = PAGE_LIMIT;
+    let mut splits: Vec<Split> = Vec::new();
+    let mut seen: FxHashSet<String> = FxHashSet::default();
+    let mut candidates: FxHashSet<String> = FxHashSet::default();
+    let mut calls = 0u64;
+    let queries = &queries;
+    let slots_ref = &slots;
+    bounded(
+        work,
+        LIST_CONCURRENCY,
+        |task| async move {
+            match task {
+                Task::Probe {
+                    query,
+                    window,
+                    parent,
+                } => {
+                    let (total, rows) = page(client, &queries[query], window, 1).await?;
+                    Ok(Answer::Probe {
+                        query,
+                        window,
+                        parent,
+                        total,
+                        rows,
+                    })
+                }
+                Task::Page { slot, page: n } => {
+                    let (query, window) = {
+                        let s = &slots_ref.borrow()[slot];
+                        (s.query, s.window)
+                    };
+                    let (total, rows) = page(client, &queries[query], window, n).await?;
+                    Ok(Answer::Page {
+                        slot,
+                        page: n,
+                        total,
+                        rows,
+                    })
+                }
+                Task::Scroll {
+                    query,
+                    window,
+                    total,
+                } => {
+                    let rows = scroll(client, &queries[query], window, total, progress).await?;
+                    Ok(Answer::Scrolled { query, rows })
+                }
+            }
+        },
+        |answer, queue| {
+            let mut slots = slots.borrow_mut();
+            let finished: Option<(usize, Vec<VideoInfo>)> = match answer {
+                Answer::Probe {
+                    query,
+                    mut window,
+                    parent,
+                    total,
+                    rows,
+                } => {
+                    calls += 1;
+                    progress.advance(rows.len() as u64, 1);
+                    let q = &queries[query];
+                    if let Some(p) = parent {
+                        add_part(&mut splits, p, total, queries)?;
+                    }
+                    if total == 0 {
+                        None
+                    } else if total > reach {
+                        // Sorted by creation time, the first row is the window's earliest video:
+                        // nothing to split before it (the parts' totals check this).
+                        if let Some(first) = rows
+                            .first()
+                            .and_then(|r| r.creation_time.as_deref())
+                            .and_then(timefmt::parse)
+                            .map(|t| t.unix_timestamp())
+                            .filter(|t| *t > window.from && *t < window.to)
+                        {
+                            window.from = first;
+                        }
+                        too_big(q, query, window, total, reach, &mut splits, queue)?;
+                        None
+                    } else {
+                        let got = rows.len() as u64;
+                        if got < total.min(PAGE_SIZE) {
+                            reach = reach.min(got.max(1));
+                            too_big(q, query, window, total, reach, &mut splits, queue)?;
+                            None
+                        } else {
+                            let pages = total.div_ceil(PAGE_SIZE);
+                            if pages == 1 {
+                                Some(complete(q, window, total, rows)?).map(|r| (query, r))
+                            } else {
+                                let slot = slots.len();
+                                slots.push(Slot {
+                                    query,
+                                    window,
+                                    total,
+                                    pages_left: pages - 1,
+                                    rows,
+                                    abandoned: false,
+                                });
+                                queue.extend((2..=pages).map(|page| Task::Page { slot, page }));
+                                None
+                            }
+                        }
+                    }
+                }
+                Answer::Page {
+                    slot,
+                    page,
+                    total,
+                    rows,
+                } => {
+                    calls += 1;
+                    progress.advance(rows.len() as u64, 1);
+                    let s = &mut slots[slot];
+                    let q = &queries[s.query];
+                    if s.abandoned {
+                        None
+                    } else if total != s.total {
+                        return Err(ListError::TotalChanged {
+                            location: q.location.clone(),
+                            selector: q.selector.to_string(),
+                            window: s.window,
+                            before: s.total,
+                            after: total,
+                        });
+                    } else {
+                        let offset = (page - 1) * PAGE_SIZE;
+                        let expected = (s.total - offset).min(PAGE_SIZE);
+                        if (rows.len() as u64) < expected {
+                            let got = offset + rows.len() as u64;
+                            reach = reach.min(got.max(1));
+                            s.abandoned = true;
+                            too_big(q, s.query, s.window, s.total, reach, &mut splits, queue)?;
+                            None
+                        } else {
+                            s.rows.extend(rows);
+                            s.pages_left -= 1;
+                            if s.pages_left == 0 {
+                                let rows = std::mem::take(&mut s.rows);
+                                Some((s.query, complete(q, s.window, s.total, rows)?))
+                            } else {
+                                None
+                            }
+                        }
+                    }
+                }
+                Answer::Scrolled { query, rows } => Some((query, rows)),
+            };
+            if let Some((query, rows)) = finished {
+                let s = queries[query].selector;
+                for row in rows {
+                    if s.matches(&facts(&row)) {
+                        candidates.insert(row.video_id.clone());
+                    }
+                    seen.insert(row.video_id);
+                }
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    let mut candidates: Vec<VideoId> = candidates
+        .into_iter()
+        .filter_map(|id| VideoId::new(id).ok())
+        .collect();
+    candidates.sort();
+    Ok(Listing {
+        candidates,
+        seen: seen.len(),
+        calls,
+    })
+}
+
+/// The window a selector is listed over (`None`: it cannot match anything).
+fn range(s: &Selector) -> Option<Window> {
+    let from = s
+        .created_after
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH + TimeDuration::days(365))
+        .unix_timestamp();
+    // Whole seconds: `createdBefore` with a fraction rounds up (a superset, filtered again).
+    let to = s
+        .created_before
+        .map(|t| t.unix_timestamp() + i64::from(t.nanosecond() > 0))
+        .unwrap_or_else(|| (OffsetDateTime::now_utc() + TimeDuration::days(1)).unix_timestamp());
+    (to > from).then_some(Window { from, to })
+}
+
+/// Counts one part's `Total` towards its split window's.
+fn add_part(
+    splits: &mut [Split],
+    p: usize,
+    total: u64,
+    queries: &[Query],
+) -> Result<(), ListError> {
+    let split = &mut splits[p];
+    split.sum += total;
+    split.parts_left -= 1;
+    if split.parts_left == 0 && split.sum != split.total {
+        let q = &queries[split.query];
+        return Err(ListError::TotalChanged {
+            location: q.location.clone(),
+            selector: q.selector.to_string(),
+            window: split.window,
+            before: split.total,
+            after: split.sum,
+        });
     }
     Ok(())
 }
 
-fn remember(observed: &mut Observed, found: Vec<VideoInfo>) -> Vec<VideoId> {
-    let mut ids = Vec::with_capacity(found.len());
-    for info in found {
-        if let Ok(id) = VideoId::new(info.video_id.clone()) {
-            ids.push(id.clone());
-            observed.videos.entry(id).or_insert(info);
-        }
-    }
-    ids.sort();
-    ids.dedup();
-    ids
-}
-
-fn window(s: &Selector) -> (OffsetDateTime, OffsetDateTime) {
-    // The API wants a time window; without one, all of time up to now (plus a margin).
-    let start = s
-        .created_after
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH + TimeDuration::days(365));
-    let end = s
-        .created_before
-        .unwrap_or_else(|| OffsetDateTime::now_utc() + TimeDuration::days(1));
-    (start, end)
-}
-
-/// Every video the selector matches.
-pub async fn resolve(client: &Arc<Client>, s: &Selector) -> Result<Resolved, ApiError> {
-    let (total, first) = list_page(client, s, 1).await?;
-    let mut raw = first;
-    if total <= LIST_LIMIT {
-        let mut page = 2;
-        while (page - 1) * PAGE_SIZE < total {
-            let (_, more) = list_page(client, s, page).await?;
-            if more.is_empty() {
-                break;
-            }
-            raw.extend(more);
-            page += 1;
-        }
+/// Queues what lists a window whose `Total` does not fit in `reach`: its parts, or a traversal
+/// when it is one second long.
+fn too_big(
+    q: &Query,
+    query: usize,
+    window: Window,
+    total: u64,
+    reach: u64,
+    splits: &mut Vec<Split>,
+    queue: &mut VecDeque<Task>,
+) -> Result<(), ListError> {
+    if window.seconds() > 1 {
+        let parts = ((total as f64) / (reach as f64 * FILL)).ceil() as u64;
+        let parts = window.split(parts.clamp(2, MAX_PARTS));
+        let parent = Some(splits.len());
+        splits.push(Split {
+            query,
+            window,
+            total,
+            parts_left: parts.len(),
+            sum: 0,
+        });
+        queue.extend(parts.into_iter().map(|window| Task::Probe {
+            query,
+            window,
+            parent,
+        }));
+        Ok(())
+    } else if total > SCROLL_LIMIT {
+        Err(ListError::TooBroad {
+            location: q.location.clone(),
+            selector: q.selector.to_string(),
+            window,
+            total,
+            limit: SCROLL_LIMIT,
+        })
     } else {
-        raw = scroll(client, s).await?;
+        queue.push_back(Task::Scroll {
+            query,
+            window,
+            total,
+        });
+        Ok(())
     }
-    let mut seen = HashSet::new();
-    raw.retain(|v| seen.insert(v.video_id.clone()));
-    let seen: Vec<String> = raw.iter().map(|v| v.video_id.clone()).collect();
-    raw.retain(|v| s.matches(&v.facts()));
-    Ok(Resolved { matched: raw, seen })
 }
 
-async fn list_page(
-    client: &Arc<Client>,
-    s: &Selector,
-    page: i64,
-) -> Result<(i64, Vec<VideoInfo>), ApiError> {
-    let (from, to) = window(s);
+/// A window's rows, once they prove it listed completely: exactly `total` distinct videos.
+fn complete(
+    q: &Query,
+    window: Window,
+    total: u64,
+    rows: Vec<VideoInfo>,
+) -> Result<Vec<VideoInfo>, ListError> {
+    let distinct: HashSet<&str> = rows.iter().map(|r| r.video_id.as_str()).collect();
+    if distinct.len() as u64 != total {
+        return Err(ListError::Incomplete {
+            location: q.location.clone(),
+            selector: q.selector.to_string(),
+            window,
+            got: distinct.len() as u64,
+            total,
+        });
+    }
+    Ok(rows)
+}
+
+/// One page of a window: `Total` and the rows.
+async fn page(
+    client: &Client,
+    q: &Query<'_>,
+    window: Window,
+    page: u64,
+) -> Result<(u64, Vec<VideoInfo>), ApiError> {
+    let from = timefmt::format(Window::time(window.from));
+    let to = timefmt::format(Window::time(window.to));
+    let s = q.selector;
     let mut params: Vec<(&str, String)> = vec![
-        ("StartTime", timefmt::format(from)),
-        ("EndTime", timefmt::format(to)),
+        ("StartTime", from),
+        ("EndTime", to),
         ("PageNo", page.to_string()),
         ("PageSize", PAGE_SIZE.to_string()),
         ("SortBy", "CreationTime:Asc".to_string()),
@@ -130,14 +565,53 @@ async fn list_page(
         params.push(("StorageLocation", l.clone()));
     }
     let reply = client.get_video_list(&params).await?;
-    Ok((reply.total, reply.video_list.video))
+    Ok((reply.total.max(0) as u64, reply.video_list.video))
 }
 
-/// The SearchMedia `Match` expression for a selector. It may match more than the selector (a
-/// title prefix becomes a fuzzy title match, or is left out when it holds a quote); the results
-/// are filtered again by the caller.
+fn search_params(expression: &str, window: Window) -> Vec<(&'static str, String)> {
+    // SearchMedia's CreationTime range includes both ends; whole seconds make `[from, to)` the
+    // same as `[from, to - 1s]`.
+    let within = format!(
+        "CreationTime = ('{}','{}')",
+        timefmt::format(Window::time(window.from)),
+        timefmt::format(Window::time(window.to - 1))
+    );
+    let expression = if expression.is_empty() {
+        within
+    } else {
+        format!("{expression} and {within}")
+    };
+    vec![
+        ("SearchType", "video".into()),
+        ("Match", expression),
+        ("SortBy", "CreationTime:Asc".into()),
+        ("PageSize", PAGE_SIZE.to_string()),
+        (
+            "Fields",
+            "Title,Status,CateId,Size,Duration,CreationTime,ModificationTime,ReferenceId,StorageLocation,Tags"
+                .into(),
+        ),
+    ]
+}
+
+fn media_videos(list: Vec<crate::vod::api::Media>) -> Vec<VideoInfo> {
+    list.into_iter()
+        .filter_map(|m| {
+            m.video.map(|mut v| {
+                if v.video_id.is_empty() {
+                    v.video_id = m.media_id;
+                }
+                v
+            })
+        })
+        .collect()
+}
+
+/// The SearchMedia `Match` conditions for a selector, without the time window. It may match more
+/// than the selector (a value holding a quote or bracket is left out; the title prefix and the
+/// tags are only checked locally: what a search index makes of them is not documented precisely
+/// enough to narrow a listing by); the results are filtered again.
 pub fn match_expression(s: &Selector) -> String {
-    let (from, to) = window(s);
     let mut clauses = Vec::new();
     if !s.status.is_empty() {
         let list: Vec<String> = s.status.iter().map(|v| format!("'{v}'")).collect();
@@ -146,16 +620,6 @@ pub fn match_expression(s: &Selector) -> String {
     if let Some(c) = s.category_id {
         clauses.push(format!("CateId = {c}"));
     }
-    clauses.push(format!(
-        "CreationTime = ('{}','{}')",
-        timefmt::format(from),
-        timefmt::format(to)
-    ));
-    if let Some(p) = &s.title_prefix
-        && !p.contains(['\'', '(', ')', '"'])
-    {
-        clauses.push(format!("Title = '{p}'"));
-    }
     if let Some(l) = s
         .storage_location
         .as_ref()
@@ -163,87 +627,92 @@ pub fn match_expression(s: &Selector) -> String {
     {
         clauses.push(format!("StorageLocation = {l}"));
     }
-    for t in s.tags.iter().filter(|t| !t.contains(['\'', '(', ')', '"'])) {
-        clauses.push(format!("Tags = '{t}'"));
-    }
     clauses.join(" and ")
 }
 
-/// A complete SearchMedia traversal with a ScrollToken.
-async fn scroll(client: &Arc<Client>, s: &Selector) -> Result<Vec<VideoInfo>, ApiError> {
-    let expression = match_expression(s);
-    let mut out = Vec::new();
+/// A complete ScrollToken traversal of a one-second window.
+async fn scroll(
+    client: &Client,
+    q: &Query<'_>,
+    window: Window,
+    listed: u64,
+    progress: &dyn Progress,
+) -> Result<Vec<VideoInfo>, ListError> {
+    let expression = match_expression(q.selector);
+    let mut out: Vec<VideoInfo> = Vec::new();
     let mut token: Option<String> = None;
-    let mut total = 0;
+    let mut total: Option<u64> = Some(listed);
+    let incomplete = |got: u64, total: u64| ListError::Incomplete {
+        location: q.location.clone(),
+        selector: q.selector.to_string(),
+        window,
+        got,
+        total,
+    };
     loop {
-        let mut params: Vec<(&str, String)> = vec![
-            ("SearchType", "video".into()),
-            ("Match", expression.clone()),
-            ("SortBy", "CreationTime:Asc".into()),
-            ("PageSize", PAGE_SIZE.to_string()),
-            ("Fields", "Title,Status,CateId,Size,Duration,CreationTime,ModificationTime,ReferenceId,StorageLocation".into()),
-        ];
+        let mut params = search_params(&expression, window);
         match &token {
             Some(t) => params.push(("ScrollToken", t.clone())),
             None => params.push(("PageNo", "1".into())),
         }
         let reply = client.search_media(&params).await?;
-        total = total.max(reply.total);
-        if total > SCROLL_LIMIT {
-            return Err(too_many(total));
+        let now = reply.total.max(0) as u64;
+        let expected = *total.get_or_insert(now);
+        if now != expected {
+            return Err(ListError::TotalChanged {
+                location: q.location.clone(),
+                selector: q.selector.to_string(),
+                window,
+                before: expected,
+                after: now,
+            });
         }
-        let page: Vec<VideoInfo> = reply
-            .media_list
-            .into_iter()
-            .filter_map(|m| {
-                m.video.map(|mut v| {
-                    if v.video_id.is_empty() {
-                        v.video_id = m.media_id;
-                    }
-                    v
-                })
-            })
-            .collect();
-        let done = page.is_empty() || out.len() + page.len() >= total as usize;
-        out.extend(page);
-        token = reply.scroll_token.filter(|t| !t.is_empty());
-        if done {
+        if expected > SCROLL_LIMIT {
+            return Err(ListError::TooBroad {
+                location: q.location.clone(),
+                selector: q.selector.to_string(),
+                window,
+                total: expected,
+                limit: SCROLL_LIMIT,
+            });
+        }
+        let rows = media_videos(reply.media_list);
+        progress.advance(rows.len() as u64, 1);
+        let empty = rows.is_empty();
+        out.extend(rows);
+        if out.len() as u64 >= expected {
             break;
         }
-        if token.is_none() {
-            return Err(incomplete(out.len(), total));
+        token = reply.scroll_token.filter(|t| !t.is_empty());
+        if empty || token.is_none() {
+            return Err(incomplete(out.len() as u64, expected));
         }
     }
-    if (out.len() as i64) < total {
-        return Err(incomplete(out.len(), total));
-    }
-    Ok(out)
+    let total = total.unwrap_or(0);
+    complete(q, window, total, out).map_err(|e| match e {
+        ListError::Incomplete { got, .. } => incomplete(got, total),
+        e => e,
+    })
 }
 
-fn too_many(total: i64) -> ApiError {
-    ApiError {
-        action: "SearchMedia",
-        kind: ApiErrorKind::Invalid,
-        status: None,
-        code: "SelectorTooBroad".into(),
-        message: format!(
-            "the selector matches {total} videos, more than SearchMedia can traverse ({SCROLL_LIMIT}); narrow it"
-        ),
-        request_id: None,
-        retry_after: None,
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn incomplete(got: usize, total: i64) -> ApiError {
-    ApiError {
-        action: "SearchMedia",
-        kind: ApiErrorKind::Transient,
-        status: None,
-        code: "IncompleteTraversal".into(),
-        message: format!(
-            "the traversal stopped after {got} of {total} videos; the plan would be incomplete, so it was not made"
-        ),
-        request_id: None,
-        retry_after: None,
+    #[test]
+    fn windows_split_into_half_open_parts_that_cover_exactly() {
+        let w = Window { from: 10, to: 110 };
+        for parts in [2, 3, 7, 64, 1000] {
+            let split = w.split(parts);
+            assert_eq!(split.first().unwrap().from, 10);
+            assert_eq!(split.last().unwrap().to, 110);
+            assert!(split.windows(2).all(|p| p[0].to == p[1].from));
+            assert!(split.iter().all(|p| p.to > p.from));
+            assert!(split.len() as u64 <= parts.min(100));
+        }
+        assert_eq!(
+            Window { from: 0, to: 2 }.split(5),
+            [Window { from: 0, to: 1 }, Window { from: 1, to: 2 }]
+        );
     }
 }

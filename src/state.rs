@@ -1,37 +1,43 @@
-//! Reading the live state that a desired state needs, and nothing more.
+//! Reading the live state that a plan needs, and nothing more.
 //!
-//! Every video and reference ID named in `delete` or `keep` is looked up with GetVideoInfos, 20 to
-//! a call, many calls in flight under the client's pacer (100 calls/s). Video IDs and reference IDs
-//! go in separate calls: whether the API accepts both lists in one call is not documented.
-//! Selectors are resolved by [`crate::selector`]. The result is a plain value; the planner never
-//! calls the API.
+//! What is read: the videos and reference IDs that `delete` entries name (GetVideoInfos), and the
+//! candidates the delete selectors list ([`crate::selector`]), each re-read once with
+//! GetVideoInfos: that re-read is the state the plan decides on and fingerprints, the same source
+//! `apply` re-checks a saved plan against. `keep` entries are not read at all: they are
+//! predicates on the candidates' re-read state ([`crate::plan::Rules`]), so the API calls of a
+//! plan grow with its deletion candidates, never with the size of a keep set or the catalogue.
+//!
+//! GetVideoInfos takes 20 IDs a call, many calls in flight ([`crate::vod::concurrency`]) under
+//! the client's pacer (100 calls/s). Video IDs and reference IDs go in separate calls: whether
+//! the API accepts both lists in one call is not documented. The result is a plain value; the
+//! planner never calls the API.
 
 use indexmap::IndexMap;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use std::sync::Arc;
 
-use tokio::task::JoinSet;
-
 use crate::ids::{ReferenceId, VideoId, VideoRef};
 use crate::manifest::{DesiredState, Target};
+/// The name the read and apply loops have always used for [`Progress`].
+pub use crate::progress::Progress as ReadProgress;
+pub use crate::progress::{Phase, Progress};
+use crate::selector::{self, ListError};
 use crate::vod::api::VideoInfo;
+use crate::vod::concurrency::bounded;
 use crate::vod::{ApiError, Client, MAX_IDS_PER_CALL};
 
 /// Calls kept in flight while reading: enough to hold 100 calls/s at up to 300 ms a call.
 const READ_CONCURRENCY: usize = 40;
 
-/// What the catalogue holds for the IDs and selectors of a desired state.
+/// What the catalogue holds for the deletion candidates of a desired state.
 #[derive(Debug, Default, Clone)]
 pub struct Observed {
-    /// The videos seen, densely stored (an index map: a million videos cost about half of what a
-    /// plain hash map's power-of-two table of whole entries would).
+    /// The videos read with GetVideoInfos, densely stored (an index map: a million videos cost
+    /// about half of what a plain hash map's power-of-two table of whole entries would).
     pub videos: IndexMap<VideoId, VideoInfo, FxBuildHasher>,
     pub by_reference: FxHashMap<ReferenceId, VideoId>,
     pub absent_videos: FxHashSet<VideoId>,
     pub absent_references: FxHashSet<ReferenceId>,
-    /// For each selector entry (by its index in `delete` or `keep`), the videos it matched.
-    pub delete_matches: FxHashMap<usize, Vec<VideoId>>,
-    pub keep_matches: FxHashMap<usize, Vec<VideoId>>,
     /// Videos the delete selectors saw in all (for `--max-delete-percent`).
     pub selector_seen: usize,
 }
@@ -61,7 +67,7 @@ impl Observed {
         }
         // The videos returned are the truth: anything asked for and not returned is absent. (The
         // NonExist lists are not needed, and a contradictory answer can never make a returned
-        // video, and so a kept one, look absent.)
+        // video look absent.)
         for v in asked_videos {
             if !seen.contains(v) {
                 self.absent_videos.insert(v.clone());
@@ -74,28 +80,6 @@ impl Observed {
         }
     }
 
-    /// The video an ID names and what was observed of it, if it exists.
-    pub fn lookup(&self, r: &VideoRef) -> Option<(&VideoId, &VideoInfo)> {
-        match r {
-            VideoRef::Video(v) => self.videos.get_key_value(v),
-            VideoRef::Reference(r) => self
-                .by_reference
-                .get(r)
-                .and_then(|v| self.videos.get_key_value(v)),
-        }
-    }
-
-    /// Like [`Observed::lookup`], with the video's dense index in `videos`.
-    pub fn lookup_full(&self, r: &VideoRef) -> Option<(usize, &VideoId, &VideoInfo)> {
-        match r {
-            VideoRef::Video(v) => self.videos.get_full(v),
-            VideoRef::Reference(r) => self
-                .by_reference
-                .get(r)
-                .and_then(|v| self.videos.get_full(v)),
-        }
-    }
-
     /// The video an ID names, if it exists.
     pub fn resolve(&self, r: &VideoRef) -> Option<&VideoId> {
         match r {
@@ -105,26 +89,19 @@ impl Observed {
     }
 }
 
-/// Progress of a read, for a progress bar.
-pub trait ReadProgress: Send + Sync {
-    fn total(&self, _ids: u64) {}
-    fn advance(&self, _ids: u64) {}
-}
-
-impl ReadProgress for () {}
-
-/// Looks up every ID the desired state names.
+/// Reads every deletion candidate of the desired state: the IDs `delete` names, then the
+/// selectors' candidates not read yet, each once.
 pub async fn observe(
     client: &Arc<Client>,
     desired: &DesiredState,
-    progress: &dyn ReadProgress,
-) -> Result<Observed, ApiError> {
+    progress: &dyn Progress,
+) -> Result<Observed, ListError> {
     let mut videos: Vec<VideoId> = Vec::new();
     let mut refs: Vec<ReferenceId> = Vec::new();
-    let mut seen: FxHashSet<&VideoRef> = FxHashSet::default();
-    for entry in desired.delete.iter().chain(&desired.keep) {
+    let mut named: FxHashSet<&VideoRef> = FxHashSet::default();
+    for entry in &desired.delete {
         if let Target::Id(r) = &entry.target
-            && seen.insert(r)
+            && named.insert(r)
         {
             match r {
                 VideoRef::Video(v) => videos.push(v.clone()),
@@ -132,40 +109,28 @@ pub async fn observe(
             }
         }
     }
-    let mut observed = lookup(client, videos, refs, progress).await?;
-    crate::selector::resolve_all(client, desired, &mut observed).await?;
-    refresh_selected(client, &mut observed).await?;
-    Ok(observed)
-}
-
-/// Re-reads the videos selectors found through GetVideoInfos, the source `apply` re-checks a saved
-/// plan against, so that their fingerprints compare like with like. A video gone meanwhile is
-/// dropped from the matches.
-async fn refresh_selected(client: &Arc<Client>, observed: &mut Observed) -> Result<(), ApiError> {
-    let mut ids: Vec<VideoId> = observed
-        .delete_matches
-        .values()
-        .chain(observed.keep_matches.values())
-        .flatten()
-        .cloned()
+    let mut observed = if videos.is_empty() && refs.is_empty() {
+        Observed::default()
+    } else {
+        lookup(client, videos, refs, progress).await?
+    };
+    let listing = selector::list_candidates(client, desired, progress).await?;
+    observed.selector_seen = listing.seen;
+    let unread: Vec<VideoId> = listing
+        .candidates
+        .into_iter()
+        .filter(|id| !observed.videos.contains_key(id) && !observed.absent_videos.contains(id))
         .collect();
-    ids.sort();
-    ids.dedup();
-    if ids.is_empty() {
-        return Ok(());
+    if !unread.is_empty() {
+        // A candidate gone since it was listed is simply not observed: nothing to delete.
+        let fresh = lookup(client, unread, Vec::new(), progress).await?;
+        observed.videos.reserve(fresh.videos.len());
+        for (id, info) in fresh.videos {
+            observed.videos.insert(id, info);
+        }
+        observed.by_reference.extend(fresh.by_reference);
     }
-    let fresh = lookup(client, ids, Vec::new(), &()).await?;
-    for matches in observed
-        .delete_matches
-        .values_mut()
-        .chain(observed.keep_matches.values_mut())
-    {
-        matches.retain(|id| fresh.videos.contains_key(id));
-    }
-    for (id, info) in fresh.videos {
-        observed.videos.insert(id, info);
-    }
-    Ok(())
+    Ok(observed)
 }
 
 /// GetVideoInfos for these IDs, 20 a call, concurrently under the pacer.
@@ -173,36 +138,31 @@ pub async fn lookup(
     client: &Arc<Client>,
     videos: Vec<VideoId>,
     refs: Vec<ReferenceId>,
-    progress: &dyn ReadProgress,
+    progress: &dyn Progress,
 ) -> Result<Observed, ApiError> {
-    progress.total((videos.len() + refs.len()) as u64);
-    let mut batches: Vec<(Vec<VideoId>, Vec<ReferenceId>)> = Vec::new();
+    progress.start(Phase::Reading, Some((videos.len() + refs.len()) as u64));
+    let mut batches: Vec<(&[VideoId], &[ReferenceId])> = Vec::new();
     for chunk in videos.chunks(MAX_IDS_PER_CALL) {
-        batches.push((chunk.to_vec(), Vec::new()));
+        batches.push((chunk, &[]));
     }
     for chunk in refs.chunks(MAX_IDS_PER_CALL) {
-        batches.push((Vec::new(), chunk.to_vec()));
+        batches.push((&[], chunk));
     }
     let mut observed = Observed::default();
     observed.videos.reserve(videos.len() + refs.len());
-    let mut pending = batches.into_iter();
-    let mut running = JoinSet::new();
-    loop {
-        while running.len() < READ_CONCURRENCY {
-            let Some((v, r)) = pending.next() else { break };
-            let client = client.clone();
-            running.spawn(async move {
-                let reply = client.get_video_infos(&v, &r).await;
-                (v, r, reply)
-            });
-        }
-        let Some(done) = running.join_next().await else {
-            break;
-        };
-        let (v, r, reply) = done.expect("a lookup task never panics");
-        let reply = reply?;
-        progress.advance((v.len() + r.len()) as u64);
-        observed.record(&v, &r, reply.video_list);
-    }
+    bounded(
+        batches,
+        READ_CONCURRENCY,
+        |(v, r)| async move {
+            let reply = client.get_video_infos(v, r).await?;
+            Ok::<_, ApiError>((v, r, reply))
+        },
+        |(v, r, reply), _| {
+            progress.advance((v.len() + r.len()) as u64, 1);
+            observed.record(v, r, reply.video_list);
+            Ok(())
+        },
+    )
+    .await?;
     Ok(observed)
 }

@@ -226,6 +226,12 @@ pub struct EmulatorArgs {
     /// Seed for the fault dice, for reproducible rehearsals
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// Results GetVideoList and SearchMedia reach by plain paging (the real service: 5000)
+    #[arg(long, default_value_t = 5_000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub page_limit: u64,
+    /// Results a SearchMedia ScrollToken traversal reaches (the real service: 2000000)
+    #[arg(long, default_value_t = 2_000_000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub scroll_limit: u64,
 }
 
 /// Parses the command line. A command line vodplan cannot parse exits 1, never 2 (which

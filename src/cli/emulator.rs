@@ -33,6 +33,10 @@ pub async fn emulator(args: &EmulatorArgs) -> Result<Exit, Failure> {
         fault_rate: args.fault_rate,
         lost_reply_rate: args.lost_reply_rate,
         seed: args.seed,
+        limits: emulator::Limits {
+            page: usize::try_from(args.page_limit).unwrap_or(usize::MAX),
+            scroll: usize::try_from(args.scroll_limit).unwrap_or(usize::MAX),
+        },
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

@@ -109,6 +109,17 @@ impl From<vodplan::vod::ApiError> for Failure {
     }
 }
 
+impl From<vodplan::selector::ListError> for Failure {
+    fn from(e: vodplan::selector::ListError) -> Failure {
+        match e {
+            vodplan::selector::ListError::Api(e) => e.into(),
+            // The message says what to do.
+            e => Failure::new(Kind::Api, e.to_string())
+                .hint("nothing was deleted; a listing must be complete before anything is planned"),
+        }
+    }
+}
+
 /// The process exit code for a command's result.
 pub fn code(result: &Result<Exit, Failure>) -> u8 {
     match result {

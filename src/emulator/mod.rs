@@ -30,6 +30,7 @@ use axum::routing::{any, get};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde_json::{Value, json};
 
+pub use actions::Limits;
 pub use auth::Keys;
 pub use catalog::{Catalog, Video};
 
@@ -67,6 +68,8 @@ pub struct EmulatorConfig {
     pub lost_reply_rate: f64,
     /// Seed for the fault dice, for reproducible runs.
     pub seed: Option<u64>,
+    /// How far GetVideoList and SearchMedia can list a query (lowered for tests).
+    pub limits: actions::Limits,
 }
 
 impl Default for EmulatorConfig {
@@ -78,6 +81,7 @@ impl Default for EmulatorConfig {
             fault_rate: 0.0,
             lost_reply_rate: 0.0,
             seed: None,
+            limits: actions::Limits::default(),
         }
     }
 }
@@ -348,11 +352,14 @@ async fn handle(
             Action::DeleteVideo => actions::delete_video(&mut catalog, &verified.params),
             Action::GetVideoInfos => actions::get_video_infos(&catalog, &verified.params),
             Action::GetVideoInfo => actions::get_video_info(&catalog, &verified.params),
-            Action::GetVideoList => actions::get_video_list(&catalog, &verified.params),
+            Action::GetVideoList => {
+                actions::get_video_list(&catalog, &verified.params, shared.config.limits)
+            }
             Action::SearchMedia => actions::search_media(
                 &catalog,
                 &verified.params,
                 &mut shared.scrolls.lock().expect("scroll lock"),
+                shared.config.limits,
             ),
         };
         shared

@@ -18,6 +18,7 @@ use crate::vod::api::VideoInfo;
 
 pub use diff::diff;
 pub use make::{PlanError, make};
+pub use rules::Rules;
 
 /// How the manifest entry behind a deletion named the video.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

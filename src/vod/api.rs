@@ -115,23 +115,6 @@ pub struct VideoInfo {
     pub tags: Option<String>,
 }
 
-impl VideoInfo {
-    /// The facts selectors are checked against.
-    pub fn facts(&self) -> crate::manifest::VideoFacts<'_> {
-        crate::manifest::VideoFacts {
-            status: &self.status,
-            category_id: self.cate_id,
-            created: self
-                .creation_time
-                .as_deref()
-                .and_then(crate::timefmt::parse),
-            title: &self.title,
-            storage_location: self.storage_location.as_deref(),
-            tags: self.tags.as_deref(),
-        }
-    }
-}
-
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GetVideoInfosResponse {

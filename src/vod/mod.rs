@@ -5,6 +5,7 @@
 //! query string and an empty body, signed with V3 (ACS3-HMAC-SHA256) by default or V1 (HMAC-SHA1).
 
 pub mod api;
+pub mod concurrency;
 pub mod credentials;
 pub mod encode;
 pub mod endpoint;

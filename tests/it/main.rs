@@ -4,6 +4,7 @@
 mod ci_examples;
 mod cli;
 mod custody;
+mod emulator_catalog;
 mod emulator_wire;
 mod flow;
 mod harness;

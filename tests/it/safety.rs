@@ -69,62 +69,41 @@ fn arb_catalog() -> impl Strategy<Value = Vec<(u8, bool, i64)>> {
     proptest::collection::vec((0u8..40, any::<bool>(), 0i64..4), 0..40)
 }
 
+/// What `state::observe` reads for this desired state: the videos and references `delete` names
+/// (asked with GetVideoInfos), plus every catalogue video (a superset of the selectors' candidates:
+/// the diff must decide correctly whatever else was observed).
 fn observe(catalog: &[(u8, bool, i64)], desired: &DesiredState) -> Observed {
-    let mut o = Observed::default();
-    let mut infos = Vec::new();
-    for (i, has_ref, cat) in catalog {
-        infos.push(VideoInfo {
+    let infos: Vec<VideoInfo> = catalog
+        .iter()
+        .map(|(i, has_ref, cat)| VideoInfo {
             video_id: vid(*i),
             reference_id: has_ref.then(|| rid(*i)),
             cate_id: Some(*cat),
             status: "Normal".into(),
             ..VideoInfo::default()
-        });
-    }
+        })
+        .collect();
     let mut asked_v = Vec::new();
     let mut asked_r = Vec::new();
-    for e in desired.delete.iter().chain(&desired.keep) {
+    for e in &desired.delete {
         match &e.target {
             Target::Id(VideoRef::Video(v)) => asked_v.push(v.clone()),
             Target::Id(VideoRef::Reference(r)) => asked_r.push(r.clone()),
             Target::Match(_) => {}
         }
     }
-    let found: Vec<VideoInfo> = infos
-        .iter()
-        .filter(|i| {
-            asked_v.iter().any(|v| v.as_str() == i.video_id)
-                || i.reference_id
-                    .as_ref()
-                    .is_some_and(|r| asked_r.iter().any(|a| a.as_str() == r))
-        })
-        .cloned()
-        .collect();
-    o.record(&asked_v, &asked_r, found);
-    for (side, list) in [(0, &desired.delete), (1, &desired.keep)] {
-        for (n, e) in list.iter().enumerate() {
-            if let Target::Match(s) = &e.target {
-                let ids: Vec<VideoId> = infos
-                    .iter()
-                    .filter(|i| s.matches(&i.facts()))
-                    .map(|i| VideoId::new(i.video_id.clone()).unwrap())
-                    .collect();
-                for i in infos
-                    .iter()
-                    .filter(|i| ids.iter().any(|x| x.as_str() == i.video_id))
-                {
-                    o.videos
-                        .insert(VideoId::new(i.video_id.clone()).unwrap(), i.clone());
-                }
-                if side == 0 {
-                    o.delete_matches.insert(n, ids)
-                } else {
-                    o.keep_matches.insert(n, ids)
-                };
-            }
-        }
-    }
+    let mut o = Observed::default();
+    o.record(&asked_v, &asked_r, infos.clone());
     o
+}
+
+/// One row per video ID (the last wins), as a catalogue holds it.
+fn one_row_each(catalog: &[(u8, bool, i64)]) -> Vec<(u8, bool, i64)> {
+    let mut rows: std::collections::BTreeMap<u8, (bool, i64)> = Default::default();
+    for (i, has_ref, cat) in catalog {
+        rows.insert(*i, (*has_ref, *cat));
+    }
+    rows.iter().map(|(i, (r, c))| (*i, *r, *c)).collect()
 }
 
 /// Every video a keep entry names, resolved against the whole catalogue.
@@ -171,6 +150,7 @@ proptest! {
             keep: keep.iter().enumerate().map(|(i, e)| entry(e, i as u32 + 100)).collect(),
             ..DesiredState::default()
         };
+        let catalog = one_row_each(&catalog);
         let observed = observe(&catalog, &desired);
         let plan = vodplan::plan::diff(&desired, &observed);
         let kept = kept_ids(&catalog, &keep);
@@ -287,12 +267,7 @@ proptest! {
         lost_reply_rate in prop_oneof![Just(0.0f64), 0.0f64..0.3],
         seed in any::<u64>(),
     ) {
-        // One row per video ID (the last wins), as a catalogue holds it.
-        let mut rows: std::collections::BTreeMap<u8, (bool, i64)> = Default::default();
-        for (i, has_ref, cat) in &catalog {
-            rows.insert(*i, (*has_ref, *cat));
-        }
-        let catalog: Vec<(u8, bool, i64)> = rows.iter().map(|(i, (r, c))| (*i, *r, *c)).collect();
+        let catalog = one_row_each(&catalog);
         let desired = DesiredState {
             delete: delete.iter().enumerate().map(|(i, e)| entry(e, i as u32 + 1)).collect(),
             keep: keep.iter().enumerate().map(|(i, e)| entry(e, i as u32 + 100)).collect(),

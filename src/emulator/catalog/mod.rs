@@ -1,6 +1,8 @@
 //! The emulator's catalogue: the videos it serves, loaded from a YAML or JSON file, and the
 //! deletion log (`--state FILE`) that makes deletions survive a restart.
 
+pub mod query;
+
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -30,13 +32,72 @@ pub struct Video {
     pub size: Option<i64>,
     #[serde(default)]
     pub duration: Option<f64>,
-    #[serde(default)]
+    /// Comma-separated, as the API shows them; the file may also give a list (`tags: [a, b]`).
+    #[serde(default, deserialize_with = "tags_text")]
     pub tags: Option<String>,
     #[serde(default)]
     pub storage_location: Option<String>,
     /// DeleteVideo reports this video in `ForbiddenVideoIds` and leaves it.
     #[serde(default)]
     pub forbidden: bool,
+}
+
+/// A video's tags from a catalogue file: a comma-separated string or a list (whose items may be
+/// plain YAML scalars, such as `2023`).
+fn tags_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::de::Error;
+    let scalar = |v: Value| match v {
+        Value::String(s) => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        other => Err(D::Error::custom(format!("a tag is text, not {other}"))),
+    };
+    Ok(match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => Some(
+            items
+                .into_iter()
+                .map(scalar)
+                .collect::<Result<Vec<_>, _>>()?
+                .join(","),
+        ),
+        Some(other) => Some(scalar(other)?),
+    })
+}
+
+/// Where a video without one is stored.
+pub const DEFAULT_LOCATION: &str = "outin-emulator.oss-cn-shanghai.aliyuncs.com";
+
+impl query::Subject for Video {
+    fn video_id(&self) -> &str {
+        &self.video_id
+    }
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn has_tag(&self, tag: &str) -> bool {
+        self.tags
+            .as_deref()
+            .is_some_and(|t| t.split(',').any(|own| own.trim() == tag))
+    }
+    fn status(&self) -> &str {
+        &self.status
+    }
+    fn category(&self) -> Option<i64> {
+        self.category_id
+    }
+    fn storage_location(&self) -> &str {
+        self.storage_location.as_deref().unwrap_or(DEFAULT_LOCATION)
+    }
+    fn created(&self) -> i64 {
+        query::seconds(&self.creation_time).unwrap_or(i64::MIN)
+    }
+    fn modified(&self) -> i64 {
+        self.modification_time
+            .as_deref()
+            .and_then(query::seconds)
+            .unwrap_or_else(|| self.created())
+    }
 }
 
 fn default_status() -> String {
@@ -56,7 +117,7 @@ impl Video {
             "Status": self.status,
             "CreationTime": self.creation_time,
             "ModificationTime": self.modification_time.as_deref().unwrap_or(&self.creation_time),
-            "StorageLocation": self.storage_location.as_deref().unwrap_or("outin-emulator.oss-cn-shanghai.aliyuncs.com"),
+            "StorageLocation": self.storage_location.as_deref().unwrap_or(DEFAULT_LOCATION),
             "StorageClass": "Standard",
             "AppId": "app-1000000",
             "DownloadSwitch": "on",

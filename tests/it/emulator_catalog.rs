@@ -1,0 +1,402 @@
+//! The emulator's catalogue over the wire: listing reaches (lowered with `--page-limit` and
+//! `--scroll-limit`), every `Match` field against a brute-force filter of the catalogue, scroll
+//! traversals, and the write actions. Requests are signed here with a few lines of V1 signing
+//! written from the documentation, independent of vodplan's client.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+
+use crate::harness::{Dir, Emulator};
+
+/// RFC 3986: everything but `A-Za-z0-9-_.~` is %XX (https://help.aliyun.com/document_detail/315526.html).
+fn pct(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+static NONCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Calls `action` with a V1-signed POST and returns (HTTP status, body); waits out throttling.
+fn call(emu: &Emulator, action: &str, params: &[(&str, &str)]) -> (u16, Value) {
+    loop {
+        let (status, body) = call_once(emu, action, params);
+        if body["Code"] != "Throttling.User" {
+            return (status, body);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+fn call_once(emu: &Emulator, action: &str, params: &[(&str, &str)]) -> (u16, Value) {
+    let nonce = NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let now = vodplan::timefmt::now();
+    let mut all: Vec<(String, String)> = vec![
+        ("Action".into(), action.into()),
+        ("Version".into(), "2017-03-21".into()),
+        ("Format".into(), "JSON".into()),
+        ("AccessKeyId".into(), "testid".into()),
+        ("SignatureMethod".into(), "HMAC-SHA1".into()),
+        ("SignatureVersion".into(), "1.0".into()),
+        (
+            "SignatureNonce".into(),
+            format!("catalog-{}-{nonce}", std::process::id()),
+        ),
+        ("Timestamp".into(), now),
+    ];
+    all.extend(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    all.sort();
+    let canonical: Vec<String> = all
+        .iter()
+        .map(|(k, v)| format!("{}={}", pct(k), pct(v)))
+        .collect();
+    let canonical = canonical.join("&");
+    let to_sign = format!("POST&{}&{}", pct("/"), pct(&canonical));
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(b"testsecret&").unwrap();
+    mac.update(to_sign.as_bytes());
+    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let query = format!("{canonical}&Signature={}", pct(&signature));
+    let mut s = TcpStream::connect(("127.0.0.1", emu.port)).unwrap();
+    write!(
+        s,
+        "POST /?{query} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\n\r\n",
+        emu.port
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let status = text[9..12].parse().unwrap();
+    let body = text.split("\r\n\r\n").nth(1).unwrap();
+    (status, serde_json::from_str(body).unwrap())
+}
+
+fn ok(emu: &Emulator, action: &str, params: &[(&str, &str)]) -> Value {
+    let (status, body) = call(emu, action, params);
+    assert_eq!(status, 200, "{action} {params:?}: {body}");
+    body
+}
+
+fn error(emu: &Emulator, action: &str, params: &[(&str, &str)]) -> (u16, String) {
+    let (status, body) = call(emu, action, params);
+    (
+        status,
+        body["Code"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+/// One generated video, as the brute-force filter sees it.
+#[derive(Debug, Clone)]
+struct Row {
+    id: String,
+    title: String,
+    status: &'static str,
+    cate: Option<i64>,
+    created: i64,
+    tags: Vec<String>,
+    location: String,
+}
+
+const STATUSES: [&str; 4] = ["Normal", "UploadFail", "Blocked", "Transcoding"];
+const LOCATIONS: [&str; 2] = [
+    "in-a.oss-cn-shanghai.aliyuncs.com",
+    "in-b.oss-cn-shanghai.aliyuncs.com",
+];
+const TAGS: [&str; 4] = ["promo", "2023", "legal", "promo-old"];
+/// 2023-01-01T00:00:00Z
+const T0: i64 = 1_672_531_200;
+
+fn time(t: i64) -> String {
+    vodplan::timefmt::format(time::OffsetDateTime::from_unix_timestamp(t).unwrap())
+}
+
+/// `n` videos with few distinct creation times (many ties), mixed statuses, categories, tags and
+/// locations; tags alternate between the list and the comma-string forms of the file.
+fn generate(n: usize, seed: u64) -> (Vec<Row>, String) {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut rows = Vec::new();
+    let mut yaml = String::from("videos:\n");
+    for i in 0..n {
+        let tags: Vec<String> = TAGS
+            .iter()
+            .filter(|_| rng.u8(..4) == 0)
+            .map(|t| t.to_string())
+            .collect();
+        let row = Row {
+            id: format!("{:032x}", i * 7919 % 100_003),
+            title: format!("{} clip {i}", ["tmp", "final", "raw"][rng.usize(..3)]),
+            status: STATUSES[rng.usize(..STATUSES.len())],
+            cate: [None, Some(1000), Some(1003)][rng.usize(..3)],
+            created: T0 + 3600 * rng.i64(0..40),
+            tags,
+            location: LOCATIONS[rng.usize(..2)].to_string(),
+        };
+        yaml += &format!(
+            "  - videoId: {}\n    title: {}\n    status: {}\n    creationTime: {}\n    storageLocation: {}\n",
+            row.id,
+            row.title,
+            row.status,
+            time(row.created),
+            row.location
+        );
+        if let Some(c) = row.cate {
+            yaml += &format!("    categoryId: {c}\n");
+        }
+        if !row.tags.is_empty() {
+            if i % 2 == 0 {
+                yaml += &format!("    tags: [{}]\n", row.tags.join(", "));
+            } else {
+                yaml += &format!("    tags: \"{}\"\n", row.tags.join(","));
+            }
+        }
+        rows.push(row);
+    }
+    (rows, yaml)
+}
+
+/// What a listing must return: the rows `keep` selects, by creation time then ID.
+fn expected(rows: &[Row], ascending: bool, keep: impl Fn(&Row) -> bool) -> Vec<String> {
+    let mut m: Vec<&Row> = rows.iter().filter(|r| keep(r)).collect();
+    m.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+    if !ascending {
+        m.reverse();
+    }
+    m.into_iter().map(|r| r.id.clone()).collect()
+}
+
+/// A complete SearchMedia traversal: (Total, IDs in order).
+fn traverse(emu: &Emulator, expression: &str, sort: &str, page: usize) -> (u64, Vec<String>) {
+    let page = page.to_string();
+    let mut token = String::new();
+    let mut ids = Vec::new();
+    loop {
+        let mut params = vec![
+            ("Match", expression),
+            ("SortBy", sort),
+            ("PageSize", page.as_str()),
+        ];
+        if !token.is_empty() {
+            params.push(("ScrollToken", token.as_str()));
+        }
+        let body = ok(emu, "SearchMedia", &params);
+        let total = body["Total"].as_u64().unwrap();
+        for m in body["MediaList"].as_array().unwrap() {
+            assert_eq!(m["MediaId"], m["Video"]["VideoId"]);
+            ids.push(m["MediaId"].as_str().unwrap().to_string());
+        }
+        token = body["ScrollToken"].as_str().unwrap().to_string();
+        if token.is_empty() {
+            return (total, ids);
+        }
+    }
+}
+
+fn ids_of_list(body: &Value) -> Vec<String> {
+    body["VideoList"]["Video"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["VideoId"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn lowered_page_limit_cuts_and_then_refuses_plain_paging() {
+    let dir = Dir::new();
+    let (rows, yaml) = generate(30, 1);
+    let emu = Emulator::start(&dir, &yaml, &["--page-limit", "10"]);
+    let all = expected(&rows, true, |_| true);
+    let asc = [("SortBy", "CreationTime:Asc"), ("PageSize", "4")];
+    for (page, want) in [("1", &all[0..4]), ("2", &all[4..8]), ("3", &all[8..10])] {
+        let body = ok(&emu, "GetVideoList", &[asc[0], asc[1], ("PageNo", page)]);
+        assert_eq!(body["Total"], 30);
+        assert_eq!(ids_of_list(&body), want, "page {page}");
+        let body = ok(&emu, "SearchMedia", &[asc[0], asc[1], ("PageNo", page)]);
+        assert_eq!(body["Total"], 30);
+        let got: Vec<&str> = body["MediaList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["MediaId"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, want, "page {page}");
+    }
+    for action in ["GetVideoList", "SearchMedia"] {
+        assert_eq!(
+            error(&emu, action, &[asc[0], asc[1], ("PageNo", "4")]),
+            (400, "InvalidParameter.PageNo".into()),
+            "{action}"
+        );
+    }
+}
+
+#[test]
+fn lowered_scroll_limit_stops_the_traversal_there() {
+    let dir = Dir::new();
+    let (rows, yaml) = generate(30, 2);
+    let emu = Emulator::start(&dir, &yaml, &["--scroll-limit", "25", "--page-limit", "5"]);
+    let all = expected(&rows, false, |_| true);
+    // A traversal is not bound by the paging reach, only by the scroll reach.
+    let (total, ids) = traverse(&emu, "", "CreationTime:Desc", 10);
+    assert_eq!(total, 30);
+    assert_eq!(ids, all[..25]);
+    let (total, ids) = traverse(&emu, "Status = 'Normal'", "CreationTime:Asc", 3);
+    let want = expected(&rows, true, |r| r.status == "Normal");
+    assert_eq!((total as usize, ids), (want.len(), want));
+}
+
+#[test]
+fn every_match_field_agrees_with_a_brute_force_filter() {
+    let dir = Dir::new();
+    let (rows, yaml) = generate(400, 3);
+    let emu = Emulator::start(&dir, &yaml, &[]);
+    let t = |h: i64| time(T0 + 3600 * h);
+    let (t5, t20) = (t(5), t(20));
+    type Keep = Box<dyn Fn(&Row) -> bool>;
+    let cases: Vec<(String, Keep)> = vec![
+        ("".into(), Box::new(|_| true)),
+        ("Status = Normal".into(), Box::new(|r| r.status == "Normal")),
+        (
+            "Status in ('UploadFail','Blocked')".into(),
+            Box::new(|r| ["UploadFail", "Blocked"].contains(&r.status)),
+        ),
+        ("CateId = 1003".into(), Box::new(|r| r.cate == Some(1003))),
+        (
+            "CateId in ('1000','1003')".into(),
+            Box::new(|r| r.cate.is_some()),
+        ),
+        (
+            "Tags = 'promo'".into(),
+            Box::new(|r| r.tags.iter().any(|t| t == "promo")),
+        ),
+        (
+            "Tags in ('legal','2023')".into(),
+            Box::new(|r| r.tags.iter().any(|t| t == "legal" || t == "2023")),
+        ),
+        (
+            "Title = 'tmp'".into(),
+            Box::new(|r| r.title.contains("tmp")),
+        ),
+        (
+            format!("StorageLocation = {}", LOCATIONS[1]),
+            Box::new(|r| r.location == LOCATIONS[1]),
+        ),
+        (
+            format!("CreationTime = ('{t5}','{t20}')"),
+            Box::new(|r| r.created > T0 + 5 * 3600 && r.created < T0 + 20 * 3600),
+        ),
+        (
+            format!("CreationTime = ['{t5}','{t20}')"),
+            Box::new(|r| r.created >= T0 + 5 * 3600 && r.created < T0 + 20 * 3600),
+        ),
+        (
+            // The same instant written in another offset is the same time.
+            format!(
+                "CreationTime = ['{}',] and Status = 'UploadFail'",
+                time::OffsetDateTime::from_unix_timestamp(T0 + 30 * 3600)
+                    .unwrap()
+                    .to_offset(time::macros::offset!(+8))
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap()
+            ),
+            Box::new(|r| r.created >= T0 + 30 * 3600 && r.status == "UploadFail"),
+        ),
+        (
+            format!(
+                "Status = 'Normal' and CateId = 1000 and Tags = 'promo' and CreationTime = [,'{t20}']"
+            ),
+            Box::new(|r| {
+                r.status == "Normal"
+                    && r.cate == Some(1000)
+                    && r.tags.iter().any(|t| t == "promo")
+                    && r.created <= T0 + 20 * 3600
+            }),
+        ),
+    ];
+    for (expression, keep) in &cases {
+        for (sort, ascending) in [("CreationTime:Asc", true), ("CreationTime:Desc", false)] {
+            let want = expected(&rows, ascending, keep);
+            let (total, ids) = traverse(&emu, expression, sort, 37);
+            assert_eq!(total as usize, want.len(), "{expression} {sort}");
+            assert_eq!(ids, want, "{expression} {sort}");
+        }
+    }
+    // One pick to show that the video ID filter works too.
+    let id = rows[17].id.clone();
+    let (total, ids) = traverse(&emu, &format!("VideoId = {id}"), "CreationTime:Asc", 10);
+    assert_eq!((total, ids), (1, vec![id]));
+    // GetVideoList's filters, the same way.
+    let (from, to) = (t(5), t(20));
+    let list_cases: Vec<(Vec<(&str, &str)>, Keep)> = vec![
+        (
+            vec![("Status", "Normal,Blocked")],
+            Box::new(|r| ["Normal", "Blocked"].contains(&r.status)),
+        ),
+        (vec![("CateId", "1003")], Box::new(|r| r.cate == Some(1003))),
+        (
+            vec![("StorageLocation", LOCATIONS[0])],
+            Box::new(|r| r.location == LOCATIONS[0]),
+        ),
+        (
+            vec![
+                ("StartTime", &from),
+                ("EndTime", &to),
+                ("Status", "UploadFail"),
+            ],
+            Box::new(|r| {
+                r.created >= T0 + 5 * 3600 && r.created < T0 + 20 * 3600 && r.status == "UploadFail"
+            }),
+        ),
+    ];
+    for (filters, keep) in &list_cases {
+        let want = expected(&rows, true, keep);
+        let mut got = Vec::new();
+        for page in 1.. {
+            let page = page.to_string();
+            let mut params = filters.clone();
+            params.extend([
+                ("SortBy", "CreationTime:Asc"),
+                ("PageSize", "100"),
+                ("PageNo", page.as_str()),
+            ]);
+            let body = ok(&emu, "GetVideoList", &params);
+            assert_eq!(body["Total"].as_u64().unwrap() as usize, want.len());
+            let ids = ids_of_list(&body);
+            if ids.is_empty() {
+                break;
+            }
+            got.extend(ids);
+        }
+        assert_eq!(got, want, "{filters:?}");
+    }
+}
+
+#[test]
+fn match_expressions_the_service_refuses() {
+    let dir = Dir::new();
+    let (_, yaml) = generate(3, 4);
+    let emu = Emulator::start(&dir, &yaml, &[]);
+    for bad in [
+        "Description = 'x'",
+        "CateId = abc",
+        "CreationTime = '2023-01-01T00:00:00Z'",
+        "CreationTime = ('2023-01-01','2024-01-01T00:00:00Z')",
+        "Status = 'Normal' or CateId = 1",
+        "Tags = ('a','b')",
+    ] {
+        assert_eq!(
+            error(&emu, "SearchMedia", &[("Match", bad)]),
+            (400, "InvalidParameter.Match".into()),
+            "{bad}"
+        );
+    }
+}
