@@ -11,8 +11,9 @@
 
 use rayon::prelude::*;
 
-use crate::ids::VideoRef;
-use crate::manifest::{DesiredState, Target};
+use crate::ids::{VideoId, VideoRef};
+use crate::manifest::{DesiredState, Entry, Target};
+use crate::vod::api::VideoInfo;
 use crate::state::Observed;
 
 use super::rules::Rules;
@@ -43,22 +44,7 @@ pub fn diff(desired: &DesiredState, observed: &Observed) -> Plan {
                         selected_by: entry.location.clone(),
                     },
                 ),
-                None => Fate::Delete(
-                    at,
-                    Deletion {
-                        video_id: id.clone(),
-                        selected_by: match &entry.target {
-                            Target::Id(VideoRef::Video(_)) => SelectedBy::VideoId,
-                            Target::Id(VideoRef::Reference(r)) => {
-                                SelectedBy::ReferenceId(r.clone())
-                            }
-                            Target::Match(s) => SelectedBy::Match(s.to_string()),
-                        },
-                        reason: entry.reason.clone(),
-                        source: entry.location.clone(),
-                        observed: Fingerprint::of(info),
-                    },
-                ),
+                None => Fate::Delete(at, deletion(entry, id, info)),
             })
         })
         .collect();
@@ -89,5 +75,21 @@ pub fn diff(desired: &DesiredState, observed: &Observed) -> Plan {
         protected: protected.into_iter().map(|(_, p)| p).collect(),
         absent,
         selector_seen: observed.selector_seen,
+        ..Plan::default()
+    }
+}
+
+/// The deletion of a video by the delete entry that selected it.
+pub(crate) fn deletion(entry: &Entry, id: &VideoId, info: &VideoInfo) -> Deletion {
+    Deletion {
+        video_id: id.clone(),
+        selected_by: match &entry.target {
+            Target::Id(VideoRef::Video(_)) => SelectedBy::VideoId,
+            Target::Id(VideoRef::Reference(r)) => SelectedBy::ReferenceId(r.clone()),
+            Target::Match(s) => SelectedBy::Match(s.to_string()),
+        },
+        reason: entry.reason.clone(),
+        source: entry.location.clone(),
+        observed: Fingerprint::of(info),
     }
 }

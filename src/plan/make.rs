@@ -27,13 +27,58 @@ pub async fn make(
     guards: &Guards,
     progress: &dyn ReadProgress,
 ) -> Result<Plan, PlanError> {
-    let observed = crate::state::observe(client, desired, progress)
+    let mut observed = crate::state::observe(client, desired, progress)
         .await
         .map_err(|e| match e {
             ListError::Api(api) => PlanError::Read(api),
             other => PlanError::List(other),
         })?;
+    if super::quarantine::in_use(desired) {
+        read_quarantined(client, &mut observed, progress).await?;
+    }
     let plan = diff(desired, &observed);
+    let plan = super::quarantine::arrange(desired, &observed, plan, super::quarantine::today());
     guards.check(&plan).map_err(PlanError::Guard)?;
     Ok(plan)
+}
+
+/// Adds every `Blocked` video to the observed state (re-read, for its tags): those in vodplan's
+/// quarantine are deleted, kept waiting, restored or reported even when the selector that chose
+/// them lists by a status they no longer have.
+async fn read_quarantined(
+    client: &Arc<Client>,
+    observed: &mut crate::state::Observed,
+    progress: &dyn ReadProgress,
+) -> Result<(), PlanError> {
+    use crate::manifest::{Entry, Location, Selector, Target, VideoStatus};
+    let blocked = DesiredState {
+        delete: vec![Entry {
+            target: Target::Match(Box::new(Selector {
+                status: vec![VideoStatus::Blocked],
+                ..Selector::default()
+            })),
+            reason: None,
+            quarantine: None,
+            location: Location::new(&std::sync::Arc::from("(videos in quarantine)"), 1, 1),
+        }],
+        ..DesiredState::default()
+    };
+    let listing = crate::selector::list_candidates(client, &blocked, progress)
+        .await
+        .map_err(|e| match e {
+            ListError::Api(api) => PlanError::Read(api),
+            other => PlanError::List(other),
+        })?;
+    let unread: Vec<_> = listing
+        .candidates
+        .into_iter()
+        .filter(|id| !observed.videos.contains_key(id))
+        .collect();
+    if !unread.is_empty() {
+        let fresh = crate::state::lookup(client, unread, Vec::new(), progress).await?;
+        for (id, info) in fresh.videos {
+            observed.videos.insert(id, info);
+        }
+    }
+    Ok(())
 }

@@ -8,6 +8,7 @@ pub mod diff;
 pub mod file;
 pub mod guard;
 pub mod make;
+pub mod quarantine;
 pub mod rules;
 
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,9 @@ pub struct Fingerprint {
     pub modification_time: Option<String>,
     pub title: String,
     pub reference_id: Option<String>,
+    /// The video's tags (quarantine state lives there); absent in plans made before quarantine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<String>,
 }
 
 impl Fingerprint {
@@ -51,6 +55,17 @@ impl Fingerprint {
             modification_time: info.modification_time.clone(),
             title: info.title.clone(),
             reference_id: info.reference_id.clone().filter(|r| !r.is_empty()),
+            tags: info
+                .tags
+                .as_deref()
+                .map(|t| {
+                    t.split(',')
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .filter(|t| !t.is_empty()),
         }
     }
 
@@ -85,6 +100,9 @@ impl Fingerprint {
         }
         if self.title != now.title {
             out.push(format!("title {:?} -> {:?}", self.title, now.title));
+        }
+        if self.tags != now.tags {
+            out.push(format!("tags {} -> {}", opt(&self.tags), opt(&now.tags)));
         }
         if self.reference_id != now.reference_id {
             out.push(format!(
@@ -150,14 +168,28 @@ pub struct Plan {
     pub deletions: Vec<Deletion>,
     pub protected: Vec<Protection>,
     pub absent: Vec<Absence>,
+    /// Videos to put in vodplan's quarantine (block and tag) instead of deleting now.
+    #[serde(default)]
+    pub quarantines: Vec<quarantine::Quarantine>,
+    /// Videos in vodplan's quarantine whose grace period has not ended.
+    #[serde(default)]
+    pub waiting: Vec<quarantine::Waiting>,
+    /// Videos in vodplan's quarantine that a keep entry now protects: unblock and untag.
+    #[serde(default)]
+    pub restores: Vec<quarantine::Restore>,
+    /// Videos reported and left exactly as they are (blocked by someone else under a quarantine
+    /// entry, no room for the tag, in a quarantine these manifests do not manage).
+    #[serde(default)]
+    pub untouched: Vec<quarantine::Untouched>,
     /// Videos the delete selectors saw, for the percentage guard.
     #[serde(default)]
     pub selector_seen: usize,
 }
 
 impl Plan {
+    /// Nothing to do: no deletion, quarantine or restore (waiting alone is nothing to do).
     pub fn is_empty(&self) -> bool {
-        self.deletions.is_empty()
+        self.deletions.is_empty() && self.quarantines.is_empty() && self.restores.is_empty()
     }
 }
 

@@ -143,6 +143,7 @@ mod tests {
         Entry {
             target: Target::Id(r),
             reason: None,
+            quarantine: None,
             location: at(line),
         }
     }
@@ -151,6 +152,7 @@ mod tests {
         Entry {
             target: Target::Match(Box::new(s)),
             reason: None,
+            quarantine: None,
             location: at(line),
         }
     }

@@ -228,6 +228,7 @@ mod tests {
                 modification_time: None,
                 title: format!("Video number {i} | with a pipe"),
                 reference_id: None,
+                tags: None,
             },
         }
     }
