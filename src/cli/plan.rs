@@ -37,23 +37,20 @@ impl Planned {
     }
 }
 
-pub fn guards(desired_max: Option<(u64, String)>, args: &GuardArgs) -> Guards {
-    Guards {
-        manifest_max: desired_max,
-        flag_max: args.max_deletes,
-        flag_percent: args.max_delete_percent,
-    }
-}
-
 /// The guards of a desired state and the flags.
 pub fn guards_of(desired: &DesiredState, args: &GuardArgs) -> Guards {
-    guards(
-        desired
+    Guards {
+        manifest_max: desired
             .max_deletes
             .as_ref()
             .map(|m| (m.value, m.location.to_string())),
-        args,
-    )
+        flag_max: args.max_deletes,
+        flag_percent: args.max_delete_percent,
+        manifest_max_quarantines: desired
+            .max_quarantines
+            .as_ref()
+            .map(|m| (m.value, m.location.to_string())),
+    }
 }
 
 pub fn plan_failure(e: PlanError) -> Failure {

@@ -107,7 +107,7 @@ struct Shared {
     scrolls: Mutex<HashMap<String, actions::Scroll>>,
 }
 
-const ACTIONS: [Action; 5] = Action::ALL;
+const ACTIONS: [Action; 7] = Action::ALL;
 
 fn limiter(per_second: u32) -> DefaultDirectRateLimiter {
     RateLimiter::direct(Quota::per_second(
@@ -361,6 +361,11 @@ async fn handle(
                 &mut shared.scrolls.lock().expect("scroll lock"),
                 shared.config.limits,
             ),
+            Action::CreateAudit | Action::UpdateVideoInfos => Err(ServiceError::new(
+                404,
+                "InvalidApi.NotFound",
+                "not served by this emulator yet",
+            )),
         };
         shared
             .videos_deleted

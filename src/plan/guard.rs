@@ -15,6 +15,8 @@ pub struct Guards {
     pub flag_max: Option<u64>,
     /// From `--max-delete-percent`: of the videos the delete selectors saw.
     pub flag_percent: Option<f64>,
+    /// From the manifest's `limits.maxQuarantines` (new quarantines), with where it is written.
+    pub manifest_max_quarantines: Option<(u64, String)>,
 }
 
 /// A guard that tripped.
@@ -24,14 +26,16 @@ pub struct GuardTripped {
     pub limit: String,
     pub planned: usize,
     pub over_by: String,
+    /// What the plan counts: "deletes" or "quarantines".
+    pub what: &'static str,
 }
 
 impl fmt::Display for GuardTripped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} allows {}, but the plan deletes {} ({} too many)",
-            self.guard, self.limit, self.planned, self.over_by
+            "{} allows {}, but the plan {} {} ({} too many)",
+            self.guard, self.limit, self.what, self.planned, self.over_by
         )
     }
 }
@@ -39,6 +43,17 @@ impl fmt::Display for GuardTripped {
 impl Guards {
     /// Checks the plan; the first guard that trips, tightest first.
     pub fn check(&self, plan: &Plan) -> Result<(), GuardTripped> {
+        if let Some((n, at)) = &self.manifest_max_quarantines
+            && plan.quarantines.len() as u64 > *n
+        {
+            return Err(GuardTripped {
+                guard: format!("limits.maxQuarantines ({at})"),
+                limit: format!("{n} new quarantine{}", if *n == 1 { "" } else { "s" }),
+                planned: plan.quarantines.len(),
+                over_by: (plan.quarantines.len() as u64 - n).to_string(),
+                what: "quarantines",
+            });
+        }
         let planned = plan.deletions.len();
         let mut limits: Vec<(u64, String)> = Vec::new();
         if let Some((n, at)) = &self.manifest_max {
@@ -56,6 +71,7 @@ impl Guards {
                 limit: format!("{n} deletion{}", if n == 1 { "" } else { "s" }),
                 planned,
                 over_by: (planned as u64 - n).to_string(),
+                what: "deletes",
             });
         }
         if let Some(p) = self.flag_percent {
@@ -76,6 +92,7 @@ impl Guards {
                         ),
                         planned: from_selectors,
                         over_by: (from_selectors - allowed).to_string(),
+                        what: "deletes",
                     });
                 }
             }

@@ -19,16 +19,20 @@ pub enum Action {
     GetVideoInfo,
     GetVideoList,
     SearchMedia,
+    CreateAudit,
+    UpdateVideoInfos,
 }
 
 impl Action {
     /// Every operation vodplan calls.
-    pub const ALL: [Action; 5] = [
+    pub const ALL: [Action; 7] = [
         Action::DeleteVideo,
         Action::GetVideoInfos,
         Action::GetVideoInfo,
         Action::GetVideoList,
         Action::SearchMedia,
+        Action::CreateAudit,
+        Action::UpdateVideoInfos,
     ];
 
     pub fn name(self) -> &'static str {
@@ -38,6 +42,8 @@ impl Action {
             Action::GetVideoInfo => "GetVideoInfo",
             Action::GetVideoList => "GetVideoList",
             Action::SearchMedia => "SearchMedia",
+            Action::CreateAudit => "CreateAudit",
+            Action::UpdateVideoInfos => "UpdateVideoInfos",
         }
     }
 
@@ -51,6 +57,9 @@ impl Action {
             Action::DeleteVideo => 30.0,
             Action::GetVideoInfos | Action::GetVideoInfo => 100.0,
             Action::GetVideoList | Action::SearchMedia => 50.0,
+            // UpdateVideoInfos: 30/s (QPS table). CreateAudit: not documented; the same as the
+            // other write operations, 30/s.
+            Action::UpdateVideoInfos | Action::CreateAudit => 30.0,
         }
     }
 }
@@ -202,4 +211,31 @@ mod tests {
             }
         );
     }
+}
+
+/// CreateAudit takes at most this many videos a call (`AuditContent`).
+pub const MAX_AUDIT_ITEMS: usize = 100;
+/// UpdateVideoInfos takes at most this many videos a call (`UpdateContent`).
+pub const MAX_UPDATE_ITEMS: usize = 20;
+
+/// CreateAudit's reply: only a RequestId
+/// (https://help.aliyun.com/document_detail/89563.html).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateAuditResponse {
+    #[serde(default)]
+    pub request_id: String,
+}
+
+/// UpdateVideoInfos' reply
+/// (https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevideoinfos).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateVideoInfosResponse {
+    #[serde(default)]
+    pub request_id: String,
+    #[serde(default, deserialize_with = "id_list")]
+    pub non_exist_video_ids: Vec<String>,
+    #[serde(default, deserialize_with = "id_list")]
+    pub forbidden_video_ids: Vec<String>,
 }

@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod encode;
 pub mod endpoint;
 pub mod error;
+pub mod media;
 pub mod pacer;
 pub mod retry;
 pub mod sign;
