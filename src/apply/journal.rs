@@ -6,13 +6,25 @@
 //! Records of one run share a `run` ID; a run that ended writes `finish`. Runs are tied to what
 //! they applied by `planKey` (the saved plan's digest, or the manifests' digest with region and
 //! endpoint), so only interrupted runs of the same plan are credited.
+//!
+//! The journal file is also the apply's lock (see [`lock`]): one apply at a time per journal. It
+//! is read back bounded and forgiving (see [`read`]); a torn last line is terminated before this
+//! run writes, so a crash's half record never swallows the next run's `start`. Writes are durable
+//! (fsync) before they return; [`Journal::append_async`] does the blocking write on tokio's
+//! blocking pool, never on an async worker.
 
-use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
+
+mod lock;
+mod read;
+
+pub use lock::{Holder, note_path};
+pub use read::{Applied, Earlier, MAX_LINE};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
@@ -60,6 +72,10 @@ pub enum Record {
         absent: usize,
         forbidden: usize,
         failed: usize,
+        /// Planned deletions this run never sent (it was interrupted or stopped). A run is only
+        /// settled (see [`Applied`]) when this is 0; absent in journals of older versions.
+        #[serde(default)]
+        not_sent: usize,
     },
 }
 
@@ -74,50 +90,87 @@ pub struct JournalEntry {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("journal {path}: {reason}")]
-pub struct JournalError {
-    pub path: String,
-    pub reason: String,
+pub enum JournalError {
+    #[error("journal {path}: cannot {action}: {source}")]
+    Io {
+        path: String,
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "journal {path} is {kind}, not a regular file; a journal must be a regular file (name one with --journal FILE)"
+    )]
+    NotRegular { path: String, kind: &'static str },
+    #[error(
+        "journal {path} is in use by another apply ({}); nothing was sent: wait for that apply to end, or stop it, then run this command again",
+        holder.as_ref().map_or_else(|| format!("holder unknown: {} names none", note_path(Path::new(path)).display()), |h| h.to_string())
+    )]
+    Locked {
+        path: String,
+        /// The holder as its `.lock` note names it; `None` when the note is missing or stale.
+        holder: Option<Holder>,
+    },
 }
 
-/// An open journal, appending.
+/// An open journal, appending. It holds the journal's lock until it is dropped.
 pub struct Journal {
+    // Dropped first: the holder note is removed while the lock (in `writer`'s file) is still held.
+    _note: lock::HolderNote,
+    writer: Arc<Mutex<Writer>>,
     path: PathBuf,
-    file: File,
     run: String,
 }
 
-/// What earlier, interrupted runs of the same plan did.
-#[derive(Debug, Default, Clone)]
-pub struct Earlier {
-    /// Video IDs sent for deletion by interrupted runs of this plan (whatever came back).
-    pub sent: HashSet<String>,
-    /// Reference IDs behind those deletions, where the manifest named one.
-    pub sent_references: HashSet<String>,
+struct Writer {
+    file: File,
+    /// A write failed part-way: the file may end in a torn line, so the next write starts with a
+    /// newline to keep its record whole.
+    torn: bool,
 }
 
 impl Journal {
-    /// Opens (creating) the journal at `path` for a new run, and reads what interrupted earlier
-    /// runs with the same `plan_key` sent.
+    /// Opens (creating) the journal at `path` for a new run of `plan_key`: takes its lock (failing
+    /// at once, naming the holder, when another apply holds it), reads what earlier runs of the
+    /// same plan did, and writes this run's `start`.
     pub fn open(
         path: &Path,
         plan_key: &str,
         planned: usize,
     ) -> Result<(Journal, Earlier), JournalError> {
-        let err = |e: std::io::Error| JournalError {
-            path: path.display().to_string(),
-            reason: e.to_string(),
+        let display = path.display().to_string();
+        let io = |action: &'static str| {
+            let display = display.clone();
+            move |source: std::io::Error| JournalError::Io {
+                path: display,
+                action,
+                source,
+            }
         };
-        let earlier = read_earlier(path, plan_key)?;
+        // Before opening: opening a FIFO would block, a device would be read without end.
+        match std::fs::metadata(path) {
+            Ok(m) => regular(&m, &display)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io("read its metadata")(e)),
+        }
         let file = OpenOptions::new()
-            .create(true)
+            .read(true)
             .append(true)
+            .create(true)
             .open(path)
-            .map_err(err)?;
+            .map_err(io("open it for appending"))?;
+        // Again on what was opened, in case the path changed in between.
+        regular(&file.metadata().map_err(io("read its metadata"))?, &display)?;
         let run = format!("{:016x}", fastrand::u64(..));
-        let mut journal = Journal {
+        let note = lock::acquire(&file, path, &run)?;
+        let scan = read::scan(&file, plan_key).map_err(io("read it"))?;
+        let journal = Journal {
+            _note: note,
+            writer: Arc::new(Mutex::new(Writer {
+                file,
+                torn: scan.torn_end,
+            })),
             path: path.to_path_buf(),
-            file,
             run: run.clone(),
         };
         journal.append(&Record::Start {
@@ -127,7 +180,7 @@ impl Journal {
             planned,
             vodplan_version: env!("CARGO_PKG_VERSION").into(),
         })?;
-        Ok((journal, earlier))
+        Ok((journal, scan.earlier))
     }
 
     pub fn run(&self) -> &str {
@@ -138,64 +191,87 @@ impl Journal {
         &self.path
     }
 
-    /// Appends one record and makes it durable (fsync) before returning.
-    pub fn append(&mut self, record: &Record) -> Result<(), JournalError> {
-        let mut line = serde_json::to_string(record).expect("records always serialize");
-        line.push('\n');
-        let err = |e: std::io::Error| JournalError {
-            path: self.path.display().to_string(),
-            reason: e.to_string(),
-        };
-        self.file.write_all(line.as_bytes()).map_err(err)?;
-        self.file.sync_data().map_err(err)
+    /// Appends one record and makes it durable (fsync) before returning. Blocking: from async
+    /// code use [`Journal::append_async`].
+    pub fn append(&self, record: &Record) -> Result<(), JournalError> {
+        write_line(&self.writer, &encode(record), &self.path)
+    }
+
+    /// Appends one record durably, doing the blocking write and fsync on tokio's blocking pool.
+    /// The record is encoded at the call; lines are written whole, in the order the futures run.
+    pub fn append_async(
+        &self,
+        record: &Record,
+    ) -> impl Future<Output = Result<(), JournalError>> + Send + 'static {
+        let line = encode(record);
+        let writer = self.writer.clone();
+        let path = self.path.clone();
+        async move {
+            let display = path.display().to_string();
+            tokio::task::spawn_blocking(move || write_line(&writer, &line, &path))
+                .await
+                .map_err(|e| JournalError::Io {
+                    path: display,
+                    action: "append to it",
+                    source: std::io::Error::other(e),
+                })?
+        }
     }
 }
 
-/// Reads the journal and collects what unfinished runs of `plan_key` sent. A torn last line (the
-/// process was killed mid-write) is ignored.
-fn read_earlier(path: &Path, plan_key: &str) -> Result<Earlier, JournalError> {
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Earlier::default()),
-        Err(e) => {
-            return Err(JournalError {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            });
+fn encode(record: &Record) -> Vec<u8> {
+    let mut line = serde_json::to_vec(record).expect("records always serialize");
+    line.push(b'\n');
+    line
+}
+
+fn write_line(writer: &Mutex<Writer>, line: &[u8], path: &Path) -> Result<(), JournalError> {
+    let mut w = writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let result = (|| {
+        if w.torn {
+            w.file.write_all(b"\n")?;
+            w.torn = false;
         }
+        if let Err(e) = w.file.write_all(line) {
+            w.torn = true;
+            return Err(e);
+        }
+        w.file.sync_data()
+    })();
+    result.map_err(|source| JournalError::Io {
+        path: path.display().to_string(),
+        action: "append to it",
+        source,
+    })
+}
+
+/// Refuses anything but a regular file (a symlink to one is fine).
+fn regular(meta: &std::fs::Metadata, path: &str) -> Result<(), JournalError> {
+    let t = meta.file_type();
+    if t.is_file() {
+        return Ok(());
+    }
+    let kind = if t.is_dir() {
+        "a directory"
+    } else {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            if t.is_char_device() || t.is_block_device() {
+                "a device"
+            } else if t.is_fifo() {
+                "a pipe"
+            } else if t.is_socket() {
+                "a socket"
+            } else {
+                "not a file"
+            }
+        }
+        #[cfg(not(unix))]
+        "not a file"
     };
-    let mut runs_of_plan: HashSet<String> = HashSet::new();
-    let mut finished: HashSet<String> = HashSet::new();
-    let mut sent: Vec<(String, Vec<String>, Vec<String>)> = Vec::new();
-    for line in BufReader::new(file).lines() {
-        let Ok(line) = line else { break };
-        let Ok(record) = serde_json::from_str::<Record>(&line) else {
-            continue;
-        };
-        match record {
-            Record::Start {
-                run, plan_key: k, ..
-            } if k == plan_key => {
-                runs_of_plan.insert(run);
-            }
-            Record::BatchSent {
-                run,
-                video_ids,
-                reference_ids,
-                ..
-            } => sent.push((run, video_ids, reference_ids)),
-            Record::Finish { run, .. } => {
-                finished.insert(run);
-            }
-            _ => {}
-        }
-    }
-    let mut earlier = Earlier::default();
-    for (run, ids, refs) in sent {
-        if runs_of_plan.contains(&run) && !finished.contains(&run) {
-            earlier.sent.extend(ids);
-            earlier.sent_references.extend(refs);
-        }
-    }
-    Ok(earlier)
+    Err(JournalError::NotRegular {
+        path: path.into(),
+        kind,
+    })
 }

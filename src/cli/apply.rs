@@ -151,6 +151,7 @@ async fn execute(
         absent: outcome.absent(),
         forbidden: outcome.forbidden.len(),
         failed: outcome.failed.len(),
+        not_sent: 0,
     });
     out.print(&render::outcome(&outcome, out.format, out.color));
     eprintln!("Journal: {}", journal.path().display());

@@ -1,0 +1,286 @@
+//! Reading a journal back: what earlier runs of the same plan did.
+//!
+//! A journal is evidence written by processes that may have died mid-write, on disks that may have
+//! filled up, and it can be any file a user names. So reading is bounded and forgiving:
+//! - lines are read at most [`MAX_LINE`] bytes at a time; a longer line (a file that is not a
+//!   journal, `/dev/zero` behind a symlink...) is skipped, never held in memory, so memory stays
+//!   bounded whatever the file's size;
+//! - a line that is not a record (invalid JSON, not UTF-8, torn by a crash) is skipped and
+//!   counted, and reading goes on: one bad line never hides the records after it;
+//! - only the records of this plan's runs are kept.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Read};
+
+use serde::Deserialize;
+
+use super::Record;
+
+/// The longest journal line read (1 MiB). A record is one batch of at most 20 videos with their
+/// manifest entries and reasons: a few KiB at most.
+pub const MAX_LINE: usize = 1 << 20;
+
+/// What earlier runs of the same plan (same `planKey`) did, as the journal shows it.
+///
+/// Runs of a plan form a chain: an interrupted or partial run is finished by the next one, until
+/// a run *settles* the plan (see [`Applied`]). `sent`, `deleted` and `sent_references` cover the
+/// runs of this plan since the last settled one (the "open" runs), whether they were interrupted
+/// (no `finish` record) or ended partial; the settled run and everything before it are done and
+/// credited to nothing.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Earlier {
+    /// Every video ID an open run sent for deletion (`batch-sent`, whatever came back), selector-
+    /// matched ones included.
+    pub sent: HashSet<String>,
+    /// The video IDs an open run saw confirmed deleted (a `batch-done` listing them as deleted).
+    pub deleted: HashSet<String>,
+    /// Sent by an open run with no outcome recorded for them (the run died with the call in
+    /// flight): deleted or not, the journal cannot say; a caller that must know re-reads them.
+    pub unsettled: HashSet<String>,
+    /// Reference IDs behind the open runs' deletions, where the manifest named one.
+    pub sent_references: HashSet<String>,
+    /// How many open runs there are, and how many of them were interrupted (no `finish`).
+    pub open_runs: usize,
+    pub interrupted_runs: usize,
+    /// The latest run of this plan that settled it, if any.
+    pub applied: Option<Applied>,
+    /// Lines that are not records and were skipped: invalid JSON, not UTF-8, a torn write, or
+    /// longer than [`MAX_LINE`].
+    pub skipped_lines: u64,
+}
+
+/// A run that settled its plan: it wrote `finish` reporting no failed, no forbidden and no unsent
+/// deletion, and at least as many deleted or absent as it planned (`start.planned`). After it,
+/// nothing of the plan is left to do: applying the same saved plan again is a mistake (or a
+/// replay), not a resume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub run: String,
+    /// When it started and when it wrote `finish` (UTC, as journaled).
+    pub started: String,
+    pub finished: String,
+    pub deleted: usize,
+    pub absent: usize,
+}
+
+/// The result of scanning a journal file.
+pub(super) struct Scan {
+    pub earlier: Earlier,
+    /// The file is not empty and its last byte is not a newline: a torn last line.
+    pub torn_end: bool,
+}
+
+/// One run of this plan, while scanning.
+#[derive(Default)]
+struct Run {
+    started: String,
+    planned: usize,
+    finished: bool,
+}
+
+/// Reads a journal, keeping what the runs of `plan_key` did.
+pub(super) fn scan(reader: impl Read, plan_key: &str) -> std::io::Result<Scan> {
+    let mut reader = BufReader::with_capacity(64 * 1024, reader);
+    let mut runs: HashMap<String, Run> = HashMap::new();
+    let mut earlier = Earlier::default();
+    // Per video: whether an open run recorded an outcome for it.
+    let mut settled: HashSet<String> = HashSet::new();
+    let mut line = Vec::new();
+    let mut torn_end = false;
+    while let Some(end) = next_line(&mut reader, &mut line, MAX_LINE)? {
+        torn_end = !end.terminated;
+        if end.too_long {
+            earlier.skipped_lines += 1;
+            continue;
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        // Most lines belong to other plans' runs: look at the event and run first, and decode the
+        // whole record only when it matters.
+        #[derive(Deserialize)]
+        struct Head {
+            event: String,
+            run: String,
+        }
+        let Ok(head) = serde_json::from_slice::<Head>(&line) else {
+            earlier.skipped_lines += 1;
+            continue;
+        };
+        if head.event != "start" && !runs.contains_key(&head.run) {
+            continue;
+        }
+        let Ok(record) = serde_json::from_slice::<Record>(&line) else {
+            earlier.skipped_lines += 1;
+            continue;
+        };
+        match record {
+            Record::Start {
+                run,
+                time,
+                plan_key: k,
+                planned,
+                ..
+            } if k == plan_key => {
+                runs.insert(
+                    run,
+                    Run {
+                        started: time,
+                        planned,
+                        finished: false,
+                    },
+                );
+            }
+            Record::Start { .. } => {}
+            Record::BatchSent {
+                video_ids,
+                reference_ids,
+                ..
+            } => {
+                earlier.sent.extend(video_ids);
+                earlier.sent_references.extend(reference_ids);
+            }
+            Record::BatchDone {
+                deleted,
+                non_exist,
+                forbidden,
+                failed,
+                ..
+            } => {
+                settled.extend(non_exist.iter().chain(&forbidden).chain(&failed).cloned());
+                settled.extend(deleted.iter().cloned());
+                earlier.deleted.extend(deleted);
+            }
+            Record::Finish {
+                run,
+                time,
+                deleted,
+                absent,
+                forbidden,
+                failed,
+                not_sent,
+            } => {
+                let planned = runs.get(&run).map_or(usize::MAX, |r| r.planned);
+                if failed == 0 && forbidden == 0 && not_sent == 0 && deleted + absent >= planned {
+                    // Settled: this run and every earlier one of the plan are done.
+                    let started = runs.remove(&run).map(|r| r.started).unwrap_or_default();
+                    earlier = Earlier {
+                        applied: Some(Applied {
+                            run,
+                            started,
+                            finished: time,
+                            deleted,
+                            absent,
+                        }),
+                        skipped_lines: earlier.skipped_lines,
+                        ..Earlier::default()
+                    };
+                    settled.clear();
+                    runs.clear();
+                } else if let Some(r) = runs.get_mut(&run) {
+                    r.finished = true;
+                }
+            }
+        }
+    }
+    earlier.open_runs = runs.len();
+    earlier.interrupted_runs = runs.values().filter(|r| !r.finished).count();
+    earlier.unsettled = earlier
+        .sent
+        .iter()
+        .filter(|id| !settled.contains(*id))
+        .cloned()
+        .collect();
+    Ok(Scan { earlier, torn_end })
+}
+
+/// How a line ended.
+#[derive(Debug, PartialEq)]
+struct LineEnd {
+    /// Longer than the limit: `line` is left empty and the rest was skipped.
+    too_long: bool,
+    /// Ended by a newline (not by the end of the file).
+    terminated: bool,
+}
+
+/// Reads the next line (without its newline) into `line`, holding at most `max` bytes of it;
+/// `None` at the end of the file.
+fn next_line(
+    reader: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Option<LineEnd>> {
+    line.clear();
+    let mut too_long = false;
+    let mut any = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(any.then_some(LineEnd {
+                too_long,
+                terminated: false,
+            }));
+        }
+        any = true;
+        let newline = available.iter().position(|&b| b == b'\n');
+        let part = &available[..newline.unwrap_or(available.len())];
+        if !too_long {
+            if line.len() + part.len() > max {
+                too_long = true;
+                *line = Vec::new();
+            } else {
+                line.extend_from_slice(part);
+            }
+        }
+        let used = part.len() + usize::from(newline.is_some());
+        reader.consume(used);
+        if newline.is_some() {
+            return Ok(Some(LineEnd {
+                too_long,
+                terminated: true,
+            }));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], max: usize) -> Vec<(Vec<u8>, LineEnd)> {
+        let mut r = BufReader::with_capacity(4, input);
+        let mut out = Vec::new();
+        let mut line = Vec::new();
+        while let Some(end) = next_line(&mut r, &mut line, max).unwrap() {
+            out.push((line.clone(), end));
+        }
+        out
+    }
+
+    #[test]
+    fn lines_are_bounded_and_the_last_one_may_be_torn() {
+        let end = |too_long, terminated| LineEnd {
+            too_long,
+            terminated,
+        };
+        assert_eq!(
+            lines(b"ab\n0123456789\n\ncd", 5),
+            vec![
+                (b"ab".to_vec(), end(false, true)),
+                (vec![], end(true, true)),
+                (vec![], end(false, true)),
+                (b"cd".to_vec(), end(false, false)),
+            ]
+        );
+        assert_eq!(
+            lines(b"0123456789", 5),
+            vec![(vec![], end(true, false))]
+        );
+        assert_eq!(lines(b"", 5), vec![]);
+        assert_eq!(lines(b"12345\n", 5), vec![(b"12345".to_vec(), end(false, true))]);
+    }
+}
