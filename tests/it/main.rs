@@ -5,6 +5,7 @@ mod ci_examples;
 mod cli;
 mod emulator_wire;
 mod harness;
+mod journal;
 mod plan_apply;
 mod resume;
 mod safety;
