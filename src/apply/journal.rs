@@ -611,6 +611,30 @@ mod tests {
     }
 
     #[test]
+    fn what_open_runs_sent_outside_this_plan_is_split_into_confirmed_and_unknown() {
+        let drift = r#"{"event":"batch-done","run":"r1","time":"t","batch":1,"requestId":null,"attempts":1,"deleted":[],"nonExist":["d"],"forbidden":[],"failed":[],"error":null}"#;
+        let content = start("r1", KEY, 6)
+            + &sent("r1", 0, &["a", "b", "e"])
+            + &sent("r1", 1, &["c", "d", "f"])
+            + &done("r1", 0, &["a"], &["b", "e"])
+            + drift
+            + "\n"
+            + &start("r22", KEY, 6)
+            + &sent("r22", 0, &["e"])
+            + &done("r22", 0, &["e"], &[]);
+        let earlier = earlier_of(content.as_bytes());
+        assert_eq!(earlier.deleted, set(&["a", "e"]));
+        assert_eq!(earlier.failed, set(&["b"]));
+        assert_eq!(earlier.unsettled, set(&["c", "f"]));
+        // c is still planned: this run settles it itself; d was drift, not ours.
+        let planned = HashSet::from(["c"]);
+        assert_eq!(
+            earlier.sent_outside(&planned),
+            (vec!["a", "e"], vec!["b", "f"])
+        );
+    }
+
+    #[test]
     fn a_finish_without_not_sent_from_an_older_version_reads_as_zero() {
         let old = r#"{"event":"finish","run":"r1","time":"t","deleted":3,"absent":0,"forbidden":0,"failed":0}"#;
         let content = start("r1", KEY, 3) + old + "\n";

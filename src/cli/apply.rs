@@ -88,6 +88,7 @@ async fn apply_manifests(
     let (mut journal, earlier) = open_journal(&journal_path, &key, planned.plan.deletions.len())?;
     let mut outcome = Outcome::default();
     apply::settle_absent(&mut outcome, &planned.plan.absent, &earlier);
+    credit_sent_outside(out, &planned.client, &planned.plan, &earlier, &mut outcome).await?;
     execute(
         out,
         planned.client,
@@ -97,6 +98,49 @@ async fn apply_manifests(
         outcome,
     )
     .await
+}
+
+/// Credits what the open earlier runs of these manifests deleted that this plan no longer lists
+/// (selector-matched videos they deleted match nothing now): confirmed deletions at once, the
+/// ones whose reply the journal lacks if a re-read finds them gone.
+async fn credit_sent_outside(
+    out: &Output,
+    client: &Arc<Client>,
+    plan: &vodplan::plan::Plan,
+    earlier: &Earlier,
+    outcome: &mut Outcome,
+) -> Result<(), Failure> {
+    use vodplan::plan::AbsentTarget;
+    let planned: std::collections::HashSet<&str> = plan
+        .deletions
+        .iter()
+        .map(|d| d.video_id.as_str())
+        .chain(plan.absent.iter().filter_map(|a| match &a.target {
+            AbsentTarget::VideoId(v) => Some(v.as_str()),
+            AbsentTarget::ReferenceId(_) => None,
+        }))
+        .collect();
+    let (confirmed, unknown) = earlier.sent_outside(&planned);
+    outcome
+        .deleted
+        .extend(confirmed.into_iter().filter_map(|id| VideoId::new(id).ok()));
+    let unknown: Vec<VideoId> = unknown
+        .into_iter()
+        .filter_map(|id| VideoId::new(id).ok())
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let bar = out.bar("checking what the interrupted run sent");
+    let observed = vodplan::state::lookup(client, unknown.clone(), Vec::new(), &bar).await;
+    bar.finish();
+    let observed = observed?;
+    outcome.deleted.extend(
+        unknown
+            .into_iter()
+            .filter(|id| !observed.videos.contains_key(id)),
+    );
+    Ok(())
 }
 
 /// The plan goes to stdout for people; with `--format json` stdout holds only the result, so the

@@ -89,3 +89,20 @@ fn a_killed_manifest_apply_is_finished_by_running_it_again() {
     kill_after(child, &dir, "m.yaml.journal.jsonl", 10);
     finish_and_check(&dir, &emu, "m.yaml");
 }
+
+#[test]
+fn a_killed_selector_apply_is_finished_counting_what_the_killed_run_deleted() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(VIDEOS, ""), &["--latency-ms", "20"]);
+    // Selected by a selector, not by ID: once deleted, the next plan does not list them at all.
+    dir.write(
+        "m.yaml",
+        "version: 1\ndelete:\n  - match: { categoryId: 1000 }\n",
+    );
+    let child = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "m.yaml", "--auto-approve"])
+        .spawn();
+    kill_after(child, &dir, "m.yaml.journal.jsonl", 10);
+    finish_and_check(&dir, &emu, "m.yaml");
+}

@@ -37,6 +37,9 @@ pub struct Earlier {
     /// Sent by an open run with no outcome recorded for them (the run died with the call in
     /// flight): deleted or not, the journal cannot say; a caller that must know re-reads them.
     pub unsettled: HashSet<String>,
+    /// Sent by an open run and reported failed (a timeout or error: maybe carried out), and not
+    /// confirmed deleted by a later open run.
+    pub failed: HashSet<String>,
     /// Reference IDs behind the open runs' deletions, where the manifest named one.
     pub sent_references: HashSet<String>,
     /// How many open runs there are, and how many of them were interrupted (no `finish`).
@@ -47,6 +50,31 @@ pub struct Earlier {
     /// Lines that are not records and were skipped: invalid JSON, not UTF-8, a torn write, or
     /// longer than [`MAX_LINE`].
     pub skipped_lines: u64,
+}
+
+impl Earlier {
+    /// What the open runs sent that this run will not settle itself: `planned` holds the video
+    /// IDs this run deletes or reports absent. A manifests apply needs it: a video a selector
+    /// matched and the killed run deleted is matched by nothing any more, so only the journal
+    /// still knows it was this plan's. Returns the IDs confirmed deleted (credit them), and the
+    /// IDs whose fate the journal does not know (in flight or failed: re-read them, and credit
+    /// the ones that are gone), both sorted.
+    pub fn sent_outside<'a>(&'a self, planned: &HashSet<&str>) -> (Vec<&'a str>, Vec<&'a str>) {
+        let outside = |set: &'a HashSet<String>| {
+            let mut ids: Vec<&str> = set
+                .iter()
+                .map(String::as_str)
+                .filter(|id| !planned.contains(id))
+                .collect();
+            ids.sort_unstable();
+            ids
+        };
+        let mut unknown = outside(&self.unsettled);
+        unknown.extend(outside(&self.failed));
+        unknown.sort_unstable();
+        unknown.dedup();
+        (outside(&self.deleted), unknown)
+    }
 }
 
 /// A run that settled its plan: it wrote `finish` reporting no failed, no forbidden and no unsent
@@ -150,6 +178,7 @@ pub(super) fn scan(reader: impl Read, plan_key: &str) -> std::io::Result<Scan> {
                 settled.extend(non_exist.iter().chain(&forbidden).chain(&failed).cloned());
                 settled.extend(deleted.iter().cloned());
                 earlier.deleted.extend(deleted);
+                earlier.failed.extend(failed);
             }
             Record::Finish {
                 run,
@@ -185,6 +214,8 @@ pub(super) fn scan(reader: impl Read, plan_key: &str) -> std::io::Result<Scan> {
     }
     earlier.open_runs = runs.len();
     earlier.interrupted_runs = runs.values().filter(|r| !r.finished).count();
+    let confirmed = &earlier.deleted;
+    earlier.failed.retain(|id| !confirmed.contains(id));
     earlier.unsettled = earlier
         .sent
         .iter()
