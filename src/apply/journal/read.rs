@@ -281,6 +281,8 @@ fn next_line(
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn lines(input: &[u8], max: usize) -> Vec<(Vec<u8>, LineEnd)> {
@@ -314,5 +316,124 @@ mod tests {
             lines(b"12345\n", 5),
             vec![(b"12345".to_vec(), end(false, true))]
         );
+    }
+
+    /// A journal line from a small vocabulary: runs 0..3 (0 and 1 of plan `k`, 2 of another),
+    /// videos `v0..v5`.
+    fn record_line(kind: u8, run: u8, ids: &[u8]) -> String {
+        let run_id = format!("r{run}");
+        let v: Vec<String> = ids.iter().map(|i| format!("v{i}")).collect();
+        let half = v.len() / 2;
+        let record = match kind % 4 {
+            0 => Record::Start {
+                run: run_id,
+                time: "t0".into(),
+                plan_key: if run < 2 { "k" } else { "other" }.into(),
+                planned: 3,
+                vodplan_version: "0".into(),
+            },
+            1 => Record::BatchSent {
+                run: run_id,
+                time: "t1".into(),
+                batch: 0,
+                video_ids: v,
+                reference_ids: vec![],
+                entries: vec![],
+            },
+            2 => Record::BatchDone {
+                run: run_id,
+                time: "t2".into(),
+                batch: 0,
+                request_id: None,
+                attempts: 1,
+                deleted: v[..half].to_vec(),
+                non_exist: vec![],
+                forbidden: vec![],
+                failed: v[half..].to_vec(),
+                error: None,
+            },
+            _ => Record::Finish {
+                run: run_id,
+                time: "t3".into(),
+                deleted: ids.len(),
+                absent: 0,
+                forbidden: 0,
+                failed: usize::from(ids.len() % 2 == 1),
+                not_sent: 0,
+            },
+        };
+        let mut line = serde_json::to_string(&record).unwrap();
+        line.push('\n');
+        line
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Lines come back exactly as `split('\n')` cuts them, those over the limit as "too
+        /// long" with nothing held, whatever the buffer boundaries.
+        #[test]
+        fn next_line_cuts_like_split(
+            input in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b'a'), any::<u8>()], 0..200),
+            max in 0usize..20,
+            capacity in 1usize..16,
+        ) {
+            let mut pieces: Vec<&[u8]> = input.split(|&b| b == b'\n').collect();
+            let ends_with_newline = input.last() == Some(&b'\n');
+            if ends_with_newline || input.is_empty() {
+                pieces.pop();
+            }
+            let expected: Vec<(Vec<u8>, LineEnd)> = pieces
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let too_long = p.len() > max;
+                    let line = if too_long { vec![] } else { p.to_vec() };
+                    let terminated = i + 1 < pieces.len() || ends_with_newline;
+                    (line, LineEnd { too_long, terminated })
+                })
+                .collect();
+            let mut r = BufReader::with_capacity(capacity, input.as_slice());
+            let mut got = Vec::new();
+            let mut line = Vec::new();
+            while let Some(end) = next_line(&mut r, &mut line, max).unwrap() {
+                prop_assert!(line.len() <= max);
+                got.push((line.clone(), end));
+            }
+            prop_assert_eq!(got, expected);
+        }
+
+        /// A bad line (not JSON, not UTF-8) anywhere, and a torn tail, change nothing but the
+        /// count of skipped lines: they never hide a record.
+        #[test]
+        fn bad_lines_never_hide_records(
+            records in proptest::collection::vec(
+                (0u8..4, 0u8..3, proptest::collection::vec(0u8..6, 0..4)), 0..30),
+            garbage in proptest::collection::vec(
+                (any::<proptest::sample::Index>(), proptest::collection::vec(any::<u8>(), 0..30)), 0..8),
+            torn in proptest::option::of(proptest::collection::vec(any::<u8>(), 1..30)),
+        ) {
+            let lines: Vec<Vec<u8>> = records
+                .iter()
+                .map(|(kind, run, ids)| record_line(*kind, *run, ids).into_bytes())
+                .collect();
+            let clean = scan(lines.concat().as_slice(), "k").unwrap();
+            let mut dirty = lines.clone();
+            for (at, bytes) in &garbage {
+                // `#` first: never blank, never JSON.
+                let mut bad = vec![b'#'];
+                bad.extend(bytes.iter().filter(|&&b| b != b'\n'));
+                bad.push(b'\n');
+                dirty.insert(at.index(dirty.len() + 1), bad);
+            }
+            if let Some(tail) = &torn {
+                dirty.push([b"{".as_slice(), tail.as_slice()].concat().into_iter().filter(|&b| b != b'\n').collect());
+            }
+            let read = scan(dirty.concat().as_slice(), "k").unwrap();
+            let mut expected = clean.earlier.clone();
+            expected.skipped_lines = (garbage.len() + usize::from(torn.is_some())) as u64;
+            prop_assert_eq!(read.earlier, expected);
+            prop_assert_eq!(read.torn_end, torn.is_some());
+        }
     }
 }
