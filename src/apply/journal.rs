@@ -5,7 +5,9 @@
 //!
 //! Records of one run share a `run` ID; a run that ended writes `finish`. Runs are tied to what
 //! they applied by `planKey` (the saved plan's digest, or the manifests' digest with region and
-//! endpoint), so only interrupted runs of the same plan are credited.
+//! endpoint), so only runs of the same plan are credited: the interrupted or partial ones since
+//! the last run that settled the plan (see [`Earlier`] and [`Applied`]). A settled run is what
+//! lets `apply` refuse to replay a saved plan that was already carried out.
 //!
 //! The journal file is also the apply's lock (see [`lock`]): one apply at a time per journal. It
 //! is read back bounded and forgiving (see [`read`]); a torn last line is terminated before this
