@@ -148,7 +148,7 @@ pub async fn execute(
     client: Arc<Client>,
     deletions: &[Deletion],
     earlier: &Earlier,
-    journal: &mut Journal,
+    journal: &Journal,
     progress: &dyn ApplyProgress,
     interrupt: &Interrupt,
 ) -> Result<Outcome, JournalError> {
@@ -168,7 +168,7 @@ pub async fn execute(
             let Some((n, batch)) = pending.next() else {
                 break;
             };
-            journal.append(&batch_sent(&run, n, batch))?;
+            journal.append_async(&batch_sent(&run, n, batch)).await?;
             interrupt.sent.store(true, Ordering::SeqCst);
             let ids: Vec<VideoId> = batch.iter().map(|d| d.video_id.clone()).collect();
             let client = client.clone();
@@ -201,7 +201,9 @@ pub async fn execute(
         in_flight.remove(&task);
         let batch = batches[n];
         let settled = settle(batch, &reply, &earlier.sent);
-        journal.append(&batch_done(&run, n, &settled, reply.attempts))?;
+        journal
+            .append_async(&batch_done(&run, n, &settled, reply.attempts))
+            .await?;
         progress.advance(batch.len() as u64);
         if let Some(reason) = &settled.stop
             && outcome.stopped_early.is_none()
@@ -254,7 +256,7 @@ async fn verify(
     client: &Client,
     uncertain: Vec<(&Deletion, String)>,
     outcome: &mut Outcome,
-    journal: &mut Journal,
+    journal: &Journal,
     run: &str,
     interrupt: &Interrupt,
 ) -> Result<(), JournalError> {
@@ -292,13 +294,15 @@ async fn verify(
                 outcome.deleted.push(d.video_id.clone());
             }
         }
-        journal.append(&Record::Verified {
-            run: run.to_string(),
-            time: crate::timefmt::now(),
-            request_id: Some(reply.request_id).filter(|r| !r.is_empty()),
-            deleted: gone,
-            still_present: still,
-        })?;
+        journal
+            .append_async(&Record::Verified {
+                run: run.to_string(),
+                time: crate::timefmt::now(),
+                request_id: Some(reply.request_id).filter(|r| !r.is_empty()),
+                deleted: gone,
+                still_present: still,
+            })
+            .await?;
     }
     Ok(())
 }

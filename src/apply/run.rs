@@ -11,6 +11,7 @@ use super::approve::Approval;
 use super::executor::{self, ApplyProgress, Interrupt, record_absent};
 use super::journal::{Earlier, Journal, JournalError, Record};
 use super::outcome::Outcome;
+use crate::ids::VideoId;
 use crate::plan::{Absence, AbsentTarget, Deletion};
 use crate::vod::Client;
 
@@ -42,13 +43,12 @@ pub async fn run(
     progress: &dyn ApplyProgress,
     interrupt: &Interrupt,
 ) -> Result<Outcome, ApplyError> {
-    let (mut journal, earlier) =
-        Journal::open(spec.path, &spec.plan_key, approval.deletions.len())?;
+    let (journal, earlier) = Journal::open(spec.path, &spec.plan_key, approval.deletions.len())?;
     if spec.once
-        && let Some(at) = earlier.finished_at.clone()
+        && let Some(applied) = &earlier.applied
     {
         return Err(ApplyError::AlreadyApplied {
-            at,
+            at: applied.finished.clone(),
             journal: spec.path.display().to_string(),
         });
     }
@@ -61,11 +61,12 @@ pub async fn run(
     };
     settle_absent(&mut outcome, &approval.absent, &earlier);
     settle_vanished(&mut outcome, &approval.vanished, &earlier);
+    credit_sent_outside(&client, approval, &earlier, &mut outcome).await;
     let done = executor::execute(
         client,
         &approval.deletions,
         &earlier,
-        &mut journal,
+        &journal,
         progress,
         interrupt,
     )
@@ -84,16 +85,64 @@ pub async fn run(
     // Only a run that settled every deletion is finished; any other is finished by the next run
     // of the same plan, which credits what this one sent.
     if outcome.settled() {
-        journal.append(&Record::Finish {
-            run: journal.run().to_string(),
-            time: crate::timefmt::now(),
-            deleted: outcome.deleted_count(),
-            absent: outcome.absent(),
-            forbidden: outcome.forbidden.len(),
-            failed: outcome.failed.len(),
-        })?;
+        journal
+            .append_async(&Record::Finish {
+                run: journal.run().to_string(),
+                time: crate::timefmt::now(),
+                deleted: outcome.deleted_count(),
+                absent: outcome.absent(),
+                forbidden: outcome.forbidden.len(),
+                failed: outcome.failed.len(),
+                not_sent: outcome.not_sent.len(),
+            })
+            .await?;
     }
     Ok(outcome)
+}
+
+/// Credits what open earlier runs of the same plan key deleted that this approval no longer
+/// lists (a selector-matched video the killed run deleted is matched by nothing now): confirmed
+/// deletions at once; the ones whose reply the journal lacks if a re-read finds them gone (when
+/// the re-read fails, they are simply not credited: never counted twice, never drift).
+async fn credit_sent_outside(
+    client: &Client,
+    approval: &Approval,
+    earlier: &Earlier,
+    outcome: &mut Outcome,
+) {
+    if earlier.sent.is_empty() {
+        return;
+    }
+    let planned: std::collections::HashSet<&str> = approval
+        .deletions
+        .iter()
+        .chain(&approval.vanished)
+        .map(|d| d.video_id.as_str())
+        .chain(approval.absent.iter().filter_map(|a| match &a.target {
+            AbsentTarget::VideoId(v) => Some(v.as_str()),
+            AbsentTarget::ReferenceId(_) => None,
+        }))
+        .collect();
+    let (confirmed, unknown) = earlier.sent_outside(&planned);
+    outcome
+        .deleted
+        .extend(confirmed.into_iter().filter_map(|id| VideoId::new(id).ok()));
+    let unknown: Vec<VideoId> = unknown
+        .into_iter()
+        .filter_map(|id| VideoId::new(id).ok())
+        .collect();
+    for chunk in unknown.chunks(crate::vod::MAX_IDS_PER_CALL) {
+        if let Ok(reply) = client.get_video_infos(chunk, &[]).await {
+            let present: std::collections::HashSet<&str> =
+                reply.video_list.iter().map(|v| v.video_id.as_str()).collect();
+            outcome.deleted.extend(
+                chunk
+                    .iter()
+                    .filter(|id| !present.contains(id.as_str()))
+                    .cloned(),
+            );
+        }
+    }
 }
 
 /// Credits planned deletions whose videos were found gone before sending: deleted by an earlier

@@ -122,12 +122,41 @@ impl PlanFile {
     }
 
     pub fn read(path: &Path) -> Result<PlanFile, PlanFileError> {
-        let p = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| PlanFileError::Unreadable {
-            path: p.clone(),
-            reason: e.to_string(),
-        })?;
-        PlanFile::from_bytes(&bytes, &p)
+        let bytes = PlanFile::read_bytes(path)?;
+        PlanFile::from_bytes(&bytes, &path.display().to_string())
+    }
+
+    /// Reads a file that may be a plan, bounded: only a regular file (a device or a pipe could
+    /// be read without end), of at most [`MAX_PLAN_BYTES`].
+    pub fn read_bytes(path: &Path) -> Result<Vec<u8>, PlanFileError> {
+        use std::io::Read;
+        let unreadable = |reason: String| PlanFileError::Unreadable {
+            path: path.display().to_string(),
+            reason,
+        };
+        let check = |meta: std::fs::Metadata| {
+            if !meta.is_file() {
+                return Err(unreadable(
+                    "it is not a regular file (a directory, device or pipe); name the plan file `vodplan plan --out` wrote".into(),
+                ));
+            }
+            if meta.len() > MAX_PLAN_BYTES {
+                return Err(too_large(path));
+            }
+            Ok(())
+        };
+        // Checked before opening (opening a pipe blocks) and again on what was opened.
+        check(std::fs::metadata(path).map_err(|e| unreadable(e.to_string()))?)?;
+        let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+        check(file.metadata().map_err(|e| unreadable(e.to_string()))?)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_PLAN_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| unreadable(e.to_string()))?;
+        if bytes.len() as u64 > MAX_PLAN_BYTES {
+            return Err(too_large(path)); // it grew while being read
+        }
+        Ok(bytes)
     }
 
     pub fn from_bytes(bytes: &[u8], path: &str) -> Result<PlanFile, PlanFileError> {
@@ -164,9 +193,12 @@ impl PlanFile {
         })
     }
 
-    /// Writes the plan atomically (a temporary file renamed into place), so a reader never sees a
-    /// half-written plan.
+    /// Writes the plan atomically, so a reader never sees a half-written plan: into a new
+    /// temporary file of a random name in the same directory (created exclusively, so a symlink
+    /// planted there cannot redirect the write), made durable, then renamed over `path` (which
+    /// replaces a symlink at `path` rather than writing through it).
     pub fn write(&self, path: &Path) -> Result<(), PlanFileError> {
+        use std::io::Write;
         let p = path.display().to_string();
         let err = |e: std::io::Error| PlanFileError::Unwritable {
             path: p.clone(),
@@ -174,8 +206,119 @@ impl PlanFile {
         };
         let mut text = serde_json::to_string_pretty(self).expect("a plan always serializes");
         text.push('\n');
-        let tmp = path.with_extension("tmp-vodplan");
-        std::fs::write(&tmp, text).map_err(err)?;
-        std::fs::rename(&tmp, path).map_err(err)
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".vodplan-plan-").suffix(".tmp");
+        #[cfg(unix)]
+        {
+            // As `std::fs::write` would create it (0666 less the umask); tempfile's own default
+            // is owner-only, which would make the plan artifact unreadable to a CI's other users.
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let mut tmp = builder.tempfile_in(dir).map_err(err)?;
+        tmp.write_all(text.as_bytes()).map_err(err)?;
+        tmp.as_file().sync_all().map_err(err)?;
+        tmp.persist(path).map_err(|e| err(e.error))?;
+        Ok(())
+    }
+}
+
+/// The largest plan file read (2 GiB): far above any plan (a million deletions is a few
+/// hundred MiB), low enough that a wrong file is refused instead of filling memory.
+pub const MAX_PLAN_BYTES: u64 = 2 << 30;
+
+fn too_large(path: &Path) -> PlanFileError {
+    PlanFileError::Unreadable {
+        path: path.display().to_string(),
+        reason: format!(
+            "it is larger than {} GiB, more than any plan vodplan writes; is it the right file?",
+            MAX_PLAN_BYTES >> 30
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    fn plan_file() -> PlanFile {
+        PlanFile::new(
+            Plan::default(),
+            "cn-shanghai",
+            "https://vod.example",
+            &[],
+            &[],
+            Some(10),
+        )
+    }
+
+    #[test]
+    fn writing_follows_no_symlink_and_leaves_no_temporary_file() {
+        let d = tempfile::tempdir().unwrap();
+        let victim = d.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        // The old predictable temporary name, and the plan's own name, both planted as symlinks.
+        symlink(&victim, d.path().join("plan.tmp-vodplan")).unwrap();
+        symlink(&victim, d.path().join("plan.json")).unwrap();
+        let path = d.path().join("plan.json");
+        let plan = plan_file();
+        plan.write(&path).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        assert!(meta.file_type().is_file(), "the symlink was replaced");
+        assert_eq!(meta.permissions().mode() & 0o600, 0o600);
+        assert_eq!(PlanFile::read(&path).unwrap(), plan);
+        let mut names: Vec<String> = std::fs::read_dir(d.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["plan.json", "plan.tmp-vodplan", "victim"]);
+    }
+
+    #[test]
+    fn writing_to_a_missing_directory_is_a_typed_error() {
+        let err = plan_file()
+            .write(Path::new("/nonexistent-vodplan-dir/plan.json"))
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("cannot write plan file /nonexistent-vodplan-dir/plan.json: "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reading_refuses_devices_directories_and_oversized_files_at_once() {
+        let t = Instant::now();
+        for p in ["/dev/zero", "/dev/full", "/"] {
+            let err = PlanFile::read(Path::new(p)).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "cannot read plan file {p}: it is not a regular file (a directory, device or pipe); name the plan file `vodplan plan --out` wrote"
+                )
+            );
+        }
+        let d = tempfile::tempdir().unwrap();
+        let big = d.path().join("big.json");
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(MAX_PLAN_BYTES + 1).unwrap(); // sparse: no disk used, nothing read
+        let err = PlanFile::read(&big).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "cannot read plan file {}: it is larger than 2 GiB, more than any plan vodplan writes; is it the right file?",
+                big.display()
+            )
+        );
+        assert!(t.elapsed() < Duration::from_secs(2));
     }
 }

@@ -9,6 +9,7 @@ mod emulator_wire;
 mod flow;
 mod harness;
 mod manifest_attack;
+mod journal;
 mod plan_apply;
 mod resume;
 mod safety;

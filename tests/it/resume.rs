@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use crate::harness::{Dir, Emulator, catalog_of, vid, vodplan};
 
-const VIDEOS: usize = 1500;
+pub const VIDEOS: usize = 1500;
 
-fn manifest(dir: &Dir) {
+pub fn manifest(dir: &Dir) {
     let mut m = String::from("version: 1\ndelete:\n");
     for i in 0..VIDEOS {
         m.push_str(&format!("  - videoId: {}\n", vid(i)));
@@ -16,7 +16,7 @@ fn manifest(dir: &Dir) {
 }
 
 /// Waits until the journal shows `batches` finished batches, then kills the apply with SIGKILL.
-fn kill_after(mut child: std::process::Child, dir: &Dir, journal: &str, batches: usize) {
+pub fn kill_after(mut child: std::process::Child, dir: &Dir, journal: &str, batches: usize) {
     let start = Instant::now();
     loop {
         let done = std::fs::read_to_string(dir.path().join(journal))
@@ -39,7 +39,7 @@ fn kill_after(mut child: std::process::Child, dir: &Dir, journal: &str, batches:
     child.wait().unwrap();
 }
 
-fn finish_and_check(dir: &Dir, emu: &Emulator, target: &str) {
+pub fn finish_and_check(dir: &Dir, emu: &Emulator, target: &str) {
     let left = emu.videos() as usize;
     assert!(
         left > 0 && left < VIDEOS,
@@ -82,6 +82,23 @@ fn a_killed_manifest_apply_is_finished_by_running_it_again() {
     let dir = Dir::new();
     let emu = Emulator::start(&dir, &catalog_of(VIDEOS, ""), &["--latency-ms", "20"]);
     manifest(&dir);
+    let child = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "m.yaml", "--auto-approve"])
+        .spawn();
+    kill_after(child, &dir, "m.yaml.journal.jsonl", 10);
+    finish_and_check(&dir, &emu, "m.yaml");
+}
+
+#[test]
+fn a_killed_selector_apply_is_finished_counting_what_the_killed_run_deleted() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(VIDEOS, ""), &["--latency-ms", "20"]);
+    // Selected by a selector, not by ID: once deleted, the next plan does not list them at all.
+    dir.write(
+        "m.yaml",
+        "version: 1\ndelete:\n  - match: { categoryId: 1000 }\n",
+    );
     let child = vodplan(&dir)
         .against(&emu)
         .args(["apply", "m.yaml", "--auto-approve"])

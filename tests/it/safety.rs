@@ -220,7 +220,7 @@ proptest! {
                 selected_by: vodplan::plan::SelectedBy::VideoId,
                 reason: None,
                 source: loc(1),
-                observed: vodplan::plan::Fingerprint { status: "Normal".into(), size: None, creation_time: None, modification_time: None, title: String::new(), reference_id: None },
+                observed: vodplan::plan::Fingerprint { status: "Normal".into(), size: None, creation_time: None, modification_time: None, title: String::new(), reference_id: None, tags: None },
             }).collect();
             let outcome = crate::flow::apply_deletions(client.clone(), &deletions).await;
             // What is left: every video not planned, plus planned ones reported failed.
