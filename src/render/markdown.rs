@@ -1,11 +1,15 @@
 //! Markdown for a pull-request comment or a CI job summary: a stable marker (so a CI step can find
 //! and update its own comment), the counts first, then the lists inside `<details>`, kept under
 //! GitHub's 65,536-character comment limit by cutting long lists with a count of what was left out.
+//! Every untrusted string is a [`escape::markdown`] cell (one line, literal, capped), so a title or
+//! a reason cannot draw a heading, a link or an extra row into the comment a reviewer approves.
 
 use std::fmt::Write;
 
+use super::escape::{self, markdown_code};
 use super::{PlanContext, human_size};
 use crate::apply::Outcome;
+use crate::manifest::Location;
 use crate::plan::{AbsentTarget, Plan};
 
 /// The HTML comment that marks vodplan's comment.
@@ -14,11 +18,12 @@ pub const MARKER: &str = "<!-- vodplan-plan -->";
 pub const MAX_CHARS: usize = 65_000;
 
 fn escape(s: &str) -> String {
-    s.replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('`', "'")
-        .replace('\n', " ")
+    escape::markdown(s)
+}
+
+/// `FILE:LINE`, the file name escaped (the `:` and the number are vodplan's own).
+fn at(l: &Location) -> String {
+    format!("{}:{}", escape(&l.file), l.line)
 }
 
 /// Appends `lines` until the budget is used, then a line counting the rest.
@@ -37,7 +42,7 @@ fn bounded_list(out: &mut String, lines: &[String], budget_end: usize) {
 pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{MARKER}");
-    let _ = writeln!(out, "### vodplan plan: `{}`\n", escape(&ctx.region));
+    let _ = writeln!(out, "### vodplan plan: {}\n", markdown_code(&ctx.region));
     let total: i64 = plan.deletions.iter().filter_map(|d| d.observed.size).sum();
     let _ = writeln!(
         out,
@@ -64,13 +69,13 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
                 .iter()
                 .map(|d| {
                     format!(
-                        "| `{}` | {} | {} | {} | {} | {} |",
-                        d.video_id,
+                        "| {} | {} | {} | {} | {} | {} |",
+                        markdown_code(d.video_id.as_str()),
                         escape(&d.observed.title),
                         escape(&d.observed.status),
                         human_size(d.observed.size),
                         escape(d.reason.as_deref().unwrap_or("")),
-                        escape(&d.source.file_line())
+                        at(&d.source)
                     )
                 })
                 .collect(),
@@ -81,10 +86,10 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
                 .iter()
                 .map(|p| {
                     format!(
-                        "| `{}` | {} | kept by {} |",
-                        p.video_id,
+                        "| {} | {} | kept by {} |",
+                        markdown_code(p.video_id.as_str()),
                         escape(&p.title),
-                        escape(&p.kept_by.file_line())
+                        at(&p.kept_by)
                     )
                 })
                 .collect(),
@@ -94,13 +99,15 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
             plan.absent
                 .iter()
                 .map(|a| match &a.target {
-                    AbsentTarget::VideoId(v) => {
-                        format!("| videoId `{v}` | {} |", escape(&a.source.file_line()))
-                    }
+                    AbsentTarget::VideoId(v) => format!(
+                        "| videoId {} | {} |",
+                        markdown_code(v.as_str()),
+                        at(&a.source)
+                    ),
                     AbsentTarget::ReferenceId(r) => format!(
-                        "| referenceId `{}` | {} |",
-                        escape(r.as_str()),
-                        escape(&a.source.file_line())
+                        "| referenceId {} | {} |",
+                        markdown_code(r.as_str()),
+                        at(&a.source)
                     ),
                 })
                 .collect(),
@@ -154,18 +161,28 @@ pub fn outcome(o: &Outcome) -> String {
     let drift: Vec<String> = o
         .non_exist_video_ids
         .iter()
-        .map(|v| format!("- videoId `{v}`"))
+        .map(|v| format!("- videoId {}", markdown_code(v)))
         .chain(
             o.non_exist_reference_ids
                 .iter()
-                .map(|r| format!("- referenceId `{}`", escape(r))),
+                .map(|r| format!("- referenceId {}", markdown_code(r))),
         )
         .collect();
-    let forbidden: Vec<String> = o.forbidden.iter().map(|f| format!("- `{f}`")).collect();
+    let forbidden: Vec<String> = o
+        .forbidden
+        .iter()
+        .map(|f| format!("- {}", markdown_code(f.as_str())))
+        .collect();
     let failed: Vec<String> = o
         .failed
         .iter()
-        .map(|f| format!("- `{}`: {}", f.video_id, escape(&f.error)))
+        .map(|f| {
+            format!(
+                "- {}: {}",
+                markdown_code(f.video_id.as_str()),
+                escape(&f.error)
+            )
+        })
         .collect();
     for (title, lines) in [
         ("Drift", drift),
