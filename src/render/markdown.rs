@@ -270,4 +270,49 @@ mod tests {
         assert_eq!(md.lines().filter(|l| l.starts_with("| `")).count(), 3);
         assert!(!md.contains("more not shown"));
     }
+
+    #[test]
+    fn server_messages_and_drift_ids_in_the_outcome_are_literal() {
+        let o = Outcome {
+            deleted: vec![VideoId::new("a".repeat(32)).unwrap()],
+            non_exist_reference_ids: vec!["ref`x".into()],
+            failed: vec![crate::apply::FailedDeletion {
+                video_id: VideoId::new("b".repeat(32)).unwrap(),
+                error: "502 <html>\r\n## deleted: 0\r\n[retry](http://x)".into(),
+            }],
+            ..Outcome::default()
+        };
+        insta::assert_snapshot!(super::outcome(&o), @r###"
+        <!-- vodplan-apply -->
+        ### vodplan apply
+
+        | deleted | absent | forbidden | failed |
+        |---:|---:|---:|---:|
+        | 1 | 1 | 0 | 1 |
+
+        <details><summary>Drift (1)</summary>
+
+        - referenceId ref\`x
+
+        </details>
+
+        <details><summary>Failed (1)</summary>
+
+        - `bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb`: 502 \<html\>\\r\\n\#\# deleted\: 0\\r\\n\[retry\](http\://x)
+
+        </details>
+        "###);
+        insta::assert_snapshot!(
+            crate::render::text::outcome(&o, false),
+            @r###"
+        Drift: these manifest entries no longer existed in VOD:
+          ~ referenceId ref`x
+
+        Failed: these were not confirmed deleted:
+          x bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb  502 <html>\r\n## deleted: 0\r\n[retry](http://x)
+
+        Apply complete: 1 video deleted, 1 absent, 0 forbidden, 1 failed.
+        "###
+        );
+    }
 }

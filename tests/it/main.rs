@@ -6,6 +6,7 @@ mod cli;
 mod emulator_wire;
 mod harness;
 mod plan_apply;
+mod render;
 mod resume;
 mod safety;
 mod selectors;
