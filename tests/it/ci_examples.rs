@@ -15,7 +15,8 @@
 //! (`forbidden: true`), so the apply exits 3 and the summary must survive it; then a drift check
 //! that exits 2 and must keep its summary too. The tests fail when a step breaks, a summary is lost,
 //! the older run's plan would be applied, a file is missing, or a step uses a `${{ }}` expression
-//! the test does not know.
+//! the test does not know. The RAM policy documents of `examples/ram/` are checked against the
+//! README's permission table and against the operations the client can call.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -710,4 +711,121 @@ fn the_examples_pin_the_version_this_crate_builds() {
         false
     );
     assert_eq!(gl["vodplan-apply"]["resource_group"], "vodplan-apply");
+}
+
+// ---------------------------------------------------------------------------------------------
+// RAM policies
+
+/// The actions a policy document allows, in file order.
+fn policy_actions(text: &str) -> Vec<String> {
+    let doc: Value = serde_json::from_str(text).expect("a policy is JSON");
+    assert_eq!(doc["Version"], "1", "RAM policy syntax");
+    let statements = doc["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 1);
+    assert_eq!(statements[0]["Effect"], "Allow");
+    assert_eq!(
+        statements[0]["Resource"], "*",
+        "VOD authorizes per operation"
+    );
+    statements[0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_readme_permission_table_is_exactly_the_ram_policies() {
+    let plan = policy_actions(include_str!("../../examples/ram/plan-policy.json"));
+    let apply = policy_actions(include_str!("../../examples/ram/apply-policy.json"));
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("\n## RAM permissions\n")
+        .nth(1)
+        .expect("README has a RAM permissions section")
+        .split("\n## ")
+        .next()
+        .unwrap();
+    let (mut in_plan, mut in_apply) = (vec![], vec![]);
+    for row in section.lines().filter(|l| l.starts_with("| `vod:")) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let action = cells[1].trim_matches('`').to_string();
+        match cells[2] {
+            "yes" => in_plan.push(action.clone()),
+            "" => {}
+            other => panic!("plan cell {other:?} in {row}"),
+        }
+        match cells[3] {
+            "yes" => in_apply.push(action),
+            "" => {}
+            other => panic!("apply cell {other:?} in {row}"),
+        }
+    }
+    assert_eq!(
+        in_plan, plan,
+        "README table vs examples/ram/plan-policy.json"
+    );
+    assert_eq!(
+        in_apply, apply,
+        "README table vs examples/ram/apply-policy.json"
+    );
+
+    // Every operation the client can call is allowed to apply; every read one to plan.
+    for action in vodplan::vod::api::Action::ALL {
+        let name = format!("vod:{}", action.name());
+        assert!(
+            apply.contains(&name),
+            "{name} missing from apply-policy.json"
+        );
+        if name != "vod:DeleteVideo" {
+            assert!(plan.contains(&name), "{name} missing from plan-policy.json");
+        }
+    }
+    assert!(
+        !plan.iter().any(|a| a == "vod:DeleteVideo"),
+        "plan is read-only"
+    );
+}
+
+#[test]
+fn the_oidc_trust_policies_pin_issuer_audience_and_subject() {
+    for (text, iss, sub) in [
+        (
+            include_str!("../../examples/ram/trust-github-oidc.json"),
+            "https://token.actions.githubusercontent.com",
+            "repo:<owner>/<repo>:environment:vod-production",
+        ),
+        (
+            include_str!("../../examples/ram/trust-gitlab-oidc.json"),
+            "https://gitlab.com",
+            "project_path:<group>/<project>:ref_type:branch:ref:main",
+        ),
+    ] {
+        let doc: Value = serde_json::from_str(text).unwrap();
+        let st = &doc["Statement"][0];
+        assert_eq!(st["Action"], "sts:AssumeRole");
+        assert!(
+            st["Principal"]["Federated"][0]
+                .as_str()
+                .unwrap()
+                .contains(":oidc-provider/")
+        );
+        let eq = &st["Condition"]["StringEquals"];
+        assert_eq!(eq["oidc:iss"], iss);
+        assert_eq!(eq["oidc:aud"], "sts.aliyuncs.com");
+        assert_eq!(
+            eq["oidc:sub"], sub,
+            "the apply role: protected environment or branch only"
+        );
+    }
+    for text in [
+        include_str!("../../examples/ram/trust-github-oidc-plan.json"),
+        include_str!("../../examples/ram/trust-gitlab-oidc-plan.json"),
+    ] {
+        let doc: Value = serde_json::from_str(text).unwrap();
+        let cond = &doc["Statement"][0]["Condition"];
+        assert!(cond["StringEquals"]["oidc:aud"] == "sts.aliyuncs.com");
+        assert!(cond.to_string().contains("oidc:sub"));
+    }
 }
