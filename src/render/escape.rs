@@ -135,11 +135,7 @@ pub fn markdown_code(s: &str) -> String {
         && s.len() <= MARKDOWN_CELL_CHARS
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if plain {
-        format!("`{s}`")
-    } else {
-        markdown(s)
-    }
+    if plain { format!("`{s}`") } else { markdown(s) }
 }
 
 #[cfg(test)]
@@ -156,8 +152,16 @@ mod tests {
             visible("evil\u{202e}gpj.exe\u{200b}\u{2066}\u{e0041}"),
             r"evil\u{202e}gpj.exe\u{200b}\u{2066}\u{e0041}"
         );
-        assert_eq!(visible(r"a\u{1b}"), r"a\\u{1b}", "a backslash is not an escape");
-        assert_eq!(visible("视频 café 🎬"), "视频 café 🎬", "printable text is kept");
+        assert_eq!(
+            visible(r"a\u{1b}"),
+            r"a\\u{1b}",
+            "a backslash is not an escape"
+        );
+        assert_eq!(
+            visible("视频 café 🎬"),
+            "视频 café 🎬",
+            "printable text is kept"
+        );
     }
 
     #[test]
@@ -168,7 +172,9 @@ mod tests {
     #[test]
     fn markdown_escapes_every_inline_construct() {
         assert_eq!(
-            markdown("**b** _i_ `c` ~~s~~ [l](https://x.io) ![i](y) <!-- h --> &amp; | $m$ @u #1 :e: www.x.io"),
+            markdown(
+                "**b** _i_ `c` ~~s~~ [l](https://x.io) ![i](y) <!-- h --> &amp; | $m$ @u #1 :e: www.x.io"
+            ),
             r"\*\*b\*\* \_i\_ \`c\` \~\~s\~\~ \[l\](https\://x.io) \!\[i\](y) \<\!-- h --\> \&amp; \| \$m\$ \@u \#1 \:e\: www\.x.io"
         );
         assert_eq!(markdown("WwW.x"), r"WwW\.x");

@@ -380,6 +380,19 @@ fn github_actions_example_applies_the_final_heads_plan_and_keeps_every_summary()
     );
     assert!(apply.summary.contains(FORBIDDEN));
     assert!(apply.summary.contains("Exit code: 3"));
+    // Once plans carry a digest, the reviewed summary and the apply summary show the same one.
+    let reviewed = ci.work.read("reviewed/plan.txt");
+    if let Some(at) = reviewed.find("Plan digest: ") {
+        let digest = &reviewed[at..at + "Plan digest: ".len() + 12];
+        assert!(
+            fin.summary.contains(digest),
+            "{digest} in the reviewed summary"
+        );
+        assert!(
+            apply.summary.contains(digest),
+            "{digest} in the apply summary"
+        );
+    }
     assert!(ci.work.read("journal.jsonl").contains("\"finish\""));
     assert_eq!(ci.emu.videos(), 4);
     assert_eq!(

@@ -85,7 +85,9 @@ fn hostile_titles_and_reasons_stay_literal_cells_in_the_markdown_plan() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!r.stdout.contains('\r'));
     assert!(
-        !r.stdout.lines().any(|l| l.starts_with('#') && !l.starts_with("### vodplan plan")),
+        !r.stdout
+            .lines()
+            .any(|l| l.starts_with('#') && !l.starts_with("### vodplan plan")),
         "no heading but vodplan's own"
     );
     insta::assert_snapshot!(r.stdout, @r###"
