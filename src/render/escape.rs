@@ -194,4 +194,105 @@ mod tests {
         assert_eq!(markdown_code("a`b"), r"a\`b");
         assert_eq!(markdown_code(""), "");
     }
+
+    /// Reads the visible form back: proof that two different strings never look the same.
+    fn unvisible(v: &str) -> String {
+        let mut out = String::new();
+        let mut it = v.chars();
+        while let Some(c) = it.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match it.next().unwrap() {
+                '\\' => out.push('\\'),
+                'n' => out.push('\n'),
+                'r' => out.push('\r'),
+                't' => out.push('\t'),
+                'u' => {
+                    assert_eq!(it.next(), Some('{'));
+                    let hex: String = it.by_ref().take_while(|&c| c != '}').collect();
+                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).unwrap()).unwrap());
+                }
+                other => panic!("unknown escape \\{other}"),
+            }
+        }
+        out
+    }
+
+    /// Characters that make the strategies hostile: controls, bidi, invisible, markdown.
+    fn hostile() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::sample::select(vec![
+                    '\n',
+                    '\r',
+                    '\t',
+                    '\x1b',
+                    '\x07',
+                    '\x7f',
+                    '\u{85}',
+                    '\u{202e}',
+                    '\u{2066}',
+                    '\u{200b}',
+                    '\u{feff}',
+                    '\u{e0041}',
+                    '\u{2028}',
+                    '\\',
+                    '`',
+                    '*',
+                    '_',
+                    '[',
+                    ']',
+                    '(',
+                    ')',
+                    '<',
+                    '>',
+                    '!',
+                    '&',
+                    '|',
+                    '#',
+                    '@',
+                    ':',
+                    '$',
+                    '~',
+                    'w',
+                    '.',
+                    '"',
+                    '{',
+                    '}',
+                    'u',
+                ]),
+                proptest::char::any(),
+            ],
+            0..300,
+        )
+        .prop_map(|v| v.into_iter().collect())
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_visible_form_hides_nothing_and_is_unambiguous(s in hostile()) {
+            let v = visible(&s);
+            prop_assert!(!v.chars().any(is_hidden), "{v:?}");
+            prop_assert_eq!(unvisible(&v), s);
+        }
+
+        #[test]
+        fn a_markdown_cell_is_one_line_with_every_metacharacter_escaped(s in hostile()) {
+            let md = markdown(&s);
+            prop_assert!(!md.chars().any(is_hidden), "{md:?}");
+            let mut escaped = false;
+            for c in md.chars() {
+                if !escaped {
+                    prop_assert!(!"`*_~[]<>&|!@#:$".contains(c), "unescaped {c:?} in {md:?}");
+                }
+                escaped = !escaped && c == '\\';
+            }
+            prop_assert!(!escaped, "a cell never ends in a lone backslash: {md:?}");
+            prop_assert!(md.chars().count() <= MARKDOWN_CELL_CHARS * 12 + 1);
+        }
+    }
 }
