@@ -842,3 +842,30 @@ fn the_oidc_trust_policies_pin_issuer_audience_and_subject() {
         assert!(cond.to_string().contains("oidc:sub"));
     }
 }
+
+#[test]
+fn the_auth_error_names_the_permissions_of_the_policies() {
+    let dir = Dir::new();
+    dir.write("m.yaml", MANIFEST);
+    let emu = Emulator::start(&dir, CATALOG, &[]);
+    let r = crate::harness::vodplan(&dir)
+        .against(&emu)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "wrongsecret")
+        .args(["plan", "m.yaml"])
+        .run();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let hint = r.stderr.lines().find(|l| l.starts_with("hint:")).unwrap();
+    let plan = policy_actions(include_str!("../../examples/ram/plan-policy.json"));
+    let apply = policy_actions(include_str!("../../examples/ram/apply-policy.json"));
+    let (plan_part, apply_part) = hint.split_once("; apply also ").unwrap();
+    let named = |text: &str| -> Vec<String> {
+        text.split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+            .filter(|w| w.starts_with("vod:"))
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(named(plan_part), plan, "{hint}");
+    let mut all = named(plan_part);
+    all.extend(named(apply_part));
+    assert_eq!(all, apply, "{hint}");
+}
