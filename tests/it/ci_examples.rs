@@ -297,7 +297,10 @@ fn github_pr_run(ci: &Ci, run_id: u64, head: &str, manifest: &str) -> JobRun {
 #[test]
 fn github_actions_example_applies_the_final_heads_plan_and_keeps_every_summary() {
     let ci = Ci::new();
-    ci.fake.write("comments.json", "[]");
+    // Someone else's comment quoting the marker is never the one updated.
+    let human =
+        json!([{"id": 1, "user": {"login": "mallory"}, "body": "<!-- vodplan-plan --> all clear"}]);
+    ci.fake.write("comments.json", &human.to_string());
     ci.fake.write("runs.json", "[]");
 
     // The pull request's final commit is planned first (run 101); a re-run of its older commit
@@ -329,10 +332,11 @@ fn github_actions_example_applies_the_final_heads_plan_and_keeps_every_summary()
     let comments: Value = serde_json::from_str(&ci.fake.read("comments.json")).unwrap();
     assert_eq!(
         comments.as_array().unwrap().len(),
-        1,
+        2,
         "one comment, updated in place"
     );
-    assert!(comments[0]["body"].as_str().unwrap().contains(OLD_HEAD));
+    assert_eq!(comments[0], human[0]);
+    assert!(comments[1]["body"].as_str().unwrap().contains(OLD_HEAD));
     assert_eq!(
         ci.emu.calls("DeleteVideo"),
         0,
@@ -599,7 +603,8 @@ fn push_vars() -> Vec<(&'static str, String)> {
 #[test]
 fn gitlab_example_applies_the_final_heads_plan_and_keeps_every_summary() {
     let ci = Ci::new();
-    ci.fake.write("notes.json", "[]");
+    let human = json!([{"id": 1, "author": {"id": 5}, "body": "<!-- vodplan-plan --> all clear"}]);
+    ci.fake.write("notes.json", &human.to_string());
     ci.fake.write("pipelines.json", "[]");
 
     // The final head's pipeline (300), then a retried pipeline of the older head (301, newer).
@@ -614,10 +619,11 @@ fn gitlab_example_applies_the_final_heads_plan_and_keeps_every_summary() {
     let notes: Value = serde_json::from_str(&ci.fake.read("notes.json")).unwrap();
     assert_eq!(
         notes.as_array().unwrap().len(),
-        1,
+        2,
         "one note, updated in place"
     );
-    assert!(notes[0]["body"].as_str().unwrap().contains(OLD_HEAD));
+    assert_eq!(notes[0], human[0]);
+    assert!(notes[1]["body"].as_str().unwrap().contains(OLD_HEAD));
     assert_eq!(ci.emu.calls("DeleteVideo"), 0);
 
     // Merge: pipeline 300's artifact, exit 3, and the result still reaches the MR.
@@ -648,9 +654,9 @@ fn gitlab_example_applies_the_final_heads_plan_and_keeps_every_summary() {
     assert!(apply_md.contains("| 2 | 1 | 1 | 0 |"), "{apply_md}");
     assert!(apply_md.contains("Exit code: 3"));
     let notes: Value = serde_json::from_str(&ci.fake.read("notes.json")).unwrap();
-    assert_eq!(notes[1]["mr"], "5");
+    assert_eq!(notes[2]["mr"], "5");
     assert_eq!(
-        notes[1]["body"].as_str().unwrap(),
+        notes[2]["body"].as_str().unwrap(),
         apply_md,
         "the result on the MR"
     );
