@@ -181,7 +181,7 @@ mod tests {
             delete: vec![
                 match_entry(1, cate(7)),
                 id_entry(2, VideoRef::Video(vid(1))),
-                id_entry(3, VideoRef::Reference(ReferenceId::new("r-2").unwrap())),
+                id_entry(3, VideoRef::Reference(ReferenceId::new("ref-0002").unwrap())),
                 match_entry(4, cate(8)),
             ],
             keep: vec![
@@ -193,7 +193,7 @@ mod tests {
                         ..Selector::default()
                     },
                 ),
-                id_entry(11, VideoRef::Reference(ReferenceId::new("hold").unwrap())),
+                id_entry(11, VideoRef::Reference(ReferenceId::new("hold-01").unwrap())),
                 id_entry(12, VideoRef::Video(vid(3))),
             ],
             ..DesiredState::default()
@@ -212,11 +212,11 @@ mod tests {
         let v1 = info(1, 8, Some("2023-01-01T00:00:00Z"), None);
         assert_eq!(line(rules.selector(&vid(1), &v1)), Some(2));
         // By the reference ID the re-read state carries.
-        let v2 = info(2, 8, Some("2023-01-01T00:00:00Z"), Some("r-2"));
+        let v2 = info(2, 8, Some("2023-01-01T00:00:00Z"), Some("ref-0002"));
         assert_eq!(line(rules.selector(&vid(2), &v2)), Some(3));
         assert_eq!(line(rules.keeper(&vid(2), &v2)), None);
         // Nothing selects an unnamed video in another category.
-        let v5 = info(5, 1, Some("2023-01-01T00:00:00Z"), Some("r-5"));
+        let v5 = info(5, 1, Some("2023-01-01T00:00:00Z"), Some("ref-0005"));
         assert_eq!(line(rules.selector(&vid(5), &v5)), None);
     }
 
@@ -225,7 +225,7 @@ mod tests {
         let d = desired();
         let rules = Rules::new(&d);
         let line = |e: Option<&Entry>| e.map(|e| e.location.line);
-        let held = info(4, 7, Some("2023-01-01T00:00:00Z"), Some("hold"));
+        let held = info(4, 7, Some("2023-01-01T00:00:00Z"), Some("hold-01"));
         assert_eq!(line(rules.keeper(&vid(4), &held)), Some(11));
         let literal = info(3, 7, Some("2023-01-01T00:00:00Z"), None);
         assert_eq!(line(rules.keeper(&vid(3), &literal)), Some(12));

@@ -1,11 +1,15 @@
 //! Markdown for a pull-request comment or a CI job summary: a stable marker (so a CI step can find
 //! and update its own comment), the counts first, then the lists inside `<details>`, kept under
 //! GitHub's 65,536-character comment limit by cutting long lists with a count of what was left out.
+//! Every untrusted string is a [`escape::markdown`] cell (one line, literal, capped), so a title or
+//! a reason cannot draw a heading, a link or an extra row into the comment a reviewer approves.
 
 use std::fmt::Write;
 
+use super::escape::{self, markdown_code};
 use super::{PlanContext, human_size};
 use crate::apply::Outcome;
+use crate::manifest::Location;
 use crate::plan::{AbsentTarget, Plan};
 
 /// The HTML comment that marks vodplan's comment.
@@ -14,11 +18,12 @@ pub const MARKER: &str = "<!-- vodplan-plan -->";
 pub const MAX_CHARS: usize = 65_000;
 
 fn escape(s: &str) -> String {
-    s.replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('`', "'")
-        .replace('\n', " ")
+    escape::markdown(s)
+}
+
+/// `FILE:LINE`, the file name escaped (the `:` and the number are vodplan's own).
+fn at(l: &Location) -> String {
+    format!("{}:{}", escape(&l.file), l.line)
 }
 
 /// Appends `lines` until the budget is used, then a line counting the rest.
@@ -37,12 +42,12 @@ fn bounded_list(out: &mut String, lines: &[String], budget_end: usize) {
 pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{MARKER}");
-    let _ = writeln!(out, "### vodplan plan: `{}`\n", escape(&ctx.region));
+    let _ = writeln!(out, "### vodplan plan: {}\n", markdown_code(&ctx.region));
     let _ = writeln!(
         out,
-        "Plan digest: `{}` (region `{}`, {})\n",
-        escape(&ctx.digest),
-        escape(&ctx.region),
+        "Plan digest: {} (region {}, {})\n",
+        markdown_code(&ctx.digest),
+        markdown_code(&ctx.region),
         escape(&ctx.region_source)
     );
     let total: i64 = plan.deletions.iter().filter_map(|d| d.observed.size).sum();
@@ -71,13 +76,13 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
                 .iter()
                 .map(|d| {
                     format!(
-                        "| `{}` | {} | {} | {} | {} | {} |",
-                        d.video_id,
+                        "| {} | {} | {} | {} | {} | {} |",
+                        markdown_code(d.video_id.as_str()),
                         escape(&d.observed.title),
                         escape(&d.observed.status),
                         human_size(d.observed.size),
                         escape(d.reason.as_deref().unwrap_or("")),
-                        escape(&d.source.file_line())
+                        at(&d.source)
                     )
                 })
                 .collect(),
@@ -88,10 +93,10 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
                 .iter()
                 .map(|p| {
                     format!(
-                        "| `{}` | {} | kept by {} |",
-                        p.video_id,
+                        "| {} | {} | kept by {} |",
+                        markdown_code(p.video_id.as_str()),
                         escape(&p.title),
-                        escape(&p.kept_by.file_line())
+                        at(&p.kept_by)
                     )
                 })
                 .collect(),
@@ -101,13 +106,15 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
             plan.absent
                 .iter()
                 .map(|a| match &a.target {
-                    AbsentTarget::VideoId(v) => {
-                        format!("| videoId `{v}` | {} |", escape(&a.source.file_line()))
-                    }
+                    AbsentTarget::VideoId(v) => format!(
+                        "| videoId {} | {} |",
+                        markdown_code(v.as_str()),
+                        at(&a.source)
+                    ),
                     AbsentTarget::ReferenceId(r) => format!(
-                        "| referenceId `{}` | {} |",
-                        escape(r.as_str()),
-                        escape(&a.source.file_line())
+                        "| referenceId {} | {} |",
+                        markdown_code(r.as_str()),
+                        at(&a.source)
                     ),
                 })
                 .collect(),
@@ -147,7 +154,7 @@ pub fn outcome(o: &Outcome) -> String {
     let _ = writeln!(out, "<!-- vodplan-apply -->");
     let _ = writeln!(out, "### vodplan apply\n");
     if !o.plan_digest.is_empty() {
-        let _ = writeln!(out, "Plan digest: `{}`\n", escape(&o.plan_digest));
+        let _ = writeln!(out, "Plan digest: {}\n", markdown_code(&o.plan_digest));
     }
     if o.interrupted {
         let _ = writeln!(
@@ -171,18 +178,28 @@ pub fn outcome(o: &Outcome) -> String {
     let drift: Vec<String> = o
         .non_exist_video_ids
         .iter()
-        .map(|v| format!("- videoId `{v}`"))
+        .map(|v| format!("- videoId {}", markdown_code(v)))
         .chain(
             o.non_exist_reference_ids
                 .iter()
-                .map(|r| format!("- referenceId `{}`", escape(r))),
+                .map(|r| format!("- referenceId {}", markdown_code(r))),
         )
         .collect();
-    let forbidden: Vec<String> = o.forbidden.iter().map(|f| format!("- `{f}`")).collect();
+    let forbidden: Vec<String> = o
+        .forbidden
+        .iter()
+        .map(|f| format!("- {}", markdown_code(f.as_str())))
+        .collect();
     let failed: Vec<String> = o
         .failed
         .iter()
-        .map(|f| format!("- `{}`: {}", f.video_id, escape(&f.error)))
+        .map(|f| {
+            format!(
+                "- {}: {}",
+                markdown_code(f.video_id.as_str()),
+                escape(&f.error)
+            )
+        })
         .collect();
     for (title, lines) in [
         ("Drift", drift),
@@ -271,5 +288,51 @@ mod tests {
         let md = super::plan(&plan, &PlanContext::default());
         assert_eq!(md.lines().filter(|l| l.starts_with("| `")).count(), 3);
         assert!(!md.contains("more not shown"));
+    }
+
+    #[test]
+    fn server_messages_and_drift_ids_in_the_outcome_are_literal() {
+        let o = Outcome {
+            deleted: vec![VideoId::new("a".repeat(32)).unwrap()],
+            non_exist_reference_ids: vec!["ref`x".into()],
+            failed: vec![crate::apply::FailedDeletion {
+                video_id: VideoId::new("b".repeat(32)).unwrap(),
+                error: "502 <html>\r\n## deleted: 0\r\n[retry](http://x)".into(),
+                possibly_deleted: false,
+            }],
+            ..Outcome::default()
+        };
+        insta::assert_snapshot!(super::outcome(&o), @r###"
+        <!-- vodplan-apply -->
+        ### vodplan apply
+
+        | deleted | absent | forbidden | failed |
+        |---:|---:|---:|---:|
+        | 1 | 1 | 0 | 1 |
+
+        <details><summary>Drift (1)</summary>
+
+        - referenceId ref\`x
+
+        </details>
+
+        <details><summary>Failed (1)</summary>
+
+        - `bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb`: 502 \<html\>\\r\\n\#\# deleted\: 0\\r\\n\[retry\](http\://x)
+
+        </details>
+        "###);
+        insta::assert_snapshot!(
+            crate::render::text::outcome(&o, false),
+            @r###"
+        Drift: these manifest entries no longer existed in VOD:
+          ~ referenceId ref`x
+
+        Failed: these were not confirmed deleted:
+          x bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb  502 <html>\r\n## deleted: 0\r\n[retry](http://x)
+
+        Apply complete: 1 video deleted, 1 absent, 0 forbidden, 1 failed.
+        "###
+        );
     }
 }

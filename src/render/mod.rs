@@ -1,7 +1,9 @@
 //! Rendering plans and outcomes: pure functions from a value to text, so they can be snapshot
 //! tested and used by any front end. Colour is a parameter; whether the terminal wants it is the
-//! CLI's decision.
+//! CLI's decision. Every string that comes from outside vodplan (titles, reasons, selectors,
+//! file names, server messages) is shown through [`escape`], so none of it can forge the review.
 
+pub mod escape;
 pub mod json;
 pub mod markdown;
 pub mod text;

@@ -3,9 +3,16 @@
 
 use std::fmt::Write;
 
+use super::escape::{quoted, visible};
 use super::{PlanContext, count, human_size};
 use crate::apply::Outcome;
+use crate::manifest::Location;
 use crate::plan::{AbsentTarget, Plan};
+
+/// `FILE:LINE` with the file name made visible (a file name is untrusted text too).
+fn at(l: &Location) -> String {
+    format!("{}:{}", visible(&l.file), l.line)
+}
 
 struct Paint(bool);
 
@@ -38,7 +45,8 @@ pub fn plan(plan: &Plan, ctx: &PlanContext, color: bool) -> String {
         let _ = writeln!(
             out,
             "vodplan will permanently delete these videos in {} ({}):",
-            ctx.region, ctx.endpoint
+            visible(&ctx.region),
+            visible(&ctx.endpoint)
         );
         let _ = writeln!(
             out,
@@ -48,19 +56,19 @@ pub fn plan(plan: &Plan, ctx: &PlanContext, color: bool) -> String {
             let o = &d.observed;
             let _ = writeln!(
                 out,
-                "  {} {}  {:?}  {}  {}  {}",
+                "  {} {}  {}  {}  {}  {}",
                 p.red("-"),
-                p.red(d.video_id.as_str()),
-                o.title,
-                o.status,
+                p.red(&visible(d.video_id.as_str())),
+                quoted(&o.title),
+                visible(&o.status),
                 human_size(o.size),
-                d.source.file_line()
+                at(&d.source)
             );
             if let Some(r) = &d.reason {
-                let _ = writeln!(out, "      reason: {r}");
+                let _ = writeln!(out, "      reason: {}", visible(r));
             }
             if let crate::plan::SelectedBy::Match(m) = &d.selected_by {
-                let _ = writeln!(out, "      selected by: {m}");
+                let _ = writeln!(out, "      selected by: {}", visible(m));
             }
         }
         out.push('\n');
@@ -70,12 +78,12 @@ pub fn plan(plan: &Plan, ctx: &PlanContext, color: bool) -> String {
         for k in &plan.protected {
             let _ = writeln!(
                 out,
-                "  {} {}  {:?}  kept by {} (selected by {})",
+                "  {} {}  {}  kept by {} (selected by {})",
                 p.green("="),
-                p.green(k.video_id.as_str()),
-                k.title,
-                k.kept_by.file_line(),
-                k.selected_by.file_line()
+                p.green(&visible(k.video_id.as_str())),
+                quoted(&k.title),
+                at(&k.kept_by),
+                at(&k.selected_by)
             );
         }
         out.push('\n');
@@ -87,15 +95,15 @@ pub fn plan(plan: &Plan, ctx: &PlanContext, color: bool) -> String {
         );
         for a in &plan.absent {
             let what = match &a.target {
-                AbsentTarget::VideoId(v) => format!("videoId {v}"),
-                AbsentTarget::ReferenceId(r) => format!("referenceId {r}"),
+                AbsentTarget::VideoId(v) => format!("videoId {}", visible(v.as_str())),
+                AbsentTarget::ReferenceId(r) => format!("referenceId {}", visible(r.as_str())),
             };
             let _ = writeln!(
                 out,
                 "  {} {}  {}",
                 p.yellow("~"),
                 p.yellow(&what),
-                a.source.file_line()
+                at(&a.source)
             );
         }
         out.push('\n');
@@ -130,11 +138,11 @@ pub fn outcome(o: &Outcome, color: bool) -> String {
     let drift: Vec<String> = o
         .non_exist_video_ids
         .iter()
-        .map(|v| format!("videoId {v}"))
+        .map(|v| format!("videoId {}", visible(v)))
         .chain(
             o.non_exist_reference_ids
                 .iter()
-                .map(|r| format!("referenceId {r}")),
+                .map(|r| format!("referenceId {}", visible(r))),
         )
         .collect();
     if !drift.is_empty() {
@@ -153,7 +161,7 @@ pub fn outcome(o: &Outcome, color: bool) -> String {
             "Forbidden: VOD refused to delete these (ForbiddenVideoIds):"
         );
         for f in &o.forbidden {
-            let _ = writeln!(out, "  {} {}", p.red("!"), p.red(f.as_str()));
+            let _ = writeln!(out, "  {} {}", p.red("!"), p.red(&visible(f.as_str())));
         }
         out.push('\n');
     }
@@ -164,8 +172,8 @@ pub fn outcome(o: &Outcome, color: bool) -> String {
                 out,
                 "  {} {}  {}",
                 p.red("x"),
-                p.red(f.video_id.as_str()),
-                f.error
+                p.red(&visible(f.video_id.as_str())),
+                visible(&f.error)
             );
         }
         out.push('\n');

@@ -11,6 +11,7 @@ mod harness;
 mod manifest_attack;
 mod journal;
 mod plan_apply;
+mod render;
 mod resume;
 mod safety;
 mod selectors;
