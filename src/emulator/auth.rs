@@ -5,6 +5,9 @@
 //! form body except `Signature`, empty values included. Either way the query is decoded and
 //! re-encoded with RFC 3986 rules (the tea SDK sends `+` for a space but signs `%20`), the
 //! timestamp must be within 15 minutes of the emulator's clock, and a nonce can be used once.
+//!
+//! The canonical strings are the emulator's own (`canonical`), written from the documentation
+//! apart from the client's signer, so that the two check each other (issue 12).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -14,9 +17,9 @@ use axum::http::HeaderMap;
 use time::OffsetDateTime;
 
 use super::ServiceError;
+use super::canonical;
 use super::sts::Issuer;
 use crate::timefmt;
-use crate::vod::sign;
 
 /// How far a request's time may be from the emulator's clock.
 pub const CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
@@ -61,6 +64,8 @@ impl NonceStore {
 /// A request as the server received it.
 pub struct Incoming<'a> {
     pub method: &'a str,
+    /// The request path (`/` for the RPC APIs).
+    pub path: &'a str,
     pub headers: &'a HeaderMap,
     /// Query parameters, decoded.
     pub query: Vec<(String, String)>,
@@ -179,7 +184,7 @@ pub fn verify(
     version: &str,
 ) -> Result<Verified, ServiceError> {
     match header(req.headers, "authorization") {
-        Some(auth) if auth.starts_with(sign::V3_ALGORITHM) => {
+        Some(auth) if auth.starts_with(canonical::ACS3) => {
             verify_v3(req, auth, who, nonces, now, version)
         }
         Some(_) => Err(err(
@@ -211,7 +216,7 @@ fn verify_v3(
     now: OffsetDateTime,
     version: &str,
 ) -> Result<Verified, ServiceError> {
-    let parsed = sign::parse_v3_authorization(auth).ok_or_else(|| {
+    let parsed = canonical::parse_authorization(auth).ok_or_else(|| {
         err(
             400,
             "IncompleteSignature",
@@ -246,7 +251,7 @@ fn verify_v3(
         get("x-acs-security-token"),
         now,
     )?;
-    if payload != sign::sha256_hex(req.body) {
+    if payload != canonical::sha256_hex(req.body) {
         return Err(err(
             400,
             "ContentSHA256NotMatch",
@@ -255,11 +260,11 @@ fn verify_v3(
     }
     let mut headers = Vec::with_capacity(parsed.signed_headers.len());
     for name in &parsed.signed_headers {
-        let values: Vec<&str> = req
+        let values: Vec<String> = req
             .headers
             .get_all(*name)
             .iter()
-            .filter_map(|v| v.to_str().ok())
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
             .collect();
         if values.is_empty() {
             return Err(err(
@@ -268,23 +273,22 @@ fn verify_v3(
                 format!("The signed header {name} is missing."),
             ));
         }
-        for v in values {
-            headers.push((name.to_string(), v.to_string()));
-        }
+        headers.push((name.to_string(), values));
     }
-    let canonical = sign::v3_canonical_request(&sign::V3Parts {
+    let query: Vec<(&str, &str)> = req
+        .query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let canonical_request = canonical::v3_canonical_request(&canonical::V3Request {
         method: req.method,
-        query: &req.query,
-        headers: &headers,
+        path: req.path,
+        query: &query,
+        signed_headers: &headers,
         payload_sha256: payload,
     });
-    let expected = sign::v3_signature(&secret, &canonical);
-    if expected != parsed.signature {
-        return Err(mismatch(&format!(
-            "{}\n{}",
-            sign::V3_ALGORITHM,
-            sign::sha256_hex(canonical.as_bytes())
-        )));
+    if canonical::v3_signature(&secret, &canonical_request) != parsed.signature {
+        return Err(mismatch(&canonical::v3_string_to_sign(&canonical_request)));
     }
     check_time(date, now)?;
     if !nonces.first_use(nonce) {
@@ -346,8 +350,9 @@ fn verify_v1(
         get("SecurityToken"),
         now,
     )?;
-    let string_to_sign = sign::v1_string_to_sign(req.method, &all);
-    let expected = sign::v1_signature(&secret, &string_to_sign);
+    let signed: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let string_to_sign = canonical::v1_string_to_sign(req.method, &signed);
+    let expected = canonical::v1_signature(&secret, &string_to_sign);
     if Some(expected.as_str()) != get("Signature") {
         return Err(mismatch(&string_to_sign));
     }

@@ -16,6 +16,7 @@
 
 pub mod actions;
 pub mod auth;
+pub mod canonical;
 pub mod catalog;
 pub mod metadata;
 pub mod sts;
@@ -283,6 +284,7 @@ fn decode(text: &[u8]) -> Vec<(String, String)> {
 async fn handle(
     State(shared): State<Arc<Shared>>,
     method: Method,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     body: Bytes,
@@ -302,6 +304,7 @@ async fn handle(
         .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
     let incoming = auth::Incoming {
         method: method.as_str(),
+        path: uri.path(),
         headers: &headers,
         query: decode(query.as_deref().unwrap_or_default().as_bytes()),
         form: if is_form { decode(&body) } else { Vec::new() },
