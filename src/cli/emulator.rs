@@ -36,6 +36,7 @@ pub async fn emulator(args: &EmulatorArgs) -> Result<Exit, Failure> {
         lost_reply_rate: args.lost_reply_rate,
         seed: args.seed,
         identity: args.identity.config(),
+        ..EmulatorConfig::default()
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

@@ -78,6 +78,8 @@ pub struct EmulatorConfig {
     pub seed: Option<u64>,
     /// STS roles, OIDC token, ECS role and the lifetime of issued credentials.
     pub identity: IdentityConfig,
+    /// A connection whose request headers are not complete within this time is closed.
+    pub header_read_timeout: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -90,6 +92,7 @@ impl Default for EmulatorConfig {
             lost_reply_rate: 0.0,
             seed: None,
             identity: IdentityConfig::default(),
+            header_read_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -204,18 +207,54 @@ fn shared(catalog: Catalog, config: EmulatorConfig) -> Arc<Shared> {
     })
 }
 
-/// Serves on `listener` until `shutdown` completes.
+/// Serves on `listener` until `shutdown` completes, then lets the requests in flight finish
+/// (at most [`SHUTDOWN_GRACE`]).
+///
+/// The accept loop is hyper's HTTP/1 connection builder rather than `axum::serve`, because that
+/// is where a header-read timeout can be set: without one, a client that opens a connection and
+/// never finishes its headers holds it (and a task) forever (issue 9, item 13).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     catalog: Catalog,
     config: EmulatorConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
+    let header_read_timeout = config.header_read_timeout;
     let app = router(shared(catalog, config));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: wait a moment, as axum::serve does.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_read_timeout)
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A connection's own failure (reset, timeout) concerns only that connection.
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+    Ok(())
 }
+
+/// How long a stopping emulator waits for the requests in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Starts an emulator in this process on `addr` (port 0 for any free port).
 pub async fn start(

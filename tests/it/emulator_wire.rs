@@ -723,3 +723,62 @@ fn vodplan_itself_plans_with_temporary_keys_and_is_refused_once_they_expire() {
         !run.stderr.contains(&key.secret) && !run.stderr.contains(key.token.as_deref().unwrap())
     );
 }
+
+/// An emulator in this process, with a short header-read timeout.
+fn in_process(
+    header_read_timeout: std::time::Duration,
+) -> (tokio::runtime::Runtime, vodplan::emulator::RunningEmulator) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let config = vodplan::emulator::EmulatorConfig {
+        header_read_timeout,
+        ..Default::default()
+    };
+    let running = runtime
+        .block_on(vodplan::emulator::start(
+            "127.0.0.1:0".parse().unwrap(),
+            vodplan::emulator::Catalog::from_videos([]),
+            config,
+        ))
+        .unwrap();
+    (runtime, running)
+}
+
+/// Reads until the server closes the connection; how long that took.
+fn time_to_close(mut s: TcpStream) -> std::time::Duration {
+    let start = std::time::Instant::now();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut sink = Vec::new();
+    // Closed: EOF, or a reset; a read timeout (the connection still held) fails the test.
+    match s.read_to_end(&mut sink) {
+        Ok(_) => {}
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+    }
+    start.elapsed()
+}
+
+#[test]
+fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    let (_runtime, emu) = in_process(std::time::Duration::from_millis(300));
+    let mut slow = TcpStream::connect(emu.addr).unwrap();
+    slow.write_all(b"GET /_emulator/stats HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        .unwrap();
+    let waited = time_to_close(slow);
+    assert!(
+        waited < std::time::Duration::from_secs(3),
+        "held for {waited:?}"
+    );
+    let silent = TcpStream::connect(emu.addr).unwrap();
+    let waited = time_to_close(silent);
+    assert!(
+        waited < std::time::Duration::from_secs(3),
+        "held for {waited:?}"
+    );
+    // Whoever sends a whole request in time is served as before.
+    let mut s = TcpStream::connect(emu.addr).unwrap();
+    s.write_all(b"GET /_emulator/stats HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    assert!(text.starts_with("HTTP/1.0 200 OK"), "{text}");
+}
