@@ -6,6 +6,9 @@
 //! re-encoded with RFC 3986 rules (the tea SDK sends `+` for a space but signs `%20`), the
 //! timestamp must be within 15 minutes of the emulator's clock, and a nonce can be used once.
 //!
+//! Keys: the long-term pair (`Keys`), and every temporary key the emulator issued (`sts::Issuer`),
+//! which must come with its own security token and is refused once its `Expiration` has passed.
+//!
 //! The canonical strings are the emulator's own (`canonical`), written from the documentation
 //! apart from the client's signer, so that the two check each other (issue 12).
 
@@ -25,12 +28,21 @@ use crate::timefmt;
 pub const CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
 
 /// The credentials the emulator accepts.
-#[derive(Debug, Clone)]
+/// (`Debug` shows the key ID only.)
+#[derive(Clone)]
 pub struct Keys {
     pub access_key_id: String,
     pub access_key_secret: String,
     /// When set, every request must carry this STS token.
     pub security_token: Option<String>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keys")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Keys {

@@ -48,7 +48,8 @@ pub const DEFAULT_OIDC_PROVIDER_ARN: &str = "acs:ram::1234567890123456:oidc-prov
 pub const DEFAULT_ECS_ROLE: &str = "vodplan-ecs-role";
 
 /// What the STS side and the metadata service accept and how long what they issue lives.
-#[derive(Debug, Clone)]
+/// (`Debug` leaves the OIDC token out.)
+#[derive(Clone)]
 pub struct IdentityConfig {
     /// Roles that `AssumeRole` and `AssumeRoleWithOIDC` may assume.
     pub role_arns: Vec<String>,
@@ -74,6 +75,18 @@ impl Default for IdentityConfig {
             sts_ttl: None,
             imdsv2_only: false,
         }
+    }
+}
+
+impl std::fmt::Debug for IdentityConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdentityConfig")
+            .field("role_arns", &self.role_arns)
+            .field("oidc_provider_arn", &self.oidc_provider_arn)
+            .field("ecs_role", &self.ecs_role)
+            .field("sts_ttl", &self.sts_ttl)
+            .field("imdsv2_only", &self.imdsv2_only)
+            .finish_non_exhaustive()
     }
 }
 
@@ -296,16 +309,15 @@ fn role<'a>(
     }
 }
 
+/// The answer's shape, as in the AssumeRole reference's example
+/// (`AssumedRoleUser.Arn` = the role ARN + `/` + the session name).
 fn answer(role_arn: &str, session: &str, t: &Temporary) -> Value {
-    let role_name = role_arn.rsplit('/').next().unwrap_or(role_arn);
     json!({
         "AssumedRoleUser": {
-            "Arn": format!("{}/{session}", role_arn.replacen(":role/", ":assumed-role/", 1)),
+            "Arn": format!("{role_arn}/{session}"),
             "AssumedRoleId": format!("300000000000000000:{session}"),
         },
         "Credentials": t.credentials_json(),
-        "SourceIdentity": "",
-        "RoleName": role_name,
     })
 }
 

@@ -372,7 +372,7 @@ fn assume_role_issues_keys_that_sign_vod_calls_until_they_expire() {
     );
     assert_eq!(
         body["AssumedRoleUser"]["Arn"],
-        "acs:ram::1234567890123456:assumed-role/vodplan/vodplan-test"
+        "acs:ram::1234567890123456:role/vodplan/vodplan-test"
     );
     assert!(body["RequestId"].is_string());
     let temp = Key::from(creds);
