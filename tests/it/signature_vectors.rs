@@ -304,3 +304,49 @@ fn the_emulator_has_no_path_into_the_clients_signer() {
     }
     assert!(read >= 5);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Beyond the vectors: over arbitrary names and values (any Unicode, the characters that
+    /// canonicalisation gets wrong weighted in), the client's signer and the emulator's own
+    /// canonicalisation agree on V1 and V3.
+    #[test]
+    fn the_client_and_the_emulator_canonicalise_alike(
+        params in proptest::collection::vec(
+            ("[A-Za-z][A-Za-z0-9]{0,12}", "([ '()*~+=&%/,:;!?#\\[\\]@$中文üé\u{1F600}]|[a-z0-9]|\\PC){0,24}"),
+            0..8,
+        ),
+        method in proptest::sample::select(vec!["GET", "POST"]),
+    ) {
+        let owned: Vec<(String, String)> = params.clone();
+        let client = sign::v1_string_to_sign(method, &owned);
+        let emulator = canonical::v1_string_to_sign(method, &str_pairs(&owned));
+        proptest::prop_assert_eq!(&client, &emulator);
+        proptest::prop_assert_eq!(
+            sign::v1_signature("s3cr3t", &client),
+            canonical::v1_signature("s3cr3t", &emulator)
+        );
+        let headers = vec![
+            ("host".to_string(), "127.0.0.1:1".to_string()),
+            ("x-acs-action".to_string(), "SearchMedia".to_string()),
+        ];
+        let payload = sign::sha256_hex(b"");
+        let client = sign::v3_canonical_request(&sign::V3Parts {
+            method,
+            query: &owned,
+            headers: &headers,
+            payload_sha256: &payload,
+        });
+        let signed: Vec<(String, Vec<String>)> =
+            headers.iter().map(|(k, v)| (k.clone(), vec![v.clone()])).collect();
+        let emulator = canonical::v3_canonical_request(&canonical::V3Request {
+            method,
+            path: "/",
+            query: &str_pairs(&owned),
+            signed_headers: &signed,
+            payload_sha256: &canonical::sha256_hex(b""),
+        });
+        proptest::prop_assert_eq!(client, emulator);
+    }
+}
