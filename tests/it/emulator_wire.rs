@@ -665,6 +665,17 @@ fn imdsv2_only_refuses_metadata_reads_without_a_token() {
         ),
         (200, "vodplan-ecs-role".to_string())
     );
+    // A token lives as long as asked for, then it is refused.
+    let (_, short) = http(
+        &emu,
+        "PUT",
+        "/latest/api/token",
+        &[("X-aliyun-ecs-metadata-token-ttl-seconds", "1")],
+        "",
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let expired = [("X-aliyun-ecs-metadata-token", short.as_str())];
+    assert_eq!(http(&emu, "GET", ROLE_PATH, &expired, "").0, 401);
 }
 
 #[test]
