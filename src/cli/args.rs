@@ -232,6 +232,8 @@ pub struct EmulatorArgs {
     /// Results a SearchMedia ScrollToken traversal reaches (the real service: 2000000)
     #[arg(long, default_value_t = 2_000_000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub scroll_limit: u64,
+    #[command(flatten)]
+    pub identity: Box<super::emulator::IdentityArgs>,
 }
 
 /// Parses the command line. A command line vodplan cannot parse exits 1, never 2 (which

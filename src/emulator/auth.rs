@@ -5,6 +5,12 @@
 //! form body except `Signature`, empty values included. Either way the query is decoded and
 //! re-encoded with RFC 3986 rules (the tea SDK sends `+` for a space but signs `%20`), the
 //! timestamp must be within 15 minutes of the emulator's clock, and a nonce can be used once.
+//!
+//! Keys: the long-term pair (`Keys`), and every temporary key the emulator issued (`sts::Issuer`),
+//! which must come with its own security token and is refused once its `Expiration` has passed.
+//!
+//! The canonical strings are the emulator's own (`canonical`), written from the documentation
+//! apart from the client's signer, so that the two check each other (issue 12).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -14,20 +20,29 @@ use axum::http::HeaderMap;
 use time::OffsetDateTime;
 
 use super::ServiceError;
+use super::canonical;
+use super::sts::Issuer;
 use crate::timefmt;
-use crate::vod::api::API_VERSION;
-use crate::vod::sign;
 
 /// How far a request's time may be from the emulator's clock.
 pub const CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
 
 /// The credentials the emulator accepts.
-#[derive(Debug, Clone)]
+/// (`Debug` shows the key ID only.)
+#[derive(Clone)]
 pub struct Keys {
     pub access_key_id: String,
     pub access_key_secret: String,
     /// When set, every request must carry this STS token.
     pub security_token: Option<String>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keys")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Keys {
@@ -61,6 +76,8 @@ impl NonceStore {
 /// A request as the server received it.
 pub struct Incoming<'a> {
     pub method: &'a str,
+    /// The request path (`/` for the RPC APIs).
+    pub path: &'a str,
     pub headers: &'a HeaderMap,
     /// Query parameters, decoded.
     pub query: Vec<(String, String)>,
@@ -102,24 +119,55 @@ fn check_time(text: &str, now: OffsetDateTime) -> Result<(), ServiceError> {
     Ok(())
 }
 
-fn check_key(keys: &Keys, access_key_id: &str, token: Option<&str>) -> Result<(), ServiceError> {
-    if access_key_id != keys.access_key_id {
+/// Finds the secret a request must be signed with: the long-term key's, or that of a temporary
+/// key the emulator issued ([`Issuer`]), which needs its own security token and must not have
+/// expired. Codes: `InvalidAccessKeyId.NotFound` (404), `MissingSecurityToken`,
+/// `InvalidSecurityToken.MismatchWithAccessKey` and `InvalidSecurityToken.Expired` (400; the codes
+/// as the service reports them in SDK issues, the messages [unverified]).
+fn check_key(
+    keys: &Keys,
+    issuer: &Issuer,
+    access_key_id: &str,
+    token: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<String, ServiceError> {
+    if access_key_id == keys.access_key_id {
+        if let Some(expected) = &keys.security_token
+            && token != Some(expected.as_str())
+        {
+            return Err(err(
+                400,
+                "InvalidSecurityToken.Mismatch",
+                "Specified SecurityToken is invalid.",
+            ));
+        }
+        return Ok(keys.access_key_secret.clone());
+    }
+    let Some(issued) = issuer.find(access_key_id) else {
         return Err(err(
             404,
             "InvalidAccessKeyId.NotFound",
             "Specified access key is not found.",
         ));
-    }
-    if let Some(expected) = &keys.security_token
-        && token != Some(expected.as_str())
-    {
-        return Err(err(
+    };
+    match token {
+        None | Some("") => Err(err(
             400,
-            "InvalidSecurityToken.Mismatch",
-            "Specified SecurityToken is invalid.",
-        ));
+            "MissingSecurityToken",
+            "SecurityToken is mandatory for this action.",
+        )),
+        Some(t) if t != issued.security_token => Err(err(
+            400,
+            "InvalidSecurityToken.MismatchWithAccessKey",
+            "Specified SecurityToken mismatch with the AccessKey.",
+        )),
+        Some(_) if now >= issued.expires => Err(err(
+            400,
+            "InvalidSecurityToken.Expired",
+            "Specified SecurityToken is expired.",
+        )),
+        Some(_) => Ok(issued.access_key_secret),
     }
-    Ok(())
 }
 
 fn mismatch(string_to_sign: &str) -> ServiceError {
@@ -132,34 +180,55 @@ fn mismatch(string_to_sign: &str) -> ServiceError {
     )
 }
 
-/// Verifies a request signed with V3 or V1.
+/// Who may call: the long-term key, and the temporary keys issued so far.
+pub struct Identities<'a> {
+    pub keys: &'a Keys,
+    pub issuer: &'a Issuer,
+}
+
+/// Verifies a request signed with V3 or V1, for an API of `version` (VOD `2017-03-21`, STS
+/// `2015-04-01`).
 pub fn verify(
     req: &Incoming<'_>,
-    keys: &Keys,
+    who: &Identities<'_>,
     nonces: &NonceStore,
     now: OffsetDateTime,
+    version: &str,
 ) -> Result<Verified, ServiceError> {
     match header(req.headers, "authorization") {
-        Some(auth) if auth.starts_with(sign::V3_ALGORITHM) => {
-            verify_v3(req, auth, keys, nonces, now)
+        Some(auth) if auth.starts_with(canonical::ACS3) => {
+            verify_v3(req, auth, who, nonces, now, version)
         }
         Some(_) => Err(err(
             400,
             "IncompleteSignature",
             "The request signature does not conform to Aliyun standards.",
         )),
-        None => verify_v1(req, keys, nonces, now),
+        None => verify_v1(req, who, nonces, now, version),
+    }
+}
+
+fn check_version(got: &str, expected: &str) -> Result<(), ServiceError> {
+    if got == expected {
+        Ok(())
+    } else {
+        Err(err(
+            400,
+            "InvalidVersion",
+            format!("Specified parameter Version is not valid: {got}"),
+        ))
     }
 }
 
 fn verify_v3(
     req: &Incoming<'_>,
     auth: &str,
-    keys: &Keys,
+    who: &Identities<'_>,
     nonces: &NonceStore,
     now: OffsetDateTime,
+    version: &str,
 ) -> Result<Verified, ServiceError> {
-    let parsed = sign::parse_v3_authorization(auth).ok_or_else(|| {
+    let parsed = canonical::parse_authorization(auth).ok_or_else(|| {
         err(
             400,
             "IncompleteSignature",
@@ -187,8 +256,14 @@ fn verify_v3(
     let date = get("x-acs-date").unwrap_or_default();
     let nonce = get("x-acs-signature-nonce").unwrap_or_default();
     let payload = get("x-acs-content-sha256").unwrap_or_default();
-    check_key(keys, parsed.credential, get("x-acs-security-token"))?;
-    if payload != sign::sha256_hex(req.body) {
+    let secret = check_key(
+        who.keys,
+        who.issuer,
+        parsed.credential,
+        get("x-acs-security-token"),
+        now,
+    )?;
+    if payload != canonical::sha256_hex(req.body) {
         return Err(err(
             400,
             "ContentSHA256NotMatch",
@@ -197,11 +272,11 @@ fn verify_v3(
     }
     let mut headers = Vec::with_capacity(parsed.signed_headers.len());
     for name in &parsed.signed_headers {
-        let values: Vec<&str> = req
+        let values: Vec<String> = req
             .headers
             .get_all(*name)
             .iter()
-            .filter_map(|v| v.to_str().ok())
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
             .collect();
         if values.is_empty() {
             return Err(err(
@@ -210,23 +285,22 @@ fn verify_v3(
                 format!("The signed header {name} is missing."),
             ));
         }
-        for v in values {
-            headers.push((name.to_string(), v.to_string()));
-        }
+        headers.push((name.to_string(), values));
     }
-    let canonical = sign::v3_canonical_request(&sign::V3Parts {
+    let query: Vec<(&str, &str)> = req
+        .query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let canonical_request = canonical::v3_canonical_request(&canonical::V3Request {
         method: req.method,
-        query: &req.query,
-        headers: &headers,
+        path: req.path,
+        query: &query,
+        signed_headers: &headers,
         payload_sha256: payload,
     });
-    let expected = sign::v3_signature(&keys.access_key_secret, &canonical);
-    if expected != parsed.signature {
-        return Err(mismatch(&format!(
-            "{}\n{}",
-            sign::V3_ALGORITHM,
-            sign::sha256_hex(canonical.as_bytes())
-        )));
+    if canonical::v3_signature(&secret, &canonical_request) != parsed.signature {
+        return Err(mismatch(&canonical::v3_string_to_sign(&canonical_request)));
     }
     check_time(date, now)?;
     if !nonces.first_use(nonce) {
@@ -236,23 +310,17 @@ fn verify_v3(
             "Specified signature nonce was used already.",
         ));
     }
-    let version = get("x-acs-version").unwrap_or_default();
-    if version != API_VERSION {
-        return Err(err(
-            400,
-            "InvalidVersion",
-            format!("Specified parameter Version is not valid: {version}"),
-        ));
-    }
+    check_version(get("x-acs-version").unwrap_or_default(), version)?;
     let params = req.query.iter().chain(&req.form).cloned().collect();
     Ok(Verified { action, params })
 }
 
 fn verify_v1(
     req: &Incoming<'_>,
-    keys: &Keys,
+    who: &Identities<'_>,
     nonces: &NonceStore,
     now: OffsetDateTime,
+    version: &str,
 ) -> Result<Verified, ServiceError> {
     let all: Vec<(String, String)> = req.query.iter().chain(&req.form).cloned().collect();
     let get = |name: &str| all.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
@@ -287,13 +355,16 @@ fn verify_v1(
             "Specified signature version is not supported.",
         ));
     }
-    check_key(
-        keys,
+    let secret = check_key(
+        who.keys,
+        who.issuer,
         get("AccessKeyId").unwrap_or_default(),
         get("SecurityToken"),
+        now,
     )?;
-    let string_to_sign = sign::v1_string_to_sign(req.method, &all);
-    let expected = sign::v1_signature(&keys.access_key_secret, &string_to_sign);
+    let signed: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let string_to_sign = canonical::v1_string_to_sign(req.method, &signed);
+    let expected = canonical::v1_signature(&secret, &string_to_sign);
     if Some(expected.as_str()) != get("Signature") {
         return Err(mismatch(&string_to_sign));
     }
@@ -305,14 +376,7 @@ fn verify_v1(
             "Specified signature nonce was used already.",
         ));
     }
-    let version = get("Version").unwrap_or_default();
-    if version != API_VERSION {
-        return Err(err(
-            400,
-            "InvalidVersion",
-            format!("Specified parameter Version is not valid: {version}"),
-        ));
-    }
+    check_version(get("Version").unwrap_or_default(), version)?;
     const COMMON: &[&str] = &[
         "Signature",
         "AccessKeyId",

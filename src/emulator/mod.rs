@@ -7,11 +7,19 @@
 //! QPS limits answered with `Throttling.User`; and it can misbehave on purpose (latency, faults
 //! before doing anything, lost replies after doing it) to rehearse the bad days.
 //!
+//! The same listener answers the identity side a credential provider talks to (`sts`: STS
+//! `AssumeRole` / `AssumeRoleWithOIDC`, recognised by their `Action`; `metadata`: the ECS metadata
+//! service's RAM-role paths and `/_emulator/credentials` for `ALIBABA_CLOUD_CREDENTIALS_URI`), and
+//! VOD calls signed with the temporary keys it issued are accepted until they expire.
+//!
 //! `GET /_emulator/stats` (not part of the VOD API) reports counters per operation for tests.
 
 pub mod actions;
 pub mod auth;
+pub mod canonical;
 pub mod catalog;
+pub mod metadata;
+pub mod sts;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -23,16 +31,17 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, put};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde_json::{Value, json};
 
 pub use actions::Limits;
 pub use auth::Keys;
 pub use catalog::{Catalog, Video};
+pub use sts::IdentityConfig;
 
 use crate::vod::api::Action;
 
@@ -70,6 +79,10 @@ pub struct EmulatorConfig {
     pub seed: Option<u64>,
     /// How far GetVideoList and SearchMedia can list a query (lowered for tests).
     pub limits: actions::Limits,
+    /// STS roles, OIDC token, ECS role and the lifetime of issued credentials.
+    pub identity: IdentityConfig,
+    /// A connection whose request headers are not complete within this time is closed.
+    pub header_read_timeout: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -82,6 +95,8 @@ impl Default for EmulatorConfig {
             lost_reply_rate: 0.0,
             seed: None,
             limits: actions::Limits::default(),
+            identity: IdentityConfig::default(),
+            header_read_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -105,6 +120,9 @@ struct Shared {
     dice: Mutex<fastrand::Rng>,
     videos_deleted: AtomicU64,
     scrolls: Mutex<HashMap<String, actions::Scroll>>,
+    issuer: sts::Issuer,
+    imds: metadata::MetadataTokens,
+    identity_counters: sts::IdentityCounters,
 }
 
 const ACTIONS: [Action; 7] = Action::ALL;
@@ -119,6 +137,10 @@ fn limiter(per_second: u32) -> DefaultDirectRateLimiter {
 fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/_emulator/stats", get(stats))
+        .route("/_emulator/credentials", get(credentials_uri))
+        .route("/latest/api/token", put(imds_token))
+        .route(metadata::ROLE_PATH, get(imds_role_name))
+        .route(&format!("{}{{role}}", metadata::ROLE_PATH), get(imds_role))
         .fallback(any(handle))
         .with_state(shared)
 }
@@ -183,21 +205,60 @@ fn shared(catalog: Catalog, config: EmulatorConfig) -> Arc<Shared> {
         dice: Mutex::new(dice),
         videos_deleted: AtomicU64::new(0),
         scrolls: Mutex::new(HashMap::new()),
+        issuer: sts::Issuer::default(),
+        imds: metadata::MetadataTokens::default(),
+        identity_counters: sts::IdentityCounters::default(),
     })
 }
 
-/// Serves on `listener` until `shutdown` completes.
+/// Serves on `listener` until `shutdown` completes, then lets the requests in flight finish
+/// (at most [`SHUTDOWN_GRACE`]).
+///
+/// The accept loop is hyper's HTTP/1 connection builder rather than `axum::serve`, because that
+/// is where a header-read timeout can be set: without one, a client that opens a connection and
+/// never finishes its headers holds it (and a task) forever (issue 9, item 13).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     catalog: Catalog,
     config: EmulatorConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
+    let header_read_timeout = config.header_read_timeout;
     let app = router(shared(catalog, config));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: wait a moment, as axum::serve does.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_read_timeout)
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A connection's own failure (reset, timeout) concerns only that connection.
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+    Ok(())
 }
+
+/// How long a stopping emulator waits for the requests in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Starts an emulator in this process on `addr` (port 0 for any free port).
 pub async fn start(
@@ -266,6 +327,7 @@ fn decode(text: &[u8]) -> Vec<(String, String)> {
 async fn handle(
     State(shared): State<Arc<Shared>>,
     method: Method,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     body: Bytes,
@@ -285,6 +347,7 @@ async fn handle(
         .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
     let incoming = auth::Incoming {
         method: method.as_str(),
+        path: uri.path(),
         headers: &headers,
         query: decode(query.as_deref().unwrap_or_default().as_bytes()),
         form: if is_form { decode(&body) } else { Vec::new() },
@@ -301,11 +364,26 @@ async fn handle(
             &rid,
         );
     }
+    let action_name = incoming
+        .query
+        .iter()
+        .chain(&incoming.form)
+        .find(|(k, _)| k == "Action")
+        .map(|(_, v)| v.as_str())
+        .or_else(|| headers.get("x-acs-action").and_then(|v| v.to_str().ok()));
+    if let Some(sts_action) = action_name.and_then(sts::StsAction::from_name) {
+        return handle_sts(&shared, sts_action, &incoming, &host, &rid);
+    }
+    let who = auth::Identities {
+        keys: &shared.config.keys,
+        issuer: &shared.issuer,
+    };
     let verified = match auth::verify(
         &incoming,
-        &shared.config.keys,
+        &who,
         &shared.nonces,
         time::OffsetDateTime::now_utc(),
+        VOD_VERSION,
     ) {
         Ok(v) => v,
         Err(e) => return error_answer(&e, &host, &rid),
@@ -397,6 +475,101 @@ async fn handle(
     }
 }
 
+/// The VOD API version the emulator serves.
+pub const VOD_VERSION: &str = "2017-03-21";
+
+/// STS `AssumeRole` (signed) and `AssumeRoleWithOIDC` (anonymous).
+fn handle_sts(
+    shared: &Shared,
+    action: sts::StsAction,
+    incoming: &auth::Incoming<'_>,
+    host: &str,
+    rid: &str,
+) -> Response {
+    let now = time::OffsetDateTime::now_utc();
+    let config = &shared.config.identity;
+    let (counters, result) = match action {
+        sts::StsAction::AssumeRole => {
+            let who = auth::Identities {
+                keys: &shared.config.keys,
+                issuer: &shared.issuer,
+            };
+            let result = auth::verify(incoming, &who, &shared.nonces, now, sts::STS_VERSION)
+                .and_then(|v| sts::assume_role(config, &shared.issuer, &v.params, now));
+            (&shared.identity_counters.assume_role, result)
+        }
+        sts::StsAction::AssumeRoleWithOidc => {
+            let params: HashMap<String, String> = incoming
+                .query
+                .iter()
+                .chain(&incoming.form)
+                .cloned()
+                .collect();
+            let version = params.get("Version").map(String::as_str).unwrap_or("");
+            let result = if version == sts::STS_VERSION {
+                sts::assume_role_with_oidc(config, &shared.issuer, &params, now)
+            } else {
+                Err(ServiceError::new(
+                    400,
+                    "InvalidVersion",
+                    format!("Specified parameter Version is not valid: {version}"),
+                ))
+            };
+            (&shared.identity_counters.assume_role_with_oidc, result)
+        }
+    };
+    counters.record(result.is_ok());
+    match result {
+        Ok(body) => answer(200, body, rid),
+        Err(e) => error_answer(&e, host, rid),
+    }
+}
+
+async fn imds_token(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let r = shared.imds.issue(&headers);
+    shared
+        .identity_counters
+        .metadata
+        .record(r.status().is_success());
+    r
+}
+
+async fn imds_role_name(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    imds_serve(&shared, "", &headers)
+}
+
+async fn imds_role(
+    State(shared): State<Arc<Shared>>,
+    Path(role): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    imds_serve(&shared, &role, &headers)
+}
+
+fn imds_serve(shared: &Shared, role: &str, headers: &HeaderMap) -> Response {
+    let r = shared.imds.serve(
+        role,
+        headers,
+        &shared.config.identity,
+        &shared.issuer,
+        time::OffsetDateTime::now_utc(),
+    );
+    shared
+        .identity_counters
+        .metadata
+        .record(r.status().is_success());
+    r
+}
+
+async fn credentials_uri(State(shared): State<Arc<Shared>>) -> Response {
+    shared.identity_counters.credentials.record(true);
+    metadata::credentials_uri(
+        &shared.config.identity,
+        &shared.issuer,
+        time::OffsetDateTime::now_utc(),
+    )
+}
+
 async fn stats(State(shared): State<Arc<Shared>>) -> Response {
     let mut per_action = serde_json::Map::new();
     for a in ACTIONS {
@@ -412,6 +585,9 @@ async fn stats(State(shared): State<Arc<Shared>>) -> Response {
                 "rejected": c.rejected.load(Ordering::Relaxed),
             }),
         );
+    }
+    for (name, c) in shared.identity_counters.named() {
+        per_action.insert(name.into(), c.json());
     }
     let videos = shared.catalog.lock().expect("catalog lock").len();
     let body = json!({
