@@ -209,7 +209,7 @@ async fn apply_saved(
             format!("guard tripped: {t}; nothing was deleted"),
         )
     })?;
-    let client = session.client(&region, endpoint)?;
+    let client = session.client(&region, endpoint).await?;
     // Re-read every planned video: refuse when any changed since the plan was reviewed.
     let ids: Vec<VideoId> = plan.deletions.iter().map(|d| d.video_id.clone()).collect();
     let bar = out.bar("checking the plan against live state");

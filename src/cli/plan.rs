@@ -51,7 +51,8 @@ pub async fn make_plan(
     let desired = load_manifests(manifests)?;
     let region = session.region(desired.region.as_ref().map(|r| r.value.as_str()));
     let endpoint = session.endpoint(&region)?;
-    let client = session.client(&region, endpoint.clone())?;
+    let client = session.client(&region, endpoint.clone()).await?;
+    eprintln!("Credentials: {}", client.credential_source());
     let bar = out.bar("reading live state");
     let observed = vodplan::state::observe(&client, &desired, &bar).await;
     bar.finish();
