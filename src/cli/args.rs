@@ -227,4 +227,6 @@ pub struct EmulatorArgs {
     /// Seed for the fault dice, for reproducible rehearsals
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    #[command(flatten)]
+    pub identity: Box<super::emulator::IdentityArgs>,
 }

@@ -7,11 +7,18 @@
 //! QPS limits answered with `Throttling.User`; and it can misbehave on purpose (latency, faults
 //! before doing anything, lost replies after doing it) to rehearse the bad days.
 //!
+//! The same listener answers the identity side a credential provider talks to (`sts`: STS
+//! `AssumeRole` / `AssumeRoleWithOIDC`, recognised by their `Action`; `metadata`: the ECS metadata
+//! service's RAM-role paths and `/_emulator/credentials` for `ALIBABA_CLOUD_CREDENTIALS_URI`), and
+//! VOD calls signed with the temporary keys it issued are accepted until they expire.
+//!
 //! `GET /_emulator/stats` (not part of the VOD API) reports counters per operation for tests.
 
 pub mod actions;
 pub mod auth;
 pub mod catalog;
+pub mod metadata;
+pub mod sts;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -23,15 +30,16 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, put};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde_json::{Value, json};
 
 pub use auth::Keys;
 pub use catalog::{Catalog, Video};
+pub use sts::IdentityConfig;
 
 use crate::vod::api::Action;
 
@@ -67,6 +75,8 @@ pub struct EmulatorConfig {
     pub lost_reply_rate: f64,
     /// Seed for the fault dice, for reproducible runs.
     pub seed: Option<u64>,
+    /// STS roles, OIDC token, ECS role and the lifetime of issued credentials.
+    pub identity: IdentityConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -78,6 +88,7 @@ impl Default for EmulatorConfig {
             fault_rate: 0.0,
             lost_reply_rate: 0.0,
             seed: None,
+            identity: IdentityConfig::default(),
         }
     }
 }
@@ -101,6 +112,9 @@ struct Shared {
     dice: Mutex<fastrand::Rng>,
     videos_deleted: AtomicU64,
     scrolls: Mutex<HashMap<String, actions::Scroll>>,
+    issuer: sts::Issuer,
+    imds: metadata::MetadataTokens,
+    identity_counters: sts::IdentityCounters,
 }
 
 const ACTIONS: [Action; 5] = Action::ALL;
@@ -115,6 +129,10 @@ fn limiter(per_second: u32) -> DefaultDirectRateLimiter {
 fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/_emulator/stats", get(stats))
+        .route("/_emulator/credentials", get(credentials_uri))
+        .route("/latest/api/token", put(imds_token))
+        .route(metadata::ROLE_PATH, get(imds_role_name))
+        .route(&format!("{}{{role}}", metadata::ROLE_PATH), get(imds_role))
         .fallback(any(handle))
         .with_state(shared)
 }
@@ -179,6 +197,9 @@ fn shared(catalog: Catalog, config: EmulatorConfig) -> Arc<Shared> {
         dice: Mutex::new(dice),
         videos_deleted: AtomicU64::new(0),
         scrolls: Mutex::new(HashMap::new()),
+        issuer: sts::Issuer::default(),
+        imds: metadata::MetadataTokens::default(),
+        identity_counters: sts::IdentityCounters::default(),
     })
 }
 
@@ -297,11 +318,26 @@ async fn handle(
             &rid,
         );
     }
+    let action_name = incoming
+        .query
+        .iter()
+        .chain(&incoming.form)
+        .find(|(k, _)| k == "Action")
+        .map(|(_, v)| v.as_str())
+        .or_else(|| headers.get("x-acs-action").and_then(|v| v.to_str().ok()));
+    if let Some(sts_action) = action_name.and_then(sts::StsAction::from_name) {
+        return handle_sts(&shared, sts_action, &incoming, &host, &rid);
+    }
+    let who = auth::Identities {
+        keys: &shared.config.keys,
+        issuer: &shared.issuer,
+    };
     let verified = match auth::verify(
         &incoming,
-        &shared.config.keys,
+        &who,
         &shared.nonces,
         time::OffsetDateTime::now_utc(),
+        VOD_VERSION,
     ) {
         Ok(v) => v,
         Err(e) => return error_answer(&e, &host, &rid),
@@ -385,6 +421,101 @@ async fn handle(
     }
 }
 
+/// The VOD API version the emulator serves.
+pub const VOD_VERSION: &str = "2017-03-21";
+
+/// STS `AssumeRole` (signed) and `AssumeRoleWithOIDC` (anonymous).
+fn handle_sts(
+    shared: &Shared,
+    action: sts::StsAction,
+    incoming: &auth::Incoming<'_>,
+    host: &str,
+    rid: &str,
+) -> Response {
+    let now = time::OffsetDateTime::now_utc();
+    let config = &shared.config.identity;
+    let (counters, result) = match action {
+        sts::StsAction::AssumeRole => {
+            let who = auth::Identities {
+                keys: &shared.config.keys,
+                issuer: &shared.issuer,
+            };
+            let result = auth::verify(incoming, &who, &shared.nonces, now, sts::STS_VERSION)
+                .and_then(|v| sts::assume_role(config, &shared.issuer, &v.params, now));
+            (&shared.identity_counters.assume_role, result)
+        }
+        sts::StsAction::AssumeRoleWithOidc => {
+            let params: HashMap<String, String> = incoming
+                .query
+                .iter()
+                .chain(&incoming.form)
+                .cloned()
+                .collect();
+            let version = params.get("Version").map(String::as_str).unwrap_or("");
+            let result = if version == sts::STS_VERSION {
+                sts::assume_role_with_oidc(config, &shared.issuer, &params, now)
+            } else {
+                Err(ServiceError::new(
+                    400,
+                    "InvalidVersion",
+                    format!("Specified parameter Version is not valid: {version}"),
+                ))
+            };
+            (&shared.identity_counters.assume_role_with_oidc, result)
+        }
+    };
+    counters.record(result.is_ok());
+    match result {
+        Ok(body) => answer(200, body, rid),
+        Err(e) => error_answer(&e, host, rid),
+    }
+}
+
+async fn imds_token(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let r = shared.imds.issue(&headers);
+    shared
+        .identity_counters
+        .metadata
+        .record(r.status().is_success());
+    r
+}
+
+async fn imds_role_name(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    imds_serve(&shared, "", &headers)
+}
+
+async fn imds_role(
+    State(shared): State<Arc<Shared>>,
+    Path(role): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    imds_serve(&shared, &role, &headers)
+}
+
+fn imds_serve(shared: &Shared, role: &str, headers: &HeaderMap) -> Response {
+    let r = shared.imds.serve(
+        role,
+        headers,
+        &shared.config.identity,
+        &shared.issuer,
+        time::OffsetDateTime::now_utc(),
+    );
+    shared
+        .identity_counters
+        .metadata
+        .record(r.status().is_success());
+    r
+}
+
+async fn credentials_uri(State(shared): State<Arc<Shared>>) -> Response {
+    shared.identity_counters.credentials.record(true);
+    metadata::credentials_uri(
+        &shared.config.identity,
+        &shared.issuer,
+        time::OffsetDateTime::now_utc(),
+    )
+}
+
 async fn stats(State(shared): State<Arc<Shared>>) -> Response {
     let mut per_action = serde_json::Map::new();
     for a in ACTIONS {
@@ -400,6 +531,9 @@ async fn stats(State(shared): State<Arc<Shared>>) -> Response {
                 "rejected": c.rejected.load(Ordering::Relaxed),
             }),
         );
+    }
+    for (name, c) in shared.identity_counters.named() {
+        per_action.insert(name.into(), c.json());
     }
     let videos = shared.catalog.lock().expect("catalog lock").len();
     let body = json!({
