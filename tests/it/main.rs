@@ -3,6 +3,7 @@
 
 mod ci_examples;
 mod cli;
+mod credentials;
 mod emulator_wire;
 mod harness;
 mod plan_apply;
