@@ -443,3 +443,87 @@ fn redirects_are_not_followed_and_echoed_tokens_are_redacted() {
     assert_no_secret("stderr", &r.stderr);
     assert_no_secret("stdout", &r.stdout);
 }
+
+/// An `External` profile whose command counts its runs in `runs`, hands out the emulator's test
+/// key with an `Expiration` 4 s ahead, and fails from run `fail_from` on.
+fn counting_external(dir: &Dir, fail_from: u32) {
+    let script = format!(
+        r#"#!/bin/sh
+cd "{dir}"
+n=$(( $(cat runs 2>/dev/null || echo 0) + 1 ))
+echo $n > runs
+[ $n -ge {fail_from} ] && exit 7
+exp=$(date -u -d @$(( $(date +%s) + 4 )) +%Y-%m-%dT%H:%M:%SZ)
+echo "{{\"mode\":\"StsToken\",\"access_key_id\":\"testid\",\"access_key_secret\":\"testsecret\",\"sts_token\":\"CAISshort\",\"expiration\":\"$exp\"}}"
+"#,
+        dir = dir.path().display()
+    );
+    let path = dir.write("count.sh", &script);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    dir.write(
+        ".aliyun/config.json",
+        &format!(
+            r#"{{"current":"ext","profiles":[{{"name":"ext","mode":"External","process_command":"{}"}}]}}"#,
+            path.display()
+        ),
+    );
+}
+
+fn apply_200(dir: &Dir, emu: &Emulator) -> Run {
+    let mut m = String::from("version: 1\ndelete:\n");
+    for i in 0..200 {
+        m.push_str(&format!("  - videoId: {}\n", vid(i)));
+    }
+    dir.write("m.yaml", &m);
+    vodplan(dir)
+        .env("VODPLAN_ENDPOINT", &emu.endpoint())
+        .args(["apply", "m.yaml", "--auto-approve", "--max-qps", "1"])
+        .args(["--format", "json"])
+        .run()
+}
+
+#[test]
+fn short_lived_credentials_are_renewed_while_calls_flow() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(200, ""), &[]);
+    counting_external(&dir, u32::MAX);
+    let r = apply_200(&dir, &emu);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.json()["summary"],
+        serde_json::json!({"deleted": 200, "absent": 0, "forbidden": 0, "failed": 0})
+    );
+    let runs: u32 = dir.read("runs").trim().parse().unwrap();
+    // ~7 s of calls with keys renewed every ~2.7 s (a third of 4 s before expiry).
+    assert!(runs >= 3, "renewed {} times", runs - 1);
+}
+
+#[test]
+fn a_renewal_that_keeps_failing_stops_the_run_as_an_auth_error() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(200, ""), &[]);
+    counting_external(&dir, 2);
+    let r = apply_200(&dir, &emu);
+    // Partial: what was deleted before the keys expired stays deleted, the rest is not sent.
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let summary = &r.json()["summary"];
+    let deleted = summary["deleted"].as_u64().unwrap();
+    assert_eq!(emu.videos(), 200 - deleted);
+    assert_eq!(summary["failed"].as_u64().unwrap(), 200 - deleted);
+    assert!(
+        r.stdout.contains("not sent: the run stopped after"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("aliyun CLI profile `ext` (External): `"),
+        "{}",
+        r.stdout
+    );
+    assert!(emu.videos() > 0 && emu.videos() < 200, "{}", emu.videos());
+    assert_no_secret("stderr", &r.stderr);
+}

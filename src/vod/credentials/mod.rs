@@ -2,13 +2,13 @@
 //! (CONTRACT "Credentials"; aliyun/credentials-go `credentials/providers/default.go`,
 //! aliyun/credentials-python `alibabacloud_credentials/provider/default.py`):
 //!
-//! 1. [`env`]: `ALIBABA_CLOUD_ACCESS_KEY_ID` + `ALIBABA_CLOUD_ACCESS_KEY_SECRET` (+ token);
-//! 2. [`oidc`]: `ALIBABA_CLOUD_ROLE_ARN` + `ALIBABA_CLOUD_OIDC_PROVIDER_ARN` +
+//! 1. [`env`] -- `ALIBABA_CLOUD_ACCESS_KEY_ID` + `ALIBABA_CLOUD_ACCESS_KEY_SECRET` (+ token);
+//! 2. [`oidc`] -- `ALIBABA_CLOUD_ROLE_ARN` + `ALIBABA_CLOUD_OIDC_PROVIDER_ARN` +
 //!    `ALIBABA_CLOUD_OIDC_TOKEN_FILE`, exchanged with STS `AssumeRoleWithOIDC`;
-//! 3. [`cli_profile`]: a profile of the aliyun CLI's `config.json`, in any non-browser mode;
-//! 4. [`ini`]: `~/.alibabacloud/credentials`;
-//! 5. [`ecs`]: the ECS instance RAM role from the metadata service;
-//! 6. [`uri`]: `ALIBABA_CLOUD_CREDENTIALS_URI`.
+//! 3. [`cli_profile`] -- a profile of the aliyun CLI's `config.json`, in any non-browser mode;
+//! 4. [`ini`] -- `~/.alibabacloud/credentials`;
+//! 5. [`ecs`] -- the ECS instance RAM role from the metadata service;
+//! 6. [`uri`] -- `ALIBABA_CLOUD_CREDENTIALS_URI`.
 //!
 //! Discovery ([`discover`]) reads only the environment and local files and decides which
 //! [`Provider`] applies; [`CredentialSource`] (in [`refresh`]) fetches from it and keeps temporary
