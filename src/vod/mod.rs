@@ -173,6 +173,9 @@ impl Client {
         let mut uncertain = false;
         let mut renewed_after_rejection = false;
         loop {
+            // Credentials are taken after the pacer's wait, which can be long at a low rate:
+            // keys taken before it could expire while the call waits its turn.
+            pacer.acquire().await;
             let creds = match self.credentials.get().await {
                 Ok(c) => c,
                 Err(e) => {
@@ -183,7 +186,6 @@ impl Client {
                     };
                 }
             };
-            pacer.acquire().await;
             attempts += 1;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
             let error = match self

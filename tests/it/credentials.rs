@@ -527,3 +527,44 @@ fn a_renewal_that_keeps_failing_stops_the_run_as_an_auth_error() {
     assert!(emu.videos() > 0 && emu.videos() < 200, "{}", emu.videos());
     assert_no_secret("stderr", &r.stderr);
 }
+
+#[test]
+fn a_call_refused_with_an_expired_token_is_renewed_and_sent_again() {
+    // The command hands out the emulator's 3-second keys but claims they last until 2099, so
+    // only the service's `InvalidSecurityToken.Expired` can tell the client to renew.
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(200, ""), &["--sts-ttl", "3s"]);
+    let script = format!(
+        r#"#!/bin/sh
+cd "{dir}"
+echo $(( $(cat runs 2>/dev/null || echo 0) + 1 )) > runs
+curl -sf {url}/_emulator/credentials | sed -e 's/"AccessKeyId"/"access_key_id"/' -e 's/"AccessKeySecret"/"access_key_secret"/' -e 's/"SecurityToken"/"sts_token"/' -e 's/"Expiration":"[^"]*"/"expiration":"2099-01-01T00:00:00Z"/'
+"#,
+        dir = dir.path().display(),
+        url = emu.endpoint()
+    );
+    let path = dir.write("lying.sh", &script);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    dir.write(
+        ".aliyun/config.json",
+        &format!(
+            r#"{{"current":"ext","profiles":[{{"name":"ext","mode":"External","process_command":"{}"}}]}}"#,
+            path.display()
+        ),
+    );
+    let r = apply_200(&dir, &emu);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(
+        r.json()["summary"],
+        serde_json::json!({"deleted": 200, "absent": 0, "forbidden": 0, "failed": 0})
+    );
+    let runs: u32 = dir.read("runs").trim().parse().unwrap();
+    assert!(runs >= 3, "renewed {} times", runs - 1);
+    assert_no_secret("stdout", &r.stdout);
+    assert_no_secret("stderr", &r.stderr);
+    assert_no_secret("journal", &dir.read("m.yaml.journal.jsonl"));
+}
