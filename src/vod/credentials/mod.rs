@@ -252,6 +252,30 @@ pub(crate) fn json_error_without_values(e: &serde_json::Error) -> String {
     format!("{what} at line {} column {}", e.line(), e.column())
 }
 
+/// A URL as it may be shown in a message: without user name, password, query or fragment, which
+/// can hold a secret.
+pub(crate) fn shown_url(text: &str) -> String {
+    match reqwest::Url::parse(text) {
+        Ok(mut url) => {
+            let hid = !url.username().is_empty()
+                || url.password().is_some()
+                || url.query().is_some()
+                || url.fragment().is_some();
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            let mut s = url.to_string();
+            if hid {
+                s.push_str(" (credentials, query and fragment not shown)");
+            }
+            s
+        }
+        Err(_) if text.contains(['@', '?', '#']) => "(the value is not shown)".to_string(),
+        Err(_) => text.to_string(),
+    }
+}
+
 /// The base URL of a service a provider talks to: `override_var` (checked like `--endpoint`:
 /// plain http only to loopback) or `default`.
 pub(crate) fn service_url(
@@ -264,8 +288,14 @@ pub(crate) fn service_url(
             .map(|e| e.url().clone())
             .map_err(|e: EndpointError| CredentialError::BadEndpoint {
                 variable: override_var,
-                value: v,
-                reason: e.to_string(),
+                value: shown_url(&v),
+                reason: match e {
+                    EndpointError::NotAUrl(_) => "not a URL such as http://127.0.0.1:8080".into(),
+                    EndpointError::Scheme(..) => "use https:// (or http:// to loopback)".into(),
+                    EndpointError::PlainHttp(_) => "plain http:// is only allowed to a loopback host (127.0.0.1, ::1, localhost); use https://".into(),
+                    EndpointError::Extra(_) => "give only scheme, host and port".into(),
+                    EndpointError::BadRegion(_) => "not a region ID".into(),
+                },
             }),
         None => Ok(reqwest::Url::parse(default).expect("a valid built-in URL")),
     }

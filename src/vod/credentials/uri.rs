@@ -49,7 +49,7 @@ impl CredentialsUri {
     pub fn parse(text: &str, describe: &str) -> Result<CredentialsUri, CredentialError> {
         let bad = |reason: &str| CredentialError::BadEndpoint {
             variable: VAR,
-            value: text.to_string(),
+            value: super::shown_url(text),
             reason: format!("{reason} ({describe})"),
         };
         let url = Url::parse(text).map_err(|_| bad("not a URL"))?;
@@ -112,5 +112,21 @@ impl CredentialsUri {
             Some(reply.security_token),
             Some(&reply.expiration),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_nearby_and_no_secret_in_the_message() {
+        assert!(CredentialsUri::parse("http://127.0.0.1:9/c", "u").is_ok());
+        assert!(CredentialsUri::parse("http://100.100.100.200/c", "u").is_ok());
+        assert!(CredentialsUri::parse("https://creds.example.com/c", "u").is_ok());
+        let e = CredentialsUri::parse("http://creds.example.com/c?token=s3cr3t", "u")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("plain http://") && !e.contains("s3cr3t"), "{e}");
     }
 }
