@@ -262,6 +262,7 @@ fn long_apply(configure: impl Fn(Vodplan, &Dir) -> Vodplan, sts_action: &str) {
     );
     assert_eq!(emu.videos(), 0);
     let exchanges = emu.calls(sts_action) - before;
+    eprintln!("{sts_action}: {exchanges} exchanges for {n} deletions");
     assert!(
         exchanges >= 3,
         "the first keys and at least two renewals, got {exchanges}"

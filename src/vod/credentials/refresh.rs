@@ -279,6 +279,72 @@ mod tests {
         }
     }
 
+    /// An `External` provider whose script counts its runs and hands out keys living ~12 s.
+    #[cfg(unix)]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn one_renewal_at_a_time_while_others_keep_the_valid_keys() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("creds.sh");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\ncd {}\necho x >> runs\nsleep 0.2\nexp=$(date -u -d @$(( $(date +%s) + 12 )) +%Y-%m-%dT%H:%M:%SZ)\necho \"{{\\\"access_key_id\\\":\\\"id$(wc -l < runs)\\\",\\\"access_key_secret\\\":\\\"s\\\",\\\"expiration\\\":\\\"$exp\\\"}}\"\n",
+                dir.path().display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let provider = Provider::External(crate::vod::credentials::external::External {
+            command: script.display().to_string(),
+            timeout: Duration::from_secs(10),
+            describe: "test".into(),
+        });
+        let source = CredentialSource::start(Chain {
+            candidates: vec![provider],
+            cli_config: "x".into(),
+        })
+        .await
+        .unwrap();
+        let runs = || {
+            std::fs::read_to_string(dir.path().join("runs"))
+                .unwrap()
+                .lines()
+                .count()
+        };
+        assert_eq!(runs(), 1);
+        assert_eq!(source.current_credentials().access_key_id, "id1");
+        // Wait until the renewal margin (a third of ~12 s) is reached but the keys are still
+        // valid (more than the 2 s slack left), then ask from 20 tasks.
+        tokio::time::sleep(Duration::from_millis(8500)).await;
+        let started = Instant::now();
+        let calls: Vec<_> = (0..20)
+            .map(|_| {
+                let s = source.clone();
+                tokio::spawn(async move {
+                    let t = Instant::now();
+                    let c = s.get().await.unwrap();
+                    (t.elapsed(), c.credentials().access_key_id.clone())
+                })
+            })
+            .collect();
+        let mut waited = 0;
+        for c in calls {
+            let (took, _) = c.await.unwrap();
+            if took >= Duration::from_millis(150) {
+                waited += 1;
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert_eq!(runs(), 2, "one renewal for 20 callers");
+        assert!(waited <= 1, "only the renewing caller waits, {waited} did");
+        assert_eq!(source.renewals(), 1);
+        assert_eq!(
+            source.get().await.unwrap().credentials().access_key_id,
+            "id2"
+        );
+    }
+
     #[test]
     fn margin_is_180s_or_a_third_of_the_lifetime() {
         let now = OffsetDateTime::now_utc();
