@@ -196,7 +196,7 @@ async fn apply_saved(
                 format!("guard tripped: {t}; nothing was deleted"),
             )
         })?;
-    let client = session.client(&file.region, endpoint)?;
+    let client = session.client(&file.region, endpoint).await?;
     let bar = out.bar("checking the plan against live state and its manifests");
     let approved = apply::approve(&client, &file, &desired, &bar).await;
     bar.finish();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use vodplan::manifest::{self, DesiredState, Located};
-use vodplan::vod::credentials::{self, Credentials};
+use vodplan::vod::credentials::{self, CredentialSource, Credentials};
 use vodplan::vod::{Client, ClientConfig, Endpoint, RetryPolicy, SignatureVersion};
 
 use super::args::{GlobalArgs, SignatureArg};
@@ -159,24 +159,30 @@ impl Session {
         })
     }
 
-    pub fn credentials(&self) -> Result<Credentials, Failure> {
+    /// The credentials: the demo's own key, else the official SDKs' default chain (environment,
+    /// OIDC, aliyun CLI profile, credentials file, ECS RAM role, credentials URI), fetched once
+    /// here so that a broken set-up fails before anything else happens.
+    pub async fn credentials(&self) -> Result<CredentialSource, Failure> {
         if let Some(c) = &self.credentials {
-            return Ok(c.clone());
+            return Ok(CredentialSource::fixed(c.clone()));
         }
-        let env = |k: &str| std::env::var(k).ok();
-        credentials::resolve(
+        let env = credentials::process_env;
+        let chain = credentials::discover(
             &env,
             self.global.profile.as_deref().filter(|p| !p.is_empty()),
-            &credentials::default_cli_config_path(),
         )
-        .map_err(|e| Failure::new(Kind::Auth, e.to_string()))
+        .map_err(|e| Failure::new(Kind::Auth, e.to_string()))?;
+        CredentialSource::start(chain)
+            .await
+            .map_err(|e| Failure::new(Kind::Auth, e.to_string()))
     }
 
-    pub fn client(&self, region: &str, endpoint: Endpoint) -> Result<Arc<Client>, Failure> {
+    pub async fn client(&self, region: &str, endpoint: Endpoint) -> Result<Arc<Client>, Failure> {
+        let source = self.credentials().await?;
         let config = ClientConfig {
             endpoint,
             region: region.to_string(),
-            credentials: self.credentials()?,
+            credentials: source.current_credentials(),
             signature: match self.global.signature {
                 SignatureArg::V3 => SignatureVersion::V3,
                 SignatureArg::V1 => SignatureVersion::V1,
@@ -185,7 +191,9 @@ impl Session {
             timeout: Duration::from_secs(self.global.timeout.max(1)),
             retry: RetryPolicy::default(),
         };
-        Client::new(config).map(Arc::new).map_err(Failure::from)
+        Client::with_credentials(config, source)
+            .map(Arc::new)
+            .map_err(Failure::from)
     }
 }
 

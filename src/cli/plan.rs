@@ -72,7 +72,8 @@ pub async fn make_plan(
 ) -> Result<Planned, Failure> {
     let region = session.region(desired.region.as_ref())?;
     let endpoint = session.endpoint(&region.region)?;
-    let client = session.client(&region.region, endpoint.clone())?;
+    let client = session.client(&region.region, endpoint.clone()).await?;
+    eprintln!("Credentials: {}", client.credential_source());
     let bar = out.bar("reading live state");
     let made = plan::make(&client, &desired, &guards_of(&desired, guard_args), &bar).await;
     bar.finish();

@@ -55,6 +55,28 @@ impl ApiError {
         }
     }
 
+    /// Credentials could not be had (or renewed): stops the run like any authentication error.
+    pub fn credentials(action: &'static str, e: &super::credentials::CredentialError) -> ApiError {
+        ApiError {
+            action,
+            kind: ApiErrorKind::Auth,
+            status: None,
+            code: "CredentialsUnavailable".into(),
+            message: e.to_string(),
+            request_id: None,
+            retry_after: None,
+        }
+    }
+
+    /// Whether the service refused the call because its security token expired, which renewed
+    /// credentials fix.
+    pub fn is_expired_token(&self) -> bool {
+        matches!(
+            self.code.as_str(),
+            "InvalidSecurityToken.Expired" | "SecurityTokenExpired" | "InvalidAccessKeyId.Expired"
+        ) || (self.code.starts_with("InvalidSecurityToken") && self.message.contains("xpired"))
+    }
+
     /// An error with no response: connection refused, reset, timed out.
     pub fn network(action: &'static str, message: String) -> ApiError {
         ApiError {
@@ -107,8 +129,58 @@ pub fn classify(status: u16, code: &str) -> ApiErrorKind {
 fn redact_message(message: &str) -> String {
     match message.find("server string to sign is:") {
         Some(i) => format!("{}(the server's string to sign is omitted)", &message[..i]),
-        None => message.to_string(),
+        None => redact(message, &[]),
     }
+}
+
+/// Query parameters whose values are secrets (or sign them): cut wherever echoed.
+const SECRET_PARAMS: [&str; 5] = [
+    "SecurityToken",
+    "Signature",
+    "AccessKeySecret",
+    "OIDCToken",
+    "x-acs-security-token",
+];
+
+/// `text` with the value of every [`SECRET_PARAMS`] parameter (`Name=value`, also percent-encoded
+/// as in a V1 string to sign, `Name%3Dvalue`, or JSON `"Name":"value"`) and every one of
+/// `secrets` replaced by `***`. Used on everything a server or a proxy echoes back (a 502 page
+/// quoting the URL, a string to sign) before it reaches an error, a JSON document or a journal.
+pub fn redact(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_string();
+    for s in secrets.iter().filter(|s| s.len() >= 4) {
+        out = out.replace(s, "***");
+        let encoded = crate::vod::encode::percent(s);
+        if encoded != *s {
+            out = out.replace(&encoded, "***");
+            out = out.replace(&crate::vod::encode::percent(&encoded), "***");
+        }
+    }
+    for name in SECRET_PARAMS {
+        for sep in ["=", "%3D", "%253D", "\":\"", "\": \"", ": "] {
+            let needle = format!("{name}{sep}");
+            let mut from = 0;
+            while let Some(i) = out[from..].find(&needle) {
+                let start = from + i + needle.len();
+                let end = out[start..]
+                    .find(|c: char| {
+                        c == '&' || c == '"' || c == '\'' || c == '<' || c.is_whitespace()
+                    })
+                    .map(|e| start + e);
+                let end = end.unwrap_or(out.len());
+                // A following `%26` (an encoded `&`) also ends the value.
+                let end = out[start..end]
+                    .find("%26")
+                    .map(|e| start + e)
+                    .unwrap_or(end);
+                if end > start && &out[start..end] != "***" {
+                    out.replace_range(start..end, "***");
+                }
+                from = start + 3.min(out.len() - start);
+            }
+        }
+    }
+    out
 }
 
 impl fmt::Display for ApiError {
@@ -159,5 +231,21 @@ mod tests {
         );
         assert!(!e.to_string().contains("secret"), "{e}");
         assert!(e.to_string().contains("(HTTP 400, RequestId R1)"), "{e}");
+    }
+
+    #[test]
+    fn redacts_secret_parameters_and_values_everywhere() {
+        let page = "<html>502 Bad Gateway for /?AccessKeyId=AK&SecurityToken=CAIS%2Btok3n&Signature=abc%3D&X=1 \
+            string to sign POST&%2F&SecurityToken%3DCAIStok3n%26Timestamp%3D1 \
+            {\"OIDCToken\":\"eyJ.x.y\"} my-secret-value</html>";
+        let out = redact(page, &["my-secret-value", "CAIS+tok3n"]);
+        for leaked in ["tok3n", "abc", "eyJ", "my-secret-value"] {
+            assert!(!out.contains(leaked), "{leaked} in {out}");
+        }
+        assert!(
+            out.contains("AccessKeyId=AK&SecurityToken=***&Signature=***&X=1"),
+            "{out}"
+        );
+        assert!(out.contains("SecurityToken%3D***%26Timestamp%3D1"), "{out}");
     }
 }

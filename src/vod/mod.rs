@@ -3,6 +3,15 @@
 //!
 //! Requests are sent the way the official SDKs send them: POST to `/` with the parameters in the
 //! query string and an empty body, signed with V3 (ACS3-HMAC-SHA256) by default or V1 (HMAC-SHA1).
+//!
+//! Credentials come from a [`CredentialSource`], asked before every attempt, so temporary keys are
+//! renewed while calls keep flowing; a call refused because its token just expired is renewed
+//! and sent again once, not counted as an attempt.
+//!
+//! Secrets never leave in a way they should not: redirects are not followed (a 307 would carry
+//! `x-acs-security-token`, or a V1 query holding `SecurityToken`, to wherever it points), no
+//! `Referer` is sent, and anything the server or a proxy echoes back is passed through
+//! [`error::redact`] with the current secret and token before it becomes an [`ApiError`].
 
 pub mod api;
 pub mod concurrency;
@@ -22,13 +31,16 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 
 pub use api::{Action, MAX_IDS_PER_CALL};
-pub use credentials::{Credentials, Secret};
+pub use credentials::{CredentialSource, Credentials, Secret};
 pub use endpoint::Endpoint;
 pub use error::{ApiError, ApiErrorKind};
 use pacer::Pacer;
 pub use retry::RetryPolicy;
 
 use crate::ids::{ReferenceId, VideoId};
+
+/// How often one call may renew its credentials after being refused for an expired token.
+const MAX_RENEWALS_PER_CALL: u32 = 3;
 
 /// Which signature the client puts on requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -45,6 +57,8 @@ pub enum SignatureVersion {
 pub struct ClientConfig {
     pub endpoint: Endpoint,
     pub region: String,
+    /// The credentials [`Client::new`] signs with; [`Client::with_credentials`] takes a
+    /// renewing [`CredentialSource`] instead.
     pub credentials: Credentials,
     pub signature: SignatureVersion,
     /// Ceiling on DeleteVideo requests per second.
@@ -76,14 +90,27 @@ pub struct Attempted<T> {
 pub struct Client {
     http: reqwest::Client,
     config: ClientConfig,
+    credentials: CredentialSource,
     pacers: HashMap<Action, Pacer>,
     stats: ClientStats,
 }
 
 impl Client {
+    /// A client that signs with `config.credentials` as they are.
     pub fn new(config: ClientConfig) -> Result<Client, ApiError> {
+        let source = CredentialSource::fixed(config.credentials.clone());
+        Client::with_credentials(config, source)
+    }
+
+    /// A client that asks `credentials` before every attempt (`config.credentials` is unused).
+    pub fn with_credentials(
+        config: ClientConfig,
+        credentials: CredentialSource,
+    ) -> Result<Client, ApiError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .timeout(config.timeout)
             .connect_timeout(Duration::from_secs(10))
             .pool_idle_timeout(Duration::from_secs(30))
@@ -104,6 +131,7 @@ impl Client {
         Ok(Client {
             http,
             config,
+            credentials,
             pacers,
             stats: ClientStats::default(),
         })
@@ -115,6 +143,18 @@ impl Client {
 
     pub fn stats(&self) -> &ClientStats {
         &self.stats
+    }
+
+    /// Which provider supplied the credentials, e.g. "environment variables
+    /// (ALIBABA_CLOUD_ACCESS_KEY_ID)" or "aliyun CLI profile `ci` (RamRoleArn), role ..."; never
+    /// a value.
+    pub fn credential_source(&self) -> String {
+        self.credentials.describe()
+    }
+
+    /// How many times temporary credentials were renewed during this client's life.
+    pub fn credential_renewals(&self) -> u64 {
+        self.credentials.renewals()
     }
 
     /// Calls `action`, retrying throttling and transient failures per the retry policy.
@@ -136,11 +176,29 @@ impl Client {
         let policy = &self.config.retry;
         let (mut attempts, mut throttled, mut transient) = (0u32, 0u32, 0u32);
         let mut uncertain = false;
+        // Renewals after a call was refused for an expired token: a fresh key can expire again
+        // while the call waits its turn under a low --max-qps, so a few are allowed.
+        let mut renewed_after_rejection = 0u32;
         loop {
+            // Credentials are taken after the pacer's wait, which can be long at a low rate:
+            // keys taken before it could expire while the call waits its turn.
             pacer.acquire().await;
+            let creds = match self.credentials.get().await {
+                Ok(c) => c,
+                Err(e) => {
+                    return Attempted {
+                        result: Err(ApiError::credentials(action.name(), &e)),
+                        attempts,
+                        uncertain_earlier_attempt: uncertain,
+                    };
+                }
+            };
             attempts += 1;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
-            let error = match self.send_once::<T>(action, params).await {
+            let error = match self
+                .send_once::<T>(action, params, creds.credentials())
+                .await
+            {
                 Ok(body) => {
                     pacer.on_success();
                     return Attempted {
@@ -151,6 +209,23 @@ impl Client {
                 }
                 Err(e) => e,
             };
+            // A token that expired in flight (or early, by the server's clock): renew once and
+            // send again. The refused call did nothing, so it is not an attempt.
+            if error.is_expired_token()
+                && renewed_after_rejection < MAX_RENEWALS_PER_CALL
+                && self.credentials.renews()
+            {
+                renewed_after_rejection += 1;
+                attempts -= 1;
+                if let Err(e) = self.credentials.renew_after(creds.generation).await {
+                    return Attempted {
+                        result: Err(ApiError::credentials(action.name(), &e)),
+                        attempts,
+                        uncertain_earlier_attempt: uncertain,
+                    };
+                }
+                continue;
+            }
             let pause = match error.kind {
                 ApiErrorKind::Throttled if throttled < policy.max_throttled => {
                     throttled += 1;
@@ -192,9 +267,14 @@ impl Client {
         &self,
         action: Action,
         params: &[(&str, String)],
+        creds: &Credentials,
     ) -> Result<T, ApiError> {
         let name = action.name();
-        let request = self.signed_request(action, params);
+        let mut secrets = vec![creds.access_key_secret.expose()];
+        if let Some(t) = &creds.security_token {
+            secrets.push(t.expose());
+        }
+        let request = self.signed_request(action, params, creds);
         let response = request.send().await.map_err(|e| {
             let what = if e.is_timeout() {
                 format!("no reply within {:?}", self.config.timeout)
@@ -207,7 +287,7 @@ impl Client {
             } else {
                 root_cause(&e)
             };
-            ApiError::network(name, what)
+            ApiError::network(name, error::redact(&what, &secrets))
         })?;
         let status = response.status().as_u16();
         let retry_after = response
@@ -220,14 +300,29 @@ impl Client {
         let body = response
             .bytes()
             .await
-            .map_err(|e| ApiError::network(name, root_cause(&e)))?;
+            .map_err(|e| ApiError::network(name, error::redact(&root_cause(&e), &secrets)))?;
+        if (300..400).contains(&status) {
+            // Never followed: it would carry the signed request and the token elsewhere.
+            return Err(ApiError {
+                action: name,
+                kind: ApiErrorKind::Invalid,
+                status: Some(status),
+                code: "Redirected".into(),
+                message: "the endpoint answered with a redirect, which vodplan never follows (it would carry the signature and security token to another address); check --endpoint / VODPLAN_ENDPOINT".into(),
+                request_id: None,
+                retry_after: None,
+            });
+        }
         if (200..300).contains(&status) {
             return serde_json::from_slice(&body).map_err(|e| ApiError {
                 action: name,
                 kind: ApiErrorKind::Transient,
                 status: Some(status),
                 code: "UnreadableResponse".into(),
-                message: format!("the reply is not the expected JSON ({e})"),
+                message: error::redact(
+                    &format!("the reply is not the expected JSON ({e})"),
+                    &secrets,
+                ),
                 request_id: None,
                 retry_after: None,
             });
@@ -238,18 +333,24 @@ impl Client {
                 message: String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned(),
                 request_id: None,
             });
-        Err(ApiError::from_response(
+        let mut e = ApiError::from_response(
             name,
             status,
             parsed.code,
             parsed.message,
             parsed.request_id,
             retry_after,
-        ))
+        );
+        e.message = error::redact(&e.message, &secrets);
+        Err(e)
     }
 
-    fn signed_request(&self, action: Action, params: &[(&str, String)]) -> reqwest::RequestBuilder {
-        let creds = &self.config.credentials;
+    fn signed_request(
+        &self,
+        action: Action,
+        params: &[(&str, String)],
+        creds: &Credentials,
+    ) -> reqwest::RequestBuilder {
         let nonce = format!("{:032x}", fastrand::u128(..));
         let date = crate::timefmt::now();
         let host = self.config.endpoint.host_header();

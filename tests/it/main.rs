@@ -5,6 +5,7 @@ mod ci_examples;
 mod cli;
 mod custody;
 mod emulator_catalog;
+mod credentials;
 mod emulator_wire;
 mod flow;
 mod harness;

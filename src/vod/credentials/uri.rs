@@ -1,0 +1,132 @@
+//! Provider 6 (and the aliyun CLI's `CredentialsURI` mode): `GET` a URL that answers
+//! `{"Code":"Success","AccessKeyId","AccessKeySecret","SecurityToken","Expiration"}`
+//! (credentials-go `credentials/providers/uri.go`; 5 s connect, 10 s read). The answer carries
+//! secrets, so plain http is only allowed to this machine or the link-local metadata range.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use reqwest::Url;
+use serde::Deserialize;
+
+use super::{CredentialError, Env, Issued, Provider, var};
+
+const VAR: &str = "ALIBABA_CLOUD_CREDENTIALS_URI";
+
+/// A checked credentials URI.
+#[derive(Debug, Clone)]
+pub struct CredentialsUri {
+    pub url: Url,
+    pub describe: String,
+}
+
+/// The URI provider when `ALIBABA_CLOUD_CREDENTIALS_URI` is set.
+pub fn discover(env: Env<'_>) -> Result<Option<Provider>, CredentialError> {
+    match var(env, VAR)? {
+        None => Ok(None),
+        Some(u) => Ok(Some(Provider::Uri(CredentialsUri::parse(
+            &u,
+            "the credentials URI (ALIBABA_CLOUD_CREDENTIALS_URI)",
+        )?))),
+    }
+}
+
+#[derive(Deserialize)]
+struct Reply {
+    #[serde(rename = "Code", default)]
+    code: String,
+    #[serde(rename = "AccessKeyId", default)]
+    access_key_id: String,
+    #[serde(rename = "AccessKeySecret", default)]
+    access_key_secret: String,
+    #[serde(rename = "SecurityToken", default)]
+    security_token: String,
+    #[serde(rename = "Expiration", default)]
+    expiration: String,
+}
+
+impl CredentialsUri {
+    pub fn parse(text: &str, describe: &str) -> Result<CredentialsUri, CredentialError> {
+        let bad = |reason: &str| CredentialError::BadEndpoint {
+            variable: VAR,
+            value: super::shown_url(text),
+            reason: format!("{reason} ({describe})"),
+        };
+        let url = Url::parse(text).map_err(|_| bad("not a URL"))?;
+        let host = url.host_str().unwrap_or_default().to_string();
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let near = crate::vod::endpoint::is_loopback_host(&host)
+            || bare.parse::<IpAddr>().is_ok_and(|ip| match ip {
+                IpAddr::V4(v4) => v4.is_link_local() || v4.octets()[..2] == [100, 100],
+                IpAddr::V6(_) => false,
+            });
+        match url.scheme() {
+            "https" => {}
+            "http" if near => {}
+            "http" => {
+                return Err(bad(
+                    "plain http:// to a host that is not loopback or link-local would carry the keys unencrypted; use https://",
+                ));
+            }
+            _ => return Err(bad("use https:// (or http:// to this machine)")),
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(bad("a user name or password in the URL is not supported"));
+        }
+        Ok(CredentialsUri {
+            url,
+            describe: describe.to_string(),
+        })
+    }
+
+    pub async fn fetch(&self) -> Result<Issued, CredentialError> {
+        const T: Duration = Duration::from_secs(10);
+        let http = super::http(Duration::from_secs(5), T);
+        let fail = |r: String| CredentialError::provider(&self.describe, r);
+        let response = http
+            .get(self.url.clone())
+            .send()
+            .await
+            .map_err(|e| fail(super::send_error(&e, T)))?;
+        let status = response.status().as_u16();
+        if status != 200 {
+            return Err(fail(format!("HTTP {status}")));
+        }
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| fail(super::send_error(&e, T)))?;
+        let reply: Reply = serde_json::from_slice(&body).map_err(|e| {
+            fail(format!(
+                "the reply {}",
+                super::json_error_without_values(&e)
+            ))
+        })?;
+        if reply.code != "Success" {
+            return Err(fail("the reply's Code is not Success".into()));
+        }
+        super::sts::issued(
+            &self.describe,
+            reply.access_key_id,
+            reply.access_key_secret,
+            Some(reply.security_token),
+            Some(&reply.expiration),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_nearby_and_no_secret_in_the_message() {
+        assert!(CredentialsUri::parse("http://127.0.0.1:9/c", "u").is_ok());
+        assert!(CredentialsUri::parse("http://100.100.100.200/c", "u").is_ok());
+        assert!(CredentialsUri::parse("https://creds.example.com/c", "u").is_ok());
+        let e = CredentialsUri::parse("http://creds.example.com/c?token=s3cr3t", "u")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("plain http://") && !e.contains("s3cr3t"), "{e}");
+    }
+}
