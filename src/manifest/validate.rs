@@ -473,7 +473,12 @@ impl Validator {
         };
         let target = if let Some(f) = raw.video_id.take() {
             let (id, loc) = self.take_scalar(file, f, "videoId")?;
-            Target::Id(VideoRef::Video(self.id(id, loc, "videoId", VideoId::new)?))
+            Target::Id(VideoRef::Video(self.id(
+                id,
+                loc,
+                "videoId",
+                VideoId::new,
+            )?))
         } else if let Some(f) = raw.reference_id.take() {
             let (id, loc) = self.take_scalar(file, f, "referenceId")?;
             Target::Id(VideoRef::Reference(self.id(

@@ -150,7 +150,10 @@ fn schema_file_is_current() {
 #[test]
 fn directories_never_silently_skip_a_keep_file() {
     let dir = Dir::new();
-    dir.write("m/10-delete.yaml", "version: 1\ndelete:\n  - videoId: v1\n  - videoId: v2\n");
+    dir.write(
+        "m/10-delete.yaml",
+        "version: 1\ndelete:\n  - videoId: v1\n  - videoId: v2\n",
+    );
     dir.write("m/KEEP.YAML", "version: 1\nkeep:\n  - videoId: v1\n");
     dir.write("m/legal/holds.yaml", "version: 1\nkeep:\n  - videoId: v2\n");
     dir.write("m/.hidden.yaml", "version: 1\n");
@@ -201,7 +204,8 @@ fn an_unreadable_subdirectory_is_an_error() {
     std::fs::set_permissions(&legal, std::fs::Permissions::from_mode(0o755)).unwrap();
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.starts_with("m/legal:1:1: cannot read: Permission denied"),
+        r.stderr
+            .starts_with("m/legal:1:1: cannot read: Permission denied"),
         "{}",
         r.stderr
     );
@@ -304,7 +308,10 @@ fn quarantine_defaults_reach_the_desired_state() {
         .map(|e| {
             e.quarantine.as_ref().map(|q| {
                 let file = q.location.file.rsplit('/').next().unwrap().to_string();
-                format!("{}d at {file}:{}:{}", q.value, q.location.line, q.location.column)
+                format!(
+                    "{}d at {file}:{}:{}",
+                    q.value, q.location.line, q.location.column
+                )
             })
         })
         .collect();
