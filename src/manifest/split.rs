@@ -16,8 +16,8 @@
 //! it is, the list's region holds only items at one indentation and their fields two columns
 //! deeper, and so a line starting the list's `- ` is provably an item start. Anything else, a
 //! multi-line quoted string or a lone CR included (issue 9: such a file once turned `keep` into
-//! `delete` on 2 cores), is parsed whole. Any chunk that fails to parse, and any chunk that holds
-//! more than its share, also sends the file to the whole-file parse. The parser's node and event
+//! `delete` on 2 cores), is parsed whole. Any chunk that fails to parse, or that holds anything but
+//! its part of the list, also sends the file to the whole-file parse. The parser's node and event
 //! budgets ([`raw::MAX_NODES`]) are the one non-local property; files whose line count could reach
 //! them are parsed whole too. A property test (`tests/it/manifest_attack.rs`) checks split ==
 //! whole over adversarial inputs, forcing the split path on small files.

@@ -425,23 +425,31 @@ impl Validator {
             };
             self.unknown_keys(file, &raw.unknown, &place(), expected);
         }
+        // A bad quarantine does not stop the entry's other checks: every problem is reported.
+        let mut quarantine_failed = false;
         let quarantine = match raw.quarantine.take() {
             None => Quarantine::Unsaid,
-            Some(field) => {
-                let (text, loc) = self.take_scalar(file, field, "quarantine")?;
-                if side == Side::Keep {
-                    self.error(loc, "`quarantine` on a keep entry: keep entries are never deleted or quarantined; remove it");
-                    return None;
+            Some(field) => match self.take_scalar(file, field, "quarantine") {
+                None => {
+                    quarantine_failed = true;
+                    Quarantine::Unsaid
                 }
-                if text == "none" {
-                    Quarantine::Off
-                } else if let Some(days) = quarantine_days(&text) {
-                    Quarantine::Days(days, loc)
-                } else {
-                    self.error(loc, format!("quarantine `{text}` is not a number of days from 1d to {MAX_QUARANTINE_DAYS}d such as 14d, or `none`"));
-                    return None;
+                Some((text, loc)) => {
+                    if side == Side::Keep {
+                        self.error(loc, "`quarantine` on a keep entry: keep entries are never deleted or quarantined; remove it");
+                        quarantine_failed = true;
+                        Quarantine::Unsaid
+                    } else if text == "none" {
+                        Quarantine::Off
+                    } else if let Some(days) = quarantine_days(&text) {
+                        Quarantine::Days(days, loc)
+                    } else {
+                        self.error(loc, format!("quarantine `{text}` is not a number of days from 1d to {MAX_QUARANTINE_DAYS}d such as 14d, or `none`"));
+                        quarantine_failed = true;
+                        Quarantine::Unsaid
+                    }
                 }
-            }
+            },
         };
         let given = [
             raw.video_id.is_some(),
@@ -502,6 +510,9 @@ impl Validator {
                 }
             }
         };
+        if quarantine_failed {
+            return None;
+        }
         let quarantine = match quarantine {
             Quarantine::Unsaid => default.cloned(),
             Quarantine::Off => None,

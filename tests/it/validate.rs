@@ -264,7 +264,7 @@ fn quarantine_is_validated() {
          - videoId: v4\n    quarantine: none\n  \
          - videoId: v5\n    quarantine: 3650d\n\
          keep:\n  \
-         - videoId: k1\n    quarantine: 14d\n\
+         - videoId: k 1\n    quarantine: 14d\n\
          limits:\n  maxQuarantines: -1\n",
     );
     let r = vodplan(&dir).args(["validate", "m.yaml"]).run();
@@ -274,9 +274,10 @@ fn quarantine_is_validated() {
     m.yaml:5:17: quarantine `0d` is not a number of days from 1d to 3650d such as 14d, or `none`
     m.yaml:7:17: quarantine `3651d` is not a number of days from 1d to 3650d such as 14d, or `none`
     m.yaml:9:17: quarantine `14` is not a number of days from 1d to 3650d such as 14d, or `none`
+    m.yaml:15:14: videoId "k 1" contains whitespace
     m.yaml:16:17: `quarantine` on a keep entry: keep entries are never deleted or quarantined; remove it
     m.yaml:18:19: maxQuarantines `-1` is not a whole number of 0 or more
-    error: the manifests have 6 problems; nothing was sent to the API
+    error: the manifests have 7 problems; nothing was sent to the API
     hint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again
     "#);
 }
