@@ -42,7 +42,9 @@ pub enum IdError {
         "contains {0:?}; a reference ID holds only letters, digits, `_` and `-` (VOD's ReferenceId rule)"
     )]
     ReferenceChar(char),
-    #[error("is {0} characters long; a reference ID is 6 to 64 characters (VOD's ReferenceId rule)")]
+    #[error(
+        "is {0} characters long; a reference ID is 6 to 64 characters (VOD's ReferenceId rule)"
+    )]
     ReferenceLength(usize),
 }
 
@@ -185,12 +187,18 @@ mod tests {
     fn reference_ids_follow_the_documented_form() {
         assert_eq!(check_reference_id("promo-2023_001"), Ok(()));
         assert_eq!(check_reference_id("abcdef"), Ok(()));
-        assert_eq!(check_reference_id("abcde"), Err(IdError::ReferenceLength(5)));
+        assert_eq!(
+            check_reference_id("abcde"),
+            Err(IdError::ReferenceLength(5))
+        );
         assert_eq!(
             check_reference_id(&"a".repeat(65)),
             Err(IdError::ReferenceLength(65))
         );
-        assert_eq!(check_reference_id("promo.2023"), Err(IdError::ReferenceChar('.')));
+        assert_eq!(
+            check_reference_id("promo.2023"),
+            Err(IdError::ReferenceChar('.'))
+        );
         assert!(ReferenceId::new("a/b/c/d").is_err());
         assert!(VideoId::new("a/b").is_ok());
     }

@@ -69,7 +69,10 @@ mod tests {
             parse_utc("9999-12-31T23:59:59-23:59"),
             Err(TimeError::Range)
         );
-        assert_eq!(parse_utc("0000-01-01T00:00:00+00:01"), Err(TimeError::Range));
+        assert_eq!(
+            parse_utc("0000-01-01T00:00:00+00:01"),
+            Err(TimeError::Range)
+        );
         assert_eq!(parse_utc("not a time"), Err(TimeError::Format));
         assert_eq!(
             format(parse("9999-12-31T23:59:59Z").unwrap()),

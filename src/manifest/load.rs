@@ -27,7 +27,7 @@ pub use super::desired::digest_files;
 /// The manifest files that paths stand for, and what was noticed on the way (errors stop the
 /// load; warnings name what was skipped).
 #[derive(Debug, Default)]
-pub struct Expanded {
+pub(crate) struct Expanded {
     pub files: Vec<PathBuf>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -40,7 +40,7 @@ fn is_manifest_name(path: &Path) -> bool {
 }
 
 /// Expands directories into their manifest files (recursively, sorted); files are kept as given.
-pub fn expand(paths: &[PathBuf]) -> Expanded {
+pub(crate) fn expand(paths: &[PathBuf]) -> Expanded {
     let mut out = Expanded::default();
     for path in paths {
         if path.is_dir() {
@@ -142,7 +142,9 @@ fn display_name(path: &Path) -> Arc<str> {
 
 fn io_diag(path: &Path, e: &std::io::Error) -> Diagnostic {
     let hint = match e.kind() {
-        std::io::ErrorKind::NotFound => "; check the path (a symlink must point to an existing file)",
+        std::io::ErrorKind::NotFound => {
+            "; check the path (a symlink must point to an existing file)"
+        }
         std::io::ErrorKind::PermissionDenied => "; check the file's permissions",
         _ => "",
     };

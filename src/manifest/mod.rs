@@ -8,17 +8,17 @@
 //! [`ReferenceId`](crate::ids::ReferenceId), times are parsed, statuses are [`VideoStatus`],
 //! limits and quarantine periods are numbers. This file only declares and re-exports.
 
-pub mod desired;
-pub mod diagnostic;
+pub(crate) mod desired;
+pub(crate) mod diagnostic;
 pub mod load;
 pub mod raw;
 pub mod schema;
-pub mod selector;
+pub(crate) mod selector;
 pub mod split;
-pub mod validate;
+pub(crate) mod validate;
 
-pub use desired::{DesiredState, Entry, Located, ManifestFile, Target};
+pub use desired::{DesiredState, Entry, Located, ManifestFile, Target, digest_files};
 pub use diagnostic::{Diagnostic, Location, Severity};
 pub use load::load;
 pub use selector::{Selector, VideoFacts, VideoStatus};
-pub use validate::{LoadedManifests, MANIFEST_VERSION};
+pub use validate::{LoadedManifests, MANIFEST_VERSION, MAX_QUARANTINE_DAYS};

@@ -46,7 +46,7 @@ pub struct Scalar {
     pub text: String,
     pub pos: Pos,
     /// The explicit YAML tag on the value (`tag:yaml.org,2002:binary`, `!custom`), if any.
-    pub tag: Option<String>,
+    pub tag: Option<Box<str>>,
 }
 
 /// A scalar list item as written, with its explicit YAML tag, if any.
@@ -138,7 +138,8 @@ pub struct RawEntry {
     pub reference_id: Option<Field>,
     pub reason: Option<Field>,
     /// Read with its value's position even in fast mode: the plan cites where it was said.
-    pub quarantine: Option<Field>,
+    /// Boxed: rare, and a million entries should not each carry its room.
+    pub quarantine: Option<Box<Field>>,
     pub selector: Option<Box<MapField<RawMatch>>>,
     pub unknown: Vec<UnknownKey>,
 }
@@ -202,13 +203,13 @@ fn field<'de, A: MapAccess<'de>>(
         map.next_value::<Option<Spanned<Text>>>()?.map(|v| Scalar {
             pos: Pos::from(&v),
             text: v.value.text,
-            tag: v.value.tag,
+            tag: v.value.tag.map(String::into_boxed_str),
         })
     } else {
         map.next_value::<Option<Text>>()?.map(|t| Scalar {
             text: t.text,
             pos: Pos::default(),
-            tag: t.tag,
+            tag: t.tag.map(String::into_boxed_str),
         })
     };
     Ok(Some(Field { key, value }))
@@ -316,7 +317,7 @@ raw_map!(
             "videoId" => e.video_id = field(pos, map, precise())?,
             "referenceId" => e.reference_id = field(pos, map, precise())?,
             "reason" => e.reason = field(pos, map, precise())?,
-            "quarantine" => e.quarantine = field(pos, map, true)?,
+            "quarantine" => e.quarantine = field(pos, map, true)?.map(Box::new),
             "match" => e.selector = nested(pos, map)?.map(Box::new),
             _ => return Ok(false),
         }

@@ -23,7 +23,9 @@ struct Manifest {
     region: Option<String>,
     /// The default grace period of this file's delete entries: blocked and tagged for this many
     /// days (1d to 3650d), then deleted.
-    #[schemars(regex(pattern = r"^(0*([1-9][0-9]{0,2}|[12][0-9]{3}|3[0-5][0-9]{2}|36[0-4][0-9]|3650))d$"))]
+    #[schemars(regex(
+        pattern = r"^(0*([1-9][0-9]{0,2}|[12][0-9]{3}|3[0-5][0-9]{2}|36[0-4][0-9]|3650))d$"
+    ))]
     quarantine: Option<String>,
     /// Videos to delete.
     #[serde(default)]

@@ -16,8 +16,8 @@
 //! it is, the list's region holds only items at one indentation and their fields two columns
 //! deeper, and so a line starting the list's `- ` is provably an item start. Anything else, a
 //! multi-line quoted string or a lone CR included (issue 9: such a file once turned `keep` into
-//! `delete` on 2 cores), is parsed whole. Any chunk that fails to parse, and any chunk that holds
-//! more than its share, also sends the file to the whole-file parse. The parser's node and event
+//! `delete` on 2 cores), is parsed whole. Any chunk that fails to parse, or that holds anything but
+//! its part of the list, also sends the file to the whole-file parse. The parser's node and event
 //! budgets ([`raw::MAX_NODES`]) are the one non-local property; files whose line count could reach
 //! them are parsed whole too. A property test (`tests/it/manifest_attack.rs`) checks split ==
 //! whole over adversarial inputs, forcing the split path on small files.
@@ -35,13 +35,20 @@ enum Line {
     Blank,
     Comment,
     /// `KEY:` or `KEY: VALUE` at column 0; `bare` when there is no value.
-    TopKey { key_end: usize, bare: bool },
+    TopKey {
+        key_end: usize,
+        bare: bool,
+    },
     /// `- KEY:` or `- KEY: VALUE` at this indentation.
-    ItemKey { indent: usize },
+    ItemKey {
+        indent: usize,
+    },
     /// `- VALUE` at this indentation (a list of scalars: allowed outside the split list).
     ItemScalar,
     /// `KEY:` or `KEY: VALUE` at this indentation (> 0).
-    Field { indent: usize },
+    Field {
+        indent: usize,
+    },
 }
 
 fn is_key(k: &[u8]) -> bool {
@@ -55,7 +62,18 @@ fn is_value(v: &[u8]) -> bool {
             c.is_ascii_alphanumeric()
                 || matches!(
                     c,
-                    b' ' | b'_' | b'.' | b'(' | b')' | b'/' | b'+' | b'=' | b';' | b'~' | b'^' | b'$' | b'-'
+                    b' ' | b'_'
+                        | b'.'
+                        | b'('
+                        | b')'
+                        | b'/'
+                        | b'+'
+                        | b'='
+                        | b';'
+                        | b'~'
+                        | b'^'
+                        | b'$'
+                        | b'-'
                 )
         })
 }
@@ -124,7 +142,11 @@ pub fn parse_split_from(
         return None;
     }
     let bytes = text.as_bytes();
-    if !bytes.ends_with(b"\n") || !bytes.iter().all(|&b| b == b'\n' || (b' '..=b'~').contains(&b)) {
+    if !bytes.ends_with(b"\n")
+        || !bytes
+            .iter()
+            .all(|&b| b == b'\n' || (b' '..=b'~').contains(&b))
+    {
         return None;
     }
     let starts = line_starts(text);
@@ -159,8 +181,8 @@ pub fn parse_split_from(
         .max_by_key(|(i, k)| keys.get(i + 1).map_or(n_lines, |n| n.0) - k.0)?;
     let name = name_of(key);
     let section_end = keys.get(k + 1).map_or(n_lines, |n| n.0);
-    let first = (key.0 + 1..section_end)
-        .find(|&i| !matches!(kinds[i], Line::Blank | Line::Comment))?;
+    let first =
+        (key.0 + 1..section_end).find(|&i| !matches!(kinds[i], Line::Blank | Line::Comment))?;
     let Line::ItemKey { indent } = kinds[first] else {
         return None;
     };
@@ -180,13 +202,18 @@ pub fn parse_split_from(
     let cuts: Vec<usize> = (1..parts).map(|p| items[p * items.len() / parts]).collect();
     // Chunk 0: everything but the cut-out part of the list, which becomes empty lines.
     let after = offset(&starts, section_end, text);
-    let mut head = String::with_capacity(starts[cuts[0]] + (section_end - cuts[0]) + (text.len() - after));
+    let mut head =
+        String::with_capacity(starts[cuts[0]] + (section_end - cuts[0]) + (text.len() - after));
     head.push_str(&text[..starts[cuts[0]]]);
     head.extend(std::iter::repeat_n('\n', section_end - cuts[0]));
     head.push_str(&text[after..]);
     let mut chunks = vec![head];
     for (c, &from) in cuts.iter().enumerate() {
-        let to = offset(&starts, cuts.get(c + 1).copied().unwrap_or(section_end), text);
+        let to = offset(
+            &starts,
+            cuts.get(c + 1).copied().unwrap_or(section_end),
+            text,
+        );
         let mut chunk = String::with_capacity(name.len() + 2 + from + (to - starts[from]));
         chunk.push_str(name);
         chunk.push_str(":\n");
@@ -255,7 +282,9 @@ mod tests {
         for i in 0..entries {
             t.push_str(&format!("  - videoId: {i:032x}\n"));
             if i % 3 == 0 {
-                t.push_str("    reason: licence expired (LEGAL-1234)\n    # a comment - videoId: x\n");
+                t.push_str(
+                    "    reason: licence expired (LEGAL-1234)\n    # a comment - videoId: x\n",
+                );
             }
         }
         t.push_str(tail);
@@ -275,7 +304,10 @@ mod tests {
 
     #[test]
     fn split_parse_equals_whole_parse() {
-        let text = big(3_000, "keep:\n  - videoId: ffff\nlimits:\n  maxDeletes: 9\n");
+        let text = big(
+            3_000,
+            "keep:\n  - videoId: ffff\nlimits:\n  maxDeletes: 9\n",
+        );
         for parts in [2, 3, 7] {
             assert!(same(&text, parts), "this shape splits");
         }
@@ -291,7 +323,10 @@ mod tests {
             // A lone CR is a line break to YAML: `keep:` here is a top-level key.
             big(100, "  - videoId: last\rkeep:\r  - videoId: kept\n"),
             // A quoted string continues across lines that look like items.
-            big(100, "  - videoId: q\n    reason: \"start\n  - videoId: in-the-string\n  end\"\n"),
+            big(
+                100,
+                "  - videoId: q\n    reason: \"start\n  - videoId: in-the-string\n  end\"\n",
+            ),
             big(100, "  - videoId: &a anchored\n  - videoId: *a\n"),
             big(100, "  - videoId: !!binary YWJj\n"),
             big(100, "  - videoId: [flow,\n  - videoId: x]\n"),
@@ -310,9 +345,21 @@ mod tests {
     fn the_line_grammar() {
         assert_eq!(classify(b""), Some(Line::Blank));
         assert_eq!(classify(b"   # - videoId: \"x"), Some(Line::Comment));
-        assert_eq!(classify(b"delete:"), Some(Line::TopKey { key_end: 6, bare: true }));
-        assert_eq!(classify(b"  - videoId: abc"), Some(Line::ItemKey { indent: 2 }));
-        assert_eq!(classify(b"    reason: a (b) c"), Some(Line::Field { indent: 4 }));
+        assert_eq!(
+            classify(b"delete:"),
+            Some(Line::TopKey {
+                key_end: 6,
+                bare: true
+            })
+        );
+        assert_eq!(
+            classify(b"  - videoId: abc"),
+            Some(Line::ItemKey { indent: 2 })
+        );
+        assert_eq!(
+            classify(b"    reason: a (b) c"),
+            Some(Line::Field { indent: 4 })
+        );
         assert_eq!(classify(b"  - Normal"), Some(Line::ItemScalar));
         for bad in [
             &b"  - videoId: 'x'"[..],

@@ -369,7 +369,7 @@ impl Validator {
         side: Side,
         default: Option<&Located<u32>>,
     ) {
-        let Some(items) = list.items else { return };
+        let Some(mut items) = list.items else { return };
         let list = match side {
             Side::Delete => &mut self.state.delete,
             Side::Keep => &mut self.state.keep,
@@ -385,19 +385,23 @@ impl Validator {
                 .map(|item| self.entry(file, item.value, at(file, item.pos), side, default))
                 .collect()
         } else {
+            // Entries are taken out of the list in place: no second copy of a million raw entries.
             let parts: Vec<(Vec<Option<Entry>>, Vec<Diagnostic>)> = items
-                .into_par_iter()
-                .chunks(PARALLEL_CHUNK)
+                .par_chunks_mut(PARALLEL_CHUNK)
                 .map(|chunk| {
                     let mut part = Validator::new();
                     let checked = chunk
-                        .into_iter()
-                        .map(|item| part.entry(file, item.value, at(file, item.pos), side, default))
+                        .iter_mut()
+                        .map(|item| {
+                            let raw = std::mem::take(&mut item.value);
+                            part.entry(file, raw, at(file, item.pos), side, default)
+                        })
                         .collect();
                     (checked, part.diagnostics)
                 })
                 .collect();
-            let mut checked = Vec::new();
+            drop(items);
+            let mut checked = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
             for (part, diagnostics) in parts {
                 checked.extend(part);
                 self.diagnostics.extend(diagnostics);
@@ -425,23 +429,31 @@ impl Validator {
             };
             self.unknown_keys(file, &raw.unknown, &place(), expected);
         }
+        // A bad quarantine does not stop the entry's other checks: every problem is reported.
+        let mut quarantine_failed = false;
         let quarantine = match raw.quarantine.take() {
             None => Quarantine::Unsaid,
-            Some(field) => {
-                let (text, loc) = self.take_scalar(file, field, "quarantine")?;
-                if side == Side::Keep {
-                    self.error(loc, "`quarantine` on a keep entry: keep entries are never deleted or quarantined; remove it");
-                    return None;
+            Some(field) => match self.take_scalar(file, *field, "quarantine") {
+                None => {
+                    quarantine_failed = true;
+                    Quarantine::Unsaid
                 }
-                if text == "none" {
-                    Quarantine::Off
-                } else if let Some(days) = quarantine_days(&text) {
-                    Quarantine::Days(days, loc)
-                } else {
-                    self.error(loc, format!("quarantine `{text}` is not a number of days from 1d to {MAX_QUARANTINE_DAYS}d such as 14d, or `none`"));
-                    return None;
+                Some((text, loc)) => {
+                    if side == Side::Keep {
+                        self.error(loc, "`quarantine` on a keep entry: keep entries are never deleted or quarantined; remove it");
+                        quarantine_failed = true;
+                        Quarantine::Unsaid
+                    } else if text == "none" {
+                        Quarantine::Off
+                    } else if let Some(days) = quarantine_days(&text) {
+                        Quarantine::Days(days, loc)
+                    } else {
+                        self.error(loc, format!("quarantine `{text}` is not a number of days from 1d to {MAX_QUARANTINE_DAYS}d such as 14d, or `none`"));
+                        quarantine_failed = true;
+                        Quarantine::Unsaid
+                    }
                 }
-            }
+            },
         };
         let given = [
             raw.video_id.is_some(),
@@ -473,7 +485,12 @@ impl Validator {
         };
         let target = if let Some(f) = raw.video_id.take() {
             let (id, loc) = self.take_scalar(file, f, "videoId")?;
-            Target::Id(VideoRef::Video(self.id(id, loc, "videoId", VideoId::new)?))
+            Target::Id(VideoRef::Video(self.id(
+                id,
+                loc,
+                "videoId",
+                VideoId::new,
+            )?))
         } else if let Some(f) = raw.reference_id.take() {
             let (id, loc) = self.take_scalar(file, f, "referenceId")?;
             Target::Id(VideoRef::Reference(self.id(
@@ -497,6 +514,9 @@ impl Validator {
                 }
             }
         };
+        if quarantine_failed {
+            return None;
+        }
         let quarantine = match quarantine {
             Quarantine::Unsaid => default.cloned(),
             Quarantine::Off => None,

@@ -80,7 +80,8 @@ fn directories_merge_and_conflicts_name_both_files() {
     assert_eq!(r.code, 1);
     assert_eq!(
         r.stderr,
-        "m/20-keep.yml:3:5: videoId v1 is in both keep (here) and delete at m/10-delete.yaml:3:5; keep always wins, so remove it from one of the lists\n\
+        "m/notes.txt:1:1: warning: skipped: not a *.yaml or *.yml manifest\n\
+         m/20-keep.yml:3:5: videoId v1 is in both keep (here) and delete at m/10-delete.yaml:3:5; keep always wins, so remove it from one of the lists\n\
          m/20-keep.yml:5:5: warning: videoId v2 is already listed in delete at m/10-delete.yaml:4:5; it counts once\n\
          error: the manifests have 1 problem; nothing was sent to the API\n\
          hint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again\n"
@@ -143,4 +144,189 @@ fn schema_file_is_current() {
         r.stdout, committed,
         "schemas/manifest.schema.json is stale: run `cargo run -- schema > schemas/manifest.schema.json`"
     );
+}
+
+/// Issue 9, item 3: a keep file in a directory is never silently skipped.
+#[test]
+fn directories_never_silently_skip_a_keep_file() {
+    let dir = Dir::new();
+    dir.write(
+        "m/10-delete.yaml",
+        "version: 1\ndelete:\n  - videoId: v1\n  - videoId: v2\n",
+    );
+    dir.write("m/KEEP.YAML", "version: 1\nkeep:\n  - videoId: v1\n");
+    dir.write("m/legal/holds.yaml", "version: 1\nkeep:\n  - videoId: v2\n");
+    dir.write("m/.hidden.yaml", "version: 1\n");
+    dir.write("m/README.md", "notes\n");
+    let r = vodplan(&dir).args(["validate", "m"]).run();
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        "m/.hidden.yaml:1:1: warning: skipped: a hidden entry; rename it if it holds manifests\n\
+         m/README.md:1:1: warning: skipped: not a *.yaml or *.yml manifest\n\
+         m/KEEP.YAML:3:5: videoId v1 is in both keep (here) and delete at m/10-delete.yaml:3:5; keep always wins, so remove it from one of the lists\n\
+         m/legal/holds.yaml:3:5: videoId v2 is in both keep (here) and delete at m/10-delete.yaml:4:5; keep always wins, so remove it from one of the lists\n\
+         error: the manifests have 2 problems; nothing was sent to the API\n\
+         hint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again\n"
+    );
+
+    // A dangling symlink that looks like a manifest is an error, not a skip.
+    let dir = Dir::new();
+    dir.write("m/10-delete.yaml", "version: 1\ndelete:\n  - videoId: v1\n");
+    std::os::unix::fs::symlink("gone.yaml", dir.path().join("m/keep.yaml")).unwrap();
+    let r = vodplan(&dir).args(["validate", "m"]).run();
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            1,
+            "",
+            "m/keep.yaml:1:1: cannot read: No such file or directory (os error 2); check the path (a symlink must point to an existing file)\n\
+             error: the manifests have 1 problem; nothing was sent to the API\n\
+             hint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again\n"
+        )
+    );
+}
+
+/// An unreadable subdirectory is an error (only checkable when not running as root).
+#[test]
+fn an_unreadable_subdirectory_is_an_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new();
+    dir.write("m/10-delete.yaml", "version: 1\ndelete:\n  - videoId: v1\n");
+    dir.write("m/legal/holds.yaml", "version: 1\nkeep:\n  - videoId: v1\n");
+    let legal = dir.path().join("m/legal");
+    std::fs::set_permissions(&legal, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read_dir(&legal).is_ok() {
+        std::fs::set_permissions(&legal, std::fs::Permissions::from_mode(0o755)).unwrap();
+        return; // root reads everything
+    }
+    let r = vodplan(&dir).args(["validate", "m"]).run();
+    std::fs::set_permissions(&legal, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .starts_with("m/legal:1:1: cannot read: Permission denied"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Issue 9, items 7 and 13: tags, non-ASCII IDs, reference IDs, out-of-range times.
+#[test]
+fn tags_unicode_ids_and_out_of_range_times_are_errors() {
+    let dir = Dir::new();
+    dir.write(
+        "m.yaml",
+        "version: 1\n\
+         delete:\n  \
+         - videoId: !!binary YWJjZGVm\n  \
+         - videoId: !custom abc\n  \
+         - videoId: \"ab\\u202Ecd\"\n  \
+         - videoId: \"ab\\u200Bcd\"\n  \
+         - referenceId: short\n  \
+         - referenceId: has.dots.in.it\n  \
+         - videoId: !!str fine-str-tag\n  \
+         - match:\n      \
+             status: [!!binary Tm9ybWFs]\n      \
+             tags: [!x a]\n  \
+         - match:\n      \
+             createdBefore: 9999-12-31T23:59:59-23:59\n",
+    );
+    let r = vodplan(&dir).args(["validate", "m.yaml"]).run();
+    assert_eq!(r.code, 1);
+    insta::assert_snapshot!(r.stderr, @r#"
+    m.yaml:3:23: videoId has the YAML tag `!!binary`; vodplan uses every value exactly as written, so remove the tag
+    m.yaml:4:22: videoId has the YAML tag `!custom`; vodplan uses every value exactly as written, so remove the tag
+    m.yaml:5:14: videoId "ab\u{202e}cd" contains '\u{202e}' (U+202E), which is not printable ASCII; IDs are ASCII, and an invisible or look-alike character would make the reviewed text differ from the ID deleted
+    m.yaml:6:14: videoId "ab\u{200b}cd" contains '\u{200b}' (U+200B), which is not printable ASCII; IDs are ASCII, and an invisible or look-alike character would make the reviewed text differ from the ID deleted
+    m.yaml:7:18: referenceId "short" is 5 characters long; a reference ID is 6 to 64 characters (VOD's ReferenceId rule)
+    m.yaml:8:18: referenceId "has.dots.in.it" contains '.'; a reference ID holds only letters, digits, `_` and `-` (VOD's ReferenceId rule)
+    m.yaml:11:25: status has the YAML tag `!!binary`; vodplan uses every value exactly as written, so remove the tag
+    m.yaml:12:17: tags has the YAML tag `!x`; vodplan uses every value exactly as written, so remove the tag
+    m.yaml:14:22: createdBefore `9999-12-31T23:59:59-23:59` is outside the years 0000 to 9999 in UTC, which the VOD API cannot carry; give a time such as 2024-01-01T00:00:00Z
+    error: the manifests have 9 problems; nothing was sent to the API
+    hint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again
+    "#);
+}
+
+/// Issue 13: quarantine periods and limits, validated offline with their places.
+#[test]
+fn quarantine_is_validated() {
+    let dir = Dir::new();
+    dir.write(
+        "m.yaml",
+        "version: 1\n\
+         quarantine: 2w\n\
+         delete:\n  \
+         - videoId: v1\n    quarantine: 0d\n  \
+         - videoId: v2\n    quarantine: 3651d\n  \
+         - videoId: v3\n    quarantine: 14\n  \
+         - videoId: v4\n    quarantine: none\n  \
+         - videoId: v5\n    quarantine: 3650d\n\
+         keep:\n  \
+         - videoId: k 1\n    quarantine: 14d\n\
+         limits:\n  maxQuarantines: -1\n",
+    );
+    let r = vodplan(&dir).args(["validate", "m.yaml"]).run();
+    assert_eq!(r.code, 1);
+    insta::assert_snapshot!(r.stderr, @r#"
+    m.yaml:2:13: quarantine `2w` is not a number of days from 1d to 3650d such as 14d; the top-level quarantine is the default for this file's delete entries
+    m.yaml:5:17: quarantine `0d` is not a number of days from 1d to 3650d such as 14d, or `none`
+    m.yaml:7:17: quarantine `3651d` is not a number of days from 1d to 3650d such as 14d, or `none`
+    m.yaml:9:17: quarantine `14` is not a number of days from 1d to 3650d such as 14d, or `none`
+    m.yaml:15:14: videoId "k 1" contains whitespace
+    m.yaml:16:17: `quarantine` on a keep entry: keep entries are never deleted or quarantined; remove it
+    m.yaml:18:19: maxQuarantines `-1` is not a whole number of 0 or more
+    error: the manifests have 7 problems; nothing was sent to the API
+    hint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again
+    "#);
+}
+
+/// Issue 13: the effective quarantine of every entry, with where it was said.
+#[test]
+fn quarantine_defaults_reach_the_desired_state() {
+    let dir = Dir::new();
+    let a = dir.write(
+        "a.yaml",
+        "version: 1\n\
+         quarantine: 14d\n\
+         delete:\n  \
+         - videoId: v1\n  \
+         - videoId: v2\n    quarantine: 3d\n  \
+         - videoId: v3\n    quarantine: none\n  \
+         - match: {categoryId: 7}\n\
+         limits:\n  maxQuarantines: 9\n",
+    );
+    let b = dir.write(
+        "b.yaml",
+        "version: 1\ndelete:\n  - videoId: v4\nlimits:\n  maxQuarantines: 4\n  maxDeletes: 2\n",
+    );
+    let loaded = vodplan::manifest::load(&[a, b]);
+    let state = loaded.state.expect("valid");
+    let q: Vec<Option<String>> = state
+        .delete
+        .iter()
+        .map(|e| {
+            e.quarantine.as_ref().map(|q| {
+                let file = q.location.file.rsplit('/').next().unwrap().to_string();
+                format!(
+                    "{}d at {file}:{}:{}",
+                    q.value, q.location.line, q.location.column
+                )
+            })
+        })
+        .collect();
+    assert_eq!(
+        q,
+        [
+            Some("14d at a.yaml:2:13".to_string()),
+            Some("3d at a.yaml:6:17".to_string()),
+            None,
+            Some("14d at a.yaml:2:13".to_string()),
+            None,
+        ]
+    );
+    let mq = state.max_quarantines.expect("set");
+    assert_eq!((mq.value, mq.location.line, mq.location.column), (4, 5, 19));
+    assert_eq!(state.max_deletes.map(|m| m.value), Some(2));
 }
