@@ -19,7 +19,9 @@ use crate::ids::VideoId;
 use crate::manifest::{DesiredState, Location};
 use crate::plan::file::PlanFile;
 use crate::plan::rules::Rules;
+use crate::plan::quarantine::{self, Decision, Quarantine, Restore};
 use crate::plan::{Absence, Deletion, Fingerprint};
+use crate::vod::api::VideoInfo;
 use crate::state::ReadProgress;
 use crate::vod::{ApiError, Client};
 
@@ -33,6 +35,12 @@ pub struct Approval {
     pub vanished: Vec<Deletion>,
     /// Manifest entries whose video was already gone when the plan was made.
     pub absent: Vec<Absence>,
+    /// Videos to put in vodplan's quarantine.
+    pub quarantines: Vec<Quarantine>,
+    /// Videos to take out of vodplan's quarantine.
+    pub restores: Vec<Restore>,
+    /// Videos of a planned quarantine or restore that are gone since the plan was made.
+    pub gone: Vec<VideoId>,
 }
 
 /// A planned deletion that today's manifests do not approve.
@@ -48,6 +56,10 @@ pub enum Why {
     Kept { by: Location },
     /// No delete entry selects it (by video ID, reference ID, or a selector on its state now).
     NotSelected,
+    /// A planned restore that no keep entry protects any more.
+    NotKept,
+    /// Its entry asks for another action now (a quarantine first, or its grace period runs on).
+    OtherAction(String),
 }
 
 impl fmt::Display for Unapproved {
@@ -59,6 +71,12 @@ impl fmt::Display for Unapproved {
                 "{}: no delete entry of the manifests selects it",
                 self.video_id
             ),
+            Why::NotKept => write!(
+                f,
+                "{}: planned as a restore, but no keep entry protects it",
+                self.video_id
+            ),
+            Why::OtherAction(what) => write!(f, "{}: {what}", self.video_id),
         }
     }
 }
@@ -107,15 +125,24 @@ impl Refusal {
 
 /// The checks that need no API call: the plan must not contradict itself.
 pub fn check_consistent(file: &PlanFile) -> Result<(), Refusal> {
-    let protected: HashSet<&VideoId> = file.plan.protected.iter().map(|p| &p.video_id).collect();
+    let plan = &file.plan;
+    let protected: HashSet<&VideoId> = plan.protected.iter().map(|p| &p.video_id).collect();
     let mut seen = HashSet::new();
-    let mut bad: Vec<VideoId> = file
-        .plan
+    // Deleted or quarantined while protected, or in two actions at once.
+    let mut bad: Vec<VideoId> = plan
         .deletions
         .iter()
-        .filter(|d| protected.contains(&d.video_id) || !seen.insert(&d.video_id))
-        .map(|d| d.video_id.clone())
+        .map(|d| &d.video_id)
+        .chain(plan.quarantines.iter().map(|q| &q.video_id))
+        .filter(|id| protected.contains(id) || !seen.insert(*id))
+        .cloned()
         .collect();
+    bad.extend(
+        plan.restores
+            .iter()
+            .filter(|r| !seen.insert(&r.video_id))
+            .map(|r| r.video_id.clone()),
+    );
     bad.sort();
     bad.dedup();
     if bad.is_empty() {
@@ -123,6 +150,18 @@ pub fn check_consistent(file: &PlanFile) -> Result<(), Refusal> {
     } else {
         Err(Refusal::Contradictory { ids: bad })
     }
+}
+
+/// What today's manifests decide for a video a saved plan acts on: refused when a keep entry
+/// protects it or no delete entry selects it.
+fn judge(rules: &Rules<'_>, id: &VideoId, info: &VideoInfo, today: time::Date) -> Result<Decision, Why> {
+    if let Some(keeper) = rules.keeper(id, info) {
+        return Err(Why::Kept {
+            by: keeper.location.clone(),
+        });
+    }
+    let entry = quarantine::selecting_entry(rules, id, info).ok_or(Why::NotSelected)?;
+    Ok(quarantine::decide(entry, info, today))
 }
 
 /// Checks a saved plan against the live state and today's manifests, and says what may be
@@ -135,41 +174,75 @@ pub async fn approve(
 ) -> Result<Approval, Refusal> {
     check_consistent(file)?;
     let plan = &file.plan;
-    let ids: Vec<VideoId> = plan.deletions.iter().map(|d| d.video_id.clone()).collect();
+    let ids: Vec<VideoId> = plan
+        .deletions
+        .iter()
+        .map(|d| d.video_id.clone())
+        .chain(plan.quarantines.iter().map(|q| q.video_id.clone()))
+        .chain(plan.restores.iter().map(|r| r.video_id.clone()))
+        .collect();
     let observed = crate::state::lookup(client, ids, Vec::new(), progress).await?;
     let rules = Rules::new(desired);
+    let today = quarantine::today();
     let mut approval = Approval {
         digest: plan.digest(&file.region, &file.endpoint),
         absent: plan.absent.clone(),
         ..Approval::default()
     };
     let (mut changed, mut unapproved) = (Vec::new(), Vec::new());
+    let mut stale = |id: &VideoId, before: &Fingerprint, info: &VideoInfo| {
+        let changes = before.changes(&Fingerprint::of(info));
+        if !changes.is_empty() {
+            changed.push(Changed {
+                video_id: id.clone(),
+                changes,
+            });
+        }
+    };
+    let mut refuse = |id: &VideoId, why: Why| {
+        unapproved.push(Unapproved {
+            video_id: id.clone(),
+            why,
+        })
+    };
     for d in &plan.deletions {
         let Some(info) = observed.videos.get(&d.video_id) else {
             approval.vanished.push(d.clone());
             continue;
         };
-        if let Some(keeper) = rules.keeper(&d.video_id, info) {
-            unapproved.push(Unapproved {
-                video_id: d.video_id.clone(),
-                why: Why::Kept {
-                    by: keeper.location.clone(),
-                },
-            });
-        } else if rules.selector(&d.video_id, info).is_none() {
-            unapproved.push(Unapproved {
-                video_id: d.video_id.clone(),
-                why: Why::NotSelected,
-            });
+        match judge(&rules, &d.video_id, info, today) {
+            Ok(Decision::Delete) => {}
+            Ok(Decision::Quarantine { until, .. }) => refuse(&d.video_id, Why::OtherAction(format!("planned as a deletion, but its entry asks for a quarantine first (until {until})"))),
+            Ok(Decision::Wait { until }) => refuse(&d.video_id, Why::OtherAction(format!("planned as a deletion, but its grace period runs until {until}"))),
+            Ok(Decision::Leave(why)) => refuse(&d.video_id, Why::OtherAction(format!("planned as a deletion, but it is to be left alone: {why}"))),
+            Err(why) => refuse(&d.video_id, why),
         }
-        let changes = d.observed.changes(&Fingerprint::of(info));
-        if !changes.is_empty() {
-            changed.push(Changed {
-                video_id: d.video_id.clone(),
-                changes,
-            });
-        }
+        stale(&d.video_id, &d.observed, info);
         approval.deletions.push(d.clone());
+    }
+    for q in &plan.quarantines {
+        let Some(info) = observed.videos.get(&q.video_id) else {
+            approval.gone.push(q.video_id.clone());
+            continue;
+        };
+        match judge(&rules, &q.video_id, info, today) {
+            Ok(Decision::Quarantine { .. }) => {}
+            Ok(other) => refuse(&q.video_id, Why::OtherAction(format!("planned as a quarantine, but its entry now asks for {other:?}"))),
+            Err(why) => refuse(&q.video_id, why),
+        }
+        stale(&q.video_id, &q.observed, info);
+        approval.quarantines.push(q.clone());
+    }
+    for r in &plan.restores {
+        let Some(info) = observed.videos.get(&r.video_id) else {
+            approval.gone.push(r.video_id.clone());
+            continue;
+        };
+        if rules.keeper(&r.video_id, info).is_none() {
+            refuse(&r.video_id, Why::NotKept);
+        }
+        stale(&r.video_id, &r.observed, info);
+        approval.restores.push(r.clone());
     }
     // A video the manifests do not approve is the graver finding: it is reported first.
     if !unapproved.is_empty() {

@@ -76,6 +76,18 @@ pub enum Record {
         deleted: Vec<String>,
         still_present: Vec<String>,
     },
+    /// One call of a quarantine or a restore: `step` is `tag`, `block`, `unblock` or `untag`.
+    #[serde(rename_all = "camelCase")]
+    Audit {
+        run: String,
+        time: String,
+        step: String,
+        video_ids: Vec<String>,
+        done: Vec<String>,
+        failed: Vec<String>,
+        request_id: Option<String>,
+        error: Option<String>,
+    },
     #[serde(rename_all = "camelCase")]
     Finish {
         run: String,

@@ -7,6 +7,7 @@ pub mod approve;
 pub mod executor;
 pub mod journal;
 pub mod outcome;
+pub mod quarantine;
 pub mod run;
 pub mod settle;
 

@@ -23,6 +23,10 @@ pub struct Outcome {
     pub interrupted: bool,
     /// Planned deletions never sent (interrupted, or stopped early).
     pub not_sent: Vec<VideoId>,
+    /// Put in vodplan's quarantine (tagged and blocked) by this run.
+    pub quarantined: Vec<VideoId>,
+    /// Taken out of vodplan's quarantine (set Normal, tag removed) by this run.
+    pub restored: Vec<VideoId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -54,9 +58,14 @@ impl Outcome {
         self.deleted_count() > 0 || self.failed.iter().any(|f| f.possibly_deleted)
     }
 
+    /// Whether this run changed anything in VOD (deleted, quarantined or restored).
+    pub fn anything_done(&self) -> bool {
+        self.anything_deleted() || !self.quarantined.is_empty() || !self.restored.is_empty()
+    }
+
     /// Nothing was deleted and something went wrong: an error before any deletion.
     pub fn failed_before_deleting(&self) -> bool {
-        !self.is_complete() && !self.anything_deleted() && self.forbidden.is_empty()
+        !self.is_complete() && !self.anything_done() && self.forbidden.is_empty()
     }
 
     /// Whether the journal may record this run as finished: every deletion settled, so a later
@@ -79,5 +88,7 @@ impl Outcome {
         self.forbidden.dedup();
         self.failed.sort_by(|a, b| a.video_id.cmp(&b.video_id));
         self.not_sent.sort();
+        self.quarantined.sort();
+        self.restored.sort();
     }
 }

@@ -62,6 +62,21 @@ pub async fn run(
     settle_absent(&mut outcome, &approval.absent, &earlier);
     settle_vanished(&mut outcome, &approval.vanished, &earlier);
     credit_sent_outside(&client, approval, &earlier, &mut outcome).await;
+    outcome
+        .non_exist_video_ids
+        .extend(approval.gone.iter().map(ToString::to_string));
+    if !interrupt.is_set() {
+        let q = super::quarantine::execute(
+            &client,
+            &approval.quarantines,
+            &approval.restores,
+            &journal,
+        )
+        .await?;
+        outcome.quarantined = q.quarantined;
+        outcome.restored = q.restored;
+        outcome.failed.extend(q.failed);
+    }
     let done = executor::execute(
         client,
         &approval.deletions,

@@ -95,8 +95,25 @@ fn looks_like_json(bytes: &[u8]) -> bool {
         .is_some_and(|b| *b == b'{')
 }
 
-fn confirm(count: usize) -> Result<(), Failure> {
-    eprint!("\nDelete these {count} videos permanently? Only 'yes' will be accepted: ");
+fn confirm(plan: &vodplan::plan::Plan) -> Result<(), Failure> {
+    let mut what = Vec::new();
+    if !plan.deletions.is_empty() {
+        what.push(format!(
+            "delete {} video{} permanently",
+            plan.deletions.len(),
+            if plan.deletions.len() == 1 { "" } else { "s" }
+        ));
+    }
+    if !plan.quarantines.is_empty() {
+        what.push(format!("quarantine {}", plan.quarantines.len()));
+    }
+    if !plan.restores.is_empty() {
+        what.push(format!("restore {}", plan.restores.len()));
+    }
+    eprint!(
+        "\n{}? Only 'yes' will be accepted: ",
+        capitalise(&what.join(", "))
+    );
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin()
@@ -136,7 +153,7 @@ async fn apply_manifests(
     let ctx = planned.context();
     show_plan(out, &planned.plan, &ctx);
     if !planned.plan.is_empty() && !req.auto_approve {
-        confirm(planned.plan.deletions.len())?;
+        confirm(&planned.plan)?;
     }
     let key = {
         let mut h = Sha256::new();
@@ -152,8 +169,10 @@ async fn apply_manifests(
     let approval = Approval {
         digest: ctx.digest.clone(),
         deletions: planned.plan.deletions.clone(),
-        vanished: Vec::new(),
         absent: planned.plan.absent.clone(),
+        quarantines: planned.plan.quarantines.clone(),
+        restores: planned.plan.restores.clone(),
+        ..Approval::default()
     };
     let spec = JournalSpec {
         path: &journal,
@@ -334,6 +353,13 @@ fn finish(outcome: &Outcome) -> Result<Exit, Failure> {
         outcome.not_sent.len()
     );
     Ok(Exit::Partial)
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 fn shell_quote(s: &str) -> String {

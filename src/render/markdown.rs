@@ -39,6 +39,63 @@ fn bounded_list(out: &mut String, lines: &[String], budget_end: usize) {
     }
 }
 
+/// The quarantine actions, with their counts, in plans that have any.
+fn quarantine_section(out: &mut String, plan: &Plan) {
+    if plan.quarantines.is_empty()
+        && plan.waiting.is_empty()
+        && plan.restores.is_empty()
+        && plan.untouched.is_empty()
+    {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "| to quarantine | waiting | to restore | left as they are |\n|---:|---:|---:|---:|\n| {} | {} | {} | {} |\n",
+        plan.quarantines.len(),
+        plan.waiting.len(),
+        plan.restores.len(),
+        plan.untouched.len()
+    );
+    let mut lines: Vec<String> = Vec::new();
+    for q in &plan.quarantines {
+        lines.push(format!(
+            "- quarantine {} {} until {} ({})",
+            markdown_code(q.video_id.as_str()),
+            escape(&q.observed.title),
+            markdown_code(&q.until),
+            at(&q.source)
+        ));
+    }
+    for w in &plan.waiting {
+        lines.push(format!(
+            "- waiting {} {} until {}",
+            markdown_code(w.video_id.as_str()),
+            escape(&w.title),
+            markdown_code(&w.until)
+        ));
+    }
+    for r in &plan.restores {
+        lines.push(format!(
+            "- restore {} {} (kept by {})",
+            markdown_code(r.video_id.as_str()),
+            escape(&r.observed.title),
+            at(&r.kept_by)
+        ));
+    }
+    for u in &plan.untouched {
+        lines.push(format!(
+            "- left alone {} {}: {}",
+            markdown_code(u.video_id.as_str()),
+            escape(&u.title),
+            escape(&u.why)
+        ));
+    }
+    let _ = writeln!(out, "<details><summary>Quarantine</summary>\n");
+    let end = out.len() + (MAX_CHARS.saturating_sub(out.len())) / 4;
+    bounded_list(out, &lines, end);
+    let _ = writeln!(out, "\n</details>\n");
+}
+
 pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{MARKER}");
@@ -63,7 +120,8 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
         plan.absent.len(),
         human_size(Some(total))
     );
-    if plan.deletions.is_empty() {
+    quarantine_section(&mut out, plan);
+    if plan.is_empty() {
         let _ = writeln!(
             out,
             "No changes: nothing in the manifests is left to delete.\n"

@@ -38,6 +38,73 @@ impl Paint {
     }
 }
 
+/// The quarantine actions: `!` to quarantine, `…` waiting, `+` to restore, `?` left alone.
+fn quarantine_sections(out: &mut String, plan: &Plan, p: &Paint) {
+    if !plan.quarantines.is_empty() {
+        let _ = writeln!(
+            out,
+            "To quarantine (tagged, then blocked: play URLs can no longer be obtained; deleted by an apply after the date, UTC):"
+        );
+        for q in &plan.quarantines {
+            let _ = writeln!(
+                out,
+                "  {} {}  {}  until {}  {}",
+                p.yellow("!"),
+                p.yellow(q.video_id.as_str()),
+                quoted(&q.observed.title),
+                q.until,
+                visible(&q.source.file_line())
+            );
+            if let Some(r) = &q.reason {
+                let _ = writeln!(out, "      reason: {}", visible(r));
+            }
+        }
+        out.push('\n');
+    }
+    if !plan.waiting.is_empty() {
+        let _ = writeln!(out, "Waiting in quarantine (nothing to do until the date has passed):");
+        for w in &plan.waiting {
+            let _ = writeln!(
+                out,
+                "  {} {}  {}  until {}  {}",
+                "…",
+                w.video_id,
+                quoted(&w.title),
+                w.until,
+                visible(&w.source.file_line())
+            );
+        }
+        out.push('\n');
+    }
+    if !plan.restores.is_empty() {
+        let _ = writeln!(out, "To restore (a keep entry protects it: set Normal, vodplan's tag removed):");
+        for r in &plan.restores {
+            let _ = writeln!(
+                out,
+                "  {} {}  {}  kept by {}",
+                p.green("+"),
+                p.green(r.video_id.as_str()),
+                quoted(&r.observed.title),
+                visible(&r.kept_by.file_line())
+            );
+        }
+        out.push('\n');
+    }
+    if !plan.untouched.is_empty() {
+        let _ = writeln!(out, "Left exactly as they are:");
+        for u in &plan.untouched {
+            let _ = writeln!(
+                out,
+                "  ? {}  {}  {}",
+                u.video_id,
+                quoted(&u.title),
+                visible(&u.why)
+            );
+        }
+        out.push('\n');
+    }
+}
+
 pub fn plan(plan: &Plan, ctx: &PlanContext, color: bool) -> String {
     let p = Paint(color);
     let mut out = String::new();
@@ -108,16 +175,28 @@ pub fn plan(plan: &Plan, ctx: &PlanContext, color: bool) -> String {
         }
         out.push('\n');
     }
-    if plan.deletions.is_empty() {
+    quarantine_sections(&mut out, plan, &p);
+    if plan.is_empty() {
         let _ = writeln!(
             out,
             "No changes: nothing in the manifests is left to delete."
         );
     }
     let total: i64 = plan.deletions.iter().filter_map(|d| d.observed.size).sum();
+    let mut quarantine = String::new();
+    for (n, what) in [
+        (plan.quarantines.len(), "to quarantine"),
+        (plan.waiting.len(), "waiting in quarantine"),
+        (plan.restores.len(), "to restore"),
+        (plan.untouched.len(), "left as they are"),
+    ] {
+        if n > 0 {
+            let _ = write!(quarantine, ", {n} {what}");
+        }
+    }
     let _ = writeln!(
         out,
-        "{} {} to delete ({}), {} protected, {} absent.",
+        "{} {} to delete ({}){quarantine}, {} protected, {} absent.",
         p.bold("Plan:"),
         count(plan.deletions.len(), "video"),
         human_size(Some(total)),
@@ -189,6 +268,14 @@ pub fn outcome(o: &Outcome, color: bool) -> String {
             "Not sent ({why}): {} planned deletion{} were never sent.\n",
             o.not_sent.len(),
             if o.not_sent.len() == 1 { "" } else { "s" }
+        );
+    }
+    if !o.quarantined.is_empty() || !o.restored.is_empty() {
+        let _ = writeln!(
+            out,
+            "Quarantine: {} put in quarantine, {} restored.",
+            o.quarantined.len(),
+            o.restored.len()
         );
     }
     if !o.plan_digest.is_empty() {

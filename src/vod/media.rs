@@ -27,18 +27,17 @@ impl AuditStatus {
 }
 
 impl Client {
-    /// CreateAudit for up to 100 videos, all set to `status` (`reason`: at most 128 bytes,
-    /// required when blocking).
+    /// CreateAudit for up to 100 videos, all set to `status`, each with its reason (at most 128
+    /// bytes, required when blocking).
     pub async fn create_audit(
         &self,
-        ids: &[VideoId],
+        items: &[(VideoId, String)],
         status: AuditStatus,
-        reason: &str,
     ) -> Attempted<api::CreateAuditResponse> {
-        debug_assert!(!ids.is_empty() && ids.len() <= MAX_AUDIT_ITEMS);
-        let content: Vec<serde_json::Value> = ids
+        debug_assert!(!items.is_empty() && items.len() <= MAX_AUDIT_ITEMS);
+        let content: Vec<serde_json::Value> = items
             .iter()
-            .map(|id| match status {
+            .map(|(id, reason)| match status {
                 AuditStatus::Blocked => {
                     json!({"VideoId": id.as_str(), "Status": status.as_str(), "Reason": reason})
                 }

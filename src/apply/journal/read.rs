@@ -180,6 +180,7 @@ pub(super) fn scan(reader: impl Read, plan_key: &str) -> std::io::Result<Scan> {
                 earlier.deleted.extend(deleted);
                 earlier.failed.extend(failed);
             }
+            Record::Audit { .. } => {}
             // Uncertain batches read back: gone ones were deleted, present ones were not.
             Record::Verified {
                 deleted,
