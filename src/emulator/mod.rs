@@ -104,7 +104,7 @@ struct Shared {
     counters: HashMap<&'static str, Counters>,
     dice: Mutex<fastrand::Rng>,
     videos_deleted: AtomicU64,
-    scrolls: Mutex<HashMap<String, actions::Scroll>>,
+    scrolls: Mutex<actions::Scrolls>,
 }
 
 const ACTIONS: [Action; 5] = Action::ALL;
@@ -182,7 +182,7 @@ fn shared(catalog: Catalog, config: EmulatorConfig) -> Arc<Shared> {
         counters,
         dice: Mutex::new(dice),
         videos_deleted: AtomicU64::new(0),
-        scrolls: Mutex::new(HashMap::new()),
+        scrolls: Mutex::new(actions::Scrolls::default()),
     })
 }
 

@@ -400,3 +400,128 @@ fn match_expressions_the_service_refuses() {
         );
     }
 }
+
+/// One SearchMedia page: (IDs, next token).
+fn search_page(emu: &Emulator, params: &[(&str, &str)]) -> (Vec<String>, String) {
+    let body = ok(emu, "SearchMedia", params);
+    let ids = body["MediaList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["MediaId"].as_str().unwrap().to_string())
+        .collect();
+    (ids, body["ScrollToken"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn scroll_continuations_survive_deletions_and_retries_and_expire_when_idle() {
+    let dir = Dir::new();
+    let (rows, yaml) = generate(120, 5);
+    let emu = Emulator::start(&dir, &yaml, &["--scroll-idle", "2", "--qps", "1000"]);
+    let all = expected(&rows, true, |_| true);
+    let q = [
+        ("Match", ""),
+        ("SortBy", "CreationTime:Asc"),
+        ("PageSize", "10"),
+    ];
+    let (first, token) = search_page(&emu, &q);
+    assert_eq!(first, all[..10]);
+    // A retried continuation gets the same page.
+    let with = |t: &str| {
+        let mut p = q.to_vec();
+        p.push(("ScrollToken", t));
+        search_page(&emu, &p)
+    };
+    let t1 = token.clone();
+    let (second, t2) = with(&token);
+    assert_eq!(second, all[10..20]);
+    assert_eq!(with(&t1).0, second);
+    // Deleting videos already delivered and videos ahead shifts nothing: no duplicate, no gap.
+    let gone: Vec<String> = [3, 15, 25, 26, 80]
+        .iter()
+        .map(|i| all[*i].clone())
+        .collect();
+    let body = ok(&emu, "DeleteVideo", &[("VideoIds", &gone.join(","))]);
+    assert_eq!(body["NonExistVideoIds"], serde_json::json!([]));
+    let mut rest = Vec::new();
+    let mut token = t2;
+    while !token.is_empty() {
+        let (ids, next) = with(&token);
+        rest.extend(ids);
+        token = next;
+    }
+    let want: Vec<String> = all[20..]
+        .iter()
+        .filter(|id| !gone.contains(id))
+        .cloned()
+        .collect();
+    assert_eq!(rest, want);
+    // A token idle past --scroll-idle is forgotten.
+    let (_, token) = search_page(&emu, &q);
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let mut p = q.to_vec();
+    p.push(("ScrollToken", &token));
+    assert_eq!(
+        error(&emu, "SearchMedia", &p),
+        (400, "InvalidParameter.ScrollToken".into())
+    );
+    // A token of another query is refused.
+    let (_, token) = search_page(&emu, &q);
+    assert_eq!(
+        error(
+            &emu,
+            "SearchMedia",
+            &[
+                ("Match", "Status = 'Normal'"),
+                ("SortBy", "CreationTime:Asc"),
+                ("ScrollToken", &token)
+            ]
+        ),
+        (400, "InvalidParameter.ScrollToken".into())
+    );
+}
+
+#[test]
+fn deletions_keep_every_index_consistent() {
+    let dir = Dir::new();
+    let (rows, yaml) = generate(300, 6);
+    let emu = Emulator::start(&dir, &yaml, &["--qps", "1000"]);
+    // Delete every third video, 20 at a time.
+    let doomed: Vec<String> = rows.iter().step_by(3).map(|r| r.id.clone()).collect();
+    for chunk in doomed.chunks(20) {
+        ok(&emu, "DeleteVideo", &[("VideoIds", &chunk.join(","))]);
+    }
+    assert_eq!(emu.videos() as usize, rows.len() - doomed.len());
+    let left: Vec<Row> = rows
+        .iter()
+        .filter(|r| !doomed.contains(&r.id))
+        .cloned()
+        .collect();
+    type Keep = Box<dyn Fn(&Row) -> bool>;
+    let cases: Vec<(&str, Keep)> = vec![
+        ("", Box::new(|_| true)),
+        (
+            "Status in ('Normal','Blocked')",
+            Box::new(|r| ["Normal", "Blocked"].contains(&r.status)),
+        ),
+        ("CateId = 1000", Box::new(|r| r.cate == Some(1000))),
+        (
+            "Tags = 'promo'",
+            Box::new(|r| r.tags.iter().any(|t| t == "promo")),
+        ),
+        ("Title = 'raw'", Box::new(|r| r.title.contains("raw"))),
+    ];
+    for (expression, keep) in &cases {
+        let want = expected(&left, false, keep);
+        let (total, ids) = traverse(&emu, expression, "CreationTime:Desc", 50);
+        assert_eq!((total as usize, &ids), (want.len(), &want), "{expression}");
+    }
+    // Deleted videos are gone from reads by ID too.
+    let body = ok(
+        &emu,
+        "GetVideoInfos",
+        &[("VideoIds", &doomed[..5].join(","))],
+    );
+    assert_eq!(body["VideoList"], serde_json::json!([]));
+    assert_eq!(body["NonExistVideoIds"].as_array().unwrap().len(), 5);
+}

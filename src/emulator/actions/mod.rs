@@ -7,7 +7,7 @@ mod videos;
 
 use std::collections::HashMap;
 
-pub use listing::{Limits, Scroll, get_video_list, search_media};
+pub use listing::{Limits, Scrolls, get_video_list, search_media};
 pub use videos::{delete_video, get_video_info, get_video_infos};
 
 use super::ServiceError;
