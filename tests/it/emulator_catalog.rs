@@ -525,3 +525,263 @@ fn deletions_keep_every_index_consistent() {
     assert_eq!(body["VideoList"], serde_json::json!([]));
     assert_eq!(body["NonExistVideoIds"].as_array().unwrap().len(), 5);
 }
+
+/// (Status, Tags) of a video in every read action.
+fn seen_everywhere(emu: &Emulator, id: &str) -> Vec<(String, String)> {
+    let pick = |v: &Value| {
+        (
+            v["Status"].as_str().unwrap_or_default().to_string(),
+            v["Tags"].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    let infos = ok(emu, "GetVideoInfos", &[("VideoIds", id)]);
+    let info = ok(emu, "GetVideoInfo", &[("VideoId", id)]);
+    let created = info["Video"]["CreationTime"].as_str().unwrap();
+    let after = time(vodplan::timefmt::parse(created).unwrap().unix_timestamp() + 1);
+    let list = ok(
+        emu,
+        "GetVideoList",
+        &[
+            ("PageSize", "100"),
+            ("StartTime", created),
+            ("EndTime", &after),
+        ],
+    );
+    let search = ok(emu, "SearchMedia", &[("Match", &format!("VideoId = {id}"))]);
+    let listed = list["VideoList"]["Video"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["VideoId"] == id)
+        .unwrap();
+    vec![
+        pick(&infos["VideoList"][0]),
+        pick(&info["Video"]),
+        pick(listed),
+        pick(&search["MediaList"][0]["Video"]),
+    ]
+}
+
+#[test]
+fn create_audit_blocks_and_restores_with_the_real_shapes_and_errors() {
+    let dir = Dir::new();
+    let (rows, yaml) = generate(150, 7);
+    let state = dir.path().join("state.jsonl");
+    let state_arg = state.to_str().unwrap().to_string();
+    let emu = Emulator::start(&dir, &yaml, &["--state", &state_arg]);
+    let id = rows[0].id.clone();
+    let item = |status: &str, reason: &str| {
+        serde_json::json!([{ "VideoId": id, "Status": status, "Reason": reason, "Comment": "c" }])
+            .to_string()
+    };
+    let body = ok(
+        &emu,
+        "CreateAudit",
+        &[("AuditContent", &item("Blocked", "vodplan: quarantine"))],
+    );
+    assert_eq!(
+        body.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["RequestId"]
+    );
+    assert!(
+        seen_everywhere(&emu, &id)
+            .iter()
+            .all(|(s, _)| s == "Blocked")
+    );
+    assert_eq!(
+        ok(&emu, "GetVideoInfo", &[("VideoId", &id)])["Video"]["AuditStatus"],
+        "Blocked"
+    );
+    let blocked = traverse(&emu, "Status = 'Blocked'", "CreationTime:Asc", 100).1;
+    assert!(blocked.contains(&id));
+    // Every refusal changes nothing.
+    let long = "x".repeat(129);
+    let too_many: Vec<Value> = rows
+        .iter()
+        .take(101)
+        .map(|r| serde_json::json!({ "VideoId": r.id, "Status": "Normal" }))
+        .collect();
+    let too_many = serde_json::to_string(&too_many).unwrap();
+    for (content, want) in [
+        (
+            item("Normal", "").replace("Normal", "Gone"),
+            (400, "InvalidParameter.AuditContent"),
+        ),
+        (item("Blocked", ""), (400, "InvalidParameter.AuditContent")),
+        (
+            item("Blocked", &long),
+            (400, "InvalidParameter.AuditContent"),
+        ),
+        ("not json".into(), (400, "InvalidParameter.AuditContent")),
+        (
+            "[{\"Status\":\"Normal\"}]".into(),
+            (400, "InvalidParameter.AuditContent"),
+        ),
+        (too_many, (400, "CountExceededMax")),
+        (
+            "[{\"VideoId\":\"ffffffffffffffffffffffffffffffff\",\"Status\":\"Normal\"}]".into(),
+            (404, "InvalidVideo.NotFound"),
+        ),
+    ] {
+        assert_eq!(
+            error(&emu, "CreateAudit", &[("AuditContent", &content)]),
+            (want.0, want.1.to_string()),
+            "{content}"
+        );
+    }
+    assert_eq!(
+        error(&emu, "CreateAudit", &[]),
+        (400, "MissingAuditContent".into())
+    );
+    assert_eq!(seen_everywhere(&emu, &id)[0].0, "Blocked");
+    // The state survives a restart.
+    emu.stop();
+    let emu = Emulator::start(&dir, &yaml, &["--state", &state_arg]);
+    assert_eq!(seen_everywhere(&emu, &id)[0].0, "Blocked");
+    ok(
+        &emu,
+        "CreateAudit",
+        &[("AuditContent", &item("Normal", ""))],
+    );
+    assert!(
+        seen_everywhere(&emu, &id)
+            .iter()
+            .all(|(s, _)| s == "Normal")
+    );
+    assert!(
+        !traverse(&emu, "Status = 'Blocked'", "CreationTime:Asc", 100)
+            .1
+            .contains(&id)
+    );
+}
+
+#[test]
+fn update_video_infos_replaces_only_the_given_fields_within_the_limits() {
+    let dir = Dir::new();
+    let extra =
+        "  - videoId: fbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfb\n    title: held\n    forbidden: true\n";
+    let (rows, yaml) = generate(30, 8);
+    let state = dir.path().join("state.jsonl");
+    let state_arg = state.to_str().unwrap().to_string();
+    let emu = Emulator::start(&dir, &format!("{yaml}{extra}"), &["--state", &state_arg]);
+    let id = rows[1].id.clone();
+    let content = serde_json::json!([
+        { "VideoId": id, "Tags": "keep-me,vodplan-until-2030-01-01", "CateId": 1003 },
+        { "VideoId": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", "Title": "x" },
+        { "VideoId": "fbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfb", "Tags": "a" },
+    ])
+    .to_string();
+    let body = ok(&emu, "UpdateVideoInfos", &[("UpdateContent", &content)]);
+    assert_eq!(
+        body["NonExistVideoIds"],
+        serde_json::json!(["eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"])
+    );
+    assert_eq!(
+        body["ForbiddenVideoIds"],
+        serde_json::json!(["fbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfb"])
+    );
+    let seen = seen_everywhere(&emu, &id);
+    assert!(
+        seen.iter()
+            .all(|(s, t)| s == rows[1].status && t == "keep-me,vodplan-until-2030-01-01"),
+        "{seen:?}"
+    );
+    let info = ok(&emu, "GetVideoInfo", &[("VideoId", &id)])["Video"].clone();
+    assert_eq!(
+        (info["Title"].as_str(), info["CateId"].as_i64()),
+        (Some(rows[1].title.as_str()), Some(1003))
+    );
+    // The indexes follow: the new tag and category match, the old tags no longer do.
+    assert_eq!(
+        traverse(
+            &emu,
+            "Tags = 'vodplan-until-2030-01-01'",
+            "CreationTime:Asc",
+            10
+        )
+        .1,
+        [id.clone()]
+    );
+    assert!(
+        traverse(&emu, "CateId = 1003", "CreationTime:Asc", 100)
+            .1
+            .contains(&id)
+    );
+    for old in &rows[1].tags {
+        assert!(
+            !traverse(&emu, &format!("Tags = '{old}'"), "CreationTime:Asc", 100)
+                .1
+                .contains(&id)
+        );
+    }
+    // Limits: 20 items, 16 tags of 32 bytes.
+    let item = |tags: &str| serde_json::json!([{ "VideoId": id, "Tags": tags }]).to_string();
+    let seventeen: Vec<String> = (0..17).map(|i| format!("t{i}")).collect();
+    let too_many: Vec<Value> = (0..21)
+        .map(|_| serde_json::json!({ "VideoId": id, "Title": "t" }))
+        .collect();
+    for (content, want) in [
+        (item(&seventeen.join(",")), (400, "InvalidParameter.Tags")),
+        (item(&"x".repeat(33)), (400, "InvalidParameter.Tags")),
+        (
+            serde_json::to_string(&too_many).unwrap(),
+            (400, "CountExceededMax"),
+        ),
+        ("{}".into(), (400, "InvalidParameter.UpdateContent")),
+    ] {
+        assert_eq!(
+            error(&emu, "UpdateVideoInfos", &[("UpdateContent", &content)]),
+            (want.0, want.1.to_string()),
+            "{content}"
+        );
+    }
+    assert_eq!(
+        error(&emu, "UpdateVideoInfos", &[]),
+        (400, "MissingUpdateContent".into())
+    );
+    ok(
+        &emu,
+        "UpdateVideoInfos",
+        &[("UpdateContent", &item(&seventeen[..16].join(",")))],
+    );
+    assert_eq!(seen_everywhere(&emu, &id)[0].1, seventeen[..16].join(","));
+    // An empty Tags removes every tag; the state survives a restart.
+    ok(&emu, "UpdateVideoInfos", &[("UpdateContent", &item(""))]);
+    emu.stop();
+    let emu = Emulator::start(&dir, &format!("{yaml}{extra}"), &["--state", &state_arg]);
+    assert!(seen_everywhere(&emu, &id).iter().all(|(_, t)| t.is_empty()));
+    assert_eq!(
+        ok(&emu, "GetVideoInfo", &[("VideoId", &id)])["Video"]["CateId"],
+        1003
+    );
+}
+
+#[test]
+fn the_write_actions_have_their_own_qps_limits() {
+    let dir = Dir::new();
+    let (rows, yaml) = generate(3, 9);
+    let emu = Emulator::start(&dir, &yaml, &[]);
+    let content = serde_json::json!([{ "VideoId": rows[0].id, "Title": "t" }]).to_string();
+    let audit = serde_json::json!([{ "VideoId": rows[0].id, "Status": "Normal" }]).to_string();
+    for (action, param, value) in [
+        ("UpdateVideoInfos", "UpdateContent", &content),
+        ("CreateAudit", "AuditContent", &audit),
+    ] {
+        let throttled = (0..45)
+            .filter(|_| call_once(&emu, action, &[(param, value)]).1["Code"] == "Throttling.User")
+            .count();
+        assert!(
+            (1..=15).contains(&throttled),
+            "{action}: {throttled} of 45 throttled"
+        );
+    }
+    assert_eq!(
+        emu.stats()["actions"]["CreateAudit"]["ok"]
+            .as_u64()
+            .unwrap()
+            + emu.stats()["actions"]["CreateAudit"]["throttled"]
+                .as_u64()
+                .unwrap(),
+        45
+    );
+}
