@@ -56,9 +56,9 @@ fn generate(path: &std::path::Path, n: usize) {
             1 => ",\"tags\":[\"legal\"]",
             _ => "",
         };
-        write!(
+        writeln!(
             w,
-            "{}{{\"videoId\":\"{:032x}\",\"title\":\"clip {i}\",\"status\":\"{status}\",\"categoryId\":{cate},\"creationTime\":\"{}\",\"size\":{},\"storageLocation\":\"in-{}.oss-cn-shanghai.aliyuncs.com\"{tags}}}\n",
+            "{}{{\"videoId\":\"{:032x}\",\"title\":\"clip {i}\",\"status\":\"{status}\",\"categoryId\":{cate},\"creationTime\":\"{}\",\"size\":{},\"storageLocation\":\"in-{}.oss-cn-shanghai.aliyuncs.com\"{tags}}}",
             if i == 0 { "" } else { "," },
             (i as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835),
             vodplan::timefmt::format(created),

@@ -700,7 +700,7 @@ fn update_video_infos_replaces_only_the_given_fields_within_the_limits() {
             10
         )
         .1,
-        [id.clone()]
+        std::slice::from_ref(&id)
     );
     assert!(
         traverse(&emu, "CateId = 1003", "CreationTime:Asc", 100)
@@ -783,5 +783,64 @@ fn the_write_actions_have_their_own_qps_limits() {
                 .as_u64()
                 .unwrap(),
         45
+    );
+}
+
+#[test]
+fn json_catalogues_are_streamed_with_the_same_fields_and_checks() {
+    let dir = Dir::new();
+    let json = r#"{"videos": [
+        {"videoId": "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", "title": "old", "creationTime": "2023-01-01T08:00:00+08:00", "tags": ["x", 2023]},
+        {"videoId": "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2", "status": "UploadFail", "categoryId": 7, "tags": "y, z"},
+        {"videoId": "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", "title": "new", "creationTime": "2023-01-01T00:00:00Z", "tags": ["x", 2023]}
+    ]}"#;
+    let emu = Emulator::start(&dir, json, &[]);
+    assert_eq!(
+        emu.videos(),
+        2,
+        "a repeated ID is one video: the later entry"
+    );
+    let v = ok(
+        &emu,
+        "GetVideoInfo",
+        &[("VideoId", "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1")],
+    )["Video"]
+        .clone();
+    assert_eq!(
+        (
+            v["Title"].as_str(),
+            v["Tags"].as_str(),
+            v["CreationTime"].as_str(),
+            v["Status"].as_str()
+        ),
+        (
+            Some("new"),
+            Some("x,2023"),
+            Some("2023-01-01T00:00:00Z"),
+            Some("Normal")
+        )
+    );
+    let (_, ids) = traverse(&emu, "Tags in ('z','2023')", "CreationTime:Asc", 10);
+    assert_eq!(
+        ids,
+        [
+            "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1",
+            "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"
+        ]
+    );
+    // A time that is not RFC 3339 stops the emulator with the video and the field named.
+    let out = std::process::Command::new(crate::harness::BIN)
+        .args(["emulator", "--listen", "127.0.0.1:0", "--catalog"])
+        .arg(dir.write(
+            "bad.json",
+            r#"{"videos": [{"videoId": "c3", "creationTime": "2023-01-01"}]}"#,
+        ))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("video c3: creationTime `2023-01-01` is not an RFC 3339 time"),
+        "{stderr}"
     );
 }

@@ -107,10 +107,6 @@ impl Names {
     pub fn name(&self, id: u32) -> &str {
         &self.names[id as usize]
     }
-
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
 }
 
 /// The interned vocabularies of a catalogue.
