@@ -98,7 +98,8 @@ impl Scrolls {
         }
     }
 
-    fn issue(&mut self, scroll: Scroll) -> String {
+    fn issue(&mut self, scroll: Scroll, idle: Duration) -> String {
+        self.purge(scroll.touched, idle);
         let token = format!("{:032x}", fastrand::u128(..));
         self.queue.push_back((scroll.touched, token.clone()));
         self.cursors.insert(token.clone(), scroll);
@@ -287,15 +288,57 @@ pub fn search_media(
     let delivered = from + page.len();
     let token = match page.last() {
         Some(last) if (delivered as u64) < total.min(limits.scroll as u64) => {
-            scrolls.issue(Scroll {
+            let scroll = Scroll {
                 query,
                 last: *last,
                 delivered,
                 total,
                 touched: now,
-            })
+            };
+            scrolls.issue(scroll, limits.scroll_idle)
         }
         _ => String::new(),
     };
     Ok(json!({ "Total": total, "MediaList": media(&selection, &page), "ScrollToken": token }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scroll(at: Instant) -> Scroll {
+        Scroll {
+            query: "q".into(),
+            last: 0,
+            delivered: 0,
+            total: 0,
+            touched: at,
+        }
+    }
+
+    #[test]
+    fn cursors_are_forgotten_when_idle_or_too_many() {
+        let idle = Duration::from_secs(600);
+        let t0 = Instant::now();
+        let mut s = Scrolls::default();
+        let first = s.issue(scroll(t0), idle);
+        let used = s.issue(scroll(t0), idle);
+        let unused = s.issue(scroll(t0), idle);
+        // Using a cursor keeps it alive; idle ones go.
+        assert!(s.take(&used, t0 + Duration::from_secs(500), idle).is_some());
+        assert!(
+            s.take(&first, t0 + Duration::from_secs(599), idle)
+                .is_some()
+        );
+        let later = t0 + Duration::from_secs(1000);
+        assert!(s.take(&unused, later, idle).is_none());
+        assert!(s.take(&used, later, idle).is_some());
+        // At most MAX_SCROLLS are kept, the oldest forgotten first.
+        let tokens: Vec<String> = (0..MAX_SCROLLS + 10)
+            .map(|_| s.issue(scroll(later), idle))
+            .collect();
+        assert!(s.len() <= MAX_SCROLLS + 1);
+        assert!(s.take(&tokens[0], later, idle).is_none());
+        assert!(s.take(tokens.last().unwrap(), later, idle).is_some());
+    }
 }
