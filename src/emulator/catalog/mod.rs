@@ -57,6 +57,9 @@ pub struct Catalog {
     by_reference: HashMap<Box<str>, u32>,
     extras: HashMap<u32, Extra>,
     state: Option<StateLog>,
+    /// Bumped by every change, so that kept combinations of the indexes are not reused after it.
+    generation: u64,
+    combined: std::cell::RefCell<index::Combined>,
 }
 
 fn id_hash(id: &str) -> u64 {
@@ -242,6 +245,8 @@ impl Builder {
             by_reference,
             extras: HashMap::new(),
             state: None,
+            generation: 0,
+            combined: Default::default(),
         }
     }
 }
@@ -425,6 +430,7 @@ impl Catalog {
         let Some(pos) = self.position(video_id) else {
             return;
         };
+        self.generation += 1;
         let ix = &mut self.indexes;
         let r = &self.recs[pos as usize];
         ix.alive.remove(pos);
@@ -441,6 +447,7 @@ impl Catalog {
 
     /// Applies a change to a live video (a change to an unknown video does nothing).
     fn apply(&mut self, change: &Change) {
+        self.generation += 1;
         match change {
             Change::Status { video_id, status } => {
                 let Some(pos) = self.position(video_id) else {
