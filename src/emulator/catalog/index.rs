@@ -117,91 +117,14 @@ pub struct Selection<'a> {
 
 impl<'a> Selection<'a> {
     pub(super) fn new(catalog: &'a Catalog, filter: &'a Filter) -> Selection<'a> {
-        let ix = &catalog.indexes;
-        let words = &catalog.words;
-        let mut sets: Vec<Cow<'a, RoaringBitmap>> = Vec::new();
-        let mut residual = Vec::new();
-        let mut indexed: Vec<&Clause> = Vec::new();
-        let union = |found: Vec<&'a RoaringBitmap>| -> Cow<'a, RoaringBitmap> {
-            match found.as_slice() {
-                [] => Cow::Owned(RoaringBitmap::new()),
-                [one] => Cow::Borrowed(*one),
-                many => Cow::Owned(many.iter().fold(RoaringBitmap::new(), |acc, s| acc | *s)),
-            }
-        };
-        for clause in &filter.clauses {
-            if !matches!(
-                clause,
-                Clause::CreationTime(_) | Clause::Title(_) | Clause::ModificationTime(_)
-            ) {
-                indexed.push(clause);
-            }
-            match clause {
-                Clause::Status(values) => sets.push(union(
-                    values
-                        .iter()
-                        .filter_map(|v| words.statuses.id(v).and_then(|id| ix.status.get(&id)))
-                        .collect(),
-                )),
-                Clause::StorageLocation(values) => sets.push(union(
-                    values
-                        .iter()
-                        .filter_map(|v| words.locations.id(v).and_then(|id| ix.location.get(&id)))
-                        .collect(),
-                )),
-                Clause::Tags(values) => sets.push(union(
-                    values
-                        .iter()
-                        .filter_map(|v| words.tags.id(v).and_then(|id| ix.tag.get(&id)))
-                        .collect(),
-                )),
-                Clause::CateId(values) => sets.push(union(
-                    values.iter().filter_map(|c| ix.category.get(c)).collect(),
-                )),
-                Clause::VideoId(ids) => sets.push(Cow::Owned(
-                    ids.iter()
-                        .filter_map(|id| catalog.position(id))
-                        .collect::<RoaringBitmap>(),
-                )),
-                // The range is applied as a range of positions below.
-                Clause::CreationTime(_) => {}
-                Clause::Title(_) | Clause::ModificationTime(_) => residual.push(clause),
-            }
-        }
-        let candidates = if sets.is_empty() {
-            Candidates::Index(&ix.alive)
-        } else if let [Cow::Borrowed(one)] = sets.as_slice() {
-            Candidates::Index(one)
-        } else {
-            let key = format!("{:?}", indexed);
-            let mut combined = catalog.combined.borrow_mut();
-            let found = combined
-                .kept
-                .iter()
-                .find(|(k, g, _)| *k == key && *g == catalog.generation)
-                .map(|(_, _, b)| Arc::clone(b));
-            Candidates::Combined(found.unwrap_or_else(|| {
-                // Smallest first, so that each intersection is as cheap as it can be.
-                sets.sort_by_key(|s| s.len());
-                let mut sets = sets.into_iter();
-                let mut acc = sets.next().expect("not empty").into_owned();
-                for s in sets {
-                    acc &= s.as_ref();
-                }
-                let acc = Arc::new(acc);
-                combined.kept.retain(|(_, g, _)| *g == catalog.generation);
-                if combined.kept.len() >= KEPT_COMBINATIONS {
-                    combined.kept.remove(0);
-                }
-                combined
-                    .kept
-                    .push((key, catalog.generation, Arc::clone(&acc)));
-                acc
-            }))
-        };
+        let (residual, indexed): (Vec<&Clause>, Vec<&Clause>) = filter
+            .clauses
+            .iter()
+            .filter(|c| !matches!(c, Clause::CreationTime(_)))
+            .partition(|c| matches!(c, Clause::Title(_) | Clause::ModificationTime(_)));
         Selection {
             catalog,
-            candidates,
+            candidates: catalog.candidates(&indexed),
             range: catalog.positions(filter.created()),
             residual,
         }
@@ -293,6 +216,88 @@ impl<'a> Selection<'a> {
 }
 
 impl Catalog {
+    /// The live videos the indexed clauses all match: an index itself, or a kept combination.
+    fn candidates<'a>(&'a self, indexed: &[&Clause]) -> Candidates<'a> {
+        if indexed.is_empty() {
+            return Candidates::Index(&self.indexes.alive);
+        }
+        let key = format!("{indexed:?}");
+        let found = self
+            .combined
+            .borrow()
+            .kept
+            .iter()
+            .find(|(k, g, _)| *k == key && *g == self.generation)
+            .map(|(_, _, b)| Arc::clone(b));
+        if let Some(b) = found {
+            return Candidates::Combined(b);
+        }
+        let mut sets: Vec<Cow<'a, RoaringBitmap>> =
+            indexed.iter().map(|c| self.clause_set(c)).collect();
+        if let [Cow::Borrowed(one)] = sets.as_slice() {
+            return Candidates::Index(one);
+        }
+        // Smallest first, so that each intersection is as cheap as it can be.
+        sets.sort_by_key(|s| s.len());
+        let mut sets = sets.into_iter();
+        let mut acc = sets.next().expect("not empty").into_owned();
+        for s in sets {
+            acc &= s.as_ref();
+        }
+        let acc = Arc::new(acc);
+        let mut combined = self.combined.borrow_mut();
+        combined.kept.retain(|(_, g, _)| *g == self.generation);
+        if combined.kept.len() >= KEPT_COMBINATIONS {
+            combined.kept.remove(0);
+        }
+        combined.kept.push((key, self.generation, Arc::clone(&acc)));
+        Candidates::Combined(acc)
+    }
+
+    /// The live videos one indexed clause matches: the union of its values' bitmaps.
+    fn clause_set<'a>(&'a self, clause: &Clause) -> Cow<'a, RoaringBitmap> {
+        let (ix, words) = (&self.indexes, &self.words);
+        let union = |found: Vec<&'a RoaringBitmap>| -> Cow<'a, RoaringBitmap> {
+            match found.as_slice() {
+                [] => Cow::Owned(RoaringBitmap::new()),
+                [one] => Cow::Borrowed(*one),
+                many => Cow::Owned(many.iter().fold(RoaringBitmap::new(), |acc, s| acc | *s)),
+            }
+        };
+        match clause {
+            Clause::Status(values) => union(
+                values
+                    .iter()
+                    .filter_map(|v| words.statuses.id(v).and_then(|id| ix.status.get(&id)))
+                    .collect(),
+            ),
+            Clause::StorageLocation(values) => union(
+                values
+                    .iter()
+                    .filter_map(|v| words.locations.id(v).and_then(|id| ix.location.get(&id)))
+                    .collect(),
+            ),
+            Clause::Tags(values) => union(
+                values
+                    .iter()
+                    .filter_map(|v| words.tags.id(v).and_then(|id| ix.tag.get(&id)))
+                    .collect(),
+            ),
+            Clause::CateId(values) => {
+                union(values.iter().filter_map(|c| ix.category.get(c)).collect())
+            }
+            Clause::VideoId(ids) => Cow::Owned(
+                ids.iter()
+                    .filter_map(|id| self.position(id))
+                    .collect::<RoaringBitmap>(),
+            ),
+            // Not indexed: checked video by video (see `Selection::new`).
+            Clause::Title(_) | Clause::ModificationTime(_) | Clause::CreationTime(_) => {
+                Cow::Borrowed(&ix.alive)
+            }
+        }
+    }
+
     /// The positions whose creation time lies in `range`.
     pub(super) fn positions(&self, range: TimeRange) -> Range<u32> {
         let start = match range.low {
