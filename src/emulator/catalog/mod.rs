@@ -315,6 +315,8 @@ struct YamlFile {
 }
 
 impl Catalog {
+    /// A catalogue of in-memory videos (tests, benchmarks). Panics if a time is not RFC 3339:
+    /// files go through [`Catalog::load`], which reports it.
     pub fn from_videos(videos: impl IntoIterator<Item = Video>) -> Catalog {
         Catalog::try_from_videos(videos)
             .unwrap_or_else(|b| panic!("{}", bad_time::<serde_json::Error>(b)))
