@@ -286,11 +286,16 @@ pub async fn list_candidates(
                     })
                 }
                 Task::Page { slot, page: n } => {
-                    let (query, window) = {
+                    let (query, window, expected) = {
                         let s = &slots_ref.borrow()[slot];
-                        (s.query, s.window)
+                        (s.query, s.window, s.total)
                     };
-                    let (total, rows) = page(client, &queries[query], window, n).await?;
+                    let (total, rows) = match page(client, &queries[query], window, n).await {
+                        // A page past what paging reaches may be refused rather than cut short:
+                        // the same thing, a window too big to page.
+                        Err(e) if e.code == "InvalidParameter.PageNo" => (expected, Vec::new()),
+                        other => other?,
+                    };
                     Ok(Answer::Page {
                         slot,
                         page: n,
@@ -568,12 +573,12 @@ async fn page(
 }
 
 fn search_params(expression: &str, window: Window) -> Vec<(&'static str, String)> {
-    // SearchMedia's CreationTime range includes both ends; whole seconds make `[from, to)` the
-    // same as `[from, to - 1s]`.
+    // The media search protocol's range: `[` includes its bound, `)` excludes it
+    // (https://help.aliyun.com/document_detail/86991.html), so the window is half-open.
     let within = format!(
-        "CreationTime = ('{}','{}')",
+        "CreationTime = ['{}','{}')",
         timefmt::format(Window::time(window.from)),
-        timefmt::format(Window::time(window.to - 1))
+        timefmt::format(Window::time(window.to))
     );
     let expression = if expression.is_empty() {
         within
