@@ -537,7 +537,7 @@ fn progress_lines_appear_in_a_run_without_a_terminal() {
         .filter(|r| ["Normal", "Blocked"].contains(&r.status))
         .count();
     assert_eq!(r.json()["summary"]["delete"], expected);
-    // Plain lines, at most one every 3 seconds, naming the phase, counts, calls and rate.
+    // Plain lines, at most one every 5 seconds, naming the phase, counts, calls and rate.
     let lines: Vec<&str> = r.stderr.lines().collect();
     assert!(
         !lines.is_empty(),
