@@ -324,7 +324,7 @@ pub async fn list_candidates(
                     rows,
                 } => {
                     calls += 1;
-                    progress.advance(rows.len() as u64, 1);
+                    progress.advance(0, 1);
                     let q = &queries[query];
                     if let Some(p) = parent {
                         add_part(&mut splits, p, total, queries)?;
@@ -378,7 +378,7 @@ pub async fn list_candidates(
                     rows,
                 } => {
                     calls += 1;
-                    progress.advance(rows.len() as u64, 1);
+                    progress.advance(0, 1);
                     let s = &mut slots[slot];
                     let q = &queries[s.query];
                     if s.abandoned {
@@ -415,6 +415,8 @@ pub async fn list_candidates(
                 Answer::Scrolled { query, rows } => Some((query, rows)),
             };
             if let Some((query, rows)) = finished {
+                // Found: the rows of windows proven complete.
+                progress.advance(rows.len() as u64, 0);
                 let s = queries[query].selector;
                 for row in rows {
                     if s.matches(&facts(&row)) {
@@ -681,7 +683,7 @@ async fn scroll(
             });
         }
         let rows = media_videos(reply.media_list);
-        progress.advance(rows.len() as u64, 1);
+        progress.advance(0, 1);
         let empty = rows.is_empty();
         out.extend(rows);
         if out.len() as u64 >= expected {
