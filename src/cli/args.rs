@@ -233,4 +233,7 @@ pub struct EmulatorArgs {
     /// Results a SearchMedia ScrollToken traversal reaches (the real service: 2000000)
     #[arg(long, default_value_t = 2_000_000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub scroll_limit: u64,
+    /// Seconds after which an unused SearchMedia ScrollToken is forgotten
+    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    pub scroll_idle: u64,
 }

@@ -36,6 +36,7 @@ pub async fn emulator(args: &EmulatorArgs) -> Result<Exit, Failure> {
         limits: emulator::Limits {
             page: usize::try_from(args.page_limit).unwrap_or(usize::MAX),
             scroll: usize::try_from(args.scroll_limit).unwrap_or(usize::MAX),
+            scroll_idle: std::time::Duration::from_secs(args.scroll_idle),
         },
     };
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -1,5 +1,5 @@
 //! A local ApsaraVideo VOD API: the subset vodplan uses (DeleteVideo, GetVideoInfos, GetVideoInfo,
-//! GetVideoList, SearchMedia), over HTTP, signed requests only, so that vodplan and the official SDKs can be
+//! GetVideoList, SearchMedia, CreateAudit, UpdateVideoInfos; the list is `actions::ACTIONS`), over HTTP, signed requests only, so that vodplan and the official SDKs can be
 //! tried, tested and rehearsed without a cloud account.
 //!
 //! It behaves like the service where vodplan's correctness depends on it: response shapes, error
@@ -34,7 +34,7 @@ pub use actions::Limits;
 pub use auth::Keys;
 pub use catalog::{Catalog, Video};
 
-use crate::vod::api::Action;
+use actions::Action;
 
 /// An error answer of the service.
 #[derive(Debug, Clone)]
@@ -104,10 +104,8 @@ struct Shared {
     counters: HashMap<&'static str, Counters>,
     dice: Mutex<fastrand::Rng>,
     videos_deleted: AtomicU64,
-    scrolls: Mutex<HashMap<String, actions::Scroll>>,
+    scrolls: Mutex<actions::Scrolls>,
 }
-
-const ACTIONS: [Action; 5] = Action::ALL;
 
 fn limiter(per_second: u32) -> DefaultDirectRateLimiter {
     RateLimiter::direct(Quota::per_second(
@@ -155,20 +153,20 @@ impl Drop for RunningEmulator {
 }
 
 fn shared(catalog: Catalog, config: EmulatorConfig) -> Arc<Shared> {
-    let limits = ACTIONS
+    let limits = actions::ACTIONS
         .iter()
         .map(|a| {
-            let qps = if *a == Action::DeleteVideo {
+            let qps = if a.name == "DeleteVideo" {
                 config.delete_qps
             } else {
-                a.qps_limit() as u32
+                a.qps
             };
-            (a.name(), limiter(qps))
+            (a.name, limiter(qps))
         })
         .collect();
-    let counters = ACTIONS
+    let counters = actions::ACTIONS
         .iter()
-        .map(|a| (a.name(), Counters::default()))
+        .map(|a| (a.name, Counters::default()))
         .collect();
     let dice = match config.seed {
         Some(s) => fastrand::Rng::with_seed(s),
@@ -182,7 +180,7 @@ fn shared(catalog: Catalog, config: EmulatorConfig) -> Arc<Shared> {
         counters,
         dice: Mutex::new(dice),
         videos_deleted: AtomicU64::new(0),
-        scrolls: Mutex::new(HashMap::new()),
+        scrolls: Mutex::new(actions::Scrolls::default()),
     })
 }
 
@@ -279,55 +277,83 @@ async fn handle(
     if !shared.config.latency.is_zero() {
         tokio::time::sleep(shared.config.latency).await;
     }
+    match respond(&shared, &method, &headers, query.as_deref(), &body) {
+        Ok(body) => answer(200, body, &rid),
+        Err(e) => error_answer(&e, &host, &rid),
+    }
+}
+
+/// One request: parse, verify, limit, dispatch.
+fn respond(
+    shared: &Shared,
+    method: &Method,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &Bytes,
+) -> Result<Value, ServiceError> {
+    if method != Method::GET && method != Method::POST {
+        return Err(ServiceError::new(
+            400,
+            "UnsupportedHTTPMethod",
+            "Specified HTTP method is not supported.",
+        ));
+    }
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|c| c.to_str().ok())
         .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
     let incoming = auth::Incoming {
         method: method.as_str(),
-        headers: &headers,
-        query: decode(query.as_deref().unwrap_or_default().as_bytes()),
-        form: if is_form { decode(&body) } else { Vec::new() },
-        body: &body,
+        headers,
+        query: decode(query.unwrap_or_default().as_bytes()),
+        form: if is_form { decode(body) } else { Vec::new() },
+        body,
     };
-    if method != Method::GET && method != Method::POST {
-        return error_answer(
-            &ServiceError::new(
-                400,
-                "UnsupportedHTTPMethod",
-                "Specified HTTP method is not supported.",
-            ),
-            &host,
-            &rid,
-        );
-    }
-    let verified = match auth::verify(
+    let verified = auth::verify(
         &incoming,
         &shared.config.keys,
         &shared.nonces,
         time::OffsetDateTime::now_utc(),
-    ) {
-        Ok(v) => v,
-        Err(e) => return error_answer(&e, &host, &rid),
-    };
-    let Some(action) = Action::from_name(&verified.action) else {
-        let e = ServiceError::new(
+    )?;
+    let action = actions::find(&verified.action).ok_or_else(|| {
+        ServiceError::new(
             404,
             "InvalidAction.NotFound",
             "Specified api is not found, please check your url and method.",
-        );
-        return error_answer(&e, &host, &rid);
-    };
-    let counters = &shared.counters[action.name()];
+        )
+    })?;
+    let counters = &shared.counters[action.name];
     counters.requests.fetch_add(1, Ordering::Relaxed);
-    if shared.limits[action.name()].check().is_err() {
+    let lost = limit(shared, action, counters)?;
+    match dispatch(shared, action, &verified.params) {
+        Ok(_) if lost => {
+            counters.lost_replies.fetch_add(1, Ordering::Relaxed);
+            Err(ServiceError::new(
+                500,
+                "InternalError",
+                "The request processing has failed due to some unknown error.",
+            ))
+        }
+        Ok(body) => {
+            counters.ok.fetch_add(1, Ordering::Relaxed);
+            Ok(body)
+        }
+        Err(e) => {
+            counters.rejected.fetch_add(1, Ordering::Relaxed);
+            Err(e)
+        }
+    }
+}
+
+/// The QPS limit and the fault dice; tells whether this request's reply is to be lost.
+fn limit(shared: &Shared, action: &Action, counters: &Counters) -> Result<bool, ServiceError> {
+    if shared.limits[action.name].check().is_err() {
         counters.throttled.fetch_add(1, Ordering::Relaxed);
-        let e = ServiceError::new(
+        return Err(ServiceError::new(
             400,
             "Throttling.User",
             "Request was denied due to user flow control.",
-        );
-        return error_answer(&e, &host, &rid);
+        ));
     }
     let (fault, lost) = {
         let mut dice = shared.dice.lock().expect("dice lock");
@@ -338,66 +364,42 @@ async fn handle(
     };
     if fault {
         counters.faults.fetch_add(1, Ordering::Relaxed);
-        let e = ServiceError::new(
+        return Err(ServiceError::new(
             503,
             "ServiceUnavailable",
             "The request has failed due to a temporary failure of the server.",
-        );
-        return error_answer(&e, &host, &rid);
+        ));
     }
-    let result = {
-        let mut catalog = shared.catalog.lock().expect("catalog lock");
-        let before = catalog.len();
-        let r = match action {
-            Action::DeleteVideo => actions::delete_video(&mut catalog, &verified.params),
-            Action::GetVideoInfos => actions::get_video_infos(&catalog, &verified.params),
-            Action::GetVideoInfo => actions::get_video_info(&catalog, &verified.params),
-            Action::GetVideoList => {
-                actions::get_video_list(&catalog, &verified.params, shared.config.limits)
-            }
-            Action::SearchMedia => actions::search_media(
-                &catalog,
-                &verified.params,
-                &mut shared.scrolls.lock().expect("scroll lock"),
-                shared.config.limits,
-            ),
-        };
-        shared
-            .videos_deleted
-            .fetch_add((before - catalog.len()) as u64, Ordering::Relaxed);
-        r
+    Ok(lost && action.may_lose_reply)
+}
+
+/// Runs the action's handler on the catalogue.
+fn dispatch(
+    shared: &Shared,
+    action: &Action,
+    params: &HashMap<String, String>,
+) -> Result<Value, ServiceError> {
+    let mut catalog = shared.catalog.lock().expect("catalog lock");
+    let mut scrolls = shared.scrolls.lock().expect("scroll lock");
+    let before = catalog.len();
+    let mut ctx = actions::Ctx {
+        catalog: &mut catalog,
+        scrolls: &mut scrolls,
+        limits: shared.config.limits,
     };
-    match result {
-        Ok(body) if action == Action::DeleteVideo && lost => {
-            let _ = body;
-            counters.lost_replies.fetch_add(1, Ordering::Relaxed);
-            error_answer(
-                &ServiceError::new(
-                    500,
-                    "InternalError",
-                    "The request processing has failed due to some unknown error.",
-                ),
-                &host,
-                &rid,
-            )
-        }
-        Ok(body) => {
-            counters.ok.fetch_add(1, Ordering::Relaxed);
-            answer(200, body, &rid)
-        }
-        Err(e) => {
-            counters.rejected.fetch_add(1, Ordering::Relaxed);
-            error_answer(&e, &host, &rid)
-        }
-    }
+    let result = (action.run)(&mut ctx, params);
+    shared
+        .videos_deleted
+        .fetch_add((before - catalog.len()) as u64, Ordering::Relaxed);
+    result
 }
 
 async fn stats(State(shared): State<Arc<Shared>>) -> Response {
     let mut per_action = serde_json::Map::new();
-    for a in ACTIONS {
-        let c = &shared.counters[a.name()];
+    for a in &actions::ACTIONS {
+        let c = &shared.counters[a.name];
         per_action.insert(
-            a.name().into(),
+            a.name.into(),
             json!({
                 "requests": c.requests.load(Ordering::Relaxed),
                 "ok": c.ok.load(Ordering::Relaxed),

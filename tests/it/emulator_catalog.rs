@@ -400,3 +400,447 @@ fn match_expressions_the_service_refuses() {
         );
     }
 }
+
+/// One SearchMedia page: (IDs, next token).
+fn search_page(emu: &Emulator, params: &[(&str, &str)]) -> (Vec<String>, String) {
+    let body = ok(emu, "SearchMedia", params);
+    let ids = body["MediaList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["MediaId"].as_str().unwrap().to_string())
+        .collect();
+    (ids, body["ScrollToken"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn scroll_continuations_survive_deletions_and_retries_and_expire_when_idle() {
+    let dir = Dir::new();
+    let (rows, yaml) = generate(120, 5);
+    let emu = Emulator::start(&dir, &yaml, &["--scroll-idle", "2", "--qps", "1000"]);
+    let all = expected(&rows, true, |_| true);
+    let q = [
+        ("Match", ""),
+        ("SortBy", "CreationTime:Asc"),
+        ("PageSize", "10"),
+    ];
+    let (first, token) = search_page(&emu, &q);
+    assert_eq!(first, all[..10]);
+    // A retried continuation gets the same page.
+    let with = |t: &str| {
+        let mut p = q.to_vec();
+        p.push(("ScrollToken", t));
+        search_page(&emu, &p)
+    };
+    let t1 = token.clone();
+    let (second, t2) = with(&token);
+    assert_eq!(second, all[10..20]);
+    assert_eq!(with(&t1).0, second);
+    // Deleting videos already delivered and videos ahead shifts nothing: no duplicate, no gap.
+    let gone: Vec<String> = [3, 15, 25, 26, 80]
+        .iter()
+        .map(|i| all[*i].clone())
+        .collect();
+    let body = ok(&emu, "DeleteVideo", &[("VideoIds", &gone.join(","))]);
+    assert_eq!(body["NonExistVideoIds"], serde_json::json!([]));
+    let mut rest = Vec::new();
+    let mut token = t2;
+    while !token.is_empty() {
+        let (ids, next) = with(&token);
+        rest.extend(ids);
+        token = next;
+    }
+    let want: Vec<String> = all[20..]
+        .iter()
+        .filter(|id| !gone.contains(id))
+        .cloned()
+        .collect();
+    assert_eq!(rest, want);
+    // A token idle past --scroll-idle is forgotten.
+    let (_, token) = search_page(&emu, &q);
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let mut p = q.to_vec();
+    p.push(("ScrollToken", &token));
+    assert_eq!(
+        error(&emu, "SearchMedia", &p),
+        (400, "InvalidParameter.ScrollToken".into())
+    );
+    // A token of another query is refused.
+    let (_, token) = search_page(&emu, &q);
+    assert_eq!(
+        error(
+            &emu,
+            "SearchMedia",
+            &[
+                ("Match", "Status = 'Normal'"),
+                ("SortBy", "CreationTime:Asc"),
+                ("ScrollToken", &token)
+            ]
+        ),
+        (400, "InvalidParameter.ScrollToken".into())
+    );
+}
+
+#[test]
+fn deletions_keep_every_index_consistent() {
+    let dir = Dir::new();
+    let (rows, yaml) = generate(300, 6);
+    let emu = Emulator::start(&dir, &yaml, &["--qps", "1000"]);
+    // Delete every third video, 20 at a time.
+    let doomed: Vec<String> = rows.iter().step_by(3).map(|r| r.id.clone()).collect();
+    for chunk in doomed.chunks(20) {
+        ok(&emu, "DeleteVideo", &[("VideoIds", &chunk.join(","))]);
+    }
+    assert_eq!(emu.videos() as usize, rows.len() - doomed.len());
+    let left: Vec<Row> = rows
+        .iter()
+        .filter(|r| !doomed.contains(&r.id))
+        .cloned()
+        .collect();
+    type Keep = Box<dyn Fn(&Row) -> bool>;
+    let cases: Vec<(&str, Keep)> = vec![
+        ("", Box::new(|_| true)),
+        (
+            "Status in ('Normal','Blocked')",
+            Box::new(|r| ["Normal", "Blocked"].contains(&r.status)),
+        ),
+        ("CateId = 1000", Box::new(|r| r.cate == Some(1000))),
+        (
+            "Tags = 'promo'",
+            Box::new(|r| r.tags.iter().any(|t| t == "promo")),
+        ),
+        ("Title = 'raw'", Box::new(|r| r.title.contains("raw"))),
+    ];
+    for (expression, keep) in &cases {
+        let want = expected(&left, false, keep);
+        let (total, ids) = traverse(&emu, expression, "CreationTime:Desc", 50);
+        assert_eq!((total as usize, &ids), (want.len(), &want), "{expression}");
+    }
+    // Deleted videos are gone from reads by ID too.
+    let body = ok(
+        &emu,
+        "GetVideoInfos",
+        &[("VideoIds", &doomed[..5].join(","))],
+    );
+    assert_eq!(body["VideoList"], serde_json::json!([]));
+    assert_eq!(body["NonExistVideoIds"].as_array().unwrap().len(), 5);
+}
+
+/// (Status, Tags) of a video in every read action.
+fn seen_everywhere(emu: &Emulator, id: &str) -> Vec<(String, String)> {
+    let pick = |v: &Value| {
+        (
+            v["Status"].as_str().unwrap_or_default().to_string(),
+            v["Tags"].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    let infos = ok(emu, "GetVideoInfos", &[("VideoIds", id)]);
+    let info = ok(emu, "GetVideoInfo", &[("VideoId", id)]);
+    let created = info["Video"]["CreationTime"].as_str().unwrap();
+    let after = time(vodplan::timefmt::parse(created).unwrap().unix_timestamp() + 1);
+    let list = ok(
+        emu,
+        "GetVideoList",
+        &[
+            ("PageSize", "100"),
+            ("StartTime", created),
+            ("EndTime", &after),
+        ],
+    );
+    let search = ok(emu, "SearchMedia", &[("Match", &format!("VideoId = {id}"))]);
+    let listed = list["VideoList"]["Video"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["VideoId"] == id)
+        .unwrap();
+    vec![
+        pick(&infos["VideoList"][0]),
+        pick(&info["Video"]),
+        pick(listed),
+        pick(&search["MediaList"][0]["Video"]),
+    ]
+}
+
+#[test]
+fn create_audit_blocks_and_restores_with_the_real_shapes_and_errors() {
+    let dir = Dir::new();
+    let (rows, yaml) = generate(150, 7);
+    let state = dir.path().join("state.jsonl");
+    let state_arg = state.to_str().unwrap().to_string();
+    let emu = Emulator::start(&dir, &yaml, &["--state", &state_arg]);
+    let id = rows[0].id.clone();
+    let item = |status: &str, reason: &str| {
+        serde_json::json!([{ "VideoId": id, "Status": status, "Reason": reason, "Comment": "c" }])
+            .to_string()
+    };
+    let body = ok(
+        &emu,
+        "CreateAudit",
+        &[("AuditContent", &item("Blocked", "vodplan: quarantine"))],
+    );
+    assert_eq!(
+        body.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["RequestId"]
+    );
+    assert!(
+        seen_everywhere(&emu, &id)
+            .iter()
+            .all(|(s, _)| s == "Blocked")
+    );
+    assert_eq!(
+        ok(&emu, "GetVideoInfo", &[("VideoId", &id)])["Video"]["AuditStatus"],
+        "Blocked"
+    );
+    let blocked = traverse(&emu, "Status = 'Blocked'", "CreationTime:Asc", 100).1;
+    assert!(blocked.contains(&id));
+    // Every refusal changes nothing.
+    let long = "x".repeat(129);
+    let too_many: Vec<Value> = rows
+        .iter()
+        .take(101)
+        .map(|r| serde_json::json!({ "VideoId": r.id, "Status": "Normal" }))
+        .collect();
+    let too_many = serde_json::to_string(&too_many).unwrap();
+    for (content, want) in [
+        (
+            item("Normal", "").replace("Normal", "Gone"),
+            (400, "InvalidParameter.AuditContent"),
+        ),
+        (item("Blocked", ""), (400, "InvalidParameter.AuditContent")),
+        (
+            item("Blocked", &long),
+            (400, "InvalidParameter.AuditContent"),
+        ),
+        ("not json".into(), (400, "InvalidParameter.AuditContent")),
+        (
+            "[{\"Status\":\"Normal\"}]".into(),
+            (400, "InvalidParameter.AuditContent"),
+        ),
+        (too_many, (400, "CountExceededMax")),
+        (
+            "[{\"VideoId\":\"ffffffffffffffffffffffffffffffff\",\"Status\":\"Normal\"}]".into(),
+            (404, "InvalidVideo.NotFound"),
+        ),
+    ] {
+        assert_eq!(
+            error(&emu, "CreateAudit", &[("AuditContent", &content)]),
+            (want.0, want.1.to_string()),
+            "{content}"
+        );
+    }
+    assert_eq!(
+        error(&emu, "CreateAudit", &[]),
+        (400, "MissingAuditContent".into())
+    );
+    assert_eq!(seen_everywhere(&emu, &id)[0].0, "Blocked");
+    // The state survives a restart.
+    emu.stop();
+    let emu = Emulator::start(&dir, &yaml, &["--state", &state_arg]);
+    assert_eq!(seen_everywhere(&emu, &id)[0].0, "Blocked");
+    ok(
+        &emu,
+        "CreateAudit",
+        &[("AuditContent", &item("Normal", ""))],
+    );
+    assert!(
+        seen_everywhere(&emu, &id)
+            .iter()
+            .all(|(s, _)| s == "Normal")
+    );
+    assert!(
+        !traverse(&emu, "Status = 'Blocked'", "CreationTime:Asc", 100)
+            .1
+            .contains(&id)
+    );
+}
+
+#[test]
+fn update_video_infos_replaces_only_the_given_fields_within_the_limits() {
+    let dir = Dir::new();
+    let extra =
+        "  - videoId: fbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfb\n    title: held\n    forbidden: true\n";
+    let (rows, yaml) = generate(30, 8);
+    let state = dir.path().join("state.jsonl");
+    let state_arg = state.to_str().unwrap().to_string();
+    let emu = Emulator::start(&dir, &format!("{yaml}{extra}"), &["--state", &state_arg]);
+    let id = rows[1].id.clone();
+    let content = serde_json::json!([
+        { "VideoId": id, "Tags": "keep-me,vodplan-until-2030-01-01", "CateId": 1003 },
+        { "VideoId": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", "Title": "x" },
+        { "VideoId": "fbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfb", "Tags": "a" },
+    ])
+    .to_string();
+    let body = ok(&emu, "UpdateVideoInfos", &[("UpdateContent", &content)]);
+    assert_eq!(
+        body["NonExistVideoIds"],
+        serde_json::json!(["eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"])
+    );
+    assert_eq!(
+        body["ForbiddenVideoIds"],
+        serde_json::json!(["fbfbfbfbfbfbfbfbfbfbfbfbfbfbfbfb"])
+    );
+    let seen = seen_everywhere(&emu, &id);
+    assert!(
+        seen.iter()
+            .all(|(s, t)| s == rows[1].status && t == "keep-me,vodplan-until-2030-01-01"),
+        "{seen:?}"
+    );
+    let info = ok(&emu, "GetVideoInfo", &[("VideoId", &id)])["Video"].clone();
+    assert_eq!(
+        (info["Title"].as_str(), info["CateId"].as_i64()),
+        (Some(rows[1].title.as_str()), Some(1003))
+    );
+    // The indexes follow: the new tag and category match, the old tags no longer do.
+    assert_eq!(
+        traverse(
+            &emu,
+            "Tags = 'vodplan-until-2030-01-01'",
+            "CreationTime:Asc",
+            10
+        )
+        .1,
+        std::slice::from_ref(&id)
+    );
+    assert!(
+        traverse(&emu, "CateId = 1003", "CreationTime:Asc", 100)
+            .1
+            .contains(&id)
+    );
+    for old in &rows[1].tags {
+        assert!(
+            !traverse(&emu, &format!("Tags = '{old}'"), "CreationTime:Asc", 100)
+                .1
+                .contains(&id)
+        );
+    }
+    // Limits: 20 items, 16 tags of 32 bytes.
+    let item = |tags: &str| serde_json::json!([{ "VideoId": id, "Tags": tags }]).to_string();
+    let seventeen: Vec<String> = (0..17).map(|i| format!("t{i}")).collect();
+    let too_many: Vec<Value> = (0..21)
+        .map(|_| serde_json::json!({ "VideoId": id, "Title": "t" }))
+        .collect();
+    for (content, want) in [
+        (item(&seventeen.join(",")), (400, "InvalidParameter.Tags")),
+        (item(&"x".repeat(33)), (400, "InvalidParameter.Tags")),
+        (
+            serde_json::to_string(&too_many).unwrap(),
+            (400, "CountExceededMax"),
+        ),
+        ("{}".into(), (400, "InvalidParameter.UpdateContent")),
+    ] {
+        assert_eq!(
+            error(&emu, "UpdateVideoInfos", &[("UpdateContent", &content)]),
+            (want.0, want.1.to_string()),
+            "{content}"
+        );
+    }
+    assert_eq!(
+        error(&emu, "UpdateVideoInfos", &[]),
+        (400, "MissingUpdateContent".into())
+    );
+    ok(
+        &emu,
+        "UpdateVideoInfos",
+        &[("UpdateContent", &item(&seventeen[..16].join(",")))],
+    );
+    assert_eq!(seen_everywhere(&emu, &id)[0].1, seventeen[..16].join(","));
+    // An empty Tags removes every tag; the state survives a restart.
+    ok(&emu, "UpdateVideoInfos", &[("UpdateContent", &item(""))]);
+    emu.stop();
+    let emu = Emulator::start(&dir, &format!("{yaml}{extra}"), &["--state", &state_arg]);
+    assert!(seen_everywhere(&emu, &id).iter().all(|(_, t)| t.is_empty()));
+    assert_eq!(
+        ok(&emu, "GetVideoInfo", &[("VideoId", &id)])["Video"]["CateId"],
+        1003
+    );
+}
+
+#[test]
+fn the_write_actions_have_their_own_qps_limits() {
+    let dir = Dir::new();
+    let (rows, yaml) = generate(3, 9);
+    let emu = Emulator::start(&dir, &yaml, &[]);
+    let content = serde_json::json!([{ "VideoId": rows[0].id, "Title": "t" }]).to_string();
+    let audit = serde_json::json!([{ "VideoId": rows[0].id, "Status": "Normal" }]).to_string();
+    for (action, param, value) in [
+        ("UpdateVideoInfos", "UpdateContent", &content),
+        ("CreateAudit", "AuditContent", &audit),
+    ] {
+        let throttled = (0..45)
+            .filter(|_| call_once(&emu, action, &[(param, value)]).1["Code"] == "Throttling.User")
+            .count();
+        assert!(
+            (1..=15).contains(&throttled),
+            "{action}: {throttled} of 45 throttled"
+        );
+    }
+    assert_eq!(
+        emu.stats()["actions"]["CreateAudit"]["ok"]
+            .as_u64()
+            .unwrap()
+            + emu.stats()["actions"]["CreateAudit"]["throttled"]
+                .as_u64()
+                .unwrap(),
+        45
+    );
+}
+
+#[test]
+fn json_catalogues_are_streamed_with_the_same_fields_and_checks() {
+    let dir = Dir::new();
+    let json = r#"{"videos": [
+        {"videoId": "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", "title": "old", "creationTime": "2023-01-01T08:00:00+08:00", "tags": ["x", 2023]},
+        {"videoId": "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2", "status": "UploadFail", "categoryId": 7, "tags": "y, z"},
+        {"videoId": "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", "title": "new", "creationTime": "2023-01-01T00:00:00Z", "tags": ["x", 2023]}
+    ]}"#;
+    let emu = Emulator::start(&dir, json, &[]);
+    assert_eq!(
+        emu.videos(),
+        2,
+        "a repeated ID is one video: the later entry"
+    );
+    let v = ok(
+        &emu,
+        "GetVideoInfo",
+        &[("VideoId", "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1")],
+    )["Video"]
+        .clone();
+    assert_eq!(
+        (
+            v["Title"].as_str(),
+            v["Tags"].as_str(),
+            v["CreationTime"].as_str(),
+            v["Status"].as_str()
+        ),
+        (
+            Some("new"),
+            Some("x,2023"),
+            Some("2023-01-01T00:00:00Z"),
+            Some("Normal")
+        )
+    );
+    let (_, ids) = traverse(&emu, "Tags in ('z','2023')", "CreationTime:Asc", 10);
+    assert_eq!(
+        ids,
+        [
+            "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1",
+            "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"
+        ]
+    );
+    // A time that is not RFC 3339 stops the emulator with the video and the field named.
+    let out = std::process::Command::new(crate::harness::BIN)
+        .args(["emulator", "--listen", "127.0.0.1:0", "--catalog"])
+        .arg(dir.write(
+            "bad.json",
+            r#"{"videos": [{"videoId": "c3", "creationTime": "2023-01-01"}]}"#,
+        ))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("video c3: creationTime `2023-01-01` is not an RFC 3339 time"),
+        "{stderr}"
+    );
+}

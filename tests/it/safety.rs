@@ -519,7 +519,7 @@ proptest! {
             });
             let config = EmulatorConfig {
                 delete_qps: 10_000,
-                limits: emulator::Limits { page: 7, scroll: 25 },
+                limits: emulator::Limits { page: 7, scroll: 25, ..emulator::Limits::default() },
                 ..EmulatorConfig::default()
             };
             let emu = emulator::start("127.0.0.1:0".parse().unwrap(), Catalog::from_videos(catalogue), config).await.unwrap();

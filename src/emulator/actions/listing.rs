@@ -12,24 +12,35 @@
 //!   the reply of the last page of the results; `Total` always counts every match. A continuation
 //!   resumes after the page last delivered (the `PageNo` sent with a token is not used).
 //!
+//! - A `ScrollToken` is a cursor (the position of the last video delivered, see
+//!   `catalog::index`), not a result list: a continuation costs O(page) whatever the catalogue
+//!   size, and deletions between pages shift nothing. A token stays valid (a retried continuation
+//!   gets the same page) until it has been idle for `--scroll-idle` seconds (10 minutes by
+//!   default) or 50,000 newer tokens were issued; then it is refused like an unknown token
+//!   (`InvalidParameter.ScrollToken`; how long the real service keeps a token is not documented
+//!   [unverified]).
+//!
 //! Both reaches can be lowered (`vodplan emulator --page-limit N --scroll-limit N`) so that tests
 //! reach them with thousands of videos instead of millions.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::super::catalog::query::{self, Clause, Filter, Subject, TimeRange};
-use super::super::catalog::{Catalog, Video};
+use super::super::catalog::query::{self, Clause, Filter, TimeRange};
+use super::super::catalog::{Catalog, Selection};
 use super::{Params, ServiceError, int_param, invalid};
 
-/// How far a query can be listed.
+/// How far a query can be listed, and how long a scroll cursor lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Results reachable by plain paging (the real service: 5,000).
     pub page: usize,
     /// Results reachable by a ScrollToken traversal (the real service: 2,000,000).
     pub scroll: usize,
+    /// A scroll token unused this long is forgotten.
+    pub scroll_idle: Duration,
 }
 
 impl Default for Limits {
@@ -37,15 +48,79 @@ impl Default for Limits {
         Limits {
             page: 5_000,
             scroll: 2_000_000,
+            scroll_idle: Duration::from_secs(600),
         }
     }
 }
 
-/// Where a scroll traversal stands: the query it belongs to and the next offset.
+/// Where a scroll traversal stands.
 #[derive(Debug, Clone)]
-pub struct Scroll {
-    pub query: String,
-    pub offset: usize,
+struct Scroll {
+    /// The query it belongs to (`Match`, sort order).
+    query: String,
+    /// Position of the last video delivered.
+    last: u32,
+    /// Videos delivered so far in this traversal.
+    delivered: usize,
+    /// `Total` when the traversal began.
+    total: u64,
+    touched: Instant,
+}
+
+/// The live scroll cursors, forgotten when idle or when too many were issued.
+#[derive(Debug, Default)]
+pub struct Scrolls {
+    cursors: HashMap<String, Scroll>,
+    /// Tokens by the time they were issued or last checked.
+    queue: VecDeque<(Instant, String)>,
+}
+
+/// The most cursors kept: a 2,000,000-video traversal at 100 a page issues 20,000.
+const MAX_SCROLLS: usize = 50_000;
+
+impl Scrolls {
+    fn purge(&mut self, now: Instant, idle: Duration) {
+        while let Some((when, _)) = self.queue.front() {
+            let over = self.cursors.len() > MAX_SCROLLS;
+            if !over && now.duration_since(*when) < idle {
+                break;
+            }
+            let (_, token) = self.queue.pop_front().expect("front exists");
+            match self.cursors.get(&token) {
+                // Used since it was queued: queue it again at its last use.
+                Some(s) if !over && now.duration_since(s.touched) < idle => {
+                    self.queue.push_back((s.touched, token));
+                }
+                _ => {
+                    self.cursors.remove(&token);
+                }
+            }
+        }
+    }
+
+    fn issue(&mut self, scroll: Scroll, idle: Duration) -> String {
+        self.purge(scroll.touched, idle);
+        let token = format!("{:032x}", fastrand::u128(..));
+        self.queue.push_back((scroll.touched, token.clone()));
+        self.cursors.insert(token.clone(), scroll);
+        token
+    }
+
+    fn take(&mut self, token: &str, now: Instant, idle: Duration) -> Option<Scroll> {
+        self.purge(now, idle);
+        let s = self.cursors.get_mut(token)?;
+        s.touched = now;
+        Some(s.clone())
+    }
+
+    /// How many cursors are kept now.
+    pub fn len(&self) -> usize {
+        self.cursors.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cursors.is_empty()
+    }
 }
 
 /// `SortBy`: `CreationTime:Desc` (the default) or `CreationTime:Asc`.
@@ -55,20 +130,6 @@ fn sort_ascending(params: &Params) -> Result<bool, ServiceError> {
         Some("CreationTime:Asc") => Ok(true),
         Some(_) => Err(invalid("SortBy")),
     }
-}
-
-/// Every video matching `filter`, in creation order (ties by video ID).
-fn matching<'a>(catalog: &'a Catalog, filter: &Filter, ascending: bool) -> Vec<&'a Video> {
-    let mut matched: Vec<(i64, &Video)> = catalog
-        .videos()
-        .filter(|v| filter.matches(*v))
-        .map(|v| (v.created(), v))
-        .collect();
-    matched.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.video_id.cmp(&b.1.video_id)));
-    if !ascending {
-        matched.reverse();
-    }
-    matched.into_iter().map(|(_, v)| v).collect()
 }
 
 /// The positions of a plain page, within the paging reach.
@@ -147,15 +208,23 @@ pub fn get_video_list(
     let filter = list_filter(params)?;
     let ascending = sort_ascending(params)?;
     let (from, to) = plain_page(params, page_size, limits)?;
-    let matched = matching(catalog, &filter, ascending);
-    let total = matched.len();
-    let page: Vec<Value> = matched
-        .get(from..to.min(total))
-        .unwrap_or_default()
-        .iter()
-        .map(|v| v.to_api())
+    let selection = catalog.select(&filter);
+    let page: Vec<Value> = selection
+        .page(ascending, from, to - from)
+        .into_iter()
+        .map(|p| selection.video(p).to_api())
         .collect();
-    Ok(json!({ "Total": total, "VideoList": { "Video": page } }))
+    Ok(json!({ "Total": selection.total(), "VideoList": { "Video": page } }))
+}
+
+fn media(selection: &Selection<'_>, positions: &[u32]) -> Vec<Value> {
+    positions
+        .iter()
+        .map(|p| {
+            let v = selection.video(*p);
+            json!({ "MediaType": "video", "MediaId": v.id(), "CreationTime": v.creation_time(), "Video": v.to_api() })
+        })
+        .collect()
 }
 
 /// SearchMedia for videos: `Match` (see [`query`]), `SortBy` on CreationTime, `PageNo`/`PageSize`
@@ -163,7 +232,7 @@ pub fn get_video_list(
 pub fn search_media(
     catalog: &Catalog,
     params: &Params,
-    scrolls: &mut HashMap<String, Scroll>,
+    scrolls: &mut Scrolls,
     limits: Limits,
 ) -> Result<Value, ServiceError> {
     let search_type = params
@@ -184,9 +253,13 @@ pub fn search_media(
         params.get("Match").cloned().unwrap_or_default(),
         ascending
     );
-    let (from, to) = match params.get("ScrollToken").filter(|t| !t.is_empty()) {
+    let selection = catalog.select(&filter);
+    let now = Instant::now();
+    let (total, from, page) = match params.get("ScrollToken").filter(|t| !t.is_empty()) {
         Some(token) => {
-            let scroll = scrolls.get(token).ok_or_else(|| invalid("ScrollToken"))?;
+            let scroll = scrolls
+                .take(token, now, limits.scroll_idle)
+                .ok_or_else(|| invalid("ScrollToken"))?;
             if scroll.query != query {
                 return Err(ServiceError::new(
                     400,
@@ -194,26 +267,78 @@ pub fn search_media(
                     "The ScrollToken belongs to another query.",
                 ));
             }
-            let from = scroll.offset.min(limits.scroll);
-            (from, from.saturating_add(page_size).min(limits.scroll))
+            let total = if selection.counts_cheaply() {
+                selection.total()
+            } else {
+                scroll.total
+            };
+            let room = limits.scroll.saturating_sub(scroll.delivered);
+            let page = selection.after(ascending, scroll.last, page_size.min(room));
+            (total, scroll.delivered, page)
         }
-        None => plain_page(params, page_size, limits)?,
+        None => {
+            let (from, to) = plain_page(params, page_size, limits)?;
+            (
+                selection.total(),
+                from,
+                selection.page(ascending, from, to - from),
+            )
+        }
     };
-    let matched = matching(catalog, &filter, ascending);
-    let total = matched.len();
-    let to = to.min(total);
-    let page: Vec<Value> = matched
-        .get(from..to)
-        .unwrap_or_default()
-        .iter()
-        .map(|v| json!({ "MediaType": "video", "MediaId": v.video_id, "CreationTime": v.creation_time, "Video": v.to_api() }))
-        .collect();
-    let token = if to < total.min(limits.scroll) {
-        let token = format!("{:032x}", fastrand::u128(..));
-        scrolls.insert(token.clone(), Scroll { query, offset: to });
-        token
-    } else {
-        String::new()
+    let delivered = from + page.len();
+    let token = match page.last() {
+        Some(last) if (delivered as u64) < total.min(limits.scroll as u64) => {
+            let scroll = Scroll {
+                query,
+                last: *last,
+                delivered,
+                total,
+                touched: now,
+            };
+            scrolls.issue(scroll, limits.scroll_idle)
+        }
+        _ => String::new(),
     };
-    Ok(json!({ "Total": total, "MediaList": page, "ScrollToken": token }))
+    Ok(json!({ "Total": total, "MediaList": media(&selection, &page), "ScrollToken": token }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scroll(at: Instant) -> Scroll {
+        Scroll {
+            query: "q".into(),
+            last: 0,
+            delivered: 0,
+            total: 0,
+            touched: at,
+        }
+    }
+
+    #[test]
+    fn cursors_are_forgotten_when_idle_or_too_many() {
+        let idle = Duration::from_secs(600);
+        let t0 = Instant::now();
+        let mut s = Scrolls::default();
+        let first = s.issue(scroll(t0), idle);
+        let used = s.issue(scroll(t0), idle);
+        let unused = s.issue(scroll(t0), idle);
+        // Using a cursor keeps it alive; idle ones go.
+        assert!(s.take(&used, t0 + Duration::from_secs(500), idle).is_some());
+        assert!(
+            s.take(&first, t0 + Duration::from_secs(599), idle)
+                .is_some()
+        );
+        let later = t0 + Duration::from_secs(1000);
+        assert!(s.take(&unused, later, idle).is_none());
+        assert!(s.take(&used, later, idle).is_some());
+        // At most MAX_SCROLLS are kept, the oldest forgotten first.
+        let tokens: Vec<String> = (0..MAX_SCROLLS + 10)
+            .map(|_| s.issue(scroll(later), idle))
+            .collect();
+        assert!(s.len() <= MAX_SCROLLS + 1);
+        assert!(s.take(&tokens[0], later, idle).is_none());
+        assert!(s.take(tokens.last().unwrap(), later, idle).is_some());
+    }
 }

@@ -1,16 +1,100 @@
 //! The operations the emulator serves, with the real response shapes, error codes and statuses:
 //! one file per family (`videos`: reading and deleting by ID; `listing`: GetVideoList and
-//! SearchMedia).
+//! SearchMedia; `changes`: CreateAudit and UpdateVideoInfos), and [`ACTIONS`], the one list of
+//! them (name, QPS limit, handler) the server dispatches with.
+//!
+//! The emulator has its own list, not the client's: it must be able to serve what the client does
+//! not call, and the client must never be tested against a copy of itself.
 
+mod changes;
 mod listing;
 mod videos;
 
 use std::collections::HashMap;
 
-pub use listing::{Limits, Scroll, get_video_list, search_media};
+use serde_json::Value;
+
+pub use changes::{
+    MAX_AUDITS_PER_CALL, MAX_TAG_BYTES, MAX_TAGS, MAX_UPDATES_PER_CALL, create_audit,
+    update_video_infos,
+};
+pub use listing::{Limits, Scrolls, get_video_list, search_media};
 pub use videos::{delete_video, get_video_info, get_video_infos};
 
 use super::ServiceError;
+use super::catalog::Catalog;
+
+/// What a handler works on.
+pub struct Ctx<'a> {
+    pub catalog: &'a mut Catalog,
+    pub scrolls: &'a mut Scrolls,
+    pub limits: Limits,
+}
+
+/// One operation: its name, its per-account QPS limit and its handler.
+#[derive(Debug)]
+pub struct Action {
+    pub name: &'static str,
+    /// Requests per second for the account (DeleteVideo's can be changed with `--qps`).
+    pub qps: u32,
+    /// Whether a reply may be lost after the work was done (`--lost-reply-rate`).
+    pub may_lose_reply: bool,
+    pub run: fn(&mut Ctx<'_>, &Params) -> Result<Value, ServiceError>,
+}
+
+/// Every operation the emulator serves. QPS limits: https://alibabacloud.com/help/ja/vod/developer-reference/qps-limits-on-api-operations
+/// (DeleteVideo 30, GetVideoInfos/GetVideoInfo 100, GetVideoList and SearchMedia 50 — GetVideoList
+/// may now be 100 [unverified], the stricter is kept), UpdateVideoInfos 30 (its own page);
+/// CreateAudit's is not documented [unverified]: 30, like the other writes.
+pub const ACTIONS: [Action; 7] = [
+    Action {
+        name: "DeleteVideo",
+        qps: 30,
+        may_lose_reply: true,
+        run: |c, p| delete_video(c.catalog, p),
+    },
+    Action {
+        name: "GetVideoInfos",
+        qps: 100,
+        may_lose_reply: false,
+        run: |c, p| get_video_infos(c.catalog, p),
+    },
+    Action {
+        name: "GetVideoInfo",
+        qps: 100,
+        may_lose_reply: false,
+        run: |c, p| get_video_info(c.catalog, p),
+    },
+    Action {
+        name: "GetVideoList",
+        qps: 50,
+        may_lose_reply: false,
+        run: |c, p| get_video_list(c.catalog, p, c.limits),
+    },
+    Action {
+        name: "SearchMedia",
+        qps: 50,
+        may_lose_reply: false,
+        run: |c, p| search_media(c.catalog, p, c.scrolls, c.limits),
+    },
+    Action {
+        name: "CreateAudit",
+        qps: 30,
+        may_lose_reply: false,
+        run: |c, p| create_audit(c.catalog, p),
+    },
+    Action {
+        name: "UpdateVideoInfos",
+        qps: 30,
+        may_lose_reply: false,
+        run: |c, p| update_video_infos(c.catalog, p),
+    },
+];
+
+/// The operation named `name`.
+pub fn find(name: &str) -> Option<&'static Action> {
+    ACTIONS.iter().find(|a| a.name == name)
+}
 
 pub type Params = HashMap<String, String>;
 

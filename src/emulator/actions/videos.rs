@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::super::catalog::{Catalog, Video};
+use super::super::catalog::{Catalog, VideoRef};
 use super::{Params, ServiceError, id_list};
 
 /// DeleteVideo: 404 `InvalidVideo.NotFound` when none of the IDs exist; otherwise deletes what
@@ -25,13 +25,14 @@ pub fn delete_video(catalog: &mut Catalog, params: &Params) -> Result<Value, Ser
     }
     let (mut delete, mut forbidden, mut missing, mut missing_refs) =
         (vec![], vec![], vec![], vec![]);
-    let consider = |v: &Video, delete: &mut Vec<String>, forbidden: &mut Vec<String>| {
-        if v.forbidden {
-            if !forbidden.contains(&v.video_id) {
-                forbidden.push(v.video_id.clone());
+    let consider = |v: VideoRef, delete: &mut Vec<String>, forbidden: &mut Vec<String>| {
+        let id = v.id().to_string();
+        if v.forbidden() {
+            if !forbidden.contains(&id) {
+                forbidden.push(id);
             }
-        } else if !delete.contains(&v.video_id) {
-            delete.push(v.video_id.clone());
+        } else if !delete.contains(&id) {
+            delete.push(id);
         }
     };
     for id in &video_ids {
@@ -118,7 +119,7 @@ pub fn get_video_info(catalog: &Catalog, params: &Params) -> Result<Value, Servi
     m.insert("Snapshots".into(), json!({ "Snapshot": [] }));
     m.insert(
         "AuditStatus".into(),
-        json!(if video.status == "Blocked" {
+        json!(if video.status_name() == "Blocked" {
             "Blocked"
         } else {
             "Normal"

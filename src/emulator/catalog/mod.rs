@@ -1,169 +1,35 @@
-//! The emulator's catalogue: the videos it serves, loaded from a YAML or JSON file, and the
-//! deletion log (`--state FILE`) that makes deletions survive a restart.
+//! The emulator's catalogue: the videos it serves, loaded from a YAML or JSON file, indexed for
+//! listings at the scale of the biggest accounts (`index`), changed by DeleteVideo, CreateAudit
+//! and UpdateVideoInfos, and the state log (`--state FILE`, `state`) that makes changes survive a
+//! restart.
+//!
+//! A JSON catalogue (a file whose first character is `{`) is read as a stream, each video turned
+//! into its compact record as it is parsed, so ten million videos load in seconds and in a few
+//! GB; YAML is for small hand-written catalogues.
 
+pub mod index;
 pub mod query;
+pub mod state;
+pub mod video;
 
-use std::collections::{BTreeMap, HashMap};
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::BuildHasher;
+use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use hashbrown::HashTable;
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Value, json};
 
-/// One video of the catalogue file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Video {
-    pub video_id: String,
-    #[serde(default)]
-    pub reference_id: Option<String>,
-    #[serde(default)]
-    pub title: String,
-    #[serde(default = "default_status")]
-    pub status: String,
-    #[serde(default)]
-    pub category_id: Option<i64>,
-    #[serde(default = "default_time")]
-    pub creation_time: String,
-    #[serde(default)]
-    pub modification_time: Option<String>,
-    #[serde(default)]
-    pub size: Option<i64>,
-    #[serde(default)]
-    pub duration: Option<f64>,
-    /// Comma-separated, as the API shows them; the file may also give a list (`tags: [a, b]`).
-    #[serde(default, deserialize_with = "tags_text")]
-    pub tags: Option<String>,
-    #[serde(default)]
-    pub storage_location: Option<String>,
-    /// DeleteVideo reports this video in `ForbiddenVideoIds` and leaves it.
-    #[serde(default)]
-    pub forbidden: bool,
-}
+pub use index::Selection;
+pub use state::{Change, InfoUpdate};
+pub use video::{DEFAULT_LOCATION, Video};
 
-/// A video's tags from a catalogue file: a comma-separated string or a list (whose items may be
-/// plain YAML scalars, such as `2023`).
-fn tags_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    use serde::de::Error;
-    let scalar = |v: Value| match v {
-        Value::String(s) => Ok(s),
-        Value::Number(n) => Ok(n.to_string()),
-        Value::Bool(b) => Ok(b.to_string()),
-        other => Err(D::Error::custom(format!("a tag is text, not {other}"))),
-    };
-    Ok(match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => None,
-        Some(Value::Array(items)) => Some(
-            items
-                .into_iter()
-                .map(scalar)
-                .collect::<Result<Vec<_>, _>>()?
-                .join(","),
-        ),
-        Some(other) => Some(scalar(other)?),
-    })
-}
-
-/// Where a video without one is stored.
-pub const DEFAULT_LOCATION: &str = "outin-emulator.oss-cn-shanghai.aliyuncs.com";
-
-impl query::Subject for Video {
-    fn video_id(&self) -> &str {
-        &self.video_id
-    }
-    fn title(&self) -> &str {
-        &self.title
-    }
-    fn has_tag(&self, tag: &str) -> bool {
-        self.tags
-            .as_deref()
-            .is_some_and(|t| t.split(',').any(|own| own.trim() == tag))
-    }
-    fn status(&self) -> &str {
-        &self.status
-    }
-    fn category(&self) -> Option<i64> {
-        self.category_id
-    }
-    fn storage_location(&self) -> &str {
-        self.storage_location.as_deref().unwrap_or(DEFAULT_LOCATION)
-    }
-    fn created(&self) -> i64 {
-        query::seconds(&self.creation_time).unwrap_or(i64::MIN)
-    }
-    fn modified(&self) -> i64 {
-        self.modification_time
-            .as_deref()
-            .and_then(query::seconds)
-            .unwrap_or_else(|| self.created())
-    }
-}
-
-fn default_status() -> String {
-    "Normal".into()
-}
-
-fn default_time() -> String {
-    "2024-01-01T00:00:00Z".into()
-}
-
-impl Video {
-    /// The video as GetVideoInfos and GetVideoList describe it.
-    pub fn to_api(&self) -> Value {
-        let mut v = json!({
-            "VideoId": self.video_id,
-            "Title": self.title,
-            "Status": self.status,
-            "CreationTime": self.creation_time,
-            "ModificationTime": self.modification_time.as_deref().unwrap_or(&self.creation_time),
-            "StorageLocation": self.storage_location.as_deref().unwrap_or(DEFAULT_LOCATION),
-            "StorageClass": "Standard",
-            "AppId": "app-1000000",
-            "DownloadSwitch": "on",
-            "Snapshots": [],
-        });
-        let m = v.as_object_mut().expect("built as an object");
-        if let Some(size) = self.size {
-            m.insert("Size".into(), json!(size));
-        }
-        if let Some(d) = self.duration {
-            m.insert("Duration".into(), json!(d));
-        }
-        if let Some(c) = self.category_id {
-            m.insert("CateId".into(), json!(c));
-            m.insert("CateName".into(), json!(format!("category {c}")));
-        }
-        if let Some(r) = &self.reference_id {
-            m.insert("ReferenceId".into(), json!(r));
-        }
-        if let Some(t) = &self.tags {
-            m.insert("Tags".into(), json!(t));
-        }
-        v
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CatalogFile {
-    #[serde(default)]
-    videos: Vec<Video>,
-}
-
-/// The videos the emulator holds now.
-#[derive(Debug, Default)]
-pub struct Catalog {
-    videos: BTreeMap<String, Video>,
-    by_reference: HashMap<String, String>,
-    state: Option<StateLog>,
-}
-
-#[derive(Debug)]
-struct StateLog {
-    path: PathBuf,
-    file: File,
-}
+use index::{Facet, Indexes};
+use query::{Filter, Subject};
+use state::{Entry, StateLog};
+use video::{BadTime, Rec, Vocabulary, api_time};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: {reason}")]
@@ -172,29 +38,309 @@ pub struct CatalogError {
     pub reason: String,
 }
 
+/// What UpdateVideoInfos sets that a catalogue file does not carry.
+#[derive(Debug, Default, Clone)]
+struct Extra {
+    description: Option<String>,
+    cover_url: Option<String>,
+}
+
+/// The videos the emulator holds now.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    /// Sorted by (creation time, video ID); the index is the video's position.
+    recs: Vec<Rec>,
+    words: Vocabulary,
+    indexes: Indexes,
+    /// Positions of the live videos, found by video ID.
+    by_id: HashTable<u32>,
+    by_reference: HashMap<Box<str>, u32>,
+    extras: HashMap<u32, Extra>,
+    state: Option<StateLog>,
+}
+
+fn id_hash(id: &str) -> u64 {
+    rustc_hash::FxBuildHasher.hash_one(id)
+}
+
+/// A video of the catalogue, as the actions see it.
+#[derive(Clone, Copy)]
+pub struct VideoRef<'a> {
+    catalog: &'a Catalog,
+    pos: u32,
+}
+
+impl<'a> VideoRef<'a> {
+    fn rec(&self) -> &'a Rec {
+        &self.catalog.recs[self.pos as usize]
+    }
+
+    pub fn position(&self) -> u32 {
+        self.pos
+    }
+
+    pub fn id(&self) -> &'a str {
+        &self.rec().id
+    }
+
+    pub fn forbidden(&self) -> bool {
+        self.rec().forbidden
+    }
+
+    pub fn status_name(&self) -> &'a str {
+        self.catalog.words.statuses.name(self.rec().status)
+    }
+
+    pub fn tag_names(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let words = &self.catalog.words.tags;
+        self.rec().tags.iter().map(move |t| words.name(*t))
+    }
+
+    pub fn creation_time(&self) -> String {
+        api_time(self.rec().created)
+    }
+
+    /// The video as GetVideoInfos and GetVideoList describe it.
+    pub fn to_api(&self) -> Value {
+        let r = self.rec();
+        let created = api_time(r.created);
+        let mut v = json!({
+            "VideoId": r.id,
+            "Title": r.title,
+            "Status": self.status_name(),
+            "CreationTime": created,
+            "ModificationTime": api_time(r.modified),
+            "StorageLocation": self.catalog.words.locations.name(r.location),
+            "StorageClass": "Standard",
+            "AppId": "app-1000000",
+            "DownloadSwitch": "on",
+            "Snapshots": [],
+        });
+        let m = v.as_object_mut().expect("built as an object");
+        if let Some(size) = r.size {
+            m.insert("Size".into(), json!(size));
+        }
+        if let Some(d) = r.duration {
+            m.insert("Duration".into(), json!(d));
+        }
+        if let Some(c) = r.category {
+            m.insert("CateId".into(), json!(c));
+            m.insert("CateName".into(), json!(format!("category {c}")));
+        }
+        if let Some(rid) = &r.reference_id {
+            m.insert("ReferenceId".into(), json!(rid));
+        }
+        if !r.tags.is_empty() {
+            let tags: Vec<&str> = self.tag_names().collect();
+            m.insert("Tags".into(), json!(tags.join(",")));
+        }
+        if let Some(e) = self.catalog.extras.get(&self.pos) {
+            if let Some(d) = &e.description {
+                m.insert("Description".into(), json!(d));
+            }
+            if let Some(c) = &e.cover_url {
+                m.insert("CoverURL".into(), json!(c));
+            }
+        }
+        v
+    }
+}
+
+impl Subject for VideoRef<'_> {
+    fn video_id(&self) -> &str {
+        self.id()
+    }
+    fn title(&self) -> &str {
+        &self.rec().title
+    }
+    fn has_tag(&self, tag: &str) -> bool {
+        self.catalog
+            .words
+            .tags
+            .id(tag)
+            .is_some_and(|t| self.rec().tags.contains(&t))
+    }
+    fn status(&self) -> &str {
+        self.status_name()
+    }
+    fn category(&self) -> Option<i64> {
+        self.rec().category
+    }
+    fn storage_location(&self) -> &str {
+        self.catalog.words.locations.name(self.rec().location)
+    }
+    fn created(&self) -> i64 {
+        self.rec().created
+    }
+    fn modified(&self) -> i64 {
+        self.rec().modified
+    }
+}
+
+/// Records under construction, in file order.
+#[derive(Default)]
+struct Builder {
+    recs: Vec<Rec>,
+    words: Vocabulary,
+}
+
+impl Builder {
+    fn push(&mut self, v: Video) -> Result<(), BadTime> {
+        let seq = u32::try_from(self.recs.len()).expect("fewer than 2^32 videos");
+        let rec = Rec::from_video(v, seq, &mut self.words)?;
+        self.recs.push(rec);
+        Ok(())
+    }
+
+    fn finish(self) -> Catalog {
+        let Builder { mut recs, words } = self;
+        recs.sort_unstable_by(|a, b| (a.created, &a.id, a.seq).cmp(&(b.created, &b.id, b.seq)));
+        // The live position of every ID: where an ID repeats, the later one in the file wins.
+        let mut by_id: HashTable<u32> = HashTable::with_capacity(recs.len());
+        for (pos, r) in recs.iter().enumerate() {
+            let pos = pos as u32;
+            let entry = by_id.entry(
+                id_hash(&r.id),
+                |p| recs[*p as usize].id == r.id,
+                |p| id_hash(&recs[*p as usize].id),
+            );
+            match entry {
+                hashbrown::hash_table::Entry::Occupied(mut o) => {
+                    if recs[*o.get() as usize].seq < r.seq {
+                        *o.get_mut() = pos;
+                    }
+                }
+                hashbrown::hash_table::Entry::Vacant(v) => {
+                    v.insert(pos);
+                }
+            }
+        }
+        let mut live: Vec<u32> = by_id.iter().copied().collect();
+        live.sort_unstable();
+        let alive = roaring::RoaringBitmap::from_sorted_iter(live.iter().copied())
+            .expect("positions ascend");
+        let at = |p: &u32| &recs[*p as usize];
+        let indexes = Indexes {
+            status: Facet::build(live.iter().map(|p| (at(p).status, *p))),
+            category: Facet::build(live.iter().filter_map(|p| at(p).category.map(|c| (c, *p)))),
+            location: Facet::build(live.iter().map(|p| (at(p).location, *p))),
+            tag: Facet::build(
+                live.iter()
+                    .flat_map(|p| at(p).tags.iter().map(move |t| (*t, *p))),
+            ),
+            alive,
+        };
+        let by_reference = live
+            .iter()
+            .filter_map(|p| at(p).reference_id.clone().map(|r| (r, *p)))
+            .collect();
+        Catalog {
+            recs,
+            words,
+            indexes,
+            by_id,
+            by_reference,
+            extras: HashMap::new(),
+            state: None,
+        }
+    }
+}
+
+/// Reads `{"videos": [...]}` straight into a [`Builder`].
+struct FileSeed<'a>(&'a mut Builder);
+
+impl<'de> DeserializeSeed<'de> for FileSeed<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FileSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a catalogue {\"videos\": [...]}")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key != "videos" {
+                return Err(de::Error::unknown_field(&key, &["videos"]));
+            }
+            map.next_value_seed(VideosSeed(&mut *self.0))?;
+        }
+        Ok(())
+    }
+}
+
+struct VideosSeed<'a>(&'a mut Builder);
+
+impl<'de> DeserializeSeed<'de> for VideosSeed<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for VideosSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of videos")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.0.recs.reserve(seq.size_hint().unwrap_or(0));
+        while let Some(v) = seq.next_element::<Video>()? {
+            self.0.push(v).map_err(bad_time::<A::Error>)?;
+        }
+        Ok(())
+    }
+}
+
+fn bad_time<E: de::Error>(b: BadTime) -> E {
+    E::custom(format!(
+        "video {}: {} `{}` is not an RFC 3339 time (yyyy-MM-ddTHH:mm:ssZ)",
+        b.video_id, b.field, b.value
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YamlFile {
+    #[serde(default)]
+    videos: Vec<Video>,
+}
+
 impl Catalog {
     pub fn from_videos(videos: impl IntoIterator<Item = Video>) -> Catalog {
-        let mut c = Catalog::default();
+        Catalog::try_from_videos(videos)
+            .unwrap_or_else(|b| panic!("{}", bad_time::<serde_json::Error>(b)))
+    }
+
+    fn try_from_videos(videos: impl IntoIterator<Item = Video>) -> Result<Catalog, BadTime> {
+        let mut b = Builder::default();
         for v in videos {
-            c.insert(v);
+            b.push(v)?;
         }
-        c
+        Ok(b.finish())
     }
 
-    fn insert(&mut self, v: Video) {
-        if let Some(r) = &v.reference_id {
-            self.by_reference.insert(r.clone(), v.video_id.clone());
-        }
-        self.videos.insert(v.video_id.clone(), v);
-    }
-
-    /// Loads a catalogue file (YAML or JSON).
+    /// Loads a catalogue file: JSON (streamed) when it starts with `{`, YAML otherwise.
     pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
         let err = |reason: String| CatalogError {
             path: path.display().to_string(),
             reason,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+            let mut builder = Builder::default();
+            let mut d = serde_json::Deserializer::from_slice(&bytes);
+            FileSeed(&mut builder)
+                .deserialize(&mut d)
+                .and_then(|()| d.end())
+                .map_err(|e| err(e.to_string()))?;
+            drop(bytes);
+            return Ok(builder.finish());
+        }
+        let text = String::from_utf8(bytes).map_err(|e| err(e.to_string()))?;
         let mut options = serde_saphyr::options! {};
         let mut budget = options.budget.take().unwrap_or_default();
         budget.max_nodes = 50_000_000;
@@ -203,68 +349,156 @@ impl Catalog {
         budget.max_reader_input_bytes = Some(1 << 31);
         options.budget = Some(budget);
         options.with_snippet = false;
-        let file: CatalogFile =
+        let file: YamlFile =
             serde_saphyr::from_str_with_options(&text, options).map_err(|e| err(e.to_string()))?;
-        Ok(Catalog::from_videos(file.videos))
+        Catalog::try_from_videos(file.videos)
+            .map_err(|b| err(bad_time::<serde_json::Error>(b).to_string()))
     }
 
-    /// Attaches a deletion log: deletions recorded there earlier are replayed, later ones appended.
+    /// Attaches a state log: changes recorded there earlier are replayed, later ones appended.
     pub fn attach_state(&mut self, path: &Path) -> Result<(), CatalogError> {
-        let err = |e: std::io::Error| CatalogError {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        };
-        if let Ok(f) = File::open(path) {
-            for line in BufReader::new(f).lines() {
-                let line = line.map_err(err)?;
-                // A torn last line (killed mid-write) holds nothing that was acknowledged.
-                if let Ok(ids) = serde_json::from_str::<Vec<String>>(&line) {
+        let (log, entries) = StateLog::open(path)?;
+        for entry in entries {
+            match entry {
+                Entry::Deleted(ids) => {
                     for id in ids {
                         self.remove(&id);
                     }
                 }
+                Entry::Changed(changes) => {
+                    for c in &changes {
+                        self.apply(c);
+                    }
+                }
             }
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(err)?;
-        self.state = Some(StateLog {
-            path: path.to_path_buf(),
-            file,
-        });
+        self.state = Some(log);
         Ok(())
     }
 
+    /// How many videos exist.
     pub fn len(&self) -> usize {
-        self.videos.len()
+        self.indexes.alive.len() as usize
     }
 
     pub fn is_empty(&self) -> bool {
-        self.videos.is_empty()
+        self.indexes.alive.is_empty()
     }
 
-    pub fn get(&self, video_id: &str) -> Option<&Video> {
-        self.videos.get(video_id)
+    fn at(&self, pos: u32) -> VideoRef<'_> {
+        VideoRef { catalog: self, pos }
     }
 
-    pub fn by_reference(&self, reference_id: &str) -> Option<&Video> {
+    /// The live position of a video ID.
+    fn position(&self, video_id: &str) -> Option<u32> {
+        self.by_id
+            .find(id_hash(video_id), |p| {
+                &*self.recs[*p as usize].id == video_id
+            })
+            .copied()
+            .filter(|p| self.indexes.alive.contains(*p))
+    }
+
+    pub fn get(&self, video_id: &str) -> Option<VideoRef<'_>> {
+        self.position(video_id).map(|p| self.at(p))
+    }
+
+    pub fn by_reference(&self, reference_id: &str) -> Option<VideoRef<'_>> {
         self.by_reference
             .get(reference_id)
-            .and_then(|v| self.videos.get(v))
+            .copied()
+            .filter(|p| self.indexes.alive.contains(*p))
+            .map(|p| self.at(p))
     }
 
-    pub fn videos(&self) -> impl Iterator<Item = &Video> {
-        self.videos.values()
+    /// The matches of `filter`, ready to count and page.
+    pub fn select<'a>(&'a self, filter: &'a Filter) -> Selection<'a> {
+        Selection::new(self, filter)
     }
 
-    fn remove(&mut self, video_id: &str) -> Option<Video> {
-        let v = self.videos.remove(video_id)?;
-        if let Some(r) = &v.reference_id {
-            self.by_reference.remove(r);
+    /// Every live video, in creation order.
+    pub fn videos(&self) -> impl Iterator<Item = VideoRef<'_>> {
+        self.indexes.alive.iter().map(|p| self.at(p))
+    }
+
+    fn remove(&mut self, video_id: &str) {
+        let Some(pos) = self.position(video_id) else {
+            return;
+        };
+        let ix = &mut self.indexes;
+        let r = &self.recs[pos as usize];
+        ix.alive.remove(pos);
+        ix.status.remove(r.status, pos);
+        ix.location.remove(r.location, pos);
+        if let Some(c) = r.category {
+            ix.category.remove(c, pos);
         }
-        Some(v)
+        for t in &r.tags {
+            ix.tag.remove(*t, pos);
+        }
+        self.extras.remove(&pos);
+    }
+
+    /// Applies a change to a live video (a change to an unknown video does nothing).
+    fn apply(&mut self, change: &Change) {
+        match change {
+            Change::Status { video_id, status } => {
+                let Some(pos) = self.position(video_id) else {
+                    return;
+                };
+                let new = self.words.statuses.intern(status);
+                let r = &mut self.recs[pos as usize];
+                self.indexes.status.remove(r.status, pos);
+                self.indexes.status.add(new, pos);
+                r.status = new;
+            }
+            Change::Info(u) => {
+                let Some(pos) = self.position(&u.video_id) else {
+                    return;
+                };
+                let r = &mut self.recs[pos as usize];
+                if let Some(t) = &u.title {
+                    r.title = t.as_str().into();
+                }
+                if let Some(c) = u.cate_id {
+                    if let Some(old) = r.category {
+                        self.indexes.category.remove(old, pos);
+                    }
+                    self.indexes.category.add(c, pos);
+                    r.category = Some(c);
+                }
+                if let Some(tags) = &u.tags {
+                    for t in &r.tags {
+                        self.indexes.tag.remove(*t, pos);
+                    }
+                    let mut new: Vec<u32> = Vec::with_capacity(tags.len());
+                    for t in tags {
+                        let id = self.words.tags.intern(t);
+                        if !new.contains(&id) {
+                            new.push(id);
+                            self.indexes.tag.add(id, pos);
+                        }
+                    }
+                    r.tags = new.into();
+                }
+                if u.description.is_some() || u.cover_url.is_some() {
+                    let e = self.extras.entry(pos).or_default();
+                    if let Some(d) = &u.description {
+                        e.description = Some(d.clone());
+                    }
+                    if let Some(c) = &u.cover_url {
+                        e.cover_url = Some(c.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    fn log(&mut self, entry: &Entry) -> Result<(), CatalogError> {
+        match &mut self.state {
+            Some(state) => state.append(entry),
+            None => Ok(()),
+        }
     }
 
     /// Deletes videos, recording them durably in the state log first.
@@ -272,18 +506,21 @@ impl Catalog {
         if video_ids.is_empty() {
             return Ok(());
         }
-        if let Some(state) = &mut self.state {
-            let err = |e: std::io::Error| CatalogError {
-                path: state.path.display().to_string(),
-                reason: e.to_string(),
-            };
-            let mut line = serde_json::to_string(video_ids).expect("strings serialize");
-            line.push('\n');
-            state.file.write_all(line.as_bytes()).map_err(err)?;
-            state.file.sync_data().map_err(err)?;
-        }
+        self.log(&Entry::Deleted(video_ids.to_vec()))?;
         for id in video_ids {
             self.remove(id);
+        }
+        Ok(())
+    }
+
+    /// Changes videos, recording the changes durably in the state log first.
+    pub fn change(&mut self, changes: &[Change]) -> Result<(), CatalogError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        self.log(&Entry::Changed(changes.to_vec()))?;
+        for c in changes {
+            self.apply(c);
         }
         Ok(())
     }
