@@ -8,6 +8,13 @@
 //! Run: `cargo bench --bench plan_scale` (options: VIDEOS=1000000 LATENCY_MS=20; the counts
 //! scale with VIDEOS). Not run in CI: it takes about 40 s by design (it measures pacing at the
 //! real ceilings), plus the catalogue's construction.
+//!
+//! Measured 2026-11-24 (2 shared cores, release): 1,000,000 videos, 50,000 candidates (42,857
+//! deletions, 7,143 protected): plan in 36.4 s against a 35.0 s minimum, ratio 0.961; 508
+//! GetVideoList calls (minimum 500), 2,500 GetVideoInfos calls (minimum 2,500), none for the
+//! keep selector. (The baseline: 539 s, 1,929 SearchMedia + 9,286 GetVideoInfos calls.
+//! Before the emulator's position indexes, its 100 ms full scan per listing call set the pace:
+//! 78.7 s, ratio 0.444.)
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
