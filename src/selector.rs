@@ -175,8 +175,14 @@ enum Task {
         window: Window,
         parent: Option<usize>,
     },
-    /// A further page of a window that fits.
-    Page { slot: usize, page: u64 },
+    /// A further page of a window that fits (`slot`: the window's state).
+    Page {
+        slot: usize,
+        query: usize,
+        window: Window,
+        total: u64,
+        page: u64,
+    },
     /// A one-second window too big to page: a ScrollToken traversal, which must find the
     /// window's `Total` as GetVideoList reported it.
     Scroll {
@@ -244,194 +250,341 @@ pub async fn list_candidates(
             Target::Id(_) => None,
         })
         .collect();
-    let mut work = Vec::new();
-    for (i, q) in queries.iter().enumerate() {
-        if let Some(window) = range(q.selector) {
-            work.push(Task::Probe {
-                query: i,
+    let work: Vec<Task> = queries
+        .iter()
+        .enumerate()
+        .filter_map(|(query, q)| {
+            range(q.selector).map(|window| Task::Probe {
+                query,
                 window,
                 parent: None,
-            });
-        }
-    }
+            })
+        })
+        .collect();
     if work.is_empty() {
         return Ok(Listing::default());
     }
     progress.start(Phase::Listing, None);
-    let slots: std::cell::RefCell<Vec<Slot>> = Default::default();
-    let mut reach = PAGE_LIMIT;
-    let mut splits: Vec<Split> = Vec::new();
-    let mut seen: FxHashSet<String> = FxHashSet::default();
-    let mut candidates: FxHashSet<String> = FxHashSet::default();
-    let mut calls = 0u64;
+    let mut lister = Lister {
+        queries: &queries,
+        progress,
+        reach: PAGE_LIMIT,
+        splits: Vec::new(),
+        slots: Vec::new(),
+        seen: FxHashSet::default(),
+        candidates: FxHashSet::default(),
+        calls: 0,
+    };
     let queries = &queries;
-    let slots_ref = &slots;
     bounded(
         work,
         LIST_CONCURRENCY,
-        |task| async move {
-            match task {
-                Task::Probe {
-                    query,
-                    window,
-                    parent,
-                } => {
-                    let (total, rows) = page(client, &queries[query], window, 1).await?;
-                    Ok(Answer::Probe {
-                        query,
-                        window,
-                        parent,
-                        total,
-                        rows,
-                    })
-                }
-                Task::Page { slot, page: n } => {
-                    let (query, window) = {
-                        let s = &slots_ref.borrow()[slot];
-                        (s.query, s.window)
-                    };
-                    let (total, rows) = page(client, &queries[query], window, n).await?;
-                    Ok(Answer::Page {
-                        slot,
-                        page: n,
-                        total,
-                        rows,
-                    })
-                }
-                Task::Scroll {
-                    query,
-                    window,
-                    total,
-                } => {
-                    let rows = scroll(client, &queries[query], window, total, progress).await?;
-                    Ok(Answer::Scrolled { query, rows })
-                }
-            }
-        },
-        |answer, queue| {
-            let mut slots = slots.borrow_mut();
-            let finished: Option<(usize, Vec<VideoInfo>)> = match answer {
-                Answer::Probe {
-                    query,
-                    mut window,
-                    parent,
-                    total,
-                    rows,
-                } => {
-                    calls += 1;
-                    progress.advance(rows.len() as u64, 1);
-                    let q = &queries[query];
-                    if let Some(p) = parent {
-                        add_part(&mut splits, p, total, queries)?;
-                    }
-                    if total == 0 {
-                        None
-                    } else if total > reach {
-                        // Sorted by creation time, the first row is the window's earliest video:
-                        // nothing to split before it (the parts' totals check this).
-                        if let Some(first) = rows
-                            .first()
-                            .and_then(|r| r.creation_time.as_deref())
-                            .and_then(timefmt::parse)
-                            .map(|t| t.unix_timestamp())
-                            .filter(|t| *t > window.from && *t < window.to)
-                        {
-                            window.from = first;
-                        }
-                        too_big(q, query, window, total, reach, &mut splits, queue)?;
-                        None
-                    } else {
-                        let got = rows.len() as u64;
-                        if got < total.min(PAGE_SIZE) {
-                            reach = reach.min(got.max(1));
-                            too_big(q, query, window, total, reach, &mut splits, queue)?;
-                            None
-                        } else {
-                            let pages = total.div_ceil(PAGE_SIZE);
-                            if pages == 1 {
-                                Some(complete(q, window, total, rows)?).map(|r| (query, r))
-                            } else {
-                                let slot = slots.len();
-                                slots.push(Slot {
-                                    query,
-                                    window,
-                                    total,
-                                    pages_left: pages - 1,
-                                    rows,
-                                    abandoned: false,
-                                });
-                                queue.extend((2..=pages).map(|page| Task::Page { slot, page }));
-                                None
-                            }
-                        }
-                    }
-                }
-                Answer::Page {
-                    slot,
-                    page,
-                    total,
-                    rows,
-                } => {
-                    calls += 1;
-                    progress.advance(rows.len() as u64, 1);
-                    let s = &mut slots[slot];
-                    let q = &queries[s.query];
-                    if s.abandoned {
-                        None
-                    } else if total != s.total {
-                        return Err(ListError::TotalChanged {
-                            location: q.location.clone(),
-                            selector: q.selector.to_string(),
-                            window: s.window,
-                            before: s.total,
-                            after: total,
-                        });
-                    } else {
-                        let offset = (page - 1) * PAGE_SIZE;
-                        let expected = (s.total - offset).min(PAGE_SIZE);
-                        if (rows.len() as u64) < expected {
-                            let got = offset + rows.len() as u64;
-                            reach = reach.min(got.max(1));
-                            s.abandoned = true;
-                            too_big(q, s.query, s.window, s.total, reach, &mut splits, queue)?;
-                            None
-                        } else {
-                            s.rows.extend(rows);
-                            s.pages_left -= 1;
-                            if s.pages_left == 0 {
-                                let rows = std::mem::take(&mut s.rows);
-                                Some((s.query, complete(q, s.window, s.total, rows)?))
-                            } else {
-                                None
-                            }
-                        }
-                    }
-                }
-                Answer::Scrolled { query, rows } => Some((query, rows)),
-            };
-            if let Some((query, rows)) = finished {
-                let s = queries[query].selector;
-                for row in rows {
-                    if s.matches(&facts(&row)) {
-                        candidates.insert(row.video_id.clone());
-                    }
-                    seen.insert(row.video_id);
-                }
-            }
-            Ok(())
-        },
+        |task| fetch(client, queries, task, progress),
+        |answer, queue| lister.on_answer(answer, queue),
     )
     .await?;
-    let mut candidates: Vec<VideoId> = candidates
+    let mut candidates: Vec<VideoId> = lister
+        .candidates
         .into_iter()
         .filter_map(|id| VideoId::new(id).ok())
         .collect();
     candidates.sort();
     Ok(Listing {
         candidates,
-        seen: seen.len(),
-        calls,
+        seen: lister.seen.len(),
+        calls: lister.calls,
     })
+}
+
+/// Carries out one task: one API call, or a whole traversal.
+async fn fetch(
+    client: &Client,
+    queries: &[Query<'_>],
+    task: Task,
+    progress: &dyn Progress,
+) -> Result<Answer, ListError> {
+    Ok(match task {
+        Task::Probe {
+            query,
+            window,
+            parent,
+        } => {
+            let (total, rows) = page(client, &queries[query], window, 1).await?;
+            Answer::Probe {
+                query,
+                window,
+                parent,
+                total,
+                rows,
+            }
+        }
+        Task::Page {
+            slot,
+            query,
+            window,
+            total: expected,
+            page: n,
+        } => {
+            let (total, rows) = match page(client, &queries[query], window, n).await {
+                // A page past what paging reaches may be refused rather than cut short: the
+                // same thing, a window too big to page.
+                Err(e) if e.code == "InvalidParameter.PageNo" => (expected, Vec::new()),
+                other => other?,
+            };
+            Answer::Page {
+                slot,
+                page: n,
+                total,
+                rows,
+            }
+        }
+        Task::Scroll {
+            query,
+            window,
+            total,
+        } => {
+            let rows = scroll(client, &queries[query], window, total, progress).await?;
+            Answer::Scrolled { query, rows }
+        }
+    })
+}
+
+/// What the listing knows so far; decides what each answer means and what to list next.
+struct Lister<'a> {
+    queries: &'a [Query<'a>],
+    progress: &'a dyn Progress,
+    /// How many results paging reaches: 5,000 as documented, lowered when a server lists less.
+    reach: u64,
+    splits: Vec<Split>,
+    slots: Vec<Slot>,
+    seen: FxHashSet<String>,
+    candidates: FxHashSet<String>,
+    calls: u64,
+}
+
+impl Lister<'_> {
+    fn on_answer(&mut self, answer: Answer, queue: &mut VecDeque<Task>) -> Result<(), ListError> {
+        let listed = match answer {
+            Answer::Probe {
+                query,
+                window,
+                parent,
+                total,
+                rows,
+            } => self.on_probe(query, window, parent, total, rows, queue)?,
+            Answer::Page {
+                slot,
+                page,
+                total,
+                rows,
+            } => self.on_page(slot, page, total, rows, queue)?,
+            Answer::Scrolled { query, rows } => Some((query, rows)),
+        };
+        if let Some((query, rows)) = listed {
+            self.found(query, rows);
+        }
+        Ok(())
+    }
+
+    /// The rows of a window proven complete.
+    fn found(&mut self, query: usize, rows: Vec<VideoInfo>) {
+        self.progress.advance(rows.len() as u64, 0);
+        let s = self.queries[query].selector;
+        for row in rows {
+            if s.matches(&facts(&row)) {
+                self.candidates.insert(row.video_id.clone());
+            }
+            self.seen.insert(row.video_id);
+        }
+    }
+
+    /// The first page of a window: list it by pages, or split it.
+    fn on_probe(
+        &mut self,
+        query: usize,
+        mut window: Window,
+        parent: Option<usize>,
+        total: u64,
+        rows: Vec<VideoInfo>,
+        queue: &mut VecDeque<Task>,
+    ) -> Result<Option<(usize, Vec<VideoInfo>)>, ListError> {
+        self.calls += 1;
+        self.progress.advance(0, 1);
+        if let Some(p) = parent {
+            self.add_part(p, total)?;
+        }
+        if total == 0 {
+            return Ok(None);
+        }
+        if total > self.reach {
+            // Sorted by creation time, the first row is the window's earliest video: nothing
+            // to split before it (the parts' totals check this).
+            if let Some(first) = rows
+                .first()
+                .and_then(|r| r.creation_time.as_deref())
+                .and_then(timefmt::parse)
+                .map(|t| t.unix_timestamp())
+                .filter(|t| *t > window.from && *t < window.to)
+            {
+                window.from = first;
+            }
+            self.too_big(query, window, total, queue)?;
+            return Ok(None);
+        }
+        let got = rows.len() as u64;
+        if got < total.min(PAGE_SIZE) {
+            self.reach = self.reach.min(got.max(1));
+            self.too_big(query, window, total, queue)?;
+            return Ok(None);
+        }
+        let pages = total.div_ceil(PAGE_SIZE);
+        if pages == 1 {
+            return self.complete_or_split(query, window, total, rows, queue);
+        }
+        let slot = self.slots.len();
+        self.slots.push(Slot {
+            query,
+            window,
+            total,
+            pages_left: pages - 1,
+            rows,
+            abandoned: false,
+        });
+        queue.extend((2..=pages).map(|page| Task::Page {
+            slot,
+            query,
+            window,
+            total,
+            page,
+        }));
+        Ok(None)
+    }
+
+    /// A further page of a window listed by pages.
+    fn on_page(
+        &mut self,
+        slot: usize,
+        page: u64,
+        total: u64,
+        rows: Vec<VideoInfo>,
+        queue: &mut VecDeque<Task>,
+    ) -> Result<Option<(usize, Vec<VideoInfo>)>, ListError> {
+        self.calls += 1;
+        self.progress.advance(0, 1);
+        let s = &mut self.slots[slot];
+        let (query, window, expected_total) = (s.query, s.window, s.total);
+        if s.abandoned {
+            return Ok(None);
+        }
+        if total != expected_total {
+            let q = &self.queries[query];
+            return Err(ListError::TotalChanged {
+                location: q.location.clone(),
+                selector: q.selector.to_string(),
+                window,
+                before: expected_total,
+                after: total,
+            });
+        }
+        let offset = (page - 1) * PAGE_SIZE;
+        if (rows.len() as u64) < (expected_total - offset).min(PAGE_SIZE) {
+            // Paging ended before the window's `Total`: it reaches less than thought.
+            s.abandoned = true;
+            self.reach = self.reach.min((offset + rows.len() as u64).max(1));
+            self.too_big(query, window, expected_total, queue)?;
+            return Ok(None);
+        }
+        s.rows.extend(rows);
+        s.pages_left -= 1;
+        if s.pages_left > 0 {
+            return Ok(None);
+        }
+        let rows = std::mem::take(&mut s.rows);
+        self.complete_or_split(query, window, expected_total, rows, queue)
+    }
+
+    /// A window's rows if they prove it complete; otherwise (the right count with a video
+    /// twice: the order of ties moved between pages) the window is listed again in smaller
+    /// windows, down to one second traversed with a ScrollToken, which have fewer ties to move.
+    fn complete_or_split(
+        &mut self,
+        query: usize,
+        window: Window,
+        total: u64,
+        rows: Vec<VideoInfo>,
+        queue: &mut VecDeque<Task>,
+    ) -> Result<Option<(usize, Vec<VideoInfo>)>, ListError> {
+        match complete(&self.queries[query], window, total, rows) {
+            Ok(rows) => Ok(Some((query, rows))),
+            Err(_) => {
+                self.too_big(query, window, total, queue)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Counts one part's `Total` towards its split window's.
+    fn add_part(&mut self, p: usize, total: u64) -> Result<(), ListError> {
+        let split = &mut self.splits[p];
+        split.sum += total;
+        split.parts_left -= 1;
+        if split.parts_left == 0 && split.sum != split.total {
+            let q = &self.queries[split.query];
+            return Err(ListError::TotalChanged {
+                location: q.location.clone(),
+                selector: q.selector.to_string(),
+                window: split.window,
+                before: split.total,
+                after: split.sum,
+            });
+        }
+        Ok(())
+    }
+
+    /// Queues what lists a window whose `Total` does not fit in what paging reaches: its
+    /// parts, or a traversal when it is one second long.
+    fn too_big(
+        &mut self,
+        query: usize,
+        window: Window,
+        total: u64,
+        queue: &mut VecDeque<Task>,
+    ) -> Result<(), ListError> {
+        if window.seconds() > 1 {
+            let parts = ((total as f64) / (self.reach as f64 * FILL)).ceil() as u64;
+            let parts = window.split(parts.clamp(2, MAX_PARTS));
+            let parent = Some(self.splits.len());
+            self.splits.push(Split {
+                query,
+                window,
+                total,
+                parts_left: parts.len(),
+                sum: 0,
+            });
+            queue.extend(parts.into_iter().map(|window| Task::Probe {
+                query,
+                window,
+                parent,
+            }));
+            Ok(())
+        } else if total > SCROLL_LIMIT {
+            let q = &self.queries[query];
+            Err(ListError::TooBroad {
+                location: q.location.clone(),
+                selector: q.selector.to_string(),
+                window,
+                total,
+                limit: SCROLL_LIMIT,
+            })
+        } else {
+            queue.push_back(Task::Scroll {
+                query,
+                window,
+                total,
+            });
+            Ok(())
+        }
+    }
 }
 
 /// The window a selector is listed over (`None`: it cannot match anything).
@@ -446,75 +599,6 @@ fn range(s: &Selector) -> Option<Window> {
         .map(|t| t.unix_timestamp() + i64::from(t.nanosecond() > 0))
         .unwrap_or_else(|| (OffsetDateTime::now_utc() + TimeDuration::days(1)).unix_timestamp());
     (to > from).then_some(Window { from, to })
-}
-
-/// Counts one part's `Total` towards its split window's.
-fn add_part(
-    splits: &mut [Split],
-    p: usize,
-    total: u64,
-    queries: &[Query],
-) -> Result<(), ListError> {
-    let split = &mut splits[p];
-    split.sum += total;
-    split.parts_left -= 1;
-    if split.parts_left == 0 && split.sum != split.total {
-        let q = &queries[split.query];
-        return Err(ListError::TotalChanged {
-            location: q.location.clone(),
-            selector: q.selector.to_string(),
-            window: split.window,
-            before: split.total,
-            after: split.sum,
-        });
-    }
-    Ok(())
-}
-
-/// Queues what lists a window whose `Total` does not fit in `reach`: its parts, or a traversal
-/// when it is one second long.
-fn too_big(
-    q: &Query,
-    query: usize,
-    window: Window,
-    total: u64,
-    reach: u64,
-    splits: &mut Vec<Split>,
-    queue: &mut VecDeque<Task>,
-) -> Result<(), ListError> {
-    if window.seconds() > 1 {
-        let parts = ((total as f64) / (reach as f64 * FILL)).ceil() as u64;
-        let parts = window.split(parts.clamp(2, MAX_PARTS));
-        let parent = Some(splits.len());
-        splits.push(Split {
-            query,
-            window,
-            total,
-            parts_left: parts.len(),
-            sum: 0,
-        });
-        queue.extend(parts.into_iter().map(|window| Task::Probe {
-            query,
-            window,
-            parent,
-        }));
-        Ok(())
-    } else if total > SCROLL_LIMIT {
-        Err(ListError::TooBroad {
-            location: q.location.clone(),
-            selector: q.selector.to_string(),
-            window,
-            total,
-            limit: SCROLL_LIMIT,
-        })
-    } else {
-        queue.push_back(Task::Scroll {
-            query,
-            window,
-            total,
-        });
-        Ok(())
-    }
 }
 
 /// A window's rows, once they prove it listed completely: exactly `total` distinct videos.
@@ -569,12 +653,12 @@ async fn page(
 }
 
 fn search_params(expression: &str, window: Window) -> Vec<(&'static str, String)> {
-    // SearchMedia's CreationTime range includes both ends; whole seconds make `[from, to)` the
-    // same as `[from, to - 1s]`.
+    // The media search protocol's range: `[` includes its bound, `)` excludes it
+    // (https://help.aliyun.com/document_detail/86991.html), so the window is half-open.
     let within = format!(
-        "CreationTime = ('{}','{}')",
+        "CreationTime = ['{}','{}')",
         timefmt::format(Window::time(window.from)),
-        timefmt::format(Window::time(window.to - 1))
+        timefmt::format(Window::time(window.to))
     );
     let expression = if expression.is_empty() {
         within
@@ -677,7 +761,7 @@ async fn scroll(
             });
         }
         let rows = media_videos(reply.media_list);
-        progress.advance(rows.len() as u64, 1);
+        progress.advance(0, 1);
         let empty = rows.is_empty();
         out.extend(rows);
         if out.len() as u64 >= expected {

@@ -17,7 +17,7 @@ use vodplan::render::Format;
 use super::args::{FormatArg, GlobalArgs};
 
 /// How often a plain progress line may be written when stderr is not a terminal.
-pub const PLAIN_EVERY: Duration = Duration::from_secs(3);
+pub const PLAIN_EVERY: Duration = Duration::from_secs(5);
 
 pub struct Output {
     pub format: Format,
