@@ -80,12 +80,17 @@ fn main() {
                 selected_by: SelectedBy::VideoId,
                 reason: None,
                 source: vodplan::manifest::Location { file: "bench.yaml".into(), line: 1, column: 1 },
-                observed: Fingerprint { status: "Normal".into(), size: Some(1), creation_time: None, modification_time: None, title: "bench".into(), reference_id: None },
+                observed: Fingerprint { status: "Normal".into(), size: Some(1), creation_time: None, modification_time: None, title: "bench".into(), reference_id: None, tags: None },
             })
             .collect();
         let throttled_before = client.stats().throttled.load(Ordering::Relaxed);
         let start = Instant::now();
-        let outcome = vodplan::apply::execute(client.clone(), &deletions, &Default::default(), None, &()).await.unwrap();
+        // The whole library apply flow (journal, settlement), as `vodplan apply` runs it.
+        let journal_dir = tempfile::tempdir().unwrap();
+        let journal = journal_dir.path().join("bench.journal.jsonl");
+        let approval = vodplan::apply::Approval { digest: "bench".into(), deletions, ..Default::default() };
+        let spec = vodplan::apply::JournalSpec { path: &journal, plan_key: "bench".into(), once: false };
+        let outcome = vodplan::apply::run(client.clone(), &approval, &spec, &(), &vodplan::apply::Interrupt::new()).await.unwrap();
         let delete_secs = start.elapsed().as_secs_f64();
         assert_eq!(outcome.deleted.len(), videos, "{outcome:?}");
         let delete_rate = videos as f64 / delete_secs;

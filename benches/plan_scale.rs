@@ -64,6 +64,7 @@ fn entry(line: u32, s: Selector) -> Entry {
     Entry {
         target: Target::Match(Box::new(s)),
         reason: None,
+        quarantine: None,
         location: Location {
             file: "bench.yaml".into(),
             line,
@@ -138,7 +139,7 @@ fn main() {
             delete: vec![entry(
                 3,
                 Selector {
-                    status: vec!["UploadFail".into()],
+                    status: vec![vodplan::manifest::VideoStatus::UploadFail],
                     created_before: vodplan::timefmt::parse("2023-01-01T00:00:00Z"),
                     ..Selector::default()
                 },

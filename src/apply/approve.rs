@@ -18,11 +18,11 @@ use std::sync::Arc;
 use crate::ids::VideoId;
 use crate::manifest::{DesiredState, Location};
 use crate::plan::file::PlanFile;
-use crate::plan::rules::Rules;
 use crate::plan::quarantine::{self, Decision, Quarantine, Restore};
+use crate::plan::rules::Rules;
 use crate::plan::{Absence, Deletion, Fingerprint};
-use crate::vod::api::VideoInfo;
 use crate::state::ReadProgress;
+use crate::vod::api::VideoInfo;
 use crate::vod::{ApiError, Client};
 
 /// What an apply may do: deletions to send, and entries already settled before sending.
@@ -154,7 +154,12 @@ pub fn check_consistent(file: &PlanFile) -> Result<(), Refusal> {
 
 /// What today's manifests decide for a video a saved plan acts on: refused when a keep entry
 /// protects it or no delete entry selects it.
-fn judge(rules: &Rules<'_>, id: &VideoId, info: &VideoInfo, today: time::Date) -> Result<Decision, Why> {
+fn judge(
+    rules: &Rules<'_>,
+    id: &VideoId,
+    info: &VideoInfo,
+    today: time::Date,
+) -> Result<Decision, Why> {
     if let Some(keeper) = rules.keeper(id, info) {
         return Err(Why::Kept {
             by: keeper.location.clone(),
@@ -212,9 +217,24 @@ pub async fn approve(
         };
         match judge(&rules, &d.video_id, info, today) {
             Ok(Decision::Delete) => {}
-            Ok(Decision::Quarantine { until, .. }) => refuse(&d.video_id, Why::OtherAction(format!("planned as a deletion, but its entry asks for a quarantine first (until {until})"))),
-            Ok(Decision::Wait { until }) => refuse(&d.video_id, Why::OtherAction(format!("planned as a deletion, but its grace period runs until {until}"))),
-            Ok(Decision::Leave(why)) => refuse(&d.video_id, Why::OtherAction(format!("planned as a deletion, but it is to be left alone: {why}"))),
+            Ok(Decision::Quarantine { until, .. }) => refuse(
+                &d.video_id,
+                Why::OtherAction(format!(
+                    "planned as a deletion, but its entry asks for a quarantine first (until {until})"
+                )),
+            ),
+            Ok(Decision::Wait { until }) => refuse(
+                &d.video_id,
+                Why::OtherAction(format!(
+                    "planned as a deletion, but its grace period runs until {until}"
+                )),
+            ),
+            Ok(Decision::Leave(why)) => refuse(
+                &d.video_id,
+                Why::OtherAction(format!(
+                    "planned as a deletion, but it is to be left alone: {why}"
+                )),
+            ),
             Err(why) => refuse(&d.video_id, why),
         }
         stale(&d.video_id, &d.observed, info);
@@ -227,7 +247,12 @@ pub async fn approve(
         };
         match judge(&rules, &q.video_id, info, today) {
             Ok(Decision::Quarantine { .. }) => {}
-            Ok(other) => refuse(&q.video_id, Why::OtherAction(format!("planned as a quarantine, but its entry now asks for {other:?}"))),
+            Ok(other) => refuse(
+                &q.video_id,
+                Why::OtherAction(format!(
+                    "planned as a quarantine, but its entry now asks for {other:?}"
+                )),
+            ),
             Err(why) => refuse(&q.video_id, why),
         }
         stale(&q.video_id, &q.observed, info);

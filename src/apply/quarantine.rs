@@ -74,7 +74,11 @@ where
                         .cloned()
                         .partition(|id| refused.contains(id.as_str()));
                     let why = "VOD refused it (non-existent or forbidden)".to_string();
-                    (good, bad.into_iter().map(|id| (id, why.clone())).collect(), None)
+                    (
+                        good,
+                        bad.into_iter().map(|id| (id, why.clone())).collect(),
+                        None,
+                    )
                 }
                 Err(e) => {
                     let why = e.to_string();
@@ -132,7 +136,10 @@ fn refused_ids<T>(
     }
 }
 
-async fn set_tags(client: &Client, batch: Vec<(VideoId, String)>) -> (Result<Vec<String>, ApiError>, Option<String>) {
+async fn set_tags(
+    client: &Client,
+    batch: Vec<(VideoId, String)>,
+) -> (Result<Vec<String>, ApiError>, Option<String>) {
     let reply = client.set_tags(&batch).await;
     refused_ids(
         reply,
@@ -209,7 +216,11 @@ pub async fn execute(
             set_tags(client, b)
         })
         .await?;
-        fail(tagged.failed, "quarantine: not tagged, not blocked", &mut done);
+        fail(
+            tagged.failed,
+            "quarantine: not tagged, not blocked",
+            &mut done,
+        );
         let ok: HashSet<&VideoId> = tagged.done.iter().collect();
         let block: Vec<(VideoId, String)> = quarantines
             .iter()

@@ -148,8 +148,11 @@ async fn credit_sent_outside(
         .collect();
     for chunk in unknown.chunks(crate::vod::MAX_IDS_PER_CALL) {
         if let Ok(reply) = client.get_video_infos(chunk, &[]).await {
-            let present: std::collections::HashSet<&str> =
-                reply.video_list.iter().map(|v| v.video_id.as_str()).collect();
+            let present: std::collections::HashSet<&str> = reply
+                .video_list
+                .iter()
+                .map(|v| v.video_id.as_str())
+                .collect();
             outcome.deleted.extend(
                 chunk
                     .iter()

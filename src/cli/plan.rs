@@ -56,8 +56,7 @@ pub fn guards_of(desired: &DesiredState, args: &GuardArgs) -> Guards {
 pub fn plan_failure(e: PlanError) -> Failure {
     match e {
         PlanError::Read(api) => Failure::from(api),
-        PlanError::List(_) => Failure::new(Kind::Api, e.to_string())
-            .hint("nothing was deleted; run the plan again, or narrow the selector"),
+        PlanError::List(list) => Failure::from(list),
         PlanError::Guard(_) => Failure::new(Kind::Guard, e.to_string())
             .hint("review the selectors and IDs; raise limits.maxDeletes in the manifest only if this many deletions is intended"),
     }

@@ -13,8 +13,8 @@ use rayon::prelude::*;
 
 use crate::ids::{VideoId, VideoRef};
 use crate::manifest::{DesiredState, Entry, Target};
-use crate::vod::api::VideoInfo;
 use crate::state::Observed;
+use crate::vod::api::VideoInfo;
 
 use super::rules::Rules;
 use super::{Absence, Deletion, Fingerprint, Plan, Protection, SelectedBy};

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use super::guard::{GuardTripped, Guards};
 use super::{Plan, diff};
 use crate::manifest::DesiredState;
-use crate::state::ReadProgress;
 use crate::selector::ListError;
+use crate::state::ReadProgress;
 use crate::vod::{ApiError, Client};
 
 #[derive(Debug, thiserror::Error)]

@@ -178,8 +178,13 @@ pub fn selecting_entry<'a>(rules: &Rules<'a>, id: &VideoId, info: &VideoInfo) ->
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
     Delete,
-    Quarantine { until: Date, tags: String },
-    Wait { until: Date },
+    Quarantine {
+        until: Date,
+        tags: String,
+    },
+    Wait {
+        until: Date,
+    },
     /// Left exactly as it is, for the reason given.
     Leave(String),
 }
@@ -250,6 +255,93 @@ pub fn restore(keeper: &Entry, id: &VideoId, info: &VideoInfo) -> Restore {
 /// Today's date in UTC, the clock the grace periods are measured by.
 pub fn today() -> Date {
     time::OffsetDateTime::now_utc().date()
+}
+
+/// Whether any delete entry asks for a quarantine (then vodplan also reads the videos in its
+/// quarantine, to find those to delete, keep waiting, restore or report).
+pub fn in_use(desired: &crate::manifest::DesiredState) -> bool {
+    desired.delete.iter().any(|e| e.quarantine.is_some())
+}
+
+/// Turns the diff's deletions and protections into the four quarantine actions, and looks at
+/// every observed video in vodplan's quarantine (those a `status` selector no longer lists).
+/// Pure: `today` is the UTC date the grace periods are measured by.
+pub fn arrange(
+    desired: &crate::manifest::DesiredState,
+    observed: &crate::state::Observed,
+    mut plan: super::Plan,
+    today: Date,
+) -> super::Plan {
+    use std::collections::HashSet;
+    let rules = Rules::new(desired);
+    let mut decided: HashSet<VideoId> = HashSet::new();
+    let deletions = std::mem::take(&mut plan.deletions);
+    for d in deletions {
+        decided.insert(d.video_id.clone());
+        let Some(info) = observed.videos.get(&d.video_id) else {
+            plan.deletions.push(d);
+            continue;
+        };
+        let Some(entry) = selecting_entry(&rules, &d.video_id, info) else {
+            plan.deletions.push(d);
+            continue;
+        };
+        match decide(entry, info, today) {
+            Decision::Delete => plan.deletions.push(d),
+            Decision::Quarantine { until, tags } => {
+                plan.quarantines
+                    .push(quarantine_action(entry, &d.video_id, info, until, tags))
+            }
+            Decision::Wait { until } => plan.waiting.push(waiting(entry, &d.video_id, info, until)),
+            Decision::Leave(why) => plan.untouched.push(Untouched {
+                video_id: d.video_id.clone(),
+                title: info.title.clone(),
+                why,
+                source: Some(entry.location.clone()),
+            }),
+        }
+    }
+    for p in &plan.protected {
+        decided.insert(p.video_id.clone());
+        if let Some(info) = observed.videos.get(&p.video_id)
+            && quarantined_until(info).is_some()
+            && let Some(keeper) = rules.keeper(&p.video_id, info)
+        {
+            plan.restores.push(restore(keeper, &p.video_id, info));
+        }
+    }
+    // Videos in vodplan's quarantine the diff did not see as selected (a `status` selector no
+    // longer matches the Blocked vodplan set, or no entry selects them any more).
+    for (id, info) in &observed.videos {
+        if decided.contains(id) {
+            continue;
+        }
+        let Some(until) = quarantined_until(info) else {
+            continue;
+        };
+        if let Some(keeper) = rules.keeper(id, info) {
+            plan.restores.push(restore(keeper, id, info));
+            continue;
+        }
+        match selecting_entry(&rules, id, info) {
+            Some(entry) => match decide(entry, info, today) {
+                Decision::Delete => plan.deletions.push(super::diff::deletion(entry, id, info)),
+                Decision::Wait { until } => plan.waiting.push(waiting(entry, id, info, until)),
+                // In quarantine, decide only deletes or waits.
+                Decision::Quarantine { .. } | Decision::Leave(_) => {}
+            },
+            None => plan.untouched.push(Untouched {
+                video_id: id.clone(),
+                title: info.title.clone(),
+                why: format!(
+                    "in vodplan's quarantine until {}, but no entry of these manifests selects or keeps it (it may belong to another manifest set)",
+                    date_text(until)
+                ),
+                source: None,
+            }),
+        }
+    }
+    plan
 }
 
 #[cfg(test)]
@@ -337,10 +429,7 @@ mod tests {
             decide(&entry(Some(1)), &info("Normal", Some(&tags)), d("2026-01-01")),
             Decision::Leave(w) if w.contains("16 tags")
         ));
-        assert_eq!(
-            tags_without(Some("a, vodplan-until-2026-01-01 ,b")),
-            "a,b"
-        );
+        assert_eq!(tags_without(Some("a, vodplan-until-2026-01-01 ,b")), "a,b");
     }
 
     #[test]
@@ -350,90 +439,4 @@ mod tests {
         assert!(r.len() <= 128 && r.starts_with("vodplan quarantine: é"));
         assert_eq!(audit_reason(None), "vodplan quarantine");
     }
-}
-
-/// Whether any delete entry asks for a quarantine (then vodplan also reads the videos in its
-/// quarantine, to find those to delete, keep waiting, restore or report).
-pub fn in_use(desired: &crate::manifest::DesiredState) -> bool {
-    desired.delete.iter().any(|e| e.quarantine.is_some())
-}
-
-/// Turns the diff's deletions and protections into the four quarantine actions, and looks at
-/// every observed video in vodplan's quarantine (those a `status` selector no longer lists).
-/// Pure: `today` is the UTC date the grace periods are measured by.
-pub fn arrange(
-    desired: &crate::manifest::DesiredState,
-    observed: &crate::state::Observed,
-    mut plan: super::Plan,
-    today: Date,
-) -> super::Plan {
-    use std::collections::HashSet;
-    let rules = Rules::new(desired);
-    let mut decided: HashSet<VideoId> = HashSet::new();
-    let deletions = std::mem::take(&mut plan.deletions);
-    for d in deletions {
-        decided.insert(d.video_id.clone());
-        let Some(info) = observed.videos.get(&d.video_id) else {
-            plan.deletions.push(d);
-            continue;
-        };
-        let Some(entry) = selecting_entry(&rules, &d.video_id, info) else {
-            plan.deletions.push(d);
-            continue;
-        };
-        match decide(entry, info, today) {
-            Decision::Delete => plan.deletions.push(d),
-            Decision::Quarantine { until, tags } => plan
-                .quarantines
-                .push(quarantine_action(entry, &d.video_id, info, until, tags)),
-            Decision::Wait { until } => plan.waiting.push(waiting(entry, &d.video_id, info, until)),
-            Decision::Leave(why) => plan.untouched.push(Untouched {
-                video_id: d.video_id.clone(),
-                title: info.title.clone(),
-                why,
-                source: Some(entry.location.clone()),
-            }),
-        }
-    }
-    for p in &plan.protected {
-        decided.insert(p.video_id.clone());
-        if let Some(info) = observed.videos.get(&p.video_id)
-            && quarantined_until(info).is_some()
-            && let Some(keeper) = rules.keeper(&p.video_id, info)
-        {
-            plan.restores.push(restore(keeper, &p.video_id, info));
-        }
-    }
-    // Videos in vodplan's quarantine the diff did not see as selected (a `status` selector no
-    // longer matches the Blocked vodplan set, or no entry selects them any more).
-    for (id, info) in &observed.videos {
-        if decided.contains(id) {
-            continue;
-        }
-        let Some(until) = quarantined_until(info) else {
-            continue;
-        };
-        if let Some(keeper) = rules.keeper(id, info) {
-            plan.restores.push(restore(keeper, id, info));
-            continue;
-        }
-        match selecting_entry(&rules, id, info) {
-            Some(entry) => match decide(entry, info, today) {
-                Decision::Delete => plan.deletions.push(super::diff::deletion(entry, id, info)),
-                Decision::Wait { until } => plan.waiting.push(waiting(entry, id, info, until)),
-                // In quarantine, decide only deletes or waits.
-                Decision::Quarantine { .. } | Decision::Leave(_) => {}
-            },
-            None => plan.untouched.push(Untouched {
-                video_id: id.clone(),
-                title: info.title.clone(),
-                why: format!(
-                    "in vodplan's quarantine until {}, but no entry of these manifests selects or keeps it (it may belong to another manifest set)",
-                    date_text(until)
-                ),
-                source: None,
-            }),
-        }
-    }
-    plan
 }

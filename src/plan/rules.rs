@@ -181,7 +181,10 @@ mod tests {
             delete: vec![
                 match_entry(1, cate(7)),
                 id_entry(2, VideoRef::Video(vid(1))),
-                id_entry(3, VideoRef::Reference(ReferenceId::new("ref-0002").unwrap())),
+                id_entry(
+                    3,
+                    VideoRef::Reference(ReferenceId::new("ref-0002").unwrap()),
+                ),
                 match_entry(4, cate(8)),
             ],
             keep: vec![
@@ -193,7 +196,10 @@ mod tests {
                         ..Selector::default()
                     },
                 ),
-                id_entry(11, VideoRef::Reference(ReferenceId::new("hold-01").unwrap())),
+                id_entry(
+                    11,
+                    VideoRef::Reference(ReferenceId::new("hold-01").unwrap()),
+                ),
                 id_entry(12, VideoRef::Video(vid(3))),
             ],
             ..DesiredState::default()

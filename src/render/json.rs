@@ -68,10 +68,16 @@ pub fn plan_value(plan: &Plan, ctx: &PlanContext) -> Value {
         v["restores"] = plan.restores.iter().map(|r| json!({
             "videoId": r.video_id, "title": r.observed.title, "keptBy": r.kept_by.file_line(),
         })).collect();
-        v["untouched"] = plan.untouched.iter().map(|u| json!({
-            "videoId": u.video_id, "title": u.title, "why": u.why,
-            "source": u.source.as_ref().map(|s| s.file_line()),
-        })).collect();
+        v["untouched"] = plan
+            .untouched
+            .iter()
+            .map(|u| {
+                json!({
+                    "videoId": u.video_id, "title": u.title, "why": u.why,
+                    "source": u.source.as_ref().map(|s| s.file_line()),
+                })
+            })
+            .collect();
     }
     v
 }

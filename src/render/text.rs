@@ -62,12 +62,14 @@ fn quarantine_sections(out: &mut String, plan: &Plan, p: &Paint) {
         out.push('\n');
     }
     if !plan.waiting.is_empty() {
-        let _ = writeln!(out, "Waiting in quarantine (nothing to do until the date has passed):");
+        let _ = writeln!(
+            out,
+            "Waiting in quarantine (nothing to do until the date has passed):"
+        );
         for w in &plan.waiting {
             let _ = writeln!(
                 out,
-                "  {} {}  {}  until {}  {}",
-                "…",
+                "  … {}  {}  until {}  {}",
                 w.video_id,
                 quoted(&w.title),
                 w.until,
@@ -77,7 +79,10 @@ fn quarantine_sections(out: &mut String, plan: &Plan, p: &Paint) {
         out.push('\n');
     }
     if !plan.restores.is_empty() {
-        let _ = writeln!(out, "To restore (a keep entry protects it: set Normal, vodplan's tag removed):");
+        let _ = writeln!(
+            out,
+            "To restore (a keep entry protects it: set Normal, vodplan's tag removed):"
+        );
         for r in &plan.restores {
             let _ = writeln!(
                 out,

@@ -515,7 +515,10 @@ fn a_renewal_that_keeps_failing_stops_the_run_as_an_auth_error() {
     let deleted = summary["deleted"].as_u64().unwrap();
     assert_eq!(emu.videos(), 200 - deleted);
     let not_sent = r.json()["notSent"].as_array().unwrap().len() as u64;
-    assert_eq!(summary["failed"].as_u64().unwrap() + not_sent, 200 - deleted);
+    assert_eq!(
+        summary["failed"].as_u64().unwrap() + not_sent,
+        200 - deleted
+    );
     assert!(not_sent > 0, "{}", r.stdout);
     assert!(
         r.stdout.contains("aliyun CLI profile `ext` (External): `"),

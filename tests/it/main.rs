@@ -3,14 +3,14 @@
 
 mod ci_examples;
 mod cli;
+mod credentials;
 mod custody;
 mod emulator_catalog;
-mod credentials;
 mod emulator_wire;
 mod flow;
 mod harness;
-mod manifest_attack;
 mod journal;
+mod manifest_attack;
 mod plan_apply;
 mod render;
 mod resume;

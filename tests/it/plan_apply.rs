@@ -83,8 +83,6 @@ fn apply_deletes_exactly_the_plan_and_never_a_kept_video() {
         serde_json::json!({
             "format_version": 1,
             "summary": {"deleted": 2, "absent": 1, "forbidden": 0, "failed": 0},
-            "interrupted": false,
-            "notSent": [],
             "planDigest": v["planDigest"],
             "drift": {"nonExistVideoIds": ["0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a"], "nonExistReferenceIds": []},
             "forbiddenVideoIds": [],

@@ -416,7 +416,7 @@ fn brute(s: &S, v: &V) -> bool {
 fn selector_entry(s: &S, line: u32) -> Entry {
     Entry {
         target: Target::Match(Box::new(Selector {
-            status: s.status.iter().map(|x| x.to_string()).collect(),
+            status: s.status.iter().map(|x| x.parse().unwrap()).collect(),
             category_id: s.category,
             created_before: s.before.map(at),
             created_after: s.after.map(at),
@@ -425,6 +425,7 @@ fn selector_entry(s: &S, line: u32) -> Entry {
             tags: s.tags.iter().map(|x| x.to_string()).collect(),
         })),
         reason: None,
+        quarantine: None,
         location: loc(line),
     }
 }
@@ -528,7 +529,7 @@ proptest! {
             let listed = match vodplan::state::observe(&client, &desired, &()).await {
                 Ok(observed) => {
                     let plan = vodplan::plan::diff(&desired, &observed);
-                    vodplan::apply::execute(client.clone(), &plan.deletions, &Default::default(), None, &()).await.unwrap();
+                    crate::flow::apply_deletions(client.clone(), &plan.deletions).await;
                     true
                 }
                 // Only a second too crowded to traverse may fail the listing here.

@@ -332,7 +332,7 @@ mod tests {
             modification_time: None,
             size: None,
             duration: None,
-            tags: (tag % 3 != 0).then(|| ["a", "a,b", "b"][tag as usize % 3].to_string()),
+            tags: (!tag.is_multiple_of(3)).then(|| ["a", "a,b", "b"][tag as usize % 3].to_string()),
             storage_location: None,
             forbidden: false,
         }
