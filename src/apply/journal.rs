@@ -157,6 +157,29 @@ impl Journal {
     /// Opens (creating) the journal at `path` for a new run of `plan_key`: takes its lock (failing
     /// at once, naming the holder, when another apply holds it), reads what earlier runs of the
     /// same plan did, and writes this run's `start`.
+    /// What the journal at `path` holds about `plan_key`, read without locking or writing it (a
+    /// missing journal holds nothing). For refusing early: a plan applied already is refused
+    /// before anything is re-read or shown.
+    pub fn peek(path: &Path, plan_key: &str) -> Result<Earlier, JournalError> {
+        let display = path.display().to_string();
+        let io = |action: &'static str| {
+            let display = display.clone();
+            move |source: std::io::Error| JournalError::Io {
+                path: display,
+                action,
+                source,
+            }
+        };
+        match std::fs::metadata(path) {
+            Ok(m) => regular(&m, &display)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Earlier::default()),
+            Err(e) => return Err(io("read its metadata")(e)),
+        }
+        let file = File::open(path).map_err(io("open it for reading"))?;
+        regular(&file.metadata().map_err(io("read its metadata"))?, &display)?;
+        Ok(read::scan(&file, plan_key).map_err(io("read it"))?.earlier)
+    }
+
     pub fn open(
         path: &Path,
         plan_key: &str,

@@ -34,6 +34,21 @@ pub enum ApplyError {
     AlreadyApplied { at: String, journal: String },
 }
 
+/// Refuses a saved plan that its journal shows applied already (settled every deletion), reading
+/// the journal only: called before the plan is re-read or shown.
+pub fn check_not_applied(spec: &JournalSpec<'_>) -> Result<(), ApplyError> {
+    if !spec.once {
+        return Ok(());
+    }
+    match Journal::peek(spec.path, &spec.plan_key)?.applied {
+        Some(applied) => Err(ApplyError::AlreadyApplied {
+            at: applied.finished,
+            journal: spec.path.display().to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Applies an approval. Returns the outcome whatever the API answered; an error only when the
 /// journal could not be opened or written (then the run stopped, and the journal is consistent).
 pub async fn run(

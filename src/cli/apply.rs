@@ -190,6 +190,16 @@ async fn apply_saved(
     req: &Request<'_>,
 ) -> Result<Exit, Failure> {
     apply::approve::check_consistent(&file).map_err(refusal)?;
+    let journal = req
+        .journal
+        .cloned()
+        .unwrap_or_else(|| default_journal(path));
+    let spec = JournalSpec {
+        path: &journal,
+        plan_key: format!("plan:{}", file.digest()),
+        once: true,
+    };
+    apply::run::check_not_applied(&spec).map_err(apply_failure)?;
     session.check_plan_region(&file.region)?;
     let desired = load_manifests(&manifests_of(&file, req.manifests)?)?;
     if let Some(r) = desired.region.as_ref().filter(|r| r.value != file.region) {
@@ -227,15 +237,6 @@ async fn apply_saved(
         digest: approval.digest.clone(),
     };
     show_plan(out, &file.plan, &ctx);
-    let journal = req
-        .journal
-        .cloned()
-        .unwrap_or_else(|| default_journal(path));
-    let spec = JournalSpec {
-        path: &journal,
-        plan_key: format!("plan:{}", file.digest()),
-        once: true,
-    };
     execute(out, client, &approval, &spec).await
 }
 
@@ -298,15 +299,19 @@ async fn execute(
     let bar = out.bar("deleting");
     let done = apply::run(client, approval, spec, &bar, &interrupt).await;
     bar.finish();
-    let outcome = done.map_err(|e| match e {
+    let outcome = done.map_err(apply_failure)?;
+    out.print(&render::outcome(&outcome, out.format, out.color));
+    eprintln!("Journal: {}", spec.path.display());
+    finish(&outcome)
+}
+
+fn apply_failure(e: apply::ApplyError) -> Failure {
+    match e {
         apply::ApplyError::AlreadyApplied { .. } => Failure::new(Kind::StalePlan, e.to_string())
             .hint("a saved plan is applied once; to delete more, make and review a new plan"),
         apply::ApplyError::Journal(j) => Failure::new(Kind::Input, j.to_string())
             .hint("if another apply holds the journal, wait for it; otherwise fix the journal (or choose another with --journal FILE) and run the same command again"),
-    })?;
-    out.print(&render::outcome(&outcome, out.format, out.color));
-    eprintln!("Journal: {}", spec.path.display());
-    finish(&outcome)
+    }
 }
 
 /// The exit of an apply, from its outcome (CONTRACT "Exit codes").

@@ -391,3 +391,34 @@ fn sigterm_mid_apply_reports_and_the_rerun_finishes() {
     );
     assert_eq!(emu.videos(), 0);
 }
+
+/// A saved plan is applied once: the second apply refuses from the journal alone, before it
+/// re-reads or shows anything.
+#[test]
+fn a_finished_plan_is_not_applied_again() {
+    let (dir, emu) = setup();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json"])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let reads = emu.calls("GetVideoInfos");
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json"])
+        .run();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr
+            .starts_with("error: this plan was applied already, at 20"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.ends_with("(journal plan.json.journal.jsonl); nothing was sent\nhint: a saved plan is applied once; to delete more, make and review a new plan\n"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(emu.calls("GetVideoInfos"), reads, "nothing re-read");
+}
