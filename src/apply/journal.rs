@@ -153,61 +153,71 @@ struct Writer {
     torn: bool,
 }
 
+/// The error of an I/O `action` on the journal at `display`.
+fn io_error(display: &str, action: &'static str) -> impl FnOnce(std::io::Error) -> JournalError {
+    let display = display.to_string();
+    move |source| JournalError::Io {
+        path: display,
+        action,
+        source,
+    }
+}
+
+/// Opens the journal at `path` with `options`, refusing anything but a regular file (checked
+/// before opening, since opening a FIFO would block and a device would be read without end, and
+/// again on what was opened, in case the path changed in between). `None`: it does not exist and
+/// `options` do not create it.
+fn open_regular(path: &Path, options: &OpenOptions) -> Result<Option<File>, JournalError> {
+    let display = path.display().to_string();
+    match std::fs::metadata(path) {
+        Ok(m) => regular(&m, &display)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io_error(&display, "read its metadata")(e)),
+    }
+    let file = match options.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error(&display, "open it")(e)),
+    };
+    regular(
+        &file
+            .metadata()
+            .map_err(io_error(&display, "read its metadata"))?,
+        &display,
+    )?;
+    Ok(Some(file))
+}
+
 impl Journal {
-    /// Opens (creating) the journal at `path` for a new run of `plan_key`: takes its lock (failing
-    /// at once, naming the holder, when another apply holds it), reads what earlier runs of the
-    /// same plan did, and writes this run's `start`.
     /// What the journal at `path` holds about `plan_key`, read without locking or writing it (a
     /// missing journal holds nothing). For refusing early: a plan applied already is refused
     /// before anything is re-read or shown.
     pub fn peek(path: &Path, plan_key: &str) -> Result<Earlier, JournalError> {
-        let display = path.display().to_string();
-        let io = |action: &'static str| {
-            let display = display.clone();
-            move |source: std::io::Error| JournalError::Io {
-                path: display,
-                action,
-                source,
-            }
+        let Some(file) = open_regular(path, OpenOptions::new().read(true))? else {
+            return Ok(Earlier::default());
         };
-        match std::fs::metadata(path) {
-            Ok(m) => regular(&m, &display)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Earlier::default()),
-            Err(e) => return Err(io("read its metadata")(e)),
-        }
-        let file = File::open(path).map_err(io("open it for reading"))?;
-        regular(&file.metadata().map_err(io("read its metadata"))?, &display)?;
-        Ok(read::scan(&file, plan_key).map_err(io("read it"))?.earlier)
+        let scan = read::scan(&file, plan_key)
+            .map_err(io_error(&path.display().to_string(), "read it"))?;
+        Ok(scan.earlier)
     }
 
+    /// Opens (creating) the journal at `path` for a new run of `plan_key`: takes its lock (failing
+    /// at once, naming the holder, when another apply holds it), reads what earlier runs of the
+    /// same plan did, and writes this run's `start`.
     pub fn open(
         path: &Path,
         plan_key: &str,
         planned: usize,
     ) -> Result<(Journal, Earlier), JournalError> {
         let display = path.display().to_string();
-        let io = |action: &'static str| {
-            let display = display.clone();
-            move |source: std::io::Error| JournalError::Io {
-                path: display,
-                action,
-                source,
-            }
-        };
-        // Before opening: opening a FIFO would block, a device would be read without end.
-        match std::fs::metadata(path) {
-            Ok(m) => regular(&m, &display)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io("read its metadata")(e)),
-        }
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(path)
-            .map_err(io("open it for appending"))?;
-        // Again on what was opened, in case the path changed in between.
-        regular(&file.metadata().map_err(io("read its metadata"))?, &display)?;
+        let io = |action: &'static str| io_error(&display, action);
+        let file = open_regular(
+            path,
+            OpenOptions::new().read(true).append(true).create(true),
+        )?
+        .ok_or_else(|| {
+            io("open it for appending")(std::io::Error::from(std::io::ErrorKind::NotFound))
+        })?;
         let run = format!("{:016x}", fastrand::u64(..));
         let note = lock::acquire(&file, path, &run)?;
         let scan = read::scan(&file, plan_key).map_err(io("read it"))?;
