@@ -168,7 +168,15 @@ pub async fn execute(
             let Some((n, batch)) = pending.next() else {
                 break;
             };
-            journal.append_async(&batch_sent(&run, n, batch)).await?;
+            // A batch that cannot be journaled as sent is not sent: a later run must be able to
+            // credit everything this one sent.
+            if let Err(e) = journal.append_async(&batch_sent(&run, n, batch)).await {
+                journal_failed(&mut outcome, &e);
+                outcome
+                    .not_sent
+                    .extend(batch.iter().map(|d| d.video_id.clone()));
+                break;
+            }
             interrupt.sent.store(true, Ordering::SeqCst);
             let ids: Vec<VideoId> = batch.iter().map(|d| d.video_id.clone()).collect();
             let client = client.clone();
@@ -201,9 +209,12 @@ pub async fn execute(
         in_flight.remove(&task);
         let batch = batches[n];
         let settled = settle(batch, &reply, &earlier.sent);
-        journal
+        if let Err(e) = journal
             .append_async(&batch_done(&run, n, &settled, reply.attempts))
-            .await?;
+            .await
+        {
+            journal_failed(&mut outcome, &e);
+        }
         progress.advance(batch.len() as u64);
         if let Some(reason) = &settled.stop
             && outcome.stopped_early.is_none()
@@ -246,8 +257,20 @@ pub async fn execute(
             .not_sent
             .extend(batch.iter().map(|d| d.video_id.clone()));
     }
-    verify(&client, uncertain, &mut outcome, journal, &run, interrupt).await?;
+    if let Err(e) = verify(&client, uncertain, &mut outcome, journal, &run, interrupt).await {
+        journal_failed(&mut outcome, &e);
+    }
     Ok(outcome)
+}
+
+/// The journal could not be written (a full disk, say): send nothing more, and say so; what was
+/// done stays counted and reported.
+pub(crate) fn journal_failed(outcome: &mut Outcome, e: &JournalError) {
+    if outcome.stopped_early.is_none() {
+        outcome.stopped_early = Some(format!(
+            "the journal could not be written ({e}), so nothing more was sent"
+        ));
+    }
 }
 
 /// Reads back the videos whose deletion is uncertain: gone means vodplan deleted them, present

@@ -114,8 +114,8 @@ pub async fn run(
     outcome.normalize();
     // Only a run that settled every deletion is finished; any other is finished by the next run
     // of the same plan, which credits what this one sent.
-    if outcome.settled() {
-        journal
+    if outcome.settled()
+        && let Err(e) = journal
             .append_async(&Record::Finish {
                 run: journal.run().to_string(),
                 time: crate::timefmt::now(),
@@ -125,7 +125,11 @@ pub async fn run(
                 failed: outcome.failed.len(),
                 not_sent: outcome.not_sent.len(),
             })
-            .await?;
+            .await
+    {
+        // Everything is settled; only the record of it is missing: the next run of this plan
+        // finds nothing to do but is not refused.
+        executor::journal_failed(&mut outcome, &e);
     }
     Ok(outcome)
 }

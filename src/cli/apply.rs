@@ -350,6 +350,9 @@ fn finish(outcome: &Outcome) -> Result<Exit, Failure> {
             ),
         );
     }
+    if let Some(why) = &outcome.stopped_early {
+        eprintln!("Stopped early: {why}.");
+    }
     eprintln!(
         "Partial: {} deleted, {} forbidden, {} failed, {} not sent. Run the same command again to retry the failed ones.",
         outcome.deleted_count(),

@@ -422,3 +422,60 @@ fn a_finished_plan_is_not_applied_again() {
     );
     assert_eq!(emu.calls("GetVideoInfos"), reads, "nothing re-read");
 }
+
+/// A full disk mid-run (the journal cannot grow): nothing more is sent, what was deleted is
+/// reported (exit 3, never "nothing was deleted"), and the same command finishes the job.
+#[test]
+fn a_journal_that_cannot_grow_stops_the_run_and_reports_what_was_done() {
+    const N: usize = 600;
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(N, ""), &[]);
+    let mut m = String::from("version: 1\ndelete:\n");
+    for i in 0..N {
+        m.push_str(&format!("  - videoId: {}\n", vid(i)));
+    }
+    dir.write("m.yaml", &m);
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--out", "plan.json"])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Files may grow to 24 KiB: the journal fills up after a few batches (SIGXFSZ ignored, so the
+    // write fails with EFBIG as on a full disk).
+    let out = std::process::Command::new("bash")
+        .current_dir(dir.path())
+        .env("VODPLAN_ENDPOINT", emu.endpoint())
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 24; exec {} apply plan.json",
+            crate::harness::BIN
+        ))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("Stopped early: the journal could not be written"),
+        "{stderr}"
+    );
+    let deleted = N - emu.videos() as usize;
+    assert!(deleted > 0 && deleted < N, "{deleted}");
+    assert!(
+        stdout.contains(&format!("{deleted} videos deleted")),
+        "{stdout}"
+    );
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json", "--format", "json"])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.json()["summary"],
+        serde_json::json!({"deleted": N, "absent": 0, "forbidden": 0, "failed": 0})
+    );
+    assert_eq!(emu.videos(), 0);
+}
