@@ -1,5 +1,22 @@
 //! The `vodplan` binary: parse, run, turn the result into an exit code; nothing else.
 
+/// Diagnostics go to stderr, and a stderr that cannot be written (a full disk behind a
+/// redirection, a closed pipe) is no reason to abandon an apply half-way: these shadow the
+/// standard macros, which panic on a write error, for the whole binary.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+macro_rules! eprint {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod cli;
 
 fn main() -> std::process::ExitCode {
