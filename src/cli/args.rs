@@ -226,6 +226,9 @@ pub struct EmulatorArgs {
     /// Seed for the fault dice, for reproducible rehearsals
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// Send `x-acs-retry-after: MS` with every throttling answer
+    #[arg(long, value_name = "MS")]
+    pub throttle_retry_after_ms: Option<u64>,
     /// Results GetVideoList and SearchMedia reach by plain paging (the real service: 5000)
     #[arg(long, default_value_t = 5_000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub page_limit: u64,

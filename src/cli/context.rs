@@ -191,9 +191,11 @@ impl Session {
             timeout: Duration::from_secs(self.global.timeout.max(1)),
             retry: RetryPolicy::default(),
         };
-        Client::with_credentials(config, source)
-            .map(Arc::new)
-            .map_err(Failure::from)
+        let client = Client::with_credentials(config, source).map_err(Failure::from)?;
+        // A long pause (the service's x-acs-retry-after, or a grown backoff) is said on stderr,
+        // so that a run waiting a minute does not look hung.
+        client.on_long_wait(Box::new(|what| eprintln!("{what}")));
+        Ok(Arc::new(client))
     }
 }
 

@@ -35,6 +35,9 @@ pub async fn emulator(args: &EmulatorArgs) -> Result<Exit, Failure> {
         fault_rate: args.fault_rate,
         lost_reply_rate: args.lost_reply_rate,
         seed: args.seed,
+        throttle_retry_after: args
+            .throttle_retry_after_ms
+            .map(std::time::Duration::from_millis),
         limits: emulator::Limits {
             page: usize::try_from(args.page_limit).unwrap_or(usize::MAX),
             scroll: usize::try_from(args.scroll_limit).unwrap_or(usize::MAX),

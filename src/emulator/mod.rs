@@ -77,6 +77,9 @@ pub struct EmulatorConfig {
     pub lost_reply_rate: f64,
     /// Seed for the fault dice, for reproducible runs.
     pub seed: Option<u64>,
+    /// Sent as `x-acs-retry-after` (milliseconds) with every throttling answer, as the gateway
+    /// may do; none by default.
+    pub throttle_retry_after: Option<Duration>,
     /// How far GetVideoList and SearchMedia can list a query (lowered for tests).
     pub limits: actions::Limits,
     /// STS roles, OIDC token, ECS role and the lifetime of issued credentials.
@@ -94,6 +97,7 @@ impl Default for EmulatorConfig {
             fault_rate: 0.0,
             lost_reply_rate: 0.0,
             seed: None,
+            throttle_retry_after: None,
             limits: actions::Limits::default(),
             identity: IdentityConfig::default(),
             header_read_timeout: Duration::from_secs(10),
@@ -371,7 +375,16 @@ async fn handle(
     }
     match respond(&shared, &incoming) {
         Ok(body) => answer(200, body, &rid),
-        Err(e) => error_answer(&e, &host, &rid),
+        Err(e) => {
+            let mut response = error_answer(&e, &host, &rid);
+            if let Some(after) = shared.config.throttle_retry_after
+                && e.code.starts_with("Throttling")
+                && let Ok(v) = header::HeaderValue::from_str(&after.as_millis().to_string())
+            {
+                response.headers_mut().insert("x-acs-retry-after", v);
+            }
+            response
+        }
     }
 }
 

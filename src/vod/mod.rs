@@ -93,7 +93,15 @@ pub struct Client {
     credentials: CredentialSource,
     pacers: HashMap<Action, Pacer>,
     stats: ClientStats,
+    waits: std::sync::OnceLock<WaitNotice>,
 }
+
+/// Told when a call pauses long enough that a person watching would think it hangs (the service
+/// asked to wait with `x-acs-retry-after`, or backoff grew long): the front end says so.
+pub type WaitNotice = Box<dyn Fn(&str) + Send + Sync>;
+
+/// Pauses at least this long are announced.
+const ANNOUNCED_PAUSE: Duration = Duration::from_secs(5);
 
 impl Client {
     /// A client that signs with `config.credentials` as they are.
@@ -134,7 +142,13 @@ impl Client {
             credentials,
             pacers,
             stats: ClientStats::default(),
+            waits: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Sets who is told about long pauses (once; later calls are ignored).
+    pub fn on_long_wait(&self, notice: WaitNotice) {
+        let _ = self.waits.set(notice);
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -258,6 +272,16 @@ impl Client {
                     };
                 }
             };
+            if pause >= ANNOUNCED_PAUSE
+                && let Some(notice) = self.waits.get()
+            {
+                notice(&format!(
+                    "{}: waiting {} s before retrying ({})",
+                    action.name(),
+                    pause.as_secs(),
+                    error.code
+                ));
+            }
             tokio::time::sleep(pause).await;
         }
     }

@@ -479,3 +479,33 @@ fn a_journal_that_cannot_grow_stops_the_run_and_reports_what_was_done() {
     );
     assert_eq!(emu.videos(), 0);
 }
+
+/// A long pause the service asks for (`x-acs-retry-after`) is said on stderr, so that a run
+/// waiting does not look hung; the deletions still complete.
+#[test]
+fn a_long_retry_after_is_announced() {
+    const N: usize = 60;
+    let dir = Dir::new();
+    let emu = Emulator::start(
+        &dir,
+        &catalog_of(N, ""),
+        &["--qps", "1", "--throttle-retry-after-ms", "5200"],
+    );
+    let mut m = String::from("version: 1\ndelete:\n");
+    for i in 0..N {
+        m.push_str(&format!("  - videoId: {}\n", vid(i)));
+    }
+    dir.write("m.yaml", &m);
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "m.yaml", "--auto-approve"])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("DeleteVideo: waiting 5 s before retrying (Throttling.User)"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(emu.videos(), 0);
+}
