@@ -107,7 +107,7 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
         markdown_code(&ctx.region),
         escape(&ctx.region_source)
     );
-    let total: i64 = plan.deletions.iter().filter_map(|d| d.observed.size).sum();
+    let total = super::total_size(plan);
     let _ = writeln!(
         out,
         "| to delete | protected | absent | size |\n|---:|---:|---:|---:|"
@@ -118,7 +118,7 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
         plan.deletions.len(),
         plan.protected.len(),
         plan.absent.len(),
-        human_size(Some(total))
+        human_size(total)
     );
     quarantine_section(&mut out, plan);
     if plan.is_empty() {

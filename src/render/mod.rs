@@ -46,6 +46,16 @@ pub fn outcome(outcome: &Outcome, format: Format, color: bool) -> String {
     }
 }
 
+/// The size of the planned deletions, when any is known.
+pub fn total_size(plan: &Plan) -> Option<i64> {
+    let sizes: Vec<i64> = plan
+        .deletions
+        .iter()
+        .filter_map(|d| d.observed.size)
+        .collect();
+    (!sizes.is_empty() || plan.deletions.is_empty()).then(|| sizes.iter().sum())
+}
+
 /// A byte count for people: `10.0 MiB`.
 pub fn human_size(bytes: Option<i64>) -> String {
     let Some(b) = bytes else {

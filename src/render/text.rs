@@ -187,7 +187,7 @@ pub fn plan(plan: &Plan, ctx: &PlanContext, color: bool) -> String {
             "No changes: nothing in the manifests is left to delete."
         );
     }
-    let total: i64 = plan.deletions.iter().filter_map(|d| d.observed.size).sum();
+    let total = super::total_size(plan);
     let mut quarantine = String::new();
     for (n, what) in [
         (plan.quarantines.len(), "to quarantine"),
@@ -204,7 +204,7 @@ pub fn plan(plan: &Plan, ctx: &PlanContext, color: bool) -> String {
         "{} {} to delete ({}){quarantine}, {} protected, {} absent.",
         p.bold("Plan:"),
         count(plan.deletions.len(), "video"),
-        human_size(Some(total)),
+        human_size(total),
         plan.protected.len(),
         plan.absent.len()
     );
