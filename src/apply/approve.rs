@@ -58,6 +58,9 @@ pub enum Why {
     NotSelected,
     /// A planned restore that no keep entry protects any more.
     NotKept,
+    /// A planned restore of a video that is not in vodplan's quarantine (not `Blocked` with
+    /// vodplan's tag): vodplan never unblocks what it did not block.
+    NotQuarantined,
     /// Its entry asks for another action now (a quarantine first, or its grace period runs on).
     OtherAction(String),
 }
@@ -74,6 +77,11 @@ impl fmt::Display for Unapproved {
             Why::NotKept => write!(
                 f,
                 "{}: planned as a restore, but no keep entry protects it",
+                self.video_id
+            ),
+            Why::NotQuarantined => write!(
+                f,
+                "{}: planned as a restore, but it is not in vodplan's quarantine (not Blocked with vodplan's tag); vodplan never unblocks what it did not block",
                 self.video_id
             ),
             Why::OtherAction(what) => write!(f, "{}: {what}", self.video_id),
@@ -245,8 +253,15 @@ pub async fn approve(
             approval.gone.push(q.video_id.clone());
             continue;
         };
+        // The tag list and date written are today's decision, never the file's: a plan edited
+        // to carry a past date (deleted by the next apply) or to drop the video's other tags is
+        // harmless.
+        let mut q = q.clone();
         match judge(&rules, &q.video_id, info, today) {
-            Ok(Decision::Quarantine { .. }) => {}
+            Ok(Decision::Quarantine { until, tags }) => {
+                q.until = quarantine::date_text(until);
+                q.tags = tags;
+            }
             Ok(other) => refuse(
                 &q.video_id,
                 Why::OtherAction(format!(
@@ -256,18 +271,24 @@ pub async fn approve(
             Err(why) => refuse(&q.video_id, why),
         }
         stale(&q.video_id, &q.observed, info);
-        approval.quarantines.push(q.clone());
+        approval.quarantines.push(q);
     }
     for r in &plan.restores {
         let Some(info) = observed.videos.get(&r.video_id) else {
             approval.gone.push(r.video_id.clone());
             continue;
         };
-        if rules.keeper(&r.video_id, info).is_none() {
+        // Only vodplan's own quarantine is undone: a video blocked by someone else (no vodplan
+        // tag) is never set Normal, whatever the file says.
+        if quarantine::quarantined_until(info).is_none() {
+            refuse(&r.video_id, Why::NotQuarantined);
+        } else if rules.keeper(&r.video_id, info).is_none() {
             refuse(&r.video_id, Why::NotKept);
         }
         stale(&r.video_id, &r.observed, info);
-        approval.restores.push(r.clone());
+        let mut r = r.clone();
+        r.tags = quarantine::tags_without(info.tags.as_deref());
+        approval.restores.push(r);
     }
     // A video the manifests do not approve is the graver finding: it is reported first.
     if !unapproved.is_empty() {
