@@ -170,7 +170,7 @@ proptest! {
     }
 }
 
-fn client_for(endpoint: &str) -> Arc<Client> {
+pub fn client_for(endpoint: &str) -> Arc<Client> {
     Arc::new(
         Client::new(ClientConfig {
             endpoint: Endpoint::parse(endpoint).unwrap(),

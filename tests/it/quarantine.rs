@@ -1,0 +1,226 @@
+//! Issue 13 end to end: quarantine, waiting, delete after the grace period, restore, and what is
+//! left alone, through the real binary against the real emulator (its `--state` log restarts it
+//! with what apply did, and lets a test move a tag's date into the past).
+
+use vodplan::ids::VideoId;
+use vodplan::plan::quarantine::{tag_for, today};
+use vodplan::vod::media::AuditStatus;
+
+use crate::harness::{Dir, Emulator, Run, stable, vid, vodplan};
+use crate::safety::client_for;
+
+/// The example catalogue: A and B plain, M blocked by moderation, F with 16 tags, O in another
+/// manifest set's quarantine, N untouched.
+fn catalog() -> String {
+    let v = |i: usize, status: &str, tags: &str| {
+        let tags = if tags.is_empty() {
+            String::new()
+        } else {
+            format!("    tags: \"{tags}\"\n")
+        };
+        format!(
+            "  - videoId: {}\n    title: Video {i}\n    status: {status}\n    categoryId: 1000\n    creationTime: 2023-01-01T00:00:00Z\n    size: 1048576\n{tags}",
+            vid(i)
+        )
+    };
+    let sixteen: Vec<String> = (0..16).map(|i| format!("t{i}")).collect();
+    [
+        "videos:\n".to_string(),
+        v(0, "Normal", "promo,2023"),
+        v(1, "Normal", ""),
+        v(2, "Blocked", "flagged"),
+        v(3, "Normal", &sixteen.join(",")),
+        v(4, "Blocked", "vodplan-until-2030-01-01"),
+        v(5, "Normal", ""),
+    ]
+    .concat()
+}
+
+fn manifest(extra: &str) -> String {
+    format!(
+        "version: 1\nquarantine: 14d\ndelete:\n  - videoId: {}\n    reason: licence expired\n  - videoId: {}\n  - videoId: {}\n  - videoId: {}\n{extra}",
+        vid(0),
+        vid(1),
+        vid(2),
+        vid(3)
+    )
+}
+
+fn start(dir: &Dir) -> Emulator {
+    Emulator::start(dir, &catalog(), &["--state", "state.jsonl"])
+}
+
+fn run(dir: &Dir, emu: &Emulator, args: &[&str]) -> Run {
+    vodplan(dir).against(emu).args(args).run()
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A video's status and tags as VOD reports them now, or `None` when it is gone.
+fn look(emu: &Emulator, i: usize) -> Option<(String, String)> {
+    let client = client_for(&emu.endpoint());
+    let id = VideoId::new(vid(i)).unwrap();
+    let reply = rt().block_on(client.get_video_infos(std::slice::from_ref(&id), &[]));
+    let reply = reply.unwrap();
+    reply
+        .video_list
+        .first()
+        .map(|v| (v.status.clone(), v.tags.clone().unwrap_or_default()))
+}
+
+fn state(status: &str, tags: &str) -> Option<(String, String)> {
+    Some((status.to_string(), tags.to_string()))
+}
+
+/// Sets a video's status through the API, as a person in the console would.
+fn set_status_by_hand(emu: &Emulator, i: usize, status: AuditStatus) {
+    let client = client_for(&emu.endpoint());
+    let id = VideoId::new(vid(i)).unwrap();
+    rt().block_on(client.create_audit(&[(id, String::new())], status))
+        .result
+        .unwrap();
+}
+
+/// The grace period's last day for a quarantine of `days` started today (UTC).
+fn until(days: i64) -> String {
+    let tag = tag_for(today() + time::Duration::days(days));
+    tag["vodplan-until-".len()..].to_string()
+}
+
+/// `text` with today's 14-day date written `UNTIL`.
+fn dated(text: &str, emu: &Emulator) -> String {
+    stable(text, emu).replace(&until(14), "UNTIL")
+}
+
+/// What the other three videos must look like whatever happens: the moderation-blocked one, the
+/// one with no room for a tag, another manifest set's quarantine, and the unselected one.
+fn assert_left_alone(emu: &Emulator) {
+    let sixteen: Vec<String> = (0..16).map(|i| format!("t{i}")).collect();
+    assert_eq!(look(emu, 2), state("Blocked", "flagged"), "moderation's block");
+    assert_eq!(look(emu, 3), state("Normal", &sixteen.join(",")), "16 tags");
+    assert_eq!(
+        look(emu, 4),
+        state("Blocked", "vodplan-until-2030-01-01"),
+        "another manifest set's quarantine"
+    );
+    assert_eq!(look(emu, 5), state("Normal", ""), "unselected");
+}
+
+const LEFT_ALONE: &str = "Left exactly as they are:
+  ? 00000000000000000000000000000002  \"Video 2\"  blocked by someone else (no vodplan tag): vodplan does not tag, unblock or delete it under a quarantine entry
+  ? 00000000000000000000000000000003  \"Video 3\"  cannot be quarantined: it has 16 tags already, the most a video can carry, so vodplan's tag does not fit
+  ? 00000000000000000000000000000004  \"Video 4\"  in vodplan's quarantine until 2030-01-01, but no entry of these manifests selects or keeps it (it may belong to another manifest set)
+";
+
+/// Quarantine, wait, then delete after the date: the whole grace period, with what is left
+/// alone checked at every step.
+#[test]
+fn a_quarantine_blocks_and_tags_then_waits_then_deletes_exactly_its_videos() {
+    let dir = Dir::new();
+    dir.write("m.yaml", &manifest(""));
+    let emu = start(&dir);
+
+    let plan = run(&dir, &emu, &["plan", "m.yaml", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "a pending quarantine: {}", plan.stderr);
+    assert_eq!(
+        dated(&plan.stdout, &emu),
+        format!(
+            "To quarantine (tagged, then blocked: play URLs can no longer be obtained; deleted by an apply after the date, UTC):
+  ! 00000000000000000000000000000000  \"Video 0\"  until UNTIL  m.yaml:4
+      reason: licence expired
+  ! 00000000000000000000000000000001  \"Video 1\"  until UNTIL  m.yaml:6
+
+{LEFT_ALONE}
+Plan: 0 videos to delete (0 B), 2 to quarantine, 3 left as they are, 0 protected, 0 absent.
+Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
+"
+        )
+    );
+
+    let apply = run(&dir, &emu, &["apply", "m.yaml", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    assert!(
+        apply
+            .stdout
+            .contains("Quarantine: 2 put in quarantine, 0 restored.\n"),
+        "{}",
+        apply.stdout
+    );
+    let tag = format!("vodplan-until-{}", until(14));
+    assert_eq!(look(&emu, 0), state("Blocked", &format!("promo,2023,{tag}")));
+    assert_eq!(look(&emu, 1), state("Blocked", &tag));
+    assert_left_alone(&emu);
+    assert_eq!(emu.calls("DeleteVideo"), 0);
+    assert_eq!(emu.calls("UpdateVideoInfos"), 1, "2 videos: one batch");
+    assert_eq!(emu.calls("CreateAudit"), 1);
+
+    // The second plan: both wait, with their date; nothing pending, so exit 0.
+    let plan = run(&dir, &emu, &["plan", "m.yaml", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "waiting alone is nothing to do: {}", plan.stderr);
+    assert_eq!(
+        dated(&plan.stdout, &emu),
+        format!(
+            "Waiting in quarantine (nothing to do until the date has passed):
+  … 00000000000000000000000000000000  \"Video 0\"  until UNTIL  m.yaml:4
+  … 00000000000000000000000000000001  \"Video 1\"  until UNTIL  m.yaml:6
+
+{LEFT_ALONE}
+No changes: nothing in the manifests is left to delete.
+Plan: 0 videos to delete (0 B), 2 waiting in quarantine, 3 left as they are, 0 protected, 0 absent.
+Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
+"
+        )
+    );
+    let json = run(&dir, &emu, &["plan", "m.yaml", "--format", "json"]).json();
+    assert_eq!(
+        json["waiting"],
+        serde_json::json!([
+            {"videoId": vid(0), "title": "Video 0", "until": until(14), "source": "m.yaml:4"},
+            {"videoId": vid(1), "title": "Video 1", "until": until(14), "source": "m.yaml:6"},
+        ])
+    );
+    assert_eq!(json["summary"]["waiting"], 2);
+    assert_eq!(json["summary"]["quarantine"], 0);
+    assert_eq!(json["deletions"], serde_json::json!([]));
+    // An apply now does nothing.
+    let apply = run(&dir, &emu, &["apply", "m.yaml", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    assert_eq!(emu.calls("DeleteVideo"), 0);
+    assert_eq!(emu.calls("CreateAudit"), 1);
+
+    // The grace period ends: the emulator restarts with the tags' date moved into the past.
+    emu.stop();
+    let log = dir.read("state.jsonl").replace(&until(14), "2020-01-01");
+    dir.write("state.jsonl", &log);
+    let emu = start(&dir);
+    assert_eq!(look(&emu, 1), state("Blocked", "vodplan-until-2020-01-01"));
+    let plan = run(&dir, &emu, &["plan", "m.yaml", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    assert_eq!(
+        stable(&plan.stdout, &emu),
+        format!(
+            "vodplan will permanently delete these videos in cn-shanghai (http://127.0.0.1:PORT):
+source files, transcoded streams and thumbnails are removed and cannot be recovered.
+
+  - 00000000000000000000000000000000  \"Video 0\"  Blocked  1.0 MiB  m.yaml:4
+      reason: licence expired
+  - 00000000000000000000000000000001  \"Video 1\"  Blocked  1.0 MiB  m.yaml:6
+
+{LEFT_ALONE}
+Plan: 2 videos to delete (2.0 MiB), 3 left as they are, 0 protected, 0 absent.
+Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
+"
+        )
+    );
+    let apply = run(&dir, &emu, &["apply", "m.yaml", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    assert_eq!(look(&emu, 0), None);
+    assert_eq!(look(&emu, 1), None);
+    assert_left_alone(&emu);
+    assert_eq!(emu.videos(), 4, "exactly the two quarantined videos are gone");
+}
