@@ -224,3 +224,215 @@ Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
     assert_left_alone(&emu);
     assert_eq!(emu.videos(), 4, "exactly the two quarantined videos are gone");
 }
+
+/// Puts videos 0 and 1 in quarantine, then restarts the emulator with their date moved into the
+/// past (so a plan deletes them).
+fn quarantined_and_due(dir: &Dir) -> Emulator {
+    let emu = start(dir);
+    let apply = run(dir, &emu, &["apply", "m.yaml", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    emu.stop();
+    let log = dir.read("state.jsonl").replace(&until(14), "2020-01-01");
+    dir.write("state.jsonl", &log);
+    start(dir)
+}
+
+/// A keep entry added later takes a video out of quarantine: Normal again, vodplan's tag gone, its
+/// other tags kept. The moderation-blocked video, kept too, is never set Normal.
+#[test]
+fn a_keep_entry_restores_a_quarantined_video_and_never_unblocks_moderation() {
+    let dir = Dir::new();
+    dir.write("m.yaml", &manifest(""));
+    let emu = start(&dir);
+    let apply = run(&dir, &emu, &["apply", "m.yaml", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    dir.write(
+        "keep.yaml",
+        &format!(
+            "version: 1\nkeep:\n  - match: {{ titlePrefix: \"Video 0\" }}\n  - match: {{ titlePrefix: \"Video 2\" }}\n  - match: {{ titlePrefix: \"Video 4\" }}\n"
+        ),
+    );
+    let plan = run(
+        &dir,
+        &emu,
+        &["plan", "m.yaml", "keep.yaml", "--detailed-exitcode"],
+    );
+    assert_eq!(plan.code, 2, "a pending restore: {}", plan.stderr);
+    let json = run(
+        &dir,
+        &emu,
+        &["plan", "m.yaml", "keep.yaml", "--format", "json"],
+    )
+    .json();
+    // Video 4 (another set's quarantine) is kept here too: restored, as a keep entry asks.
+    let restored: Vec<&str> = json["restores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["videoId"].as_str().unwrap())
+        .collect();
+    assert_eq!(restored, [vid(0), vid(4)]);
+    assert_eq!(json["summary"]["restore"], 2);
+    assert_eq!(json["summary"]["waiting"], 1, "video 1 still waits");
+    let apply = run(
+        &dir,
+        &emu,
+        &["apply", "m.yaml", "keep.yaml", "--auto-approve"],
+    );
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    assert!(
+        apply
+            .stdout
+            .contains("Quarantine: 0 put in quarantine, 2 restored.\n"),
+        "{}",
+        apply.stdout
+    );
+    assert_eq!(look(&emu, 0), state("Normal", "promo,2023"));
+    assert_eq!(look(&emu, 4), state("Normal", ""));
+    assert_eq!(look(&emu, 2), state("Blocked", "flagged"), "never unblocked");
+    assert_eq!(
+        look(&emu, 1),
+        state("Blocked", &format!("vodplan-until-{}", until(14)))
+    );
+    assert_eq!(emu.calls("DeleteVideo"), 0);
+    // Nothing left to do: only video 1 waits.
+    let plan = run(
+        &dir,
+        &emu,
+        &["plan", "m.yaml", "keep.yaml", "--detailed-exitcode"],
+    );
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+}
+
+/// A video set back to Normal by a person between plan and apply was restored by hand: the saved
+/// plan that would delete it is refused, naming it, and nothing is deleted.
+#[test]
+fn a_video_restored_by_hand_between_plan_and_apply_is_not_deleted() {
+    let dir = Dir::new();
+    dir.write("m.yaml", &manifest(""));
+    let emu = quarantined_and_due(&dir);
+    let plan = run(&dir, &emu, &["plan", "m.yaml", "--out", "plan.json"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(plan.stdout.contains("2 videos to delete"), "{}", plan.stdout);
+    set_status_by_hand(&emu, 0, AuditStatus::Normal);
+    let apply = run(&dir, &emu, &["apply", "plan.json", "--auto-approve"]);
+    assert_eq!(apply.code, 1, "{}\n{}", apply.stdout, apply.stderr);
+    assert!(apply.stderr.contains(&vid(0)), "{}", apply.stderr);
+    assert!(!apply.stderr.contains(&vid(1)), "{}", apply.stderr);
+    assert_eq!(emu.calls("DeleteVideo"), 0);
+    assert_eq!(emu.videos(), 6);
+    // A fresh plan starts a new grace period for it (its old tag replaced) and deletes video 1.
+    let json = run(&dir, &emu, &["plan", "m.yaml", "--format", "json"]).json();
+    assert_eq!(json["quarantines"][0]["videoId"], vid(0));
+    assert_eq!(json["quarantines"][0]["until"], until(14));
+    assert_eq!(json["deletions"][0]["videoId"], vid(1));
+    assert_eq!(json["summary"]["delete"], 1);
+}
+
+/// `limits.maxQuarantines` counts new quarantines, apart from deletions, and trips before any call
+/// that changes anything.
+#[test]
+fn max_quarantines_trips_before_anything() {
+    let dir = Dir::new();
+    dir.write("m.yaml", &manifest("limits:\n  maxQuarantines: 1\n"));
+    let emu = start(&dir);
+    let plan = run(&dir, &emu, &["plan", "m.yaml"]);
+    assert_eq!(plan.code, 1, "{}", plan.stdout);
+    assert!(plan.stderr.contains("limits.maxQuarantines"), "{}", plan.stderr);
+    let apply = run(&dir, &emu, &["apply", "m.yaml", "--auto-approve"]);
+    assert_eq!(apply.code, 1, "{}", apply.stdout);
+    assert_eq!(plan.stderr, apply.stderr);
+    assert_eq!(emu.calls("UpdateVideoInfos"), 0);
+    assert_eq!(emu.calls("CreateAudit"), 0);
+    assert_eq!(emu.calls("DeleteVideo"), 0);
+    assert_left_alone(&emu);
+    assert_eq!(look(&emu, 0), state("Normal", "promo,2023"));
+}
+
+/// Saved plans edited by hand: a quarantine turned into a deletion is refused by name; a restore
+/// of a video moderation blocked is refused; a quarantine's tag moved into the past is written
+/// with today's date, not the file's.
+#[test]
+fn hand_edited_saved_plans_cannot_skip_or_undo_a_quarantine() {
+    let dir = Dir::new();
+    dir.write("m.yaml", &manifest(""));
+    let emu = start(&dir);
+    let plan = run(&dir, &emu, &["plan", "m.yaml", "--out", "plan.json"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let original: serde_json::Value = serde_json::from_str(&dir.read("plan.json")).unwrap();
+
+    // 1. The first quarantine made a deletion.
+    let mut edited = original.clone();
+    let q = edited["plan"]["quarantines"].as_array_mut().unwrap().remove(0);
+    edited["plan"]["deletions"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "videoId": q["videoId"], "selectedBy": {"by": "videoId"}, "reason": q["reason"],
+            "source": q["source"], "observed": q["observed"],
+        }));
+    dir.write("edited.json", &edited.to_string());
+    let apply = run(&dir, &emu, &["apply", "edited.json", "--auto-approve"]);
+    assert_eq!(apply.code, 1, "{}\n{}", apply.stdout, apply.stderr);
+    assert!(
+        apply.stderr.contains(&format!(
+            "{}: planned as a deletion, but its entry asks for a quarantine first",
+            vid(0)
+        )),
+        "{}",
+        apply.stderr
+    );
+
+    // 2. A restore of the moderation-blocked video, with a keep entry that protects it.
+    dir.write(
+        "keep.yaml",
+        &format!("version: 1\nkeep:\n  - videoId: {}\n", vid(2)),
+    );
+    dir.write(
+        "m.yaml",
+        &format!("version: 1\ndelete:\n  - videoId: {}\n    quarantine: 14d\n", vid(1)),
+    );
+    let plan = run(
+        &dir,
+        &emu,
+        &["plan", "m.yaml", "keep.yaml", "--out", "plan2.json"],
+    );
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let mut edited: serde_json::Value = serde_json::from_str(&dir.read("plan2.json")).unwrap();
+    let observed = edited["plan"]["quarantines"][0]["observed"].clone();
+    let mut observed2 = observed.clone();
+    observed2["status"] = "Blocked".into();
+    observed2["tags"] = "flagged".into();
+    observed2["title"] = "Video 2".into();
+    edited["plan"]["restores"] = serde_json::json!([{
+        "videoId": vid(2), "keptBy": "keep.yaml:3:5", "tags": "", "observed": observed2,
+    }]);
+    // 3. And the quarantine's tag moved into the past, its other tags dropped.
+    edited["plan"]["quarantines"][0]["tags"] = "vodplan-until-2020-01-01".into();
+    edited["plan"]["quarantines"][0]["until"] = "2020-01-01".into();
+    dir.write("edited2.json", &edited.to_string());
+    let apply = run(&dir, &emu, &["apply", "edited2.json", "--auto-approve"]);
+    assert_eq!(apply.code, 1, "{}\n{}", apply.stdout, apply.stderr);
+    assert!(
+        apply.stderr.contains(&format!(
+            "{}: planned as a restore, but it is not in vodplan's quarantine",
+            vid(2)
+        )),
+        "{}",
+        apply.stderr
+    );
+    assert_eq!(look(&emu, 2), state("Blocked", "flagged"));
+    assert_eq!(emu.calls("CreateAudit"), 0);
+    assert_eq!(emu.calls("UpdateVideoInfos"), 0);
+
+    // Without the forged restore, the past date is not written: today's decision is.
+    edited["plan"]["restores"] = serde_json::json!([]);
+    dir.write("edited3.json", &edited.to_string());
+    let apply = run(&dir, &emu, &["apply", "edited3.json", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    assert_eq!(
+        look(&emu, 1),
+        state("Blocked", &format!("vodplan-until-{}", until(14)))
+    );
+    assert_eq!(emu.calls("DeleteVideo"), 0);
+}
