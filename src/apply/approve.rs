@@ -41,6 +41,12 @@ pub struct Approval {
     pub restores: Vec<Restore>,
     /// Videos of a planned quarantine or restore that are gone since the plan was made.
     pub gone: Vec<VideoId>,
+    /// Planned quarantines found already in vodplan's quarantine (an earlier, interrupted run of
+    /// the plan did them): nothing to send, credited as quarantined.
+    pub already_quarantined: Vec<VideoId>,
+    /// Planned restores found already restored (`Normal`, no vodplan tag): nothing to send,
+    /// credited as restored.
+    pub already_restored: Vec<VideoId>,
 }
 
 /// A planned deletion that today's manifests do not approve.
@@ -262,10 +268,22 @@ pub async fn approve(
                 q.until = quarantine::date_text(until);
                 q.tags = tags;
             }
-            Ok(other) => refuse(
+            // Already in vodplan's quarantine, as planned (an earlier run of this plan was
+            // interrupted after it): nothing to send, so nothing can go wrong.
+            Ok(Decision::Wait { .. }) => {
+                approval.already_quarantined.push(q.video_id.clone());
+                continue;
+            }
+            Ok(Decision::Delete) => refuse(
+                &q.video_id,
+                Why::OtherAction(
+                    "planned as a quarantine, but its entry now asks for a deletion".into(),
+                ),
+            ),
+            Ok(Decision::Leave(why)) => refuse(
                 &q.video_id,
                 Why::OtherAction(format!(
-                    "planned as a quarantine, but its entry now asks for {other:?}"
+                    "planned as a quarantine, but it is to be left alone: {why}"
                 )),
             ),
             Err(why) => refuse(&q.video_id, why),
@@ -280,10 +298,18 @@ pub async fn approve(
         };
         // Only vodplan's own quarantine is undone: a video blocked by someone else (no vodplan
         // tag) is never set Normal, whatever the file says.
-        if quarantine::quarantined_until(info).is_none() {
-            refuse(&r.video_id, Why::NotQuarantined);
-        } else if rules.keeper(&r.video_id, info).is_none() {
+        let kept = rules.keeper(&r.video_id, info).is_some();
+        let tagged = quarantine::tag_date(info.tags.as_deref()).is_some();
+        if kept && info.status != crate::manifest::VideoStatus::Blocked.as_str() && !tagged {
+            // Already restored, as planned (an earlier run of this plan was interrupted after
+            // it): nothing to send.
+            approval.already_restored.push(r.video_id.clone());
+            continue;
+        }
+        if !kept {
             refuse(&r.video_id, Why::NotKept);
+        } else if quarantine::quarantined_until(info).is_none() {
+            refuse(&r.video_id, Why::NotQuarantined);
         }
         stale(&r.video_id, &r.observed, info);
         let mut r = r.clone();

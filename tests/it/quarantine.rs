@@ -101,7 +101,11 @@ fn dated(text: &str, emu: &Emulator) -> String {
 /// one with no room for a tag, another manifest set's quarantine, and the unselected one.
 fn assert_left_alone(emu: &Emulator) {
     let sixteen: Vec<String> = (0..16).map(|i| format!("t{i}")).collect();
-    assert_eq!(look(emu, 2), state("Blocked", "flagged"), "moderation's block");
+    assert_eq!(
+        look(emu, 2),
+        state("Blocked", "flagged"),
+        "moderation's block"
+    );
     assert_eq!(look(emu, 3), state("Normal", &sixteen.join(",")), "16 tags");
     assert_eq!(
         look(emu, 4),
@@ -152,7 +156,10 @@ Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
         apply.stdout
     );
     let tag = format!("vodplan-until-{}", until(14));
-    assert_eq!(look(&emu, 0), state("Blocked", &format!("promo,2023,{tag}")));
+    assert_eq!(
+        look(&emu, 0),
+        state("Blocked", &format!("promo,2023,{tag}"))
+    );
     assert_eq!(look(&emu, 1), state("Blocked", &tag));
     assert_left_alone(&emu);
     assert_eq!(emu.calls("DeleteVideo"), 0);
@@ -161,7 +168,11 @@ Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
 
     // The second plan: both wait, with their date; nothing pending, so exit 0.
     let plan = run(&dir, &emu, &["plan", "m.yaml", "--detailed-exitcode"]);
-    assert_eq!(plan.code, 0, "waiting alone is nothing to do: {}", plan.stderr);
+    assert_eq!(
+        plan.code, 0,
+        "waiting alone is nothing to do: {}",
+        plan.stderr
+    );
     assert_eq!(
         dated(&plan.stdout, &emu),
         format!(
@@ -222,7 +233,11 @@ Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
     assert_eq!(look(&emu, 0), None);
     assert_eq!(look(&emu, 1), None);
     assert_left_alone(&emu);
-    assert_eq!(emu.videos(), 4, "exactly the two quarantined videos are gone");
+    assert_eq!(
+        emu.videos(),
+        4,
+        "exactly the two quarantined videos are gone"
+    );
 }
 
 /// Puts videos 0 and 1 in quarantine, then restarts the emulator with their date moved into the
@@ -289,7 +304,11 @@ fn a_keep_entry_restores_a_quarantined_video_and_never_unblocks_moderation() {
     );
     assert_eq!(look(&emu, 0), state("Normal", "promo,2023"));
     assert_eq!(look(&emu, 4), state("Normal", ""));
-    assert_eq!(look(&emu, 2), state("Blocked", "flagged"), "never unblocked");
+    assert_eq!(
+        look(&emu, 2),
+        state("Blocked", "flagged"),
+        "never unblocked"
+    );
     assert_eq!(
         look(&emu, 1),
         state("Blocked", &format!("vodplan-until-{}", until(14)))
@@ -313,7 +332,11 @@ fn a_video_restored_by_hand_between_plan_and_apply_is_not_deleted() {
     let emu = quarantined_and_due(&dir);
     let plan = run(&dir, &emu, &["plan", "m.yaml", "--out", "plan.json"]);
     assert_eq!(plan.code, 0, "{}", plan.stderr);
-    assert!(plan.stdout.contains("2 videos to delete"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("2 videos to delete"),
+        "{}",
+        plan.stdout
+    );
     set_status_by_hand(&emu, 0, AuditStatus::Normal);
     let apply = run(&dir, &emu, &["apply", "plan.json", "--auto-approve"]);
     assert_eq!(apply.code, 1, "{}\n{}", apply.stdout, apply.stderr);
@@ -338,7 +361,11 @@ fn max_quarantines_trips_before_anything() {
     let emu = start(&dir);
     let plan = run(&dir, &emu, &["plan", "m.yaml"]);
     assert_eq!(plan.code, 1, "{}", plan.stdout);
-    assert!(plan.stderr.contains("limits.maxQuarantines"), "{}", plan.stderr);
+    assert!(
+        plan.stderr.contains("limits.maxQuarantines"),
+        "{}",
+        plan.stderr
+    );
     let apply = run(&dir, &emu, &["apply", "m.yaml", "--auto-approve"]);
     assert_eq!(apply.code, 1, "{}", apply.stdout);
     assert_eq!(plan.stderr, apply.stderr);
@@ -363,7 +390,10 @@ fn hand_edited_saved_plans_cannot_skip_or_undo_a_quarantine() {
 
     // 1. The first quarantine made a deletion.
     let mut edited = original.clone();
-    let q = edited["plan"]["quarantines"].as_array_mut().unwrap().remove(0);
+    let q = edited["plan"]["quarantines"]
+        .as_array_mut()
+        .unwrap()
+        .remove(0);
     edited["plan"]["deletions"]
         .as_array_mut()
         .unwrap()
@@ -390,7 +420,10 @@ fn hand_edited_saved_plans_cannot_skip_or_undo_a_quarantine() {
     );
     dir.write(
         "m.yaml",
-        &format!("version: 1\ndelete:\n  - videoId: {}\n    quarantine: 14d\n", vid(1)),
+        &format!(
+            "version: 1\ndelete:\n  - videoId: {}\n    quarantine: 14d\n",
+            vid(1)
+        ),
     );
     let plan = run(
         &dir,
@@ -435,4 +468,60 @@ fn hand_edited_saved_plans_cannot_skip_or_undo_a_quarantine() {
         state("Blocked", &format!("vodplan-until-{}", until(14)))
     );
     assert_eq!(emu.calls("DeleteVideo"), 0);
+}
+
+/// A saved plan whose quarantines are already done (an earlier run of it was interrupted after
+/// them, or they were applied from the manifests) is finished, not refused: nothing is sent
+/// twice, and the videos are counted as in quarantine.
+#[test]
+fn a_saved_plan_whose_quarantines_are_done_is_finished_not_refused() {
+    let dir = Dir::new();
+    dir.write("m.yaml", &manifest(""));
+    let emu = start(&dir);
+    let plan = run(&dir, &emu, &["plan", "m.yaml", "--out", "plan.json"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let apply = run(&dir, &emu, &["apply", "m.yaml", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    let apply = run(&dir, &emu, &["apply", "plan.json", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    assert!(
+        apply
+            .stdout
+            .contains("Quarantine: 2 put in quarantine, 0 restored.\n"),
+        "{}",
+        apply.stdout
+    );
+    assert_eq!(emu.calls("CreateAudit"), 1, "nothing sent twice");
+    assert_eq!(emu.calls("UpdateVideoInfos"), 1);
+    assert_eq!(emu.calls("DeleteVideo"), 0);
+
+    // The same for restores.
+    dir.write(
+        "keep.yaml",
+        "version: 1\nkeep:\n  - match: { titlePrefix: \"Video 0\" }\n",
+    );
+    let plan = run(
+        &dir,
+        &emu,
+        &["plan", "m.yaml", "keep.yaml", "--out", "restore.json"],
+    );
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let apply = run(
+        &dir,
+        &emu,
+        &["apply", "m.yaml", "keep.yaml", "--auto-approve"],
+    );
+    assert_eq!(apply.code, 0, "{}", apply.stderr);
+    let apply = run(&dir, &emu, &["apply", "restore.json", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    assert!(
+        apply
+            .stdout
+            .contains("Quarantine: 0 put in quarantine, 1 restored.\n"),
+        "{}",
+        apply.stdout
+    );
+    assert_eq!(look(&emu, 0), state("Normal", "promo,2023"));
+    assert_eq!(emu.calls("CreateAudit"), 2);
+    assert_eq!(emu.calls("UpdateVideoInfos"), 2);
 }

@@ -586,7 +586,11 @@ fn arb_q_catalog() -> impl Strategy<Value = Vec<QRow>> {
         ),
         0..24,
     )
-    .prop_map(|m| m.into_iter().map(|(i, (r, c, s, t))| (i, r, c, s, t)).collect())
+    .prop_map(|m| {
+        m.into_iter()
+            .map(|(i, (r, c, s, t))| (i, r, c, s, t))
+            .collect()
+    })
 }
 
 /// A delete entry with or without a quarantine of some days (0 days: due tomorrow).
@@ -642,10 +646,7 @@ fn selecting(catalog: &[QRow], entries: &[(E, Option<u32>)]) -> Vec<(String, Opt
 
 fn fingerprint_of(observed: &Observed, i: u8) -> Option<vodplan::plan::Fingerprint> {
     let id = VideoId::new(vid(i)).unwrap();
-    observed
-        .videos
-        .get(&id)
-        .map(vodplan::plan::Fingerprint::of)
+    observed.videos.get(&id).map(vodplan::plan::Fingerprint::of)
 }
 
 proptest! {
