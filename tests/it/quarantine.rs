@@ -263,9 +263,7 @@ fn a_keep_entry_restores_a_quarantined_video_and_never_unblocks_moderation() {
     assert_eq!(apply.code, 0, "{}", apply.stderr);
     dir.write(
         "keep.yaml",
-        &format!(
-            "version: 1\nkeep:\n  - match: {{ titlePrefix: \"Video 0\" }}\n  - match: {{ titlePrefix: \"Video 2\" }}\n  - match: {{ titlePrefix: \"Video 4\" }}\n"
-        ),
+        "version: 1\nkeep:\n  - match: { titlePrefix: \"Video 0\" }\n  - match: { titlePrefix: \"Video 2\" }\n  - match: { titlePrefix: \"Video 4\" }\n",
     );
     let plan = run(
         &dir,
