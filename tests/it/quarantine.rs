@@ -523,3 +523,37 @@ fn a_saved_plan_whose_quarantines_are_done_is_finished_not_refused() {
     assert_eq!(emu.calls("CreateAudit"), 2);
     assert_eq!(emu.calls("UpdateVideoInfos"), 2);
 }
+
+/// The staleness check covers status and tags: a video whose tags a person changed between plan
+/// and apply makes the saved plan stale, named, and nothing is tagged, blocked or deleted.
+#[test]
+fn a_saved_quarantine_is_stale_when_the_tags_changed_by_hand() {
+    let dir = Dir::new();
+    dir.write("m.yaml", &manifest(""));
+    let emu = start(&dir);
+    let plan = run(&dir, &emu, &["plan", "m.yaml", "--out", "plan.json"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let client = client_for(&emu.endpoint());
+    let id = VideoId::new(vid(1)).unwrap();
+    rt().block_on(client.set_tags(&[(id, "hot".to_string())]))
+        .result
+        .unwrap();
+    let apply = run(&dir, &emu, &["apply", "plan.json", "--auto-approve"]);
+    assert_eq!(apply.code, 1, "{}\n{}", apply.stdout, apply.stderr);
+    assert!(
+        apply.stderr.contains(&format!("{}: tags", vid(1))),
+        "{}",
+        apply.stderr
+    );
+    assert!(
+        apply
+            .stderr
+            .contains("the saved plan is stale: 1 planned video changed since it was made"),
+        "{}",
+        apply.stderr
+    );
+    assert_eq!(emu.calls("CreateAudit"), 0);
+    assert_eq!(emu.calls("UpdateVideoInfos"), 1, "only the change by hand");
+    assert_eq!(look(&emu, 0), state("Normal", "promo,2023"));
+    assert_eq!(look(&emu, 1), state("Normal", "hot"));
+}
