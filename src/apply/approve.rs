@@ -41,6 +41,12 @@ pub struct Approval {
     pub restores: Vec<Restore>,
     /// Videos of a planned quarantine or restore that are gone since the plan was made.
     pub gone: Vec<VideoId>,
+    /// Planned quarantines found already in vodplan's quarantine (an earlier, interrupted run of
+    /// the plan did them): nothing to send, credited as quarantined.
+    pub already_quarantined: Vec<VideoId>,
+    /// Planned restores found already restored (`Normal`, no vodplan tag): nothing to send,
+    /// credited as restored.
+    pub already_restored: Vec<VideoId>,
 }
 
 /// A planned deletion that today's manifests do not approve.
@@ -58,6 +64,9 @@ pub enum Why {
     NotSelected,
     /// A planned restore that no keep entry protects any more.
     NotKept,
+    /// A planned restore of a video that is not in vodplan's quarantine (not `Blocked` with
+    /// vodplan's tag): vodplan never unblocks what it did not block.
+    NotQuarantined,
     /// Its entry asks for another action now (a quarantine first, or its grace period runs on).
     OtherAction(String),
 }
@@ -74,6 +83,11 @@ impl fmt::Display for Unapproved {
             Why::NotKept => write!(
                 f,
                 "{}: planned as a restore, but no keep entry protects it",
+                self.video_id
+            ),
+            Why::NotQuarantined => write!(
+                f,
+                "{}: planned as a restore, but it is not in vodplan's quarantine (not Blocked with vodplan's tag); vodplan never unblocks what it did not block",
                 self.video_id
             ),
             Why::OtherAction(what) => write!(f, "{}: {what}", self.video_id),
@@ -245,29 +259,62 @@ pub async fn approve(
             approval.gone.push(q.video_id.clone());
             continue;
         };
+        // The tag list and date written are today's decision, never the file's: a plan edited
+        // to carry a past date (deleted by the next apply) or to drop the video's other tags is
+        // harmless.
+        let mut q = q.clone();
         match judge(&rules, &q.video_id, info, today) {
-            Ok(Decision::Quarantine { .. }) => {}
-            Ok(other) => refuse(
+            Ok(Decision::Quarantine { until, tags }) => {
+                q.until = quarantine::date_text(until);
+                q.tags = tags;
+            }
+            // Already in vodplan's quarantine, as planned (an earlier run of this plan was
+            // interrupted after it): nothing to send, so nothing can go wrong.
+            Ok(Decision::Wait { .. }) => {
+                approval.already_quarantined.push(q.video_id.clone());
+                continue;
+            }
+            Ok(Decision::Delete) => refuse(
+                &q.video_id,
+                Why::OtherAction(
+                    "planned as a quarantine, but its entry now asks for a deletion".into(),
+                ),
+            ),
+            Ok(Decision::Leave(why)) => refuse(
                 &q.video_id,
                 Why::OtherAction(format!(
-                    "planned as a quarantine, but its entry now asks for {other:?}"
+                    "planned as a quarantine, but it is to be left alone: {why}"
                 )),
             ),
             Err(why) => refuse(&q.video_id, why),
         }
         stale(&q.video_id, &q.observed, info);
-        approval.quarantines.push(q.clone());
+        approval.quarantines.push(q);
     }
     for r in &plan.restores {
         let Some(info) = observed.videos.get(&r.video_id) else {
             approval.gone.push(r.video_id.clone());
             continue;
         };
-        if rules.keeper(&r.video_id, info).is_none() {
+        // Only vodplan's own quarantine is undone: a video blocked by someone else (no vodplan
+        // tag) is never set Normal, whatever the file says.
+        let kept = rules.keeper(&r.video_id, info).is_some();
+        let tagged = quarantine::tag_date(info.tags.as_deref()).is_some();
+        if kept && info.status != crate::manifest::VideoStatus::Blocked.as_str() && !tagged {
+            // Already restored, as planned (an earlier run of this plan was interrupted after
+            // it): nothing to send.
+            approval.already_restored.push(r.video_id.clone());
+            continue;
+        }
+        if !kept {
             refuse(&r.video_id, Why::NotKept);
+        } else if quarantine::quarantined_until(info).is_none() {
+            refuse(&r.video_id, Why::NotQuarantined);
         }
         stale(&r.video_id, &r.observed, info);
-        approval.restores.push(r.clone());
+        let mut r = r.clone();
+        r.tags = quarantine::tags_without(info.tags.as_deref());
+        approval.restores.push(r);
     }
     // A video the manifests do not approve is the graver finding: it is reported first.
     if !unapproved.is_empty() {

@@ -90,6 +90,12 @@ pub async fn run(
         .await?;
         outcome.quarantined = q.quarantined;
         outcome.restored = q.restored;
+        outcome
+            .quarantined
+            .extend(approval.already_quarantined.iter().cloned());
+        outcome
+            .restored
+            .extend(approval.already_restored.iter().cloned());
         outcome.failed.extend(q.failed);
     }
     let done = executor::execute(

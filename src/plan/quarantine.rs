@@ -98,7 +98,8 @@ pub fn tag_for(until: Date) -> String {
     )
 }
 
-fn date_text(d: Date) -> String {
+/// A date as the plan and the tag write it (`YYYY-MM-DD`).
+pub fn date_text(d: Date) -> String {
     tag_for(d)[TAG_PREFIX.len()..].to_string()
 }
 

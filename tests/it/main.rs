@@ -12,6 +12,7 @@ mod harness;
 mod journal;
 mod manifest_attack;
 mod plan_apply;
+mod quarantine;
 mod render;
 mod resume;
 mod safety;

@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use proptest::prelude::*;
+use vodplan::apply::{self, Approval, Interrupt, JournalSpec};
 use vodplan::emulator::{self, Catalog, EmulatorConfig, Video};
 use vodplan::ids::{ReferenceId, VideoId, VideoRef};
 use vodplan::manifest::{DesiredState, Entry, Location, Selector, Target};
@@ -170,7 +171,7 @@ proptest! {
     }
 }
 
-fn client_for(endpoint: &str) -> Arc<Client> {
+pub fn client_for(endpoint: &str) -> Arc<Client> {
     Arc::new(
         Client::new(ClientConfig {
             endpoint: Endpoint::parse(endpoint).unwrap(),
@@ -549,6 +550,234 @@ proptest! {
                 prop_assert!(!gone || wanted(v), "{:?} was deleted but no delete entry selects it", v);
                 if listed && wanted(v) && !kept(v) && in_range(v) {
                     prop_assert!(gone, "{:?} was selected, not kept, and not deleted", v);
+                }
+            }
+            emu.stop().await;
+            Ok(())
+        })?;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13 and issue 8 over the whole library flow: quarantines, restores and the saved-plan
+// checks, against the in-process emulator.
+
+/// Tag lists a generated video may carry: none, its own, vodplan's past and future dates.
+const Q_TAGS: [Option<&str>; 5] = [
+    None,
+    Some("promo"),
+    Some("vodplan-until-2020-01-01"),
+    Some("promo,vodplan-until-2099-01-01"),
+    Some("vodplan-until-2099-01-01"),
+];
+const Q_STATUS: [&str; 3] = ["Normal", "Blocked", "UploadFail"];
+
+/// A generated video: id, has a reference ID, category, status, tags.
+type QRow = (u8, bool, i64, &'static str, Option<&'static str>);
+
+fn arb_q_catalog() -> impl Strategy<Value = Vec<QRow>> {
+    proptest::collection::btree_map(
+        0u8..24,
+        (
+            any::<bool>(),
+            0i64..4,
+            (0usize..3).prop_map(|i| Q_STATUS[i]),
+            (0usize..5).prop_map(|i| Q_TAGS[i]),
+        ),
+        0..24,
+    )
+    .prop_map(|m| {
+        m.into_iter()
+            .map(|(i, (r, c, s, t))| (i, r, c, s, t))
+            .collect()
+    })
+}
+
+/// A delete entry with or without a quarantine of some days (0 days: due tomorrow).
+fn arb_q_entry() -> impl Strategy<Value = (E, Option<u32>)> {
+    (arb_entry(), proptest::option::of(0u32..30))
+}
+
+/// How a saved plan is tampered with before apply.
+#[derive(Debug, Clone)]
+enum Tamper {
+    /// Add a deletion of this video, with its real fingerprint copied in.
+    Delete(u8),
+    /// Add a restore of this video, with its real fingerprint copied in.
+    Restore(u8),
+    /// Turn the first quarantine into a deletion.
+    QuarantineToDelete,
+    /// Drop every protected entry.
+    DropProtected,
+    /// Move every quarantine's tag date into the past.
+    PastTag,
+}
+
+fn arb_tamper() -> impl Strategy<Value = Tamper> {
+    prop_oneof![
+        (0u8..24).prop_map(Tamper::Delete),
+        (0u8..24).prop_map(Tamper::Restore),
+        Just(Tamper::QuarantineToDelete),
+        Just(Tamper::DropProtected),
+        Just(Tamper::PastTag),
+    ]
+}
+
+fn in_quarantine(status: &str, tags: Option<&str>) -> bool {
+    status == "Blocked" && tags.is_some_and(|t| t.contains("vodplan-until-"))
+}
+
+fn due(tags: Option<&str>) -> bool {
+    tags.is_some_and(|t| t.contains("vodplan-until-2020-01-01"))
+}
+
+/// The video IDs a list of entries selects, each with the entries' quarantine days.
+fn selecting(catalog: &[QRow], entries: &[(E, Option<u32>)]) -> Vec<(String, Option<u32>)> {
+    let rows: Vec<(u8, bool, i64)> = catalog.iter().map(|(i, r, c, _, _)| (*i, *r, *c)).collect();
+    entries
+        .iter()
+        .flat_map(|(e, q)| {
+            kept_ids(&rows, std::slice::from_ref(e))
+                .into_iter()
+                .map(move |id| (id, *q))
+        })
+        .collect()
+}
+
+fn fingerprint_of(observed: &Observed, i: u8) -> Option<vodplan::plan::Fingerprint> {
+    let id = VideoId::new(vid(i)).unwrap();
+    observed.videos.get(&id).map(vodplan::plan::Fingerprint::of)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Random manifests (some delete entries with a quarantine) over a random catalogue (statuses
+    /// incl. Blocked, vodplan tags with past and future dates), planned and applied by the
+    /// library, directly or through a saved plan tampered with. Whatever happens: a kept video is
+    /// never deleted, blocked or tagged; nothing outside the delete entries is touched; a video
+    /// blocked by someone else is never unblocked (nor deleted under a quarantine entry alone);
+    /// and a saved plan only ever deletes what the manifests select now.
+    #[test]
+    fn quarantine_and_saved_plans_never_touch_what_they_must_not(
+        catalog in arb_q_catalog(),
+        delete in proptest::collection::vec(arb_q_entry(), 0..8),
+        keep in proptest::collection::vec(arb_entry(), 0..4),
+        tamper in proptest::collection::vec(arb_tamper(), 0..4),
+    ) {
+        let desired = DesiredState {
+            delete: delete.iter().enumerate().map(|(i, (e, q))| Entry {
+                quarantine: q.map(|d| vodplan::manifest::Located { value: d, location: loc(i as u32 + 1) }),
+                ..entry(e, i as u32 + 1)
+            }).collect(),
+            keep: keep.iter().enumerate().map(|(i, e)| entry(e, i as u32 + 100)).collect(),
+            ..DesiredState::default()
+        };
+        let rows: Vec<(u8, bool, i64)> = catalog.iter().map(|(i, r, c, _, _)| (*i, *r, *c)).collect();
+        let kept = kept_ids(&rows, &keep);
+        let selected = selecting(&catalog, &delete);
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async {
+            let videos = catalog.iter().map(|(i, has_ref, cat, status, tags)| Video {
+                video_id: vid(*i), reference_id: has_ref.then(|| rid(*i)), title: format!("v{i}"), status: (*status).into(),
+                category_id: Some(*cat), creation_time: "2024-01-01T00:00:00Z".into(), modification_time: None, size: Some(1),
+                duration: None, tags: tags.map(str::to_string), storage_location: None, forbidden: false,
+            });
+            let config = EmulatorConfig { delete_qps: 10_000, ..EmulatorConfig::default() };
+            let emu = emulator::start("127.0.0.1:0".parse().unwrap(), Catalog::from_videos(videos), config).await.unwrap();
+            let client = client_for(&emu.endpoint());
+            let everything: Vec<VideoId> = catalog.iter().map(|(i, ..)| VideoId::new(vid(*i)).unwrap()).collect();
+            let before = vodplan::state::lookup(&client, everything.clone(), vec![], &()).await.unwrap();
+            let plan = vodplan::plan::make::make(&client, &desired, &vodplan::plan::guard::Guards::default(), &()).await.unwrap();
+            let honest: HashSet<String> = plan.deletions.iter().map(|d| d.video_id.to_string()).collect();
+            let approval = if tamper.is_empty() {
+                Some(Approval {
+                    digest: "test".into(),
+                    deletions: plan.deletions.clone(),
+                    absent: plan.absent.clone(),
+                    quarantines: plan.quarantines.clone(),
+                    restores: plan.restores.clone(),
+                    ..Approval::default()
+                })
+            } else {
+                let mut file = vodplan::plan::file::PlanFile::new(plan.clone(), "cn-shanghai", &emu.endpoint(), &[], &[], None);
+                for t in &tamper {
+                    let p = &mut file.plan;
+                    match t {
+                        Tamper::Delete(i) => if let Some(observed) = fingerprint_of(&before, *i) {
+                            p.deletions.push(vodplan::plan::Deletion {
+                                video_id: VideoId::new(vid(*i)).unwrap(),
+                                selected_by: vodplan::plan::SelectedBy::VideoId,
+                                reason: None, source: loc(1), observed,
+                            });
+                        },
+                        Tamper::Restore(i) => if let Some(observed) = fingerprint_of(&before, *i) {
+                            p.restores.push(vodplan::plan::quarantine::Restore {
+                                video_id: VideoId::new(vid(*i)).unwrap(),
+                                kept_by: loc(100), tags: String::new(), observed,
+                            });
+                        },
+                        Tamper::QuarantineToDelete => if !p.quarantines.is_empty() {
+                            let q = p.quarantines.remove(0);
+                            p.deletions.push(vodplan::plan::Deletion {
+                                video_id: q.video_id, selected_by: vodplan::plan::SelectedBy::VideoId,
+                                reason: q.reason, source: q.source, observed: q.observed,
+                            });
+                        },
+                        Tamper::DropProtected => p.protected.clear(),
+                        Tamper::PastTag => for q in &mut p.quarantines {
+                            q.until = "2020-01-01".into();
+                            q.tags = "vodplan-until-2020-01-01".into();
+                        },
+                    }
+                }
+                // Round-trip through JSON, as a file would.
+                let file: vodplan::plan::file::PlanFile = serde_json::from_str(&serde_json::to_string(&file).unwrap()).unwrap();
+                vodplan::apply::approve(&client, &file, &desired, &()).await.ok()
+            };
+            if let Some(approval) = approval {
+                let dir = tempfile::tempdir().unwrap();
+                let journal = dir.path().join("journal.jsonl");
+                let spec = JournalSpec { path: &journal, plan_key: "test".into(), once: false };
+                apply::run(client.clone(), &approval, &spec, &(), &Interrupt::new()).await.unwrap();
+            }
+            let after = vodplan::state::lookup(&client, everything, vec![], &()).await.unwrap();
+            for (i, _, _, status0, tags0) in &catalog {
+                let id = vid(*i);
+                let key = VideoId::new(id.clone()).unwrap();
+                let was = &before.videos[&key];
+                let now = after.videos.get(&key);
+                let unchanged = now.is_some_and(|v| v.status == was.status && v.tags == was.tags);
+                let selectors: Vec<Option<u32>> = selected.iter().filter(|(s, _)| *s == id).map(|(_, q)| *q).collect();
+                let q0 = in_quarantine(status0, *tags0);
+                prop_assert!(now.is_some() || honest.contains(&id), "{id} deleted but the manifests do not plan its deletion now");
+                if kept.contains(&id) {
+                    prop_assert!(now.is_some(), "kept video {id} was deleted");
+                    prop_assert!(q0 || unchanged, "kept video {id} was changed: {was:?} -> {now:?}");
+                    if q0 {
+                        let v = now.unwrap();
+                        prop_assert!(unchanged || (v.status == "Normal" && !v.tags.as_deref().unwrap_or("").contains("vodplan-until-")),
+                            "kept {id} in quarantine neither left nor restored: {v:?}");
+                    }
+                } else if selectors.is_empty() {
+                    prop_assert!(unchanged, "{id} is outside every entry but was touched: {was:?} -> {now:?}");
+                }
+                if *status0 == "Blocked" && !q0 {
+                    prop_assert!(now.is_none() || unchanged, "{id} blocked by someone else was changed: {now:?}");
+                    prop_assert!(now.is_some() || selectors.contains(&None), "{id} blocked by someone else deleted under a quarantine entry");
+                }
+                if now.is_none() {
+                    prop_assert!(selectors.contains(&None) || (q0 && due(*tags0)) || (q0 && selectors.iter().any(Option::is_none)),
+                        "{id} deleted without its grace period: {was:?}");
+                }
+                if let Some(v) = now && !unchanged && v.status == "Blocked" {
+                    // Newly quarantined: its tag's date is in the future, never the file's.
+                    let tags = v.tags.as_deref().unwrap_or("");
+                    prop_assert!(!tags.contains("vodplan-until-2020-01-01"), "{id} quarantined with a past date: {tags}");
+                    prop_assert!(tags.contains("vodplan-until-"), "{id} blocked without vodplan's tag");
+                    if let Some(t) = tags0.filter(|t| t.starts_with("promo")) {
+                        prop_assert!(tags.starts_with("promo"), "{id} lost its tags {t}: {tags}");
+                    }
                 }
             }
             emu.stop().await;
