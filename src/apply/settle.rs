@@ -214,4 +214,70 @@ mod tests {
         assert_eq!(s.failed.len(), 1);
         assert!(s.stop.is_some());
     }
+
+    proptest::proptest! {
+        /// Whatever the reply: every video of the batch lands in exactly one list, nothing
+        /// outside the batch is ever counted, a video is "deleted" only on a VOD reply (a
+        /// RequestId) or a 404 for the whole batch, and a reply after which the service may have
+        /// acted is never "failed" (certainly not deleted).
+        #[test]
+        fn every_video_is_settled_once_and_only_from_a_vod_reply(
+            size in 1u8..20,
+            forbidden in proptest::collection::vec(0u8..40, 0..8),
+            missing in proptest::collection::vec(0u8..40, 0..8),
+            request_id in proptest::option::of("[A-F0-9-]{0,8}"),
+            failure in proptest::option::of(0u8..5),
+            uncertain_before in proptest::bool::ANY,
+            earlier in proptest::collection::vec(0u8..40, 0..8),
+        ) {
+            let batch: Vec<Deletion> = (0..size).map(d).collect();
+            let ids = |v: &[u8]| v.iter().map(|i| d(*i).video_id.to_string()).collect::<Vec<_>>();
+            let reply = match failure {
+                None => ok(
+                    DeleteVideoResponse {
+                        request_id: request_id.clone().unwrap_or_default(),
+                        forbidden_video_ids: ids(&forbidden),
+                        non_exist_video_ids: ids(&missing),
+                        non_exist_reference_ids: vec![],
+                    },
+                    uncertain_before,
+                ),
+                Some(k) => err(
+                    [
+                        ApiErrorKind::NotFound,
+                        ApiErrorKind::Transient,
+                        ApiErrorKind::Auth,
+                        ApiErrorKind::Invalid,
+                        ApiErrorKind::Throttled,
+                    ][k as usize],
+                    uncertain_before,
+                ),
+            };
+            let earlier: HashSet<String> = ids(&earlier).into_iter().collect();
+            let s = settle(&batch, &reply, &earlier);
+            let all: Vec<&Deletion> = s
+                .deleted
+                .iter()
+                .chain(&s.drift)
+                .chain(&s.forbidden)
+                .chain(&s.failed)
+                .chain(&s.uncertain)
+                .copied()
+                .collect();
+            proptest::prop_assert_eq!(all.len(), batch.len());
+            let unique: HashSet<&str> = all.iter().map(|d| d.video_id.as_str()).collect();
+            proptest::prop_assert_eq!(unique.len(), batch.len());
+            let vod_reply = matches!(&reply.result, Ok(b) if !b.request_id.trim().is_empty());
+            let not_found = matches!(&reply.result, Err(e) if e.kind == ApiErrorKind::NotFound);
+            if !s.deleted.is_empty() {
+                proptest::prop_assert!(vod_reply || not_found);
+            }
+            let may_have_acted = uncertain_before
+                || matches!(&reply.result, Err(e) if e.kind == ApiErrorKind::Transient)
+                || matches!(&reply.result, Ok(b) if b.request_id.trim().is_empty());
+            if may_have_acted {
+                proptest::prop_assert!(s.failed.is_empty());
+            }
+        }
+    }
 }
