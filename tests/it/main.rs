@@ -15,6 +15,7 @@ mod plan_apply;
 mod render;
 mod resume;
 mod safety;
+mod scale;
 mod selectors;
 mod signature_vectors;
 mod validate;
