@@ -368,7 +368,11 @@ fn list<W: Write, T: Serialize>(w: &mut W, key: &str, items: &[T]) -> std::io::R
         w.write_all(if i == 0 { b"\n      " } else { b",\n      " })?;
         serde_json::to_writer(&mut *w, item).map_err(std::io::Error::other)?;
     }
-    w.write_all(if items.is_empty() { b"],\n" } else { b"\n    ],\n" })
+    w.write_all(if items.is_empty() {
+        b"],\n"
+    } else {
+        b"\n    ],\n"
+    })
 }
 
 /// The largest plan file read (2 GiB): far above any plan (a million deletions is a few
@@ -401,6 +405,108 @@ mod tests {
             &[],
             Some(10),
         )
+    }
+
+    fn deletion(id: &str, by: SelectedBy) -> super::super::Deletion {
+        super::super::Deletion {
+            video_id: crate::ids::VideoId::new(id).unwrap(),
+            selected_by: by,
+            reason: None,
+            source: crate::manifest::Location::new(&"m.yaml".into(), 3, 5),
+            observed: super::super::Fingerprint {
+                status: "UploadFail".into(),
+                title: "t".into(),
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_plan_written_before_the_compact_form_reads_the_same() {
+        // As vodplan wrote plans before: pretty-printed, nulls written, selectedBy on each.
+        let old = r#"{
+  "kind": "vodplan-plan",
+  "formatVersion": 1,
+  "vodplanVersion": "0.1.0",
+  "createdAt": "2026-01-01T00:00:00Z",
+  "region": "cn-shanghai",
+  "endpoint": "https://vod.example",
+  "manifests": [],
+  "manifestDigest": "00",
+  "maxDeletes": 10,
+  "plan": {
+    "deletions": [
+      {
+        "videoId": "v1",
+        "selectedBy": {
+          "by": "match",
+          "value": "match {status in [UploadFail]}"
+        },
+        "reason": null,
+        "source": "m.yaml:3:5",
+        "observed": {
+          "status": "UploadFail",
+          "size": null,
+          "creationTime": null,
+          "modificationTime": null,
+          "title": "t",
+          "referenceId": null
+        }
+      }
+    ],
+    "protected": [],
+    "absent": []
+  }
+}"#;
+        let file = PlanFile::from_bytes(old.as_bytes(), "plan.json").unwrap();
+        assert_eq!(
+            file.plan.deletions,
+            [deletion(
+                "v1",
+                SelectedBy::Match("match {status in [UploadFail]}".into())
+            )]
+        );
+        // Written again in the compact form, it reads back equal.
+        let mut text = Vec::new();
+        file.write_to(&mut text).unwrap();
+        assert_eq!(PlanFile::from_bytes(&text, "plan.json").unwrap(), file);
+    }
+
+    #[test]
+    fn match_selections_are_written_once_and_a_deletion_must_find_its_own() {
+        let mut plan = Plan::default();
+        let m = SelectedBy::Match("match {status in [UploadFail]}".into());
+        plan.deletions = vec![
+            deletion("v1", m.clone()),
+            deletion("v2", m.clone()),
+            deletion("v3", SelectedBy::VideoId),
+        ];
+        let file = PlanFile::new(plan, "cn-shanghai", "https://vod.example", &[], &[], None);
+        let mut text = Vec::new();
+        file.write_to(&mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert_eq!(text.matches("status in [UploadFail]").count(), 1, "{text}");
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains("videoId")).collect();
+        assert_eq!(
+            lines,
+            [
+                r#"      {"videoId":"v1","source":"m.yaml:3:5","observed":{"status":"UploadFail","title":"t"}},"#,
+                r#"      {"videoId":"v2","source":"m.yaml:3:5","observed":{"status":"UploadFail","title":"t"}},"#,
+                r#"      {"videoId":"v3","selectedBy":{"by":"videoId"},"source":"m.yaml:3:5","observed":{"status":"UploadFail","title":"t"}}"#,
+            ]
+        );
+        assert_eq!(PlanFile::from_bytes(text.as_bytes(), "p").unwrap(), file);
+        // A deletion moved to a source the selectors do not name is refused, not guessed.
+        let moved = text.replacen(
+            r#""v2","source":"m.yaml:3:5""#,
+            r#""v2","source":"m.yaml:9:5""#,
+            1,
+        );
+        let err = PlanFile::from_bytes(moved.as_bytes(), "p").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "p is not a vodplan plan file (the deletion of v2 has no selectedBy, and its source m.yaml:9:5 is not in selectors)"
+        );
     }
 
     #[test]

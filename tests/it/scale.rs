@@ -17,8 +17,7 @@ use vodplan::plan::{Deletion, Fingerprint, Plan, SelectedBy};
 use crate::harness::{Dir, Emulator, vid, vodplan};
 
 const SELECTOR: &str = "match {status in [UploadFail], created before 2023-01-01T00:00:00Z}";
-const MANIFEST: &str =
-    "version: 1\ndelete:\n  - match: { status: [UploadFail], createdBefore: 2023-01-01T00:00:00Z }\n";
+const MANIFEST: &str = "version: 1\ndelete:\n  - match: { status: [UploadFail], createdBefore: 2023-01-01T00:00:00Z }\n";
 
 /// The i-th video of the fixture: an upload that failed in 2022, with a realistic title.
 fn fixture_video(i: usize) -> (String, String, i64, String) {
@@ -30,7 +29,12 @@ fn fixture_video(i: usize) -> (String, String, i64, String) {
         i % 60,
         (i / 60) % 60
     );
-    (vid(i), format!("upload {i} (retry)"), 10_485_760 + i as i64, created)
+    (
+        vid(i),
+        format!("upload {i} (retry)"),
+        10_485_760 + i as i64,
+        created,
+    )
 }
 
 fn fixture_deletion(i: usize, file: &Arc<str>) -> Deletion {
@@ -104,7 +108,10 @@ fn a_saved_plan_takes_at_most_250_bytes_a_deletion_and_reads_back_the_same() {
     assert_eq!(lines, n);
     let back = PlanFile::from_bytes(&bytes, "plan.json").unwrap();
     assert_eq!(back.plan.deletions.len(), n);
-    assert_eq!(back.plan.deletions[7], fixture_deletion(7, &"m.yaml".into()));
+    assert_eq!(
+        back.plan.deletions[7],
+        fixture_deletion(7, &"m.yaml".into())
+    );
 }
 
 /// Writes the fixture of a million deletions into `$SCALE_DIR` (`$SCALE_N` deletions, default
