@@ -305,7 +305,17 @@ impl PlanFile {
     /// Moves the `selectors` onto the deletions that were written without their selection.
     fn resolved(mut self, path: &str) -> Result<PlanFile, PlanFileError> {
         let selectors = std::mem::take(&mut self.selectors);
+        // Every deletion's source was read into its own copy of the manifest's name; they share
+        // one (a million deletions name a handful of files).
+        let mut names: std::collections::HashSet<std::sync::Arc<str>> =
+            std::collections::HashSet::new();
         for d in &mut self.plan.deletions {
+            match names.get(&d.source.file) {
+                Some(shared) => d.source.file = shared.clone(),
+                None => {
+                    names.insert(d.source.file.clone());
+                }
+            }
             if let SelectedBy::Match(m) = &mut d.selected_by
                 && m.is_empty()
             {
