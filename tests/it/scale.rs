@@ -123,6 +123,13 @@ fn a_saved_plan_takes_at_most_250_bytes_a_deletion_and_reads_back_the_same() {
 /// ALIBABA_CLOUD_ACCESS_KEY_ID=testid ALIBABA_CLOUD_ACCESS_KEY_SECRET=testsecret \
 ///   /usr/bin/time -v vodplan apply plan.json --endpoint http://127.0.0.1:18931 --max-qps 10000
 /// ```
+///
+/// Measured 2026-11-24 (2 shared, loaded cores; release build): the plan is 238.9 bytes a
+/// deletion (548.9 in the pretty form before); `apply` of the million took 10 min 3 s (the
+/// GetVideoInfos re-read at 1,915 IDs/s, 0.96 of its 2,000 IDs/s ceiling, then the deletions at
+/// about 19,000 IDs/s) with a peak RSS of 1,507 MiB, the same from the old pretty file: the
+/// peak is apply's working set (the re-read videos and the approved copy of the deletions), not
+/// the file.
 #[test]
 #[ignore = "writes a fixture of a million deletions for a manual measurement"]
 fn million_deletion_fixture() {
