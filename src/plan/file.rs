@@ -5,13 +5,25 @@
 //! another one), the manifests' digest, vodplan's version and the time, and for every deletion
 //! the fingerprint of what was observed. It never holds a credential: nothing in [`PlanFile`] can
 //! carry one.
+//!
+//! Written for a million deletions: a plan must stay reviewable at that size, and small enough to
+//! hold twice in memory (issue 10: at most 250 bytes a deletion). So the header is pretty-printed
+//! and every entry of the plan's lists is compact JSON on a line of its own (a reviewer reads and
+//! diffs it line by line), absent values are left out, and what is the same for many deletions
+//! is written once: the description of a `match` selector goes into the top-level `selectors`
+//! object, keyed by the entry's `source`, instead of onto each of the deletions it selected. It
+//! is still format version 1: every file written before reads (their deletions carry their
+//! `selectedBy` themselves); a deletion without one must find its source in `selectors`, or the
+//! plan is refused as damaged.
 
+use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::Plan;
+use super::{Plan, SelectedBy};
 use crate::manifest::ManifestFile;
 
 pub const PLAN_KIND: &str = "vodplan-plan";
@@ -33,7 +45,9 @@ impl From<&ManifestFile> for PlanManifest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The saved plan. Written only by [`PlanFile::write_to`] (never by serde alone: the deletions'
+/// `match` selections are written in the header's `selectors`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlanFile {
     pub kind: String,
@@ -53,7 +67,21 @@ pub struct PlanFile {
     pub manifest_digest: String,
     /// `limits.maxDeletes` as reviewed, re-checked at apply time.
     pub max_deletes: Option<u64>,
+    /// Read only: the `match` selectors of the deletions by their source (see the module doc);
+    /// [`PlanFile::from_bytes`] moves them onto the deletions and leaves this empty.
+    #[serde(default, skip_serializing)]
+    selectors: BTreeMap<String, String>,
     pub plan: Plan,
+}
+
+/// A deletion without `selectedBy` in the file, until its source is looked up in `selectors`.
+pub(super) fn unresolved_selection() -> SelectedBy {
+    SelectedBy::Match(String::new())
+}
+
+/// A `match` selection is written to `selectors`, not onto the deletion.
+pub(super) fn selection_in_table(s: &SelectedBy) -> bool {
+    matches!(s, SelectedBy::Match(m) if !m.is_empty())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,14 +126,84 @@ impl PlanFile {
                 .collect(),
             manifest_digest: crate::manifest::load::digest_files(manifests),
             max_deletes,
+            selectors: BTreeMap::new(),
             plan,
         }
     }
 
-    /// A digest of the whole plan file, identifying this plan in journals.
+    /// A digest of the whole plan file as written, identifying this plan in journals. Hashed as
+    /// it is serialized, without a copy of the file in memory.
     pub fn digest(&self) -> String {
-        let bytes = serde_json::to_vec(self).expect("a plan always serializes");
-        hex::encode(Sha256::digest(bytes))
+        struct Hasher(Sha256);
+        impl Write for Hasher {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.update(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut h = Hasher(Sha256::new());
+        self.write_to(&mut h).expect("hashing never fails");
+        hex::encode(h.0.finalize())
+    }
+
+    /// The file's text (see the module doc): the header pretty-printed, then each entry of the
+    /// plan's lists on a line of its own.
+    pub fn write_to<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Header<'a> {
+            kind: &'a str,
+            format_version: u32,
+            vodplan_version: &'a str,
+            created_at: &'a str,
+            region: &'a str,
+            region_source: &'a str,
+            endpoint: &'a str,
+            manifests: &'a [PlanManifest],
+            manifest_paths: &'a [String],
+            manifest_digest: &'a str,
+            max_deletes: Option<u64>,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            selectors: BTreeMap<String, &'a str>,
+        }
+        let mut selectors = BTreeMap::new();
+        for d in &self.plan.deletions {
+            if let SelectedBy::Match(m) = &d.selected_by
+                && !m.is_empty()
+            {
+                selectors.entry(d.source.to_string()).or_insert(m.as_str());
+            }
+        }
+        let header = Header {
+            kind: &self.kind,
+            format_version: self.format_version,
+            vodplan_version: &self.vodplan_version,
+            created_at: &self.created_at,
+            region: &self.region,
+            region_source: &self.region_source,
+            endpoint: &self.endpoint,
+            manifests: &self.manifests,
+            manifest_paths: &self.manifest_paths,
+            manifest_digest: &self.manifest_digest,
+            max_deletes: self.max_deletes,
+            selectors,
+        };
+        let head = serde_json::to_string_pretty(&header).map_err(std::io::Error::other)?;
+        // The header object without its closing brace, then the plan.
+        w.write_all(head.trim_end().trim_end_matches('}').trim_end().as_bytes())?;
+        w.write_all(b",\n  \"plan\": {\n")?;
+        let p = &self.plan;
+        list(w, "deletions", &p.deletions)?;
+        list(w, "protected", &p.protected)?;
+        list(w, "absent", &p.absent)?;
+        list(w, "quarantines", &p.quarantines)?;
+        list(w, "waiting", &p.waiting)?;
+        list(w, "restores", &p.restores)?;
+        list(w, "untouched", &p.untouched)?;
+        writeln!(w, "    \"selectorSeen\": {}\n  }}\n}}", p.selector_seen)
     }
 
     /// Whether a file's content is a plan file rather than a manifest (by content, not name).
@@ -159,7 +257,16 @@ impl PlanFile {
         Ok(bytes)
     }
 
+    /// Parses a plan file once, straight from its bytes; only a file that does not parse as a
+    /// plan is parsed again, for its header, to say why.
     pub fn from_bytes(bytes: &[u8], path: &str) -> Result<PlanFile, PlanFileError> {
+        let parsed = serde_json::from_slice::<PlanFile>(bytes);
+        if let Ok(file) = parsed
+            && file.kind == PLAN_KIND
+            && file.format_version == PLAN_FORMAT_VERSION
+        {
+            return file.resolved(path);
+        }
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Header {
@@ -187,10 +294,46 @@ impl PlanFile {
                 });
             }
         }
-        serde_json::from_slice(bytes).map_err(|e| PlanFileError::NotAPlan {
-            path: path.into(),
-            reason: e.to_string(),
-        })
+        serde_json::from_slice::<PlanFile>(bytes)
+            .map_err(|e| PlanFileError::NotAPlan {
+                path: path.into(),
+                reason: e.to_string(),
+            })?
+            .resolved(path)
+    }
+
+    /// Moves the `selectors` onto the deletions that were written without their selection.
+    fn resolved(mut self, path: &str) -> Result<PlanFile, PlanFileError> {
+        let selectors = std::mem::take(&mut self.selectors);
+        // Every deletion's source was read into its own copy of the manifest's name; they share
+        // one (a million deletions name a handful of files).
+        let mut names: std::collections::HashSet<std::sync::Arc<str>> =
+            std::collections::HashSet::new();
+        for d in &mut self.plan.deletions {
+            match names.get(&d.source.file) {
+                Some(shared) => d.source.file = shared.clone(),
+                None => {
+                    names.insert(d.source.file.clone());
+                }
+            }
+            if let SelectedBy::Match(m) = &mut d.selected_by
+                && m.is_empty()
+            {
+                match selectors.get(&d.source.to_string()) {
+                    Some(s) if !s.is_empty() => m.clone_from(s),
+                    _ => {
+                        return Err(PlanFileError::NotAPlan {
+                            path: path.into(),
+                            reason: format!(
+                                "the deletion of {} has no selectedBy, and its source {} is not in selectors",
+                                d.video_id, d.source
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(self)
     }
 
     /// Writes the plan atomically, so a reader never sees a half-written plan: into a new
@@ -198,14 +341,11 @@ impl PlanFile {
     /// planted there cannot redirect the write), made durable, then renamed over `path` (which
     /// replaces a symlink at `path` rather than writing through it).
     pub fn write(&self, path: &Path) -> Result<(), PlanFileError> {
-        use std::io::Write;
         let p = path.display().to_string();
         let err = |e: std::io::Error| PlanFileError::Unwritable {
             path: p.clone(),
             reason: e.to_string(),
         };
-        let mut text = serde_json::to_string_pretty(self).expect("a plan always serializes");
-        text.push('\n');
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
@@ -220,11 +360,29 @@ impl PlanFile {
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
         let mut tmp = builder.tempfile_in(dir).map_err(err)?;
-        tmp.write_all(text.as_bytes()).map_err(err)?;
+        {
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+            self.write_to(&mut w).map_err(err)?;
+            w.flush().map_err(err)?;
+        }
         tmp.as_file().sync_all().map_err(err)?;
         tmp.persist(path).map_err(|e| err(e.error))?;
         Ok(())
     }
+}
+
+/// `    "key": [` and the items one a line, compact, then `    ],`.
+fn list<W: Write, T: Serialize>(w: &mut W, key: &str, items: &[T]) -> std::io::Result<()> {
+    write!(w, "    \"{key}\": [")?;
+    for (i, item) in items.iter().enumerate() {
+        w.write_all(if i == 0 { b"\n      " } else { b",\n      " })?;
+        serde_json::to_writer(&mut *w, item).map_err(std::io::Error::other)?;
+    }
+    w.write_all(if items.is_empty() {
+        b"],\n"
+    } else {
+        b"\n    ],\n"
+    })
 }
 
 /// The largest plan file read (2 GiB): far above any plan (a million deletions is a few
@@ -257,6 +415,108 @@ mod tests {
             &[],
             Some(10),
         )
+    }
+
+    fn deletion(id: &str, by: SelectedBy) -> super::super::Deletion {
+        super::super::Deletion {
+            video_id: crate::ids::VideoId::new(id).unwrap(),
+            selected_by: by,
+            reason: None,
+            source: crate::manifest::Location::new(&"m.yaml".into(), 3, 5),
+            observed: super::super::Fingerprint {
+                status: "UploadFail".into(),
+                title: "t".into(),
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_plan_written_before_the_compact_form_reads_the_same() {
+        // As vodplan wrote plans before: pretty-printed, nulls written, selectedBy on each.
+        let old = r#"{
+  "kind": "vodplan-plan",
+  "formatVersion": 1,
+  "vodplanVersion": "0.1.0",
+  "createdAt": "2026-01-01T00:00:00Z",
+  "region": "cn-shanghai",
+  "endpoint": "https://vod.example",
+  "manifests": [],
+  "manifestDigest": "00",
+  "maxDeletes": 10,
+  "plan": {
+    "deletions": [
+      {
+        "videoId": "v1",
+        "selectedBy": {
+          "by": "match",
+          "value": "match {status in [UploadFail]}"
+        },
+        "reason": null,
+        "source": "m.yaml:3:5",
+        "observed": {
+          "status": "UploadFail",
+          "size": null,
+          "creationTime": null,
+          "modificationTime": null,
+          "title": "t",
+          "referenceId": null
+        }
+      }
+    ],
+    "protected": [],
+    "absent": []
+  }
+}"#;
+        let file = PlanFile::from_bytes(old.as_bytes(), "plan.json").unwrap();
+        assert_eq!(
+            file.plan.deletions,
+            [deletion(
+                "v1",
+                SelectedBy::Match("match {status in [UploadFail]}".into())
+            )]
+        );
+        // Written again in the compact form, it reads back equal.
+        let mut text = Vec::new();
+        file.write_to(&mut text).unwrap();
+        assert_eq!(PlanFile::from_bytes(&text, "plan.json").unwrap(), file);
+    }
+
+    #[test]
+    fn match_selections_are_written_once_and_a_deletion_must_find_its_own() {
+        let mut plan = Plan::default();
+        let m = SelectedBy::Match("match {status in [UploadFail]}".into());
+        plan.deletions = vec![
+            deletion("v1", m.clone()),
+            deletion("v2", m.clone()),
+            deletion("v3", SelectedBy::VideoId),
+        ];
+        let file = PlanFile::new(plan, "cn-shanghai", "https://vod.example", &[], &[], None);
+        let mut text = Vec::new();
+        file.write_to(&mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert_eq!(text.matches("status in [UploadFail]").count(), 1, "{text}");
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains("videoId")).collect();
+        assert_eq!(
+            lines,
+            [
+                r#"      {"videoId":"v1","source":"m.yaml:3:5","observed":{"status":"UploadFail","title":"t"}},"#,
+                r#"      {"videoId":"v2","source":"m.yaml:3:5","observed":{"status":"UploadFail","title":"t"}},"#,
+                r#"      {"videoId":"v3","selectedBy":{"by":"videoId"},"source":"m.yaml:3:5","observed":{"status":"UploadFail","title":"t"}}"#,
+            ]
+        );
+        assert_eq!(PlanFile::from_bytes(text.as_bytes(), "p").unwrap(), file);
+        // A deletion moved to a source the selectors do not name is refused, not guessed.
+        let moved = text.replacen(
+            r#""v2","source":"m.yaml:3:5""#,
+            r#""v2","source":"m.yaml:9:5""#,
+            1,
+        );
+        let err = PlanFile::from_bytes(moved.as_bytes(), "p").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "p is not a vodplan plan file (the deletion of v2 has no selectedBy, and its source m.yaml:9:5 is not in selectors)"
+        );
     }
 
     #[test]

@@ -36,10 +36,15 @@ pub enum SelectedBy {
 #[serde(rename_all = "camelCase")]
 pub struct Fingerprint {
     pub status: String,
+    // Absent values are left out of the saved plan (a missing field reads as none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modification_time: Option<String>,
     pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_id: Option<String>,
     /// The video's tags (quarantine state lives there); absent in plans made before quarantine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -120,7 +125,14 @@ impl Fingerprint {
 #[serde(rename_all = "camelCase")]
 pub struct Deletion {
     pub video_id: VideoId,
+    /// A `match` selection is saved once per manifest entry, in the plan file's `selectors`
+    /// (keyed by `source`), not on each of its possibly millions of deletions (see `file`).
+    #[serde(
+        default = "file::unresolved_selection",
+        skip_serializing_if = "file::selection_in_table"
+    )]
     pub selected_by: SelectedBy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The manifest entry that selected it.
     pub source: Location,

@@ -37,6 +37,7 @@ pub const MAX_REASON_BYTES: usize = 128;
 #[serde(rename_all = "camelCase")]
 pub struct Quarantine {
     pub video_id: VideoId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The delete entry that selected it.
     pub source: Location,

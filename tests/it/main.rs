@@ -16,6 +16,7 @@ mod quarantine;
 mod render;
 mod resume;
 mod safety;
+mod scale;
 mod selectors;
 mod signature_vectors;
 mod validate;
