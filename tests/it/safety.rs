@@ -732,7 +732,9 @@ proptest! {
                     }
                 }
                 // Round-trip through JSON, as a file would.
-                let file: vodplan::plan::file::PlanFile = serde_json::from_str(&serde_json::to_string(&file).unwrap()).unwrap();
+                let mut bytes = Vec::new();
+                file.write_to(&mut bytes).unwrap();
+                let file = vodplan::plan::file::PlanFile::from_bytes(&bytes, "plan.json").unwrap();
                 vodplan::apply::approve(&client, &file, &desired, &()).await.ok()
             };
             if let Some(approval) = approval {
