@@ -137,6 +137,23 @@ pub enum JournalError {
     },
 }
 
+impl From<lock::LockError> for JournalError {
+    fn from(e: lock::LockError) -> Self {
+        match e {
+            lock::LockError::Locked { path, holder } => JournalError::Locked { path, holder },
+            lock::LockError::Io {
+                path,
+                action,
+                source,
+            } => JournalError::Io {
+                path,
+                action,
+                source,
+            },
+        }
+    }
+}
+
 /// An open journal, appending. It holds the journal's lock until it is dropped.
 pub struct Journal {
     // Dropped first: the holder note is removed while the lock (in `writer`'s file) is still held.
