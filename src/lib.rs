@@ -23,6 +23,9 @@
 //! video is never a deletion, and nothing outside the plan is ever sent ([`plan::diff()`],
 //! [`apply::execute`], both property-tested).
 
+// The library never prints and never exits: it returns values and errors (CONTRIBUTING.md).
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
+
 pub mod apply;
 pub mod emulator;
 pub mod ids;

@@ -6,8 +6,8 @@
 
 mod arrange;
 pub mod diff;
-mod fingerprint;
 pub mod file;
+mod fingerprint;
 pub mod guard;
 pub mod make;
 pub mod quarantine;

@@ -251,10 +251,14 @@ fn is_ident(t: &str) -> bool {
 
 /// Reads a path or `use` tree starting at `tokens[i]` (an identifier). Returns each leaf as its
 /// segments plus the name it is bound to (the last segment, or the `as` alias).
-fn read_tree(tokens: &[String], mut i: usize, prefix: Vec<String>, out: &mut Vec<(Vec<String>, String)>) -> usize {
+fn read_tree(
+    tokens: &[String],
+    mut i: usize,
+    prefix: Vec<String>,
+    out: &mut Vec<(Vec<String>, String)>,
+) -> usize {
     let mut segs = prefix;
-    loop {
-        let Some(t) = tokens.get(i) else { break };
+    while let Some(t) = tokens.get(i) {
         if t == "{" {
             i += 1;
             loop {
@@ -278,7 +282,12 @@ fn read_tree(tokens: &[String], mut i: usize, prefix: Vec<String>, out: &mut Vec
         if !is_ident(t) {
             break;
         }
-        if t == "self" && !segs.is_empty() && tokens.get(i.wrapping_sub(1)).is_some_and(|p| p == "{" || p == ",") {
+        if t == "self"
+            && !segs.is_empty()
+            && tokens
+                .get(i.wrapping_sub(1))
+                .is_some_and(|p| p == "{" || p == ",")
+        {
             // `use a::{self}` binds `a` itself.
         } else {
             segs.push(t.clone());
@@ -310,7 +319,11 @@ impl Tree {
         let mut files = Vec::new();
         let mut by_module = BTreeMap::new();
         for p in paths {
-            let rel = p.strip_prefix(src).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             let (krate, module) = module_of(&rel);
             let text = std::fs::read_to_string(&p).unwrap();
             let tokens = drop_test_modules(tokenize(&strip(&text)));
@@ -327,7 +340,9 @@ impl Tree {
             by_module,
             reexports: Vec::new(),
         };
-        tree.reexports = (0..tree.files.len()).map(|f| tree.reexports_of(f)).collect();
+        tree.reexports = (0..tree.files.len())
+            .map(|f| tree.reexports_of(f))
+            .collect();
         tree
     }
 
@@ -340,9 +355,8 @@ impl Tree {
         let mut i = 0;
         while i < t.len() {
             let prev = if i == 0 { "" } else { t[i - 1].as_str() };
-            let starts_path = is_ident(&t[i])
-                && t.get(i + 1).is_some_and(|n| n == "::")
-                && prev != "::";
+            let starts_path =
+                is_ident(&t[i]) && t.get(i + 1).is_some_and(|n| n == "::") && prev != "::";
             if !starts_path {
                 i += 1;
                 continue;
@@ -354,7 +368,9 @@ impl Tree {
                 k -= 1;
                 let before = &t[..k];
                 in_pub_use = before.last().is_some_and(|x| x == "pub")
-                    || (before.len() >= 4 && before[before.len() - 1] == ")" && before[before.len() - 4] == "pub");
+                    || (before.len() >= 4
+                        && before[before.len() - 1] == ")"
+                        && before[before.len() - 4] == "pub");
             }
             let mut leaves = Vec::new();
             let next = read_tree(t, i, Vec::new(), &mut leaves);
@@ -560,7 +576,10 @@ fn rank(file: &SourceFile) -> Option<u8> {
         "apply" => 5,
         "render" => 6,
         "emulator" => return None,
-        other => panic!("{}: top-level module `{other}` has no layer; add it to `rank` in tests/it/layering.rs and to CONTRIBUTING.md", file.rel),
+        other => panic!(
+            "{}: top-level module `{other}` has no layer; add it to `rank` in tests/it/layering.rs and to CONTRIBUTING.md",
+            file.rel
+        ),
     })
 }
 
@@ -573,7 +592,8 @@ fn layer_violations(tree: &Tree, graph: &[BTreeMap<usize, String>]) -> Vec<Strin
         for (&g, via) in uses {
             let to = &tree.files[g];
             let to_top = to.module.first().map(String::as_str).unwrap_or("");
-            let from_emulator = from.krate == Krate::Lib && from.module.first().is_some_and(|m| m == "emulator");
+            let from_emulator =
+                from.krate == Krate::Lib && from.module.first().is_some_and(|m| m == "emulator");
             let to_emulator = to.krate == Krate::Lib && to_top == "emulator";
             let why = if from_emulator {
                 (!to_emulator && !SHARED.contains(&to_top))
@@ -665,7 +685,10 @@ fn the_scanner_sees_a_planted_cycle_and_an_upward_import() {
         "manifest/validate.rs",
         "pub struct Desired;\nfn f() { super::load::read(); }\n#[cfg(test)]\nmod tests { use crate::vod::Client; }\n",
     );
-    write("ids.rs", "pub struct VideoId;\nfn up() -> crate::vod::Client { todo!() }\n");
+    write(
+        "ids.rs",
+        "pub struct VideoId;\nfn up() -> crate::vod::Client { todo!() }\n",
+    );
     write("vod/mod.rs", "pub struct Client;\n");
     assert_eq!(
         check(dir.path(), &[]),
