@@ -6,7 +6,7 @@
 //! Records of one run share a `run` ID; a run that ended writes `finish`. Runs are tied to what
 //! they applied by `planKey` (the saved plan's digest, or the manifests' digest with region and
 //! endpoint), so only runs of the same plan are credited: the interrupted or partial ones since
-//! the last run that settled the plan (see [`Earlier`] and [`Applied`]). A settled run is what
+//! the last run that settled the plan (see [`Earlier`] and [`read::Applied`]). A settled run is what
 //! lets `apply` refuse to replay a saved plan that was already carried out.
 //!
 //! The journal file is also the apply's lock (see [`lock`]): one apply at a time per journal. It
@@ -25,7 +25,9 @@ mod read;
 mod record;
 
 pub use lock::{Holder, note_path};
-pub use read::{Applied, Earlier, MAX_LINE};
+pub use read::Earlier;
+#[cfg(test)]
+use read::{Applied, MAX_LINE};
 pub use record::{JournalEntry, Record};
 
 #[derive(Debug, thiserror::Error)]

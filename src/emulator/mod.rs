@@ -17,9 +17,9 @@
 pub mod actions;
 pub mod auth;
 pub mod canonical;
-pub mod catalog;
+pub(crate) mod catalog;
 mod error;
-pub mod metadata;
+pub(crate) mod metadata;
 pub mod sts;
 
 use std::collections::HashMap;

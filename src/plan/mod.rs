@@ -10,8 +10,8 @@ pub mod file;
 mod fingerprint;
 pub mod guard;
 pub mod make;
-pub mod quarantine;
-pub mod rules;
+pub(crate) mod quarantine;
+pub(crate) mod rules;
 
 use serde::{Deserialize, Serialize};
 

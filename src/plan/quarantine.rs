@@ -30,6 +30,8 @@ pub const TAG_PREFIX: &str = "vodplan-until-";
 /// UpdateVideoInfos: at most 16 tags a video, each at most 32 bytes.
 pub const MAX_TAGS: usize = 16;
 pub const MAX_TAG_BYTES: usize = 32;
+// vodplan's own tag (prefix + `YYYY-MM-DD`) always fits the service's tag limit.
+const _: () = assert!(TAG_PREFIX.len() + "YYYY-MM-DD".len() <= MAX_TAG_BYTES);
 /// CreateAudit: `Reason` at most 128 bytes.
 pub const MAX_REASON_BYTES: usize = 128;
 

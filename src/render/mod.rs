@@ -3,11 +3,11 @@
 //! CLI's decision. Every string that comes from outside vodplan (titles, reasons, selectors,
 //! file names, server messages) is shown through [`escape`], so none of it can forge the review.
 
-pub mod escape;
+pub(crate) mod escape;
 mod format;
-pub mod json;
-pub mod markdown;
-pub mod text;
+pub(crate) mod json;
+pub(crate) mod markdown;
+pub(crate) mod text;
 
 pub use format::{Format, outcome, plan};
 

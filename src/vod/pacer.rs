@@ -87,7 +87,8 @@ impl Pacer {
     }
 
     /// The current adaptive rate, in requests per second.
-    pub fn rate(&self) -> f64 {
+    #[cfg(test)]
+    fn rate(&self) -> f64 {
         self.schedule.lock().expect("pacer lock").rate
     }
 }

@@ -73,7 +73,7 @@ pub enum Record {
         forbidden: usize,
         failed: usize,
         /// Planned deletions this run never sent (it was interrupted or stopped). A run is only
-        /// settled (see [`super::Applied`]) when this is 0; absent in journals of older versions.
+        /// settled (see [`super::read::Applied`]) when this is 0; absent in journals of older versions.
         #[serde(default)]
         not_sent: usize,
     },

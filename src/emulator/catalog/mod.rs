@@ -7,10 +7,10 @@
 //! into its compact record as it is parsed, so ten million videos load in seconds and in a few
 //! GB; YAML is for small hand-written catalogues.
 
-pub mod index;
-pub mod query;
-pub mod state;
-pub mod video;
+pub(crate) mod index;
+pub(crate) mod query;
+pub(crate) mod state;
+pub(crate) mod video;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 
 pub use index::Selection;
 pub use state::{Change, InfoUpdate};
-pub use video::{DEFAULT_LOCATION, Video};
+pub use video::Video;
 
 use index::{Facet, Indexes};
 use query::{Filter, Subject};
