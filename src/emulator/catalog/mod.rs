@@ -104,7 +104,7 @@ impl<'a> VideoRef<'a> {
     }
 
     /// The video as GetVideoInfos and GetVideoList describe it.
-    pub fn to_api(&self) -> Value {
+    pub fn to_api(self) -> Value {
         let r = self.rec();
         let created = api_time(r.created);
         let mut v = json!({
