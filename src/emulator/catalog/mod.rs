@@ -7,8 +7,10 @@
 //! into its compact record as it is parsed, so ten million videos load in seconds and in a few
 //! GB; YAML is for small hand-written catalogues.
 
+mod error;
 pub(crate) mod index;
 pub(crate) mod query;
+mod select;
 pub(crate) mod state;
 pub(crate) mod video;
 
@@ -22,7 +24,8 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Value, json};
 
-pub use index::Selection;
+pub use error::CatalogError;
+pub use select::Selection;
 pub use state::{Change, InfoUpdate};
 pub use video::Video;
 
@@ -30,13 +33,6 @@ use index::{Facet, Indexes};
 use query::{Filter, Subject};
 use state::{Entry, StateLog};
 use video::{BadTime, Rec, Vocabulary, api_time};
-
-#[derive(Debug, thiserror::Error)]
-#[error("{path}: {reason}")]
-pub struct CatalogError {
-    pub path: String,
-    pub reason: String,
-}
 
 /// What UpdateVideoInfos sets that a catalogue file does not carry.
 #[derive(Debug, Default, Clone)]
