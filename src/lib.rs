@@ -1,8 +1,8 @@
 //! vodplan: declarative, reviewable deletion of ApsaraVideo VOD videos.
 //!
-//! This library holds everything but the terminal: it never prints and never exits, it returns
-//! values and errors. The `vodplan` binary (`src/main.rs`, `src/cli/`) parses flags, calls into
-//! it, prints, and picks the exit code.
+//! This library holds everything but the terminal: it never prints and never exits (denied by
+//! lints below), it returns values and errors. The `vodplan` binary (`src/main.rs`, `src/cli/`)
+//! parses flags, calls into it, renders, and maps errors to exit codes in `src/cli/exit.rs`.
 //!
 //! Data flows one way:
 //!
@@ -11,17 +11,27 @@
 //!                                                      │
 //! VOD API ◄── vod::Client (sign, pace, retry) ◄── state::observe (+ selector)
 //!                                                      ▼
-//!                 plan::diff ─► Plan ─► plan::file (saved plan) · render (text, json, markdown)
+//!   plan::make (observe, diff, quarantine arrange, guards) ─► Plan ─► plan::file (saved plan)
 //!                                                      ▼
-//!                 apply::execute (batches, journal) ─► Outcome ─► render
+//!   apply::approve (re-read, compare fingerprints) ─► apply::run (batches, journal) ─► Outcome
+//!                                                      ▼
+//!   render (text, json, markdown): pure functions of a Plan or an Outcome
 //! emulator: the local VOD API, the same wire format, for tests and rehearsals
 //! ```
+//!
+//! The modules are layers, each using only those below it (checked by `tests/it/layering.rs`,
+//! explained in `CONTRIBUTING.md`): [`ids`], [`timefmt`], [`progress`] (shared utilities) →
+//! [`manifest`] → [`vod`] → [`state`], [`selector`] → [`plan`] → [`apply`] → [`render`] → the
+//! binary. The [`emulator`] uses nothing of the client but the shared utilities.
 //!
 //! Rules that keep it safe: IDs are types built only through validation ([`ids`]); every API
 //! call goes through one client ([`vod::Client`]), so pacing, retries, timeouts and secret hygiene
 //! live in one place; the planner never calls the API and the executor never re-plans; a kept
 //! video is never a deletion, and nothing outside the plan is ever sent ([`plan::diff()`],
-//! [`apply::execute`], both property-tested).
+//! [`apply::run()`], both property-tested).
+
+// The library never prints and never exits: it returns values and errors (CONTRIBUTING.md).
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
 pub mod apply;
 pub mod emulator;

@@ -1,6 +1,6 @@
 //! The executor: sends exactly the approved deletions, 20 IDs a DeleteVideo call, many calls in
 //! flight under the client's shared pacer, journals every batch before and after, and turns every
-//! reply into the [`Outcome`] through the pure [`settle`](super::settle::settle).
+//! reply into the [`Outcome`] through the pure `settle::settle`.
 //!
 //! Safety rules enforced here, whatever the API answers:
 //! - only IDs of approved deletions are ever put in a request;

@@ -6,7 +6,7 @@
 //! Records of one run share a `run` ID; a run that ended writes `finish`. Runs are tied to what
 //! they applied by `planKey` (the saved plan's digest, or the manifests' digest with region and
 //! endpoint), so only runs of the same plan are credited: the interrupted or partial ones since
-//! the last run that settled the plan (see [`Earlier`] and [`Applied`]). A settled run is what
+//! the last run that settled the plan (see [`Earlier`] and [`read::Applied`]). A settled run is what
 //! lets `apply` refuse to replay a saved plan that was already carried out.
 //!
 //! The journal file is also the apply's lock (see [`lock`]): one apply at a time per journal. It
@@ -20,98 +20,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use serde::{Deserialize, Serialize};
-
 mod lock;
 mod read;
+mod record;
 
 pub use lock::{Holder, note_path};
-pub use read::{Applied, Earlier, MAX_LINE};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "kebab-case")]
-pub enum Record {
-    #[serde(rename_all = "camelCase")]
-    Start {
-        run: String,
-        time: String,
-        plan_key: String,
-        planned: usize,
-        vodplan_version: String,
-    },
-    #[serde(rename_all = "camelCase")]
-    BatchSent {
-        run: String,
-        time: String,
-        batch: u64,
-        video_ids: Vec<String>,
-        /// Reference IDs of the manifest entries behind the batch, where they named one.
-        #[serde(default)]
-        reference_ids: Vec<String>,
-        /// Why each video is deleted, and which manifest entry says so (videos without a
-        /// reason are listed with their source only).
-        #[serde(default)]
-        entries: Vec<JournalEntry>,
-    },
-    #[serde(rename_all = "camelCase")]
-    BatchDone {
-        run: String,
-        time: String,
-        batch: u64,
-        request_id: Option<String>,
-        attempts: u32,
-        deleted: Vec<String>,
-        non_exist: Vec<String>,
-        forbidden: Vec<String>,
-        failed: Vec<String>,
-        error: Option<String>,
-    },
-    /// The videos of batches whose fate was unknown, read back: gone (deleted by this run) or
-    /// still present (not deleted).
-    #[serde(rename_all = "camelCase")]
-    Verified {
-        run: String,
-        time: String,
-        request_id: Option<String>,
-        deleted: Vec<String>,
-        still_present: Vec<String>,
-    },
-    /// One call of a quarantine or a restore: `step` is `tag`, `block`, `unblock` or `untag`.
-    #[serde(rename_all = "camelCase")]
-    Audit {
-        run: String,
-        time: String,
-        step: String,
-        video_ids: Vec<String>,
-        done: Vec<String>,
-        failed: Vec<String>,
-        request_id: Option<String>,
-        error: Option<String>,
-    },
-    #[serde(rename_all = "camelCase")]
-    Finish {
-        run: String,
-        time: String,
-        deleted: usize,
-        absent: usize,
-        forbidden: usize,
-        failed: usize,
-        /// Planned deletions this run never sent (it was interrupted or stopped). A run is only
-        /// settled (see [`Applied`]) when this is 0; absent in journals of older versions.
-        #[serde(default)]
-        not_sent: usize,
-    },
-}
-
-/// The manifest entry behind one deleted video, as recorded for auditors.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JournalEntry {
-    pub video_id: String,
-    pub source: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
+pub use read::Earlier;
+#[cfg(test)]
+use read::{Applied, MAX_LINE};
+pub use record::{JournalEntry, Record};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -135,6 +52,23 @@ pub enum JournalError {
         /// The holder as its `.lock` note names it; `None` when the note is missing or stale.
         holder: Option<Holder>,
     },
+}
+
+impl From<lock::LockError> for JournalError {
+    fn from(e: lock::LockError) -> Self {
+        match e {
+            lock::LockError::Locked { path, holder } => JournalError::Locked { path, holder },
+            lock::LockError::Io {
+                path,
+                action,
+                source,
+            } => JournalError::Io {
+                path,
+                action,
+                source,
+            },
+        }
+    }
 }
 
 /// An open journal, appending. It holds the journal's lock until it is dropped.

@@ -5,11 +5,11 @@
 
 pub mod approve;
 pub mod executor;
-pub mod journal;
-pub mod outcome;
-pub mod quarantine;
+pub(crate) mod journal;
+pub(crate) mod outcome;
+pub(crate) mod quarantine;
 pub mod run;
-pub mod settle;
+pub(crate) mod settle;
 
 pub use approve::{Approval, Refusal, approve};
 pub use executor::{ApplyProgress, Interrupt};

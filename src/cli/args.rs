@@ -3,8 +3,10 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use vodplan::emulator::sts;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -239,7 +241,50 @@ pub struct EmulatorArgs {
     #[arg(long, default_value_t = 600, value_name = "SECONDS")]
     pub scroll_idle: u64,
     #[command(flatten)]
-    pub identity: Box<super::emulator::IdentityArgs>,
+    pub identity: Box<IdentityArgs>,
+}
+
+/// The emulator's identity side: STS roles, the OIDC token, the ECS role, credential lifetimes.
+#[derive(Debug, Clone, Args)]
+pub struct IdentityArgs {
+    /// A role STS AssumeRole / AssumeRoleWithOIDC may assume (repeatable)
+    #[arg(long = "role-arn", value_name = "ARN", default_values_t = [sts::DEFAULT_ROLE_ARN.to_string()])]
+    pub role_arns: Vec<String>,
+    /// The OIDC token AssumeRoleWithOIDC accepts
+    #[arg(long, value_name = "TOKEN", default_value = sts::DEFAULT_OIDC_TOKEN, hide_default_value = true)]
+    pub oidc_token: String,
+    /// The OIDC provider AssumeRoleWithOIDC accepts
+    #[arg(long, value_name = "ARN", default_value = sts::DEFAULT_OIDC_PROVIDER_ARN)]
+    pub oidc_provider_arn: String,
+    /// The instance RAM role the ECS metadata endpoint reports
+    #[arg(long, value_name = "NAME", default_value = sts::DEFAULT_ECS_ROLE)]
+    pub ecs_role: String,
+    /// Lifetime cap of issued temporary credentials, e.g. 60s, 15m, 1h (default: as requested;
+    /// 1h for the metadata service and /_emulator/credentials)
+    #[arg(long, value_name = "DURATION", value_parser = parse_ttl)]
+    pub sts_ttl: Option<Duration>,
+    /// Refuse ECS metadata requests without an IMDSv2 token
+    #[arg(long)]
+    pub imdsv2_only: bool,
+}
+
+/// `60s`, `15m`, `1h`: a positive whole number and a unit.
+fn parse_ttl(s: &str) -> Result<Duration, String> {
+    let bad = || {
+        format!("'{s}' is not a lifetime: write a whole number and s, m or h, e.g. 60s, 15m, 1h")
+    };
+    let (number, unit) = s.split_at(s.len().saturating_sub(1));
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n.checked_mul(60).ok_or_else(bad)?,
+        "h" => n.checked_mul(3600).ok_or_else(bad)?,
+        _ => return Err(bad()),
+    };
+    if seconds == 0 {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs(seconds))
 }
 
 /// Parses the command line. A command line vodplan cannot parse exits 1, never 2 (which
@@ -280,4 +325,19 @@ fn single_dash_hints(args: &[std::ffi::OsString]) -> Vec<String> {
         })
         .map(|a| format!("vodplan's flags take two dashes: did you mean -{a}?"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetimes_take_seconds_minutes_and_hours() {
+        assert_eq!(parse_ttl("60s"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_ttl("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_ttl("1h"), Ok(Duration::from_secs(3600)));
+        for bad in ["", "s", "0s", "10", "1d", "-1s", "1.5h"] {
+            assert!(parse_ttl(bad).is_err(), "{bad}");
+        }
+    }
 }

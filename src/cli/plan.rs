@@ -57,7 +57,7 @@ pub fn plan_failure(e: PlanError) -> Failure {
     match e {
         PlanError::Read(api) => Failure::from(api),
         PlanError::List(list) => Failure::from(list),
-        PlanError::Guard(ref t) if t.what == "quarantines" => Failure::new(Kind::Guard, e.to_string())
+        PlanError::Guard(ref t) if matches!(t.what, vodplan::plan::guard::Counted::Quarantines) => Failure::new(Kind::Guard, e.to_string())
             .hint("review the selectors and IDs; raise limits.maxQuarantines in the manifest only if this many quarantines is intended"),
         PlanError::Guard(_) => Failure::new(Kind::Guard, e.to_string())
             .hint("review the selectors and IDs; raise limits.maxDeletes in the manifest only if this many deletions is intended"),

@@ -17,8 +17,9 @@
 pub mod actions;
 pub mod auth;
 pub mod canonical;
-pub mod catalog;
-pub mod metadata;
+pub(crate) mod catalog;
+mod error;
+pub(crate) mod metadata;
 pub mod sts;
 
 use std::collections::HashMap;
@@ -41,27 +42,10 @@ use serde_json::{Value, json};
 pub use actions::Limits;
 pub use auth::Keys;
 pub use catalog::{Catalog, Video};
+pub use error::ServiceError;
 pub use sts::IdentityConfig;
 
 use actions::Action;
-
-/// An error answer of the service.
-#[derive(Debug, Clone)]
-pub struct ServiceError {
-    pub status: u16,
-    pub code: String,
-    pub message: String,
-}
-
-impl ServiceError {
-    pub fn new(status: u16, code: &str, message: impl Into<String>) -> ServiceError {
-        ServiceError {
-            status,
-            code: code.into(),
-            message: message.into(),
-        }
-    }
-}
 
 /// How the emulator behaves.
 #[derive(Debug, Clone)]

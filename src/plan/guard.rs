@@ -19,15 +19,55 @@ pub struct Guards {
     pub manifest_max_quarantines: Option<(u64, String)>,
 }
 
+/// Which guard: a value, so callers match on it instead of parsing a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Guard {
+    /// The manifest's `limits.maxDeletes`, with where it is written (`FILE:LINE:COL`).
+    ManifestMaxDeletes { at: String },
+    /// `--max-deletes`.
+    FlagMaxDeletes,
+    /// `--max-delete-percent`.
+    FlagMaxDeletePercent,
+    /// The manifest's `limits.maxQuarantines`, with where it is written.
+    ManifestMaxQuarantines { at: String },
+}
+
+impl fmt::Display for Guard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Guard::ManifestMaxDeletes { at } => write!(f, "limits.maxDeletes ({at})"),
+            Guard::FlagMaxDeletes => f.write_str("--max-deletes"),
+            Guard::FlagMaxDeletePercent => f.write_str("--max-delete-percent"),
+            Guard::ManifestMaxQuarantines { at } => write!(f, "limits.maxQuarantines ({at})"),
+        }
+    }
+}
+
+/// What a guard counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    Deletes,
+    Quarantines,
+}
+
+impl fmt::Display for Counted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Counted::Deletes => "deletes",
+            Counted::Quarantines => "quarantines",
+        })
+    }
+}
+
 /// A guard that tripped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GuardTripped {
-    pub guard: String,
+    pub guard: Guard,
+    /// The limit, for people: "3 deletions", "10% of the 40 videos ... (4)".
     pub limit: String,
     pub planned: usize,
-    pub over_by: String,
-    /// What the plan counts: "deletes" or "quarantines".
-    pub what: &'static str,
+    pub over_by: usize,
+    pub what: Counted,
 }
 
 impl fmt::Display for GuardTripped {
@@ -47,20 +87,20 @@ impl Guards {
             && plan.quarantines.len() as u64 > *n
         {
             return Err(GuardTripped {
-                guard: format!("limits.maxQuarantines ({at})"),
+                guard: Guard::ManifestMaxQuarantines { at: at.clone() },
                 limit: format!("{n} new quarantine{}", if *n == 1 { "" } else { "s" }),
                 planned: plan.quarantines.len(),
-                over_by: (plan.quarantines.len() as u64 - n).to_string(),
-                what: "quarantines",
+                over_by: plan.quarantines.len() - *n as usize,
+                what: Counted::Quarantines,
             });
         }
         let planned = plan.deletions.len();
-        let mut limits: Vec<(u64, String)> = Vec::new();
+        let mut limits: Vec<(u64, Guard)> = Vec::new();
         if let Some((n, at)) = &self.manifest_max {
-            limits.push((*n, format!("limits.maxDeletes ({at})")));
+            limits.push((*n, Guard::ManifestMaxDeletes { at: at.clone() }));
         }
         if let Some(n) = self.flag_max {
-            limits.push((n, "--max-deletes".into()));
+            limits.push((n, Guard::FlagMaxDeletes));
         }
         limits.sort_by_key(|(n, _)| *n);
         if let Some((n, guard)) = limits.into_iter().next()
@@ -70,8 +110,8 @@ impl Guards {
                 guard,
                 limit: format!("{n} deletion{}", if n == 1 { "" } else { "s" }),
                 planned,
-                over_by: (planned as u64 - n).to_string(),
-                what: "deletes",
+                over_by: planned - n as usize,
+                what: Counted::Deletes,
             });
         }
         if let Some(p) = self.flag_percent {
@@ -86,13 +126,13 @@ impl Guards {
                 if share > p {
                     let allowed = (p / 100.0 * seen as f64).floor() as usize;
                     return Err(GuardTripped {
-                        guard: "--max-delete-percent".into(),
+                        guard: Guard::FlagMaxDeletePercent,
                         limit: format!(
                             "{p}% of the {seen} videos the delete selectors' queries returned ({allowed})"
                         ),
                         planned: from_selectors,
-                        over_by: (from_selectors - allowed).to_string(),
-                        what: "deletes",
+                        over_by: from_selectors - allowed,
+                        what: Counted::Deletes,
                     });
                 }
             }

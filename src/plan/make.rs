@@ -37,7 +37,7 @@ pub async fn make(
         read_quarantined(client, &mut observed, progress).await?;
     }
     let plan = diff(desired, &observed);
-    let plan = super::quarantine::arrange(desired, &observed, plan, super::quarantine::today());
+    let plan = super::arrange::arrange(desired, &observed, plan, super::quarantine::today());
     guards.check(&plan).map_err(PlanError::Guard)?;
     Ok(plan)
 }

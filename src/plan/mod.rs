@@ -4,20 +4,22 @@
 //! it never calls the API. It is what reviewers read (rendered by `crate::render`) and what a
 //! saved plan file carries (`file`).
 
+mod arrange;
 pub mod diff;
 pub mod file;
+mod fingerprint;
 pub mod guard;
 pub mod make;
 pub mod quarantine;
-pub mod rules;
+pub(crate) mod rules;
 
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ReferenceId, VideoId, VideoRef};
 use crate::manifest::Location;
-use crate::vod::api::VideoInfo;
 
 pub use diff::diff;
+pub use fingerprint::Fingerprint;
 pub use make::{PlanError, make};
 pub use rules::Rules;
 
@@ -28,96 +30,6 @@ pub enum SelectedBy {
     VideoId,
     ReferenceId(ReferenceId),
     Match(String),
-}
-
-/// What was observed of a video when the plan was made. A saved plan is refused at apply time
-/// when any of these changed.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Fingerprint {
-    pub status: String,
-    // Absent values are left out of the saved plan (a missing field reads as none).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub size: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creation_time: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modification_time: Option<String>,
-    pub title: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reference_id: Option<String>,
-    /// The video's tags (quarantine state lives there); absent in plans made before quarantine.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<String>,
-}
-
-impl Fingerprint {
-    pub fn of(info: &VideoInfo) -> Fingerprint {
-        Fingerprint {
-            status: info.status.clone(),
-            size: info.size,
-            creation_time: info.creation_time.clone(),
-            modification_time: info.modification_time.clone(),
-            title: info.title.clone(),
-            reference_id: info.reference_id.clone().filter(|r| !r.is_empty()),
-            tags: info
-                .tags
-                .as_deref()
-                .map(|t| {
-                    t.split(',')
-                        .map(str::trim)
-                        .filter(|t| !t.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                })
-                .filter(|t| !t.is_empty()),
-        }
-    }
-
-    /// What differs from `now`, as `field: before -> after` phrases.
-    pub fn changes(&self, now: &Fingerprint) -> Vec<String> {
-        fn opt<T: std::fmt::Debug>(v: &Option<T>) -> String {
-            match v {
-                Some(v) => format!("{v:?}"),
-                None => "none".into(),
-            }
-        }
-        let mut out = Vec::new();
-        if self.status != now.status {
-            out.push(format!("status {:?} -> {:?}", self.status, now.status));
-        }
-        if self.size != now.size {
-            out.push(format!("size {} -> {}", opt(&self.size), opt(&now.size)));
-        }
-        if self.creation_time != now.creation_time {
-            out.push(format!(
-                "creationTime {} -> {}",
-                opt(&self.creation_time),
-                opt(&now.creation_time)
-            ));
-        }
-        if self.modification_time != now.modification_time {
-            out.push(format!(
-                "modificationTime {} -> {}",
-                opt(&self.modification_time),
-                opt(&now.modification_time)
-            ));
-        }
-        if self.title != now.title {
-            out.push(format!("title {:?} -> {:?}", self.title, now.title));
-        }
-        if self.tags != now.tags {
-            out.push(format!("tags {} -> {}", opt(&self.tags), opt(&now.tags)));
-        }
-        if self.reference_id != now.reference_id {
-            out.push(format!(
-                "referenceId {} -> {}",
-                opt(&self.reference_id),
-                opt(&now.reference_id)
-            ));
-        }
-        out
-    }
 }
 
 /// One video the plan deletes.

@@ -13,12 +13,13 @@
 //! like moderation's: to quarantine, tag first and then block (a failure leaves a tagged `Normal`
 //! video: "restored by hand", harmless); to restore, unblock first and then untag (same).
 //!
-//! Deciding is pure (this module); the API calls are made by `apply`.
+//! Deciding is pure (this module, and [`super::arrange`] which applies it to a diffed plan); the
+//! API calls are made by `apply`.
 
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration};
 
-use super::Fingerprint;
+use super::fingerprint::Fingerprint;
 use crate::ids::VideoId;
 use crate::manifest::{Entry, Location, VideoStatus};
 use crate::plan::rules::Rules;
@@ -29,6 +30,8 @@ pub const TAG_PREFIX: &str = "vodplan-until-";
 /// UpdateVideoInfos: at most 16 tags a video, each at most 32 bytes.
 pub const MAX_TAGS: usize = 16;
 pub const MAX_TAG_BYTES: usize = 32;
+// vodplan's own tag (prefix + `YYYY-MM-DD`) always fits the service's tag limit.
+const _: () = assert!(TAG_PREFIX.len() + "YYYY-MM-DD".len() <= MAX_TAG_BYTES);
 /// CreateAudit: `Reason` at most 128 bytes.
 pub const MAX_REASON_BYTES: usize = 128;
 
@@ -263,87 +266,6 @@ pub fn today() -> Date {
 /// quarantine, to find those to delete, keep waiting, restore or report).
 pub fn in_use(desired: &crate::manifest::DesiredState) -> bool {
     desired.delete.iter().any(|e| e.quarantine.is_some())
-}
-
-/// Turns the diff's deletions and protections into the four quarantine actions, and looks at
-/// every observed video in vodplan's quarantine (those a `status` selector no longer lists).
-/// Pure: `today` is the UTC date the grace periods are measured by.
-pub fn arrange(
-    desired: &crate::manifest::DesiredState,
-    observed: &crate::state::Observed,
-    mut plan: super::Plan,
-    today: Date,
-) -> super::Plan {
-    use std::collections::HashSet;
-    let rules = Rules::new(desired);
-    let mut decided: HashSet<VideoId> = HashSet::new();
-    let deletions = std::mem::take(&mut plan.deletions);
-    for d in deletions {
-        decided.insert(d.video_id.clone());
-        let Some(info) = observed.videos.get(&d.video_id) else {
-            plan.deletions.push(d);
-            continue;
-        };
-        let Some(entry) = selecting_entry(&rules, &d.video_id, info) else {
-            plan.deletions.push(d);
-            continue;
-        };
-        match decide(entry, info, today) {
-            Decision::Delete => plan.deletions.push(d),
-            Decision::Quarantine { until, tags } => {
-                plan.quarantines
-                    .push(quarantine_action(entry, &d.video_id, info, until, tags))
-            }
-            Decision::Wait { until } => plan.waiting.push(waiting(entry, &d.video_id, info, until)),
-            Decision::Leave(why) => plan.untouched.push(Untouched {
-                video_id: d.video_id.clone(),
-                title: info.title.clone(),
-                why,
-                source: Some(entry.location.clone()),
-            }),
-        }
-    }
-    for p in &plan.protected {
-        decided.insert(p.video_id.clone());
-        if let Some(info) = observed.videos.get(&p.video_id)
-            && quarantined_until(info).is_some()
-            && let Some(keeper) = rules.keeper(&p.video_id, info)
-        {
-            plan.restores.push(restore(keeper, &p.video_id, info));
-        }
-    }
-    // Videos in vodplan's quarantine the diff did not see as selected (a `status` selector no
-    // longer matches the Blocked vodplan set, or no entry selects them any more).
-    for (id, info) in &observed.videos {
-        if decided.contains(id) {
-            continue;
-        }
-        let Some(until) = quarantined_until(info) else {
-            continue;
-        };
-        if let Some(keeper) = rules.keeper(id, info) {
-            plan.restores.push(restore(keeper, id, info));
-            continue;
-        }
-        match selecting_entry(&rules, id, info) {
-            Some(entry) => match decide(entry, info, today) {
-                Decision::Delete => plan.deletions.push(super::diff::deletion(entry, id, info)),
-                Decision::Wait { until } => plan.waiting.push(waiting(entry, id, info, until)),
-                // In quarantine, decide only deletes or waits.
-                Decision::Quarantine { .. } | Decision::Leave(_) => {}
-            },
-            None => plan.untouched.push(Untouched {
-                video_id: id.clone(),
-                title: info.title.clone(),
-                why: format!(
-                    "in vodplan's quarantine until {}, but no entry of these manifests selects or keeps it (it may belong to another manifest set)",
-                    date_text(until)
-                ),
-                source: None,
-            }),
-        }
-    }
-    plan
 }
 
 #[cfg(test)]

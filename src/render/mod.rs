@@ -3,21 +3,13 @@
 //! CLI's decision. Every string that comes from outside vodplan (titles, reasons, selectors,
 //! file names, server messages) is shown through [`escape`], so none of it can forge the review.
 
-pub mod escape;
-pub mod json;
-pub mod markdown;
-pub mod text;
+pub(crate) mod escape;
+mod format;
+pub(crate) mod json;
+pub(crate) mod markdown;
+pub(crate) mod text;
 
-use crate::apply::Outcome;
-use crate::plan::Plan;
-
-/// The output formats of `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-    Markdown,
-}
+pub use format::{Format, outcome, plan};
 
 /// Context shown with a plan.
 #[derive(Debug, Clone, Default)]
@@ -26,28 +18,12 @@ pub struct PlanContext {
     /// Why this region: "from the manifests (cleanup.yaml:2)", "from --region"...
     pub region_source: String,
     pub endpoint: String,
-    /// The plan's identity ([`Plan::digest`]).
+    /// The plan's identity ([`crate::plan::Plan::digest`]).
     pub digest: String,
 }
 
-pub fn plan(plan: &Plan, ctx: &PlanContext, format: Format, color: bool) -> String {
-    match format {
-        Format::Text => text::plan(plan, ctx, color),
-        Format::Json => json::plan(plan, ctx),
-        Format::Markdown => markdown::plan(plan, ctx),
-    }
-}
-
-pub fn outcome(outcome: &Outcome, format: Format, color: bool) -> String {
-    match format {
-        Format::Text => text::outcome(outcome, color),
-        Format::Json => json::outcome(outcome),
-        Format::Markdown => markdown::outcome(outcome),
-    }
-}
-
 /// The size of the planned deletions, when any is known.
-pub fn total_size(plan: &Plan) -> Option<i64> {
+pub fn total_size(plan: &crate::plan::Plan) -> Option<i64> {
     let sizes: Vec<i64> = plan
         .deletions
         .iter()

@@ -14,14 +14,14 @@
 //! [`error::redact`] with the current secret and token before it becomes an [`ApiError`].
 
 pub mod api;
-pub mod concurrency;
+pub(crate) mod concurrency;
 pub mod credentials;
 pub mod encode;
-pub mod endpoint;
-pub mod error;
+pub(crate) mod endpoint;
+pub(crate) mod error;
 pub mod media;
-pub mod pacer;
-pub mod retry;
+pub(crate) mod pacer;
+pub(crate) mod retry;
 pub mod sign;
 
 use std::collections::HashMap;

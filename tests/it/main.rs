@@ -10,6 +10,7 @@ mod emulator_wire;
 mod flow;
 mod harness;
 mod journal;
+mod layering;
 mod manifest_attack;
 mod plan_apply;
 mod quarantine;

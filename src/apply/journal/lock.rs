@@ -19,7 +19,20 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::JournalError;
+/// Why the lock was not taken. The journal turns it into its [`super::JournalError`]: this file
+/// names no type of its parent, so the lock sits below the journal (no import cycle).
+#[derive(Debug)]
+pub(super) enum LockError {
+    Locked {
+        path: String,
+        holder: Option<Holder>,
+    },
+    Io {
+        path: String,
+        action: &'static str,
+        source: std::io::Error,
+    },
+}
 
 /// The apply holding a journal, as written in its `.lock` file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,18 +85,18 @@ pub fn note_path(journal: &Path) -> PathBuf {
 }
 
 /// Takes the exclusive lock on the open journal `file`, or fails at once naming the holder.
-pub(super) fn acquire(file: &File, journal: &Path, run: &str) -> Result<HolderNote, JournalError> {
+pub(super) fn acquire(file: &File, journal: &Path, run: &str) -> Result<HolderNote, LockError> {
     let path = journal.display().to_string();
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
-            return Err(JournalError::Locked {
+            return Err(LockError::Locked {
                 path,
                 holder: read_holder(journal, Duration::from_millis(500)),
             });
         }
         Err(std::fs::TryLockError::Error(source)) => {
-            return Err(JournalError::Io {
+            return Err(LockError::Io {
                 path,
                 action: "lock it (the file system may not support locks)",
                 source,
@@ -99,7 +112,7 @@ pub(super) fn acquire(file: &File, journal: &Path, run: &str) -> Result<HolderNo
     let mut ours = serde_json::to_vec(&holder).expect("a holder always serializes");
     ours.push(b'\n');
     let note = note_path(journal);
-    write_note(&note, &ours).map_err(|source| JournalError::Io {
+    write_note(&note, &ours).map_err(|source| LockError::Io {
         path: note.display().to_string(),
         action: "write the lock holder's note",
         source,

@@ -23,7 +23,7 @@ pub const MAX_LINE: usize = 1 << 20;
 /// What earlier runs of the same plan (same `planKey`) did, as the journal shows it.
 ///
 /// Runs of a plan form a chain: an interrupted or partial run is finished by the next one, until
-/// a run *settles* the plan (see [`Applied`]). `sent`, `deleted` and `sent_references` cover the
+/// a run *settles* the plan (see `Applied`). `sent`, `deleted` and `sent_references` cover the
 /// runs of this plan since the last settled one (the "open" runs), whether they were interrupted
 /// (no `finish` record) or ended partial; the settled run and everything before it are done and
 /// credited to nothing.
@@ -48,7 +48,7 @@ pub struct Earlier {
     /// The latest run of this plan that settled it, if any.
     pub applied: Option<Applied>,
     /// Lines that are not records and were skipped: invalid JSON, not UTF-8, a torn write, or
-    /// longer than [`MAX_LINE`].
+    /// longer than `MAX_LINE`.
     pub skipped_lines: u64,
 }
 

@@ -7,10 +7,12 @@
 //! into its compact record as it is parsed, so ten million videos load in seconds and in a few
 //! GB; YAML is for small hand-written catalogues.
 
-pub mod index;
-pub mod query;
-pub mod state;
-pub mod video;
+mod error;
+pub(crate) mod index;
+pub(crate) mod query;
+mod select;
+pub(crate) mod state;
+pub(crate) mod video;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -22,21 +24,15 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Value, json};
 
-pub use index::Selection;
+pub use error::CatalogError;
+pub use select::Selection;
 pub use state::{Change, InfoUpdate};
-pub use video::{DEFAULT_LOCATION, Video};
+pub use video::Video;
 
 use index::{Facet, Indexes};
 use query::{Filter, Subject};
 use state::{Entry, StateLog};
 use video::{BadTime, Rec, Vocabulary, api_time};
-
-#[derive(Debug, thiserror::Error)]
-#[error("{path}: {reason}")]
-pub struct CatalogError {
-    pub path: String,
-    pub reason: String,
-}
 
 /// What UpdateVideoInfos sets that a catalogue file does not carry.
 #[derive(Debug, Default, Clone)]
@@ -104,7 +100,7 @@ impl<'a> VideoRef<'a> {
     }
 
     /// The video as GetVideoInfos and GetVideoList describe it.
-    pub fn to_api(&self) -> Value {
+    pub fn to_api(self) -> Value {
         let r = self.rec();
         let created = api_time(r.created);
         let mut v = json!({

@@ -23,15 +23,15 @@
 //! Secrets live in [`Secret`], whose `Debug` and `Display` print `***`; errors name the provider
 //! and the variable or file, never a value.
 
-pub mod cli_profile;
-pub mod ecs;
-pub mod env;
-pub mod external;
-pub mod ini;
-pub mod oidc;
-pub mod refresh;
-pub mod sts;
-pub mod uri;
+pub(crate) mod cli_profile;
+pub(crate) mod ecs;
+pub(crate) mod env;
+pub(crate) mod external;
+pub(crate) mod ini;
+pub(crate) mod oidc;
+pub(crate) mod refresh;
+pub(crate) mod sts;
+pub(crate) mod uri;
 
 use std::ffi::OsString;
 use std::fmt;
