@@ -118,8 +118,8 @@ impl Plan {
 }
 
 impl Plan {
-    /// The plan's identity: a short digest of what it would do (every deletion with the state it
-    /// was planned on) and where (region, endpoint). Shown in every rendering of the plan, printed
+    /// The plan's identity: a short digest of what it would do (every deletion, quarantine and
+    /// restore with the state it was planned on) and where (region, endpoint). Shown in every rendering of the plan, printed
     /// by `apply` and recorded in its journal, so an auditor can match an apply to the reviewed
     /// pull-request comment. Independent of the order of entries and of when the plan was made.
     pub fn digest(&self, region: &str, endpoint: &str) -> String {
@@ -136,6 +136,27 @@ impl Plan {
             h.update(d.video_id.as_str().as_bytes());
             h.update(b" ");
             h.update(serde_json::to_vec(&d.observed).expect("fingerprints serialize"));
+            h.update(b"\n");
+        }
+        // Quarantine actions, when there are any (a plan without them keeps the digest it had).
+        let mut quarantines: Vec<&quarantine::Quarantine> = self.quarantines.iter().collect();
+        quarantines.sort_by(|a, b| a.video_id.cmp(&b.video_id));
+        for q in quarantines {
+            h.update(b"quarantine ");
+            h.update(q.video_id.as_str().as_bytes());
+            h.update(b" ");
+            h.update(q.until.as_bytes());
+            h.update(b" ");
+            h.update(serde_json::to_vec(&q.observed).expect("fingerprints serialize"));
+            h.update(b"\n");
+        }
+        let mut restores: Vec<&quarantine::Restore> = self.restores.iter().collect();
+        restores.sort_by(|a, b| a.video_id.cmp(&b.video_id));
+        for r in restores {
+            h.update(b"restore ");
+            h.update(r.video_id.as_str().as_bytes());
+            h.update(b" ");
+            h.update(serde_json::to_vec(&r.observed).expect("fingerprints serialize"));
             h.update(b"\n");
         }
         hex::encode(h.finalize())[..12].to_string()
