@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::harness::{Dir, Emulator, Run, Vodplan, catalog_of, vid, vodplan};
+use crate::harness::{Dir, Emulator, Run, Vodplan, catalog_of, delete_manifest, vid, vodplan};
 
 const ROLE: &str = "acs:ram::1234567890123456:role/vodplan";
 const OIDC_PROVIDER: &str = "acs:ram::1234567890123456:oidc-provider/vodplan";
@@ -475,11 +475,7 @@ echo "{{\"mode\":\"StsToken\",\"access_key_id\":\"testid\",\"access_key_secret\"
 }
 
 fn apply_200(dir: &Dir, emu: &Emulator) -> Run {
-    let mut m = String::from("version: 1\ndelete:\n");
-    for i in 0..200 {
-        m.push_str(&format!("  - videoId: {}\n", vid(i)));
-    }
-    dir.write("m.yaml", &m);
+    delete_manifest(dir, 200);
     vodplan(dir)
         .env("VODPLAN_ENDPOINT", &emu.endpoint())
         .args(["apply", "m.yaml", "--auto-approve", "--max-qps", "1"])

@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::time::{Duration, Instant};
 
-use crate::harness::{Dir, Emulator, catalog_of, vid, vodplan};
+use crate::harness::{Dir, Emulator, catalog_of, delete_manifest, vodplan};
 
 const CATALOG: &str = "videos:
   - videoId: 2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910
@@ -319,11 +319,7 @@ fn sigterm_mid_apply_reports_and_the_rerun_finishes() {
     const N: usize = 600;
     let dir = Dir::new();
     let emu = Emulator::start(&dir, &catalog_of(N, ""), &["--latency-ms", "50"]);
-    let mut m = String::from("version: 1\ndelete:\n");
-    for i in 0..N {
-        m.push_str(&format!("  - videoId: {}\n", vid(i)));
-    }
-    dir.write("m.yaml", &m);
+    delete_manifest(&dir, N);
     let r = vodplan(&dir)
         .against(&emu)
         .args(["plan", "m.yaml", "--out", "plan.json"])
@@ -430,11 +426,7 @@ fn a_journal_that_cannot_grow_stops_the_run_and_reports_what_was_done() {
     const N: usize = 600;
     let dir = Dir::new();
     let emu = Emulator::start(&dir, &catalog_of(N, ""), &[]);
-    let mut m = String::from("version: 1\ndelete:\n");
-    for i in 0..N {
-        m.push_str(&format!("  - videoId: {}\n", vid(i)));
-    }
-    dir.write("m.yaml", &m);
+    delete_manifest(&dir, N);
     let r = vodplan(&dir)
         .against(&emu)
         .args(["plan", "m.yaml", "--out", "plan.json"])
@@ -491,11 +483,7 @@ fn a_long_retry_after_is_announced() {
         &catalog_of(N, ""),
         &["--qps", "1", "--throttle-retry-after-ms", "5200"],
     );
-    let mut m = String::from("version: 1\ndelete:\n");
-    for i in 0..N {
-        m.push_str(&format!("  - videoId: {}\n", vid(i)));
-    }
-    dir.write("m.yaml", &m);
+    delete_manifest(&dir, N);
     let r = vodplan(&dir)
         .against(&emu)
         .args(["apply", "m.yaml", "--auto-approve"])

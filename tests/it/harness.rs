@@ -252,6 +252,15 @@ fn find_digest(text: &str) -> Option<usize> {
     .min()
 }
 
+/// Writes `m.yaml`: a manifest deleting the first `n` videos of [`catalog_of`] by ID.
+pub fn delete_manifest(dir: &Dir, n: usize) {
+    let mut m = String::from("version: 1\ndelete:\n");
+    for i in 0..n {
+        m.push_str(&format!("  - videoId: {}\n", vid(i)));
+    }
+    dir.write("m.yaml", &m);
+}
+
 /// A catalogue of `n` videos `v000..` (32-hex IDs), plus extras.
 pub fn catalog_of(n: usize, extra: &str) -> String {
     let mut s = String::from("videos:\n");

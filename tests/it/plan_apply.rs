@@ -1,6 +1,6 @@
 //! plan and apply against the emulator, end to end.
 
-use crate::harness::{Dir, Emulator, catalog_of, stable, vid, vodplan};
+use crate::harness::{Dir, Emulator, catalog_of, delete_manifest, stable, vid, vodplan};
 
 const CATALOG: &str = include_str!("../../examples/catalog.yaml");
 
@@ -136,11 +136,7 @@ fn apply_refuses_without_a_terminal_or_approval() {
 fn more_than_twenty_ids_go_in_batches_of_twenty() {
     let dir = Dir::new();
     let emu = Emulator::start(&dir, &catalog_of(50, ""), &[]);
-    let mut m = String::from("version: 1\ndelete:\n");
-    for i in 0..45 {
-        m.push_str(&format!("  - videoId: {}\n", vid(i)));
-    }
-    dir.write("m.yaml", &m);
+    delete_manifest(&dir, 45);
     let r = vodplan(&dir)
         .against(&emu)
         .args(["apply", "m.yaml", "--auto-approve"])

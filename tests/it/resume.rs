@@ -3,16 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use crate::harness::{Dir, Emulator, catalog_of, vid, vodplan};
+use crate::harness::{Dir, Emulator, catalog_of, delete_manifest, vodplan};
 
 pub const VIDEOS: usize = 1500;
 
 pub fn manifest(dir: &Dir) {
-    let mut m = String::from("version: 1\ndelete:\n");
-    for i in 0..VIDEOS {
-        m.push_str(&format!("  - videoId: {}\n", vid(i)));
-    }
-    dir.write("m.yaml", &m);
+    delete_manifest(dir, VIDEOS);
 }
 
 /// Waits until the journal shows `batches` finished batches, then kills the apply with SIGKILL.
