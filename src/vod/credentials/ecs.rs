@@ -10,8 +10,8 @@
 use std::time::Duration;
 
 use reqwest::Url;
-use serde::Deserialize;
 
+use super::CodedCredentials;
 use super::{CredentialError, Env, Issued, Provider, flag, var};
 
 const DEFAULT_ENDPOINT: &str = "http://100.100.100.200";
@@ -39,20 +39,6 @@ pub fn discover(env: Env<'_>) -> Result<Option<Provider>, CredentialError> {
         .as_ref()
         .map(|_| "ALIBABA_CLOUD_ECS_METADATA".to_string());
     Ok(Some(Provider::Ecs(EcsRole::new(env, role, by)?)))
-}
-
-#[derive(Deserialize)]
-struct Reply {
-    #[serde(rename = "Code", default)]
-    code: String,
-    #[serde(rename = "AccessKeyId", default)]
-    access_key_id: String,
-    #[serde(rename = "AccessKeySecret", default)]
-    access_key_secret: String,
-    #[serde(rename = "SecurityToken", default)]
-    security_token: String,
-    #[serde(rename = "Expiration", default)]
-    expiration: String,
 }
 
 impl EcsRole {
@@ -157,7 +143,7 @@ impl EcsRole {
                 &format!("cannot read the credentials of role `{role}`"),
             )
             .await?;
-        let reply: Reply = serde_json::from_str(&body).map_err(|e| {
+        let reply: CodedCredentials = serde_json::from_str(&body).map_err(|e| {
             self.fail(format!(
                 "the credentials reply {}",
                 super::json_error_without_values(&e)

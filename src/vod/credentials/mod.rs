@@ -227,6 +227,22 @@ pub fn default_cli_config_path() -> PathBuf {
 }
 
 /// Parses an `Expiration` as the providers send it (UTC `yyyy-MM-ddTHH:mm:ssZ`).
+/// The reply of the ECS metadata service and of a credentials URI: the same shape for both
+/// (credentials-go `ecs_ram_role.go`, `uri.go`).
+#[derive(serde::Deserialize)]
+pub(crate) struct CodedCredentials {
+    #[serde(rename = "Code", default)]
+    pub code: String,
+    #[serde(rename = "AccessKeyId", default)]
+    pub access_key_id: String,
+    #[serde(rename = "AccessKeySecret", default)]
+    pub access_key_secret: String,
+    #[serde(rename = "SecurityToken", default)]
+    pub security_token: String,
+    #[serde(rename = "Expiration", default)]
+    pub expiration: String,
+}
+
 pub(crate) fn parse_expiration(
     provider: &str,
     text: &str,

@@ -7,8 +7,8 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use reqwest::Url;
-use serde::Deserialize;
 
+use super::CodedCredentials;
 use super::{CredentialError, Env, Issued, Provider, var};
 
 const VAR: &str = "ALIBABA_CLOUD_CREDENTIALS_URI";
@@ -29,20 +29,6 @@ pub fn discover(env: Env<'_>) -> Result<Option<Provider>, CredentialError> {
             "the credentials URI (ALIBABA_CLOUD_CREDENTIALS_URI)",
         )?))),
     }
-}
-
-#[derive(Deserialize)]
-struct Reply {
-    #[serde(rename = "Code", default)]
-    code: String,
-    #[serde(rename = "AccessKeyId", default)]
-    access_key_id: String,
-    #[serde(rename = "AccessKeySecret", default)]
-    access_key_secret: String,
-    #[serde(rename = "SecurityToken", default)]
-    security_token: String,
-    #[serde(rename = "Expiration", default)]
-    expiration: String,
 }
 
 impl CredentialsUri {
@@ -96,7 +82,7 @@ impl CredentialsUri {
             .bytes()
             .await
             .map_err(|e| fail(super::send_error(&e, T)))?;
-        let reply: Reply = serde_json::from_slice(&body).map_err(|e| {
+        let reply: CodedCredentials = serde_json::from_slice(&body).map_err(|e| {
             fail(format!(
                 "the reply {}",
                 super::json_error_without_values(&e)
