@@ -317,14 +317,7 @@ fn a_closed_stdout_ends_quietly() {
 #[test]
 fn sigterm_mid_apply_reports_and_the_rerun_finishes() {
     const N: usize = 600;
-    let dir = Dir::new();
-    let emu = Emulator::start(&dir, &catalog_of(N, ""), &["--latency-ms", "50"]);
-    delete_manifest(&dir, N);
-    let r = vodplan(&dir)
-        .against(&emu)
-        .args(["plan", "m.yaml", "--out", "plan.json"])
-        .run();
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (dir, emu) = planned_deletion_of(N, &["--latency-ms", "50"]);
     let mut child = vodplan(&dir)
         .against(&emu)
         .args(["apply", "plan.json", "--format", "json", "--max-qps", "4"])
@@ -376,16 +369,7 @@ fn sigterm_mid_apply_reports_and_the_rerun_finishes() {
     assert!(stderr.contains("Interrupted: "), "{stderr}");
     assert!(stderr.contains("run the same command again"), "{stderr}");
     assert_eq!(emu.videos() as usize, N - deleted);
-    let r = vodplan(&dir)
-        .against(&emu)
-        .args(["apply", "plan.json", "--format", "json"])
-        .run();
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(
-        r.json()["summary"],
-        serde_json::json!({"deleted": N, "absent": 0, "forbidden": 0, "failed": 0})
-    );
-    assert_eq!(emu.videos(), 0);
+    the_rerun_finishes(&dir, &emu, N);
 }
 
 /// A saved plan is applied once: the second apply refuses from the journal alone, before it
@@ -424,14 +408,7 @@ fn a_finished_plan_is_not_applied_again() {
 #[test]
 fn a_journal_that_cannot_grow_stops_the_run_and_reports_what_was_done() {
     const N: usize = 600;
-    let dir = Dir::new();
-    let emu = Emulator::start(&dir, &catalog_of(N, ""), &[]);
-    delete_manifest(&dir, N);
-    let r = vodplan(&dir)
-        .against(&emu)
-        .args(["plan", "m.yaml", "--out", "plan.json"])
-        .run();
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (dir, emu) = planned_deletion_of(N, &[]);
     // Files may grow to 24 KiB: the journal fills up after a few batches (SIGXFSZ ignored, so the
     // write fails with EFBIG as on a full disk).
     let out = std::process::Command::new("bash")
@@ -460,16 +437,7 @@ fn a_journal_that_cannot_grow_stops_the_run_and_reports_what_was_done() {
         stdout.contains(&format!("{deleted} videos deleted")),
         "{stdout}"
     );
-    let r = vodplan(&dir)
-        .against(&emu)
-        .args(["apply", "plan.json", "--format", "json"])
-        .run();
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(
-        r.json()["summary"],
-        serde_json::json!({"deleted": N, "absent": 0, "forbidden": 0, "failed": 0})
-    );
-    assert_eq!(emu.videos(), 0);
+    the_rerun_finishes(&dir, &emu, N);
 }
 
 /// A long pause the service asks for (`x-acs-retry-after`) is said on stderr, so that a run
@@ -494,6 +462,33 @@ fn a_long_retry_after_is_announced() {
             .contains("DeleteVideo: waiting 5 s before retrying (Throttling.User)"),
         "{}",
         r.stderr
+    );
+    assert_eq!(emu.videos(), 0);
+}
+
+/// `n` videos, a manifest deleting them all, and its saved plan `plan.json`.
+fn planned_deletion_of(n: usize, emulator_args: &[&str]) -> (Dir, Emulator) {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(n, ""), emulator_args);
+    delete_manifest(&dir, n);
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--out", "plan.json"])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    (dir, emu)
+}
+
+/// The same `apply plan.json` finishes the job, every one of the `n` videos counted once.
+fn the_rerun_finishes(dir: &Dir, emu: &Emulator, n: usize) {
+    let r = vodplan(dir)
+        .against(emu)
+        .args(["apply", "plan.json", "--format", "json"])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.json()["summary"],
+        serde_json::json!({"deleted": n, "absent": 0, "forbidden": 0, "failed": 0})
     );
     assert_eq!(emu.videos(), 0);
 }
