@@ -88,7 +88,7 @@ fn main() {
         // The whole library apply flow (journal, settlement), as `vodplan apply` runs it.
         let journal_dir = tempfile::tempdir().unwrap();
         let journal = journal_dir.path().join("bench.journal.jsonl");
-        let approval = vodplan::apply::Approval { digest: "bench".into(), deletions, ..Default::default() };
+        let approval = vodplan::apply::Approval { digest: "bench".into(), deletions: deletions.iter().collect(), ..Default::default() };
         let spec = vodplan::apply::JournalSpec { path: &journal, plan_key: "bench".into(), once: false };
         let outcome = vodplan::apply::run(client.clone(), &approval, &spec, &(), &vodplan::apply::Interrupt::new()).await.unwrap();
         let delete_secs = start.elapsed().as_secs_f64();

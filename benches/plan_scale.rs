@@ -6,7 +6,9 @@
 //! i.e. 100 calls/s × 20 IDs), goal >= 0.85, and the API calls made per phase.
 //!
 //! Run: `cargo bench --bench plan_scale` (options: VIDEOS=1000000 LATENCY_MS=20; the counts
-//! scale with VIDEOS). Not run in CI: it takes about 40 s by design (it measures pacing at the
+//! scale with VIDEOS; MATCHES=N makes N of the videos created before 2023 failed uploads, spread
+//! evenly, instead of every 13th of the first 65%: `VIDEOS=10000000 MATCHES=3000000` is issue
+//! 10's selector past SearchMedia's 2,000,000-result traversal limit). Not run in CI: it takes about 40 s by design (it measures pacing at the
 //! real ceilings), plus the catalogue's construction.
 //!
 //! Measured 2026-11-24 (2 shared cores, release): 1,000,000 videos, 50,000 candidates (42,857
@@ -82,6 +84,16 @@ fn main() {
     let before_2023 = videos * 2 / 3;
     // Every 13th video before 2023 up to `fail_until` failed to upload: 50,000 of 1,000,000.
     let fail_until = videos * 13 * 50_000 / 1_000_000;
+    let matches = std::env::var("MATCHES")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(|m| m.min(before_2023));
+    // Whether the i-th video is a failed upload: with MATCHES, the i-th of the first
+    // `before_2023` is one when the count of matches up to it steps (exactly MATCHES of them).
+    let failed = |i: u64| match matches {
+        Some(m) => i < before_2023 && (i + 1) * m / before_2023 > i * m / before_2023,
+        None => i.is_multiple_of(13) && i < fail_until.min(before_2023),
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -95,7 +107,7 @@ fn main() {
                 video_id: format!("{i:032x}"),
                 reference_id: None,
                 title: format!("video {i}"),
-                status: if i % 13 == 0 && i < fail_until.min(before_2023) {
+                status: if failed(i) {
                     "UploadFail".into()
                 } else {
                     "Normal".into()

@@ -133,6 +133,35 @@ pub async fn observe(
     Ok(observed)
 }
 
+/// GetVideoInfos for the videos of `items`, 20 a call, concurrently under the pacer, handing
+/// each answer to `each` as it arrives, with the offset in `items` of the 20 asked about and the
+/// videos returned (a video asked for and not returned does not exist). Nothing is kept: a
+/// million videos are judged without a million held (`apply` of a saved plan, issue 10).
+pub async fn read_each<'a, T: Sync>(
+    client: &Arc<Client>,
+    items: &'a [T],
+    id: fn(&T) -> &VideoId,
+    progress: &dyn Progress,
+    mut each: impl FnMut(usize, &'a [T], Vec<VideoInfo>),
+) -> Result<(), ApiError> {
+    progress.start(Phase::Reading, Some(items.len() as u64));
+    bounded(
+        items.chunks(MAX_IDS_PER_CALL).enumerate(),
+        READ_CONCURRENCY,
+        |(n, chunk)| async move {
+            let ids: Vec<VideoId> = chunk.iter().map(|t| id(t).clone()).collect();
+            let reply = client.get_video_infos(&ids, &[]).await?;
+            Ok::<_, ApiError>((n, chunk, reply.video_list))
+        },
+        |(n, chunk, videos), _| {
+            progress.advance(chunk.len() as u64, 1);
+            each(n * MAX_IDS_PER_CALL, chunk, videos);
+            Ok(())
+        },
+    )
+    .await
+}
+
 /// GetVideoInfos for these IDs, 20 a call, concurrently under the pacer.
 pub async fn lookup(
     client: &Arc<Client>,

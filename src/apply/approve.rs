@@ -11,7 +11,7 @@
 //! So a hand-edited or wrongly chosen plan can only delete what the current manifests ask for,
 //! and keep always wins at apply time too. It costs no API call beyond the re-read.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -20,21 +20,24 @@ use crate::manifest::{DesiredState, Location};
 use crate::plan::file::PlanFile;
 use crate::plan::quarantine::{self, Decision, Quarantine, Restore};
 use crate::plan::rules::Rules;
-use crate::plan::{Absence, Deletion, Fingerprint};
+use crate::plan::{Absence, Deletion, Fingerprint, Plan};
 use crate::state::ReadProgress;
 use crate::vod::api::VideoInfo;
 use crate::vod::{ApiError, Client};
 
 /// What an apply may do: deletions to send, and entries already settled before sending.
+///
+/// It borrows the plan it approves (a saved plan of a million deletions is held once, issue 10);
+/// only quarantines and restores are copies, since their tags and dates are today's decision.
 #[derive(Debug, Clone, Default)]
-pub struct Approval {
+pub struct Approval<'p> {
     /// The plan's identity ([`crate::plan::Plan::digest`]).
     pub digest: String,
-    pub deletions: Vec<Deletion>,
+    pub deletions: Vec<&'p Deletion>,
     /// Planned deletions whose videos are gone since the plan was made.
-    pub vanished: Vec<Deletion>,
+    pub vanished: Vec<&'p Deletion>,
     /// Manifest entries whose video was already gone when the plan was made.
-    pub absent: Vec<Absence>,
+    pub absent: &'p [Absence],
     /// Videos to put in vodplan's quarantine.
     pub quarantines: Vec<Quarantine>,
     /// Videos to take out of vodplan's quarantine.
@@ -47,6 +50,20 @@ pub struct Approval {
     /// Planned restores found already restored (`Normal`, no vodplan tag): nothing to send,
     /// credited as restored.
     pub already_restored: Vec<VideoId>,
+}
+
+impl<'p> Approval<'p> {
+    /// A plan just made from the manifests and confirmed: everything as planned.
+    pub fn of(plan: &'p Plan, digest: String) -> Approval<'p> {
+        Approval {
+            digest,
+            deletions: plan.deletions.iter().collect(),
+            absent: &plan.absent,
+            quarantines: plan.quarantines.clone(),
+            restores: plan.restores.clone(),
+            ..Approval::default()
+        }
+    }
 }
 
 /// A planned deletion that today's manifests do not approve.
@@ -183,87 +200,143 @@ fn judge(
     Ok(quarantine::decide(entry, info, today))
 }
 
-/// Checks a saved plan against the live state and today's manifests, and says what may be
-/// deleted. Every refusal lists every offending video.
-pub async fn approve(
-    client: &Arc<Client>,
-    file: &PlanFile,
-    desired: &DesiredState,
-    progress: &dyn ReadProgress,
-) -> Result<Approval, Refusal> {
-    check_consistent(file)?;
-    let plan = &file.plan;
-    let ids: Vec<VideoId> = plan
-        .deletions
-        .iter()
-        .map(|d| d.video_id.clone())
-        .chain(plan.quarantines.iter().map(|q| q.video_id.clone()))
-        .chain(plan.restores.iter().map(|r| r.video_id.clone()))
-        .collect();
-    let observed = crate::state::lookup(client, ids, Vec::new(), progress).await?;
-    let rules = Rules::new(desired);
-    let today = quarantine::today();
-    let mut approval = Approval {
-        digest: plan.digest(&file.region, &file.endpoint),
-        absent: plan.absent.clone(),
-        ..Approval::default()
-    };
-    let (mut changed, mut unapproved) = (Vec::new(), Vec::new());
-    let mut stale = |id: &VideoId, before: &Fingerprint, info: &VideoInfo| {
+/// One video a saved plan acts on.
+enum Planned<'p> {
+    Delete(&'p Deletion),
+    Quarantine(&'p Quarantine),
+    Restore(&'p Restore),
+}
+
+impl Planned<'_> {
+    fn id(&self) -> &VideoId {
+        match self {
+            Planned::Delete(d) => &d.video_id,
+            Planned::Quarantine(q) => &q.video_id,
+            Planned::Restore(r) => &r.video_id,
+        }
+    }
+}
+
+/// The findings of an approval, each with the position of its video in the plan: answers arrive
+/// in any order, and everything is reported in the plan's.
+#[derive(Default)]
+struct Findings<'p> {
+    deletions: Vec<(usize, &'p Deletion)>,
+    vanished: Vec<(usize, &'p Deletion)>,
+    quarantines: Vec<(usize, Quarantine)>,
+    restores: Vec<(usize, Restore)>,
+    gone: Vec<(usize, VideoId)>,
+    already_quarantined: Vec<(usize, VideoId)>,
+    already_restored: Vec<(usize, VideoId)>,
+    changed: Vec<(usize, Changed)>,
+    unapproved: Vec<(usize, Unapproved)>,
+}
+
+/// In the plan's order, without the positions.
+fn ordered<T>(mut v: Vec<(usize, T)>) -> Vec<T> {
+    v.sort_unstable_by_key(|(n, _)| *n);
+    v.into_iter().map(|(_, t)| t).collect()
+}
+
+impl<'p> Findings<'p> {
+    fn refuse(&mut self, n: usize, id: &VideoId, why: Why) {
+        self.unapproved.push((
+            n,
+            Unapproved {
+                video_id: id.clone(),
+                why,
+            },
+        ));
+    }
+
+    /// Records whether what was reviewed of the video changed since the plan was made.
+    fn compare(&mut self, n: usize, id: &VideoId, before: &Fingerprint, info: &VideoInfo) {
         let changes = before.changes(&Fingerprint::of(info));
         if !changes.is_empty() {
-            changed.push(Changed {
-                video_id: id.clone(),
-                changes,
-            });
+            self.changed.push((
+                n,
+                Changed {
+                    video_id: id.clone(),
+                    changes,
+                },
+            ));
         }
-    };
-    let mut refuse = |id: &VideoId, why: Why| {
-        unapproved.push(Unapproved {
-            video_id: id.clone(),
-            why,
-        })
-    };
-    for d in &plan.deletions {
-        let Some(info) = observed.videos.get(&d.video_id) else {
-            approval.vanished.push(d.clone());
-            continue;
+    }
+
+    /// Judges one planned video on its state now (`None`: it no longer exists).
+    fn judge(
+        &mut self,
+        n: usize,
+        planned: &Planned<'p>,
+        info: Option<&VideoInfo>,
+        rules: &Rules<'_>,
+        today: time::Date,
+    ) {
+        match *planned {
+            Planned::Delete(d) => self.deletion(n, d, info, rules, today),
+            Planned::Quarantine(q) => self.quarantine(n, q, info, rules, today),
+            Planned::Restore(r) => self.restore(n, r, info, rules),
+        }
+    }
+
+    fn deletion(
+        &mut self,
+        n: usize,
+        d: &'p Deletion,
+        info: Option<&VideoInfo>,
+        rules: &Rules<'_>,
+        today: time::Date,
+    ) {
+        let Some(info) = info else {
+            self.vanished.push((n, d));
+            return;
         };
-        match judge(&rules, &d.video_id, info, today) {
+        match judge(rules, &d.video_id, info, today) {
             Ok(Decision::Delete) => {}
-            Ok(Decision::Quarantine { until, .. }) => refuse(
+            Ok(Decision::Quarantine { until, .. }) => self.refuse(
+                n,
                 &d.video_id,
                 Why::OtherAction(format!(
                     "planned as a deletion, but its entry asks for a quarantine first (until {until})"
                 )),
             ),
-            Ok(Decision::Wait { until }) => refuse(
+            Ok(Decision::Wait { until }) => self.refuse(
+                n,
                 &d.video_id,
                 Why::OtherAction(format!(
                     "planned as a deletion, but its grace period runs until {until}"
                 )),
             ),
-            Ok(Decision::Leave(why)) => refuse(
+            Ok(Decision::Leave(why)) => self.refuse(
+                n,
                 &d.video_id,
                 Why::OtherAction(format!(
                     "planned as a deletion, but it is to be left alone: {why}"
                 )),
             ),
-            Err(why) => refuse(&d.video_id, why),
+            Err(why) => self.refuse(n, &d.video_id, why),
         }
-        stale(&d.video_id, &d.observed, info);
-        approval.deletions.push(d.clone());
+        self.compare(n, &d.video_id, &d.observed, info);
+        self.deletions.push((n, d));
     }
-    for q in &plan.quarantines {
-        let Some(info) = observed.videos.get(&q.video_id) else {
-            approval.gone.push(q.video_id.clone());
-            continue;
+
+    fn quarantine(
+        &mut self,
+        n: usize,
+        q: &Quarantine,
+        info: Option<&VideoInfo>,
+        rules: &Rules<'_>,
+        today: time::Date,
+    ) {
+        let Some(info) = info else {
+            self.gone.push((n, q.video_id.clone()));
+            return;
         };
         // The tag list and date written are today's decision, never the file's: a plan edited
         // to carry a past date (deleted by the next apply) or to drop the video's other tags is
         // harmless.
         let mut q = q.clone();
-        match judge(&rules, &q.video_id, info, today) {
+        match judge(rules, &q.video_id, info, today) {
             Ok(Decision::Quarantine { until, tags }) => {
                 q.until = quarantine::date_text(until);
                 q.tags = tags;
@@ -271,30 +344,33 @@ pub async fn approve(
             // Already in vodplan's quarantine, as planned (an earlier run of this plan was
             // interrupted after it): nothing to send, so nothing can go wrong.
             Ok(Decision::Wait { .. }) => {
-                approval.already_quarantined.push(q.video_id.clone());
-                continue;
+                self.already_quarantined.push((n, q.video_id));
+                return;
             }
-            Ok(Decision::Delete) => refuse(
+            Ok(Decision::Delete) => self.refuse(
+                n,
                 &q.video_id,
                 Why::OtherAction(
                     "planned as a quarantine, but its entry now asks for a deletion".into(),
                 ),
             ),
-            Ok(Decision::Leave(why)) => refuse(
+            Ok(Decision::Leave(why)) => self.refuse(
+                n,
                 &q.video_id,
                 Why::OtherAction(format!(
                     "planned as a quarantine, but it is to be left alone: {why}"
                 )),
             ),
-            Err(why) => refuse(&q.video_id, why),
+            Err(why) => self.refuse(n, &q.video_id, why),
         }
-        stale(&q.video_id, &q.observed, info);
-        approval.quarantines.push(q);
+        self.compare(n, &q.video_id, &q.observed, info);
+        self.quarantines.push((n, q));
     }
-    for r in &plan.restores {
-        let Some(info) = observed.videos.get(&r.video_id) else {
-            approval.gone.push(r.video_id.clone());
-            continue;
+
+    fn restore(&mut self, n: usize, r: &Restore, info: Option<&VideoInfo>, rules: &Rules<'_>) {
+        let Some(info) = info else {
+            self.gone.push((n, r.video_id.clone()));
+            return;
         };
         // Only vodplan's own quarantine is undone: a video blocked by someone else (no vodplan
         // tag) is never set Normal, whatever the file says.
@@ -303,25 +379,76 @@ pub async fn approve(
         if kept && info.status != crate::manifest::VideoStatus::Blocked.as_str() && !tagged {
             // Already restored, as planned (an earlier run of this plan was interrupted after
             // it): nothing to send.
-            approval.already_restored.push(r.video_id.clone());
-            continue;
+            self.already_restored.push((n, r.video_id.clone()));
+            return;
         }
         if !kept {
-            refuse(&r.video_id, Why::NotKept);
+            self.refuse(n, &r.video_id, Why::NotKept);
         } else if quarantine::quarantined_until(info).is_none() {
-            refuse(&r.video_id, Why::NotQuarantined);
+            self.refuse(n, &r.video_id, Why::NotQuarantined);
         }
-        stale(&r.video_id, &r.observed, info);
+        self.compare(n, &r.video_id, &r.observed, info);
         let mut r = r.clone();
         r.tags = quarantine::tags_without(info.tags.as_deref());
-        approval.restores.push(r);
+        self.restores.push((n, r));
     }
+}
+
+/// Checks a saved plan against the live state and today's manifests, and says what may be
+/// deleted. Every refusal lists every offending video, in the plan's order.
+///
+/// Each planned video is judged as its GetVideoInfos answer arrives, and the answer dropped:
+/// what is held is the plan and the findings, never a copy of the catalogue's state (a million
+/// deletions apply in well under 1 GB, issue 10).
+pub async fn approve<'p>(
+    client: &Arc<Client>,
+    file: &'p PlanFile,
+    desired: &DesiredState,
+    progress: &dyn ReadProgress,
+) -> Result<Approval<'p>, Refusal> {
+    check_consistent(file)?;
+    let plan = &file.plan;
+    let planned: Vec<Planned<'p>> = plan
+        .deletions
+        .iter()
+        .map(Planned::Delete)
+        .chain(plan.quarantines.iter().map(Planned::Quarantine))
+        .chain(plan.restores.iter().map(Planned::Restore))
+        .collect();
+    let rules = Rules::new(desired);
+    let today = quarantine::today();
+    let mut found = Findings::default();
+    crate::state::read_each(
+        client,
+        &planned,
+        Planned::id,
+        progress,
+        |at, asked, videos| {
+            let by_id: HashMap<&str, &VideoInfo> =
+                videos.iter().map(|v| (v.video_id.as_str(), v)).collect();
+            for (i, p) in asked.iter().enumerate() {
+                let info = by_id.get(p.id().as_str()).copied();
+                found.judge(at + i, p, info, &rules, today);
+            }
+        },
+    )
+    .await?;
     // A video the manifests do not approve is the graver finding: it is reported first.
-    if !unapproved.is_empty() {
-        return Err(Refusal::NotApproved(unapproved));
+    if !found.unapproved.is_empty() {
+        return Err(Refusal::NotApproved(ordered(found.unapproved)));
     }
-    if !changed.is_empty() {
-        return Err(Refusal::Stale(changed));
+    if !found.changed.is_empty() {
+        return Err(Refusal::Stale(ordered(found.changed)));
     }
-    Ok(approval)
+    Ok(Approval {
+        digest: plan.digest(&file.region, &file.endpoint),
+        deletions: ordered(found.deletions),
+        vanished: ordered(found.vanished),
+        absent: &plan.absent,
+        quarantines: ordered(found.quarantines),
+        restores: ordered(found.restores),
+        gone: ordered(found.gone),
+        already_quarantined: ordered(found.already_quarantined),
+        already_restored: ordered(found.already_restored),
+    })
 }

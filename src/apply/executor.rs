@@ -88,12 +88,12 @@ pub fn concurrency_for(qps: f64) -> usize {
 /// Drift for a deletion whose video is gone: by reference ID when the entry named one.
 pub(crate) fn record_absent(outcome: &mut Outcome, d: &Deletion) {
     match &d.selected_by {
-        SelectedBy::ReferenceId(r) => outcome.non_exist_reference_ids.push(r.to_string()),
-        _ => outcome.non_exist_video_ids.push(d.video_id.to_string()),
+        SelectedBy::ReferenceId(r) => outcome.non_exist_reference_ids.push(r.clone()),
+        _ => outcome.non_exist_video_ids.push(d.video_id.clone()),
     }
 }
 
-fn batch_sent(run: &str, n: usize, batch: &[Deletion]) -> Record {
+fn batch_sent(run: &str, n: usize, batch: &[&Deletion]) -> Record {
     Record::BatchSent {
         run: run.to_string(),
         time: crate::timefmt::now(),
@@ -146,7 +146,7 @@ fn batch_done(run: &str, n: usize, s: &Settled<'_>, attempts: u32) -> Record {
 /// plan sent; `journal` gets a durable record per batch, before and after it is sent.
 pub async fn execute(
     client: Arc<Client>,
-    deletions: &[Deletion],
+    deletions: &[&Deletion],
     earlier: &Earlier,
     journal: &Journal,
     progress: &dyn ApplyProgress,
@@ -154,7 +154,7 @@ pub async fn execute(
 ) -> Result<Outcome, JournalError> {
     let mut outcome = Outcome::default();
     progress.total(deletions.len() as u64);
-    let batches: Vec<&[Deletion]> = deletions.chunks(MAX_IDS_PER_CALL).collect();
+    let batches: Vec<&[&Deletion]> = deletions.chunks(MAX_IDS_PER_CALL).collect();
     let concurrency = concurrency_for(client.config().delete_qps);
     let mut pending = batches.iter().copied().enumerate().peekable();
     let mut running = JoinSet::new();

@@ -1,6 +1,6 @@
 //! What an apply did: the `Outcome` that is rendered and that decides the exit code.
 
-use crate::ids::VideoId;
+use crate::ids::{ReferenceId, VideoId};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcome {
@@ -9,14 +9,14 @@ pub struct Outcome {
     /// Deleted by this run, or by an earlier run of the same plan.
     pub deleted: Vec<VideoId>,
     /// Manifest entries whose video did not exist (drift), by video ID.
-    pub non_exist_video_ids: Vec<String>,
+    pub non_exist_video_ids: Vec<VideoId>,
     /// Manifest entries whose video did not exist (drift), by reference ID.
-    pub non_exist_reference_ids: Vec<String>,
+    pub non_exist_reference_ids: Vec<ReferenceId>,
     pub forbidden: Vec<VideoId>,
     pub failed: Vec<FailedDeletion>,
     /// Reference IDs whose videos an earlier run of this plan deleted (their video IDs are not
     /// known any more); counted as deleted.
-    pub credited_references: Vec<String>,
+    pub credited_references: Vec<ReferenceId>,
     /// Why the run stopped early (an error that retrying cannot fix), leaving some unsent.
     pub stopped_early: Option<String>,
     /// The run was interrupted (SIGINT/SIGTERM): `not_sent` were never sent.

@@ -53,7 +53,7 @@ pub fn check_not_applied(spec: &JournalSpec<'_>) -> Result<(), ApplyError> {
 /// journal could not be opened or written (then the run stopped, and the journal is consistent).
 pub async fn run(
     client: Arc<Client>,
-    approval: &Approval,
+    approval: &Approval<'_>,
     spec: &JournalSpec<'_>,
     progress: &dyn ApplyProgress,
     interrupt: &Interrupt,
@@ -74,12 +74,12 @@ pub async fn run(
         plan_digest: approval.digest.clone(),
         ..Outcome::default()
     };
-    settle_absent(&mut outcome, &approval.absent, &earlier);
+    settle_absent(&mut outcome, approval.absent, &earlier);
     settle_vanished(&mut outcome, &approval.vanished, &earlier);
     credit_sent_outside(&client, approval, &earlier, &mut outcome).await;
     outcome
         .non_exist_video_ids
-        .extend(approval.gone.iter().map(ToString::to_string));
+        .extend(approval.gone.iter().cloned());
     if !interrupt.is_set() {
         let q = super::quarantine::execute(
             &client,
@@ -146,7 +146,7 @@ pub async fn run(
 /// the re-read fails, they are simply not credited: never counted twice, never drift).
 async fn credit_sent_outside(
     client: &Client,
-    approval: &Approval,
+    approval: &Approval<'_>,
     earlier: &Earlier,
     outcome: &mut Outcome,
 ) {
@@ -190,7 +190,7 @@ async fn credit_sent_outside(
 
 /// Credits planned deletions whose videos were found gone before sending: deleted by an earlier
 /// run of this plan if it sent them, drift otherwise.
-fn settle_vanished(outcome: &mut Outcome, vanished: &[Deletion], earlier: &Earlier) {
+fn settle_vanished(outcome: &mut Outcome, vanished: &[&Deletion], earlier: &Earlier) {
     for d in vanished {
         if earlier.sent.contains(d.video_id.as_str()) {
             outcome.deleted.push(d.video_id.clone());
@@ -208,11 +208,11 @@ fn settle_absent(outcome: &mut Outcome, absent: &[Absence], earlier: &Earlier) {
             AbsentTarget::VideoId(v) if earlier.sent.contains(v.as_str()) => {
                 outcome.deleted.push(v.clone())
             }
-            AbsentTarget::VideoId(v) => outcome.non_exist_video_ids.push(v.to_string()),
+            AbsentTarget::VideoId(v) => outcome.non_exist_video_ids.push(v.clone()),
             AbsentTarget::ReferenceId(r) if earlier.sent_references.contains(r.as_str()) => {
-                outcome.credited_references.push(r.to_string())
+                outcome.credited_references.push(r.clone())
             }
-            AbsentTarget::ReferenceId(r) => outcome.non_exist_reference_ids.push(r.to_string()),
+            AbsentTarget::ReferenceId(r) => outcome.non_exist_reference_ids.push(r.clone()),
         }
     }
 }

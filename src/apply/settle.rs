@@ -37,7 +37,7 @@ pub struct Settled<'a> {
 /// Settles `batch` from the reply to its DeleteVideo call. `earlier_sent` holds the video IDs that
 /// earlier runs of the same plan sent.
 pub fn settle<'a>(
-    batch: &'a [Deletion],
+    batch: &[&'a Deletion],
     reply: &Attempted<DeleteVideoResponse>,
     earlier_sent: &HashSet<String>,
 ) -> Settled<'a> {
@@ -47,7 +47,7 @@ pub fn settle<'a>(
     };
     match &reply.result {
         Ok(body) if body.request_id.trim().is_empty() => {
-            out.uncertain.extend(batch);
+            out.uncertain.extend(batch.iter().copied());
             out.error = Some(
                 "the reply to DeleteVideo carried no RequestId, so it is not a VOD reply".into(),
             );
@@ -62,7 +62,7 @@ pub fn settle<'a>(
             };
             let forbidden = pick(&body.forbidden_video_ids);
             let missing = pick(&body.non_exist_video_ids);
-            for d in batch {
+            for &d in batch {
                 let id = d.video_id.as_str();
                 if forbidden.contains(id) {
                     out.forbidden.push(d);
@@ -76,7 +76,7 @@ pub fn settle<'a>(
         }
         // 404 InvalidVideo.NotFound: none of the batch exists.
         Err(e) if e.kind == ApiErrorKind::NotFound => {
-            for d in batch {
+            for &d in batch {
                 if ours(d) {
                     out.deleted.push(d);
                 } else {
@@ -92,9 +92,9 @@ pub fn settle<'a>(
             }
             // The last attempt itself may have been carried out when it was a transient failure.
             if reply.uncertain_earlier_attempt || e.kind == ApiErrorKind::Transient {
-                out.uncertain.extend(batch);
+                out.uncertain.extend(batch.iter().copied());
             } else {
-                out.failed.extend(batch);
+                out.failed.extend(batch.iter().copied());
             }
             out.error = Some(text);
             out.request_id = e.request_id.clone();
@@ -147,6 +147,15 @@ mod tests {
             attempts: 3,
             uncertain_earlier_attempt: uncertain,
         }
+    }
+
+    /// [`super::settle`] over a batch of owned deletions.
+    fn settle<'a>(
+        batch: &'a [Deletion],
+        reply: &Attempted<DeleteVideoResponse>,
+        earlier: &HashSet<String>,
+    ) -> Settled<'a> {
+        super::settle(&batch.iter().collect::<Vec<_>>(), reply, earlier)
     }
 
     fn ids(v: &[&Deletion]) -> Vec<String> {

@@ -166,14 +166,7 @@ async fn apply_manifests(
         .journal
         .cloned()
         .unwrap_or_else(|| default_journal(&req.targets[0]));
-    let approval = Approval {
-        digest: ctx.digest.clone(),
-        deletions: planned.plan.deletions.clone(),
-        absent: planned.plan.absent.clone(),
-        quarantines: planned.plan.quarantines.clone(),
-        restores: planned.plan.restores.clone(),
-        ..Approval::default()
-    };
+    let approval = Approval::of(&planned.plan, ctx.digest.clone());
     let spec = JournalSpec {
         path: &journal,
         plan_key: key,
@@ -290,7 +283,7 @@ fn refusal(r: Refusal) -> Failure {
 async fn execute(
     out: &Output,
     client: std::sync::Arc<vodplan::vod::Client>,
-    approval: &Approval,
+    approval: &Approval<'_>,
     spec: &JournalSpec<'_>,
 ) -> Result<Exit, Failure> {
     eprintln!("Applying plan {}.", approval.digest);

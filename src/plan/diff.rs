@@ -86,7 +86,7 @@ pub(crate) fn deletion(entry: &Entry, id: &VideoId, info: &VideoInfo) -> Deletio
         selected_by: match &entry.target {
             Target::Id(VideoRef::Video(_)) => SelectedBy::VideoId,
             Target::Id(VideoRef::Reference(r)) => SelectedBy::ReferenceId(r.clone()),
-            Target::Match(s) => SelectedBy::Match(s.to_string()),
+            Target::Match(s) => SelectedBy::Match(s.to_string().into()),
         },
         reason: entry.reason.clone(),
         source: entry.location.clone(),

@@ -76,7 +76,7 @@ pub struct PlanFile {
 
 /// A deletion without `selectedBy` in the file, until its source is looked up in `selectors`.
 pub(super) fn unresolved_selection() -> SelectedBy {
-    SelectedBy::Match(String::new())
+    SelectedBy::Match("".into())
 }
 
 /// A `match` selection is written to `selectors`, not onto the deletion.
@@ -174,7 +174,7 @@ impl PlanFile {
             if let SelectedBy::Match(m) = &d.selected_by
                 && !m.is_empty()
             {
-                selectors.entry(d.source.to_string()).or_insert(m.as_str());
+                selectors.entry(d.source.to_string()).or_insert(&**m);
             }
         }
         let header = Header {
@@ -304,7 +304,10 @@ impl PlanFile {
 
     /// Moves the `selectors` onto the deletions that were written without their selection.
     fn resolved(mut self, path: &str) -> Result<PlanFile, PlanFileError> {
-        let selectors = std::mem::take(&mut self.selectors);
+        let selectors: BTreeMap<String, std::sync::Arc<str>> = std::mem::take(&mut self.selectors)
+            .into_iter()
+            .map(|(source, m)| (source, m.into()))
+            .collect();
         // Every deletion's source was read into its own copy of the manifest's name; they share
         // one (a million deletions name a handful of files).
         let mut names: std::collections::HashSet<std::sync::Arc<str>> =
@@ -320,7 +323,7 @@ impl PlanFile {
                 && m.is_empty()
             {
                 match selectors.get(&d.source.to_string()) {
-                    Some(s) if !s.is_empty() => m.clone_from(s),
+                    Some(s) if !s.is_empty() => *m = s.clone(),
                     _ => {
                         return Err(PlanFileError::NotAPlan {
                             path: path.into(),

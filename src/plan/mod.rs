@@ -29,7 +29,9 @@ pub use rules::Rules;
 pub enum SelectedBy {
     VideoId,
     ReferenceId(ReferenceId),
-    Match(String),
+    /// The selector's description, shared by every deletion it selected (a million deletions
+    /// of one selector hold one copy).
+    Match(std::sync::Arc<str>),
 }
 
 /// One video the plan deletes.

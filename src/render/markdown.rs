@@ -236,11 +236,11 @@ pub fn outcome(o: &Outcome) -> String {
     let drift: Vec<String> = o
         .non_exist_video_ids
         .iter()
-        .map(|v| format!("- videoId {}", markdown_code(v)))
+        .map(|v| format!("- videoId {}", markdown_code(v.as_str())))
         .chain(
             o.non_exist_reference_ids
                 .iter()
-                .map(|r| format!("- referenceId {}", markdown_code(r))),
+                .map(|r| format!("- referenceId {}", markdown_code(r.as_str()))),
         )
         .collect();
     let forbidden: Vec<String> = o
@@ -349,10 +349,11 @@ mod tests {
     }
 
     #[test]
-    fn server_messages_and_drift_ids_in_the_outcome_are_literal() {
+    /// Drift IDs are validated IDs (no markup can be one); a server's message is anything.
+    fn server_messages_in_the_outcome_are_literal() {
         let o = Outcome {
             deleted: vec![VideoId::new("a".repeat(32)).unwrap()],
-            non_exist_reference_ids: vec!["ref`x".into()],
+            non_exist_reference_ids: vec![crate::ids::ReferenceId::new("ref_x1").unwrap()],
             failed: vec![crate::apply::FailedDeletion {
                 video_id: VideoId::new("b".repeat(32)).unwrap(),
                 error: "502 <html>\r\n## deleted: 0\r\n[retry](http://x)".into(),
@@ -370,7 +371,7 @@ mod tests {
 
         <details><summary>Drift (1)</summary>
 
-        - referenceId ref\`x
+        - referenceId `ref_x1`
 
         </details>
 
@@ -384,7 +385,7 @@ mod tests {
             crate::render::text::outcome(&o, false),
             @r###"
         Drift: these manifest entries no longer existed in VOD:
-          ~ referenceId ref`x
+          ~ referenceId ref_x1
 
         Failed: these were not confirmed deleted:
           x bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb  502 <html>\r\n## deleted: 0\r\n[retry](http://x)

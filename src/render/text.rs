@@ -222,11 +222,11 @@ pub fn outcome(o: &Outcome, color: bool) -> String {
     let drift: Vec<String> = o
         .non_exist_video_ids
         .iter()
-        .map(|v| format!("videoId {}", visible(v)))
+        .map(|v| format!("videoId {}", visible(v.as_str())))
         .chain(
             o.non_exist_reference_ids
                 .iter()
-                .map(|r| format!("referenceId {}", visible(r))),
+                .map(|r| format!("referenceId {}", visible(r.as_str()))),
         )
         .collect();
     if !drift.is_empty() {

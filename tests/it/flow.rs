@@ -13,7 +13,7 @@ pub async fn apply_deletions(client: Arc<Client>, deletions: &[Deletion]) -> Out
     let journal = dir.path().join("journal.jsonl");
     let approval = Approval {
         digest: "test".into(),
-        deletions: deletions.to_vec(),
+        deletions: deletions.iter().collect(),
         ..Approval::default()
     };
     let spec = JournalSpec {
