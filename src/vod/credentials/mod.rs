@@ -192,6 +192,7 @@ mod tests {
 
         #[cfg(unix)]
         {
+            use std::ffi::OsString;
             use std::os::unix::ffi::OsStringExt;
             let env = |k: &str| match k {
                 "ALIBABA_CLOUD_ACCESS_KEY_ID" => Some(OsString::from("AK")),
