@@ -3,6 +3,8 @@
 //!
 //! Requests are sent the way the official SDKs send them: POST to `/` with the parameters in the
 //! query string and an empty body, signed with V3 (ACS3-HMAC-SHA256) by default or V1 (HMAC-SHA1).
+//! What a request says is a typed struct ([`request`]) that turns itself into those parameters;
+//! [`Client::call`] takes any [`Request`] and returns its reply type.
 //!
 //! Credentials come from a [`CredentialSource`], asked before every attempt, so temporary keys are
 //! renewed while calls keep flowing; a call refused because its token just expired is renewed

@@ -14,7 +14,7 @@
 //!
 //! The STS calls of the credential providers (`AssumeRole`, `AssumeRoleWithOIDC`) do not go
 //! through the VOD client (they are how it gets its key); they are built in
-//! [`super::credentials::sts`].
+//! `credentials::sts` (typed there as `sts::RoleRequest`).
 
 use serde::de::DeserializeOwned;
 use serde_json::json;
