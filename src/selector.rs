@@ -40,6 +40,7 @@ use crate::progress::{Phase, Progress};
 use crate::timefmt;
 use crate::vod::api::VideoInfo;
 use crate::vod::concurrency::bounded;
+use crate::vod::request::{GetVideoList, Page, SearchMedia, SearchType, SortBy, VIDEO_FIELDS};
 use crate::vod::{ApiError, Client};
 
 /// GetVideoList and SearchMedia page through at most this many results of one query.
@@ -628,54 +629,19 @@ async fn page(
     window: Window,
     page: u64,
 ) -> Result<(u64, Vec<VideoInfo>), ApiError> {
-    let from = timefmt::format(Window::time(window.from));
-    let to = timefmt::format(Window::time(window.to));
     let s = q.selector;
-    let mut params: Vec<(&str, String)> = vec![
-        ("StartTime", from),
-        ("EndTime", to),
-        ("PageNo", page.to_string()),
-        ("PageSize", PAGE_SIZE.to_string()),
-        ("SortBy", "CreationTime:Asc".to_string()),
-    ];
-    if !s.status.is_empty() {
-        let names: Vec<&str> = s.status.iter().map(|v| v.as_str()).collect();
-        params.push(("Status", names.join(",")));
-    }
-    if let Some(c) = s.category_id {
-        params.push(("CateId", c.to_string()));
-    }
-    if let Some(l) = &s.storage_location {
-        params.push(("StorageLocation", l.clone()));
-    }
-    let reply = client.get_video_list(&params).await?;
-    Ok((reply.total.max(0) as u64, reply.video_list.video))
-}
-
-fn search_params(expression: &str, window: Window) -> Vec<(&'static str, String)> {
-    // The media search protocol's range: `[` includes its bound, `)` excludes it
-    // (https://help.aliyun.com/document_detail/86991.html), so the window is half-open.
-    let within = format!(
-        "CreationTime = ['{}','{}')",
-        timefmt::format(Window::time(window.from)),
-        timefmt::format(Window::time(window.to))
-    );
-    let expression = if expression.is_empty() {
-        within
-    } else {
-        format!("{expression} and {within}")
+    let request = GetVideoList {
+        start_time: Window::time(window.from),
+        end_time: Window::time(window.to),
+        page_no: page,
+        page_size: PAGE_SIZE,
+        sort_by: SortBy::CreationTimeAsc,
+        status: &s.status,
+        cate_id: s.category_id,
+        storage_location: s.storage_location.as_deref(),
     };
-    vec![
-        ("SearchType", "video".into()),
-        ("Match", expression),
-        ("SortBy", "CreationTime:Asc".into()),
-        ("PageSize", PAGE_SIZE.to_string()),
-        (
-            "Fields",
-            "Title,Status,CateId,Size,Duration,CreationTime,ModificationTime,ReferenceId,StorageLocation,Tags"
-                .into(),
-        ),
-    ]
+    let reply = client.call(&request).await?;
+    Ok((reply.total.max(0) as u64, reply.video_list.video))
 }
 
 fn media_videos(list: Vec<crate::vod::api::Media>) -> Vec<VideoInfo> {
@@ -734,12 +700,20 @@ async fn scroll(
         total,
     };
     loop {
-        let mut params = search_params(&expression, window);
-        match &token {
-            Some(t) => params.push(("ScrollToken", t.clone())),
-            None => params.push(("PageNo", "1".into())),
-        }
-        let reply = client.search_media(&params).await?;
+        let request = SearchMedia {
+            search_type: SearchType::Video,
+            conditions: &expression,
+            created_from: Window::time(window.from),
+            created_to: Window::time(window.to),
+            sort_by: SortBy::CreationTimeAsc,
+            page_size: PAGE_SIZE,
+            fields: &VIDEO_FIELDS,
+            page: match &token {
+                Some(t) => Page::Scroll(t),
+                None => Page::No(1),
+            },
+        };
+        let reply = client.call(&request).await?;
         let now = reply.total.max(0) as u64;
         let expected = *total.get_or_insert(now);
         if now != expected {

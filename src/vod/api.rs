@@ -1,4 +1,5 @@
-//! The API's requests and responses, with the wire's field names.
+//! The API's actions and replies, with the wire's field names (the requests are in
+//! [`super::request`]).
 //!
 //! Lists that the documentation shows both as JSON arrays and (in one old page) as plain
 //! comma-separated strings are read either way; a missing list is an empty one.

@@ -3,6 +3,8 @@
 //!
 //! Requests are sent the way the official SDKs send them: POST to `/` with the parameters in the
 //! query string and an empty body, signed with V3 (ACS3-HMAC-SHA256) by default or V1 (HMAC-SHA1).
+//! What a request says is a typed struct ([`request`]) that turns itself into those parameters;
+//! [`Client::call`] takes any [`Request`] and returns its reply type.
 //!
 //! Credentials come from a [`CredentialSource`], asked before every attempt, so temporary keys are
 //! renewed while calls keep flowing; a call refused because its token just expired is renewed
@@ -21,6 +23,7 @@ pub(crate) mod endpoint;
 pub(crate) mod error;
 pub mod media;
 pub(crate) mod pacer;
+pub mod request;
 pub(crate) mod retry;
 pub mod sign;
 
@@ -35,6 +38,7 @@ pub use credentials::{CredentialSource, Credentials, Secret};
 pub use endpoint::Endpoint;
 pub use error::{ApiError, ApiErrorKind};
 use pacer::Pacer;
+pub use request::Request;
 pub use retry::RetryPolicy;
 
 use crate::ids::{ReferenceId, VideoId};
@@ -171,21 +175,15 @@ impl Client {
         self.credentials.renewals()
     }
 
-    /// Calls `action`, retrying throttling and transient failures per the retry policy.
-    pub async fn call<T: DeserializeOwned>(
-        &self,
-        action: Action,
-        params: &[(&str, String)],
-    ) -> Result<T, ApiError> {
-        self.call_detailed(action, params).await.result
+    /// Sends `request`, retrying throttling and transient failures per the retry policy.
+    pub async fn call<R: Request>(&self, request: &R) -> Result<R::Reply, ApiError> {
+        self.call_detailed(request).await.result
     }
 
     /// Like [`Client::call`], and tells what the retries went through.
-    pub async fn call_detailed<T: DeserializeOwned>(
-        &self,
-        action: Action,
-        params: &[(&str, String)],
-    ) -> Attempted<T> {
+    pub async fn call_detailed<R: Request>(&self, request: &R) -> Attempted<R::Reply> {
+        let action = R::ACTION;
+        let params = request.params();
         let pacer = &self.pacers[&action];
         let policy = &self.config.retry;
         let (mut attempts, mut throttled, mut transient) = (0u32, 0u32, 0u32);
@@ -210,7 +208,7 @@ impl Client {
             attempts += 1;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
             let error = match self
-                .send_once::<T>(action, params, creds.credentials())
+                .send_once::<R::Reply>(action, &params, creds.credentials())
                 .await
             {
                 Ok(body) => {
@@ -453,11 +451,8 @@ impl Client {
     /// DeleteVideo for up to 20 video IDs.
     pub async fn delete_videos(&self, ids: &[VideoId]) -> Attempted<api::DeleteVideoResponse> {
         debug_assert!(!ids.is_empty() && ids.len() <= MAX_IDS_PER_CALL);
-        self.call_detailed(
-            Action::DeleteVideo,
-            &[("VideoIds", join(ids.iter().map(VideoId::as_str)))],
-        )
-        .await
+        self.call_detailed(&request::DeleteVideo { video_ids: ids })
+            .await
     }
 
     /// GetVideoInfos for up to 20 video IDs and up to 20 reference IDs.
@@ -466,20 +461,11 @@ impl Client {
         video_ids: &[VideoId],
         reference_ids: &[ReferenceId],
     ) -> Result<api::GetVideoInfosResponse, ApiError> {
-        let mut params = Vec::new();
-        if !video_ids.is_empty() {
-            params.push(("VideoIds", join(video_ids.iter().map(VideoId::as_str))));
-        }
-        if !reference_ids.is_empty() {
-            params.push((
-                "ReferenceIds",
-                join(reference_ids.iter().map(ReferenceId::as_str)),
-            ));
-        }
-        match self
-            .call::<api::GetVideoInfosResponse>(Action::GetVideoInfos, &params)
-            .await
-        {
+        let request = request::GetVideoInfos {
+            video_ids,
+            reference_ids,
+        };
+        match self.call(&request).await {
             // Whether GetVideoInfos answers 404 when none exist is undocumented: treat it as
             // "every ID is absent".
             Err(e) if e.kind == ApiErrorKind::NotFound => Ok(api::GetVideoInfosResponse {
@@ -491,26 +477,6 @@ impl Client {
             other => other,
         }
     }
-
-    /// One page of SearchMedia.
-    pub async fn search_media(
-        &self,
-        params: &[(&str, String)],
-    ) -> Result<api::SearchMediaResponse, ApiError> {
-        self.call(Action::SearchMedia, params).await
-    }
-
-    /// One page of GetVideoList.
-    pub async fn get_video_list(
-        &self,
-        params: &[(&str, String)],
-    ) -> Result<api::GetVideoListResponse, ApiError> {
-        self.call(Action::GetVideoList, params).await
-    }
-}
-
-fn join<'a>(ids: impl Iterator<Item = &'a str>) -> String {
-    ids.collect::<Vec<_>>().join(",")
 }
 
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {

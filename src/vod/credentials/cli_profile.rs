@@ -53,6 +53,13 @@ struct Profile {
     process_command: String,
 }
 
+/// The default location of the config: `$HOME/.aliyun/config.json` of the process.
+pub fn default_config_path() -> PathBuf {
+    super::home(&super::process_env)
+        .join(".aliyun")
+        .join("config.json")
+}
+
 /// The config file's path: `ALIBABA_CLOUD_CONFIG_FILE`, else `~/.aliyun/config.json`.
 pub fn config_path(env: Env<'_>) -> Result<PathBuf, CredentialError> {
     Ok(match var(env, "ALIBABA_CLOUD_CONFIG_FILE")? {
@@ -86,7 +93,7 @@ pub fn discover(
     let config: Config = serde_json::from_slice(&text).map_err(|e| CredentialError::Malformed {
         provider: PROVIDER.into(),
         path: shown.clone(),
-        reason: super::json_error_without_values(&e),
+        reason: super::service::json_error_without_values(&e),
     })?;
     let explicit = profile.is_some();
     let name = match profile {
@@ -184,12 +191,14 @@ fn build(
                 build(env, config, &source, path, depth + 1)?
             };
             let role = role(sts::session_name(env)?)?;
-            Provider::AssumeRole(AssumeRole {
-                describe: format!("{describe}, role {}", role.role_arn),
+            Provider::AssumeRole {
                 source: Box::new(source),
-                role,
-                endpoint: sts::endpoint(env, sts_region.as_deref())?,
-            })
+                assume: AssumeRole {
+                    describe: format!("{describe}, role {}", role.role_arn),
+                    role,
+                    endpoint: sts::endpoint(env, sts_region.as_deref())?,
+                },
+            }
         }
         "EcsRamRole" => Provider::Ecs(EcsRole::new(
             env,
@@ -314,10 +323,15 @@ mod tests {
             assert_eq!(describe(&path, profile).unwrap(), want, "{profile:?}");
         }
         let env = env_of(&[]);
-        let Some(Provider::AssumeRole(a)) = discover(&env, Some("role"), &path).unwrap() else {
+        let Some(Provider::AssumeRole { assume, .. }) =
+            discover(&env, Some("role"), &path).unwrap()
+        else {
             panic!("not AssumeRole")
         };
-        assert_eq!(a.endpoint.as_str(), "https://sts.cn-beijing.aliyuncs.com/");
+        assert_eq!(
+            assume.endpoint.as_str(),
+            "https://sts.cn-beijing.aliyuncs.com/"
+        );
     }
 
     #[test]

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use super::CodedCredentials;
-use super::{CredentialError, Env, Issued, Provider, flag, var};
+use super::service::CodedCredentials;
+use super::{CredentialError, Env, Issued, flag, var};
 
 const DEFAULT_ENDPOINT: &str = "http://100.100.100.200";
 const TIMEOUT: Duration = Duration::from_secs(1);
@@ -30,7 +30,7 @@ pub struct EcsRole {
 }
 
 /// The metadata-service provider, unless disabled.
-pub fn discover(env: Env<'_>) -> Result<Option<Provider>, CredentialError> {
+pub fn discover(env: Env<'_>) -> Result<Option<EcsRole>, CredentialError> {
     if flag(env, "ALIBABA_CLOUD_ECS_METADATA_DISABLED") {
         return Ok(None);
     }
@@ -38,7 +38,7 @@ pub fn discover(env: Env<'_>) -> Result<Option<Provider>, CredentialError> {
     let by = role
         .as_ref()
         .map(|_| "ALIBABA_CLOUD_ECS_METADATA".to_string());
-    Ok(Some(Provider::Ecs(EcsRole::new(env, role, by)?)))
+    Ok(Some(EcsRole::new(env, role, by)?))
 }
 
 impl EcsRole {
@@ -49,7 +49,11 @@ impl EcsRole {
     ) -> Result<EcsRole, CredentialError> {
         Ok(EcsRole {
             role_name,
-            endpoint: super::service_url(env, "VODPLAN_ECS_METADATA_ENDPOINT", DEFAULT_ENDPOINT)?,
+            endpoint: super::service::service_url(
+                env,
+                "VODPLAN_ECS_METADATA_ENDPOINT",
+                DEFAULT_ENDPOINT,
+            )?,
             imdsv1_disabled: flag(env, "ALIBABA_CLOUD_IMDSV1_DISABLED"),
             configured_by,
         })
@@ -92,22 +96,26 @@ impl EcsRole {
         if let Some(t) = token {
             request = request.header("x-aliyun-ecs-metadata-token", t);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| self.fail(format!("{what}: {}", super::send_error(&e, TIMEOUT))))?;
+        let response = request.send().await.map_err(|e| {
+            self.fail(format!(
+                "{what}: {}",
+                super::service::send_error(&e, TIMEOUT)
+            ))
+        })?;
         let status = response.status().as_u16();
         if status != 200 {
             return Err(self.fail(format!("{what}: HTTP {status}")));
         }
-        response
-            .text()
-            .await
-            .map_err(|e| self.fail(format!("{what}: {}", super::send_error(&e, TIMEOUT))))
+        response.text().await.map_err(|e| {
+            self.fail(format!(
+                "{what}: {}",
+                super::service::send_error(&e, TIMEOUT)
+            ))
+        })
     }
 
     pub async fn fetch(&self) -> Result<Issued, CredentialError> {
-        let http = super::http(TIMEOUT, TIMEOUT);
+        let http = super::service::http(TIMEOUT, TIMEOUT);
         let token = match self.metadata_token(&http).await {
             Ok(t) => Some(t),
             Err(e) if self.imdsv1_disabled => {
@@ -146,7 +154,7 @@ impl EcsRole {
         let reply: CodedCredentials = serde_json::from_str(&body).map_err(|e| {
             self.fail(format!(
                 "the credentials reply {}",
-                super::json_error_without_values(&e)
+                super::service::json_error_without_values(&e)
             ))
         })?;
         if reply.code != "Success" {
@@ -174,7 +182,7 @@ impl EcsRole {
             .map_err(|e| {
                 format!(
                     "cannot get an IMDSv2 token: {}",
-                    super::send_error(&e, TIMEOUT)
+                    super::service::send_error(&e, TIMEOUT)
                 )
             })?;
         let status = response.status().as_u16();

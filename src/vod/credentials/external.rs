@@ -119,7 +119,7 @@ impl External {
         let reply: Reply = serde_json::from_slice(&out).map_err(|e| {
             fail(format!(
                 "the output of `{program}` {}",
-                super::json_error_without_values(&e)
+                super::service::json_error_without_values(&e)
             ))
         })?;
         if reply.mode == "StsToken" && reply.sts_token.is_empty() {

@@ -130,12 +130,14 @@ pub fn discover(env: Env<'_>, profile: Option<&str>) -> Result<Option<Provider>,
                 policy: s.get("policy").filter(|v| !v.is_empty()).cloned(),
                 external_id: None,
             };
-            Provider::AssumeRole(AssumeRole {
-                describe: format!("{describe}, role {}", role.role_arn),
+            Provider::AssumeRole {
                 source: Box::new(Provider::Static(key()?)),
-                role,
-                endpoint: sts::endpoint(env, None)?,
-            })
+                assume: AssumeRole {
+                    describe: format!("{describe}, role {}", role.role_arn),
+                    role,
+                    endpoint: sts::endpoint(env, None)?,
+                },
+            }
         }
         other => {
             return Err(CredentialError::Malformed {

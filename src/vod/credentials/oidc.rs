@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use reqwest::Url;
 
 use super::sts::{self, RoleRequest};
-use super::{CredentialError, Env, Issued, Provider, var};
+use super::{CredentialError, Env, Issued, var};
 
 /// An OIDC role to assume.
 #[derive(Debug, Clone)]
@@ -29,13 +29,13 @@ const PROVIDER: &str = "ALIBABA_CLOUD_OIDC_PROVIDER_ARN";
 const TOKEN_FILE: &str = "ALIBABA_CLOUD_OIDC_TOKEN_FILE";
 
 /// The OIDC provider when all three variables are set (as the SDK's builder requires).
-pub fn discover(env: Env<'_>) -> Result<Option<Provider>, CredentialError> {
+pub fn discover(env: Env<'_>) -> Result<Option<Oidc>, CredentialError> {
     let (Some(role_arn), Some(provider_arn), Some(token_file)) =
         (var(env, ROLE)?, var(env, PROVIDER)?, var(env, TOKEN_FILE)?)
     else {
         return Ok(None);
     };
-    Ok(Some(Provider::Oidc(Oidc {
+    Ok(Some(Oidc {
         describe: format!("OIDC role {role_arn} (ALIBABA_CLOUD_OIDC_TOKEN_FILE)"),
         role: RoleRequest {
             role_arn,
@@ -48,7 +48,7 @@ pub fn discover(env: Env<'_>) -> Result<Option<Provider>, CredentialError> {
         token_file: PathBuf::from(token_file),
         token_file_from: TOKEN_FILE.to_string(),
         endpoint: sts::endpoint(env, None)?,
-    })))
+    }))
 }
 
 impl Oidc {

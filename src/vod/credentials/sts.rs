@@ -19,7 +19,7 @@ use std::time::Duration;
 use reqwest::Url;
 use serde::Deserialize;
 
-use super::{CredentialError, Credentials, Env, Issued, Provider, Secret, flag, var};
+use super::{CredentialError, Credentials, Env, Issued, Secret, flag, var};
 use crate::vod::{encode, error::redact, sign};
 
 /// The STS API version.
@@ -56,7 +56,7 @@ pub fn endpoint(env: Env<'_>, sts_region: Option<&str>) -> Result<Url, Credentia
         }
         None => "https://sts.aliyuncs.com".to_string(),
     };
-    super::service_url(env, "VODPLAN_STS_ENDPOINT", &default)
+    super::service::service_url(env, "VODPLAN_STS_ENDPOINT", &default)
 }
 
 /// The default session name: `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else `vodplan-<unix seconds>`
@@ -101,19 +101,18 @@ impl RoleRequest {
     }
 }
 
-/// `AssumeRole` with the keys `source` provides (a RamRoleArn or ChainableRamRoleArn profile, an
-/// INI `ram_role_arn` section).
+/// `AssumeRole` of `role`, signed with the keys another provider hands out
+/// ([`super::Provider::AssumeRole`] holds which).
 #[derive(Debug, Clone)]
 pub struct AssumeRole {
-    pub source: Box<Provider>,
     pub role: RoleRequest,
     pub endpoint: Url,
     pub describe: String,
 }
 
 impl AssumeRole {
-    pub async fn fetch(&self) -> Result<Issued, CredentialError> {
-        let base = self.source.fetch().await?.credentials;
+    /// Asks STS for the role, signing with `base`.
+    pub async fn fetch(&self, base: &Credentials) -> Result<Issued, CredentialError> {
         let mut query: Vec<(String, String)> = [
             ("Action", "AssumeRole".to_string()),
             ("Version", VERSION.to_string()),
@@ -182,7 +181,7 @@ pub(crate) async fn exchange(
     form: &[(String, String)],
     secrets: &[&str],
 ) -> Result<Issued, CredentialError> {
-    let http = super::http(CONNECT_TIMEOUT, READ_TIMEOUT);
+    let http = super::service::http(CONNECT_TIMEOUT, READ_TIMEOUT);
     let mut full = url.clone();
     full.set_query(Some(&encode::canonical_query(query)));
     let response = http
@@ -198,7 +197,7 @@ pub(crate) async fn exchange(
                 format!(
                     "STS at {} cannot be reached: {}",
                     url.as_str().trim_end_matches('/'),
-                    super::send_error(&e, READ_TIMEOUT)
+                    super::service::send_error(&e, READ_TIMEOUT)
                 ),
             )
         })?;
@@ -208,7 +207,7 @@ pub(crate) async fn exchange(
             provider,
             format!(
                 "STS reply cut short: {}",
-                super::send_error(&e, READ_TIMEOUT)
+                super::service::send_error(&e, READ_TIMEOUT)
             ),
         )
     })?;
@@ -236,7 +235,10 @@ pub(crate) async fn exchange(
     let reply: Reply = serde_json::from_slice(&body).map_err(|e| {
         CredentialError::provider(
             provider,
-            format!("the STS reply {}", super::json_error_without_values(&e)),
+            format!(
+                "the STS reply {}",
+                super::service::json_error_without_values(&e)
+            ),
         )
     })?;
     let c = reply
@@ -266,7 +268,7 @@ pub(crate) fn issued(
         ));
     }
     let expires_at = match expiration.filter(|e| !e.is_empty()) {
-        Some(e) => Some(super::parse_expiration(provider, e)?),
+        Some(e) => Some(super::service::parse_expiration(provider, e)?),
         None => None,
     };
     Ok(Issued {

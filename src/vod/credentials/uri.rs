@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use super::CodedCredentials;
-use super::{CredentialError, Env, Issued, Provider, var};
+use super::service::CodedCredentials;
+use super::{CredentialError, Env, Issued, var};
 
 const VAR: &str = "ALIBABA_CLOUD_CREDENTIALS_URI";
 
@@ -21,13 +21,13 @@ pub struct CredentialsUri {
 }
 
 /// The URI provider when `ALIBABA_CLOUD_CREDENTIALS_URI` is set.
-pub fn discover(env: Env<'_>) -> Result<Option<Provider>, CredentialError> {
+pub fn discover(env: Env<'_>) -> Result<Option<CredentialsUri>, CredentialError> {
     match var(env, VAR)? {
         None => Ok(None),
-        Some(u) => Ok(Some(Provider::Uri(CredentialsUri::parse(
+        Some(u) => Ok(Some(CredentialsUri::parse(
             &u,
             "the credentials URI (ALIBABA_CLOUD_CREDENTIALS_URI)",
-        )?))),
+        )?)),
     }
 }
 
@@ -35,7 +35,7 @@ impl CredentialsUri {
     pub fn parse(text: &str, describe: &str) -> Result<CredentialsUri, CredentialError> {
         let bad = |reason: &str| CredentialError::BadEndpoint {
             variable: VAR,
-            value: super::shown_url(text),
+            value: super::service::shown_url(text),
             reason: format!("{reason} ({describe})"),
         };
         let url = Url::parse(text).map_err(|_| bad("not a URL"))?;
@@ -67,13 +67,13 @@ impl CredentialsUri {
 
     pub async fn fetch(&self) -> Result<Issued, CredentialError> {
         const T: Duration = Duration::from_secs(10);
-        let http = super::http(Duration::from_secs(5), T);
+        let http = super::service::http(Duration::from_secs(5), T);
         let fail = |r: String| CredentialError::provider(&self.describe, r);
         let response = http
             .get(self.url.clone())
             .send()
             .await
-            .map_err(|e| fail(super::send_error(&e, T)))?;
+            .map_err(|e| fail(super::service::send_error(&e, T)))?;
         let status = response.status().as_u16();
         if status != 200 {
             return Err(fail(format!("HTTP {status}")));
@@ -81,11 +81,11 @@ impl CredentialsUri {
         let body = response
             .bytes()
             .await
-            .map_err(|e| fail(super::send_error(&e, T)))?;
+            .map_err(|e| fail(super::service::send_error(&e, T)))?;
         let reply: CodedCredentials = serde_json::from_slice(&body).map_err(|e| {
             fail(format!(
                 "the reply {}",
-                super::json_error_without_values(&e)
+                super::service::json_error_without_values(&e)
             ))
         })?;
         if reply.code != "Success" {
