@@ -17,7 +17,6 @@ pub const MAX_IDS_PER_CALL: usize = 20;
 pub enum Action {
     DeleteVideo,
     GetVideoInfos,
-    GetVideoInfo,
     GetVideoList,
     SearchMedia,
     CreateAudit,
@@ -26,10 +25,9 @@ pub enum Action {
 
 impl Action {
     /// Every operation vodplan calls.
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 6] = [
         Action::DeleteVideo,
         Action::GetVideoInfos,
-        Action::GetVideoInfo,
         Action::GetVideoList,
         Action::SearchMedia,
         Action::CreateAudit,
@@ -40,7 +38,6 @@ impl Action {
         match self {
             Action::DeleteVideo => "DeleteVideo",
             Action::GetVideoInfos => "GetVideoInfos",
-            Action::GetVideoInfo => "GetVideoInfo",
             Action::GetVideoList => "GetVideoList",
             Action::SearchMedia => "SearchMedia",
             Action::CreateAudit => "CreateAudit",
@@ -56,7 +53,7 @@ impl Action {
     pub fn qps_limit(self) -> f64 {
         match self {
             Action::DeleteVideo => 30.0,
-            Action::GetVideoInfos | Action::GetVideoInfo => 100.0,
+            Action::GetVideoInfos => 100.0,
             Action::GetVideoList | Action::SearchMedia => 50.0,
             // UpdateVideoInfos: 30/s (QPS table). CreateAudit: not documented; the same as the
             // other write operations, 30/s.
