@@ -12,19 +12,21 @@
 //! - an interrupt sends no new batch, lets the calls in flight settle for a bounded time, and
 //!   reports the rest as not sent.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::Notify;
-use tokio::task::JoinSet;
 
 use super::journal::{Earlier, Journal, JournalEntry, JournalError, Record};
 use super::outcome::{FailedDeletion, Outcome};
 use super::settle::{Settled, settle};
 use crate::ids::VideoId;
 use crate::plan::{Deletion, SelectedBy};
+use crate::vod::concurrency::bounded_until;
 use crate::vod::{Client, MAX_IDS_PER_CALL};
 
 /// How long calls in flight may take to settle after an interrupt.
@@ -142,8 +144,65 @@ fn batch_done(run: &str, n: usize, s: &Settled<'_>, attempts: u32) -> Record {
     }
 }
 
+/// What became of one batch once its future ended.
+enum Sent<'d> {
+    /// It could not be journaled as sent, so it was not sent.
+    NotJournaled(usize, JournalError),
+    /// It was sent, its reply settled, and the settlement journaled (or not: `journaled`).
+    Replied {
+        n: usize,
+        settled: Settled<'d>,
+        journaled: Result<(), JournalError>,
+    },
+}
+
+/// What sending a batch needs: shared by every batch of a run.
+struct Sender<'a> {
+    client: &'a Client,
+    journal: &'a Journal,
+    earlier: &'a Earlier,
+    /// The batches whose call may be on the wire (sent, not answered yet).
+    sending: Mutex<HashSet<usize>>,
+    interrupt: &'a Interrupt,
+}
+
+impl Sender<'_> {
+    /// One batch, start to end: journaled as sent (durably) before it is sent, sent, its reply
+    /// settled, the settlement journaled. `record` is the journaling of it as sent.
+    async fn send<'d>(
+        &self,
+        n: usize,
+        batch: &[&'d Deletion],
+        record: impl Future<Output = Result<(), JournalError>>,
+    ) -> Sent<'d> {
+        // A batch that cannot be journaled as sent is not sent: a later run must be able to
+        // credit everything this one sent.
+        if let Err(e) = record.await {
+            return Sent::NotJournaled(n, e);
+        }
+        self.interrupt.sent.store(true, Ordering::SeqCst);
+        self.sending.lock().expect("never poisoned").insert(n);
+        let ids: Vec<VideoId> = batch.iter().map(|d| d.video_id.clone()).collect();
+        let reply = self.client.delete_videos(&ids).await;
+        let settled = settle(batch, &reply, &self.earlier.sent);
+        let journaled = self
+            .journal
+            .append_async(&batch_done(self.journal.run(), n, &settled, reply.attempts))
+            .await;
+        Sent::Replied {
+            n,
+            settled,
+            journaled,
+        }
+    }
+}
+
 /// Deletes `deletions` and reports what happened. `earlier` holds what earlier runs of the same
 /// plan sent; `journal` gets a durable record per batch, before and after it is sent.
+///
+/// The batches run through the one bounded-concurrency loop ([`bounded_until`]), stopped by the
+/// interrupt with [`SETTLE_AFTER_INTERRUPT`] of grace; an error that retrying cannot fix (or a
+/// journal that cannot be written) empties its queue, so nothing more is sent.
 pub async fn execute(
     client: Arc<Client>,
     deletions: &[&Deletion],
@@ -155,112 +214,126 @@ pub async fn execute(
     let mut outcome = Outcome::default();
     progress.total(deletions.len() as u64);
     let batches: Vec<&[&Deletion]> = deletions.chunks(MAX_IDS_PER_CALL).collect();
-    let concurrency = concurrency_for(client.config().delete_qps);
-    let mut pending = batches.iter().copied().enumerate().peekable();
-    let mut running = JoinSet::new();
-    let mut in_flight: HashMap<tokio::task::Id, usize> = HashMap::new();
+    let mut answered = vec![false; batches.len()];
+    let sender = Sender {
+        client: &client,
+        journal,
+        earlier,
+        sending: Mutex::new(HashSet::new()),
+        interrupt,
+    };
     let mut uncertain: Vec<(&Deletion, String)> = Vec::new();
-    let run = journal.run().to_string();
-    let mut deadline: Option<tokio::time::Instant> = None;
-    loop {
-        while running.len() < concurrency && outcome.stopped_early.is_none() && !interrupt.is_set()
-        {
-            let Some((n, batch)) = pending.next() else {
-                break;
-            };
-            // A batch that cannot be journaled as sent is not sent: a later run must be able to
-            // credit everything this one sent.
-            if let Err(e) = journal.append_async(&batch_sent(&run, n, batch)).await {
-                journal_failed(&mut outcome, &e);
-                outcome
-                    .not_sent
-                    .extend(batch.iter().map(|d| d.video_id.clone()));
-                break;
-            }
-            interrupt.sent.store(true, Ordering::SeqCst);
-            let ids: Vec<VideoId> = batch.iter().map(|d| d.video_id.clone()).collect();
-            let client = client.clone();
-            let handle = running.spawn(async move {
-                let reply = client.delete_videos(&ids).await;
-                (n, reply)
-            });
-            in_flight.insert(handle.id(), n);
-        }
-        if running.is_empty() {
-            break;
-        }
-        let joined = if interrupt.is_set() {
-            let until = *deadline
-                .get_or_insert_with(|| tokio::time::Instant::now() + SETTLE_AFTER_INTERRUPT);
-            match tokio::time::timeout_at(until, running.join_next_with_id()).await {
-                Ok(joined) => joined,
-                // Calls still in flight: their outcome is unknown; the journal shows them sent,
-                // so the next run of this plan credits them.
-                Err(_) => break,
-            }
-        } else {
-            tokio::select! {
-                joined = running.join_next_with_id() => joined,
-                () = interrupt.wait() => continue,
-            }
-        };
-        let Some(joined) = joined else { break };
-        let (task, (n, reply)) = joined.expect("a deletion task never panics");
-        in_flight.remove(&task);
-        let batch = batches[n];
-        let settled = settle(batch, &reply, &earlier.sent);
-        if let Err(e) = journal
-            .append_async(&batch_done(&run, n, &settled, reply.attempts))
-            .await
-        {
-            journal_failed(&mut outcome, &e);
-        }
-        progress.advance(batch.len() as u64);
-        if let Some(reason) = &settled.stop
-            && outcome.stopped_early.is_none()
-        {
-            outcome.stopped_early = Some(reason.clone());
-        }
-        let error = settled.error.clone().unwrap_or_default();
+    let not_sent = |outcome: &mut Outcome, batch: &[&Deletion]| {
         outcome
-            .deleted
-            .extend(settled.deleted.iter().map(|d| d.video_id.clone()));
-        for d in &settled.drift {
-            record_absent(&mut outcome, d);
-        }
-        outcome
-            .forbidden
-            .extend(settled.forbidden.iter().map(|d| d.video_id.clone()));
-        outcome
-            .failed
-            .extend(settled.failed.iter().map(|d| FailedDeletion {
-                video_id: d.video_id.clone(),
-                error: error.clone(),
-                possibly_deleted: false,
-            }));
-        uncertain.extend(settled.uncertain.iter().map(|d| (*d, error.clone())));
+            .not_sent
+            .extend(batch.iter().map(|d| d.video_id.clone()));
+    };
+    let unstarted = bounded_until(
+        batches.iter().copied().enumerate(),
+        concurrency_for(client.config().delete_qps),
+        |(n, batch)| {
+            let record = journal.append_async(&batch_sent(journal.run(), n, batch));
+            let sender = &sender;
+            async move { Ok::<_, Infallible>(sender.send(n, batch, record).await) }
+        },
+        |sent, queue| {
+            match sent {
+                Sent::NotJournaled(n, e) => {
+                    answered[n] = true;
+                    journal_failed(&mut outcome, &e);
+                    not_sent(&mut outcome, batches[n]);
+                }
+                Sent::Replied {
+                    n,
+                    settled,
+                    journaled,
+                } => {
+                    answered[n] = true;
+                    sender.sending.lock().expect("never poisoned").remove(&n);
+                    if let Err(e) = journaled {
+                        journal_failed(&mut outcome, &e);
+                    }
+                    progress.advance(batches[n].len() as u64);
+                    record(&mut outcome, &mut uncertain, settled);
+                }
+            }
+            // Stopped early: nothing more is sent.
+            if outcome.stopped_early.is_some() {
+                for (_, batch) in queue.drain(..) {
+                    not_sent(&mut outcome, batch);
+                }
+            }
+            Ok(())
+        },
+        interrupt.wait(),
+        SETTLE_AFTER_INTERRUPT,
+    )
+    .await
+    .unwrap_or_else(|never| match never {});
+    for (n, batch) in unstarted {
+        answered[n] = true;
+        not_sent(&mut outcome, batch);
     }
-    // Calls abandoned after an interrupt.
-    running.abort_all();
-    for n in in_flight.into_values() {
-        outcome
-            .failed
-            .extend(batches[n].iter().map(|d| FailedDeletion {
+    // Batches still in flight when the grace period after an interrupt ended: a sent one may
+    // have been carried out (the journal shows it sent, so the next run of this plan credits
+    // it); one stopped while being journaled was never sent.
+    let sending = sender.sending.into_inner().expect("never poisoned");
+    for (n, batch) in batches.iter().enumerate().filter(|(n, _)| !answered[*n]) {
+        if sending.contains(&n) {
+            outcome.failed.extend(batch.iter().map(|d| FailedDeletion {
                 video_id: d.video_id.clone(),
                 error: "interrupted while the call was in flight: unknown whether deleted; run the same command again to finish".into(),
                 possibly_deleted: true,
             }));
+        } else {
+            not_sent(&mut outcome, batch);
+        }
     }
     outcome.interrupted = interrupt.is_set();
-    for (_, batch) in pending {
-        outcome
-            .not_sent
-            .extend(batch.iter().map(|d| d.video_id.clone()));
-    }
-    if let Err(e) = verify(&client, uncertain, &mut outcome, journal, &run, interrupt).await {
+    if let Err(e) = verify(
+        &client,
+        uncertain,
+        &mut outcome,
+        journal,
+        journal.run(),
+        interrupt,
+    )
+    .await
+    {
         journal_failed(&mut outcome, &e);
     }
     Ok(outcome)
+}
+
+/// Adds a settled batch to the outcome; the uncertain ones wait for [`verify`].
+fn record<'d>(
+    outcome: &mut Outcome,
+    uncertain: &mut Vec<(&'d Deletion, String)>,
+    settled: Settled<'d>,
+) {
+    if let Some(reason) = &settled.stop
+        && outcome.stopped_early.is_none()
+    {
+        outcome.stopped_early = Some(reason.clone());
+    }
+    let error = settled.error.unwrap_or_default();
+    outcome
+        .deleted
+        .extend(settled.deleted.iter().map(|d| d.video_id.clone()));
+    for d in &settled.drift {
+        record_absent(outcome, d);
+    }
+    outcome
+        .forbidden
+        .extend(settled.forbidden.iter().map(|d| d.video_id.clone()));
+    outcome
+        .failed
+        .extend(settled.failed.iter().map(|d| FailedDeletion {
+            video_id: d.video_id.clone(),
+            error: error.clone(),
+            possibly_deleted: false,
+        }));
+    uncertain.extend(settled.uncertain.iter().map(|d| (*d, error.clone())));
 }
 
 /// The journal could not be written (a full disk, say): send nothing more, and say so; what was

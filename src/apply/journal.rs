@@ -193,7 +193,7 @@ impl Journal {
     pub fn append_async(
         &self,
         record: &Record,
-    ) -> impl Future<Output = Result<(), JournalError>> + Send + 'static {
+    ) -> impl Future<Output = Result<(), JournalError>> + Send + use<> {
         let line = encode(record);
         let writer = self.writer.clone();
         let path = self.path.clone();

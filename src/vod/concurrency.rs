@@ -1,6 +1,7 @@
 //! The one bounded-concurrency loop: every loop that keeps several API calls in flight (reading,
-//! listing, deleting) runs through [`bounded`], so "how many calls at once" is decided in one place
-//! and the client's per-action pacers decide "how fast".
+//! listing, quarantining, deleting) runs through [`bounded_until`] ([`bounded`] is it without a
+//! stop), so "how many calls at once" and "what an interrupt does to the calls in flight" are
+//! decided in one place, and the client's per-action pacers decide "how fast".
 //!
 //! The work runs as futures on the caller's task (no spawning, so borrowed data is fine and
 //! nothing outlives the call). `done` sees each result as it arrives and may queue more work:
@@ -8,7 +9,9 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
+use std::time::Duration;
 
+use futures_util::FutureExt;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 /// Runs `run` over `work` with at most `limit` in flight, handing each result to `done`, which may
@@ -17,9 +20,38 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 pub async fn bounded<T, R, E, F, Fut, D>(
     work: impl IntoIterator<Item = T>,
     limit: usize,
+    run: F,
+    done: D,
+) -> Result<(), E>
+where
+    F: FnMut(T) -> Fut,
+    Fut: Future<Output = Result<R, E>>,
+    D: FnMut(R, &mut VecDeque<T>) -> Result<(), E>,
+{
+    bounded_until(
+        work,
+        limit,
+        run,
+        done,
+        std::future::pending(),
+        Duration::ZERO,
+    )
+    .await
+    .map(drop)
+}
+
+/// [`bounded`] that can be stopped. Once `stop` completes, nothing more is started; the work in
+/// flight has `grace` to finish (its results still go to `done`), and is then dropped. Returns
+/// the work never started: empty unless it was stopped. `done` may also empty the queue itself
+/// to start nothing more (the apply loop does, on an error that retrying cannot fix).
+pub async fn bounded_until<T, R, E, F, Fut, D>(
+    work: impl IntoIterator<Item = T>,
+    limit: usize,
     mut run: F,
     mut done: D,
-) -> Result<(), E>
+    stop: impl Future<Output = ()>,
+    grace: Duration,
+) -> Result<VecDeque<T>, E>
 where
     F: FnMut(T) -> Fut,
     Fut: Future<Output = Result<R, E>>,
@@ -27,13 +59,36 @@ where
 {
     let mut queue: VecDeque<T> = work.into_iter().collect();
     let mut running = FuturesUnordered::new();
+    let mut stop = std::pin::pin!(stop.fuse());
+    let mut deadline: Option<tokio::time::Instant> = None;
     loop {
-        while running.len() < limit.max(1) {
+        // A stop that came before (or between) answers starts nothing more.
+        if deadline.is_none() && stop.as_mut().now_or_never().is_some() {
+            deadline = Some(tokio::time::Instant::now() + grace);
+        }
+        while deadline.is_none() && running.len() < limit.max(1) {
             let Some(item) = queue.pop_front() else { break };
             running.push(run(item));
         }
-        let Some(result) = running.next().await else {
-            return Ok(());
+        if running.is_empty() {
+            return Ok(queue);
+        }
+        let next = match deadline {
+            Some(until) => match tokio::time::timeout_at(until, running.next()).await {
+                Ok(next) => next,
+                // The grace period is over: what is still in flight is dropped.
+                Err(_) => return Ok(queue),
+            },
+            None => tokio::select! {
+                next = running.next() => next,
+                () = &mut stop => {
+                    deadline = Some(tokio::time::Instant::now() + grace);
+                    continue;
+                }
+            },
+        };
+        let Some(result) = next else {
+            return Ok(queue);
         };
         done(result?, &mut queue)?;
     }
@@ -94,5 +149,58 @@ mod tests {
         .await;
         assert_eq!(r, Err(10));
         assert!(count < 100);
+    }
+
+    #[tokio::test]
+    async fn a_stop_before_the_start_starts_nothing() {
+        let mut started = 0;
+        let left = bounded_until(
+            0..10u32,
+            4,
+            |n| {
+                started += 1;
+                async move { Ok::<u32, ()>(n) }
+            },
+            |_, _| Ok(()),
+            std::future::ready(()),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+        assert_eq!(started, 0);
+        assert_eq!(left, (0..10).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn a_stop_lets_the_calls_in_flight_finish_within_the_grace_and_drops_the_rest() {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let mut stop = Some(stop);
+        let mut seen = Vec::new();
+        let left = bounded_until(
+            0..10u32,
+            3,
+            |n| async move {
+                // 0 answers at once; 1 within the grace; 2 never.
+                let wait = [0, 50, 60_000][n.min(2) as usize];
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+                Ok::<u32, ()>(n)
+            },
+            |n, _| {
+                seen.push(n);
+                // The stop comes with the first answer.
+                if let Some(stop) = stop.take() {
+                    stop.send(()).unwrap();
+                }
+                Ok(())
+            },
+            async {
+                stopped.await.ok();
+            },
+            Duration::from_millis(500),
+        )
+        .await
+        .unwrap();
+        assert_eq!(seen, [0, 1]);
+        assert_eq!(left, (3..10).collect::<Vec<_>>());
     }
 }
