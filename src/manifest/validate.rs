@@ -28,7 +28,7 @@ use std::sync::Arc;
 use super::desired::{DesiredState, Entry, Located, ManifestFile, Target};
 use super::diagnostic::{Diagnostic, Location};
 use super::raw::{
-    Field, Item, ListField, Pos, RawEntry, RawLimits, RawManifest, RawMatch, UnknownKey,
+    Field, Item, ListField, Pos, RawEntry, RawLimits, RawManifest, RawMatch, Text, UnknownKey,
 };
 use super::selector::{Selector, VideoStatus};
 use crate::ids::{ReferenceId, VideoId, VideoRef};
@@ -564,45 +564,7 @@ impl Validator {
         );
         let mut s = Selector::default();
         if let Some(list) = &raw.status {
-            match &list.items {
-                None => self.error(
-                    at(file, list.key),
-                    "`status` has no value; list one or more statuses",
-                ),
-                Some(items) => {
-                    if items.is_empty() {
-                        self.error(
-                            at(file, list.key),
-                            "`status` is an empty list; list one or more statuses",
-                        );
-                    }
-                    for item in items {
-                        if let Some(problem) = tag_problem("status", item.value.tag.as_deref()) {
-                            self.error(item_at(file, item), problem);
-                            continue;
-                        }
-                        match item.value.text.parse::<VideoStatus>() {
-                            Ok(status) => {
-                                if !s.status.contains(&status) {
-                                    s.status.push(status);
-                                }
-                            }
-                            Err(_) => {
-                                let all: Vec<&str> =
-                                    VideoStatus::ALL.iter().map(|v| v.as_str()).collect();
-                                self.error(
-                                    item_at(file, item),
-                                    format!(
-                                        "unknown video status `{}`; expected one of {}",
-                                        item.value.text,
-                                        all.join(", ")
-                                    ),
-                                );
-                            }
-                        }
-                    }
-                }
-            }
+            self.statuses(file, list, &mut s.status);
         }
         if let Some(f) = &raw.category_id
             && let Some((text, loc)) = self.scalar(file, f, "categoryId")
@@ -612,6 +574,87 @@ impl Validator {
                 Err(_) => self.error(loc, format!("categoryId `{text}` is not a whole number")),
             }
         }
+        self.times(file, raw, &location, &mut s);
+        if let Some(f) = &raw.title_prefix
+            && let Some((text, loc)) = self.scalar(file, f, "titlePrefix")
+        {
+            if text.is_empty() {
+                self.error(loc, "titlePrefix is empty; it would match every title");
+            } else {
+                s.title_prefix = Some(text);
+            }
+        }
+        if let Some(f) = &raw.storage_location
+            && let Some((text, loc)) = self.scalar(file, f, "storageLocation")
+        {
+            if text.is_empty() || text.contains(char::is_whitespace) {
+                self.error(loc, format!("storageLocation {text:?} is not a storage location such as outin-xxx.oss-cn-shanghai.aliyuncs.com"));
+            } else {
+                s.storage_location = Some(text);
+            }
+        }
+        if let Some(list) = &raw.tags {
+            self.tags(file, list, &mut s.tags);
+        }
+        if s == Selector::default() && self.diagnostics.len() == errors_before {
+            self.error(
+                location,
+                "`match` has no conditions; a selector needs at least one",
+            );
+        }
+        (self.diagnostics.len() == errors_before).then_some(s)
+    }
+
+    /// A selector's `status` list: known statuses, each once.
+    fn statuses(
+        &mut self,
+        file: &Arc<str>,
+        list: &ListField<Text>,
+        statuses: &mut Vec<VideoStatus>,
+    ) {
+        match &list.items {
+            None => self.error(
+                at(file, list.key),
+                "`status` has no value; list one or more statuses",
+            ),
+            Some(items) => {
+                if items.is_empty() {
+                    self.error(
+                        at(file, list.key),
+                        "`status` is an empty list; list one or more statuses",
+                    );
+                }
+                for item in items {
+                    if let Some(problem) = tag_problem("status", item.value.tag.as_deref()) {
+                        self.error(item_at(file, item), problem);
+                        continue;
+                    }
+                    match item.value.text.parse::<VideoStatus>() {
+                        Ok(status) => {
+                            if !statuses.contains(&status) {
+                                statuses.push(status);
+                            }
+                        }
+                        Err(_) => {
+                            let all: Vec<&str> =
+                                VideoStatus::ALL.iter().map(|v| v.as_str()).collect();
+                            self.error(
+                                item_at(file, item),
+                                format!(
+                                    "unknown video status `{}`; expected one of {}",
+                                    item.value.text,
+                                    all.join(", ")
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A selector's `createdBefore` and `createdAfter`: RFC 3339 times the API can carry, in order.
+    fn times(&mut self, file: &Arc<str>, raw: &RawMatch, location: &Location, s: &mut Selector) {
         for (field, name, slot) in [
             (&raw.created_before, "createdBefore", &mut s.created_before),
             (&raw.created_after, "createdAfter", &mut s.created_after),
@@ -637,54 +680,31 @@ impl Validator {
         {
             self.error(location.clone(), "createdAfter is not earlier than createdBefore, so this selector can match nothing");
         }
-        if let Some(f) = &raw.title_prefix
-            && let Some((text, loc)) = self.scalar(file, f, "titlePrefix")
-        {
-            if text.is_empty() {
-                self.error(loc, "titlePrefix is empty; it would match every title");
-            } else {
-                s.title_prefix = Some(text);
-            }
-        }
-        if let Some(f) = &raw.storage_location
-            && let Some((text, loc)) = self.scalar(file, f, "storageLocation")
-        {
-            if text.is_empty() || text.contains(char::is_whitespace) {
-                self.error(loc, format!("storageLocation {text:?} is not a storage location such as outin-xxx.oss-cn-shanghai.aliyuncs.com"));
-            } else {
-                s.storage_location = Some(text);
-            }
-        }
-        if let Some(list) = &raw.tags {
-            match &list.items {
-                Some(items) if !items.is_empty() => {
-                    for item in items {
-                        let text = &item.value.text;
-                        if let Some(problem) = tag_problem("tags", item.value.tag.as_deref()) {
-                            self.error(item_at(file, item), problem);
-                        } else if text.is_empty() || text.contains(',') {
-                            self.error(
-                                item_at(file, item),
-                                format!("tag {text:?} is empty or contains a comma"),
-                            );
-                        } else if !s.tags.contains(text) {
-                            s.tags.push(text.clone());
-                        }
+    }
+
+    /// A selector's `tags` list: non-empty tags without commas, each once.
+    fn tags(&mut self, file: &Arc<str>, list: &ListField<Text>, tags: &mut Vec<String>) {
+        match &list.items {
+            Some(items) if !items.is_empty() => {
+                for item in items {
+                    let text = &item.value.text;
+                    if let Some(problem) = tag_problem("tags", item.value.tag.as_deref()) {
+                        self.error(item_at(file, item), problem);
+                    } else if text.is_empty() || text.contains(',') {
+                        self.error(
+                            item_at(file, item),
+                            format!("tag {text:?} is empty or contains a comma"),
+                        );
+                    } else if !tags.contains(text) {
+                        tags.push(text.clone());
                     }
                 }
-                _ => self.error(
-                    at(file, list.key),
-                    "`tags` has no values; list one or more tags",
-                ),
             }
+            _ => self.error(
+                at(file, list.key),
+                "`tags` has no values; list one or more tags",
+            ),
         }
-        if s == Selector::default() && self.diagnostics.len() == errors_before {
-            self.error(
-                location,
-                "`match` has no conditions; a selector needs at least one",
-            );
-        }
-        (self.diagnostics.len() == errors_before).then_some(s)
     }
 
     fn add(&mut self, entry: Entry, side: Side) {
