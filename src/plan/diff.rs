@@ -9,6 +9,7 @@
 //! The videos are decided on all cores (rayon); the result is sorted by (entry, video ID), so it
 //! is the same whatever the number of cores.
 
+use rayon::iter::Either;
 use rayon::prelude::*;
 
 use crate::ids::{VideoId, VideoRef};
@@ -19,43 +20,32 @@ use crate::vod::api::VideoInfo;
 use super::rules::Rules;
 use super::{Absence, Deletion, Fingerprint, Plan, Protection, SelectedBy};
 
-/// One observed video's fate.
-enum Fate {
-    Delete(usize, Deletion),
-    Protect(usize, Protection),
-}
-
 /// Computes the plan.
 pub fn diff(desired: &DesiredState, observed: &Observed) -> Plan {
     let rules = Rules::new(desired);
-    let fates: Vec<Fate> = (0..observed.videos.len())
-        .into_par_iter()
-        .filter_map(|i| {
-            let (id, info) = observed.videos.get_index(i)?;
-            let at = rules.selector_index(id, info)?;
-            let entry = &desired.delete[at];
-            Some(match rules.keeper(id, info) {
-                Some(keeper) => Fate::Protect(
-                    at,
-                    Protection {
-                        video_id: id.clone(),
-                        title: info.title.clone(),
-                        kept_by: keeper.location.clone(),
-                        selected_by: entry.location.clone(),
-                    },
-                ),
-                None => Fate::Delete(at, deletion(entry, id, info)),
+    // Each observed video's fate, straight into the two lists (no list of fates in between: at a
+    // million deletions, every intermediate copy of them is ~300 MB).
+    let (mut deletions, mut protected): (Vec<(usize, Deletion)>, Vec<(usize, Protection)>) =
+        (0..observed.videos.len())
+            .into_par_iter()
+            .filter_map(|i| {
+                let (id, info) = observed.videos.get_index(i)?;
+                let at = rules.selector_index(id, info)?;
+                let entry = &desired.delete[at];
+                Some(match rules.keeper(id, info) {
+                    Some(keeper) => Either::Right((
+                        at,
+                        Protection {
+                            video_id: id.clone(),
+                            title: info.title.clone(),
+                            kept_by: keeper.location.clone(),
+                            selected_by: entry.location.clone(),
+                        },
+                    )),
+                    None => Either::Left((at, deletion(entry, id, info))),
+                })
             })
-        })
-        .collect();
-    let mut deletions: Vec<(usize, Deletion)> = Vec::new();
-    let mut protected: Vec<(usize, Protection)> = Vec::new();
-    for fate in fates {
-        match fate {
-            Fate::Delete(at, d) => deletions.push((at, d)),
-            Fate::Protect(at, p) => protected.push((at, p)),
-        }
-    }
+            .partition_map(|fate| fate);
     deletions.par_sort_unstable_by(|a, b| (a.0, &a.1.video_id).cmp(&(b.0, &b.1.video_id)));
     protected.par_sort_unstable_by(|a, b| (a.0, &a.1.video_id).cmp(&(b.0, &b.1.video_id)));
     // A delete entry naming a video or reference ID that does not exist.
