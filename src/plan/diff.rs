@@ -20,32 +20,35 @@ use crate::vod::api::VideoInfo;
 use super::rules::Rules;
 use super::{Absence, Deletion, Fingerprint, Plan, Protection, SelectedBy};
 
+/// A plan entry with the position of the delete entry that selected it (the plan's order).
+type Ranked<T> = (usize, T);
+
 /// Computes the plan.
 pub fn diff(desired: &DesiredState, observed: &Observed) -> Plan {
     let rules = Rules::new(desired);
     // Each observed video's fate, straight into the two lists (no list of fates in between: at a
     // million deletions, every intermediate copy of them is ~300 MB).
-    let (mut deletions, mut protected): (Vec<(usize, Deletion)>, Vec<(usize, Protection)>) =
-        (0..observed.videos.len())
-            .into_par_iter()
-            .filter_map(|i| {
-                let (id, info) = observed.videos.get_index(i)?;
-                let at = rules.selector_index(id, info)?;
-                let entry = &desired.delete[at];
-                Some(match rules.keeper(id, info) {
-                    Some(keeper) => Either::Right((
-                        at,
-                        Protection {
-                            video_id: id.clone(),
-                            title: info.title.clone(),
-                            kept_by: keeper.location.clone(),
-                            selected_by: entry.location.clone(),
-                        },
-                    )),
-                    None => Either::Left((at, deletion(entry, id, info))),
-                })
+    let (mut deletions, mut protected): (Vec<Ranked<Deletion>>, Vec<Ranked<Protection>>) = (0
+        ..observed.videos.len())
+        .into_par_iter()
+        .filter_map(|i| {
+            let (id, info) = observed.videos.get_index(i)?;
+            let at = rules.selector_index(id, info)?;
+            let entry = &desired.delete[at];
+            Some(match rules.keeper(id, info) {
+                Some(keeper) => Either::Right((
+                    at,
+                    Protection {
+                        video_id: id.clone(),
+                        title: info.title.clone(),
+                        kept_by: keeper.location.clone(),
+                        selected_by: entry.location.clone(),
+                    },
+                )),
+                None => Either::Left((at, deletion(entry, id, info))),
             })
-            .partition_map(|fate| fate);
+        })
+        .partition_map(|fate| fate);
     deletions.par_sort_unstable_by(|a, b| (a.0, &a.1.video_id).cmp(&(b.0, &b.1.video_id)));
     protected.par_sort_unstable_by(|a, b| (a.0, &a.1.video_id).cmp(&(b.0, &b.1.video_id)));
     // A delete entry naming a video or reference ID that does not exist.
