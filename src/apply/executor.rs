@@ -259,7 +259,8 @@ pub async fn execute(
             }
             // Stopped early: nothing more is sent.
             if outcome.stopped_early.is_some() {
-                for (_, batch) in queue.drain(..) {
+                for (n, batch) in queue.drain(..) {
+                    answered[n] = true;
                     not_sent(&mut outcome, batch);
                 }
             }

@@ -509,7 +509,7 @@ fn a_renewal_that_keeps_failing_stops_the_run_as_an_auth_error() {
     assert_eq!(r.code, 3, "{}", r.stderr);
     let summary = &r.json()["summary"];
     let deleted = summary["deleted"].as_u64().unwrap();
-    assert_eq!(emu.videos(), 200 - deleted);
+    assert_eq!(emu.videos(), 200 - deleted, "{}\n{}", r.stdout, r.stderr);
     let not_sent = r.json()["notSent"].as_array().unwrap().len() as u64;
     assert_eq!(
         summary["failed"].as_u64().unwrap() + not_sent,

@@ -9,6 +9,15 @@ use vodplan::vod::Client;
 
 /// Applies `deletions` through `apply::run`, journaled in a fresh temporary directory.
 pub async fn apply_deletions(client: Arc<Client>, deletions: &[Deletion]) -> Outcome {
+    apply_interrupted(client, deletions, None).await
+}
+
+/// [`apply_deletions`], interrupted (as by SIGINT) after `after` when given.
+pub async fn apply_interrupted(
+    client: Arc<Client>,
+    deletions: &[Deletion],
+    after: Option<std::time::Duration>,
+) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("journal.jsonl");
     let approval = Approval {
@@ -21,7 +30,15 @@ pub async fn apply_deletions(client: Arc<Client>, deletions: &[Deletion]) -> Out
         plan_key: "test".into(),
         once: false,
     };
-    apply::run(client, &approval, &spec, &(), &Interrupt::new())
+    let interrupt = Interrupt::new();
+    if let Some(after) = after {
+        let interrupt = interrupt.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            interrupt.trigger();
+        });
+    }
+    apply::run(client, &approval, &spec, &(), &interrupt)
         .await
         .unwrap()
 }

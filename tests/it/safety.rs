@@ -172,18 +172,24 @@ proptest! {
 }
 
 pub fn client_for(endpoint: &str) -> Arc<Client> {
+    client_with_secret(endpoint, "testsecret", 1000.0)
+}
+
+/// A client signing with `secret` (the emulator accepts `testsecret`; any other is refused as an
+/// authentication error, which stops an apply).
+pub fn client_with_secret(endpoint: &str, secret: &str, delete_qps: f64) -> Arc<Client> {
     Arc::new(
         Client::new(ClientConfig {
             endpoint: Endpoint::parse(endpoint).unwrap(),
             region: "cn-shanghai".into(),
             credentials: Credentials {
                 access_key_id: "testid".into(),
-                access_key_secret: vodplan::vod::Secret::new("testsecret"),
+                access_key_secret: vodplan::vod::Secret::new(secret),
                 security_token: None,
                 source: "test".into(),
             },
             signature: SignatureVersion::V3,
-            delete_qps: 1000.0,
+            delete_qps,
             timeout: std::time::Duration::from_secs(10),
             retry: RetryPolicy {
                 base_delay: std::time::Duration::from_millis(5),
@@ -200,11 +206,15 @@ proptest! {
 
     #[test]
     fn the_executor_deletes_exactly_the_plan_under_faults(
-        present in proptest::collection::btree_set(0u8..60, 0..60),
-        planned in proptest::collection::btree_set(0u8..60, 0..45),
+        present in proptest::collection::btree_set(0u8..=255, 0..200),
+        planned in proptest::collection::btree_set(0u8..=255, 0..160),
         fault_rate in prop_oneof![Just(0.0f64), 0.0f64..0.3],
         lost_reply_rate in prop_oneof![Just(0.0f64), 0.0f64..0.3],
         seed in any::<u64>(),
+        // The run stops early: every call refused as unauthenticated...
+        wrong_key in proptest::bool::weighted(0.2),
+        // ...or interrupted (SIGINT) after this many milliseconds.
+        interrupt_ms in proptest::option::weighted(0.3, 0u64..40),
     ) {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         rt.block_on(async {
@@ -216,6 +226,8 @@ proptest! {
             let config = EmulatorConfig { fault_rate, lost_reply_rate, seed: Some(seed), delete_qps: 10_000, ..EmulatorConfig::default() };
             let emu = emulator::start("127.0.0.1:0".parse().unwrap(), Catalog::from_videos(videos), config).await.unwrap();
             let client = client_for(&emu.endpoint());
+            // Few calls in flight (4 at 4 calls/s), so that batches are still queued when it stops.
+            let sender = if wrong_key { client_with_secret(&emu.endpoint(), "wrong", 4.0) } else { client.clone() };
             let deletions: Vec<vodplan::plan::Deletion> = planned.iter().map(|i| vodplan::plan::Deletion {
                 video_id: VideoId::new(vid(*i)).unwrap(),
                 selected_by: vodplan::plan::SelectedBy::VideoId,
@@ -223,9 +235,11 @@ proptest! {
                 source: loc(1),
                 observed: vodplan::plan::Fingerprint { status: "Normal".into(), size: None, creation_time: None, modification_time: None, title: String::new(), reference_id: None, tags: None },
             }).collect();
-            let outcome = crate::flow::apply_deletions(client.clone(), &deletions).await;
-            // What is left: every video not planned, plus planned ones reported failed.
-            let failed: HashSet<String> = outcome.failed.iter().map(|f| f.video_id.to_string()).collect();
+            let interrupt = interrupt_ms.map(std::time::Duration::from_millis);
+            let outcome = crate::flow::apply_interrupted(sender, &deletions, interrupt).await;
+            // What is left: every video not planned, plus planned ones reported failed or not sent.
+            let failed: HashSet<String> = outcome.failed.iter().map(|f| f.video_id.to_string())
+                .chain(outcome.not_sent.iter().map(ToString::to_string)).collect();
             let left = vodplan::state::lookup(&client, present.iter().map(|i| VideoId::new(vid(*i)).unwrap()).collect(), vec![], &()).await.unwrap();
             for i in &present {
                 let id = vid(*i);
@@ -237,12 +251,19 @@ proptest! {
                 }
             }
             // Every planned video is accounted for exactly once.
-            let total = outcome.deleted.len() + outcome.absent() + outcome.forbidden.len() + outcome.failed.len();
-            prop_assert_eq!(total, planned.len());
-            // Without faults, a planned video that never existed is drift, never "deleted". (With
+            let mut accounted: Vec<String> = outcome.deleted.iter().chain(&outcome.non_exist_video_ids).chain(&outcome.forbidden)
+                .chain(outcome.failed.iter().map(|f| &f.video_id)).chain(&outcome.not_sent).map(ToString::to_string).collect();
+            accounted.sort();
+            let mut expected: Vec<String> = planned.iter().map(|i| vid(*i)).collect();
+            expected.sort();
+            prop_assert_eq!(accounted, expected);
+            if wrong_key && !planned.is_empty() {
+                prop_assert!(outcome.deleted.is_empty() && outcome.stopped_early.is_some(), "{outcome:?}");
+            }
+            // Without faults or a stop, a planned video that never existed is drift, never "deleted". (With
             // lost replies it may be credited as deleted: a real plan only lists videos observed
             // to exist, so the one who removed it after an unanswered call is this run.)
-            if fault_rate == 0.0 && lost_reply_rate == 0.0 {
+            if fault_rate == 0.0 && lost_reply_rate == 0.0 && !wrong_key && interrupt_ms.is_none() {
                 for i in planned.iter().filter(|i| !present.contains(i)) {
                     prop_assert!(outcome.non_exist_video_ids.iter().any(|v| v.as_str() == vid(*i)), "{} should be drift", vid(*i));
                 }
