@@ -52,7 +52,7 @@ fn read_input(targets: &[PathBuf]) -> Result<Input, Failure> {
     {
         let shown = single.display().to_string();
         let unreadable = |e: std::io::Error| {
-            Failure::new(Kind::Input, format!("cannot read {shown}: {e}")).hint(
+            Failure::new(Kind::Input, format!("cannot read {shown}: {e}")).caused_by(e).hint(
                 "name a saved plan (`vodplan plan --out PLANFILE`) or manifest files or directories",
             )
         };
@@ -77,7 +77,7 @@ fn read_input(targets: &[PathBuf]) -> Result<Input, Failure> {
                 ));
             }
             let file = PlanFile::from_bytes(&bytes, &shown).map_err(|e| {
-                Failure::new(Kind::Input, format!("{shown} is a damaged saved plan: {e}"))
+                Failure::new(Kind::Input, format!("{shown} is a damaged saved plan: {e}")).caused_by(e)
                     .hint("nothing was deleted; make the plan again with `vodplan plan --out PLANFILE` and review it")
             })?;
             return Ok(Input::Plan(single.clone(), Box::new(file)));
@@ -119,7 +119,9 @@ fn confirm(plan: &vodplan::plan::Plan) -> Result<(), Failure> {
     std::io::stdin()
         .lock()
         .read_line(&mut answer)
-        .map_err(|e| Failure::new(Kind::Input, format!("cannot read the answer: {e}")))?;
+        .map_err(|e| {
+            Failure::new(Kind::Input, format!("cannot read the answer: {e}")).caused_by(e)
+        })?;
     if answer.trim() == "yes" {
         Ok(())
     } else {
@@ -300,9 +302,9 @@ async fn execute(
 
 fn apply_failure(e: apply::ApplyError) -> Failure {
     match e {
-        apply::ApplyError::AlreadyApplied { .. } => Failure::new(Kind::StalePlan, e.to_string())
+        apply::ApplyError::AlreadyApplied { .. } => Failure::of(Kind::StalePlan, e)
             .hint("a saved plan is applied once; to delete more, make and review a new plan"),
-        apply::ApplyError::Journal(j) => Failure::new(Kind::Input, j.to_string())
+        apply::ApplyError::Journal(j) => Failure::of(Kind::Input, j)
             .hint("if another apply holds the journal, wait for it; otherwise fix the journal (or choose another with --journal FILE) and run the same command again"),
     }
 }

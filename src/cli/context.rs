@@ -154,7 +154,7 @@ impl Session {
             region,
         )
         .map_err(|e| {
-            Failure::new(Kind::Input, e.to_string())
+            Failure::of(Kind::Input, e)
                 .hint("set --endpoint or VODPLAN_ENDPOINT to a valid URL, or unset it")
         })
     }
@@ -171,10 +171,10 @@ impl Session {
             &env,
             self.global.profile.as_deref().filter(|p| !p.is_empty()),
         )
-        .map_err(|e| Failure::new(Kind::Auth, e.to_string()))?;
+        .map_err(|e| Failure::of(Kind::Auth, e))?;
         CredentialSource::start(chain)
             .await
-            .map_err(|e| Failure::new(Kind::Auth, e.to_string()))
+            .map_err(|e| Failure::of(Kind::Auth, e))
     }
 
     pub async fn client(&self, region: &str, endpoint: Endpoint) -> Result<Arc<Client>, Failure> {

@@ -23,7 +23,7 @@ pub async fn demo(
     manifests: &[PathBuf],
     catalog: Option<&PathBuf>,
 ) -> Result<Exit, Failure> {
-    let dir = tempfile::tempdir().map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
+    let dir = tempfile::tempdir().map_err(|e| Failure::of(Kind::Input, e))?;
     // From a checkout, use the repository's examples (so the plan names examples/manifests/cleanup.yaml);
     // anywhere else, the bundled copies.
     let local_catalog = Path::new("examples/catalog.yaml");
@@ -33,8 +33,7 @@ pub async fn demo(
         None if local_catalog.is_file() => load_catalog(local_catalog)?,
         None => {
             let path = dir.path().join("catalog.yaml");
-            std::fs::write(&path, EXAMPLE_CATALOG)
-                .map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
+            std::fs::write(&path, EXAMPLE_CATALOG).map_err(|e| Failure::of(Kind::Input, e))?;
             load_catalog(&path)?
         }
     };
@@ -42,8 +41,7 @@ pub async fn demo(
         vec![local_manifest.to_path_buf()]
     } else if manifests.is_empty() {
         let path = dir.path().join("cleanup.yaml");
-        std::fs::write(&path, EXAMPLE_MANIFEST)
-            .map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
+        std::fs::write(&path, EXAMPLE_MANIFEST).map_err(|e| Failure::of(Kind::Input, e))?;
         vec![path]
     } else {
         manifests.to_vec()
@@ -54,7 +52,9 @@ pub async fn demo(
         EmulatorConfig::default(),
     )
     .await
-    .map_err(|e| Failure::new(Kind::Input, format!("cannot start the emulator: {e}")))?;
+    .map_err(|e| {
+        Failure::new(Kind::Input, format!("cannot start the emulator: {e}")).caused_by(e)
+    })?;
     let mut global = global.clone();
     global.endpoint = Some(running.endpoint());
     let session = Session {

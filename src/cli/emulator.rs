@@ -9,18 +9,20 @@ use super::exit::{Exit, Failure, Kind};
 
 pub fn load_catalog(path: &Path) -> Result<Catalog, Failure> {
     Catalog::load(path).map_err(|e| {
-        Failure::new(Kind::Input, format!("cannot load the catalogue {e}")).hint(
-            "see the catalogue format in the README (videos: [{videoId, title, status, ...}])",
-        )
+        Failure::new(Kind::Input, format!("cannot load the catalogue {e}"))
+            .caused_by(e)
+            .hint(
+                "see the catalogue format in the README (videos: [{videoId, title, status, ...}])",
+            )
     })
 }
 
 pub async fn emulator(args: &EmulatorArgs) -> Result<Exit, Failure> {
     let mut catalog = load_catalog(&args.catalog)?;
     if let Some(state) = &args.state {
-        catalog
-            .attach_state(state)
-            .map_err(|e| Failure::new(Kind::Input, format!("cannot use the state file {e}")))?;
+        catalog.attach_state(state).map_err(|e| {
+            Failure::new(Kind::Input, format!("cannot use the state file {e}")).caused_by(e)
+        })?;
     }
     let config = EmulatorConfig {
         keys: Keys {
@@ -55,7 +57,7 @@ pub async fn emulator(args: &EmulatorArgs) -> Result<Exit, Failure> {
         })?;
     let addr = listener
         .local_addr()
-        .map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
+        .map_err(|e| Failure::of(Kind::Input, e))?;
     eprintln!(
         "vodplan emulator listening on http://{addr} with {} videos (Ctrl-C to stop)",
         catalog.len()
@@ -64,7 +66,7 @@ pub async fn emulator(args: &EmulatorArgs) -> Result<Exit, Failure> {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
-    .map_err(|e| Failure::new(Kind::Input, format!("the emulator stopped: {e}")))?;
+    .map_err(|e| Failure::new(Kind::Input, format!("the emulator stopped: {e}")).caused_by(e))?;
     Ok(Exit::Success)
 }
 

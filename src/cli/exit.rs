@@ -38,11 +38,15 @@ pub enum Kind {
     Interrupted,
 }
 
+/// Why a command failed: what to say, what to do next, and the error behind it, kept whole.
 #[derive(Debug)]
 pub struct Failure {
     pub kind: Kind,
     pub message: String,
     pub hint: Option<String>,
+    /// The library's error behind the message, with its chain of causes; the causes that the
+    /// message does not already say are printed under it.
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 impl Failure {
@@ -51,7 +55,38 @@ impl Failure {
             kind,
             message: message.into(),
             hint: None,
+            source: None,
         }
+    }
+
+    /// A failure that is this error: its message, and the error kept as the source.
+    pub fn of(kind: Kind, e: impl std::error::Error + Send + Sync + 'static) -> Failure {
+        Failure {
+            kind,
+            message: e.to_string(),
+            hint: None,
+            source: Some(Box::new(e)),
+        }
+    }
+
+    /// Keeps `e` as the source of a failure whose message already says it in context.
+    pub fn caused_by(mut self, e: impl std::error::Error + Send + Sync + 'static) -> Failure {
+        self.source = Some(Box::new(e));
+        self
+    }
+
+    /// The causes under the source that its message does not already say, outermost first.
+    pub fn causes(&self) -> Vec<String> {
+        let mut causes = Vec::new();
+        let mut next = self.source.as_deref().and_then(std::error::Error::source);
+        while let Some(e) = next {
+            let text = e.to_string();
+            if !self.message.contains(&text) && !causes.contains(&text) {
+                causes.push(text);
+            }
+            next = e.source();
+        }
+        causes
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Failure {
@@ -92,7 +127,11 @@ impl Kind {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let hint = self.hint.as_deref().unwrap_or(self.kind.default_hint());
-        write!(f, "error: {}\nhint: {hint}", self.message)
+        writeln!(f, "error: {}", self.message)?;
+        for cause in self.causes() {
+            writeln!(f, "  caused by: {cause}")?;
+        }
+        write!(f, "hint: {hint}")
     }
 }
 
@@ -100,11 +139,11 @@ impl From<vodplan::vod::ApiError> for Failure {
     fn from(e: vodplan::vod::ApiError) -> Failure {
         use vodplan::vod::ApiErrorKind;
         match e.kind {
-            ApiErrorKind::Auth => Failure::new(Kind::Auth, e.to_string())
+            ApiErrorKind::Auth => Failure::of(Kind::Auth, e)
                 .hint("check the access key (ALIBABA_CLOUD_ACCESS_KEY_ID / --profile), the clock, and its RAM permissions: plan needs vod:GetVideoInfos, vod:GetVideoList, vod:SearchMedia; apply also vod:DeleteVideo, vod:CreateAudit, vod:UpdateVideoInfos (examples/ram/*-policy.json)"),
-            ApiErrorKind::Throttled => Failure::new(Kind::Api, e.to_string())
+            ApiErrorKind::Throttled => Failure::of(Kind::Api, e)
                 .hint("the account's API budget is used by others too; retry later"),
-            _ => Failure::new(Kind::Api, e.to_string()).hint("nothing was deleted; check the endpoint and region, then run the command again"),
+            _ => Failure::of(Kind::Api, e).hint("nothing was deleted; check the endpoint and region, then run the command again"),
         }
     }
 }
@@ -114,7 +153,7 @@ impl From<vodplan::selector::ListError> for Failure {
         match e {
             vodplan::selector::ListError::Api(e) => e.into(),
             // The message says what to do.
-            e => Failure::new(Kind::Api, e.to_string())
+            e => Failure::of(Kind::Api, e)
                 .hint("nothing was deleted; a listing must be complete before anything is planned"),
         }
     }
@@ -137,5 +176,32 @@ pub fn code(result: &Result<Exit, Failure>) -> u8 {
             | Kind::Declined
             | Kind::Interrupted => 1,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot open the journal j.jsonl")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn a_failure_keeps_its_source_and_shows_the_causes_its_message_does_not_say() {
+        let io = std::io::Error::other("No space left on device");
+        let f = Failure::of(Kind::Input, Outer(io)).hint("free some space");
+        assert!(f.source.is_some());
+        assert_eq!(
+            f.to_string(),
+            "error: cannot open the journal j.jsonl\n  caused by: No space left on device\nhint: free some space"
+        );
+        // A cause the message already says is not repeated.
+        let f = Failure::new(Kind::Input, "cannot read x: denied")
+            .caused_by(Outer(std::io::Error::other("denied")));
+        assert_eq!(
+            f.to_string(),
+            "error: cannot read x: denied\nhint: check the paths and flags (`vodplan <command> --help` shows them with examples)"
+        );
     }
 }

@@ -57,9 +57,9 @@ pub fn plan_failure(e: PlanError) -> Failure {
     match e {
         PlanError::Read(api) => Failure::from(api),
         PlanError::List(list) => Failure::from(list),
-        PlanError::Guard(ref t) if matches!(t.what, vodplan::plan::guard::Counted::Quarantines) => Failure::new(Kind::Guard, e.to_string())
+        PlanError::Guard(ref t) if matches!(t.what, vodplan::plan::guard::Counted::Quarantines) => Failure::of(Kind::Guard, e)
             .hint("review the selectors and IDs; raise limits.maxQuarantines in the manifest only if this many quarantines is intended"),
-        PlanError::Guard(_) => Failure::new(Kind::Guard, e.to_string())
+        PlanError::Guard(_) => Failure::of(Kind::Guard, e)
             .hint("review the selectors and IDs; raise limits.maxDeletes in the manifest only if this many deletions is intended"),
     }
 }
@@ -110,8 +110,7 @@ pub async fn run(
             planned.desired.max_deletes.as_ref().map(|m| m.value),
         );
         file.region_source = planned.region.source.clone();
-        file.write(path)
-            .map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
+        file.write(path).map_err(|e| Failure::of(Kind::Input, e))?;
         eprintln!(
             "Saved the plan (digest {}) to {}. Apply exactly this plan with: vodplan apply {}",
             ctx.digest,

@@ -9,7 +9,7 @@ use super::exit::{Exit, Failure, Kind};
 use super::output::Output;
 
 pub fn show(out: &Output, path: &Path) -> Result<Exit, Failure> {
-    let file = PlanFile::read(path).map_err(|e| Failure::new(Kind::Input, e.to_string()))?;
+    let file = PlanFile::read(path).map_err(|e| Failure::of(Kind::Input, e))?;
     let ctx = PlanContext {
         region: file.region.clone(),
         region_source: file.region_source.clone(),
