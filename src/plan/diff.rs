@@ -9,7 +9,6 @@
 //! The videos are decided on all cores (rayon); the result is sorted by (entry, video ID), so it
 //! is the same whatever the number of cores.
 
-use rayon::iter::Either;
 use rayon::prelude::*;
 
 use crate::ids::{VideoId, VideoRef};
@@ -20,37 +19,52 @@ use crate::vod::api::VideoInfo;
 use super::rules::Rules;
 use super::{Absence, Deletion, Fingerprint, Plan, Protection, SelectedBy};
 
-/// A plan entry with the position of the delete entry that selected it (the plan's order).
-type Ranked<T> = (usize, T);
+/// An observed video a delete entry selects: the entry's position (the plan's order), the
+/// video's position in the observed state, and the keep entry that protects it, if any.
+type Fate<'a> = (usize, usize, Option<&'a Entry>);
 
 /// Computes the plan.
+///
+/// Memory is what a million deletions are about: the fates are decided first, as small tuples,
+/// and sorted; then each deletion is built once, in place, in its final list (an indexed
+/// parallel collect writes straight into a list of the exact size).
 pub fn diff(desired: &DesiredState, observed: &Observed) -> Plan {
     let rules = Rules::new(desired);
-    // Each observed video's fate, straight into the two lists (no list of fates in between: at a
-    // million deletions, every intermediate copy of them is ~300 MB).
-    let (mut deletions, mut protected): (Vec<Ranked<Deletion>>, Vec<Ranked<Protection>>) = (0
-        ..observed.videos.len())
+    let video = |i: usize| observed.videos.get_index(i).expect("an observed index");
+    let fates: Vec<Fate<'_>> = (0..observed.videos.len())
         .into_par_iter()
         .filter_map(|i| {
-            let (id, info) = observed.videos.get_index(i)?;
+            let (id, info) = video(i);
             let at = rules.selector_index(id, info)?;
-            let entry = &desired.delete[at];
-            Some(match rules.keeper(id, info) {
-                Some(keeper) => Either::Right((
-                    at,
-                    Protection {
-                        video_id: id.clone(),
-                        title: info.title.clone(),
-                        kept_by: keeper.location.clone(),
-                        selected_by: entry.location.clone(),
-                    },
-                )),
-                None => Either::Left((at, deletion(entry, id, info))),
+            Some((at, i, rules.keeper(id, info)))
+        })
+        .collect();
+    let (mut deleted, mut protected): (Vec<Fate<'_>>, Vec<Fate<'_>>) = fates
+        .into_iter()
+        .partition(|(_, _, keeper)| keeper.is_none());
+    let order = |a: &Fate<'_>, b: &Fate<'_>| (a.0, video(a.1).0).cmp(&(b.0, video(b.1).0));
+    deleted.par_sort_unstable_by(order);
+    protected.par_sort_unstable_by(order);
+    let deletions: Vec<Deletion> = deleted
+        .par_iter()
+        .map(|&(at, i, _)| {
+            let (id, info) = video(i);
+            deletion(&desired.delete[at], id, info)
+        })
+        .collect();
+    drop(deleted);
+    let protected: Vec<Protection> = protected
+        .par_iter()
+        .filter_map(|&(at, i, keeper)| {
+            let (id, info) = video(i);
+            Some(Protection {
+                video_id: id.clone(),
+                title: info.title.clone(),
+                kept_by: keeper?.location.clone(),
+                selected_by: desired.delete[at].location.clone(),
             })
         })
-        .partition_map(|fate| fate);
-    deletions.par_sort_unstable_by(|a, b| (a.0, &a.1.video_id).cmp(&(b.0, &b.1.video_id)));
-    protected.par_sort_unstable_by(|a, b| (a.0, &a.1.video_id).cmp(&(b.0, &b.1.video_id)));
+        .collect();
     // A delete entry naming a video or reference ID that does not exist.
     let absent = desired
         .delete
@@ -64,8 +78,8 @@ pub fn diff(desired: &DesiredState, observed: &Observed) -> Plan {
         })
         .collect();
     Plan {
-        deletions: deletions.into_iter().map(|(_, d)| d).collect(),
-        protected: protected.into_iter().map(|(_, p)| p).collect(),
+        deletions,
+        protected,
         absent,
         selector_seen: observed.selector_seen,
         ..Plan::default()

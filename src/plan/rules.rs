@@ -70,7 +70,7 @@ impl<'a> Side<'a> {
     }
 
     /// The position of the first entry that names or matches this video.
-    fn first(&self, id: &VideoId, info: &VideoInfo, facts: &VideoFacts<'_>) -> Option<usize> {
+    fn first(&self, id: &VideoId, info: &VideoInfo) -> Option<usize> {
         let by_id = self.by_video.get(id.as_str()).copied();
         let by_ref = info
             .reference_id
@@ -81,6 +81,12 @@ impl<'a> Side<'a> {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+        if self.selectors.is_empty() {
+            return by_ids;
+        }
+        // The video's facts (its creation time parsed) only when a selector needs them.
+        let facts: VideoFacts<'_> = facts(info);
+        let facts = &facts;
         let limit = by_ids.unwrap_or(usize::MAX);
         let by_selector = self
             .selectors
@@ -116,12 +122,12 @@ impl<'a> Rules<'a> {
 
     /// Like [`Rules::keeper`], as the entry's position in `keep`.
     pub fn keeper_index(&self, id: &VideoId, info: &VideoInfo) -> Option<usize> {
-        self.keep.first(id, info, &facts(info))
+        self.keep.first(id, info)
     }
 
     /// Like [`Rules::selector`], as the entry's position in `delete`.
     pub fn selector_index(&self, id: &VideoId, info: &VideoInfo) -> Option<usize> {
-        self.delete.first(id, info, &facts(info))
+        self.delete.first(id, info)
     }
 }
 
