@@ -16,7 +16,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::ids::VideoId;
-use crate::manifest::{DesiredState, Location};
+use crate::manifest::{DesiredState, Entry, Location};
 use crate::plan::file::PlanFile;
 use crate::plan::quarantine::{self, Decision, Quarantine, Restore};
 use crate::plan::rules::Rules;
@@ -185,19 +185,20 @@ pub fn check_consistent(file: &PlanFile) -> Result<(), Refusal> {
 
 /// What today's manifests decide for a video a saved plan acts on: refused when a keep entry
 /// protects it or no delete entry selects it.
-fn judge(
-    rules: &Rules<'_>,
+/// Also returns the delete entry that selects it now.
+fn judge<'r>(
+    rules: &Rules<'r>,
     id: &VideoId,
     info: &VideoInfo,
     today: time::Date,
-) -> Result<Decision, Why> {
+) -> Result<(Decision, &'r Entry), Why> {
     if let Some(keeper) = rules.keeper(id, info) {
         return Err(Why::Kept {
             by: keeper.location.clone(),
         });
     }
     let entry = quarantine::selecting_entry(rules, id, info).ok_or(Why::NotSelected)?;
-    Ok(quarantine::decide(entry, info, today))
+    Ok((quarantine::decide(entry, info, today), entry))
 }
 
 /// One video a saved plan acts on.
@@ -291,7 +292,7 @@ impl<'p> Findings<'p> {
             self.vanished.push((n, d));
             return;
         };
-        match judge(rules, &d.video_id, info, today) {
+        match judge(rules, &d.video_id, info, today).map(|(decision, _)| decision) {
             Ok(Decision::Delete) => {}
             Ok(Decision::Quarantine { until, .. }) => self.refuse(
                 n,
@@ -332,11 +333,16 @@ impl<'p> Findings<'p> {
             self.gone.push((n, q.video_id.clone()));
             return;
         };
-        // The tag list and date written are today's decision, never the file's: a plan edited
-        // to carry a past date (deleted by the next apply) or to drop the video's other tags is
-        // harmless.
+        // The tag list, date and reason written are today's decision, never the file's: a plan
+        // edited to carry a past date (deleted by the next apply), to drop the video's other
+        // tags or to word the audit's reason is harmless.
         let mut q = q.clone();
-        match judge(rules, &q.video_id, info, today) {
+        let judged = judge(rules, &q.video_id, info, today);
+        if let Ok((_, entry)) = &judged {
+            q.reason.clone_from(&entry.reason);
+            q.source = entry.location.clone();
+        }
+        match judged.map(|(decision, _)| decision) {
             Ok(Decision::Quarantine { until, tags }) => {
                 q.until = quarantine::date_text(until);
                 q.tags = tags;

@@ -802,3 +802,76 @@ proptest! {
         })?;
     }
 }
+
+/// A saved plan's quarantine is written with today's decision, never the file's: a date moved
+/// into the past, another reason for the audit, or another source are all replaced by what the
+/// manifests say now.
+#[test]
+fn a_saved_quarantine_is_written_as_the_manifests_decide_today() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let video = Video {
+            video_id: vid(1),
+            reference_id: None,
+            title: "v1".into(),
+            status: "Normal".into(),
+            category_id: Some(7),
+            creation_time: "2024-01-01T00:00:00Z".into(),
+            modification_time: None,
+            size: Some(1),
+            duration: None,
+            tags: None,
+            storage_location: None,
+            forbidden: false,
+        };
+        let emu = emulator::start(
+            "127.0.0.1:0".parse().unwrap(),
+            Catalog::from_videos([video]),
+            EmulatorConfig::default(),
+        )
+        .await
+        .unwrap();
+        let client = client_for(&emu.endpoint());
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = dir.path().join("m.yaml");
+        std::fs::write(
+            &manifest,
+            format!(
+                "version: 1\ndelete:\n  - videoId: {}\n    reason: licence expired\n    quarantine: 14d\n",
+                vid(1)
+            ),
+        )
+        .unwrap();
+        let desired = vodplan::manifest::load(std::slice::from_ref(&manifest))
+            .state
+            .unwrap();
+        let guards = vodplan::plan::guard::Guards::default();
+        let plan = vodplan::plan::make(&client, &desired, &guards, &())
+            .await
+            .unwrap();
+        assert_eq!(plan.quarantines.len(), 1);
+        let fair = plan.quarantines[0].clone();
+        let mut file =
+            vodplan::plan::file::PlanFile::new(plan, "cn-shanghai", &emu.endpoint(), &[], &[], None);
+        let q = &mut file.plan.quarantines[0];
+        q.until = "2020-01-01".into();
+        q.reason = Some("edited by hand".into());
+        q.source = loc(99);
+        let mut bytes = Vec::new();
+        file.write_to(&mut bytes).unwrap();
+        let file = vodplan::plan::file::PlanFile::from_bytes(&bytes, "plan.json").unwrap();
+        let approval = vodplan::apply::approve(&client, &file, &desired, &())
+            .await
+            .unwrap();
+        let written = &approval.quarantines[0];
+        assert_eq!(
+            (&written.until, &written.reason, &written.source),
+            (&fair.until, &Some("licence expired".to_string()), &fair.source)
+        );
+        emu.stop().await;
+    });
+}
