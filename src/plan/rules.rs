@@ -43,6 +43,8 @@ impl<'a> Side<'a> {
             entries,
             ..Side::default()
         };
+        // A million IDs: one table of the right size, never grown and rehashed on the way.
+        side.by_video.reserve(entries.len());
         for (i, e) in entries.iter().enumerate() {
             match &e.target {
                 Target::Id(VideoRef::Video(v)) => {
