@@ -16,12 +16,8 @@ use vodplan::vod::{
     Client, ClientConfig, Credentials, Endpoint, RetryPolicy, Secret, SignatureVersion,
 };
 
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+mod support;
+use support::env_or;
 
 fn main() {
     let videos = env_or("VIDEOS", 10_000) as usize;

@@ -20,15 +20,8 @@ use std::time::{Duration, Instant};
 use vodplan::emulator::Catalog;
 use vodplan::emulator::actions::{self, Limits, Params, Scrolls};
 
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
+mod support;
+use support::peak_rss_mib;
 
 /// Resets the peak to the current size (Linux: `5` into clear_refs).
 fn reset_peak() {

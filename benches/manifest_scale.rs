@@ -11,21 +11,11 @@ use vodplan::manifest::Target;
 use vodplan::state::Observed;
 use vodplan::vod::api::VideoInfo;
 
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
+mod support;
+use support::peak_rss_mib;
 
 fn main() {
-    let entries: usize = std::env::var("ENTRIES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let entries = support::env_or("ENTRIES", 1_000_000) as usize;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.yaml");
     let mut text = String::with_capacity(entries * 48);

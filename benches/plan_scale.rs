@@ -35,12 +35,8 @@ use vodplan::vod::{
     Client, ClientConfig, Credentials, Endpoint, RetryPolicy, Secret, SignatureVersion,
 };
 
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+mod support;
+use support::env_or;
 
 /// Calls per phase.
 struct Calls {
@@ -90,10 +86,7 @@ fn main() {
     let before_2023 = videos * 2 / 3;
     // Every 13th video before 2023 up to `fail_until` failed to upload: 50,000 of 1,000,000.
     let fail_until = videos * 13 * 50_000 / 1_000_000;
-    let matches = std::env::var("MATCHES")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(|m| m.min(before_2023));
+    let matches = support::env_opt("MATCHES").map(|m| m.min(before_2023));
     // Whether the i-th video is a failed upload: with MATCHES, the i-th of the first
     // `before_2023` is one when the count of matches up to it steps (exactly MATCHES of them).
     let failed = |i: u64| match matches {
