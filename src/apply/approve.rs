@@ -219,9 +219,10 @@ impl Planned<'_> {
 }
 
 /// The findings of an approval, each with the position of its video in the plan: answers arrive
-/// in any order, and everything is reported in the plan's.
-#[derive(Default)]
-struct Findings<'p> {
+/// in any order, and everything is reported in the plan's. Judged by today's `rules` on `today`.
+struct Findings<'p, 'r> {
+    rules: Rules<'r>,
+    today: time::Date,
     deletions: Vec<(usize, &'p Deletion)>,
     vanished: Vec<(usize, &'p Deletion)>,
     quarantines: Vec<(usize, Quarantine)>,
@@ -239,7 +240,7 @@ fn ordered<T>(mut v: Vec<(usize, T)>) -> Vec<T> {
     v.into_iter().map(|(_, t)| t).collect()
 }
 
-impl<'p> Findings<'p> {
+impl<'p> Findings<'p, '_> {
     fn refuse(&mut self, n: usize, id: &VideoId, why: Why) {
         self.unapproved.push((
             n,
@@ -265,34 +266,20 @@ impl<'p> Findings<'p> {
     }
 
     /// Judges one planned video on its state now (`None`: it no longer exists).
-    fn judge(
-        &mut self,
-        n: usize,
-        planned: &Planned<'p>,
-        info: Option<&VideoInfo>,
-        rules: &Rules<'_>,
-        today: time::Date,
-    ) {
+    fn judge(&mut self, n: usize, planned: &Planned<'p>, info: Option<&VideoInfo>) {
         match *planned {
-            Planned::Delete(d) => self.deletion(n, d, info, rules, today),
-            Planned::Quarantine(q) => self.quarantine(n, q, info, rules, today),
-            Planned::Restore(r) => self.restore(n, r, info, rules),
+            Planned::Delete(d) => self.deletion(n, d, info),
+            Planned::Quarantine(q) => self.quarantine(n, q, info),
+            Planned::Restore(r) => self.restore(n, r, info),
         }
     }
 
-    fn deletion(
-        &mut self,
-        n: usize,
-        d: &'p Deletion,
-        info: Option<&VideoInfo>,
-        rules: &Rules<'_>,
-        today: time::Date,
-    ) {
+    fn deletion(&mut self, n: usize, d: &'p Deletion, info: Option<&VideoInfo>) {
         let Some(info) = info else {
             self.vanished.push((n, d));
             return;
         };
-        match judge(rules, &d.video_id, info, today).map(|(decision, _)| decision) {
+        match judge(&self.rules, &d.video_id, info, self.today).map(|(decision, _)| decision) {
             Ok(Decision::Delete) => {}
             Ok(Decision::Quarantine { until, .. }) => self.refuse(
                 n,
@@ -321,14 +308,7 @@ impl<'p> Findings<'p> {
         self.deletions.push((n, d));
     }
 
-    fn quarantine(
-        &mut self,
-        n: usize,
-        q: &Quarantine,
-        info: Option<&VideoInfo>,
-        rules: &Rules<'_>,
-        today: time::Date,
-    ) {
+    fn quarantine(&mut self, n: usize, q: &Quarantine, info: Option<&VideoInfo>) {
         let Some(info) = info else {
             self.gone.push((n, q.video_id.clone()));
             return;
@@ -337,7 +317,7 @@ impl<'p> Findings<'p> {
         // edited to carry a past date (deleted by the next apply), to drop the video's other
         // tags or to word the audit's reason is harmless.
         let mut q = q.clone();
-        let judged = judge(rules, &q.video_id, info, today);
+        let judged = judge(&self.rules, &q.video_id, info, self.today);
         if let Ok((_, entry)) = &judged {
             q.reason.clone_from(&entry.reason);
             q.source = entry.location.clone();
@@ -373,14 +353,14 @@ impl<'p> Findings<'p> {
         self.quarantines.push((n, q));
     }
 
-    fn restore(&mut self, n: usize, r: &Restore, info: Option<&VideoInfo>, rules: &Rules<'_>) {
+    fn restore(&mut self, n: usize, r: &Restore, info: Option<&VideoInfo>) {
         let Some(info) = info else {
             self.gone.push((n, r.video_id.clone()));
             return;
         };
         // Only vodplan's own quarantine is undone: a video blocked by someone else (no vodplan
         // tag) is never set Normal, whatever the file says.
-        let kept = rules.keeper(&r.video_id, info).is_some();
+        let kept = self.rules.keeper(&r.video_id, info).is_some();
         let tagged = quarantine::tag_date(info.tags.as_deref()).is_some();
         if kept && info.status != crate::manifest::VideoStatus::Blocked.as_str() && !tagged {
             // Already restored, as planned (an earlier run of this plan was interrupted after
@@ -421,9 +401,19 @@ pub async fn approve<'p>(
         .chain(plan.quarantines.iter().map(Planned::Quarantine))
         .chain(plan.restores.iter().map(Planned::Restore))
         .collect();
-    let rules = Rules::new(desired);
-    let today = quarantine::today();
-    let mut found = Findings::default();
+    let mut found = Findings {
+        rules: Rules::new(desired),
+        today: quarantine::today(),
+        deletions: Vec::new(),
+        vanished: Vec::new(),
+        quarantines: Vec::new(),
+        restores: Vec::new(),
+        gone: Vec::new(),
+        already_quarantined: Vec::new(),
+        already_restored: Vec::new(),
+        changed: Vec::new(),
+        unapproved: Vec::new(),
+    };
     crate::state::read_each(
         client,
         &planned,
@@ -434,7 +424,7 @@ pub async fn approve<'p>(
                 videos.iter().map(|v| (v.video_id.as_str(), v)).collect();
             for (i, p) in asked.iter().enumerate() {
                 let info = by_id.get(p.id().as_str()).copied();
-                found.judge(at + i, p, info, &rules, today);
+                found.judge(at + i, p, info);
             }
         },
     )
