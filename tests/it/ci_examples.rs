@@ -1585,3 +1585,101 @@ fn the_auth_error_names_the_permissions_of_the_policies() {
     all.extend(named(apply_part));
     assert_eq!(all, apply, "{hint}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The release matrix
+
+/// The `targets` list of dist-workspace.toml, in order.
+fn release_targets() -> Vec<String> {
+    let config = include_str!("../../dist-workspace.toml");
+    let list = config
+        .split("\ntargets = [")
+        .nth(1)
+        .expect("dist-workspace.toml lists targets")
+        .split(']')
+        .next()
+        .unwrap();
+    list.split('"').skip(1).step_by(2).map(String::from).collect()
+}
+
+#[test]
+fn the_readme_install_table_is_the_release_matrix() {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("\n## Install\n")
+        .nth(1)
+        .expect("README has an Install section")
+        .split("\n## ")
+        .next()
+        .unwrap();
+    let rows: Vec<(String, String)> = section
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains("| `"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (
+                cells[2].trim_matches('`').to_string(),
+                cells[3].trim_matches('`').to_string(),
+            )
+        })
+        .collect();
+    let targets = release_targets();
+    assert_eq!(
+        rows.iter().map(|(t, _)| t.clone()).collect::<Vec<_>>(),
+        targets,
+        "README's install table vs dist-workspace.toml"
+    );
+    for (target, archive) in &rows {
+        let ext = if target.contains("windows") {
+            "zip"
+        } else {
+            "tar.gz"
+        };
+        assert_eq!(archive, &format!("vodplan-{target}.{ext}"));
+    }
+}
+
+#[test]
+fn the_setup_action_resolves_every_runner_to_an_archive_of_the_release() {
+    let targets = release_targets();
+    let mut resolved = vec![];
+    for (os, arch) in [
+        ("Linux", "X64"),
+        ("Linux", "ARM64"),
+        ("macOS", "X64"),
+        ("macOS", "ARM64"),
+        ("Windows", "X64"),
+    ] {
+        let out = Command::new("bash")
+            .arg(format!("{ACTION_PATH}/action/setup.sh"))
+            .arg("resolve")
+            .env_clear()
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("HOME", "/nonexistent")
+            .env("RUNNER_OS", os)
+            .env("RUNNER_ARCH", arch)
+            .env("RUNNER_TOOL_CACHE", "/cache")
+            .env("INPUT_VERSION", format!("v{VERSION}"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{os} {arch}: {out:?}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let get = |k: &str| {
+            stdout
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{k}=")))
+                .unwrap()
+                .to_string()
+        };
+        let target = get("target");
+        assert_eq!(get("version"), VERSION);
+        assert_eq!(get("cache-dir"), format!("/cache/vodplan/{VERSION}/{target}"));
+        let ext = if os == "Windows" { "zip" } else { "tar.gz" };
+        assert_eq!(get("archive"), format!("vodplan-{target}.{ext}"));
+        resolved.push(target);
+    }
+    let mut sorted = targets.clone();
+    sorted.sort();
+    resolved.sort();
+    assert_eq!(resolved, sorted, "every release target, and only those");
+}
