@@ -1599,7 +1599,11 @@ fn release_targets() -> Vec<String> {
         .split(']')
         .next()
         .unwrap();
-    list.split('"').skip(1).step_by(2).map(String::from).collect()
+    list.split('"')
+        .skip(1)
+        .step_by(2)
+        .map(String::from)
+        .collect()
 }
 
 #[test]
@@ -1673,7 +1677,10 @@ fn the_setup_action_resolves_every_runner_to_an_archive_of_the_release() {
         };
         let target = get("target");
         assert_eq!(get("version"), VERSION);
-        assert_eq!(get("cache-dir"), format!("/cache/vodplan/{VERSION}/{target}"));
+        assert_eq!(
+            get("cache-dir"),
+            format!("/cache/vodplan/{VERSION}/{target}")
+        );
         let ext = if os == "Windows" { "zip" } else { "tar.gz" };
         assert_eq!(get("archive"), format!("vodplan-{target}.{ext}"));
         resolved.push(target);
