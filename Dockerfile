@@ -14,7 +14,7 @@ ARG RUST_VERSION=1.95
 
 # Alpine's Rust targets musl, whose binaries are static by default (crt-static).
 FROM docker.io/library/rust:${RUST_VERSION}-alpine AS build
-RUN apk add --no-cache musl-dev
+RUN apk add --no-cache musl-dev binutils
 WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
