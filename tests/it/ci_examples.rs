@@ -441,7 +441,10 @@ fn setup_action(
             let (name, pin) = uses.split_once('@').unwrap();
             assert_eq!(pin.len(), 40, "pinned by commit SHA: {uses}");
             assert_eq!(name, "actions/cache", "the action uses only the cache");
-            assert_eq!(step["if"], "inputs.cache == 'true'", "the cache can be turned off");
+            assert_eq!(
+                step["if"], "inputs.cache == 'true'",
+                "the cache can be turned off"
+            );
             let path = expand(step["with"]["path"].as_str().unwrap(), &lookup);
             let key = expand(step["with"]["key"].as_str().unwrap(), &lookup);
             let (t, _) = target();
