@@ -9,6 +9,7 @@ mod emulator_catalog;
 mod emulator_wire;
 mod flow;
 mod harness;
+mod hostile;
 mod journal;
 mod layering;
 mod manifest_attack;

@@ -1,0 +1,163 @@
+//! Leaks through what others echo: a proxy or WAF page that quotes the request, an endpoint or a
+//! command written with a secret in it. Every run here is also checked by the harness for any run
+//! of 16 characters of a secret or token; the assertions below say what is shown instead.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+
+use crate::harness::{Dir, vodplan};
+
+/// A 904-character STS-like token, with the `+`, `/` and `=` real ones have.
+pub fn long_token() -> String {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut t = String::from("CAIS");
+    for _ in 0..898 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        t.push(alphabet[(x % 64) as usize] as char);
+    }
+    t.push_str("==");
+    t
+}
+
+/// `x-acs-security-token` → `X-Acs-Security-Token`.
+fn title_case(name: &str) -> String {
+    name.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| {
+                    f.to_uppercase()
+                        .chain(c.flat_map(char::to_lowercase))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect::<Vec<String>>()
+        .join("-")
+}
+
+/// A server on loopback that answers every request with HTTP 403 and an HTML page quoting the
+/// request: the headers a WAF flagged first (in Title-Case), then the request line, then the query
+/// parameters decoded, also in Title-Case. Returns its base URL.
+pub fn echoing_proxy() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            let _ = reader.read_line(&mut request_line);
+            let mut headers = Vec::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+                    break;
+                }
+                if let Some((k, v)) = line.trim_end().split_once(':') {
+                    headers.push((k.to_ascii_lowercase(), v.trim().to_string()));
+                }
+            }
+            let mut page = String::from(
+                "<html><body><h1>403 Forbidden</h1><p>Request blocked. Flagged headers:</p><pre>\n",
+            );
+            for flagged in ["x-acs-security-token", "authorization"] {
+                for (k, v) in headers.iter().filter(|(k, _)| k == flagged) {
+                    page.push_str(&format!("{}: {v}\n", title_case(k)));
+                }
+            }
+            page.push_str(&format!("</pre><p>{}</p><pre>\n", request_line.trim()));
+            let query = request_line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|target| target.split_once('?'))
+                .map(|(_, q)| q.to_string())
+                .unwrap_or_default();
+            for pair in query.split('&') {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                let v = percent_decode(v);
+                page.push_str(&format!("{}: {v}\n", title_case(k)));
+            }
+            page.push_str("</pre></body></html>\n");
+            let _ = write!(
+                stream,
+                "HTTP/1.1 403 Forbidden\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                page.len()
+            );
+        }
+    });
+    url
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len() + 1
+            && let Some(v) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn manifest(dir: &Dir) {
+    dir.write(
+        "m.yaml",
+        "version: 1\ndelete:\n  - videoId: 00000000000000000000000000000001\n",
+    );
+}
+
+#[test]
+fn a_proxy_page_echoing_the_token_in_title_case_leaks_no_fragment_v1_and_v3() {
+    let dir = Dir::new();
+    manifest(&dir);
+    let proxy = echoing_proxy();
+    let token = long_token();
+    for signature in ["v3", "v1"] {
+        for format in ["text", "json"] {
+            let r = vodplan(&dir)
+                .env("VODPLAN_ENDPOINT", &proxy)
+                .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.testid")
+                .env(
+                    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                    "hostile-test-secret-0123456789abcdef",
+                )
+                .env("ALIBABA_CLOUD_SECURITY_TOKEN", &token)
+                .args([
+                    "plan",
+                    "m.yaml",
+                    "--signature",
+                    signature,
+                    "--format",
+                    format,
+                ])
+                .run();
+            // The harness checked every output for fragments; what is shown instead is `***`.
+            assert_eq!(r.code, 1, "{signature} {format}: {}", r.stderr);
+            let shown = match signature {
+                "v3" => {
+                    "X-Acs-Security-Token: ***\nAuthorization: ACS3-HMAC-SHA256 Credential=STS.testid,"
+                }
+                _ => "&SecurityToken=***&Signature=***&SignatureMethod=HMAC-SHA1&",
+            };
+            assert!(
+                r.stderr.contains("UnknownServerError: <html>") && r.stderr.contains(shown),
+                "{signature} {format}: {}",
+                r.stderr
+            );
+        }
+    }
+}
