@@ -161,3 +161,62 @@ fn a_proxy_page_echoing_the_token_in_title_case_leaks_no_fragment_v1_and_v3() {
         }
     }
 }
+
+#[test]
+fn an_endpoint_with_credentials_query_or_fragment_is_refused_without_echoing_them() {
+    let dir = Dir::new();
+    manifest(&dir);
+    let run = |endpoint: &str| {
+        vodplan(&dir)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+            .env("VODPLAN_ENDPOINT", endpoint)
+            .args(["plan", "m.yaml"])
+            .run()
+    };
+    let r = run(
+        "https://AKID:S3cretPassw0rdValue@vod.cn-shanghai.aliyuncs.com/?token=T0kenValue123456#frag",
+    );
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        "error: endpoint `https://***:***@vod.cn-shanghai.aliyuncs.com/?***#***` has a path, query, fragment or credentials; give only scheme, host and port\nhint: set --endpoint or VODPLAN_ENDPOINT to a valid URL, or unset it\n"
+    );
+    let r = run("http://AKID:S3cretPassw0rdValue@vod.example.com");
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .starts_with("error: endpoint `http://***:***@vod.example.com/` is plain http://"),
+        "{}",
+        r.stderr
+    );
+    // A fragment alone is refused too (it used to be accepted and echoed in every message).
+    let r = run("https://vod.cn-shanghai.aliyuncs.com#S3cretFragment");
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.starts_with("error: endpoint `https://vod.cn-shanghai.aliyuncs.com/#***` has a path, query, fragment or credentials"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_shell_style_process_command_does_not_echo_its_secret() {
+    let dir = Dir::new();
+    manifest(&dir);
+    dir.write(
+        ".aliyun/config.json",
+        r#"{"current":"ext","profiles":[{"name":"ext","mode":"External","process_command":"ALIBABA_SECRET=S3cretInACommandLine0123 get-creds --json","region_id":"cn-shanghai"}]}"#,
+    );
+    let r = vodplan(&dir)
+        .env("VODPLAN_ENDPOINT", "http://127.0.0.1:9")
+        .args(["plan", "m.yaml"])
+        .run();
+    assert_eq!(r.code, 1);
+    assert!(!r.stderr.contains("S3cret"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("process_command starts with `ALIBABA_SECRET=***`, an environment assignment: it is run without a shell"),
+        "{}",
+        r.stderr
+    );
+}
