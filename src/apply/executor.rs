@@ -36,8 +36,9 @@ pub const SETTLE_AFTER_INTERRUPT: Duration = Duration::from_secs(5);
 pub trait ApplyProgress: Send + Sync {
     fn total(&self, _videos: u64) {}
     fn advance(&self, _videos: u64) {}
-    /// The journal shows an interrupted earlier run of this plan that sent this many videos.
-    fn resuming(&self, _sent: usize) {}
+    /// The journal shows open earlier runs of this plan (interrupted, or ended partial) that sent
+    /// this many videos; `interrupted` when at least one of them was interrupted.
+    fn resuming(&self, _sent: usize, _interrupted: bool) {}
 }
 
 impl ApplyProgress for () {}

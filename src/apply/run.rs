@@ -68,7 +68,7 @@ pub async fn run(
         });
     }
     if !earlier.sent.is_empty() {
-        progress.resuming(earlier.sent.len());
+        progress.resuming(earlier.sent.len(), earlier.interrupted_runs > 0);
     }
     let mut outcome = Outcome {
         plan_digest: approval.digest.clone(),

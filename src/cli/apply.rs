@@ -348,14 +348,54 @@ fn finish(outcome: &Outcome) -> Result<Exit, Failure> {
     if let Some(why) = &outcome.stopped_early {
         eprintln!("Stopped early: {why}.");
     }
-    eprintln!(
-        "Partial: {} deleted, {} forbidden, {} failed, {} not sent. Run the same command again to retry the failed ones.",
-        outcome.deleted_count(),
+    eprintln!("{}", partial_summary(outcome));
+    Ok(Exit::Partial)
+}
+
+/// What a partial apply did and the ways out, naming only what happened.
+fn partial_summary(outcome: &Outcome) -> String {
+    let n = |n: usize| super::output::thousands(n as u64);
+    let (forbidden, failed, not_sent) = (
         outcome.forbidden.len(),
         outcome.failed.len(),
-        outcome.not_sent.len()
+        outcome.not_sent.len(),
     );
-    Ok(Exit::Partial)
+    let mut done = vec![format!("{} deleted", n(outcome.deleted_count()))];
+    for (count, what) in [
+        (forbidden, "forbidden"),
+        (failed, "failed"),
+        (not_sent, "not sent"),
+    ] {
+        if count > 0 {
+            done.push(format!("{} {what}", n(count)));
+        }
+    }
+    let mut text = format!("Partial: {}.", done.join(", "));
+    let retry: Vec<String> = [(failed, "retry the failed"), (not_sent, "send the rest")]
+        .into_iter()
+        .filter(|(c, _)| *c > 0)
+        .map(|(_, w)| w.to_string())
+        .collect();
+    if !retry.is_empty() {
+        text.push_str(&format!(
+            " Run the same command again to {}.",
+            retry.join(" and ")
+        ));
+    }
+    if forbidden > 0 {
+        text.push_str(&format!(
+            "\nForbidden: VOD refused to delete {} (ForbiddenVideoIds, listed above), which usually means the RAM identity vodplan runs as may not delete {}. Two ways out: grant it vod:DeleteVideo on {} (examples/ram/apply-policy.json) and run the same command again; or accept {} as {}: add {} to `keep` in the manifests (and remove any delete entry naming {} by ID), so that {} no longer planned.",
+            if forbidden == 1 { "1 video".to_string() } else { format!("{} videos", n(forbidden)) },
+            if forbidden == 1 { "it" } else { "them" },
+            if forbidden == 1 { "it" } else { "them" },
+            if forbidden == 1 { "it" } else { "them" },
+            if forbidden == 1 { "it is" } else { "they are" },
+            if forbidden == 1 { "it" } else { "them" },
+            if forbidden == 1 { "it" } else { "them" },
+            if forbidden == 1 { "it is" } else { "they are" },
+        ));
+    }
+    text
 }
 
 fn capitalise(s: &str) -> String {

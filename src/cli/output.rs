@@ -137,7 +137,7 @@ impl State {
 }
 
 /// `12400` as `12,400`.
-fn thousands(n: u64) -> String {
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -216,11 +216,18 @@ impl vodplan::apply::ApplyProgress for Bar {
     fn advance(&self, n: u64) {
         self.step(n, 0);
     }
-    fn resuming(&self, sent: usize) {
+    fn resuming(&self, sent: usize, interrupted: bool) {
+        let sent = thousands(sent as u64);
         self.bar.suspend(|| {
-            eprintln!(
-                "Resuming: the journal shows an interrupted run of this plan that sent {sent} videos for deletion; they are credited, not reported as drift."
-            )
+            if interrupted {
+                eprintln!(
+                    "Resuming: the journal shows an interrupted run of this plan that sent {sent} videos for deletion; what it deleted is credited, not reported as drift."
+                )
+            } else {
+                eprintln!(
+                    "Continuing: the journal shows an earlier partial run of this plan that sent {sent} videos for deletion; what it deleted is credited, not reported as drift."
+                )
+            }
         });
     }
 }

@@ -9,6 +9,7 @@ mod emulator_catalog;
 mod emulator_wire;
 mod flow;
 mod harness;
+mod honest;
 mod hostile;
 mod journal;
 mod layering;
