@@ -49,6 +49,7 @@ pub struct Interrupt {
     set: Arc<AtomicBool>,
     notify: Arc<Notify>,
     sent: Arc<AtomicBool>,
+    sending: Arc<AtomicBool>,
 }
 
 impl Interrupt {
@@ -66,12 +67,24 @@ impl Interrupt {
         self.set.load(Ordering::SeqCst)
     }
 
+    /// Marks the start of the phase that sends changes: before it, an interrupt means that
+    /// nothing was sent.
+    pub fn begin_sending(&self) {
+        self.sending.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the phase that sends changes has begun.
+    pub fn is_sending(&self) -> bool {
+        self.sending.load(Ordering::SeqCst)
+    }
+
     /// Whether any DeleteVideo call has been sent (so something may have been deleted).
     pub fn sent_any(&self) -> bool {
         self.sent.load(Ordering::SeqCst)
     }
 
-    async fn wait(&self) {
+    /// Returns once the interrupt is triggered (at once if it was already).
+    pub async fn wait(&self) {
         loop {
             let notified = self.notify.notified();
             if self.is_set() {

@@ -135,14 +135,23 @@ impl Journal {
         Ok(scan.earlier)
     }
 
-    /// Opens (creating) the journal at `path` for a new run of `plan_key`: takes its lock (failing
-    /// at once, naming the holder, when another apply holds it), reads what earlier runs of the
-    /// same plan did, and writes this run's `start`.
+    /// Opens the journal at `path` for a new run of `plan_key` ([`Journal::lock`]) and writes
+    /// this run's `start` ([`Journal::start`]).
+    #[cfg(test)]
     pub fn open(
         path: &Path,
         plan_key: &str,
         planned: usize,
     ) -> Result<(Journal, Earlier), JournalError> {
+        let (journal, earlier) = Journal::lock(path, plan_key)?;
+        journal.start(plan_key, planned, None)?;
+        Ok((journal, earlier))
+    }
+
+    /// Opens (creating) the journal at `path`: takes its lock (failing at once, naming the
+    /// holder, when another apply holds it) and reads what earlier runs of `plan_key` did. Nothing
+    /// is written until [`Journal::start`].
+    pub fn lock(path: &Path, plan_key: &str) -> Result<(Journal, Earlier), JournalError> {
         let display = path.display().to_string();
         let io = |action: &'static str| io_error(&display, action);
         let file = open_regular(
@@ -162,16 +171,26 @@ impl Journal {
                 torn: scan.torn_end,
             })),
             path: path.to_path_buf(),
-            run: run.clone(),
-        };
-        journal.append(&Record::Start {
             run,
+        };
+        Ok((journal, scan.earlier))
+    }
+
+    /// Writes this run's `start`: its plan key and digest, and how many deletions it plans.
+    pub fn start(
+        &self,
+        plan_key: &str,
+        planned: usize,
+        plan_digest: Option<&str>,
+    ) -> Result<(), JournalError> {
+        self.append(&Record::Start {
+            run: self.run.clone(),
             time: crate::timefmt::now(),
             plan_key: plan_key.to_string(),
+            plan_digest: plan_digest.map(str::to_string),
             planned,
             vodplan_version: env!("CARGO_PKG_VERSION").into(),
-        })?;
-        Ok((journal, scan.earlier))
+        })
     }
 
     pub fn run(&self) -> &str {
@@ -291,6 +310,7 @@ mod tests {
             run: run.into(),
             time: format!("2026-01-01T00:00:0{}Z", run.len() % 10),
             plan_key: key.into(),
+            plan_digest: None,
             planned,
             vodplan_version: "0.1.0".into(),
         })

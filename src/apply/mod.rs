@@ -15,4 +15,4 @@ pub use approve::{Approval, Refusal, approve};
 pub use executor::{ApplyProgress, Interrupt};
 pub use journal::{Earlier, Journal};
 pub use outcome::{FailedDeletion, Outcome};
-pub use run::{ApplyError, JournalSpec, run};
+pub use run::{ApplyError, JournalSpec, Locked, lock, run, run_locked};

@@ -33,10 +33,56 @@ pub struct Request<'a> {
 /// A saved plan is at most this big (a million deletions take ~250 MB).
 const MAX_PLAN_BYTES: u64 = 2 << 30;
 
+/// Signals are handled from the start: one that arrives before the first deletion is sent
+/// (while reading, re-reading, showing or confirming the plan) stops the apply with nothing sent.
 pub async fn run(session: &Session, out: &Output, req: &Request<'_>) -> Result<Exit, Failure> {
-    match read_input(req.targets)? {
-        Input::Plan(path, file) => apply_saved(session, out, &path, *file, req).await,
-        Input::Manifests(desired) => apply_manifests(session, out, desired, req).await,
+    let interrupt = Interrupt::new();
+    let _signals = signals::on_interrupt(interrupt.clone());
+    let stop = Stop {
+        interrupt: &interrupt,
+        out,
+    };
+    match stop.unless(async { read_input(req.targets) }).await? {
+        Input::Plan(path, file) => apply_saved(session, &stop, &path, *file, req).await,
+        Input::Manifests(desired) => apply_manifests(session, &stop, desired, req).await,
+    }
+}
+
+/// What stops an apply before it sends anything.
+struct Stop<'a> {
+    interrupt: &'a Interrupt,
+    out: &'a Output,
+}
+
+impl Stop<'_> {
+    /// `work`, unless a signal arrives first (or arrived already): then "interrupted, nothing
+    /// sent" (exit 1), with the summary document in `--format json`.
+    async fn unless<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, Failure>>,
+    ) -> Result<T, Failure> {
+        let result = tokio::select! {
+            biased;
+            _ = self.interrupt.wait() => None,
+            r = work => Some(r),
+        };
+        match result {
+            Some(r) if !self.interrupt.is_set() => r,
+            _ => Err(self.nothing_sent()),
+        }
+    }
+
+    fn nothing_sent(&self) -> Failure {
+        if self.out.format == Format::Json {
+            let outcome = Outcome {
+                interrupted: true,
+                ..Outcome::default()
+            };
+            self.out
+                .print(&render::outcome(&outcome, self.out.format, self.out.color));
+        }
+        Failure::new(Kind::Interrupted, "interrupted, nothing sent")
+            .hint("nothing was deleted; run the same command again to apply the plan")
     }
 }
 
@@ -95,7 +141,7 @@ fn looks_like_json(bytes: &[u8]) -> bool {
         .is_some_and(|b| *b == b'{')
 }
 
-fn confirm(plan: &vodplan::plan::Plan) -> Result<(), Failure> {
+async fn confirm(plan: &vodplan::plan::Plan) -> Result<(), Failure> {
     let mut what = Vec::new();
     if !plan.deletions.is_empty() {
         what.push(format!(
@@ -115,10 +161,17 @@ fn confirm(plan: &vodplan::plan::Plan) -> Result<(), Failure> {
         capitalise(&what.join(", "))
     );
     let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
+    // Read on a thread of its own, so that a signal can end the wait (the thread ends with the
+    // process).
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut answer = String::new();
+        let read = std::io::stdin().lock().read_line(&mut answer);
+        let _ = tx.send(read.map(|_| answer));
+    });
+    let answer = rx
+        .await
+        .unwrap_or_else(|_| Err(std::io::Error::other("the reader stopped")))
         .map_err(|e| {
             Failure::new(Kind::Input, format!("cannot read the answer: {e}")).caused_by(e)
         })?;
@@ -143,20 +196,19 @@ fn show_plan(out: &Output, plan: &vodplan::plan::Plan, ctx: &PlanContext) {
 
 async fn apply_manifests(
     session: &Session,
-    out: &Output,
+    stop: &Stop<'_>,
     desired: DesiredState,
     req: &Request<'_>,
 ) -> Result<Exit, Failure> {
+    let out = stop.out;
     if !req.auto_approve && !std::io::stdin().is_terminal() {
         return Err(Failure::new(Kind::Declined, "refusing to delete without confirmation: standard input is not a terminal; nothing was sent to the API")
             .hint("review `vodplan plan` and pass --auto-approve, or save a plan with `vodplan plan --out PLANFILE` and apply that"));
     }
-    let planned = make_plan(session, out, desired, req.guards).await?;
+    let planned = stop
+        .unless(make_plan(session, out, desired, req.guards))
+        .await?;
     let ctx = planned.context();
-    show_plan(out, &planned.plan, &ctx);
-    if !planned.plan.is_empty() && !req.auto_approve {
-        confirm(&planned.plan)?;
-    }
     let key = {
         let mut h = Sha256::new();
         h.update(planned.desired.digest());
@@ -174,16 +226,32 @@ async fn apply_manifests(
         plan_key: key,
         once: false,
     };
-    execute(out, planned.client, &approval, &spec).await
+    // The journal is locked before the plan is shown: a second apply refuses before printing it.
+    let locked = apply::lock(&spec).map_err(apply_failure)?;
+    show_plan(out, &planned.plan, &ctx);
+    if !planned.plan.is_empty() && !req.auto_approve {
+        stop.unless(confirm(&planned.plan)).await?;
+    }
+    stop.unless(async { Ok(()) }).await?;
+    execute(
+        out,
+        stop.interrupt,
+        planned.client,
+        &approval,
+        &spec,
+        locked,
+    )
+    .await
 }
 
 async fn apply_saved(
     session: &Session,
-    out: &Output,
+    stop: &Stop<'_>,
     path: &Path,
     file: PlanFile,
     req: &Request<'_>,
 ) -> Result<Exit, Failure> {
+    let out = stop.out;
     apply::approve::check_consistent(&file).map_err(refusal)?;
     let journal = req
         .journal
@@ -194,7 +262,8 @@ async fn apply_saved(
         plan_key: format!("plan:{}", file.digest()),
         once: true,
     };
-    apply::run::check_not_applied(&spec).map_err(apply_failure)?;
+    // Locked first: a second apply refuses before re-reading or showing anything.
+    let locked = apply::lock(&spec).map_err(apply_failure)?;
     session.check_plan_region(&file.region)?;
     let desired = load_manifests(&manifests_of(&file, req.manifests)?)?;
     if let Some(r) = desired.region.as_ref().filter(|r| r.value != file.region) {
@@ -220,11 +289,14 @@ async fn apply_saved(
                 format!("guard tripped: {t}; nothing was deleted"),
             )
         })?;
-    let client = session.client(&file.region, endpoint).await?;
+    let client = stop.unless(session.client(&file.region, endpoint)).await?;
+    eprintln!("Credentials: {}", client.credential_source());
     let bar = out.bar("checking the plan against live state and its manifests");
-    let approved = apply::approve(&client, &file, &desired, &bar).await;
+    let approved = stop
+        .unless(async { Ok(apply::approve(&client, &file, &desired, &bar).await) })
+        .await;
     bar.finish();
-    let approval = approved.map_err(refusal)?;
+    let approval = approved?.map_err(refusal)?;
     let ctx = PlanContext {
         region: file.region.clone(),
         region_source: file.region_source.clone(),
@@ -232,7 +304,8 @@ async fn apply_saved(
         digest: approval.digest.clone(),
     };
     show_plan(out, &file.plan, &ctx);
-    execute(out, client, &approval, &spec).await
+    stop.unless(async { Ok(()) }).await?;
+    execute(out, stop.interrupt, client, &approval, &spec, locked).await
 }
 
 /// The manifests a saved plan is checked against: `--manifests`, else the paths it records.
@@ -284,15 +357,16 @@ fn refusal(r: Refusal) -> Failure {
 
 async fn execute(
     out: &Output,
+    interrupt: &Interrupt,
     client: std::sync::Arc<vodplan::vod::Client>,
     approval: &Approval<'_>,
     spec: &JournalSpec<'_>,
+    locked: apply::Locked,
 ) -> Result<Exit, Failure> {
     eprintln!("Applying plan {}.", approval.digest);
-    let interrupt = Interrupt::new();
-    let _signals = signals::on_interrupt(interrupt.clone());
+    interrupt.begin_sending();
     let bar = out.bar("deleting");
-    let done = apply::run(client, approval, spec, &bar, &interrupt).await;
+    let done = apply::run_locked(client, approval, locked, &bar, interrupt).await;
     bar.finish();
     let outcome = done.map_err(apply_failure)?;
     out.print(&render::outcome(&outcome, out.format, out.color));

@@ -82,3 +82,167 @@ fn forbidden_videos_are_explained_not_called_complete_or_interrupted() {
         third.stdout
     );
 }
+
+/// Reads a finished child's exit code, stdout and stderr.
+fn finished(mut child: std::process::Child) -> (Option<i32>, String, String) {
+    use std::io::Read;
+    let status = child.wait().unwrap();
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    crate::harness::assert_no_secret(&stdout, "stdout");
+    crate::harness::assert_no_secret(&stderr, "stderr");
+    (status.code(), stdout, stderr)
+}
+
+fn signal(child: &std::process::Child, name: &str) {
+    assert!(
+        std::process::Command::new("kill")
+            .args([name, &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+#[test]
+fn the_journal_records_the_plan_digest_and_apply_planfile_names_the_credentials() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(3, ""), &[]);
+    crate::harness::delete_manifest(&dir, 2);
+    let plan = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--out", "plan.json", "--format", "json"])
+        .run();
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let digest = plan.json()["planDigest"].as_str().unwrap().to_string();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json"])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with(&format!(
+            "Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)\nApplying plan {digest}.\n"
+        )),
+        "{}",
+        r.stderr
+    );
+    let journal = std::fs::read_to_string(dir.path().join("plan.json.journal.jsonl")).unwrap();
+    let start: serde_json::Value = serde_json::from_str(journal.lines().next().unwrap()).unwrap();
+    assert_eq!(start["event"], "start");
+    assert_eq!(start["planDigest"], digest.as_str());
+    // The same for manifests applied directly.
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args([
+            "apply",
+            "m.yaml",
+            "--auto-approve",
+            "--journal",
+            "direct.jsonl",
+        ])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let applied = r.stderr.split("Applying plan ").nth(1).unwrap()[..12].to_string();
+    let journal = dir.read("direct.jsonl");
+    let start: serde_json::Value = serde_json::from_str(journal.lines().next().unwrap()).unwrap();
+    assert_eq!(start["planDigest"], applied.as_str());
+}
+
+/// A signal while the saved plan is re-read: nothing sent, said so, exit 1 (it used to kill the
+/// process with no word).
+#[test]
+fn a_signal_before_the_delete_phase_says_interrupted_nothing_sent() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(3, ""), &[]);
+    crate::harness::delete_manifest(&dir, 2);
+    let plan = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--out", "plan.json"])
+        .run();
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let port = emu.port;
+    emu.stop();
+    // The same endpoint, now answering after 5 s: the apply is re-reading when the signal comes.
+    let emu = Emulator::start_on(&dir, &catalog_of(3, ""), &["--latency-ms", "5000"], port);
+    for (sig, format) in [("-TERM", "text"), ("-INT", "json")] {
+        let child = vodplan(&dir)
+            .against(&emu)
+            .args(["apply", "plan.json", "--format", format])
+            .spawn_captured();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        signal(&child, sig);
+        let (code, stdout, stderr) = finished(child);
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(
+            stderr.ends_with("error: interrupted, nothing sent\nhint: nothing was deleted; run the same command again to apply the plan\n"),
+            "{stderr}"
+        );
+        if format == "json" {
+            let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            assert_eq!(v["interrupted"], true);
+            assert_eq!(v["summary"]["deleted"], 0);
+        } else {
+            assert_eq!(stdout, "");
+        }
+    }
+    assert_eq!(emu.calls("DeleteVideo"), 0);
+}
+
+/// A second apply while one holds the journal refuses before it prints the plan.
+#[test]
+fn a_second_apply_refuses_on_the_lock_before_printing_the_plan() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(200, ""), &["--latency-ms", "300"]);
+    crate::harness::delete_manifest(&dir, 200);
+    let first = vodplan(&dir)
+        .against(&emu)
+        .args([
+            "apply",
+            "m.yaml",
+            "--auto-approve",
+            "--journal",
+            "j.jsonl",
+            "--max-qps",
+            "1",
+        ])
+        .spawn_captured();
+    let start = std::time::Instant::now();
+    while !dir.path().join("j.jsonl").exists() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "the first apply never locked"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let second = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "m.yaml", "--auto-approve", "--journal", "j.jsonl"])
+        .run();
+    signal(&first, "-KILL");
+    let _ = finished(first);
+    assert_eq!(second.code, 1, "{}", second.stderr);
+    assert_eq!(
+        second.stdout, "",
+        "the plan is not printed before the refusal"
+    );
+    assert!(
+        second
+            .stderr
+            .contains("error: journal j.jsonl is in use by another apply"),
+        "{}",
+        second.stderr
+    );
+}

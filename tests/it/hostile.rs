@@ -133,7 +133,7 @@ fn a_proxy_page_echoing_the_token_in_title_case_leaks_no_fragment_v1_and_v3() {
                 .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.testid")
                 .env(
                     "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-                    "hostile-test-secret-0123456789abcdef",
+                    "hostile-Zq8wX2pL9mN4vB7kR1tY5uH3",
                 )
                 .env("ALIBABA_CLOUD_SECURITY_TOKEN", &token)
                 .args([
