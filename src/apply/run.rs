@@ -126,6 +126,7 @@ pub async fn run_locked(
     let done = executor::execute(
         client,
         &approval.deletions,
+        &approval.recorded,
         &earlier,
         &journal,
         progress,

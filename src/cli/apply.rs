@@ -297,6 +297,19 @@ async fn apply_saved(
         .await;
     bar.finish();
     let approval = approved?.map_err(refusal)?;
+    // The percentage guard again, counting what today's manifests select by selectors (the
+    // file's own attribution is not covered by its digest; the count it divides by is).
+    guards_of(&desired, req.guards)
+        .check_share(
+            approval.recorded.by_selectors(&approval.deletions),
+            file.plan.selector_seen,
+        )
+        .map_err(|t| {
+            Failure::new(
+                Kind::Guard,
+                format!("guard tripped: {t}; nothing was deleted"),
+            )
+        })?;
     let ctx = PlanContext {
         region: file.region.clone(),
         region_source: file.region_source.clone(),

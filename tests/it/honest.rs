@@ -246,3 +246,60 @@ fn a_second_apply_refuses_on_the_lock_before_printing_the_plan() {
         second.stderr
     );
 }
+
+/// What the percentage guard divides by is covered by the plan's digest, and the journal records
+/// today's manifests' reason for each deletion, never the plan file's.
+#[test]
+fn a_forged_selector_count_or_reason_in_a_saved_plan_cannot_pass_under_the_reviewed_digest() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(10, ""), &[]);
+    dir.write(
+        "m.yaml",
+        "version: 1\ndelete:\n  - match: { categoryId: 1000 }\n    reason: cleanup (TICKET-1)\n",
+    );
+    let plan = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--out", "plan.json", "--format", "json"])
+        .run();
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let reviewed = plan.json()["planDigest"].as_str().unwrap().to_string();
+    // As reviewed, the guard trips: 10 of the 10 videos the selector saw.
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json", "--max-delete-percent", "50"])
+        .run();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("guard tripped: --max-delete-percent allows 50% of the 10 videos"),
+        "{}",
+        r.stderr
+    );
+    // Forged: the selectors "saw" 100,000 videos, and every deletion carries another reason.
+    let mut forged: serde_json::Value = serde_json::from_str(&dir.read("plan.json")).unwrap();
+    forged["plan"]["selectorSeen"] = 100_000.into();
+    for d in forged["plan"]["deletions"].as_array_mut().unwrap() {
+        d["reason"] = "approved by legal".into();
+    }
+    std::fs::write(dir.path().join("plan.json"), forged.to_string()).unwrap();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json", "--max-delete-percent", "50"])
+        .run();
+    let applied = r
+        .stderr
+        .split("Applying plan ")
+        .nth(1)
+        .map(|s| s[..12].to_string());
+    // Either refused, or applied under a digest that is not the reviewed one.
+    assert_ne!(applied.as_deref(), Some(reviewed.as_str()), "{}", r.stderr);
+    let journal =
+        std::fs::read_to_string(dir.path().join("plan.json.journal.jsonl")).unwrap_or_default();
+    assert!(!journal.contains("approved by legal"), "{journal}");
+    if applied.is_some() {
+        assert!(
+            journal.contains("\"reason\":\"cleanup (TICKET-1)\""),
+            "{journal}"
+        );
+    }
+}
