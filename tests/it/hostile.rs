@@ -220,3 +220,30 @@ fn a_shell_style_process_command_does_not_echo_its_secret() {
         r.stderr
     );
 }
+
+#[test]
+fn a_device_or_a_fifo_named_as_a_manifest_is_refused_not_read() {
+    let dir = Dir::new();
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(dir.path().join("fifo.yaml"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let r = vodplan(&dir).args(["validate", "/dev/zero"]).run();
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        "/dev/zero:1:1: cannot read: a device, not a regular file; a manifest must be a file\nerror: the manifests have 1 problem; nothing was sent to the API\nhint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again\n"
+    );
+    let r = vodplan(&dir).args(["validate", "fifo.yaml"]).run();
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.starts_with("fifo.yaml:1:1: cannot read: a pipe, not a regular file"),
+        "{}",
+        r.stderr
+    );
+    let r = vodplan(&dir).args(["plan", "fifo.yaml"]).run();
+    assert_eq!(r.code, 1);
+}
