@@ -97,13 +97,14 @@ fn io_error(display: &str, action: &'static str) -> impl FnOnce(std::io::Error) 
     }
 }
 
-/// Opens the journal at `path` with `options`, refusing anything but a regular file (checked
-/// before opening, since opening a FIFO would block and a device would be read without end, and
-/// again on what was opened, in case the path changed in between). `None`: it does not exist and
+/// Opens the journal at `path` with `options`, refusing anything but a regular file: not a
+/// symlink (a planted link would have the journal appended to whatever it points to), not a FIFO
+/// (opening it would block), not a device (read without end). Checked before opening, and again
+/// on what was opened, in case the path changed in between. `None`: it does not exist and
 /// `options` do not create it.
 fn open_regular(path: &Path, options: &OpenOptions) -> Result<Option<File>, JournalError> {
     let display = path.display().to_string();
-    match std::fs::metadata(path) {
+    match std::fs::symlink_metadata(path) {
         Ok(m) => regular(&m, &display)?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(io_error(&display, "read its metadata")(e)),
@@ -113,12 +114,23 @@ fn open_regular(path: &Path, options: &OpenOptions) -> Result<Option<File>, Jour
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_error(&display, "open it")(e)),
     };
-    regular(
-        &file
-            .metadata()
-            .map_err(io_error(&display, "read its metadata"))?,
-        &display,
-    )?;
+    let opened = file
+        .metadata()
+        .map_err(io_error(&display, "read its metadata"))?;
+    regular(&opened, &display)?;
+    // The path may have been replaced by a symlink between the check and the open.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let now =
+            std::fs::symlink_metadata(path).map_err(io_error(&display, "read its metadata"))?;
+        regular(&now, &display)?;
+        if (now.dev(), now.ino()) != (opened.dev(), opened.ino()) {
+            return Err(io_error(&display, "open it")(std::io::Error::other(
+                "it was replaced while being opened",
+            )));
+        }
+    }
     Ok(Some(file))
 }
 
@@ -257,13 +269,15 @@ fn write_line(writer: &Mutex<Writer>, line: &[u8], path: &Path) -> Result<(), Jo
     })
 }
 
-/// Refuses anything but a regular file (a symlink to one is fine).
+/// Refuses anything but a regular file (a symlink too: `meta` is the link's own).
 fn regular(meta: &std::fs::Metadata, path: &str) -> Result<(), JournalError> {
     let t = meta.file_type();
     if t.is_file() {
         return Ok(());
     }
-    let kind = if t.is_dir() {
+    let kind = if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_dir() {
         "a directory"
     } else {
         #[cfg(unix)]
@@ -388,11 +402,25 @@ mod tests {
             crate::timefmt::parse(&holder.started).is_some(),
             "{holder:?}"
         );
-        // Another spelling of the same file is the same journal.
+        // Another spelling of the same file is the same journal (a hard link; a symlink is
+        // refused outright).
         let alias = d.path().join("alias.jsonl");
-        std::os::unix::fs::symlink(&path, &alias).unwrap();
+        std::fs::hard_link(&path, &alias).unwrap();
         let err = Journal::open(&alias, KEY, 1).err().unwrap();
         assert!(matches!(err, JournalError::Locked { .. }), "{err}");
+        let link = d.path().join("link.jsonl");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        let err = Journal::open(&link, KEY, 1).err().unwrap();
+        assert!(
+            matches!(
+                err,
+                JournalError::NotRegular {
+                    kind: "a symbolic link",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         // Nothing was written by the refused opens: one start record.
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 1, "{text}");

@@ -36,6 +36,10 @@ const MAX_PLAN_BYTES: u64 = 2 << 30;
 /// Signals are handled from the start: one that arrives before the first deletion is sent
 /// (while reading, re-reading, showing or confirming the plan) stops the apply with nothing sent.
 pub async fn run(session: &Session, out: &Output, req: &Request<'_>) -> Result<Exit, Failure> {
+    if let Some(journal) = req.journal {
+        let inputs: Vec<PathBuf> = req.targets.iter().chain(req.manifests).cloned().collect();
+        super::context::refuse_overwriting_input(journal, "--journal", &inputs)?;
+    }
     let interrupt = Interrupt::new();
     let _signals = signals::on_interrupt(interrupt.clone());
     let stop = Stop {

@@ -199,6 +199,58 @@ impl Session {
     }
 }
 
+/// Refuses to write `output` (named by `flag`) over one of the `inputs` (files, or manifests
+/// inside a directory), before anything is read or sent: `plan --out m.yaml` would replace the
+/// reviewed manifest with a plan.
+pub fn refuse_overwriting_input(
+    output: &Path,
+    flag: &str,
+    inputs: &[PathBuf],
+) -> Result<(), Failure> {
+    let real = |p: &Path| std::fs::canonicalize(p).ok();
+    // A file that does not exist yet is compared through its directory.
+    let target = real(output).or_else(|| {
+        let parent = output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Some(real(parent)?.join(output.file_name()?))
+    });
+    let Some(target) = target else {
+        return Ok(());
+    };
+    let is_manifest_name = target
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+    for input in inputs {
+        let Some(input_real) = real(input) else {
+            continue;
+        };
+        let clash = if input_real.is_dir() {
+            is_manifest_name && target.starts_with(&input_real)
+        } else {
+            target == input_real
+        };
+        if clash {
+            return Err(Failure::new(
+                Kind::Input,
+                format!(
+                    "{flag} {} would write over {}, which this command reads; nothing was written or sent",
+                    output.display(),
+                    if input_real.is_dir() {
+                        format!("a manifest in {}", input.display())
+                    } else {
+                        input.display().to_string()
+                    }
+                ),
+            )
+            .hint(format!("name another file for {flag}")));
+        }
+    }
+    Ok(())
+}
+
 /// The default journal: beside the saved plan, or beside the first manifest (inside it for a
 /// directory).
 pub fn default_journal(first: &Path) -> PathBuf {

@@ -96,6 +96,9 @@ pub async fn run(
     detailed: bool,
     guard_args: &GuardArgs,
 ) -> Result<Exit, Failure> {
+    if let Some(path) = save {
+        super::context::refuse_overwriting_input(path, "--out", manifests)?;
+    }
     let desired = load_manifests(manifests)?;
     let planned = make_plan(session, out, desired, guard_args).await?;
     let ctx = planned.context();

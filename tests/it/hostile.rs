@@ -240,10 +240,58 @@ fn a_device_or_a_fifo_named_as_a_manifest_is_refused_not_read() {
     let r = vodplan(&dir).args(["validate", "fifo.yaml"]).run();
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.starts_with("fifo.yaml:1:1: cannot read: a pipe, not a regular file"),
+        r.stderr
+            .starts_with("fifo.yaml:1:1: cannot read: a pipe, not a regular file"),
         "{}",
         r.stderr
     );
     let r = vodplan(&dir).args(["plan", "fifo.yaml"]).run();
     assert_eq!(r.code, 1);
+}
+
+#[test]
+fn a_planted_journal_symlink_is_refused_and_nothing_is_appended_to_its_target() {
+    let dir = Dir::new();
+    let emu = crate::harness::Emulator::start(&dir, &crate::harness::catalog_of(2, ""), &[]);
+    crate::harness::delete_manifest(&dir, 1);
+    let victim = dir.write("victim.txt", "precious\n");
+    std::os::unix::fs::symlink(&victim, dir.path().join("m.yaml.journal.jsonl")).unwrap();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "m.yaml", "--auto-approve"])
+        .run();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("error: journal m.yaml.journal.jsonl is a symbolic link, not a regular file"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(dir.read("victim.txt"), "precious\n");
+    assert_eq!(emu.calls("DeleteVideo"), 0);
+}
+
+#[test]
+fn plan_out_and_journal_never_write_over_an_input() {
+    let dir = Dir::new();
+    crate::harness::delete_manifest(&dir, 1);
+    let manifest = dir.read("m.yaml");
+    let r = vodplan(&dir)
+        .env("VODPLAN_ENDPOINT", "http://127.0.0.1:9")
+        .args(["plan", "m.yaml", "--out", "./m.yaml"])
+        .run();
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        "error: --out ./m.yaml would write over m.yaml, which this command reads; nothing was written or sent\nhint: name another file for --out\n"
+    );
+    assert_eq!(dir.read("m.yaml"), manifest);
+    dir.write("dir/a.yaml", &manifest);
+    let r = vodplan(&dir)
+        .env("VODPLAN_ENDPOINT", "http://127.0.0.1:9")
+        .args(["apply", "dir", "--auto-approve", "--journal", "dir/a.yaml"])
+        .run();
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.starts_with("error: --journal dir/a.yaml would write over a manifest in dir, which this command reads"), "{}", r.stderr);
+    assert_eq!(dir.read("dir/a.yaml"), manifest);
 }
