@@ -149,6 +149,23 @@ impl Session {
     }
 
     pub fn endpoint(&self, region: &str) -> Result<Endpoint, Failure> {
+        // Set but empty (a variable that failed to expand in CI) must not mean "production".
+        let empty_var = std::env::var_os("VODPLAN_ENDPOINT").is_some_and(|v| v.is_empty());
+        if self.global.endpoint.as_deref().is_some_and(str::is_empty)
+            || (self.global.endpoint.is_none() && empty_var)
+        {
+            return Err(Failure::new(
+                Kind::Input,
+                if empty_var && self.global.endpoint.as_deref().is_none_or(str::is_empty) {
+                    "VODPLAN_ENDPOINT is set but empty; nothing was sent to the API"
+                } else {
+                    "--endpoint is empty; nothing was sent to the API"
+                },
+            )
+            .hint(format!(
+                "set it to the endpoint to use (such as http://127.0.0.1:8080 for the emulator), or unset it to use the region's public endpoint (https://vod.{region}.aliyuncs.com)"
+            )));
+        }
         Endpoint::resolve(
             self.global.endpoint.as_deref().filter(|e| !e.is_empty()),
             region,

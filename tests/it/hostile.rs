@@ -295,3 +295,20 @@ fn plan_out_and_journal_never_write_over_an_input() {
     assert!(r.stderr.starts_with("error: --journal dir/a.yaml would write over a manifest in dir, which this command reads"), "{}", r.stderr);
     assert_eq!(dir.read("dir/a.yaml"), manifest);
 }
+
+#[test]
+fn an_empty_endpoint_variable_is_an_error_not_the_production_endpoint() {
+    let dir = Dir::new();
+    crate::harness::delete_manifest(&dir, 1);
+    let r = vodplan(&dir)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+        .env("VODPLAN_ENDPOINT", "")
+        .args(["plan", "m.yaml"])
+        .run();
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        "error: VODPLAN_ENDPOINT is set but empty; nothing was sent to the API\nhint: set it to the endpoint to use (such as http://127.0.0.1:8080 for the emulator), or unset it to use the region's public endpoint (https://vod.cn-shanghai.aliyuncs.com)\n"
+    );
+}
