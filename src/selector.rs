@@ -595,10 +595,16 @@ fn range(s: &Selector) -> Option<Window> {
         .unwrap_or(OffsetDateTime::UNIX_EPOCH + TimeDuration::days(365))
         .unix_timestamp();
     // Whole seconds: `createdBefore` with a fraction rounds up (a superset, filtered again).
+    // Bounded by the latest time the API can carry, whatever the clock says.
     let to = s
         .created_before
         .map(|t| t.unix_timestamp() + i64::from(t.nanosecond() > 0))
-        .unwrap_or_else(|| (OffsetDateTime::now_utc() + TimeDuration::days(1)).unix_timestamp());
+        .unwrap_or_else(|| {
+            OffsetDateTime::now_utc()
+                .checked_add(TimeDuration::days(1))
+                .map_or(crate::timefmt::LATEST_UNIX, OffsetDateTime::unix_timestamp)
+        })
+        .min(crate::timefmt::LATEST_UNIX);
     (to > from).then_some(Window { from, to })
 }
 

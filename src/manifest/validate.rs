@@ -663,6 +663,13 @@ impl Validator {
                 && let Some((text, loc)) = self.scalar(file, f, name)
             {
                 match crate::timefmt::parse_utc(&text) {
+                    // Listed in whole seconds: a fraction in the last second rounds out of range.
+                    Ok(t) if t.unix_timestamp() + i64::from(t.nanosecond() > 0) > crate::timefmt::LATEST_UNIX => {
+                        self.diagnostics.push(Diagnostic::error(
+                            loc,
+                            format!("{name} `{text}` rounds up past 9999-12-31T23:59:59Z, the latest time the VOD API can carry; give whole seconds, such as 9999-12-31T23:59:59Z"),
+                        ))
+                    }
                     Ok(t) => *slot = Some(t),
                     Err(TimeError::Format) => self.diagnostics.push(Diagnostic::error(
                         loc,

@@ -312,3 +312,19 @@ fn an_empty_endpoint_variable_is_an_error_not_the_production_endpoint() {
         "error: VODPLAN_ENDPOINT is set but empty; nothing was sent to the API\nhint: set it to the endpoint to use (such as http://127.0.0.1:8080 for the emulator), or unset it to use the region's public endpoint (https://vod.cn-shanghai.aliyuncs.com)\n"
     );
 }
+
+#[test]
+fn a_created_before_that_rounds_past_the_last_second_the_api_carries_is_invalid() {
+    let dir = Dir::new();
+    dir.write(
+        "m.yaml",
+        "version: 1\ndelete:\n  - match: { createdBefore: 9999-12-31T23:59:59.5Z }\n",
+    );
+    let r = vodplan(&dir).args(["validate", "m.yaml"]).run();
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.starts_with("m.yaml:3:29: createdBefore `9999-12-31T23:59:59.5Z` rounds up past 9999-12-31T23:59:59Z, the latest time the VOD API can carry; give whole seconds, such as 9999-12-31T23:59:59Z\n"),
+        "{}",
+        r.stderr
+    );
+}
