@@ -119,7 +119,7 @@ fn read_input(targets: &[PathBuf]) -> Result<Input, Failure> {
             .take(MAX_PLAN_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(unreadable)?;
-        if looks_like_json(&bytes) {
+        if is_plan_shaped(&bytes) {
             if bytes.len() as u64 > MAX_PLAN_BYTES {
                 return Err(Failure::new(
                     Kind::Input,
@@ -136,13 +136,27 @@ fn read_input(targets: &[PathBuf]) -> Result<Input, Failure> {
     load_manifests(targets).map(Input::Manifests)
 }
 
-/// Saved plans are JSON objects; manifests are YAML mappings (which never start with `{` in
-/// practice). A JSON document is read as a plan, so a damaged plan is reported as one.
-fn looks_like_json(bytes: &[u8]) -> bool {
-    bytes
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|b| *b == b'{')
+/// Saved plans are JSON objects with a plan file's keys (`kind`, `formatVersion`, `plan`); a
+/// JSON object with any of them is read as a plan, so a damaged plan is reported as one. Anything
+/// else is a manifest, including a flow-style YAML mapping (`{version: 1, ...}`, not JSON) and a
+/// manifest written as JSON.
+fn is_plan_shaped(bytes: &[u8]) -> bool {
+    let bytes = vodplan::plan::file::without_bom(bytes);
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return false;
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Keys {
+        kind: Option<serde::de::IgnoredAny>,
+        format_version: Option<serde::de::IgnoredAny>,
+        plan: Option<serde::de::IgnoredAny>,
+    }
+    match serde_json::from_slice::<Keys>(bytes) {
+        Ok(k) => k.kind.is_some() || k.format_version.is_some() || k.plan.is_some(),
+        // Not JSON: YAML in flow style. JSON cut short or damaged in the middle is still a plan.
+        Err(e) => !e.is_syntax() || bytes.windows(6).any(|w| w == b"\"kind\""),
+    }
 }
 
 async fn confirm(plan: &vodplan::plan::Plan) -> Result<(), Failure> {

@@ -228,15 +228,36 @@ fn parse_file(path: &Path, precise: bool) -> ParsedFile {
                 "not UTF-8 text; save the manifest as UTF-8",
             ))
         }
-        Ok(text) => parse_text(text, precise).map_err(|e| {
-            Diagnostic::error(Location::new(&name, e.pos.line, e.pos.column), e.message)
-        }),
+        Ok(text) if is_saved_plan(text) => Err(Diagnostic::error(
+            Location::new(&name, 1, 1),
+            "this is a saved plan (written by `vodplan plan --out`), not a manifest: apply it with `vodplan apply FILE`, or show it with `vodplan show FILE`",
+        )),
+        Ok(text) => {
+            parse_text(text.strip_prefix('\u{feff}').unwrap_or(text), precise).map_err(|e| {
+                Diagnostic::error(Location::new(&name, e.pos.line, e.pos.column), e.message)
+            })
+        }
     };
     ParsedFile {
         name,
         sha256,
         result,
     }
+}
+
+/// Whether `text` is a saved plan: a JSON object whose first key is `"kind": "vodplan-plan"`, as
+/// the plan writer puts it (the plan layer's `PLAN_KIND`, which this layer cannot name).
+fn is_saved_plan(text: &str) -> bool {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text).trim_start();
+    let Some(rest) = text.strip_prefix('{') else {
+        return false;
+    };
+    let head: String = rest
+        .chars()
+        .take(200)
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    head.starts_with("\"kind\":\"vodplan-plan\"")
 }
 
 /// Parses one file's text, on all cores when it is large and its shape allows (see `split`).

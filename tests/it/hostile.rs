@@ -328,3 +328,74 @@ fn a_created_before_that_rounds_past_the_last_second_the_api_carries_is_invalid(
         r.stderr
     );
 }
+
+#[test]
+fn odd_inputs_get_messages_that_say_what_they_are() {
+    let dir = Dir::new();
+    let emu = crate::harness::Emulator::start(&dir, &crate::harness::catalog_of(3, ""), &[]);
+    let id = crate::harness::vid;
+    // A flow-style manifest is a manifest, not a "damaged saved plan".
+    dir.write(
+        "flow.yaml",
+        &format!("{{version: 1, delete: [{{videoId: {}}}]}}\n", id(0)),
+    );
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "flow.yaml", "--auto-approve"])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // A saved plan given to `plan` is named as one (it used to be a list of unknown keys).
+    crate::harness::delete_manifest(&dir, 2);
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--out", "plan.json"])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "plan.json"])
+        .run();
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        "plan.json:1:1: this is a saved plan (written by `vodplan plan --out`), not a manifest: apply it with `vodplan apply FILE`, or show it with `vodplan show FILE`\nerror: the manifests have 1 problem; nothing was sent to the API\nhint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again\n"
+    );
+    // A saved plan with a byte order mark (saved again by an editor) is still a plan.
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend(std::fs::read(dir.path().join("plan.json")).unwrap());
+    std::fs::write(dir.path().join("plan.json"), bom).unwrap();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json"])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // A scalar where a list is expected; several documents in one file.
+    dir.write(
+        "s.yaml",
+        "version: 1\ndelete:\n  - match: { status: UploadFail }\n",
+    );
+    dir.write("multi.yaml", "version: 1\n---\nversion: 1\n");
+    let r = vodplan(&dir)
+        .args(["validate", "s.yaml", "multi.yaml"])
+        .run();
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        "s.yaml:3:22: a list is expected here, such as `[UploadFail, Blocked]` (or one `- item` per line)\n\
+         multi.yaml:3:1: this file holds more than one YAML document (separated by `---`); a manifest is one document: put each in a file of its own\n\
+         error: the manifests have 2 problems; nothing was sent to the API\n\
+         hint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again\n"
+    );
+    // Control and bidirectional characters in a file name are shown escaped.
+    dir.write("x\u{1b}[31m\u{202e}.yaml", "version: 2\n");
+    let r = vodplan(&dir)
+        .args(["validate", "x\u{1b}[31m\u{202e}.yaml"])
+        .run();
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .starts_with("x\\u{1b}[31m\\u{202e}.yaml:1:10: unsupported manifest version `2`"),
+        "{}",
+        r.stderr
+    );
+}
