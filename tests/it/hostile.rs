@@ -399,3 +399,73 @@ fn odd_inputs_get_messages_that_say_what_they_are() {
         r.stderr
     );
 }
+
+#[test]
+fn a_catalogue_listing_a_video_twice_is_refused_by_the_emulator() {
+    let dir = Dir::new();
+    for (name, text) in [
+        (
+            "dup.yaml",
+            "videos:\n  - videoId: a1\n    title: one\n  - videoId: a1\n    title: two\n",
+        ),
+        (
+            "dup.json",
+            r#"{"videos": [{"videoId": "b2"}, {"videoId": "b2"}]}"#,
+        ),
+    ] {
+        let out = std::process::Command::new(crate::harness::BIN)
+            .args(["emulator", "--listen", "127.0.0.1:0", "--catalog"])
+            .arg(dir.write(name, text))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("is listed more than once; list each video once"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn credentials_uri_and_oidc_token_file_are_bounded() {
+    let dir = Dir::new();
+    crate::harness::delete_manifest(&dir, 1);
+    // CGNAT and VPN space is not the metadata address.
+    let r = vodplan(&dir)
+        .env("VODPLAN_ENDPOINT", "http://127.0.0.1:9")
+        .env("ALIBABA_CLOUD_CREDENTIALS_URI", "http://100.100.7.9/creds")
+        .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+        .env("VODPLAN_ECS_METADATA_ENDPOINT", "http://127.0.0.1:9")
+        .args(["plan", "m.yaml"])
+        .run();
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("plain http:// to a host that is not loopback, link-local or the metadata address 100.100.100.200"),
+        "{}",
+        r.stderr
+    );
+    // A token "file" that is a device is refused at once, not read until memory runs out.
+    let started = std::time::Instant::now();
+    let r = vodplan(&dir)
+        .env("VODPLAN_ENDPOINT", "http://127.0.0.1:9")
+        .env("VODPLAN_STS_ENDPOINT", "http://127.0.0.1:9")
+        .env(
+            "ALIBABA_CLOUD_ROLE_ARN",
+            "acs:ram::1234567890123456:role/vodplan",
+        )
+        .env(
+            "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+            "acs:ram::1234567890123456:oidc-provider/vodplan",
+        )
+        .env("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "/dev/zero")
+        .args(["plan", "m.yaml"])
+        .run();
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("/dev/zero") && r.stderr.contains("it is not a regular file"),
+        "{}",
+        r.stderr
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
