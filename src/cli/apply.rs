@@ -246,6 +246,7 @@ async fn apply_manifests(
     };
     // The journal is locked before the plan is shown: a second apply refuses before printing it.
     let locked = apply::lock(&spec).map_err(apply_failure)?;
+    let _plan_lock = plan_lock(&spec)?;
     show_plan(out, &planned.plan, &ctx);
     if !planned.plan.is_empty() && !req.auto_approve {
         stop.unless(confirm(&planned.plan)).await?;
@@ -282,6 +283,7 @@ async fn apply_saved(
     };
     // Locked first: a second apply refuses before re-reading or showing anything.
     let locked = apply::lock(&spec).map_err(apply_failure)?;
+    let _plan_lock = plan_lock(&spec)?;
     session.check_plan_region(&file.region)?;
     let desired = load_manifests(&manifests_of(&file, req.manifests)?)?;
     if let Some(r) = desired.region.as_ref().filter(|r| r.value != file.region) {
@@ -403,6 +405,15 @@ async fn execute(
     out.print(&render::outcome(&outcome, out.format, out.color));
     eprintln!("Journal: {}", spec.path.display());
     finish(&outcome)
+}
+
+/// The machine-wide lock of the plan, whatever the journal (see `apply::plan_lock`).
+fn plan_lock(spec: &JournalSpec<'_>) -> Result<Option<apply::plan_lock::PlanLock>, Failure> {
+    apply::plan_lock::acquire(&spec.plan_key, spec.path).map_err(|e| {
+        Failure::of(Kind::Input, e).hint(
+            "one apply of a plan at a time: wait for the other to end (its journal is named above)",
+        )
+    })
 }
 
 fn apply_failure(e: apply::ApplyError) -> Failure {

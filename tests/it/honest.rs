@@ -303,3 +303,52 @@ fn a_forged_selector_count_or_reason_in_a_saved_plan_cannot_pass_under_the_revie
         );
     }
 }
+
+/// Two applies of one plan on one machine with different journals: the second refuses.
+#[test]
+fn a_second_apply_of_the_same_plan_with_another_journal_refuses() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(200, ""), &[]);
+    crate::harness::delete_manifest(&dir, 200);
+    let plan = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--out", "plan.json"])
+        .run();
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let first = vodplan(&dir)
+        .against(&emu)
+        .args([
+            "apply",
+            "plan.json",
+            "--journal",
+            "one.jsonl",
+            "--max-qps",
+            "1",
+        ])
+        .spawn_captured();
+    let start = std::time::Instant::now();
+    while !dir.path().join("one.jsonl").exists() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "the first apply never locked"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let second = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json", "--journal", "two.jsonl"])
+        .run();
+    signal(&first, "-KILL");
+    let _ = finished(first);
+    assert_eq!(second.code, 1, "{}", second.stderr);
+    assert_eq!(second.stdout, "");
+    assert!(
+        second
+            .stderr
+            .starts_with("error: another apply of this plan is running on this machine (process "),
+        "{}",
+        second.stderr
+    );
+    assert!(second.stderr.contains("one.jsonl)"), "{}", second.stderr);
+}
