@@ -14,7 +14,7 @@ use vodplan::plan::file::PlanFile;
 use vodplan::render::{self, Format, PlanContext};
 
 use super::args::GuardArgs;
-use super::context::{Session, default_journal, load_manifests};
+use super::context::{Session, journal_beside, journal_for_manifests, load_manifests};
 use super::exit::{Exit, Failure, Kind};
 use super::output::Output;
 use super::plan::{guards_of, make_plan};
@@ -237,7 +237,7 @@ async fn apply_manifests(
     let journal = req
         .journal
         .cloned()
-        .unwrap_or_else(|| default_journal(&req.targets[0]));
+        .unwrap_or_else(|| journal_for_manifests(&req.targets[0]));
     let approval = Approval::of(&planned.plan, ctx.digest.clone());
     let spec = JournalSpec {
         path: &journal,
@@ -272,10 +272,7 @@ async fn apply_saved(
 ) -> Result<Exit, Failure> {
     let out = stop.out;
     apply::approve::check_consistent(&file).map_err(refusal)?;
-    let journal = req
-        .journal
-        .cloned()
-        .unwrap_or_else(|| default_journal(path));
+    let journal = req.journal.cloned().unwrap_or_else(|| journal_beside(path));
     let spec = JournalSpec {
         path: &journal,
         plan_key: format!("plan:{}", file.digest()),
@@ -308,6 +305,7 @@ async fn apply_saved(
                 Kind::Guard,
                 format!("guard tripped: {t}; nothing was deleted"),
             )
+            .hint(super::plan::guard_hint(&t.guard))
         })?;
     let client = stop.unless(session.client(&file.region, endpoint)).await?;
     eprintln!("Credentials: {}", client.credential_source());
@@ -329,6 +327,7 @@ async fn apply_saved(
                 Kind::Guard,
                 format!("guard tripped: {t}; nothing was deleted"),
             )
+            .hint(super::plan::guard_hint(&t.guard))
         })?;
     let ctx = PlanContext {
         region: file.region.clone(),

@@ -125,6 +125,7 @@ pub enum Command {
         after_help = "Examples:\n  vodplan plan manifests/\n  vodplan plan manifests/ --out plan.json --format markdown > plan.md\n  vodplan plan manifests/ --detailed-exitcode   # exit 2 when deletions are pending"
     )]
     Plan {
+        /// Manifest files or directories (every *.yaml / *.yml inside, sorted)
         #[arg(required = true, value_name = "MANIFEST")]
         manifests: Vec<PathBuf>,
         /// Save the plan to this file, for `vodplan apply PLANFILE`
@@ -147,7 +148,8 @@ pub enum Command {
         /// Do not ask for confirmation (a saved plan never asks)
         #[arg(long)]
         auto_approve: bool,
-        /// Journal file [default: beside the plan or the first manifest]
+        /// Journal file [default: beside the plan file; for manifests, NAME.journal.jsonl in the
+        /// working directory, NAME the first manifest's file or directory name]
         #[arg(long, value_name = "FILE")]
         journal: Option<PathBuf>,
         /// With a saved plan: the manifests to check it against [default: the paths the plan records]
@@ -159,6 +161,7 @@ pub enum Command {
     /// Render a saved plan, without network
     #[command(after_help = "Example:\n  vodplan show plan.json --format markdown")]
     Show {
+        /// A plan file saved by `vodplan plan --out`
         #[arg(value_name = "PLANFILE")]
         plan: PathBuf,
     },
@@ -183,6 +186,7 @@ pub enum Command {
     /// Print shell completions
     #[command(after_help = "Example:\n  vodplan completions bash > /etc/bash_completion.d/vodplan")]
     Completions {
+        /// The shell to print completions for
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },

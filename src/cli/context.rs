@@ -268,14 +268,23 @@ pub fn refuse_overwriting_input(
     Ok(())
 }
 
-/// The default journal: beside the saved plan, or beside the first manifest (inside it for a
-/// directory).
-pub fn default_journal(first: &Path) -> PathBuf {
-    if first.is_dir() {
-        first.join("vodplan.journal.jsonl")
-    } else {
-        let mut name = first.as_os_str().to_os_string();
-        name.push(".journal.jsonl");
-        PathBuf::from(name)
-    }
+/// The default journal of a saved plan: beside it.
+pub fn journal_beside(plan: &Path) -> PathBuf {
+    let mut name = plan.as_os_str().to_os_string();
+    name.push(".journal.jsonl");
+    PathBuf::from(name)
+}
+
+/// The default journal of manifests applied directly: `NAME.journal.jsonl` in the working
+/// directory, NAME the first manifest's file or directory name. Never inside the manifests'
+/// directory, where `validate` would warn about it and it would be easy to commit.
+pub fn journal_for_manifests(first: &Path) -> PathBuf {
+    let name = std::fs::canonicalize(first)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_os_string()))
+        .or_else(|| first.file_name().map(|n| n.to_os_string()))
+        .unwrap_or_else(|| "vodplan".into());
+    let mut name = name;
+    name.push(".journal.jsonl");
+    PathBuf::from(name)
 }

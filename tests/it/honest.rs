@@ -352,3 +352,49 @@ fn a_second_apply_of_the_same_plan_with_another_journal_refuses() {
     );
     assert!(second.stderr.contains("one.jsonl)"), "{}", second.stderr);
 }
+
+/// The default journal of manifests applied directly is written in the working directory, never
+/// inside the manifests' directory (where validate would warn about it).
+#[test]
+fn the_default_journal_of_a_manifest_directory_is_not_written_inside_it() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(2, ""), &[]);
+    dir.write(
+        "manifests/cleanup.yaml",
+        &format!("version: 1\ndelete:\n  - videoId: {}\n", vid(0)),
+    );
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "manifests", "--auto-approve"])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Journal: manifests.journal.jsonl\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(dir.path().join("manifests.journal.jsonl").is_file());
+    let v = vodplan(&dir).args(["validate", "manifests"]).run();
+    assert_eq!((v.code, v.stderr.as_str()), (0, ""), "{}", v.stderr);
+}
+
+/// The guard's hint names the guard that tripped.
+#[test]
+fn the_percentage_guard_hint_names_the_percentage_flag() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(4, ""), &[]);
+    dir.write(
+        "m.yaml",
+        "version: 1\ndelete:\n  - match: { categoryId: 1000 }\n",
+    );
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--max-delete-percent", "50"])
+        .run();
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.ends_with("hint: review the selectors and IDs; raise --max-delete-percent only if deleting this share of what the selectors matched is intended\n"),
+        "{}",
+        r.stderr
+    );
+}
