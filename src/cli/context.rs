@@ -108,6 +108,15 @@ impl Session {
     /// `region_id`, `cn-shanghai`. Region is part of the review: a disagreement is an error.
     pub fn region(&self, manifests: Option<&Located<String>>) -> Result<RegionChoice, Failure> {
         let claims = self.region_claims();
+        for (region, by) in &claims {
+            if let Some(known) = vodplan::ids::region_typo_of(region) {
+                return Err(Failure::new(
+                    Kind::Input,
+                    format!("{by} says region `{region}`, which has no VOD endpoint; did you mean `{known}`? Nothing was sent to the API"),
+                )
+                .hint(format!("set {by} to a VOD region such as {known}")));
+            }
+        }
         if let Some(m) = manifests {
             if let Some((other, by)) = claims.iter().find(|(r, _)| *r != m.value) {
                 return Err(Failure::new(

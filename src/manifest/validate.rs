@@ -298,6 +298,20 @@ impl Validator {
             );
             return;
         }
+        if let Some(known) = crate::ids::region_typo_of(&region) {
+            self.error(
+                loc.clone(),
+                format!("region `{region}` has no VOD endpoint; did you mean `{known}`?"),
+            );
+        } else if !crate::ids::is_vod_region(&region) {
+            self.diagnostics.push(Diagnostic::warning(
+                loc.clone(),
+                format!(
+                    "region `{region}` is not one VOD is known to serve ({}); check it",
+                    crate::ids::VOD_REGIONS.join(", ")
+                ),
+            ));
+        }
         match &self.state.region {
             Some(existing) if existing.value != region => {
                 let message = format!(

@@ -469,3 +469,32 @@ fn credentials_uri_and_oidc_token_file_are_bounded() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }
+
+#[test]
+fn a_misspelt_region_is_caught_with_a_suggestion() {
+    let dir = Dir::new();
+    dir.write(
+        "m.yaml",
+        "version: 1\nregion: cn-shangai\ndelete:\n  - videoId: 00000000000000000000000000000001\n",
+    );
+    let r = vodplan(&dir).args(["validate", "m.yaml"]).run();
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.starts_with(
+            "m.yaml:2:9: region `cn-shangai` has no VOD endpoint; did you mean `cn-shanghai`?\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    crate::harness::delete_manifest(&dir, 1);
+    let r = vodplan(&dir)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+        .args(["plan", "m.yaml", "--region", "cn-bejing"])
+        .run();
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        "error: --region says region `cn-bejing`, which has no VOD endpoint; did you mean `cn-beijing`? Nothing was sent to the API\nhint: set --region to a VOD region such as cn-beijing\n"
+    );
+}
