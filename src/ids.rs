@@ -9,7 +9,7 @@
 //! (U+200B), bidirectional (U+202E) or look-alike Unicode characters would make two different IDs
 //! look the same in a review. VOD video IDs are 32 hex digits, and reference IDs are documented as
 //! 6 to 64 characters from `[A-Za-z0-9_-]` (the `ReferenceId` field of GetVideoInfos,
-//! <https://www.alibabacloud.com/help/en/vod/api-getvideoinfos>; `/work/shared/vod-api.md`), so
+//! <https://www.alibabacloud.com/help/en/vod/api-getvideoinfos>), so
 //! nothing legitimate is refused. They share their text (`Arc<str>`), so the many copies a plan of a
 //! million videos makes (manifest, live state, plan, journal) cost no allocation each.
 
