@@ -28,6 +28,8 @@ pub struct Request<'a> {
     /// `--manifests`: what to check a saved plan against.
     pub manifests: &'a [PathBuf],
     pub guards: &'a GuardArgs,
+    /// Print the plan before applying it (`demo` has just printed it).
+    pub show_plan: bool,
 }
 
 /// A saved plan is at most this big (a million deletions take ~250 MB).
@@ -335,7 +337,9 @@ async fn apply_saved(
         endpoint: file.endpoint.clone(),
         digest: approval.digest.clone(),
     };
-    show_plan(out, &file.plan, &ctx);
+    if req.show_plan {
+        show_plan(out, &file.plan, &ctx);
+    }
     stop.unless(async { Ok(()) }).await?;
     execute(out, stop.interrupt, client, &approval, &spec, locked).await
 }

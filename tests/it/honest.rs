@@ -398,3 +398,44 @@ fn the_percentage_guard_hint_names_the_percentage_flag() {
         r.stderr
     );
 }
+
+/// `demo` shows the plan once, and names no path of the temporary directory it deletes.
+#[test]
+fn the_demo_shows_the_plan_once_without_temporary_paths() {
+    let dir = Dir::new();
+    let r = vodplan(&dir).args(["demo"]).run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout.matches("vodplan will permanently delete").count(),
+        1,
+        "{}",
+        r.stdout
+    );
+    let tmp = std::env::temp_dir().display().to_string();
+    assert!(
+        !r.stdout.contains(&tmp) && !r.stderr.contains(&tmp),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(r.stdout.contains("  cleanup.yaml:10\n"), "{}", r.stdout);
+}
+
+/// The schema names no path outside the repository, and says a disagreeing region is an error.
+#[test]
+fn the_schema_says_a_region_conflict_is_an_error_and_names_no_internal_path() {
+    let dir = Dir::new();
+    let r = vodplan(&dir).args(["schema"]).run();
+    assert_eq!(r.code, 0);
+    assert!(
+        !r.stdout.contains("/work/") && !r.stdout.contains("Overridden"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("must agree with it: a disagreement is an error"),
+        "{}",
+        r.stdout
+    );
+}
