@@ -294,9 +294,95 @@ fn parse_ttl(s: &str) -> Result<Duration, String> {
 /// Parses the command line. A command line vodplan cannot parse exits 1, never 2 (which
 /// `plan --detailed-exitcode` reserves for "deletions pending"); `--help` and `--version` exit 0.
 /// Terraform-style single-dash flags get a "did you mean" hint.
+/// The global flags each command does not use: an error when given on its command line
+/// (`vodplan schema --endpoint X` would otherwise be silently ignored).
+const UNUSED_GLOBALS: [(&str, &[&str]); 5] = [
+    (
+        "schema",
+        &[
+            "endpoint",
+            "region",
+            "profile",
+            "format",
+            "max_qps",
+            "signature",
+            "timeout",
+        ],
+    ),
+    (
+        "completions",
+        &[
+            "endpoint",
+            "region",
+            "profile",
+            "format",
+            "max_qps",
+            "signature",
+            "timeout",
+        ],
+    ),
+    (
+        "validate",
+        &[
+            "endpoint",
+            "region",
+            "profile",
+            "max_qps",
+            "signature",
+            "timeout",
+        ],
+    ),
+    (
+        "show",
+        &[
+            "endpoint",
+            "region",
+            "profile",
+            "max_qps",
+            "signature",
+            "timeout",
+        ],
+    ),
+    (
+        "emulator",
+        &[
+            "endpoint",
+            "region",
+            "profile",
+            "format",
+            "max_qps",
+            "signature",
+            "timeout",
+        ],
+    ),
+];
+
+/// A global flag given on the command line to a command that does not use it.
+fn unused_global(matches: &clap::ArgMatches) -> Option<(String, String)> {
+    let (name, sub) = matches.subcommand()?;
+    let (_, unused) = UNUSED_GLOBALS.iter().find(|(n, _)| *n == name)?;
+    unused
+        .iter()
+        .find(|id| {
+            sub.try_get_raw(id).is_ok_and(|v| v.is_some())
+                && sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+        })
+        .map(|id| (name.to_string(), format!("--{}", id.replace('_', "-"))))
+}
+
 pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, u8> {
+    use clap::{CommandFactory, FromArgMatches};
     let args: Vec<std::ffi::OsString> = args.into_iter().collect();
-    match Cli::try_parse_from(&args) {
+    let parsed = Cli::command().try_get_matches_from(&args).and_then(|m| {
+        if let Some((name, flag)) = unused_global(&m) {
+            return Err(Cli::command().error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!("{flag} has no effect on `vodplan {name}`; leave it out"),
+            ));
+        }
+        Cli::from_arg_matches(&m)
+    });
+    match parsed {
         Ok(cli) => Ok(cli),
         Err(e) => {
             use clap::error::ErrorKind;

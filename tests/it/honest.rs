@@ -439,3 +439,35 @@ fn the_schema_says_a_region_conflict_is_an_error_and_names_no_internal_path() {
         r.stdout
     );
 }
+
+/// A global flag a command does not use is an error on its command line, not silently ignored.
+#[test]
+fn a_global_flag_a_command_does_not_use_is_refused() {
+    let dir = Dir::new();
+    let r = vodplan(&dir)
+        .args(["schema", "--endpoint", "http://127.0.0.1:9"])
+        .run();
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .starts_with("error: --endpoint has no effect on `vodplan schema`; leave it out\n"),
+        "{}",
+        r.stderr
+    );
+    let r = vodplan(&dir)
+        .args(["completions", "bash", "--max-qps", "5"])
+        .run();
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .starts_with("error: --max-qps has no effect on `vodplan completions`"),
+        "{}",
+        r.stderr
+    );
+    // Through the environment it is fine: CI sets it for every step.
+    let r = vodplan(&dir)
+        .env("VODPLAN_ENDPOINT", "http://127.0.0.1:9")
+        .args(["schema"])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
