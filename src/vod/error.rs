@@ -345,6 +345,33 @@ mod tests {
         assert_eq!(shown, format!("{}***", "x".repeat(290)));
     }
 
+    proptest::proptest! {
+        /// Whatever surrounds it, however it is cut, no run of FRAGMENT characters of a secret
+        /// survives redaction, as written or percent-encoded.
+        #[test]
+        fn no_fragment_of_a_secret_survives(
+            secret in "[A-Za-z0-9+/=]{16,120}",
+            before in "[ -~]{0,40}",
+            after in "[ -~]{0,40}",
+            cut in 0usize..120,
+            len in 16usize..120,
+            encode in proptest::bool::ANY,
+        ) {
+            let start = cut.min(secret.len() - 16);
+            let end = (start + len).min(secret.len());
+            let piece = &secret[start..end];
+            let piece = if encode { crate::vod::encode::percent(piece) } else { piece.to_string() };
+            let text = format!("{before}{piece}{after}");
+            let out = redact(&text, &[&secret]);
+            for form in [secret.clone(), crate::vod::encode::percent(&secret)] {
+                for w in form.as_bytes().windows(FRAGMENT) {
+                    let w = std::str::from_utf8(w).unwrap();
+                    proptest::prop_assert!(!out.contains(w), "{w} in {out} (from {text})");
+                }
+            }
+        }
+    }
+
     #[test]
     fn redacts_secret_parameters_and_values_everywhere() {
         let page = "<html>502 Bad Gateway for /?AccessKeyId=AK&SecurityToken=CAIS%2Btok3n&Signature=abc%3D&X=1 \
