@@ -27,8 +27,11 @@ pub struct Cli {
 
 #[derive(Args, Debug, Clone)]
 pub struct GlobalArgs {
-    /// VOD API base URL [default: https://vod.<region>.aliyuncs.com]; http:// only to loopback
-    #[arg(long, global = true, env = "VODPLAN_ENDPOINT", value_name = "URL")]
+    /// VOD API base URL (also VODPLAN_ENDPOINT) [default: https://vod.<region>.aliyuncs.com];
+    /// http:// only to loopback
+    // The variable is read in `context`, not by clap: clap would show a flag set through the
+    // environment as given in every usage line, and would take an empty value for none.
+    #[arg(long, global = true, value_name = "URL")]
     pub endpoint: Option<String>,
     /// Region ID (also ALIBABA_CLOUD_REGION_ID) [default: the manifests' region, else the
     /// profile's region_id, else cn-shanghai]; must agree with the manifests' region

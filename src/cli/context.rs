@@ -158,14 +158,18 @@ impl Session {
     }
 
     pub fn endpoint(&self, region: &str) -> Result<Endpoint, Failure> {
+        let given = match &self.global.endpoint {
+            Some(e) => Some((e.clone(), "--endpoint")),
+            None => std::env::var_os("VODPLAN_ENDPOINT")
+                .map(|v| (v.to_string_lossy().into_owned(), "VODPLAN_ENDPOINT")),
+        };
         // Set but empty (a variable that failed to expand in CI) must not mean "production".
-        let empty_var = std::env::var_os("VODPLAN_ENDPOINT").is_some_and(|v| v.is_empty());
-        if self.global.endpoint.as_deref().is_some_and(str::is_empty)
-            || (self.global.endpoint.is_none() && empty_var)
+        if let Some((e, by)) = &given
+            && e.is_empty()
         {
             return Err(Failure::new(
                 Kind::Input,
-                if empty_var && self.global.endpoint.as_deref().is_none_or(str::is_empty) {
+                if *by == "VODPLAN_ENDPOINT" {
                     "VODPLAN_ENDPOINT is set but empty; nothing was sent to the API"
                 } else {
                     "--endpoint is empty; nothing was sent to the API"
@@ -175,11 +179,7 @@ impl Session {
                 "set it to the endpoint to use (such as http://127.0.0.1:8080 for the emulator), or unset it to use the region's public endpoint (https://vod.{region}.aliyuncs.com)"
             )));
         }
-        Endpoint::resolve(
-            self.global.endpoint.as_deref().filter(|e| !e.is_empty()),
-            region,
-        )
-        .map_err(|e| {
+        Endpoint::resolve(given.as_ref().map(|(e, _)| e.as_str()), region).map_err(|e| {
             Failure::of(Kind::Input, e)
                 .hint("set --endpoint or VODPLAN_ENDPOINT to a valid URL, or unset it")
         })

@@ -498,3 +498,18 @@ fn a_misspelt_region_is_caught_with_a_suggestion() {
         "error: --region says region `cn-bejing`, which has no VOD endpoint; did you mean `cn-beijing`? Nothing was sent to the API\nhint: set --region to a VOD region such as cn-beijing\n"
     );
 }
+
+#[test]
+fn an_endpoint_from_the_environment_is_not_shown_as_given_in_usage_lines() {
+    let dir = Dir::new();
+    let r = vodplan(&dir)
+        .env("VODPLAN_ENDPOINT", "http://127.0.0.1:9")
+        .args(["plan"])
+        .run();
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("Usage: vodplan plan <MANIFEST>...\n"),
+        "{}",
+        r.stderr
+    );
+}
