@@ -255,7 +255,7 @@ pub async fn list_candidates(
         .iter()
         .enumerate()
         .filter_map(|(query, q)| {
-            range(q.selector).map(|window| Task::Probe {
+            range(q.selector, OffsetDateTime::now_utc()).map(|window| Task::Probe {
                 query,
                 window,
                 parent: None,
@@ -589,7 +589,7 @@ impl Lister<'_> {
 }
 
 /// The window a selector is listed over (`None`: it cannot match anything).
-fn range(s: &Selector) -> Option<Window> {
+fn range(s: &Selector, now: OffsetDateTime) -> Option<Window> {
     let from = s
         .created_after
         .unwrap_or(OffsetDateTime::UNIX_EPOCH + TimeDuration::days(365))
@@ -600,8 +600,7 @@ fn range(s: &Selector) -> Option<Window> {
         .created_before
         .map(|t| t.unix_timestamp() + i64::from(t.nanosecond() > 0))
         .unwrap_or_else(|| {
-            OffsetDateTime::now_utc()
-                .checked_add(TimeDuration::days(1))
+            now.checked_add(TimeDuration::days(1))
                 .map_or(crate::timefmt::LATEST_UNIX, OffsetDateTime::unix_timestamp)
         })
         .min(crate::timefmt::LATEST_UNIX);
@@ -765,6 +764,13 @@ mod tests {
 
     #[test]
     fn windows_split_into_half_open_parts_that_cover_exactly() {
+        #[test]
+        fn the_window_end_is_bounded_whatever_the_clock_says() {
+            let s = Selector::default();
+            let end_of_time = crate::timefmt::parse("9999-12-31T23:30:00Z").unwrap();
+            let w = range(&s, end_of_time).unwrap();
+            assert_eq!(w.to, crate::timefmt::LATEST_UNIX);
+        }
         let w = Window { from: 10, to: 110 };
         for parts in [2, 3, 7, 64, 1000] {
             let split = w.split(parts);
