@@ -763,14 +763,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_window_end_is_bounded_whatever_the_clock_says() {
+        let s = Selector::default();
+        let end_of_time = crate::timefmt::parse("9999-12-31T23:30:00Z").unwrap();
+        let w = range(&s, end_of_time).unwrap();
+        assert_eq!(w.to, crate::timefmt::LATEST_UNIX);
+    }
+
+    #[test]
     fn windows_split_into_half_open_parts_that_cover_exactly() {
-        #[test]
-        fn the_window_end_is_bounded_whatever_the_clock_says() {
-            let s = Selector::default();
-            let end_of_time = crate::timefmt::parse("9999-12-31T23:30:00Z").unwrap();
-            let w = range(&s, end_of_time).unwrap();
-            assert_eq!(w.to, crate::timefmt::LATEST_UNIX);
-        }
         let w = Window { from: 10, to: 110 };
         for parts in [2, 3, 7, 64, 1000] {
             let split = w.split(parts);

@@ -138,15 +138,7 @@ impl State {
 
 /// `12400` as `12,400`.
 pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    vodplan::render::thousands(usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 impl Bar {

@@ -299,9 +299,9 @@ pub fn outcome(o: &Outcome, color: bool) -> String {
             "Apply partial:"
         }),
         count(o.deleted_count(), "video"),
-        o.absent(),
-        o.forbidden.len(),
-        o.failed.len()
+        super::thousands(o.absent()),
+        super::thousands(o.forbidden.len()),
+        super::thousands(o.failed.len())
     );
     out
 }
