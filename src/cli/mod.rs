@@ -60,6 +60,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
                     journal: journal.as_ref(),
                     manifests,
                     guards,
+                    show_plan: true,
                 },
             )
             .await

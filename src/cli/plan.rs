@@ -59,8 +59,29 @@ pub fn plan_failure(e: PlanError) -> Failure {
         PlanError::List(list) => Failure::from(list),
         PlanError::Guard(ref t) if matches!(t.what, vodplan::plan::guard::Counted::Quarantines) => Failure::of(Kind::Guard, e)
             .hint("review the selectors and IDs; raise limits.maxQuarantines in the manifest only if this many quarantines is intended"),
-        PlanError::Guard(_) => Failure::of(Kind::Guard, e)
-            .hint("review the selectors and IDs; raise limits.maxDeletes in the manifest only if this many deletions is intended"),
+        PlanError::Guard(ref t) => {
+            let hint = guard_hint(&t.guard);
+            Failure::of(Kind::Guard, e).hint(hint)
+        }
+    }
+}
+
+/// What to do when a deletion guard trips: the guard that tripped names its own way out.
+pub fn guard_hint(guard: &vodplan::plan::guard::Guard) -> &'static str {
+    use vodplan::plan::guard::Guard;
+    match guard {
+        Guard::FlagMaxDeletePercent => {
+            "review the selectors and IDs; raise --max-delete-percent only if deleting this share of what the selectors matched is intended"
+        }
+        Guard::FlagMaxDeletes => {
+            "review the selectors and IDs; raise --max-deletes only if this many deletions is intended"
+        }
+        Guard::ManifestMaxQuarantines { .. } => {
+            "review the selectors and IDs; raise limits.maxQuarantines in the manifest only if this many quarantines is intended"
+        }
+        Guard::ManifestMaxDeletes { .. } => {
+            "review the selectors and IDs; raise limits.maxDeletes in the manifest only if this many deletions is intended"
+        }
     }
 }
 
@@ -96,6 +117,9 @@ pub async fn run(
     detailed: bool,
     guard_args: &GuardArgs,
 ) -> Result<Exit, Failure> {
+    if let Some(path) = save {
+        super::context::refuse_overwriting_input(path, "--out", manifests)?;
+    }
     let desired = load_manifests(manifests)?;
     let planned = make_plan(session, out, desired, guard_args).await?;
     let ctx = planned.context();

@@ -439,6 +439,13 @@ fn clean_message(message: &str) -> String {
         None => message,
     };
     let trimmed = trimmed.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+    // What the parser says in terms of its own API, said in the manifest's.
+    if trimmed.contains("multiple YAML documents") {
+        return "this file holds more than one YAML document (separated by `---`); a manifest is one document: put each in a file of its own".into();
+    }
+    if trimmed.contains("expected sequence start") {
+        return "a list is expected here, such as `[UploadFail, Blocked]` (or one `- item` per line)".into();
+    }
     format!("invalid YAML: {trimmed}")
 }
 

@@ -18,7 +18,8 @@ struct Manifest {
     /// The manifest format version. Always 1.
     #[schemars(range(min = 1, max = 1))]
     version: u32,
-    /// The VOD region, for example cn-shanghai. Overridden by --region and ALIBABA_CLOUD_REGION_ID.
+    /// The VOD region, for example cn-shanghai. --region, ALIBABA_CLOUD_REGION_ID and the aliyun
+    /// CLI profile's region_id must agree with it: a disagreement is an error.
     #[schemars(regex(pattern = r"^[a-z0-9-]+$"))]
     region: Option<String>,
     /// The default grace period of this file's delete entries: blocked and tagged for this many

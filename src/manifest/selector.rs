@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 /// A video status as the VOD API reports it (GetVideoInfos, GetVideoList, SearchMedia). Source:
 /// the `Status` field of <https://www.alibabacloud.com/help/en/vod/api-getvideoinfos> and
-/// <https://www.alibabacloud.com/help/en/vod/api-getvideolist> (`/work/shared/vod-api.md`).
+/// <https://www.alibabacloud.com/help/en/vod/api-getvideolist>.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema, Serialize)]
 pub enum VideoStatus {
     Uploading,

@@ -298,6 +298,20 @@ impl Validator {
             );
             return;
         }
+        if let Some(known) = crate::ids::region_typo_of(&region) {
+            self.error(
+                loc.clone(),
+                format!("region `{region}` has no VOD endpoint; did you mean `{known}`?"),
+            );
+        } else if !crate::ids::is_vod_region(&region) {
+            self.diagnostics.push(Diagnostic::warning(
+                loc.clone(),
+                format!(
+                    "region `{region}` is not one VOD is known to serve ({}); check it",
+                    crate::ids::VOD_REGIONS.join(", ")
+                ),
+            ));
+        }
         match &self.state.region {
             Some(existing) if existing.value != region => {
                 let message = format!(
@@ -663,6 +677,13 @@ impl Validator {
                 && let Some((text, loc)) = self.scalar(file, f, name)
             {
                 match crate::timefmt::parse_utc(&text) {
+                    // Listed in whole seconds: a fraction in the last second rounds out of range.
+                    Ok(t) if t.unix_timestamp() + i64::from(t.nanosecond() > 0) > crate::timefmt::LATEST_UNIX => {
+                        self.diagnostics.push(Diagnostic::error(
+                            loc,
+                            format!("{name} `{text}` rounds up past 9999-12-31T23:59:59Z, the latest time the VOD API can carry; give whole seconds, such as 9999-12-31T23:59:59Z"),
+                        ))
+                    }
                     Ok(t) => *slot = Some(t),
                     Err(TimeError::Format) => self.diagnostics.push(Diagnostic::error(
                         loc,

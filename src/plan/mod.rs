@@ -161,6 +161,11 @@ impl Plan {
             h.update(serde_json::to_vec(&r.observed).expect("fingerprints serialize"));
             h.update(b"\n");
         }
+        // What the percentage guard divides by, when selectors ran (a plan without them keeps the
+        // digest it had): a saved plan cannot lift the guard without changing its digest.
+        if self.selector_seen > 0 {
+            h.update(format!("selectors-seen {}\n", self.selector_seen).as_bytes());
+        }
         hex::encode(h.finalize())[..12].to_string()
     }
 }

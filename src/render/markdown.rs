@@ -390,7 +390,7 @@ mod tests {
         Failed: these were not confirmed deleted:
           x bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb  502 <html>\r\n## deleted: 0\r\n[retry](http://x)
 
-        Apply complete: 1 video deleted, 1 absent, 0 forbidden, 1 failed.
+        Apply partial: 1 video deleted, 1 absent, 0 forbidden, 1 failed.
         "###
         );
     }

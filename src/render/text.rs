@@ -291,13 +291,17 @@ pub fn outcome(o: &Outcome, color: bool) -> String {
         "{} {} deleted, {} absent, {} forbidden, {} failed.",
         p.bold(if o.interrupted {
             "Apply interrupted:"
-        } else {
+        } else if o.stopped_early.is_some() {
+            "Apply stopped early:"
+        } else if o.is_complete() {
             "Apply complete:"
+        } else {
+            "Apply partial:"
         }),
         count(o.deleted_count(), "video"),
-        o.absent(),
-        o.forbidden.len(),
-        o.failed.len()
+        super::thousands(o.absent()),
+        super::thousands(o.forbidden.len()),
+        super::thousands(o.failed.len())
     );
     out
 }

@@ -9,6 +9,8 @@ mod emulator_catalog;
 mod emulator_wire;
 mod flow;
 mod harness;
+mod honest;
+mod hostile;
 mod journal;
 mod layering;
 mod manifest_attack;

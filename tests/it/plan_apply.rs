@@ -457,7 +457,7 @@ fn a_stale_saved_plan_is_refused_naming_what_changed() {
     assert_eq!(r.code, 1);
     assert_eq!(
         r.stderr,
-        "  2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910: size 10485760 -> 999, title \"Spring promo 2023\" -> \"Spring promo 2023 (recut)\"\n\
+        "Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)\n  2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910: size 10485760 -> 999, title \"Spring promo 2023\" -> \"Spring promo 2023 (recut)\"\n\
          error: the saved plan is stale: 1 planned video changed since it was made (listed above); nothing was deleted\n\
          hint: make and review a new plan with `vodplan plan --out`\n"
     );

@@ -192,6 +192,12 @@ impl Builder {
     }
 
     fn finish(self) -> Catalog {
+        self.finish_noting_repeats().0
+    }
+
+    /// [`Builder::finish`], and the first video ID listed more than once, if any.
+    fn finish_noting_repeats(self) -> (Catalog, Option<String>) {
+        let mut repeated: Option<String> = None;
         let Builder { mut recs, words } = self;
         recs.sort_unstable_by(|a, b| (a.created, &a.id, a.seq).cmp(&(b.created, &b.id, b.seq)));
         // The live position of every ID: where an ID repeats, the later one in the file wins.
@@ -205,6 +211,9 @@ impl Builder {
             );
             match entry {
                 hashbrown::hash_table::Entry::Occupied(mut o) => {
+                    if repeated.is_none() {
+                        repeated = Some(r.id.to_string());
+                    }
                     if recs[*o.get() as usize].seq < r.seq {
                         *o.get_mut() = pos;
                     }
@@ -233,7 +242,7 @@ impl Builder {
             .iter()
             .filter_map(|p| at(p).reference_id.clone().map(|r| (r, *p)))
             .collect();
-        Catalog {
+        let catalog = Catalog {
             recs,
             words,
             indexes,
@@ -243,7 +252,19 @@ impl Builder {
             state: None,
             generation: 0,
             combined: Default::default(),
-        }
+        };
+        (catalog, repeated)
+    }
+}
+
+/// A catalogue file lists each video once: two entries of one `videoId` would otherwise be merged
+/// silently (the later wins), and a test would run against a catalogue it did not write.
+fn once_each((catalog, repeated): (Catalog, Option<String>)) -> Result<Catalog, String> {
+    match repeated {
+        Some(id) => Err(format!(
+            "videoId {id} is listed more than once; list each video once"
+        )),
+        None => Ok(catalog),
     }
 }
 
@@ -341,7 +362,7 @@ impl Catalog {
                 .and_then(|()| d.end())
                 .map_err(|e| err(e.to_string()))?;
             drop(bytes);
-            return Ok(builder.finish());
+            return once_each(builder.finish_noting_repeats()).map_err(err);
         }
         let text = String::from_utf8(bytes).map_err(|e| err(e.to_string()))?;
         let mut options = serde_saphyr::options! {};
@@ -354,8 +375,12 @@ impl Catalog {
         options.with_snippet = false;
         let file: YamlFile =
             serde_saphyr::from_str_with_options(&text, options).map_err(|e| err(e.to_string()))?;
-        Catalog::try_from_videos(file.videos)
-            .map_err(|b| err(bad_time::<serde_json::Error>(b).to_string()))
+        let mut b = Builder::default();
+        for v in file.videos {
+            b.push(v)
+                .map_err(|b| err(bad_time::<serde_json::Error>(b).to_string()))?;
+        }
+        once_each(b.finish_noting_repeats()).map_err(err)
     }
 
     /// Attaches a state log: changes recorded there earlier are replayed, later ones appended.
