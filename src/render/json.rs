@@ -3,26 +3,79 @@
 use serde_json::{Value, json};
 
 use super::PlanContext;
+use super::breakdown::{self, Breakdown, Group};
 use crate::apply::Outcome;
-use crate::plan::{AbsentTarget, Plan, SelectedBy};
+use crate::plan::{AbsentTarget, Deletion, Plan, SelectedBy};
+
+/// One deletion row of the CONTRACT's plan document.
+pub fn deletion_value(d: &Deletion) -> Value {
+    let o = &d.observed;
+    json!({
+        "videoId": d.video_id,
+        "referenceId": match &d.selected_by {
+            SelectedBy::ReferenceId(r) => Some(r.to_string()),
+            _ => o.reference_id.clone(),
+        },
+        "title": o.title,
+        "reason": d.reason,
+        "source": d.source.file_line(),
+        "selectedBy": breakdown::entry_label(d),
+        "status": o.status,
+        "size": o.size,
+        "creationTime": o.creation_time,
+        "categoryId": o.category_id,
+        "tags": o.tag_list(),
+        "storageClass": o.storage_class,
+    })
+}
+
+fn group_value(g: &Group) -> Value {
+    let mut v = json!({
+        "count": g.count,
+        "bytes": g.bytes,
+        "oldest": g.oldest,
+        "newest": g.newest,
+    });
+    if g.unknown_size > 0 {
+        v["unknownSize"] = g.unknown_size.into();
+    }
+    v
+}
+
+/// The breakdown as JSON: lists of rows, each with its key.
+pub fn breakdown_value(b: &Breakdown) -> Value {
+    let rows = |groups: &[Group], key: &str| -> Vec<Value> {
+        groups
+            .iter()
+            .map(|g| {
+                let mut v = group_value(g);
+                v[key] = g.label.clone().into();
+                v
+            })
+            .collect()
+    };
+    json!({
+        "byEntry": b.entries.iter().map(|g| {
+            let mut v = group_value(g);
+            v["entry"] = g.label.clone().into();
+            v["source"] = g.source.clone().into();
+            v
+        }).collect::<Vec<_>>(),
+        "byStatus": rows(&b.status, "status"),
+        "byCategory": b.category.iter().map(|g| {
+            let mut v = group_value(g);
+            v["categoryId"] = g.label.parse::<i64>().ok().into();
+            v
+        }).collect::<Vec<_>>(),
+        "byYear": rows(&b.year, "year"),
+        "byStorageClass": rows(&b.storage_class, "storageClass"),
+        "byKeepEntry": b.keep.iter().map(|g| json!({"keptBy": g.label, "protected": g.count})).collect::<Vec<_>>(),
+    })
+}
 
 pub fn plan_value(plan: &Plan, ctx: &PlanContext) -> Value {
-    let deletions: Vec<Value> = plan
-        .deletions
-        .iter()
-        .map(|d| {
-            json!({
-                "videoId": d.video_id,
-                "referenceId": match &d.selected_by {
-                    SelectedBy::ReferenceId(r) => Some(r.to_string()),
-                    _ => d.observed.reference_id.clone(),
-                },
-                "title": d.observed.title,
-                "reason": d.reason,
-                "source": d.source.file_line(),
-            })
-        })
-        .collect();
+    let deletions: Vec<Value> = plan.deletions.iter().map(deletion_value).collect();
+    let b = breakdown::of(plan);
     let protected: Vec<Value> = plan
         .protected
         .iter()
@@ -38,7 +91,7 @@ pub fn plan_value(plan: &Plan, ctx: &PlanContext) -> Value {
         .collect();
     let mut v = json!({
         "format_version": 1,
-        "summary": {"delete": deletions.len(), "protected": protected.len(), "absent": absent.len()},
+        "summary": {"delete": deletions.len(), "protected": protected.len(), "absent": absent.len(), "bytes": b.total.bytes},
         "deletions": deletions,
         "protected": protected,
         "absent": absent,
@@ -46,7 +99,30 @@ pub fn plan_value(plan: &Plan, ctx: &PlanContext) -> Value {
         "region": ctx.region,
         "regionSource": ctx.region_source,
         "endpoint": ctx.endpoint,
+        "breakdown": breakdown_value(&b),
     });
+    if b.total.unknown_size > 0 {
+        v["summary"]["unknownSize"] = b.total.unknown_size.into();
+    }
+    if let Some(prices) = &ctx.prices {
+        let c = breakdown::cost(&b, prices);
+        v["cost"] = json!({
+            "perMonth": (c.per_month * 100.0).round() / 100.0,
+            "currency": c.currency,
+            "unpricedStorageClasses": c.unpriced,
+        });
+    }
+    let early = breakdown::early_deletions(plan, ctx.at());
+    if !early.is_empty() {
+        v["earlyDeletions"] = early
+            .iter()
+            .map(|g| {
+                let mut e = group_value(g);
+                e["storageClass"] = g.label.clone().into();
+                e
+            })
+            .collect();
+    }
     // The quarantine actions appear (with their counts in `summary`) only in plans that have
     // any, so a plan without quarantine reads exactly as the CONTRACT shows it.
     if !(plan.quarantines.is_empty()

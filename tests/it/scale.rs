@@ -52,6 +52,8 @@ fn fixture_deletion(i: usize, file: &Arc<str>) -> Deletion {
             title,
             reference_id: None,
             tags: None,
+            category_id: None,
+            storage_class: None,
         },
     }
 }

@@ -1,0 +1,114 @@
+//! The plan as CSV (`--format csv`): one row per planned video, every column, RFC 4180 (CRLF line
+//! ends; a field with a comma, quote, CR or LF quoted, its quotes doubled).
+//!
+//! Safe to open in a spreadsheet: a text cell that would start with `=`, `+`, `-`, `@`, a tab or
+//! a CR (a formula to Excel, LibreOffice and Google Sheets) is prefixed with `'` (OWASP's
+//! advice for CSV injection), and hidden characters are shown as escapes ([`visible`]), as in the
+//! terminal plan. Numbers and times are vodplan's own and written as they are. (Quoting is the
+//! whole of RFC 4180 that writing needs: a few lines, no crate.)
+
+use std::fmt::Write;
+
+use super::breakdown::entry_label;
+use super::escape::visible;
+use crate::plan::Plan;
+
+/// The columns, in order.
+pub const COLUMNS: [&str; 14] = [
+    "action",
+    "videoId",
+    "referenceId",
+    "title",
+    "status",
+    "size",
+    "creationTime",
+    "modificationTime",
+    "categoryId",
+    "tags",
+    "storageClass",
+    "reason",
+    "selectedBy",
+    "source",
+];
+
+/// A text cell: visible, defused, quoted when it must be.
+fn text(out: &mut String, s: &str) {
+    let mut v = visible(s);
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        v.insert(0, '\'');
+    }
+    if v.contains([',', '"', '\r', '\n']) {
+        out.push('"');
+        out.push_str(&v.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(&v);
+    }
+}
+
+pub fn plan(plan: &Plan) -> String {
+    let mut out = String::with_capacity(64 + plan.deletions.len() * 200);
+    out.push_str(&COLUMNS.join(","));
+    out.push_str("\r\n");
+    for d in &plan.deletions {
+        let o = &d.observed;
+        out.push_str("delete,");
+        text(&mut out, d.video_id.as_str());
+        out.push(',');
+        let reference = match &d.selected_by {
+            crate::plan::SelectedBy::ReferenceId(r) => Some(r.as_str()),
+            _ => o.reference_id.as_deref(),
+        };
+        text(&mut out, reference.unwrap_or(""));
+        out.push(',');
+        text(&mut out, &o.title);
+        out.push(',');
+        text(&mut out, &o.status);
+        out.push(',');
+        if let Some(s) = o.size {
+            let _ = write!(out, "{s}");
+        }
+        out.push(',');
+        text(&mut out, o.creation_time.as_deref().unwrap_or(""));
+        out.push(',');
+        text(&mut out, o.modification_time.as_deref().unwrap_or(""));
+        out.push(',');
+        if let Some(c) = o.category_id {
+            let _ = write!(out, "{c}");
+        }
+        out.push(',');
+        text(&mut out, o.tags.as_deref().unwrap_or(""));
+        out.push(',');
+        text(&mut out, o.storage_class.as_deref().unwrap_or(""));
+        out.push(',');
+        text(&mut out, d.reason.as_deref().unwrap_or(""));
+        out.push(',');
+        text(&mut out, &entry_label(d));
+        out.push(',');
+        text(&mut out, &d.source.file_line());
+        out.push_str("\r\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_quoted_and_formulas_defused() {
+        let cell = |s: &str| {
+            let mut o = String::new();
+            text(&mut o, s);
+            o
+        };
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("+1"), "'+1");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("line\nbreak"), "line\\nbreak");
+        assert_eq!(cell("\u{202e}evil"), "\\u{202e}evil");
+    }
+}

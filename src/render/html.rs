@@ -1,0 +1,311 @@
+//! The plan as one self-contained HTML report (`--format html`): the plan's data embedded as JSON,
+//! and a script in the page that computes the counts and breakdowns from it, draws them as inline
+//! SVG charts, and shows every video in a sortable, filterable, paged table.
+//!
+//! Safe to open: nothing is fetched but the optional cover thumbnails (`--no-thumbnails` turns
+//! them off; then the page's Content-Security-Policy forbids images too), the only script is the
+//! page's own (allowed by its hash), and every outside string reaches the page as data and is
+//! shown as text (`textContent`, never parsed as HTML). In the embedded JSON `<`, `>` and `&` are
+//! written as `\u003c`-style escapes, so no title can close the script element.
+
+use std::fmt::Write;
+
+use base64::Engine;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::PlanContext;
+use super::breakdown::{self, entry_key, entry_label};
+use crate::plan::Plan;
+
+const STYLE: &str = r##"
+body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1f2328;background:#fff}
+h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}
+.meta{color:#59636e}.cards{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}
+.card{border:1px solid #d1d9e0;border-radius:6px;padding:8px 14px;min-width:120px}
+.card b{display:block;font-size:22px}.warn{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:8px 12px;margin:8px 0}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:16px}
+.chart{border:1px solid #d1d9e0;border-radius:6px;padding:8px}.chart h3{font-size:14px;margin:0 0 6px}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #d1d9e0;padding:4px 6px;text-align:left;vertical-align:top}
+th{cursor:pointer;background:#f6f8fa;position:sticky;top:0}td.n,th.n{text-align:right}
+code{font:12px ui-monospace,monospace}img.cover{width:64px;height:36px;object-fit:cover;background:#eee}
+.controls{display:flex;gap:8px;align-items:center;margin:8px 0}input[type=search]{flex:1;padding:4px 8px}
+"##;
+
+const SCRIPT: &str = r##"
+"use strict";
+const D = JSON.parse(document.getElementById("plan-data").textContent);
+const $ = (id) => document.getElementById(id);
+const el = (tag, text, cls) => { const e = document.createElement(tag); if (text !== undefined && text !== null) e.textContent = String(text); if (cls) e.className = cls; return e; };
+const SVG = "http://www.w3.org/2000/svg";
+const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+function size(b) { if (b === null || b === undefined) return ""; let v = b, u = 0; while (Math.abs(v) >= 1024 && u + 1 < units.length) { v /= 1024; u++; } return u === 0 ? b + " B" : v.toFixed(1) + " " + units[u]; }
+const C = D.columns; const I = {}; C.forEach((c, i) => I[c] = i);
+const rows = D.rows;
+function group(key) {
+  const m = new Map();
+  for (const r of rows) {
+    const k = key(r); let g = m.get(k);
+    if (!g) { g = { label: k, count: 0, bytes: 0, oldest: null, newest: null }; m.set(k, g); }
+    g.count++; g.bytes += r[I.size] || 0;
+    const t = r[I.created]; if (t) { if (!g.oldest || t < g.oldest) g.oldest = t; if (!g.newest || t > g.newest) g.newest = t; }
+  }
+  return [...m.values()];
+}
+const total = group(() => "all")[0] || { count: 0, bytes: 0 };
+$("count-delete").textContent = total.count;
+$("bytes-delete").textContent = size(total.bytes);
+$("count-protected").textContent = D.protected.length;
+$("count-absent").textContent = D.absent;
+function chart(id, title, groups, label) {
+  const box = $(id); box.appendChild(el("h3", title));
+  const max = Math.max(1, ...groups.map(g => g.count));
+  const shown = groups.slice(0, 30); const h = 22;
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("width", "100%"); svg.setAttribute("viewBox", "0 0 440 " + (shown.length * h + 4)); svg.setAttribute("role", "img");
+  shown.forEach((g, i) => {
+    const y = i * h + 2;
+    const t = document.createElementNS(SVG, "text"); t.setAttribute("x", 0); t.setAttribute("y", y + 15); t.setAttribute("font-size", "12");
+    const name = label(g); t.textContent = name.length > 28 ? name.slice(0, 27) + "…" : name;
+    const tt = document.createElementNS(SVG, "title"); tt.textContent = name; t.appendChild(tt);
+    const r = document.createElementNS(SVG, "rect"); r.setAttribute("x", 180); r.setAttribute("y", y + 3); r.setAttribute("height", 15);
+    r.setAttribute("width", Math.max(1, 180 * g.count / max)); r.setAttribute("fill", "#cf222e");
+    const n = document.createElementNS(SVG, "text"); n.setAttribute("x", 184 + 180 * g.count / max); n.setAttribute("y", y + 15); n.setAttribute("font-size", "12");
+    n.textContent = g.count + " · " + size(g.bytes);
+    svg.append(t, r, n);
+  });
+  box.appendChild(svg);
+  const tbl = el("table"); const hd = el("tr");
+  for (const [c, n] of [["", 0], ["videos", 1], ["size", 1], ["oldest", 0], ["newest", 0]]) hd.appendChild(el("th", c, n ? "n" : ""));
+  tbl.appendChild(hd);
+  for (const g of groups) {
+    const tr = el("tr"); tr.className = "group";
+    tr.append(el("td", label(g)), el("td", g.count, "n count"), el("td", size(g.bytes), "n"), el("td", g.oldest || ""), el("td", g.newest || ""));
+    tbl.appendChild(tr);
+  }
+  box.appendChild(tbl);
+}
+const byCount = (a, b) => b.count - a.count || String(a.label).localeCompare(String(b.label));
+const entries = group(r => r[I.entry]);
+chart("by-entry", "By delete entry", entries, g => D.entries[g.label].label + " (" + D.entries[g.label].source + ")");
+entries.forEach(g => { $("by-entry").querySelectorAll("td.count")[entries.indexOf(g)].id = "entry-count-" + g.label; });
+chart("by-status", "By status", group(r => r[I.status]).sort(byCount), g => g.label);
+chart("by-category", "By category", group(r => r[I.categoryId] === null ? "none" : String(r[I.categoryId])).sort(byCount), g => g.label);
+chart("by-year", "By creation year", group(r => r[I.created] ? r[I.created].slice(0, 4) : "unknown").sort((a, b) => a.label.localeCompare(b.label)), g => g.label);
+chart("by-class", "By storage class", group(r => r[I.storageClass] || "unknown").sort(byCount), g => g.label);
+const keep = new Map(); for (const p of D.protected) keep.set(p[2], (keep.get(p[2]) || 0) + 1);
+chart("by-keep", "Protected, by keep entry", [...keep].map(([k, n]) => ({ label: k, count: n, bytes: 0 })), g => g.label);
+// The table of every video: filtered, sorted, paged.
+const PAGE = 100; let view = rows.slice(), page = 0, sortCol = -1, sortDir = 1;
+const thumbs = D.thumbnails;
+const head = $("videos-head");
+const cols = [["cover", -1], ["video", I.videoId], ["title", I.title], ["status", I.status], ["size", I.size], ["created", I.created], ["category", I.categoryId], ["storage class", I.storageClass], ["tags", I.tags], ["entry", I.entry]];
+for (const [name, c] of cols) {
+  if (c < 0 && !thumbs) continue;
+  const th = el("th", name, c === I.size || c === I.categoryId ? "n" : "");
+  if (c >= 0) th.onclick = () => { sortDir = sortCol === c ? -sortDir : 1; sortCol = c; apply(); };
+  head.appendChild(th);
+}
+function cmp(a, b) { const x = a[sortCol], y = b[sortCol]; if (x === y) return 0; if (x === null) return 1; if (y === null) return -1; return (x < y ? -1 : 1) * sortDir; }
+function apply() {
+  const q = $("filter").value.trim().toLowerCase();
+  view = q ? rows.filter(r => [r[I.videoId], r[I.title], r[I.status], r[I.created], r[I.tags], r[I.storageClass], String(r[I.categoryId]), D.entries[r[I.entry]].label].some(v => v && String(v).toLowerCase().includes(q))) : rows.slice();
+  if (sortCol >= 0) view.sort(cmp);
+  page = 0; draw();
+}
+function draw() {
+  const body = $("videos-body"); body.replaceChildren();
+  for (const r of view.slice(page * PAGE, page * PAGE + PAGE)) {
+    const tr = el("tr");
+    if (thumbs) {
+      const td = el("td"); const u = D.covers[r[I.videoId]];
+      if (u && /^https?:\/\//.test(u)) { const img = el("img", null, "cover"); img.loading = "lazy"; img.referrerPolicy = "no-referrer"; img.alt = ""; img.src = u; td.appendChild(img); }
+      tr.appendChild(td);
+    }
+    const id = el("td"); id.appendChild(el("code", r[I.videoId])); tr.appendChild(id);
+    tr.append(el("td", r[I.title]), el("td", r[I.status]), el("td", size(r[I.size]), "n"), el("td", r[I.created]), el("td", r[I.categoryId], "n"), el("td", r[I.storageClass]), el("td", r[I.tags]), el("td", D.entries[r[I.entry]].source));
+    body.appendChild(tr);
+  }
+  const pages = Math.max(1, Math.ceil(view.length / PAGE));
+  $("shown").textContent = view.length;
+  $("page").textContent = (page + 1) + " / " + pages;
+}
+$("filter").oninput = apply;
+$("prev").onclick = () => { if (page > 0) { page--; draw(); } };
+$("next").onclick = () => { if ((page + 1) * PAGE < view.length) { page++; draw(); } };
+apply();
+document.body.dataset.ready = "1";
+"##;
+
+/// The embedded JSON, safe inside a script element.
+fn embed(v: &Value) -> String {
+    let s = serde_json::to_string(v).expect("JSON values serialize");
+    let mut out = String::with_capacity(s.len() + s.len() / 50);
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            // Line and paragraph separators are fine in JSON but ended strings in old scripts.
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn hash(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(s.as_bytes()))
+}
+
+/// The plan's data as the page's script reads it: rows as arrays under `columns`.
+fn data(plan: &Plan, ctx: &PlanContext) -> Value {
+    let mut entries: Vec<Value> = Vec::new();
+    let mut entry_at: std::collections::HashMap<String, usize> = Default::default();
+    let rows: Vec<Value> = plan
+        .deletions
+        .iter()
+        .map(|d| {
+            let e = *entry_at.entry(entry_key(d)).or_insert_with(|| {
+                entries.push(json!({
+                    "label": entry_label(d),
+                    "source": match d.selected_by {
+                        crate::plan::SelectedBy::Match(_) => d.source.file_line(),
+                        _ => d.source.file.to_string(),
+                    },
+                }));
+                entries.len() - 1
+            });
+            let o = &d.observed;
+            json!([
+                d.video_id,
+                o.title,
+                o.status,
+                o.size,
+                o.creation_time,
+                o.category_id,
+                o.storage_class,
+                o.tags,
+                e
+            ])
+        })
+        .collect();
+    let covers: serde_json::Map<String, Value> = if ctx.thumbnails {
+        plan.covers
+            .iter()
+            .map(|c| (c.video_id.to_string(), Value::from(c.url.clone())))
+            .collect()
+    } else {
+        Default::default()
+    };
+    json!({
+        "columns": ["videoId", "title", "status", "size", "created", "categoryId", "storageClass", "tags", "entry"],
+        "rows": rows,
+        "entries": entries,
+        "protected": plan.protected.iter().map(|p| json!([p.video_id, p.title, p.kept_by.file_line()])).collect::<Vec<_>>(),
+        "absent": plan.absent.len(),
+        "covers": covers,
+        "thumbnails": ctx.thumbnails && !plan.covers.is_empty(),
+    })
+}
+
+/// Text for an HTML element's content or a double-quoted attribute.
+fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in super::escape::visible(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
+    let b = breakdown::of(plan);
+    let thumbnails = ctx.thumbnails && !plan.covers.is_empty();
+    let csp = format!(
+        "default-src 'none'; script-src 'sha256-{}'; style-src 'sha256-{}'; img-src {}",
+        hash(SCRIPT),
+        hash(STYLE),
+        if thumbnails { "https: http:" } else { "'none'" }
+    );
+    let mut out = String::with_capacity(4096 + plan.deletions.len() * 160);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<title>vodplan plan {} ({})</title>\n<style>{STYLE}</style></head>\n<body>\n<h1>vodplan plan: {}</h1>\n<div class=\"meta\">Plan digest <code>{}</code> · region {} ({}) · {} · made {}</div>\n",
+        text(&ctx.digest),
+        text(&ctx.region),
+        text(&ctx.region),
+        text(&ctx.digest),
+        text(&ctx.region),
+        text(&ctx.region_source),
+        text(&ctx.endpoint),
+        text(&ctx.created_at),
+    );
+    out.push_str("<div class=\"cards\"><div class=\"card\">to delete<b id=\"count-delete\"></b></div><div class=\"card\">size<b id=\"bytes-delete\"></b></div><div class=\"card\">protected<b id=\"count-protected\"></b></div><div class=\"card\">absent<b id=\"count-absent\"></b></div></div>\n");
+    out.push_str("<noscript><p class=\"warn\">This report draws its counts, charts and table with its own script: allow it, or read the plan with <code>vodplan show</code>.</p></noscript>\n");
+    if let Some(prices) = &ctx.prices {
+        let c = breakdown::cost(&b, prices);
+        let _ = writeln!(
+            out,
+            "<p id=\"cost\">Frees {} ≈ {} per month at the given prices{}.</p>",
+            breakdown::size(b.total.bytes),
+            text(&breakdown::money(c.per_month, &c.currency)),
+            if c.unpriced.is_empty() {
+                String::new()
+            } else {
+                text(&format!(
+                    " (no price for {}: not counted)",
+                    c.unpriced.join(", ")
+                ))
+            }
+        );
+    }
+    let early = breakdown::early_deletions(plan, ctx.at());
+    for g in &early {
+        let _ = writeln!(
+            out,
+            "<p class=\"warn\">{} videos ({}) in {} are deleted before their minimum storage period: the rest of it is billed anyway.</p>",
+            g.count,
+            breakdown::size(g.bytes),
+            text(&g.label)
+        );
+    }
+    if thumbnails {
+        out.push_str("<p class=\"meta\">Cover thumbnails load from VOD's cover URLs as rows are shown. Signed URLs expire: in a report older than their lifetime the covers no longer load. Make the report with <code>--no-thumbnails</code> to fetch nothing.</p>\n");
+    }
+    out.push_str("<h2>Breakdown</h2>\n<div class=\"charts\"><div class=\"chart\" id=\"by-entry\"></div><div class=\"chart\" id=\"by-status\"></div><div class=\"chart\" id=\"by-category\"></div><div class=\"chart\" id=\"by-year\"></div><div class=\"chart\" id=\"by-class\"></div><div class=\"chart\" id=\"by-keep\"></div></div>\n");
+    out.push_str("<h2>Every video to delete</h2>\n<div class=\"controls\"><input type=\"search\" id=\"filter\" placeholder=\"filter: ID, title, status, tag, category, year…\"><span><span id=\"shown\"></span> shown</span><button id=\"prev\">◀</button><span id=\"page\"></span><button id=\"next\">▶</button></div>\n<table><thead><tr id=\"videos-head\"></tr></thead><tbody id=\"videos-body\"></tbody></table>\n");
+    out.push_str("<script type=\"application/json\" id=\"plan-data\">");
+    out.push_str(&embed(&data(plan, ctx)));
+    out.push_str("</script>\n<script>");
+    out.push_str(SCRIPT);
+    out.push_str("</script>\n</body></html>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_outside_string_can_close_the_data_or_open_markup() {
+        let v = json!({"title": "</script><script>alert(1)</script> & \u{2028}"});
+        let e = embed(&v);
+        assert!(
+            !e.contains('<') && !e.contains('>') && !e.contains('&'),
+            "{e}"
+        );
+        assert_eq!(serde_json::from_str::<Value>(&e).unwrap(), v);
+        assert_eq!(
+            text("<b onclick=\"x\">'&"),
+            "&lt;b onclick=&quot;x&quot;&gt;&#39;&amp;"
+        );
+    }
+}
