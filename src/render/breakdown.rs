@@ -327,7 +327,12 @@ mod tests {
             reason: None,
             source: Location::new(&"m.yaml".into(), line, 5),
             observed: Fingerprint {
-                status: if i.is_multiple_of(2) { "Normal" } else { "UploadFail" }.into(),
+                status: if i.is_multiple_of(2) {
+                    "Normal"
+                } else {
+                    "UploadFail"
+                }
+                .into(),
                 size,
                 creation_time: Some(format!("20{:02}-03-01T00:00:00Z", 20 + i % 3)),
                 category_id: (!i.is_multiple_of(3)).then_some(7),

@@ -66,21 +66,24 @@ function chart(id, title, groups, label) {
   shown.forEach((g, i) => {
     const y = i * h + 2;
     const t = document.createElementNS(SVG, "text"); t.setAttribute("x", 0); t.setAttribute("y", y + 15); t.setAttribute("font-size", "12");
-    const name = label(g); t.textContent = name.length > 28 ? name.slice(0, 27) + "…" : name;
+    const name = label(g); t.textContent = name.length > 24 ? name.slice(0, 23) + "…" : name;
     const tt = document.createElementNS(SVG, "title"); tt.textContent = name; t.appendChild(tt);
-    const r = document.createElementNS(SVG, "rect"); r.setAttribute("x", 180); r.setAttribute("y", y + 3); r.setAttribute("height", 15);
-    r.setAttribute("width", Math.max(1, 180 * g.count / max)); r.setAttribute("fill", "#cf222e");
-    const n = document.createElementNS(SVG, "text"); n.setAttribute("x", 184 + 180 * g.count / max); n.setAttribute("y", y + 15); n.setAttribute("font-size", "12");
-    n.textContent = g.count + " · " + size(g.bytes);
+    const r = document.createElementNS(SVG, "rect"); r.setAttribute("x", 165); r.setAttribute("y", y + 3); r.setAttribute("height", 15);
+    r.setAttribute("width", Math.max(1, 130 * g.count / max)); r.setAttribute("fill", "#cf222e");
+    const n = document.createElementNS(SVG, "text"); n.setAttribute("x", 169 + 130 * g.count / max); n.setAttribute("y", y + 15); n.setAttribute("font-size", "12");
+    n.textContent = g.bytes === null ? String(g.count) : g.count + " · " + size(g.bytes);
     svg.append(t, r, n);
   });
   box.appendChild(svg);
   const tbl = el("table"); const hd = el("tr");
-  for (const [c, n] of [["", 0], ["videos", 1], ["size", 1], ["oldest", 0], ["newest", 0]]) hd.appendChild(el("th", c, n ? "n" : ""));
+  const full = groups.every(g => g.bytes !== null);
+  const heads = full ? [["", 0], ["videos", 1], ["size", 1], ["oldest", 0], ["newest", 0]] : [["", 0], ["videos", 1]];
+  for (const [c, n] of heads) hd.appendChild(el("th", c, n ? "n" : ""));
   tbl.appendChild(hd);
   for (const g of groups) {
     const tr = el("tr"); tr.className = "group";
-    tr.append(el("td", label(g)), el("td", g.count, "n count"), el("td", size(g.bytes), "n"), el("td", g.oldest || ""), el("td", g.newest || ""));
+    tr.append(el("td", label(g)), el("td", g.count, "n count"));
+    if (full) tr.append(el("td", size(g.bytes), "n"), el("td", g.oldest || ""), el("td", g.newest || ""));
     tbl.appendChild(tr);
   }
   box.appendChild(tbl);
@@ -94,7 +97,7 @@ chart("by-category", "By category", group(r => r[I.categoryId] === null ? "none"
 chart("by-year", "By creation year", group(r => r[I.created] ? r[I.created].slice(0, 4) : "unknown").sort((a, b) => a.label.localeCompare(b.label)), g => g.label);
 chart("by-class", "By storage class", group(r => r[I.storageClass] || "unknown").sort(byCount), g => g.label);
 const keep = new Map(); for (const p of D.protected) keep.set(p[2], (keep.get(p[2]) || 0) + 1);
-chart("by-keep", "Protected, by keep entry", [...keep].map(([k, n]) => ({ label: k, count: n, bytes: 0 })), g => g.label);
+chart("by-keep", "Protected, by keep entry", [...keep].map(([k, n]) => ({ label: k, count: n, bytes: null })), g => g.label);
 // The table of every video: filtered, sorted, paged.
 const PAGE = 100; let view = rows.slice(), page = 0, sortCol = -1, sortDir = 1;
 const thumbs = D.thumbnails;
