@@ -52,7 +52,7 @@ fn video(i: usize, now: OffsetDateTime) -> V {
         ][i % 7],
         title: match i {
             101 => "=HYPERLINK(\"https://evil.example\",\"ok\")".to_string(),
-            _ if i % 10 == 0 => format!("clip {i}, \"take\" {}", i % 3),
+            _ if i.is_multiple_of(10) => format!("clip {i}, \"take\" {}", i % 3),
             _ => format!("clip {i}"),
         },
     }
@@ -71,7 +71,7 @@ fn catalogue(videos: &[V]) -> String {
                 "creationTime": v.created, "size": v.size, "storageClass": v.class,
                 "tags": [format!("batch-{}", i % 3)],
             });
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 row["coverURL"] = format!("https://cover.example/{}.jpg?auth_key=x", v.id).into();
             }
             row
