@@ -109,8 +109,18 @@ pub async fn run(
     review: &ReviewArgs,
 ) -> Result<Exit, Failure> {
     let desired = load_manifests(manifests)?;
+    // The review flags (a prices file) are checked before any API call.
+    let shown = super::review::context(PlanContext::default(), review, save.map(|p| p.as_path()))?;
     let planned = make_plan(session, out, desired, guard_args).await?;
-    let ctx = super::review::context(planned.context(), review, save.map(|p| p.as_path()))?;
+    let base = planned.context();
+    let ctx = PlanContext {
+        region: base.region,
+        region_source: base.region_source,
+        endpoint: base.endpoint,
+        digest: base.digest,
+        created_at: base.created_at,
+        ..shown
+    };
     out.print(&render::plan(&planned.plan, &ctx, out.format, out.color));
     if let Some(path) = save {
         let mut file = PlanFile::new(

@@ -535,3 +535,105 @@ fn report_formats_are_for_plans_only() {
         "error: --format csv and --format html are reports of a plan: only `vodplan plan` and `vodplan show` make them\nhint: use --format text, json or markdown with this command\n"
     );
 }
+
+#[test]
+fn prices_give_the_monthly_saving_and_flag_deletions_before_the_minimum_storage_period() {
+    let now = OffsetDateTime::now_utc();
+    let ago = |d: i64| vodplan::timefmt::format(now - Duration::days(d));
+    let mut catalog = String::from("videos:\n");
+    for (i, class, days, size) in [
+        (1, "Standard", 400, 2u64 << 30),
+        (2, "IA", 10, 1 << 30),
+        (3, "Archive", 100, 1 << 30),
+        (4, "ColdArchive", 50, 1 << 30),
+    ] {
+        catalog.push_str(&format!(
+            "  - videoId: {}\n    title: v{i}\n    status: UploadFail\n    storageClass: {class}\n    creationTime: {}\n    size: {size}\n",
+            vid(i),
+            ago(days)
+        ));
+    }
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog, &[]);
+    dir.write(
+        "m.yaml",
+        "version: 1\ndelete:\n  - match: { status: [UploadFail] }\n",
+    );
+    dir.write(
+        "prices.yaml",
+        "currency: USD\nperGbMonth: { Standard: 0.02, IA: 0.015, Archive: 0.006, ColdArchive: 0.002 }\n",
+    );
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--prices", "prices.yaml"])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // 2 GiB at 0.02, and 1 GiB each at 0.015, 0.006 and 0.002: 0.063 a month.
+    assert!(
+        r.stdout
+            .contains("\nFrees 5.0 GiB ≈ 0.06 USD per month at the given prices.\n"),
+        "{}",
+        r.stdout
+    );
+    let warnings: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("Warning: "))
+        .map(|l| &l[..l.find(", created").unwrap()])
+        .collect();
+    assert_eq!(
+        warnings,
+        ["Warning: 1 video 1.0 GiB", "Warning: 1 video 1.0 GiB"]
+    );
+    assert!(r.stdout.contains(
+        " in ColdArchive (minimum 180 days) deleted before their minimum storage period"
+    ));
+    assert!(
+        r.stdout
+            .contains(" in IA (minimum 30 days) deleted before their minimum storage period")
+    );
+    let j = vodplan(&dir)
+        .against(&emu)
+        .args([
+            "plan",
+            "m.yaml",
+            "--prices",
+            "prices.yaml",
+            "--format",
+            "json",
+        ])
+        .run()
+        .json();
+    assert_eq!(
+        j["cost"],
+        serde_json::json!({"perMonth": 0.06, "currency": "USD", "unpricedStorageClasses": []})
+    );
+    let early: Vec<&str> = j["earlyDeletions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["storageClass"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        early,
+        ["ColdArchive (minimum 180 days)", "IA (minimum 30 days)"]
+    );
+    dir.write("bad.yaml", "perGbMonth: { IA: -1 }\n");
+    let listed = emu.calls("SearchMedia") + emu.calls("GetVideoList");
+    let bad = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--prices", "bad.yaml"])
+        .run();
+    assert_eq!(bad.code, 1);
+    assert_eq!(
+        emu.calls("SearchMedia") + emu.calls("GetVideoList"),
+        4,
+        "no call for the bad prices"
+    );
+    assert!(
+        bad.stderr
+            .contains("error: bad.yaml: the price of IA is -1, not a price of 0 or more"),
+        "{}",
+        bad.stderr
+    );
+}
