@@ -627,7 +627,7 @@ fn prices_give_the_monthly_saving_and_flag_deletions_before_the_minimum_storage_
     assert_eq!(bad.code, 1);
     assert_eq!(
         emu.calls("SearchMedia") + emu.calls("GetVideoList"),
-        4,
+        listed,
         "no call for the bad prices"
     );
     assert!(
