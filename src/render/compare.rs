@@ -38,6 +38,15 @@ fn verb(action: &str) -> &str {
     }
 }
 
+/// The action's list, for "added to the deletions".
+fn list_name(action: &str) -> &str {
+    match action {
+        "delete" => "the deletions",
+        "quarantine" => "the quarantines",
+        _ => "the restores",
+    }
+}
+
 fn text(c: &Comparison, n: &Names) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -158,14 +167,14 @@ fn markdown(c: &Comparison, n: &Names) -> String {
                 .filter(|(_, l)| !l.is_empty())
                 .map(move |(what, l)| {
                     (
-                        format!("{what} {} ({})", verb(a.action), l.len()),
+                        format!("{what} {} ({})", list_name(a.action), l.len()),
                         l.iter()
                             .map(|v| {
                                 format!(
                                     "- {} {} ({})",
                                     markdown_code(v.video_id.as_str()),
                                     escape::markdown(&v.title),
-                                    escape::markdown(&v.source)
+                                    super::markdown::source_cell(&v.source)
                                 )
                             })
                             .collect(),

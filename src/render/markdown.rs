@@ -123,7 +123,7 @@ fn whereabouts(ctx: &PlanContext) -> String {
 
 /// A creation time: as vodplan formats it, in a code span, when it is one; else literal text.
 /// `FILE:LINE` (or `FILE`) with the file name escaped; the line number is vodplan's own.
-fn source_cell(s: &str) -> String {
+pub(crate) fn source_cell(s: &str) -> String {
     match s.rsplit_once(':') {
         Some((file, line)) if !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) => {
             format!("{}:{line}", escape(file))
