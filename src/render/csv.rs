@@ -1,4 +1,5 @@
-//! The plan as CSV (`--format csv`): one row per planned video, every column, RFC 4180 (CRLF line
+//! The plan as CSV (`--format csv`): one row per planned video (to delete, to quarantine, to
+//! restore), every column, RFC 4180 (CRLF line
 //! ends; a field with a comma, quote, CR or LF quoted, its quotes doubled).
 //!
 //! Safe to open in a spreadsheet: a text cell that would start with `=`, `+`, `-`, `@`, a tab or
@@ -11,7 +12,7 @@ use std::fmt::Write;
 
 use super::breakdown::entry_label;
 use super::escape::visible;
-use crate::plan::Plan;
+use crate::plan::{Fingerprint, Plan};
 
 /// The columns, in order.
 pub const COLUMNS: [&str; 14] = [
@@ -46,47 +47,103 @@ fn text(out: &mut String, s: &str) {
     }
 }
 
+/// One row: the action, the video, what was observed of it, and why it is planned.
+struct Row<'a> {
+    action: &'a str,
+    video_id: &'a str,
+    reference_id: Option<&'a str>,
+    observed: &'a Fingerprint,
+    reason: Option<&'a str>,
+    selected_by: &'a str,
+    source: &'a str,
+}
+
+fn row(out: &mut String, r: Row<'_>) {
+    let o = r.observed;
+    out.push_str(r.action);
+    out.push(',');
+    text(out, r.video_id);
+    out.push(',');
+    text(out, r.reference_id.unwrap_or(""));
+    out.push(',');
+    text(out, &o.title);
+    out.push(',');
+    text(out, &o.status);
+    out.push(',');
+    if let Some(s) = o.size {
+        let _ = write!(out, "{s}");
+    }
+    out.push(',');
+    text(out, o.creation_time.as_deref().unwrap_or(""));
+    out.push(',');
+    text(out, o.modification_time.as_deref().unwrap_or(""));
+    out.push(',');
+    if let Some(c) = o.category_id {
+        let _ = write!(out, "{c}");
+    }
+    out.push(',');
+    text(out, o.tags.as_deref().unwrap_or(""));
+    out.push(',');
+    text(out, o.storage_class.as_deref().unwrap_or(""));
+    out.push(',');
+    text(out, r.reason.unwrap_or(""));
+    out.push(',');
+    text(out, r.selected_by);
+    out.push(',');
+    text(out, r.source);
+    out.push_str("\r\n");
+}
+
+/// Every planned video: the deletions, then the videos to quarantine and to restore.
 pub fn plan(plan: &Plan) -> String {
     let mut out = String::with_capacity(64 + plan.deletions.len() * 200);
     out.push_str(&COLUMNS.join(","));
     out.push_str("\r\n");
     for d in &plan.deletions {
-        let o = &d.observed;
-        out.push_str("delete,");
-        text(&mut out, d.video_id.as_str());
-        out.push(',');
         let reference = match &d.selected_by {
             crate::plan::SelectedBy::ReferenceId(r) => Some(r.as_str()),
-            _ => o.reference_id.as_deref(),
+            _ => d.observed.reference_id.as_deref(),
         };
-        text(&mut out, reference.unwrap_or(""));
-        out.push(',');
-        text(&mut out, &o.title);
-        out.push(',');
-        text(&mut out, &o.status);
-        out.push(',');
-        if let Some(s) = o.size {
-            let _ = write!(out, "{s}");
-        }
-        out.push(',');
-        text(&mut out, o.creation_time.as_deref().unwrap_or(""));
-        out.push(',');
-        text(&mut out, o.modification_time.as_deref().unwrap_or(""));
-        out.push(',');
-        if let Some(c) = o.category_id {
-            let _ = write!(out, "{c}");
-        }
-        out.push(',');
-        text(&mut out, o.tags.as_deref().unwrap_or(""));
-        out.push(',');
-        text(&mut out, o.storage_class.as_deref().unwrap_or(""));
-        out.push(',');
-        text(&mut out, d.reason.as_deref().unwrap_or(""));
-        out.push(',');
-        text(&mut out, &entry_label(d));
-        out.push(',');
-        text(&mut out, &d.source.file_line());
-        out.push_str("\r\n");
+        row(
+            &mut out,
+            Row {
+                action: "delete",
+                video_id: d.video_id.as_str(),
+                reference_id: reference,
+                observed: &d.observed,
+                reason: d.reason.as_deref(),
+                selected_by: &entry_label(d),
+                source: &d.source.file_line(),
+            },
+        );
+    }
+    for q in &plan.quarantines {
+        row(
+            &mut out,
+            Row {
+                action: "quarantine",
+                video_id: q.video_id.as_str(),
+                reference_id: q.observed.reference_id.as_deref(),
+                observed: &q.observed,
+                reason: q.reason.as_deref(),
+                selected_by: &format!("quarantine until {}", q.until),
+                source: &q.source.file_line(),
+            },
+        );
+    }
+    for r in &plan.restores {
+        row(
+            &mut out,
+            Row {
+                action: "restore",
+                video_id: r.video_id.as_str(),
+                reference_id: r.observed.reference_id.as_deref(),
+                observed: &r.observed,
+                reason: None,
+                selected_by: "kept",
+                source: &r.kept_by.file_line(),
+            },
+        );
     }
     out
 }

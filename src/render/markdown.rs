@@ -579,6 +579,39 @@ mod tests {
     }
 
     #[test]
+    fn every_limit_is_kept_with_many_entries_and_categories() {
+        // 300 selectors and 2,000 categories: the breakdown tables are cut with a summing row
+        // before they could push the comment over its limit.
+        let plan = Plan {
+            deletions: (0..6000)
+                .map(|i| {
+                    let mut d = deletion(i);
+                    d.selected_by =
+                        SelectedBy::Match(format!("match {{titlePrefix {i:?}}}").into());
+                    d.source.line = (i % 300) as u32 + 3;
+                    d.observed.category_id = Some(i as i64 % 2000);
+                    d
+                })
+                .collect(),
+            ..Plan::default()
+        };
+        for limit in [4_000, 20_000, 65_536, 1_000_000] {
+            let md = super::plan(
+                &plan,
+                &PlanContext {
+                    max_chars: limit,
+                    ..PlanContext::default()
+                },
+            );
+            assert!(md.len() <= limit, "{} > {limit}", md.len());
+            assert!(
+                md.contains("| 6000 | 0 | 0 |"),
+                "the counts are always there"
+            );
+        }
+    }
+
+    #[test]
     fn short_plans_are_complete() {
         let plan = Plan {
             deletions: (0..3).map(deletion).collect(),
