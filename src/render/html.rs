@@ -140,77 +140,102 @@ apply();
 document.body.dataset.ready = "1";
 "##;
 
-/// The embedded JSON, safe inside a script element.
-fn embed(v: &Value) -> String {
-    let s = serde_json::to_string(v).expect("JSON values serialize");
-    let mut out = String::with_capacity(s.len() + s.len() / 50);
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            // Line and paragraph separators are fine in JSON but ended strings in old scripts.
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
+/// Writes JSON into the page with `<`, `>` and `&` as `\u003c`-style escapes (they can only
+/// occur inside JSON strings, and are single bytes in UTF-8, so a byte-wise replacement is exact),
+/// so no string in the data can close the script element it is embedded in.
+struct Embed<'a>(&'a mut Vec<u8>);
+
+impl std::io::Write for Embed<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for &b in buf {
+            match b {
+                b'<' => self.0.extend_from_slice(b"\\u003c"),
+                b'>' => self.0.extend_from_slice(b"\\u003e"),
+                b'&' => self.0.extend_from_slice(b"\\u0026"),
+                b => self.0.push(b),
+            }
         }
+        Ok(buf.len())
     }
-    out
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn embed<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+    serde_json::to_writer(Embed(out), v).expect("JSON values serialize");
 }
 
 fn hash(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha256::digest(s.as_bytes()))
 }
 
-/// The plan's data as the page's script reads it: rows as arrays under `columns`.
-fn data(plan: &Plan, ctx: &PlanContext) -> Value {
+/// The plan's data as the page's script reads it, written straight into the page (a million
+/// rows are never held as JSON values): rows as arrays under `columns`.
+fn data(out: &mut Vec<u8>, plan: &Plan, ctx: &PlanContext) {
     let mut entries: Vec<Value> = Vec::new();
     let mut entry_at: std::collections::HashMap<String, usize> = Default::default();
-    let rows: Vec<Value> = plan
-        .deletions
-        .iter()
-        .map(|d| {
-            let e = *entry_at.entry(entry_key(d)).or_insert_with(|| {
-                entries.push(json!({
-                    "label": entry_label(d),
-                    "source": match d.selected_by {
-                        crate::plan::SelectedBy::Match(_) => d.source.file_line(),
-                        _ => d.source.file.to_string(),
-                    },
-                }));
-                entries.len() - 1
-            });
-            let o = &d.observed;
-            json!([
-                d.video_id,
-                o.title,
-                o.status,
+    out.extend_from_slice(
+        br#"{"columns":["videoId","title","status","size","created","categoryId","storageClass","tags","entry"],"rows":["#,
+    );
+    for (i, d) in plan.deletions.iter().enumerate() {
+        let e = *entry_at.entry(entry_key(d)).or_insert_with(|| {
+            entries.push(json!({
+                "label": entry_label(d),
+                "source": match d.selected_by {
+                    crate::plan::SelectedBy::Match(_) => d.source.file_line(),
+                    _ => d.source.file.to_string(),
+                },
+            }));
+            entries.len() - 1
+        });
+        let o = &d.observed;
+        if i > 0 {
+            out.push(b',');
+        }
+        embed(
+            out,
+            &(
+                d.video_id.as_str(),
+                &o.title,
+                &o.status,
                 o.size,
-                o.creation_time,
+                &o.creation_time,
                 o.category_id,
-                o.storage_class,
-                o.tags,
-                e
-            ])
-        })
+                &o.storage_class,
+                &o.tags,
+                e,
+            ),
+        );
+    }
+    out.extend_from_slice(br#"],"entries":"#);
+    embed(out, &entries);
+    out.extend_from_slice(br#","protected":"#);
+    let protected: Vec<(&str, &str, String)> = plan
+        .protected
+        .iter()
+        .map(|p| (p.video_id.as_str(), p.title.as_str(), p.kept_by.file_line()))
         .collect();
-    let covers: serde_json::Map<String, Value> = if ctx.thumbnails {
-        plan.covers
-            .iter()
-            .map(|c| (c.video_id.to_string(), Value::from(c.url.clone())))
-            .collect()
-    } else {
-        Default::default()
-    };
-    json!({
-        "columns": ["videoId", "title", "status", "size", "created", "categoryId", "storageClass", "tags", "entry"],
-        "rows": rows,
-        "entries": entries,
-        "protected": plan.protected.iter().map(|p| json!([p.video_id, p.title, p.kept_by.file_line()])).collect::<Vec<_>>(),
-        "absent": plan.absent.len(),
-        "covers": covers,
-        "thumbnails": ctx.thumbnails && !plan.covers.is_empty(),
-    })
+    embed(out, &protected);
+    let thumbnails = ctx.thumbnails && !plan.covers.is_empty();
+    out.extend_from_slice(
+        format!(
+            r#","absent":{},"thumbnails":{thumbnails},"covers":{{"#,
+            plan.absent.len()
+        )
+        .as_bytes(),
+    );
+    if thumbnails {
+        for (i, c) in plan.covers.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            embed(out, c.video_id.as_str());
+            out.push(b':');
+            embed(out, &c.url);
+        }
+    }
+    out.extend_from_slice(b"}}");
 }
 
 /// Text for an HTML element's content or a double-quoted attribute.
@@ -286,7 +311,9 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
     out.push_str("<h2>Breakdown</h2>\n<div class=\"charts\"><div class=\"chart\" id=\"by-entry\"></div><div class=\"chart\" id=\"by-status\"></div><div class=\"chart\" id=\"by-category\"></div><div class=\"chart\" id=\"by-year\"></div><div class=\"chart\" id=\"by-class\"></div><div class=\"chart\" id=\"by-keep\"></div></div>\n");
     out.push_str("<h2>Every video to delete</h2>\n<div class=\"controls\"><input type=\"search\" id=\"filter\" placeholder=\"filter: ID, title, status, tag, category, year…\"><span><span id=\"shown\"></span> shown</span><button id=\"prev\">◀</button><span id=\"page\"></span><button id=\"next\">▶</button></div>\n<table><thead><tr id=\"videos-head\"></tr></thead><tbody id=\"videos-body\"></tbody></table>\n");
     out.push_str("<script type=\"application/json\" id=\"plan-data\">");
-    out.push_str(&embed(&data(plan, ctx)));
+    let mut bytes = out.into_bytes();
+    data(&mut bytes, plan, ctx);
+    let mut out = String::from_utf8(bytes).expect("JSON and the page are UTF-8");
     out.push_str("</script>\n<script>");
     out.push_str(SCRIPT);
     out.push_str("</script>\n</body></html>\n");
@@ -300,7 +327,9 @@ mod tests {
     #[test]
     fn no_outside_string_can_close_the_data_or_open_markup() {
         let v = json!({"title": "</script><script>alert(1)</script> & \u{2028}"});
-        let e = embed(&v);
+        let mut e = Vec::new();
+        embed(&mut e, &v);
+        let e = String::from_utf8(e).unwrap();
         assert!(
             !e.contains('<') && !e.contains('>') && !e.contains('&'),
             "{e}"
