@@ -7,26 +7,86 @@ use super::breakdown::{self, Breakdown, Group};
 use crate::apply::Outcome;
 use crate::plan::{AbsentTarget, Deletion, Plan, SelectedBy};
 
-/// One deletion row of the CONTRACT's plan document.
-pub fn deletion_value(d: &Deletion) -> Value {
+/// One deletion row of the CONTRACT's plan document, its keys in the order a JSON value's map
+/// writes them (sorted), so the streamed document reads exactly as a built one would.
+#[derive(serde::Serialize)]
+struct DeletionRow<'a> {
+    #[serde(rename = "categoryId")]
+    category_id: Option<i64>,
+    #[serde(rename = "creationTime")]
+    creation_time: &'a Option<String>,
+    reason: &'a Option<String>,
+    #[serde(rename = "referenceId")]
+    reference_id: Option<&'a str>,
+    #[serde(rename = "selectedBy")]
+    selected_by: std::borrow::Cow<'a, str>,
+    size: Option<i64>,
+    source: String,
+    status: &'a str,
+    #[serde(rename = "storageClass")]
+    storage_class: &'a Option<String>,
+    tags: Vec<&'a str>,
+    title: &'a str,
+    #[serde(rename = "videoId")]
+    video_id: &'a str,
+}
+
+fn deletion_row(d: &Deletion) -> DeletionRow<'_> {
     let o = &d.observed;
-    json!({
-        "videoId": d.video_id,
-        "referenceId": match &d.selected_by {
-            SelectedBy::ReferenceId(r) => Some(r.to_string()),
-            _ => o.reference_id.clone(),
+    DeletionRow {
+        category_id: o.category_id,
+        creation_time: &o.creation_time,
+        reason: &d.reason,
+        reference_id: match &d.selected_by {
+            SelectedBy::ReferenceId(r) => Some(r.as_str()),
+            _ => o.reference_id.as_deref(),
         },
-        "title": o.title,
-        "reason": d.reason,
-        "source": d.source.file_line(),
-        "selectedBy": breakdown::entry_label(d),
-        "status": o.status,
-        "size": o.size,
-        "creationTime": o.creation_time,
-        "categoryId": o.category_id,
-        "tags": o.tag_list(),
-        "storageClass": o.storage_class,
-    })
+        selected_by: match &d.selected_by {
+            SelectedBy::Match(m) => std::borrow::Cow::Borrowed(&**m),
+            _ => std::borrow::Cow::Owned(breakdown::entry_label(d)),
+        },
+        size: o.size,
+        source: d.source.file_line(),
+        status: &o.status,
+        storage_class: &o.storage_class,
+        tags: o.tag_list(),
+        title: &o.title,
+        video_id: d.video_id.as_str(),
+    }
+}
+
+/// The deletions, serialized one row at a time (a million rows are never held as values).
+struct Rows<'a>(&'a [Deletion]);
+
+impl serde::Serialize for Rows<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(deletion_row))
+    }
+}
+
+/// The document: the built value, with `deletions` streamed in its sorted place.
+struct Doc<'a> {
+    value: &'a Value,
+    deletions: &'a [Deletion],
+}
+
+impl serde::Serialize for Doc<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let map = self
+            .value
+            .as_object()
+            .expect("the plan document is an object");
+        let mut m = s.serialize_map(Some(map.len()))?;
+        for (k, v) in map {
+            if k == "deletions" {
+                m.serialize_entry(k, &Rows(self.deletions))?;
+            } else {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        m.end()
+    }
 }
 
 fn group_value(g: &Group) -> Value {
@@ -73,8 +133,8 @@ pub fn breakdown_value(b: &Breakdown) -> Value {
     })
 }
 
-pub fn plan_value(plan: &Plan, ctx: &PlanContext) -> Value {
-    let deletions: Vec<Value> = plan.deletions.iter().map(deletion_value).collect();
+/// The plan document with `deletions` left null: [`plan`] streams them in its place.
+fn plan_value(plan: &Plan, ctx: &PlanContext) -> Value {
     let b = breakdown::of(plan);
     let protected: Vec<Value> = plan
         .protected
@@ -91,8 +151,9 @@ pub fn plan_value(plan: &Plan, ctx: &PlanContext) -> Value {
         .collect();
     let mut v = json!({
         "format_version": 1,
-        "summary": {"delete": deletions.len(), "protected": protected.len(), "absent": absent.len(), "bytes": b.total.bytes},
-        "deletions": deletions,
+        "summary": {"delete": plan.deletions.len(), "protected": protected.len(), "absent": absent.len(), "bytes": b.total.bytes},
+        // Streamed in its place by `plan` (see `Doc`).
+        "deletions": Value::Null,
         "protected": protected,
         "absent": absent,
         "planDigest": ctx.digest,
@@ -159,8 +220,12 @@ pub fn plan_value(plan: &Plan, ctx: &PlanContext) -> Value {
 }
 
 pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
-    let mut s =
-        serde_json::to_string_pretty(&plan_value(plan, ctx)).expect("JSON values serialize");
+    let value = plan_value(plan, ctx);
+    let doc = Doc {
+        value: &value,
+        deletions: &plan.deletions,
+    };
+    let mut s = serde_json::to_string_pretty(&doc).expect("JSON values serialize");
     s.push('\n');
     s
 }
