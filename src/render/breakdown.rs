@@ -70,15 +70,6 @@ pub fn entry_label(d: &Deletion) -> String {
     }
 }
 
-/// The key a deletion is grouped by: its entry for a selector, its file for IDs.
-pub fn entry_key(d: &Deletion) -> String {
-    match &d.selected_by {
-        SelectedBy::Match(_) => d.source.file_line(),
-        SelectedBy::VideoId => format!("{}\u{0}videoId", d.source.file),
-        SelectedBy::ReferenceId(_) => format!("{}\u{0}referenceId", d.source.file),
-    }
-}
-
 /// The category label: the ID, or `none`.
 pub fn category_label(c: Option<i64>) -> String {
     c.map_or_else(|| "none".into(), |c| c.to_string())
@@ -89,21 +80,30 @@ pub fn class_label(c: Option<&str>) -> &str {
     c.unwrap_or("unknown")
 }
 
+/// The entry group a deletion belongs to, without allocating: its file, its line and column for
+/// a selector (0 for IDs, grouped per file), and the kind of entry.
+pub fn entry_slot(d: &Deletion) -> (&str, u32, u32, u8) {
+    match &d.selected_by {
+        SelectedBy::Match(_) => (&d.source.file, d.source.line, d.source.column, 0),
+        SelectedBy::VideoId => (&d.source.file, 0, 0, 1),
+        SelectedBy::ReferenceId(_) => (&d.source.file, 0, 0, 2),
+    }
+}
+
 pub fn of(plan: &Plan) -> Breakdown {
     let mut entries: Vec<Group> = Vec::new();
-    let mut entry_at: std::collections::HashMap<String, usize> = Default::default();
-    let mut status: BTreeMap<String, Group> = BTreeMap::new();
+    let mut entry_at: std::collections::HashMap<(&str, u32, u32, u8), usize> = Default::default();
+    let mut status: BTreeMap<&str, Group> = BTreeMap::new();
     let mut category: BTreeMap<Option<i64>, Group> = BTreeMap::new();
-    let mut year: BTreeMap<String, Group> = BTreeMap::new();
-    let mut class: BTreeMap<String, Group> = BTreeMap::new();
+    let mut year: BTreeMap<&str, Group> = BTreeMap::new();
+    let mut class: BTreeMap<&str, Group> = BTreeMap::new();
     let mut total = Group {
         label: "total".into(),
         ..Group::default()
     };
     for d in &plan.deletions {
         total.add(d);
-        let key = entry_key(d);
-        let i = *entry_at.entry(key).or_insert_with(|| {
+        let i = *entry_at.entry(entry_slot(d)).or_insert_with(|| {
             entries.push(Group {
                 label: entry_label(d),
                 source: match d.selected_by {
@@ -116,22 +116,25 @@ pub fn of(plan: &Plan) -> Breakdown {
         });
         entries[i].add(d);
         let o = &d.observed;
-        status.entry(o.status.clone()).or_default().add(d);
+        status.entry(&o.status).or_default().add(d);
         category.entry(o.category_id).or_default().add(d);
         let y = o
             .creation_time
             .as_deref()
             .and_then(|c| c.get(..4))
             .unwrap_or("unknown");
-        year.entry(y.to_string()).or_default().add(d);
+        year.entry(y).or_default().add(d);
         class
-            .entry(class_label(o.storage_class.as_deref()).to_string())
+            .entry(class_label(o.storage_class.as_deref()))
             .or_default()
             .add(d);
     }
-    let named = |m: BTreeMap<String, Group>| -> Vec<Group> {
+    let named = |m: BTreeMap<&str, Group>| -> Vec<Group> {
         m.into_iter()
-            .map(|(label, g)| Group { label, ..g })
+            .map(|(label, g)| Group {
+                label: label.to_string(),
+                ..g
+            })
             .collect()
     };
     let by_count = |mut v: Vec<Group>| {

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::PlanContext;
-use super::breakdown::{self, entry_key, entry_label};
+use super::breakdown::{self, entry_label, entry_slot};
 use crate::plan::Plan;
 
 const STYLE: &str = r##"
@@ -174,12 +174,12 @@ fn hash(s: &str) -> String {
 /// rows are never held as JSON values): rows as arrays under `columns`.
 fn data(out: &mut Vec<u8>, plan: &Plan, ctx: &PlanContext) {
     let mut entries: Vec<Value> = Vec::new();
-    let mut entry_at: std::collections::HashMap<String, usize> = Default::default();
+    let mut entry_at: std::collections::HashMap<(&str, u32, u32, u8), usize> = Default::default();
     out.extend_from_slice(
         br#"{"columns":["videoId","title","status","size","created","categoryId","storageClass","tags","entry"],"rows":["#,
     );
     for (i, d) in plan.deletions.iter().enumerate() {
-        let e = *entry_at.entry(entry_key(d)).or_insert_with(|| {
+        let e = *entry_at.entry(entry_slot(d)).or_insert_with(|| {
             entries.push(json!({
                 "label": entry_label(d),
                 "source": match d.selected_by {

@@ -35,13 +35,30 @@ pub(crate) fn bounded_list(
     budget_end: usize,
     whereabouts: &str,
 ) {
-    for (i, line) in lines.iter().enumerate() {
-        let tail = format!("\n…and {} more not shown{whereabouts}\n", lines.len() - i);
+    bounded_lines(
+        out,
+        lines.len(),
+        lines.iter().cloned(),
+        budget_end,
+        whereabouts,
+    );
+}
+
+/// [`bounded_list`] of `count` lines made one by one, only as many as are shown.
+pub(crate) fn bounded_lines(
+    out: &mut String,
+    count: usize,
+    lines: impl Iterator<Item = String>,
+    budget_end: usize,
+    whereabouts: &str,
+) {
+    for (i, line) in lines.enumerate() {
+        let tail = format!("\n…and {} more not shown{whereabouts}\n", count - i);
         if out.len() + line.len() + 1 + tail.len() + 40 > budget_end {
             out.push_str(&tail);
             return;
         }
-        out.push_str(line);
+        out.push_str(&line);
         out.push('\n');
     }
 }
@@ -344,17 +361,20 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
     // The largest videos, and a sample of each entry, before the long lists.
     if plan.deletions.len() > 10 {
         let mut largest: Vec<&Deletion> = plan.deletions.iter().collect();
-        largest.sort_by(|a, b| {
+        let order = |a: &&Deletion, b: &&Deletion| {
             b.observed
                 .size
                 .cmp(&a.observed.size)
                 .then(a.video_id.cmp(&b.video_id))
-        });
+        };
+        largest.select_nth_unstable_by(9, order);
+        largest.truncate(10);
+        largest.sort_by(order);
         let largest: Vec<String> = largest.into_iter().take(10).map(deletion_row).collect();
         let mut sample: Vec<String> = Vec::new();
-        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        let mut seen: std::collections::HashMap<(&str, u32, u32, u8), usize> = Default::default();
         for d in &plan.deletions {
-            let n = seen.entry(breakdown::entry_key(d)).or_default();
+            let n = seen.entry(breakdown::entry_slot(d)).or_default();
             if *n < 3 {
                 *n += 1;
                 sample.push(deletion_row(d));
@@ -370,57 +390,47 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
             out.push('\n');
         }
     }
-    let sections: [(&str, Vec<String>); 3] = [
-        (
-            "Deletions",
-            plan.deletions.iter().map(deletion_row).collect(),
+    // The lists, each made line by line as it is written: a million deletions are never all
+    // formatted for a comment that shows a few hundred.
+    let protected_row = |p: &crate::plan::Protection| {
+        format!(
+            "| {} | {} | kept by {} |",
+            markdown_code(p.video_id.as_str()),
+            escape(&p.title),
+            at(&p.kept_by)
+        )
+    };
+    let absent_row = |a: &crate::plan::Absence| match &a.target {
+        AbsentTarget::VideoId(v) => format!(
+            "| videoId {} | {} |",
+            markdown_code(v.as_str()),
+            at(&a.source)
         ),
+        AbsentTarget::ReferenceId(r) => format!(
+            "| referenceId {} | {} |",
+            markdown_code(r.as_str()),
+            at(&a.source)
+        ),
+    };
+    let counts = [
+        plan.deletions.len(),
+        plan.protected.len(),
+        plan.absent.len(),
+    ];
+    let sections_left = counts.iter().filter(|n| **n > 0).count().max(1);
+    let mut used = 0;
+    for (k, (title, header)) in [
+        ("Deletions", DELETION_HEADER),
         (
             "Protected by keep",
-            plan.protected
-                .iter()
-                .map(|p| {
-                    format!(
-                        "| {} | {} | kept by {} |",
-                        markdown_code(p.video_id.as_str()),
-                        escape(&p.title),
-                        at(&p.kept_by)
-                    )
-                })
-                .collect(),
+            "| video | title | keep entry |\n|---|---|---|",
         ),
-        (
-            "Already absent",
-            plan.absent
-                .iter()
-                .map(|a| match &a.target {
-                    AbsentTarget::VideoId(v) => format!(
-                        "| videoId {} | {} |",
-                        markdown_code(v.as_str()),
-                        at(&a.source)
-                    ),
-                    AbsentTarget::ReferenceId(r) => format!(
-                        "| referenceId {} | {} |",
-                        markdown_code(r.as_str()),
-                        at(&a.source)
-                    ),
-                })
-                .collect(),
-        ),
-    ];
-    let headers = [
-        DELETION_HEADER,
-        "| video | title | keep entry |\n|---|---|---|",
-        "| entry | source |\n|---|---|",
-    ];
-    let sections_left = sections
-        .iter()
-        .filter(|(_, l)| !l.is_empty())
-        .count()
-        .max(1);
-    let mut used = 0;
-    for ((title, lines), header) in sections.iter().zip(headers) {
-        if lines.is_empty() {
+        ("Already absent", "| entry | source |\n|---|---|"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if counts[k] == 0 {
             continue;
         }
         let budget = limit.saturating_sub(out.len()) / (sections_left - used).max(1);
@@ -428,9 +438,32 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
         let _ = writeln!(
             out,
             "<details><summary>{title} ({})</summary>\n\n{header}",
-            lines.len()
+            counts[k]
         );
-        bounded_list(&mut out, lines, end.saturating_sub(30), &whereabouts);
+        let end = end.saturating_sub(30);
+        match k {
+            0 => bounded_lines(
+                &mut out,
+                counts[k],
+                plan.deletions.iter().map(deletion_row),
+                end,
+                &whereabouts,
+            ),
+            1 => bounded_lines(
+                &mut out,
+                counts[k],
+                plan.protected.iter().map(protected_row),
+                end,
+                &whereabouts,
+            ),
+            _ => bounded_lines(
+                &mut out,
+                counts[k],
+                plan.absent.iter().map(absent_row),
+                end,
+                &whereabouts,
+            ),
+        }
         let _ = writeln!(out, "\n</details>\n");
         used += 1;
     }
