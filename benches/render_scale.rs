@@ -9,6 +9,10 @@
 //! Run: `cargo bench --bench render_scale` (option: DELETIONS=1000000). Reported per format: the
 //! render time, the output's size, and the peak resident memory of the process before and after
 //! rendering (the difference is what rendering took). Figures are in BENCHMARKS.md.
+//!
+//! Measured 2026-12-05 (2 shared cores, release), 1,000,000 deletions, 725 MiB before rendering:
+//! text 3.13 s (+294 MiB), json 1.80 s (+551 MiB), markdown 0.62 s (+8 MiB), csv 2.50 s
+//! (+292 MiB), html 1.23 s (+228 MiB): each about its output's size.
 
 use std::sync::Arc;
 use std::time::Instant;
