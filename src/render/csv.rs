@@ -169,3 +169,68 @@ mod tests {
         assert_eq!(cell("\u{202e}evil"), "\\u{202e}evil");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::ids::VideoId;
+    use crate::manifest::Location;
+    use crate::plan::{Deletion, SelectedBy};
+
+    /// The fields of an RFC 4180 record.
+    fn fields(line: &str) -> Vec<String> {
+        let mut out = vec![String::new()];
+        let mut quoted = false;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (c, quoted) {
+                ('"', true) if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    out.last_mut().unwrap().push('"');
+                }
+                ('"', _) => quoted = !quoted,
+                (',', false) => out.push(String::new()),
+                (c, _) => out.last_mut().unwrap().push(c),
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn one_record_per_video_every_column_and_no_formula(
+            titles in proptest::collection::vec(".*", 1..6),
+        ) {
+            let plan = Plan {
+                deletions: titles
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| Deletion {
+                        video_id: VideoId::new(format!("{i:032x}")).unwrap(),
+                        selected_by: SelectedBy::VideoId,
+                        reason: Some(format!("={t}")),
+                        source: Location::new(&"m.yaml".into(), 3, 5),
+                        observed: Fingerprint {
+                            title: t.clone(),
+                            tags: Some(t.clone()),
+                            ..Fingerprint::default()
+                        },
+                    })
+                    .collect(),
+                ..Plan::default()
+            };
+            let csv = super::plan(&plan);
+            let records: Vec<&str> = csv.split_terminator("\r\n").collect();
+            prop_assert_eq!(records.len(), titles.len() + 1);
+            for r in &records {
+                let f = fields(r);
+                prop_assert_eq!(f.len(), COLUMNS.len(), "{:?}", r);
+                for cell in &f {
+                    prop_assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{:?}", cell);
+                }
+            }
+        }
+    }
+}

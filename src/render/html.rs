@@ -341,3 +341,67 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::ids::VideoId;
+    use crate::manifest::Location;
+    use crate::plan::{Deletion, Fingerprint, SelectedBy};
+
+    fn text_with_markup() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just('<'),
+                Just('>'),
+                Just('&'),
+                Just('"'),
+                Just('/'),
+                Just('\u{2028}'),
+                proptest::char::any()
+            ],
+            0..60,
+        )
+        .prop_map(|v| v.into_iter().collect())
+    }
+
+    proptest! {
+        #[test]
+        fn every_outside_string_is_data_in_the_page(
+            titles in proptest::collection::vec(text_with_markup(), 1..5),
+            file in text_with_markup(),
+        ) {
+            let file: std::sync::Arc<str> = format!("{file}.yaml").into();
+            let plan = Plan {
+                deletions: titles
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| Deletion {
+                        video_id: VideoId::new(format!("{i:032x}")).unwrap(),
+                        selected_by: SelectedBy::Match(format!("match {{title starts with {t:?}}}").into()),
+                        reason: Some(t.clone()),
+                        source: Location::new(&file, 3 + i as u32, 5),
+                        observed: Fingerprint {
+                            title: t.clone(),
+                            tags: Some(t.clone()),
+                            ..Fingerprint::default()
+                        },
+                    })
+                    .collect(),
+                ..Plan::default()
+            };
+            let page = super::plan(&plan, &PlanContext { region_source: file.to_string(), ..PlanContext::default() });
+            // One data element, one script, one style: nothing an outside string could open.
+            prop_assert_eq!(page.matches("<script").count(), 2);
+            prop_assert_eq!(page.matches("</script>").count(), 2);
+            let start = page.find("id=\"plan-data\">").unwrap() + "id=\"plan-data\">".len();
+            let end = start + page[start..].find("</script>").unwrap();
+            let data: Value = serde_json::from_str(&page[start..end]).unwrap();
+            for (i, t) in titles.iter().enumerate() {
+                prop_assert_eq!(data["rows"][i][1].as_str(), Some(t.as_str()));
+            }
+        }
+    }
+}
