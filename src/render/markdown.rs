@@ -179,12 +179,18 @@ fn groups(
             let rest = &rows[i..];
             let count: usize = rest.iter().map(|g| g.count).sum();
             let bytes: i64 = rest.iter().map(|g| g.bytes).sum();
-            let _ = writeln!(
-                out,
-                "| {} more | {count} | {} | | |",
-                rest.len(),
-                size(bytes)
-            );
+            // The summing row fits the table: the keep table has no size, the entry table a
+            // source column.
+            let cols = header
+                .lines()
+                .next()
+                .map_or(0, |l| l.matches('|').count().saturating_sub(1));
+            let n = rest.len();
+            let _ = match cols {
+                2 => writeln!(out, "| {n} more | {count} |"),
+                6 => writeln!(out, "| {n} more | | {count} | {} | | |", size(bytes)),
+                _ => writeln!(out, "| {n} more | {count} | {} | | |", size(bytes)),
+            };
             break;
         }
         let _ = writeln!(out, "{line}");
