@@ -284,7 +284,11 @@ async fn apply_saved(
     let locked = apply::lock(&spec).map_err(apply_failure)?;
     let _plan_lock = plan_lock(&spec)?;
     session.check_plan_region(&file.region)?;
-    let desired = load_manifests(&manifests_of(&file, req.manifests)?)?;
+    let mut desired = load_manifests(&manifests_of(&file, req.manifests)?)?;
+    // Relative ages (`olderThan`, `newerThan`) are judged at the plan's time, never at apply's.
+    if let Some(at) = vodplan::timefmt::parse(&file.created_at) {
+        desired.pin_relative(at);
+    }
     if let Some(r) = desired.region.as_ref().filter(|r| r.value != file.region) {
         return Err(Failure::new(
             Kind::StalePlan,
@@ -336,6 +340,8 @@ async fn apply_saved(
         region_source: file.region_source.clone(),
         endpoint: file.endpoint.clone(),
         digest: approval.digest.clone(),
+        created_at: file.created_at.clone(),
+        ..PlanContext::default()
     };
     if req.show_plan {
         show_plan(out, &file.plan, &ctx);

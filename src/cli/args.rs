@@ -96,6 +96,43 @@ pub enum FormatArg {
     Text,
     Json,
     Markdown,
+    /// `plan` and `show` only: one row per planned video
+    Csv,
+    /// `plan` and `show` only: one self-contained report file
+    Html,
+}
+
+/// How a plan is shown for review (`plan`, `show`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ReviewArgs {
+    /// Markdown: the most characters the plan may take, a number or a platform:
+    /// github-comment (65536), gitlab-note (1000000), github-summary (1 MiB) [default: 65000]
+    #[arg(long, value_name = "N|PLATFORM", value_parser = parse_max_chars)]
+    pub max_chars: Option<usize>,
+    /// Markdown: the report artifact's file names, named where the lists are cut (repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub full_report: Vec<String>,
+    /// Your storage prices per GB-month per storage class (YAML/JSON), for the cost line
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// HTML: no cover thumbnails (nothing is fetched when the report is opened)
+    #[arg(long)]
+    pub no_thumbnails: bool,
+}
+
+/// A number of characters, or a platform's limit.
+fn parse_max_chars(s: &str) -> Result<usize, String> {
+    match s {
+        "github-comment" => Ok(65_536),
+        "gitlab-note" => Ok(1_000_000),
+        "github-summary" => Ok(1 << 20),
+        _ => match s.parse::<usize>() {
+            Ok(n) if n >= 4_000 => Ok(n),
+            _ => Err(format!(
+                "`{s}` is not a limit: give a number of characters of at least 4000, or github-comment, gitlab-note or github-summary"
+            )),
+        },
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +176,8 @@ pub enum Command {
         detailed_exitcode: bool,
         #[command(flatten)]
         guards: GuardArgs,
+        #[command(flatten)]
+        review: ReviewArgs,
     },
     /// Delete: plan manifests and ask, or apply a saved plan exactly as reviewed
     #[command(
@@ -167,6 +206,18 @@ pub enum Command {
         /// A plan file saved by `vodplan plan --out`
         #[arg(value_name = "PLANFILE")]
         plan: PathBuf,
+        #[command(flatten)]
+        review: ReviewArgs,
+    },
+    /// What changed between two saved plans: videos added to or dropped from each action
+    #[command(
+        after_help = "Exit status: 0 when both plan the same actions, 2 when they differ, 1 on error.\nExample:\n  vodplan diff reviewed.plan.json plan.json --format markdown"
+    )]
+    Diff {
+        #[arg(value_name = "OLD_PLAN")]
+        old: PathBuf,
+        #[arg(value_name = "NEW_PLAN")]
+        new: PathBuf,
     },
     /// Print the manifest's JSON Schema
     #[command(after_help = "Example:\n  vodplan schema > manifest.schema.json")]

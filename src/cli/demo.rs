@@ -94,6 +94,7 @@ pub async fn demo(
         Some(&plan_path),
         false,
         &GuardArgs::default(),
+        &Default::default(),
     )
     .await?;
     eprintln!("\n== vodplan apply plan.json   (the saved plan is the approval)\n");

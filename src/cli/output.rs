@@ -34,6 +34,8 @@ impl Output {
                 FormatArg::Text => Format::Text,
                 FormatArg::Json => Format::Json,
                 FormatArg::Markdown => Format::Markdown,
+                FormatArg::Csv => Format::Csv,
+                FormatArg::Html => Format::Html,
             },
             color: !global.no_color && !no_color_env && std::io::stdout().is_terminal(),
             progress: std::io::stderr().is_terminal(),

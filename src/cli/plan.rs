@@ -11,7 +11,7 @@ use vodplan::plan::{self, Plan, PlanError};
 use vodplan::render::{self, PlanContext};
 use vodplan::vod::{Client, Endpoint};
 
-use super::args::GuardArgs;
+use super::args::{GuardArgs, ReviewArgs};
 use super::context::{RegionChoice, Session, load_manifests};
 use super::exit::{Exit, Failure, Kind};
 use super::output::Output;
@@ -23,6 +23,8 @@ pub struct Planned {
     pub region: RegionChoice,
     pub endpoint: Endpoint,
     pub client: Arc<Client>,
+    /// When the plan was made: relative ages are pinned at this time.
+    pub created_at: String,
 }
 
 impl Planned {
@@ -33,6 +35,8 @@ impl Planned {
             region: self.region.region.clone(),
             region_source: self.region.source.clone(),
             endpoint,
+            created_at: self.created_at.clone(),
+            ..PlanContext::default()
         }
     }
 }
@@ -89,9 +93,15 @@ pub fn guard_hint(guard: &vodplan::plan::guard::Guard) -> &'static str {
 pub async fn make_plan(
     session: &Session,
     out: &Output,
-    desired: DesiredState,
+    mut desired: DesiredState,
     guard_args: &GuardArgs,
 ) -> Result<Planned, Failure> {
+    // The plan's time, to the second: `olderThan` / `newerThan` are pinned at it, and the saved
+    // plan records it.
+    let created_at = vodplan::timefmt::now();
+    if let Some(at) = vodplan::timefmt::parse(&created_at) {
+        desired.pin_relative(at);
+    }
     let region = session.region(desired.region.as_ref())?;
     let endpoint = session.endpoint(&region.region)?;
     let client = session.client(&region.region, endpoint.clone()).await?;
@@ -106,6 +116,7 @@ pub async fn make_plan(
         region,
         endpoint,
         client,
+        created_at,
     })
 }
 
@@ -116,13 +127,24 @@ pub async fn run(
     save: Option<&PathBuf>,
     detailed: bool,
     guard_args: &GuardArgs,
+    review: &ReviewArgs,
 ) -> Result<Exit, Failure> {
     if let Some(path) = save {
         super::context::refuse_overwriting_input(path, "--out", manifests)?;
     }
     let desired = load_manifests(manifests)?;
+    // The review flags (a prices file) are checked before any API call.
+    let shown = super::review::context(PlanContext::default(), review, save.map(|p| p.as_path()))?;
     let planned = make_plan(session, out, desired, guard_args).await?;
-    let ctx = planned.context();
+    let base = planned.context();
+    let ctx = PlanContext {
+        region: base.region,
+        region_source: base.region_source,
+        endpoint: base.endpoint,
+        digest: base.digest,
+        created_at: base.created_at,
+        ..shown
+    };
     out.print(&render::plan(&planned.plan, &ctx, out.format, out.color));
     if let Some(path) = save {
         let mut file = PlanFile::new(
@@ -134,6 +156,7 @@ pub async fn run(
             planned.desired.max_deletes.as_ref().map(|m| m.value),
         );
         file.region_source = planned.region.source.clone();
+        file.created_at = planned.created_at.clone();
         file.write(path).map_err(|e| Failure::of(Kind::Input, e))?;
         eprintln!(
             "Saved the plan (digest {}) to {}. Apply exactly this plan with: vodplan apply {}",

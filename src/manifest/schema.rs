@@ -159,6 +159,14 @@ struct Match {
     /// Created at or after this RFC 3339 time.
     #[schemars(extend("format" = "date-time"))]
     created_after: Option<String>,
+    /// Created more than this many days before the plan, such as `90d` (a saved plan pins the
+    /// absolute time).
+    #[schemars(regex(pattern = r"^[1-9][0-9]{0,4}d$"))]
+    older_than: Option<String>,
+    /// Created less than this many days before the plan, such as `30d` (a saved plan pins the
+    /// absolute time).
+    #[schemars(regex(pattern = r"^[1-9][0-9]{0,4}d$"))]
+    newer_than: Option<String>,
     /// The title starts with this text.
     #[schemars(length(min = 1))]
     title_prefix: Option<String>,

@@ -203,6 +203,9 @@ impl PlanFile {
         list(w, "waiting", &p.waiting)?;
         list(w, "restores", &p.restores)?;
         list(w, "untouched", &p.untouched)?;
+        if !p.covers.is_empty() {
+            list(w, "covers", &p.covers)?;
+        }
         writeln!(w, "    \"selectorSeen\": {}\n  }}\n}}", p.selector_seen)
     }
 

@@ -5,6 +5,7 @@
 //! saved plan file carries (`file`).
 
 mod arrange;
+pub mod compare;
 pub mod diff;
 pub mod file;
 mod fingerprint;
@@ -110,6 +111,18 @@ pub struct Plan {
     /// Videos the delete selectors saw, for the percentage guard.
     #[serde(default)]
     pub selector_seen: usize,
+    /// The cover URLs of the videos to delete, where VOD reports one, sorted by video ID: for the
+    /// HTML report's thumbnails only (not part of the digest: a signed URL changes and expires).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<Cover>,
+}
+
+/// The cover of a video to delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cover {
+    pub video_id: VideoId,
+    pub url: String,
 }
 
 impl Plan {

@@ -325,6 +325,14 @@ fn sigterm_mid_apply_reports_and_the_rerun_finishes() {
         .against(&emu)
         .args(["apply", "plan.json", "--format", "json", "--max-qps", "4"])
         .spawn_captured();
+    // stderr carries the whole text plan (stdout is JSON): read it as it comes, or a plan larger
+    // than the pipe's buffer blocks the apply before it deletes anything.
+    let mut stderr_pipe = child.stderr.take().unwrap();
+    let stderr_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        stderr_pipe.read_to_string(&mut s).unwrap();
+        s
+    });
     let start = Instant::now();
     loop {
         let done = std::fs::read_to_string(dir.path().join("plan.json.journal.jsonl"))
@@ -352,13 +360,7 @@ fn sigterm_mid_apply_reports_and_the_rerun_finishes() {
         .unwrap()
         .read_to_string(&mut stdout)
         .unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let stderr = stderr_reader.join().unwrap();
     assert_eq!(status.code(), Some(3), "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["interrupted"], true);

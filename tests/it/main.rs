@@ -18,6 +18,7 @@ mod plan_apply;
 mod quarantine;
 mod render;
 mod resume;
+mod review;
 mod safety;
 mod scale;
 mod selectors;

@@ -98,7 +98,7 @@ fn apply_deletes_exactly_the_plan_and_never_a_kept_video() {
     let v = after.json();
     assert_eq!(
         v["summary"],
-        serde_json::json!({"delete": 0, "protected": 1, "absent": 3})
+        serde_json::json!({"delete": 0, "protected": 1, "absent": 3, "bytes": 0})
     );
     assert_eq!(
         v["protected"][0]["videoId"],

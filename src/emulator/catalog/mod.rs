@@ -110,7 +110,7 @@ impl<'a> VideoRef<'a> {
             "CreationTime": created,
             "ModificationTime": api_time(r.modified),
             "StorageLocation": self.catalog.words.locations.name(r.location),
-            "StorageClass": "Standard",
+            "StorageClass": self.catalog.words.classes.name(r.class),
             "AppId": "app-1000000",
             "DownloadSwitch": "on",
             "Snapshots": [],
@@ -181,11 +181,16 @@ impl Subject for VideoRef<'_> {
 struct Builder {
     recs: Vec<Rec>,
     words: Vocabulary,
+    /// Covers given by the file, by the video's position in the file.
+    covers: Vec<(u32, String)>,
 }
 
 impl Builder {
     fn push(&mut self, v: Video) -> Result<(), BadTime> {
         let seq = u32::try_from(self.recs.len()).expect("fewer than 2^32 videos");
+        if let Some(c) = &v.cover_url {
+            self.covers.push((seq, c.clone()));
+        }
         let rec = Rec::from_video(v, seq, &mut self.words)?;
         self.recs.push(rec);
         Ok(())
@@ -198,7 +203,11 @@ impl Builder {
     /// [`Builder::finish`], and the first video ID listed more than once, if any.
     fn finish_noting_repeats(self) -> (Catalog, Option<String>) {
         let mut repeated: Option<String> = None;
-        let Builder { mut recs, words } = self;
+        let Builder {
+            mut recs,
+            words,
+            covers,
+        } = self;
         recs.sort_unstable_by(|a, b| (a.created, &a.id, a.seq).cmp(&(b.created, &b.id, b.seq)));
         // The live position of every ID: where an ID repeats, the later one in the file wins.
         let mut by_id: HashTable<u32> = HashTable::with_capacity(recs.len());
@@ -242,13 +251,28 @@ impl Builder {
             .iter()
             .filter_map(|p| at(p).reference_id.clone().map(|r| (r, *p)))
             .collect();
+        let mut extras = HashMap::new();
+        if !covers.is_empty() {
+            let covers: HashMap<u32, String> = covers.into_iter().collect();
+            for (pos, r) in recs.iter().enumerate() {
+                if let Some(c) = covers.get(&r.seq) {
+                    extras.insert(
+                        pos as u32,
+                        Extra {
+                            description: None,
+                            cover_url: Some(c.clone()),
+                        },
+                    );
+                }
+            }
+        }
         let catalog = Catalog {
             recs,
             words,
             indexes,
             by_id,
             by_reference,
-            extras: HashMap::new(),
+            extras,
             state: None,
             generation: 0,
             combined: Default::default(),
