@@ -22,7 +22,7 @@ use crate::manifest::{DesiredState, Target};
 pub use crate::progress::Progress as ReadProgress;
 pub use crate::progress::{Phase, Progress};
 use crate::selector::{self, ListError};
-use crate::vod::api::VideoInfo;
+use crate::vod::api::{AuditRecord, VideoInfo};
 use crate::vod::concurrency::bounded;
 use crate::vod::{ApiError, Client, MAX_IDS_PER_CALL};
 
@@ -40,6 +40,9 @@ pub struct Observed {
     pub absent_references: FxHashSet<ReferenceId>,
     /// Videos the delete selectors saw in all (for `--max-delete-percent`).
     pub selector_seen: usize,
+    /// The latest manual review (GetAuditHistory) of the videos whose quarantine standing depends
+    /// on it (`None`: the video has no review).
+    pub reviews: FxHashMap<VideoId, Option<AuditRecord>>,
 }
 
 impl Observed {
@@ -78,6 +81,11 @@ impl Observed {
                 self.absent_references.insert(r.clone());
             }
         }
+    }
+
+    /// The latest review read for a video, if one was read and there is one.
+    pub fn latest_review(&self, id: &VideoId) -> Option<&AuditRecord> {
+        self.reviews.get(id).and_then(Option::as_ref)
     }
 
     /// The video an ID names, if it exists.
@@ -194,4 +202,57 @@ pub async fn lookup(
     )
     .await?;
     Ok(observed)
+}
+
+/// Calls of GetAuditHistory kept in flight.
+const REVIEW_CONCURRENCY: usize = 16;
+
+/// Whether a video's latest review is needed to know whether it is in the quarantine that
+/// `owner_tag` names: it is Blocked and carries that tag.
+pub fn needs_review(info: &VideoInfo, owner_tag: &str) -> bool {
+    info.status == "Blocked"
+        && info
+            .tags
+            .as_deref()
+            .is_some_and(|t| t.split(',').any(|x| x.trim() == owner_tag))
+}
+
+/// The latest review (GetAuditHistory, newest first, one record) of each video.
+pub async fn latest_reviews(
+    client: &Client,
+    ids: Vec<VideoId>,
+) -> Result<Vec<(VideoId, Option<AuditRecord>)>, ApiError> {
+    let mut out = Vec::with_capacity(ids.len());
+    bounded(
+        ids,
+        REVIEW_CONCURRENCY,
+        |id| async move {
+            let reply = client.audit_history(&id, 1).await?;
+            Ok::<_, ApiError>((id, reply.histories.into_iter().next()))
+        },
+        |got, _| {
+            out.push(got);
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(out)
+}
+
+/// Reads the latest review of every observed video that needs it (see [`needs_review`]).
+pub async fn read_reviews(
+    client: &Client,
+    observed: &mut Observed,
+    owner_tag: &str,
+) -> Result<(), ApiError> {
+    let ids: Vec<VideoId> = observed
+        .videos
+        .iter()
+        .filter(|(id, info)| needs_review(info, owner_tag) && !observed.reviews.contains_key(*id))
+        .map(|(id, _)| id.clone())
+        .collect();
+    for (id, review) in latest_reviews(client, ids).await? {
+        observed.reviews.insert(id, review);
+    }
+    Ok(())
 }

@@ -70,7 +70,8 @@ impl Interrupt {
         self.sent.load(Ordering::SeqCst)
     }
 
-    async fn wait(&self) {
+    /// Completes once the interrupt is set.
+    pub(crate) async fn wait(&self) {
         loop {
             let notified = self.notify.notified();
             if self.is_set() {

@@ -33,8 +33,12 @@ pub async fn make(
             ListError::Api(api) => PlanError::Read(api),
             other => PlanError::List(other),
         })?;
-    if super::quarantine::in_use(desired) {
+    // A set with an owner reads its quarantine on every plan, whatever its entries say now: a
+    // video no entry selects any more is restored, never forgotten.
+    if let Some(owner) = &desired.owner {
         read_quarantined(client, &mut observed, progress).await?;
+        let tag = super::quarantine::owner_tag_for(&owner.value);
+        crate::state::read_reviews(client, &mut observed, &tag).await?;
     }
     let plan = diff(desired, &observed);
     let plan = super::arrange::arrange(desired, &observed, plan, super::quarantine::today());
@@ -42,9 +46,9 @@ pub async fn make(
     Ok(plan)
 }
 
-/// Adds every `Blocked` video to the observed state (re-read, for its tags): those in vodplan's
-/// quarantine are deleted, kept waiting, restored or reported even when the selector that chose
-/// them lists by a status they no longer have.
+/// Adds every `Blocked` video to the observed state (re-read, for its tags): those in this owner's
+/// quarantine are deleted, kept waiting or restored even when the selector that chose them lists
+/// by a status they no longer have, or no entry selects them any more.
 async fn read_quarantined(
     client: &Arc<Client>,
     observed: &mut crate::state::Observed,

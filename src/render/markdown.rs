@@ -76,10 +76,10 @@ fn quarantine_section(out: &mut String, plan: &Plan) {
     }
     for r in &plan.restores {
         lines.push(format!(
-            "- restore {} {} (kept by {})",
+            "- restore {} {} ({})",
             markdown_code(r.video_id.as_str()),
             escape(&r.observed.title),
-            at(&r.kept_by)
+            escape(&r.why())
         ));
     }
     for u in &plan.untouched {

@@ -4,7 +4,7 @@
 
 use vodplan::ids::VideoId;
 use vodplan::plan::quarantine::{tag_for, today};
-use vodplan::vod::media::AuditStatus;
+use vodplan::vod::media::{AuditItem, AuditStatus};
 
 use crate::harness::{Dir, Emulator, Run, stable, vid, vodplan};
 use crate::safety::client_for;
@@ -81,7 +81,12 @@ fn state(status: &str, tags: &str) -> Option<(String, String)> {
 fn set_status_by_hand(emu: &Emulator, i: usize, status: AuditStatus) {
     let client = client_for(&emu.endpoint());
     let id = VideoId::new(vid(i)).unwrap();
-    rt().block_on(client.create_audit(&[(id, String::new())], status))
+    let item = AuditItem {
+        video_id: id,
+        reason: "by hand".into(),
+        comment: String::new(),
+    };
+    rt().block_on(client.create_audit(&[item], status))
         .result
         .unwrap();
 }

@@ -714,7 +714,7 @@ proptest! {
             let honest: HashSet<String> = plan.deletions.iter().map(|d| d.video_id.to_string()).collect();
             let read_back;
             let approval = if tamper.is_empty() {
-                Some(Approval::of(&plan, "test".into()))
+                Some(Approval::of(&plan, "test".into(), &desired))
             } else {
                 let mut file = vodplan::plan::file::PlanFile::new(plan.clone(), "cn-shanghai", &emu.endpoint(), &[], &[], None);
                 for t in &tamper {
@@ -730,7 +730,7 @@ proptest! {
                         Tamper::Restore(i) => if let Some(observed) = fingerprint_of(&before, *i) {
                             p.restores.push(vodplan::plan::quarantine::Restore {
                                 video_id: VideoId::new(vid(*i)).unwrap(),
-                                kept_by: loc(100), tags: String::new(), observed,
+                                kept_by: Some(loc(100)), unblock: true, tags: String::new(), observed,
                             });
                         },
                         Tamper::QuarantineToDelete => if !p.quarantines.is_empty() {
