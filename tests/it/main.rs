@@ -14,6 +14,7 @@ mod layering;
 mod manifest_attack;
 mod plan_apply;
 mod quarantine;
+mod shared_catalogue;
 mod render;
 mod resume;
 mod safety;

@@ -842,7 +842,7 @@ fn a_saved_quarantine_is_written_as_the_manifests_decide_today() {
         std::fs::write(
             &manifest,
             format!(
-                "version: 1\ndelete:\n  - videoId: {}\n    reason: licence expired\n    quarantine: 14d\n",
+                "version: 1\nowner: team-a\ndelete:\n  - videoId: {}\n    reason: licence expired\n    quarantine: 14d\n",
                 vid(1)
             ),
         )
