@@ -27,6 +27,17 @@ pub async fn make(
     guards: &Guards,
     progress: &dyn ReadProgress,
 ) -> Result<Plan, PlanError> {
+    make_on(client, desired, guards, progress, super::quarantine::today()).await
+}
+
+/// [`make`] with the grace periods measured on `today` (UTC) rather than the clock's date.
+pub async fn make_on(
+    client: &Arc<Client>,
+    desired: &DesiredState,
+    guards: &Guards,
+    progress: &dyn ReadProgress,
+    today: time::Date,
+) -> Result<Plan, PlanError> {
     let mut observed = crate::state::observe(client, desired, progress)
         .await
         .map_err(|e| match e {
@@ -41,7 +52,7 @@ pub async fn make(
         crate::state::read_reviews(client, &mut observed, &tag).await?;
     }
     let plan = diff(desired, &observed);
-    let plan = super::arrange::arrange(desired, &observed, plan, super::quarantine::today());
+    let plan = super::arrange::arrange(desired, &observed, plan, today);
     guards.check(&plan).map_err(PlanError::Guard)?;
     Ok(plan)
 }

@@ -2,6 +2,7 @@
 //! binary against the real emulator over loopback HTTP, with real signatures.
 
 mod ci_examples;
+mod actors;
 mod cli;
 mod credentials;
 mod custody;
