@@ -29,8 +29,7 @@ use crate::ids::VideoId;
 use crate::manifest::DesiredState;
 use crate::plan::Rules;
 use crate::plan::quarantine::{
-    Fate, Marker, Quarantine, Restore, check_tags, date_text, fate, has_vodplan_tag,
-    owner_tag_for,
+    Fate, Marker, Quarantine, Restore, check_tags, date_text, fate, has_vodplan_tag, owner_tag_for,
 };
 use crate::vod::api::{AuditRecord, MAX_UPDATE_ITEMS, VideoInfo};
 use crate::vod::concurrency::bounded_until;
@@ -205,7 +204,10 @@ async fn quarantine_group(
         Ok(f) => f,
         Err(e) => {
             for id in &ids {
-                g.fail(id, format!("quarantine: not tagged, not blocked: cannot re-read it: {e}"));
+                g.fail(
+                    id,
+                    format!("quarantine: not tagged, not blocked: cannot re-read it: {e}"),
+                );
             }
             return g;
         }
@@ -284,7 +286,10 @@ async fn quarantine_group(
         Ok(f) => f,
         Err(e) => {
             for id in &tagged {
-                g.fail(id, format!("quarantine: tagged but not blocked: cannot re-read it: {e}"));
+                g.fail(
+                    id,
+                    format!("quarantine: tagged but not blocked: cannot re-read it: {e}"),
+                );
             }
             return g;
         }
@@ -336,7 +341,15 @@ async fn quarantine_group(
         v.status == "Blocked" && crate::plan::quarantine::tag_date(v.tags.as_deref()).is_some()
     })
     .await;
-    g.record(run, "block", &block_ids, &confirmed, rid, error.clone(), Some(until.clone()));
+    g.record(
+        run,
+        "block",
+        &block_ids,
+        &confirmed,
+        rid,
+        error.clone(),
+        Some(until.clone()),
+    );
     let ok: HashSet<&VideoId> = confirmed.iter().collect();
     for id in &block_ids {
         if ok.contains(id) {
@@ -359,12 +372,20 @@ impl Judge<'_> {
     /// The date this run writes (the same for every video of an entry's days; the group's
     /// first, for the journal).
     fn today_plus(&self, marks: &HashMap<VideoId, (Marker, &Quarantine)>) -> Date {
-        marks.values().map(|(m, _)| m.until).min().unwrap_or(self.today)
+        marks
+            .values()
+            .map(|(m, _)| m.until)
+            .min()
+            .unwrap_or(self.today)
     }
 }
 
 /// The videos of `ids` a re-read shows in the state `good` (none when the re-read fails).
-async fn confirm(client: &Client, ids: &[VideoId], good: impl Fn(&VideoInfo) -> bool) -> Vec<VideoId> {
+async fn confirm(
+    client: &Client,
+    ids: &[VideoId],
+    good: impl Fn(&VideoInfo) -> bool,
+) -> Vec<VideoId> {
     match client.get_video_infos(ids, &[]).await {
         Ok(reply) => {
             let ok: HashSet<&str> = reply
@@ -373,7 +394,10 @@ async fn confirm(client: &Client, ids: &[VideoId], good: impl Fn(&VideoInfo) -> 
                 .filter(|v| good(v))
                 .map(|v| v.video_id.as_str())
                 .collect();
-            ids.iter().filter(|id| ok.contains(id.as_str())).cloned().collect()
+            ids.iter()
+                .filter(|id| ok.contains(id.as_str()))
+                .cloned()
+                .collect()
         }
         Err(_) => Vec::new(),
     }
@@ -397,7 +421,10 @@ async fn restore_group(
         Ok(f) => f,
         Err(e) => {
             for id in &ids {
-                g.fail(id, format!("restore: not unblocked: cannot re-read it: {e}"));
+                g.fail(
+                    id,
+                    format!("restore: not unblocked: cannot re-read it: {e}"),
+                );
             }
             return g;
         }
@@ -435,7 +462,15 @@ async fn restore_group(
             );
             let error = reply.err();
             let confirmed = confirm(client, &unblock_ids, |v| v.status != "Blocked").await;
-            g.record(run, "unblock", &unblock_ids, &confirmed, rid, error.clone(), None);
+            g.record(
+                run,
+                "unblock",
+                &unblock_ids,
+                &confirmed,
+                rid,
+                error.clone(),
+                None,
+            );
             let ok: HashSet<&VideoId> = confirmed.iter().collect();
             for id in &unblock_ids {
                 if !ok.contains(id) {
@@ -443,7 +478,9 @@ async fn restore_group(
                         id,
                         format!(
                             "restore: not unblocked ({})",
-                            error.as_deref().unwrap_or("the re-read does not show it unblocked")
+                            error
+                                .as_deref()
+                                .unwrap_or("the re-read does not show it unblocked")
                         ),
                     );
                 }
@@ -566,7 +603,9 @@ pub async fn execute(
         IN_FLIGHT,
         |group| {
             let (judge, run) = (&judge, run.as_str());
-            async move { Ok::<_, JournalError>(restore_group(client, judge, run, group, interrupt).await) }
+            async move {
+                Ok::<_, JournalError>(restore_group(client, judge, run, group, interrupt).await)
+            }
         },
         |g, _| {
             absorb(g, &mut done);
@@ -587,7 +626,9 @@ pub async fn execute(
         IN_FLIGHT,
         |group| {
             let (judge, run) = (&judge, run.as_str());
-            async move { Ok::<_, JournalError>(quarantine_group(client, judge, run, group, interrupt).await) }
+            async move {
+                Ok::<_, JournalError>(quarantine_group(client, judge, run, group, interrupt).await)
+            }
         },
         |g, _| {
             absorb(g, &mut done);

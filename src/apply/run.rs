@@ -84,7 +84,9 @@ pub async fn run(
         let q = super::quarantine::execute(
             &client,
             approval.desired,
-            approval.today.unwrap_or_else(crate::plan::quarantine::today),
+            approval
+                .today
+                .unwrap_or_else(crate::plan::quarantine::today),
             &approval.quarantines,
             &approval.restores,
             &journal,

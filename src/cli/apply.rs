@@ -337,7 +337,8 @@ fn finish(outcome: &Outcome) -> Result<Exit, Failure> {
         .collect::<Vec<_>>()
         .join(" ");
     if outcome.interrupted {
-        let left = outcome.not_sent.len() + outcome.failed.len() + outcome.quarantine_not_sent.len();
+        let left =
+            outcome.not_sent.len() + outcome.failed.len() + outcome.quarantine_not_sent.len();
         eprintln!(
             "Interrupted: {left} planned videos are left. To finish, run the same command again: {again}"
         );

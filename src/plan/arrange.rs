@@ -9,7 +9,9 @@ use std::collections::HashSet;
 
 use time::Date;
 
-use super::quarantine::{Fate, Untouched, fate, has_vodplan_tag, quarantine_action, restore, waiting};
+use super::quarantine::{
+    Fate, Untouched, fate, has_vodplan_tag, quarantine_action, restore, waiting,
+};
 use super::rules::Rules;
 use super::{Plan, Protection, diff};
 use crate::ids::VideoId;

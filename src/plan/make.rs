@@ -27,7 +27,14 @@ pub async fn make(
     guards: &Guards,
     progress: &dyn ReadProgress,
 ) -> Result<Plan, PlanError> {
-    make_on(client, desired, guards, progress, super::quarantine::today()).await
+    make_on(
+        client,
+        desired,
+        guards,
+        progress,
+        super::quarantine::today(),
+    )
+    .await
 }
 
 /// [`make`] with the grace periods measured on `today` (UTC) rather than the clock's date.

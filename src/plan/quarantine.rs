@@ -379,8 +379,13 @@ pub enum Fate<'a> {
     /// Nothing, and nothing to report.
     Nothing,
     /// A delete entry selects it and a keep entry protects it.
-    Protected { keeper: &'a Entry, entry: &'a Entry },
-    Delete { entry: &'a Entry },
+    Protected {
+        keeper: &'a Entry,
+        entry: &'a Entry,
+    },
+    Delete {
+        entry: &'a Entry,
+    },
     /// Tag it with `tags`, then block it until `until`.
     Quarantine {
         entry: &'a Entry,
@@ -390,7 +395,10 @@ pub enum Fate<'a> {
         was: VideoStatus,
     },
     /// In this owner's quarantine, the grace period running.
-    Wait { entry: &'a Entry, until: Date },
+    Wait {
+        entry: &'a Entry,
+        until: Date,
+    },
     /// Take it out of this owner's quarantine (unblock when `unblock`), leaving `tags`.
     Restore {
         keeper: Option<&'a Entry>,
@@ -627,17 +635,31 @@ mod tests {
     }
 
     /// The fate, as a short word and the date or tags it carries.
-    fn decide(days: Option<u32>, info: &VideoInfo, review: Option<&AuditRecord>, today: Date) -> String {
+    fn decide(
+        days: Option<u32>,
+        info: &VideoInfo,
+        review: Option<&AuditRecord>,
+        today: Date,
+    ) -> String {
         let d = desired(days);
         let rules = Rules::new(&d);
         match fate(&rules, Some("team-a"), &vid(), info, review, today) {
             Fate::Nothing => "nothing".into(),
             Fate::Protected { .. } => "protected".into(),
             Fate::Delete { .. } => "delete".into(),
-            Fate::Quarantine { until, tags, .. } => format!("quarantine {} {tags}", date_text(until)),
+            Fate::Quarantine { until, tags, .. } => {
+                format!("quarantine {} {tags}", date_text(until))
+            }
             Fate::Wait { until, .. } => format!("wait {}", date_text(until)),
-            Fate::Restore { unblock, tags, keeper } => {
-                format!("restore unblock={unblock} kept={} [{tags}]", keeper.is_some())
+            Fate::Restore {
+                unblock,
+                tags,
+                keeper,
+            } => {
+                format!(
+                    "restore unblock={unblock} kept={} [{tags}]",
+                    keeper.is_some()
+                )
             }
             Fate::Leave { why, .. } => format!("leave: {why}"),
         }
@@ -650,10 +672,19 @@ mod tests {
             decide(Some(14), &info("Normal", Some("a,b")), None, today),
             "quarantine 2026-12-08 a,b,vodplan-until-2026-12-08,vodplan-by-team-a"
         );
-        let q = info("Blocked", Some("a,vodplan-until-2026-12-08,vodplan-by-team-a"));
+        let q = info(
+            "Blocked",
+            Some("a,vodplan-until-2026-12-08,vodplan-by-team-a"),
+        );
         let review = ours("2026-12-08", "Normal");
-        assert_eq!(decide(Some(14), &q, Some(&review), today), "wait 2026-12-08");
-        assert_eq!(decide(Some(14), &q, Some(&review), d("2026-12-09")), "delete");
+        assert_eq!(
+            decide(Some(14), &q, Some(&review), today),
+            "wait 2026-12-08"
+        );
+        assert_eq!(
+            decide(Some(14), &q, Some(&review), d("2026-12-09")),
+            "delete"
+        );
         assert_eq!(decide(None, &q, Some(&review), today), "delete");
         // Its latest review is someone else's block (moderation after vodplan): left alone.
         let moderation = AuditRecord {
@@ -661,18 +692,38 @@ mod tests {
             reason: Some("takedown".into()),
             ..AuditRecord::default()
         };
-        assert!(decide(None, &q, Some(&moderation), today).starts_with("leave: Blocked, but the latest review"));
+        assert!(
+            decide(None, &q, Some(&moderation), today)
+                .starts_with("leave: Blocked, but the latest review")
+        );
         assert!(decide(None, &q, None, today).starts_with("leave: "));
         // Another owner's.
-        let other = info("Blocked", Some("vodplan-until-2026-12-08,vodplan-by-team-b"));
-        assert!(decide(None, &other, Some(&review), today).starts_with("leave: carries the tag of owner `team-b`"));
+        let other = info(
+            "Blocked",
+            Some("vodplan-until-2026-12-08,vodplan-by-team-b"),
+        );
+        assert!(
+            decide(None, &other, Some(&review), today)
+                .starts_with("leave: carries the tag of owner `team-b`")
+        );
         // Restored by hand: a new grace period, the old tags replaced.
         assert_eq!(
-            decide(Some(1), &info("Normal", Some("vodplan-until-2020-01-01,x,vodplan-by-team-a")), None, today),
+            decide(
+                Some(1),
+                &info(
+                    "Normal",
+                    Some("vodplan-until-2020-01-01,x,vodplan-by-team-a")
+                ),
+                None,
+                today
+            ),
             "quarantine 2026-11-25 x,vodplan-until-2026-11-25,vodplan-by-team-a"
         );
         // Blocked by moderation: left alone under a quarantine entry, deleted by a plain one.
-        assert!(decide(Some(14), &info("Blocked", Some("x")), None, today).starts_with("leave: blocked by someone else"));
+        assert!(
+            decide(Some(14), &info("Blocked", Some("x")), None, today)
+                .starts_with("leave: blocked by someone else")
+        );
         assert_eq!(decide(None, &info("Blocked", None), None, today), "delete");
     }
 
@@ -689,7 +740,10 @@ mod tests {
             }],
             ..Default::default()
         };
-        let q = info("Blocked", Some("vodplan-until-2026-12-08,vodplan-by-team-a"));
+        let q = info(
+            "Blocked",
+            Some("vodplan-until-2026-12-08,vodplan-by-team-a"),
+        );
         let was_normal = ours("2026-12-08", "Normal");
         for (status, expected) in [
             (VideoStatus::Normal, "wait"),
@@ -718,17 +772,24 @@ mod tests {
             decide(Some(1), &info("Normal", Some(&tags)), None, d("2026-01-01"))
                 .contains("vodplan's two tags do not fit")
         );
-        let long = format!("{}", "x".repeat(33));
+        let long = "x".repeat(33);
         assert!(
             decide(Some(1), &info("Normal", Some(&long)), None, d("2026-01-01"))
                 .contains("longer than 32 bytes")
         );
         assert_eq!(
-            tags_without(Some("a, vodplan-until-2026-01-01 ,b,vodplan-until-later,vodplan-by-x")),
+            tags_without(Some(
+                "a, vodplan-until-2026-01-01 ,b,vodplan-until-later,vodplan-by-x"
+            )),
             "a,b,vodplan-until-later"
         );
         assert_eq!(
-            decide(Some(1), &info("Normal", Some("vodplan-until-later")), None, d("2026-01-01")),
+            decide(
+                Some(1),
+                &info("Normal", Some("vodplan-until-later")),
+                None,
+                d("2026-01-01")
+            ),
             "quarantine 2026-01-02 vodplan-until-later,vodplan-until-2026-01-02,vodplan-by-team-a"
         );
     }

@@ -124,7 +124,8 @@ impl Set {
     }
 
     fn keeps(&self, i: u8, v: &Seen) -> bool {
-        (self.keep_ids.contains(&i) && !self.ids.contains(&i)) || v.user_tags().contains("legal-hold")
+        (self.keep_ids.contains(&i) && !self.ids.contains(&i))
+            || v.user_tags().contains("legal-hold")
     }
 }
 
@@ -183,7 +184,9 @@ impl Seen {
     }
 
     fn has_owner_tag(&self, owner: &str) -> bool {
-        self.tags.iter().any(|t| *t == format!("vodplan-by-{owner}"))
+        self.tags
+            .iter()
+            .any(|t| *t == format!("vodplan-by-{owner}"))
     }
 
     fn until(&self) -> Option<String> {
@@ -253,7 +256,9 @@ async fn apply_set(
         once: false,
     };
     match apply::run(client.clone(), &approval, &spec, &(), &stop).await {
-        Ok(outcome) => !outcome.interrupted && outcome.failed.is_empty() && outcome.forbidden.is_empty(),
+        Ok(outcome) => {
+            !outcome.interrupted && outcome.failed.is_empty() && outcome.forbidden.is_empty()
+        }
         Err(_) => false,
     }
 }
@@ -367,15 +372,24 @@ fn check(
     blockers: &Blockers,
     today: Date,
 ) -> Result<(), TestCaseError> {
-    let other = sets.iter().map(|s| s.owner).find(|o| *o != set.owner).unwrap();
+    let other = sets
+        .iter()
+        .map(|s| s.owner)
+        .find(|o| *o != set.owner)
+        .unwrap();
     for (i, b) in before {
         let a = after.get(i);
         // Kept: never newly blocked, never deleted.
         if set.keeps(*i, b) {
-            prop_assert!(a.is_some(), "{}: kept video {i} was deleted: {b:?}", set.owner);
+            prop_assert!(
+                a.is_some(),
+                "{}: kept video {i} was deleted: {b:?}",
+                set.owner
+            );
             prop_assert!(
                 b.status == "Blocked" || a.unwrap().status != "Blocked",
-                "{}: kept video {i} was blocked: {b:?} -> {a:?}", set.owner
+                "{}: kept video {i} was blocked: {b:?} -> {a:?}",
+                set.owner
             );
         }
         // Someone else's: untouched.
@@ -383,13 +397,22 @@ fn check(
         let foreign = b.has_owner_tag(other)
             || (b.status == "Blocked" && blocker.is_some_and(|x| x != set.owner));
         if foreign {
-            prop_assert_eq!(a, Some(b), "{}: video {} of {:?}/{} was touched", set.owner, i, blocker, other);
+            prop_assert_eq!(
+                a,
+                Some(b),
+                "{}: video {} of {:?}/{} was touched",
+                set.owner,
+                i,
+                blocker,
+                other
+            );
         }
         // No user tag lost.
         if let Some(a) = a {
             prop_assert!(
                 a.user_tags().is_superset(&b.user_tags()),
-                "{}: video {i} lost tags: {b:?} -> {a:?}", set.owner
+                "{}: video {i} lost tags: {b:?} -> {a:?}",
+                set.owner
             );
         }
         // A deletion is the set's own due quarantine, or its plain deletion of a failed upload.
@@ -397,10 +420,15 @@ fn check(
             let due = blocker == Some(set.owner)
                 && b.status == "Blocked"
                 && b.has_owner_tag(set.owner)
-                && b.until().is_some_and(|u| u < vodplan::plan::quarantine::date_text(today));
+                && b.until()
+                    .is_some_and(|u| u < vodplan::plan::quarantine::date_text(today));
             let plain = set.plain_failed && b.status == "UploadFail";
             let own_selected_plain = set.plain_failed && blocker == Some(set.owner);
-            prop_assert!(due || plain || own_selected_plain, "{}: video {i} deleted: {b:?} (blocked by {blocker:?})", set.owner);
+            prop_assert!(
+                due || plain || own_selected_plain,
+                "{}: video {i} deleted: {b:?} (blocked by {blocker:?})",
+                set.owner
+            );
         }
     }
     Ok(())

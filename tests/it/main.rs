@@ -1,8 +1,8 @@
 //! vodplan's integration tests: one binary, one module per subject. They run the real `vodplan`
 //! binary against the real emulator over loopback HTTP, with real signatures.
 
-mod ci_examples;
 mod actors;
+mod ci_examples;
 mod cli;
 mod credentials;
 mod custody;
@@ -15,11 +15,11 @@ mod layering;
 mod manifest_attack;
 mod plan_apply;
 mod quarantine;
-mod shared_catalogue;
 mod render;
 mod resume;
 mod safety;
 mod scale;
 mod selectors;
+mod shared_catalogue;
 mod signature_vectors;
 mod validate;

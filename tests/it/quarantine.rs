@@ -168,7 +168,10 @@ Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
         look(&emu, 0),
         state("Blocked", &format!("promo,2023,{tag},vodplan-by-team-a"))
     );
-    assert_eq!(look(&emu, 1), state("Blocked", &format!("{tag},vodplan-by-team-a")));
+    assert_eq!(
+        look(&emu, 1),
+        state("Blocked", &format!("{tag},vodplan-by-team-a"))
+    );
     assert_left_alone(&emu);
     assert_eq!(emu.calls("DeleteVideo"), 0);
     assert_eq!(emu.calls("UpdateVideoInfos"), 1, "2 videos: one batch");

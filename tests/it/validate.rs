@@ -288,9 +288,18 @@ fn quarantine_is_validated() {
 #[test]
 fn owner_is_validated() {
     let dir = Dir::new();
-    dir.write("a.yaml", "version: 1\nowner: Team_A\ndelete:\n  - videoId: v1\n");
-    dir.write("b.yaml", "version: 1\nowner: team-a\ndelete:\n  - videoId: v2\n");
-    dir.write("c.yaml", "version: 1\nowner: team-b\ndelete:\n  - videoId: v3\n");
+    dir.write(
+        "a.yaml",
+        "version: 1\nowner: Team_A\ndelete:\n  - videoId: v1\n",
+    );
+    dir.write(
+        "b.yaml",
+        "version: 1\nowner: team-a\ndelete:\n  - videoId: v2\n",
+    );
+    dir.write(
+        "c.yaml",
+        "version: 1\nowner: team-b\ndelete:\n  - videoId: v3\n",
+    );
     dir.write("d.yaml", "version: 1\nowner: abcdefghijklm\n");
     dir.write("e.yaml", "version: 1\nowner: 1team\n");
     let r = vodplan(&dir)
@@ -307,11 +316,15 @@ fn owner_is_validated() {
     "#);
     // A quarantine without an owner anywhere in the set; with one in another file of the set,
     // it is valid.
-    dir.write("q.yaml", "version: 1\ndelete:\n  - videoId: v1\n    quarantine: 14d\n");
+    dir.write(
+        "q.yaml",
+        "version: 1\ndelete:\n  - videoId: v1\n    quarantine: 14d\n",
+    );
     let r = vodplan(&dir).args(["validate", "q.yaml"]).run();
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.starts_with("q.yaml:4:17: a quarantine needs the manifest set to name its owner"),
+        r.stderr
+            .starts_with("q.yaml:4:17: a quarantine needs the manifest set to name its owner"),
         "{}",
         r.stderr
     );

@@ -122,7 +122,10 @@ pub fn create_audit(catalog: &mut Catalog, params: &Params) -> Result<Value, Ser
             ));
         }
         let comment = text(&item, "Comment", P)?;
-        if comment.as_ref().is_some_and(|c| c.len() > MAX_COMMENT_BYTES) {
+        if comment
+            .as_ref()
+            .is_some_and(|c| c.len() > MAX_COMMENT_BYTES)
+        {
             return Err(bad(
                 P,
                 format!("{video_id}: Comment is longer than {MAX_COMMENT_BYTES} bytes"),
@@ -240,7 +243,11 @@ pub fn get_audit_history(catalog: &Catalog, params: &Params) -> Result<Value, Se
         .get("VideoId")
         .filter(|v| !v.is_empty())
         .ok_or_else(|| {
-            ServiceError::new(400, "MissingVideoId", "VideoId is mandatory for this action.")
+            ServiceError::new(
+                400,
+                "MissingVideoId",
+                "VideoId is mandatory for this action.",
+            )
         })?;
     if catalog.get(video_id).is_none() {
         return Err(ServiceError::new(
@@ -294,7 +301,8 @@ pub fn get_audit_history(catalog: &Catalog, params: &Params) -> Result<Value, Se
     let mut out = json!({"Total": all.len(), "Histories": page});
     if let Some(latest) = all
         .iter()
-        .max_by(|a, b| a.creation_time.cmp(&b.creation_time)) {
+        .max_by(|a, b| a.creation_time.cmp(&b.creation_time))
+    {
         out["Status"] = json!(latest.status);
     }
     Ok(out)

@@ -223,7 +223,10 @@ impl Builder {
         } = self;
         let mut audits: HashMap<Box<str>, Vec<AuditRecord>> = HashMap::new();
         for a in given {
-            audits.entry(a.video_id.as_str().into()).or_default().push(a);
+            audits
+                .entry(a.video_id.as_str().into())
+                .or_default()
+                .push(a);
         }
         for list in audits.values_mut() {
             list.sort_by(|a, b| a.creation_time.cmp(&b.creation_time));
