@@ -247,7 +247,7 @@ async fn quarantine_group(
         g.done.not_sent.extend(to_tag.into_iter().map(|(id, _)| id));
         return g;
     }
-    let until = date_text(judge.today_plus(&marks));
+    let until = date_text(group_until(&marks, judge.today));
     let tag_ids: Vec<VideoId> = to_tag.iter().map(|(id, _)| id.clone()).collect();
     let (reply, rid) = checked(client.set_tags(&to_tag).await, |b| b.request_id.as_str());
     let tagged: Vec<VideoId> = match reply {
@@ -368,16 +368,10 @@ async fn quarantine_group(
     g
 }
 
-impl Judge<'_> {
-    /// The date this run writes (the same for every video of an entry's days; the group's
-    /// first, for the journal).
-    fn today_plus(&self, marks: &HashMap<VideoId, (Marker, &Quarantine)>) -> Date {
-        marks
-            .values()
-            .map(|(m, _)| m.until)
-            .min()
-            .unwrap_or(self.today)
-    }
+/// The date a group writes, for the journal: today + the entry's days, the same for every video
+/// of one entry (the earliest when a group mixes entries of different lengths).
+fn group_until(marks: &HashMap<VideoId, (Marker, &Quarantine)>, today: Date) -> Date {
+    marks.values().map(|(m, _)| m.until).min().unwrap_or(today)
 }
 
 /// The videos of `ids` a re-read shows in the state `good` (none when the re-read fails).
@@ -528,16 +522,13 @@ async fn restore_group(
         return g;
     }
     let item_ids: Vec<VideoId> = items.iter().map(|(id, _)| id.clone()).collect();
-    for chunk in items.chunks(MAX_UPDATE_ITEMS) {
-        let (reply, rid) = checked(client.set_tags(chunk).await, |b| b.request_id.as_str());
-        let chunk_ids: Vec<VideoId> = chunk.iter().map(|(id, _)| id.clone()).collect();
-        let error = reply.err();
-        g.record(run, "untag", &chunk_ids, &[], rid, error, None);
-    }
+    let (reply, rid) = checked(client.set_tags(&items).await, |b| b.request_id.as_str());
+    let error = reply.err();
     let confirmed = confirm(client, &item_ids, |v| {
         v.status != "Blocked" && !has_vodplan_tag(v.tags.as_deref())
     })
     .await;
+    g.record(run, "untag", &item_ids, &confirmed, rid, error, None);
     let ok: HashSet<&VideoId> = confirmed.iter().collect();
     for id in &item_ids {
         if !ok.contains(id) {

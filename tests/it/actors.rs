@@ -433,3 +433,98 @@ fn check(
     }
     Ok(())
 }
+
+/// Across UTC midnight: the date written is the apply's (and the outcome says it, so apply can
+/// print it next to the reviewed plan's), never a date nobody was shown; a video gone between
+/// the plan and the write is not counted quarantined.
+#[test]
+fn the_date_written_is_the_applys_and_only_confirmed_videos_count() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let catalogue = (0..3u8).map(|i| Video {
+            video_id: vid(i),
+            reference_id: None,
+            title: format!("v{i}"),
+            status: "Normal".into(),
+            category_id: Some(1),
+            creation_time: "2024-01-01T00:00:00Z".into(),
+            modification_time: None,
+            size: Some(1),
+            duration: None,
+            tags: None,
+            storage_location: None,
+            forbidden: false,
+        });
+        let emu = emulator::start(
+            "127.0.0.1:0".parse().unwrap(),
+            Catalog::from_videos(catalogue),
+            EmulatorConfig::default(),
+        )
+        .await
+        .unwrap();
+        let client = client_for(&emu.endpoint());
+        let set = Set {
+            owner: "team-a",
+            categories: vec![1],
+            ids: vec![],
+            plain_failed: false,
+            keep_ids: vec![],
+        };
+        let desired = set.desired();
+        let guards = vodplan::plan::guard::Guards::default();
+        let plan = vodplan::plan::make::make_on(&client, &desired, &guards, &(), date(0))
+            .await
+            .unwrap();
+        assert_eq!(plan.quarantines.len(), 3);
+        assert_eq!(plan.quarantines[0].until, "2026-01-15");
+        // Video 2 is deleted by someone else before the apply writes anything.
+        client
+            .delete_videos(&[VideoId::new(vid(2)).unwrap()])
+            .await
+            .result
+            .unwrap();
+        let mut approval = Approval::of(&plan, "test".into(), &desired);
+        approval.today = Some(date(1));
+        let dir = tempfile::tempdir().unwrap();
+        let journal = dir.path().join("j.jsonl");
+        let spec = JournalSpec {
+            path: &journal,
+            plan_key: "k".into(),
+            once: false,
+        };
+        let outcome = apply::run(client.clone(), &approval, &spec, &(), &Interrupt::new())
+            .await
+            .unwrap();
+        let written: Vec<(&str, &str)> = outcome
+            .until_written
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+            .into_iter()
+            .collect();
+        assert_eq!(
+            written,
+            [
+                (vid(0).as_str(), "2026-01-16"),
+                (vid(1).as_str(), "2026-01-16")
+            ]
+        );
+        assert_eq!(
+            outcome.quarantined,
+            [VideoId::new(vid(0)).unwrap(), VideoId::new(vid(1)).unwrap()]
+        );
+        assert_eq!(outcome.non_exist_video_ids, [VideoId::new(vid(2)).unwrap()]);
+        let journal = std::fs::read_to_string(&journal).unwrap();
+        assert!(journal.contains("\"until\":\"2026-01-16\""), "{journal}");
+        let after = snapshot(&client).await;
+        assert_eq!(
+            after[&0].tags,
+            ["vodplan-until-2026-01-16", "vodplan-by-team-a"]
+        );
+        emu.stop().await;
+    });
+}
