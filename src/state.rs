@@ -256,3 +256,56 @@ pub async fn read_reviews(
     }
     Ok(())
 }
+
+/// Pages of a tag search, at most (100 videos a page).
+const TAG_SEARCH_PAGES: usize = 100;
+
+/// The videos SearchMedia finds carrying `tag` exactly (`Match` `Tags in ('TAG')`, ScrollToken
+/// pages over every creation time), as candidates to re-read; best effort: the search index may
+/// lag and how it matches tags is not documented precisely
+/// (https://help.aliyun.com/document_detail/86044.html), so the result only adds videos to read,
+/// never stands for the complete set, and a failed search finds nothing. A tag holding a quote
+/// is not searched.
+pub async fn search_tagged(client: &Client, tag: &str) -> Vec<VideoId> {
+    use crate::vod::request::{Page, SearchMedia, SearchType, SortBy, VIDEO_FIELDS};
+    if tag.contains(['\'', '"', '(', ')']) {
+        return Vec::new();
+    }
+    let conditions = format!("Tags in ('{tag}')");
+    let from = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(366);
+    let to = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    let mut found = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..TAG_SEARCH_PAGES {
+        let request = SearchMedia {
+            search_type: SearchType::Video,
+            conditions: &conditions,
+            created_from: from,
+            created_to: to,
+            sort_by: SortBy::CreationTimeAsc,
+            page_size: 100,
+            fields: &VIDEO_FIELDS,
+            page: match &token {
+                Some(t) => Page::Scroll(t),
+                None => Page::No(1),
+            },
+        };
+        let Ok(reply) = client.call(&request).await else {
+            break;
+        };
+        let before = found.len();
+        found.extend(reply.media_list.into_iter().filter_map(|m| {
+            let id = m
+                .video
+                .map(|v| v.video_id)
+                .filter(|v| !v.is_empty())
+                .unwrap_or(m.media_id);
+            VideoId::new(id).ok()
+        }));
+        token = reply.scroll_token.filter(|t| !t.is_empty());
+        if found.len() == before || token.is_none() {
+            break;
+        }
+    }
+    found
+}

@@ -56,6 +56,19 @@ pub async fn make_on(
     if let Some(owner) = &desired.owner {
         read_quarantined(client, &mut observed, progress).await?;
         let tag = super::quarantine::owner_tag_for(&owner.value);
+        // Stale markers (this owner's tags on a video no longer Blocked) that no entry lists:
+        // found by a tag search, best effort, to be untagged.
+        let tagged: Vec<_> = crate::state::search_tagged(client, &tag)
+            .await
+            .into_iter()
+            .filter(|id| !observed.videos.contains_key(id))
+            .collect();
+        if !tagged.is_empty() {
+            let fresh = crate::state::lookup(client, tagged, Vec::new(), progress).await?;
+            for (id, info) in fresh.videos {
+                observed.videos.insert(id, info);
+            }
+        }
         crate::state::read_reviews(client, &mut observed, &tag).await?;
     }
     let plan = diff(desired, &observed);

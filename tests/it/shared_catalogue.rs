@@ -251,17 +251,21 @@ fn moderation_blocking_a_stale_tagged_video_is_never_undone_or_deleted() {
 }
 
 /// A stale marker of this owner on a Normal video (an interrupted quarantine, a refused untag,
-/// a restore by hand) is removed when a keep entry protects it, and renewed (a new grace period)
-/// when a quarantine entry selects it.
+/// a restore by hand) is removed when a keep entry protects it or no entry lists it (found by a
+/// tag search), and renewed (a new grace period) when a quarantine entry selects it; another
+/// owner's stale marker is left alone.
 #[test]
 fn stale_markers_are_untagged_or_renewed() {
     let dir = Dir::new();
     let stale = "promo,vodplan-until-2020-01-01,vodplan-by-team-a";
+    let theirs = "promo,vodplan-until-2020-01-01,vodplan-by-team-b";
     let emu = start(
         &dir,
         &[
             video(0, "Normal", 1000, stale),
             video(1, "Normal", 1000, stale),
+            video(2, "Normal", 2000, stale),
+            video(3, "Normal", 2000, theirs),
         ],
         &[],
     );
@@ -279,6 +283,12 @@ fn stale_markers_are_untagged_or_renewed() {
         look(&emu, 1),
         state("Blocked", &owned("team-a", 14, "promo"))
     );
+    assert_eq!(
+        look(&emu, 2),
+        state("Normal", "promo"),
+        "found by the tag search"
+    );
+    assert_eq!(look(&emu, 3), state("Normal", theirs), "another owner's");
     assert_eq!(emu.calls("DeleteVideo"), 0);
 }
 
