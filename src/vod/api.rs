@@ -205,6 +205,16 @@ mod tests {
         assert_eq!(r.forbidden_video_ids, ["a"]);
         assert_eq!(r.non_exist_video_ids, ["b", "c"]);
         assert!(r.non_exist_reference_ids.is_empty());
+        let r: GetAuditHistoryResponse = serde_json::from_str(
+            r#"{"RequestId":"r","Status":"Blocked","Total":2,"Histories":[{"Status":"Blocked","Reason":"x","CreationTime":"2025-01-01T00:00:00Z"}]}"#,
+        )
+        .unwrap();
+        assert_eq!((r.total, r.histories[0].reason.as_deref()), (2, Some("x")));
+        let r: GetAuditHistoryResponse = serde_json::from_str(
+            r#"{"RequestId":"r","Histories":{"History":[{"Status":"Normal","Comment":"c"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.histories[0].comment.as_deref(), Some("c"));
         let r: DeleteVideoResponse = serde_json::from_str(r#"{"RequestId":"r"}"#).unwrap();
         assert_eq!(
             r,

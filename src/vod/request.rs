@@ -480,6 +480,22 @@ mod tests {
     }
 
     #[test]
+    fn get_audit_history_asks_for_the_newest_records_first() {
+        let id = vids(&["a1b2c3d4e5"])[0].clone();
+        let r = GetAuditHistory {
+            video_id: &id,
+            page_size: 1,
+        };
+        assert_eq!(r.params().len(), 4);
+        assert!(
+            r.params()
+                .contains(&("SortBy", "CreationTime:Desc".to_string()))
+        );
+        assert!(r.params().contains(&("PageSize", "1".to_string())));
+        assert_eq!(GetAuditHistory::ACTION, Action::GetAuditHistory);
+    }
+
+    #[test]
     fn create_audit_sends_reasons_only_when_blocking_and_set_tags_sends_the_tag_list() {
         let items = vec![AuditItem {
             video_id: vids(&["a1b2c3d4e5"])[0].clone(),

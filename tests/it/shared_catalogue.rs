@@ -601,3 +601,48 @@ fn an_interrupt_stops_every_quarantine_write() {
         assert_eq!(v, state("Blocked", &owned("team-a", 14, "")), "video {i}");
     }
 }
+
+/// The emulator serves GetAuditHistory as the API does: the records CreateAudit writes (with
+/// their Reason and Comment) and those of other reviewers given in the catalogue file, newest
+/// first, with the current result and the total; paged; a video that does not exist is refused.
+#[test]
+fn the_emulator_serves_the_audit_history() {
+    let dir = Dir::new();
+    let mut text = catalog(&[video(0, "Blocked", 1000, ""), video(1, "Normal", 1000, "")]);
+    text.push_str(&format!(
+        "audits:\n  - videoId: {}\n    status: Blocked\n    reason: \"takedown: copyright\"\n    comment: legal\n    auditor: moderation\n    creationTime: 2025-01-01T00:00:00Z\n",
+        vid(0)
+    ));
+    let emu = Emulator::start(&dir, &text, &[]);
+    let client = client_for(&emu.endpoint());
+    let id0 = VideoId::new(vid(0)).unwrap();
+    let h = rt().block_on(client.audit_history(&id0, 10)).unwrap();
+    assert_eq!(h.total, 1);
+    assert_eq!(h.status.as_deref(), Some("Blocked"));
+    assert_eq!(
+        h.histories[0].reason.as_deref(),
+        Some("takedown: copyright")
+    );
+    assert_eq!(h.histories[0].comment.as_deref(), Some("legal"));
+    assert_eq!(h.histories[0].auditor.as_deref(), Some("moderation"));
+    let item = AuditItem {
+        video_id: id0.clone(),
+        reason: String::new(),
+        comment: "restored by hand".into(),
+    };
+    rt().block_on(client.create_audit(&[item], AuditStatus::Normal))
+        .result
+        .unwrap();
+    let h = rt().block_on(client.audit_history(&id0, 1)).unwrap();
+    assert_eq!((h.total, h.histories.len()), (2, 1));
+    assert_eq!(h.status.as_deref(), Some("Normal"));
+    assert_eq!(h.histories[0].status, "Normal");
+    assert_eq!(h.histories[0].comment.as_deref(), Some("restored by hand"));
+    assert!(h.histories[0].creation_time.is_some());
+    let h = rt()
+        .block_on(client.audit_history(&VideoId::new(vid(1)).unwrap(), 10))
+        .unwrap();
+    assert_eq!((h.total, h.status), (0, None));
+    let gone = rt().block_on(client.audit_history(&VideoId::new(vid(7)).unwrap(), 10));
+    assert_eq!(gone.unwrap_err().code, "InvalidVideo.NotFound");
+}
