@@ -214,7 +214,7 @@ async fn quarantine_group(
     };
     // Decide on the fresh state; compute each tag list from the tags read just now.
     let mut to_tag: Vec<(VideoId, String)> = Vec::new();
-    let mut marks: HashMap<VideoId, (Marker, &Quarantine)> = HashMap::new();
+    let mut marks: HashMap<VideoId, (Marker, Quarantine)> = HashMap::new();
     for q in &group {
         let id = &q.video_id;
         let Some(info) = fresh.infos.get(id) else {
@@ -223,13 +223,22 @@ async fn quarantine_group(
         };
         match judge.fate(id, info, fresh.review(id)) {
             Fate::Quarantine {
-                until, tags, was, ..
+                entry,
+                until,
+                tags,
+                was,
             } => {
                 if let Err(why) = check_tags(&tags) {
                     g.fail(id, format!("quarantine: not tagged, not blocked: {why}"));
                     continue;
                 }
                 let owner = judge.owner.unwrap_or_default().to_string();
+                // The reason and source recorded are today's entry's, like the date.
+                let q = Quarantine {
+                    reason: entry.reason.clone(),
+                    source: entry.location.clone(),
+                    ..(*q).clone()
+                };
                 marks.insert(id.clone(), (Marker { owner, until, was }, q));
                 to_tag.push((id.clone(), tags));
             }
@@ -370,7 +379,7 @@ async fn quarantine_group(
 
 /// The date a group writes, for the journal: today + the entry's days, the same for every video
 /// of one entry (the earliest when a group mixes entries of different lengths).
-fn group_until(marks: &HashMap<VideoId, (Marker, &Quarantine)>, today: Date) -> Date {
+fn group_until(marks: &HashMap<VideoId, (Marker, Quarantine)>, today: Date) -> Date {
     marks.values().map(|(m, _)| m.until).min().unwrap_or(today)
 }
 

@@ -432,6 +432,25 @@ fn a_keep_entry_on_blocked_does_not_alternate() {
         assert_eq!(look(&emu, 0), state("Blocked", &owned("team-a", 14, "")));
     }
     assert_eq!(emu.calls("CreateAudit"), 1);
+    // The block's audit record says whose, until when, and the status before blocking.
+    let client = client_for(&emu.endpoint());
+    let h = rt()
+        .block_on(client.audit_history(&VideoId::new(vid(0)).unwrap(), 1))
+        .unwrap();
+    assert_eq!(
+        h.histories[0].reason.as_deref(),
+        Some(format!("vodplan:team-a:{}:Normal quarantine", until(14)).as_str())
+    );
+    assert_eq!(
+        h.histories[0].comment.as_deref(),
+        Some(
+            format!(
+                "vodplan quarantine of owner team-a until {} (UTC), selected by m.yaml:4; status before blocking: Normal",
+                until(14)
+            )
+            .as_str()
+        )
+    );
 }
 
 /// Item 7: a video with a tag over 32 bytes fails alone, never its batch; a user tag that only
