@@ -117,7 +117,7 @@ fn owned(owner: &str, days: i64, others: &str) -> String {
     }
 }
 
-/// Item 1: set B's quarantine is never claimed by set A, whose entries list by a status (the
+/// Set B's quarantine is never claimed by set A, whose entries list by a status (the
 /// rule that retried every status "as if" deleted B's videos at once); and when B removes the
 /// entry that quarantined them, they are restored, not deleted.
 #[test]
@@ -196,7 +196,7 @@ fn another_sets_quarantine_is_never_stolen_and_a_removed_entry_restores() {
     assert_eq!(emu.videos(), 3);
 }
 
-/// Item 2: a stale tag of this owner on a video that moderation then blocks does not make it
+/// A stale tag of this owner on a video that moderation then blocks does not make it
 /// vodplan's: a keep entry does not unblock it, a quarantine entry does not delete it, even past
 /// the tag's date.
 #[test]
@@ -341,7 +341,7 @@ fn apply_on_a_terminal(
     format!("{}{rest}", String::from_utf8_lossy(&seen))
 }
 
-/// Item 3: a tag added while apply waited for `yes` is kept, and when a keep entry matches it,
+/// A tag added while apply waited for `yes` is kept, and when a keep entry matches it,
 /// the video is not blocked.
 #[test]
 fn a_tag_added_while_apply_waits_is_kept_and_its_keep_entry_wins() {
@@ -373,7 +373,7 @@ fn a_tag_added_while_apply_waits_is_kept_and_its_keep_entry_wins() {
     );
 }
 
-/// Item 4: restores are found whatever the entries say now: a keep entry added when no delete
+/// Restores are found whatever the entries say now: a keep entry added when no delete
 /// entry uses a quarantine any more restores; `quarantine: none` deletes as reviewed.
 #[test]
 fn restores_are_found_when_no_entry_uses_a_quarantine() {
@@ -416,7 +416,7 @@ fn restores_are_found_when_no_entry_uses_a_quarantine() {
     assert_eq!(look(&emu, 1), None);
 }
 
-/// Item 7: `keep: {status: [Blocked]}` does not take back the quarantine it did not prevent (the
+/// `keep: {status: [Blocked]}` does not take back the quarantine it did not prevent (the
 /// video was Normal when quarantined): no quarantine-restore cycle on every apply.
 #[test]
 fn a_keep_entry_on_blocked_does_not_alternate() {
@@ -453,7 +453,7 @@ fn a_keep_entry_on_blocked_does_not_alternate() {
     );
 }
 
-/// Item 7: a video with a tag over 32 bytes fails alone, never its batch; a user tag that only
+/// A video with a tag over 32 bytes fails alone, never its batch; a user tag that only
 /// starts like vodplan's is kept.
 #[test]
 fn one_bad_tag_fails_alone_and_look_alike_tags_are_kept() {
@@ -491,7 +491,7 @@ fn one_bad_tag_fails_alone_and_look_alike_tags_are_kept() {
     assert_eq!(look(&emu, 2), state("Blocked", &owned("team-a", 14, "a")));
 }
 
-/// Item 6: a quarantine half done (tagged by a killed run, not blocked), a restore half done
+/// A quarantine half done (tagged by a killed run, not blocked), a restore half done
 /// (unblocked, untag refused): the same command, from the manifests or the saved plan, finishes
 /// it, without being refused as stale or as applied already.
 #[test]
@@ -546,7 +546,7 @@ fn the_same_command_finishes_a_half_done_step() {
     assert_eq!(look(&emu, 0), state("Normal", "p"));
 }
 
-/// Item 5: after SIGINT no new tag or block call starts; the summary counts what the service
+/// After SIGINT no new tag or block call starts; the summary counts what the service
 /// confirmed, exit 3 (something changed); the same command finishes the rest.
 #[test]
 fn an_interrupt_stops_every_quarantine_write() {
