@@ -85,10 +85,8 @@ pub enum Why {
     Kept { by: Location },
     /// No delete entry selects it (by video ID, reference ID, or a selector on its state now).
     NotSelected,
-    /// A planned restore that no keep entry protects any more.
-    NotKept,
-    /// A planned restore of a video that is not in vodplan's quarantine (not `Blocked` with
-    /// vodplan's tag): vodplan never unblocks what it did not block.
+    /// A planned restore of a video that is not in this owner's quarantine: vodplan never
+    /// unblocks what it did not block.
     NotQuarantined,
     /// Its entry asks for another action now (a quarantine first, or its grace period runs on).
     OtherAction(String),
@@ -101,11 +99,6 @@ impl fmt::Display for Unapproved {
             Why::NotSelected => write!(
                 f,
                 "{}: no delete entry of the manifests selects it",
-                self.video_id
-            ),
-            Why::NotKept => write!(
-                f,
-                "{}: planned as a restore, but no keep entry protects it",
                 self.video_id
             ),
             Why::NotQuarantined => write!(
