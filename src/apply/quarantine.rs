@@ -518,6 +518,13 @@ async fn restore_group(
         if !untag.contains(&id) {
             continue;
         }
+        if info.status == "Blocked" {
+            g.fail(
+                &id,
+                "restore: unblocked, then blocked again by someone else before vodplan's tags were removed: left as it is".into(),
+            );
+            continue;
+        }
         let tags = crate::plan::quarantine::tags_without(info.tags.as_deref());
         match check_tags(&tags) {
             Ok(()) => items.push((id, tags)),
