@@ -435,6 +435,17 @@ pub async fn approve<'p>(
     desired: &'p DesiredState,
     progress: &dyn ReadProgress,
 ) -> Result<Approval<'p>, Refusal> {
+    approve_on(client, file, desired, progress, quarantine::today()).await
+}
+
+/// [`approve`] with grace periods measured on `today` (UTC) rather than the clock's date.
+pub async fn approve_on<'p>(
+    client: &Arc<Client>,
+    file: &'p PlanFile,
+    desired: &'p DesiredState,
+    progress: &dyn ReadProgress,
+    today: time::Date,
+) -> Result<Approval<'p>, Refusal> {
     check_consistent(file)?;
     let plan = &file.plan;
     let planned: Vec<Planned<'p>> = plan
@@ -444,7 +455,6 @@ pub async fn approve<'p>(
         .chain(plan.quarantines.iter().map(Planned::Quarantine))
         .chain(plan.restores.iter().map(Planned::Restore))
         .collect();
-    let today = quarantine::today();
     let owner_tag = desired
         .owner
         .as_ref()

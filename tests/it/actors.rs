@@ -148,8 +148,9 @@ fn arb_set(owner: &'static str) -> impl Strategy<Value = Set> {
 #[derive(Debug, Clone)]
 enum Move {
     /// A set applies (0: team-a's first manifest, 1: team-a's manifest after review, 2:
-    /// team-b's), interrupted after this many milliseconds when given.
-    Apply(usize, Option<u64>),
+    /// team-b's), through a saved plan or not, interrupted after this many milliseconds when
+    /// given.
+    Apply(usize, bool, Option<u64>),
     Moderate(u8),
     SetNormal(u8),
     Tag(u8, &'static str),
@@ -159,7 +160,7 @@ enum Move {
 
 fn arb_move() -> impl Strategy<Value = Move> {
     prop_oneof![
-        4 => (0usize..3, proptest::option::of(0u64..40)).prop_map(|(s, i)| Move::Apply(s, i)),
+        4 => (0usize..3, any::<bool>(), proptest::option::of(0u64..40)).prop_map(|(s, saved, i)| Move::Apply(s, saved, i)),
         2 => (0u8..N).prop_map(Move::Moderate),
         1 => (0u8..N).prop_map(Move::SetNormal),
         1 => (0u8..N, prop_oneof![Just("legal-hold"), Just("note")]).prop_map(|(i, t)| Move::Tag(i, t)),
@@ -226,22 +227,56 @@ async fn snapshot(client: &Client) -> HashMap<u8, Seen> {
 /// Who last blocked each video: a set's owner, or moderation.
 type Blockers = HashMap<u8, &'static str>;
 
-/// Plans and applies `set` on `today`, interrupted after `interrupt` ms when given. Whether the
-/// run ended without failures (a failed plan is a refused run too).
+/// Plans and applies `set` on `today` (through the saved plan `saved` when given: made by the
+/// first run, applied again by the next), interrupted after `interrupt` ms when given. Whether the
+/// run ended without failures (a failed plan or a refused saved plan is a refused run too).
 async fn apply_set(
     client: &Arc<Client>,
     set: &Set,
     today: Date,
     interrupt: Option<u64>,
     journal: &std::path::Path,
+    saved: Option<&mut Option<vodplan::plan::file::PlanFile>>,
 ) -> bool {
     let desired = set.desired();
     let guards = vodplan::plan::guard::Guards::default();
-    let Ok(plan) = vodplan::plan::make::make_on(client, &desired, &guards, &(), today).await else {
-        return false;
+    let file;
+    let made;
+    let approval = match saved {
+        Some(slot) => {
+            if slot.is_none() {
+                let Ok(plan) =
+                    vodplan::plan::make::make_on(client, &desired, &guards, &(), today).await
+                else {
+                    return false;
+                };
+                *slot = Some(vodplan::plan::file::PlanFile::new(
+                    plan,
+                    "cn-shanghai",
+                    "http://emulator",
+                    &[],
+                    &[],
+                    None,
+                ));
+            }
+            file = slot.as_ref().unwrap();
+            match vodplan::apply::approve::approve_on(client, file, &desired, &(), today).await {
+                Ok(a) => a,
+                Err(_) => return false,
+            }
+        }
+        None => {
+            let Ok(plan) =
+                vodplan::plan::make::make_on(client, &desired, &guards, &(), today).await
+            else {
+                return false;
+            };
+            made = plan;
+            let mut approval = Approval::of(&made, "test".into(), &desired);
+            approval.today = Some(today);
+            approval
+        }
     };
-    let mut approval = Approval::of(&plan, "test".into(), &desired);
-    approval.today = Some(today);
     let stop = Interrupt::new();
     if let Some(ms) = interrupt {
         let stop = stop.clone();
@@ -304,11 +339,12 @@ proptest! {
                 let mut actor = "person";
                 let moderated = match m { Move::Moderate(i) => Some(*i), _ => None };
                 match m {
-                    Move::Apply(s, interrupt) => {
+                    Move::Apply(s, saved, interrupt) => {
                         let set = &sets[*s];
                         actor = set.owner;
                         let journal = dir.path().join(format!("{}.jsonl", set.owner));
-                        let clean = apply_set(&client, set, today, *interrupt, &journal).await;
+                        let mut file = None;
+                        let clean = apply_set(&client, set, today, *interrupt, &journal, saved.then_some(&mut file)).await;
                         let after = snapshot(&client).await;
                         check(set, &sets, &before, &after, &blockers, today)?;
                         // The same command finishes an interrupted or refused run: a few tries
@@ -316,8 +352,11 @@ proptest! {
                         let mut finished = clean;
                         for _ in 0..4 {
                             if finished { break; }
-                            finished = apply_set(&client, set, today, None, &journal).await;
+                            finished = apply_set(&client, set, today, None, &journal, saved.then_some(&mut file)).await;
                         }
+                        // Without faults nothing refuses the same command: not the saved plan's
+                        // own earlier, interrupted run, not a journal that says "applied".
+                        prop_assert!(finished || faulty, "{} could not finish its run (saved plan: {saved})", set.owner);
                         let settled = snapshot(&client).await;
                         check(set, &sets, &before, &settled, &blockers, today)?;
                         if finished {
