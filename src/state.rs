@@ -22,7 +22,7 @@ use crate::manifest::{DesiredState, Target};
 pub use crate::progress::Progress as ReadProgress;
 pub use crate::progress::{Phase, Progress};
 use crate::selector::{self, ListError};
-use crate::vod::api::VideoInfo;
+use crate::vod::api::{AuditRecord, VideoInfo};
 use crate::vod::concurrency::bounded;
 use crate::vod::{ApiError, Client, MAX_IDS_PER_CALL};
 
@@ -40,6 +40,9 @@ pub struct Observed {
     pub absent_references: FxHashSet<ReferenceId>,
     /// Videos the delete selectors saw in all (for `--max-delete-percent`).
     pub selector_seen: usize,
+    /// The latest manual review (GetAuditHistory) of the videos whose quarantine standing depends
+    /// on it (`None`: the video has no review).
+    pub reviews: FxHashMap<VideoId, Option<AuditRecord>>,
 }
 
 impl Observed {
@@ -78,6 +81,11 @@ impl Observed {
                 self.absent_references.insert(r.clone());
             }
         }
+    }
+
+    /// The latest review read for a video, if one was read and there is one.
+    pub fn latest_review(&self, id: &VideoId) -> Option<&AuditRecord> {
+        self.reviews.get(id).and_then(Option::as_ref)
     }
 
     /// The video an ID names, if it exists.
@@ -194,4 +202,110 @@ pub async fn lookup(
     )
     .await?;
     Ok(observed)
+}
+
+/// Calls of GetAuditHistory kept in flight.
+const REVIEW_CONCURRENCY: usize = 16;
+
+/// Whether a video's latest review is needed to know whether it is in the quarantine that
+/// `owner_tag` names: it is Blocked and carries that tag.
+pub fn needs_review(info: &VideoInfo, owner_tag: &str) -> bool {
+    info.status == "Blocked"
+        && info
+            .tags
+            .as_deref()
+            .is_some_and(|t| t.split(',').any(|x| x.trim() == owner_tag))
+}
+
+/// The latest review (GetAuditHistory, newest first, one record) of each video.
+pub async fn latest_reviews(
+    client: &Client,
+    ids: Vec<VideoId>,
+) -> Result<Vec<(VideoId, Option<AuditRecord>)>, ApiError> {
+    let mut out = Vec::with_capacity(ids.len());
+    bounded(
+        ids,
+        REVIEW_CONCURRENCY,
+        |id| async move {
+            let reply = client.audit_history(&id, 1).await?;
+            Ok::<_, ApiError>((id, reply.histories.into_iter().next()))
+        },
+        |got, _| {
+            out.push(got);
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(out)
+}
+
+/// Reads the latest review of every observed video that needs it (see [`needs_review`]).
+pub async fn read_reviews(
+    client: &Client,
+    observed: &mut Observed,
+    owner_tag: &str,
+) -> Result<(), ApiError> {
+    let ids: Vec<VideoId> = observed
+        .videos
+        .iter()
+        .filter(|(id, info)| needs_review(info, owner_tag) && !observed.reviews.contains_key(*id))
+        .map(|(id, _)| id.clone())
+        .collect();
+    for (id, review) in latest_reviews(client, ids).await? {
+        observed.reviews.insert(id, review);
+    }
+    Ok(())
+}
+
+/// Pages of a tag search, at most (100 videos a page).
+const TAG_SEARCH_PAGES: usize = 100;
+
+/// The videos SearchMedia finds carrying `tag` exactly (`Match` `Tags in ('TAG')`, ScrollToken
+/// pages over every creation time), as candidates to re-read; best effort: the search index may
+/// lag and how it matches tags is not documented precisely
+/// (https://help.aliyun.com/document_detail/86044.html), so the result only adds videos to read,
+/// never stands for the complete set, and a failed search finds nothing. A tag holding a quote
+/// is not searched.
+pub async fn search_tagged(client: &Client, tag: &str) -> Vec<VideoId> {
+    use crate::vod::request::{Page, SearchMedia, SearchType, SortBy, VIDEO_FIELDS};
+    if tag.contains(['\'', '"', '(', ')']) {
+        return Vec::new();
+    }
+    let conditions = format!("Tags in ('{tag}')");
+    let from = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(366);
+    let to = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    let mut found = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..TAG_SEARCH_PAGES {
+        let request = SearchMedia {
+            search_type: SearchType::Video,
+            conditions: &conditions,
+            created_from: from,
+            created_to: to,
+            sort_by: SortBy::CreationTimeAsc,
+            page_size: 100,
+            fields: &VIDEO_FIELDS,
+            page: match &token {
+                Some(t) => Page::Scroll(t),
+                None => Page::No(1),
+            },
+        };
+        let Ok(reply) = client.call(&request).await else {
+            break;
+        };
+        let before = found.len();
+        found.extend(reply.media_list.into_iter().filter_map(|m| {
+            let id = m
+                .video
+                .map(|v| v.video_id)
+                .filter(|v| !v.is_empty())
+                .unwrap_or(m.media_id);
+            VideoId::new(id).ok()
+        }));
+        token = reply.scroll_token.filter(|t| !t.is_empty());
+        if found.len() == before || token.is_none() {
+            break;
+        }
+    }
+    found
 }

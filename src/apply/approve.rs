@@ -16,13 +16,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::ids::VideoId;
-use crate::manifest::{DesiredState, Entry, Location};
+use crate::manifest::{DesiredState, Location};
 use crate::plan::file::PlanFile;
-use crate::plan::quarantine::{self, Decision, Quarantine, Restore};
+use crate::plan::quarantine::{self, Fate, Quarantine, Restore};
 use crate::plan::rules::Rules;
 use crate::plan::{Absence, Deletion, Fingerprint, Plan};
 use crate::state::ReadProgress;
-use crate::vod::api::VideoInfo;
+use crate::vod::api::{AuditRecord, VideoInfo};
 use crate::vod::{ApiError, Client};
 
 /// What an apply may do: deletions to send, and entries already settled before sending.
@@ -53,17 +53,23 @@ pub struct Approval<'p> {
     /// The reason and source the journal records for each deletion: today's entry that selects
     /// it (empty for a plan just made, whose deletions carry today's already).
     pub recorded: super::executor::Recorded,
+    /// Today's manifests: every quarantine and restore is decided by them again, on fresh
+    /// reads, just before it is written.
+    pub desired: Option<&'p DesiredState>,
+    /// The UTC date the run's grace periods are measured from (today's when not set).
+    pub today: Option<time::Date>,
 }
 
 impl<'p> Approval<'p> {
     /// A plan just made from the manifests and confirmed: everything as planned.
-    pub fn of(plan: &'p Plan, digest: String) -> Approval<'p> {
+    pub fn of(plan: &'p Plan, digest: String, desired: &'p DesiredState) -> Approval<'p> {
         Approval {
             digest,
             deletions: plan.deletions.iter().collect(),
             absent: &plan.absent,
             quarantines: plan.quarantines.clone(),
             restores: plan.restores.clone(),
+            desired: Some(desired),
             ..Approval::default()
         }
     }
@@ -82,10 +88,8 @@ pub enum Why {
     Kept { by: Location },
     /// No delete entry selects it (by video ID, reference ID, or a selector on its state now).
     NotSelected,
-    /// A planned restore that no keep entry protects any more.
-    NotKept,
-    /// A planned restore of a video that is not in vodplan's quarantine (not `Blocked` with
-    /// vodplan's tag): vodplan never unblocks what it did not block.
+    /// A planned restore of a video that is not in this owner's quarantine: vodplan never
+    /// unblocks what it did not block.
     NotQuarantined,
     /// Its entry asks for another action now (a quarantine first, or its grace period runs on).
     OtherAction(String),
@@ -98,11 +102,6 @@ impl fmt::Display for Unapproved {
             Why::NotSelected => write!(
                 f,
                 "{}: no delete entry of the manifests selects it",
-                self.video_id
-            ),
-            Why::NotKept => write!(
-                f,
-                "{}: planned as a restore, but no keep entry protects it",
                 self.video_id
             ),
             Why::NotQuarantined => write!(
@@ -186,22 +185,49 @@ pub fn check_consistent(file: &PlanFile) -> Result<(), Refusal> {
     }
 }
 
-/// What today's manifests decide for a video a saved plan acts on: refused when a keep entry
-/// protects it or no delete entry selects it.
-/// Also returns the delete entry that selects it now.
-fn judge<'r>(
-    rules: &Rules<'r>,
-    id: &VideoId,
-    info: &VideoInfo,
-    today: time::Date,
-) -> Result<(Decision, &'r Entry), Why> {
-    if let Some(keeper) = rules.keeper(id, info) {
-        return Err(Why::Kept {
+/// Why a video's fate now refuses the planned action.
+fn refusal(fate: &Fate<'_>, planned: &str) -> Why {
+    match fate {
+        Fate::Protected { keeper, .. } => Why::Kept {
             by: keeper.location.clone(),
-        });
+        },
+        Fate::Nothing if planned == "a restore" => Why::NotQuarantined,
+        Fate::Nothing => Why::NotSelected,
+        Fate::Delete { .. } => Why::OtherAction(format!(
+            "planned as {planned}, but its entry now asks for a deletion"
+        )),
+        Fate::Quarantine { until, .. } => Why::OtherAction(format!(
+            "planned as {planned}, but its entry asks for a quarantine first (until {})",
+            quarantine::date_text(*until)
+        )),
+        Fate::Wait { until, .. } => Why::OtherAction(format!(
+            "planned as {planned}, but its grace period runs until {}",
+            quarantine::date_text(*until)
+        )),
+        Fate::Restore { .. } => Why::OtherAction(format!(
+            "planned as {planned}, but it is to be restored (taken out of this owner's quarantine)"
+        )),
+        Fate::Leave { why, .. } if planned == "a restore" => Why::OtherAction(format!(
+            "planned as a restore, but it is not in vodplan's quarantine for this owner: {why}; vodplan never unblocks what it did not block"
+        )),
+        Fate::Leave { why, .. } => Why::OtherAction(format!(
+            "planned as {planned}, but it is to be left alone: {why}"
+        )),
     }
-    let entry = quarantine::selecting_entry(rules, id, info).ok_or(Why::NotSelected)?;
-    Ok((quarantine::decide(entry, info, today), entry))
+}
+
+/// A fingerprint without what vodplan's own quarantine steps change (its tags, and the
+/// modification time they bump), so that a half-done step of the same plan does not make it
+/// stale: what a person or another system changed still does.
+fn without_own_steps(f: &Fingerprint) -> Fingerprint {
+    let mut f = f.clone();
+    f.tags = f
+        .tags
+        .as_deref()
+        .map(|t| quarantine::tags_without(Some(t)))
+        .filter(|t| !t.is_empty());
+    f.modification_time = None;
+    f
 }
 
 /// One video a saved plan acts on.
@@ -225,6 +251,7 @@ impl Planned<'_> {
 /// in any order, and everything is reported in the plan's. Judged by today's `rules` on `today`.
 struct Findings<'p, 'r> {
     rules: Rules<'r>,
+    owner: Option<&'r str>,
     today: time::Date,
     deletions: Vec<(usize, &'p Deletion)>,
     vanished: Vec<(usize, &'p Deletion)>,
@@ -247,7 +274,7 @@ fn ordered<T>(mut v: Vec<(usize, T)>) -> Vec<T> {
     v.into_iter().map(|(_, t)| t).collect()
 }
 
-impl<'p> Findings<'p, '_> {
+impl<'p, 'r> Findings<'p, 'r> {
     fn refuse(&mut self, n: usize, id: &VideoId, why: Why) {
         self.unapproved.push((
             n,
@@ -259,8 +286,8 @@ impl<'p> Findings<'p, '_> {
     }
 
     /// Records whether what was reviewed of the video changed since the plan was made.
-    fn compare(&mut self, n: usize, id: &VideoId, before: &Fingerprint, info: &VideoInfo) {
-        let changes = before.changes(&Fingerprint::of(info));
+    fn compare(&mut self, n: usize, id: &VideoId, before: &Fingerprint, now: &Fingerprint) {
+        let changes = before.changes(now);
         if !changes.is_empty() {
             self.changed.push((
                 n,
@@ -272,17 +299,28 @@ impl<'p> Findings<'p, '_> {
         }
     }
 
+    /// Today's fate of a video.
+    fn fate(&self, id: &VideoId, info: &VideoInfo, review: Option<&AuditRecord>) -> Fate<'r> {
+        quarantine::fate(&self.rules, self.owner, id, info, review, self.today)
+    }
+
     /// Judges one planned video on its state now (`None`: it no longer exists).
-    fn judge(&mut self, n: usize, planned: &Planned<'p>, info: Option<&VideoInfo>) {
+    fn judge(
+        &mut self,
+        n: usize,
+        planned: &Planned<'p>,
+        info: Option<&VideoInfo>,
+        review: Option<&AuditRecord>,
+    ) {
         match *planned {
-            Planned::Delete(d) => self.deletion(n, d, info),
-            Planned::Quarantine(q) => self.quarantine(n, q, info),
-            Planned::Restore(r) => self.restore(n, r, info),
+            Planned::Delete(d) => self.deletion(n, d, info, review),
+            Planned::Quarantine(q) => self.quarantine(n, q, info, review),
+            Planned::Restore(r) => self.restore(n, r, info, review),
         }
     }
 
     /// Notes today's `entry` as the one the journal records for the deletion at `n`.
-    fn record(&mut self, n: usize, entry: &Entry) {
+    fn record(&mut self, n: usize, entry: &crate::manifest::Entry) {
         let source = entry.location.to_string();
         let i = match self.entry_index.get(&source) {
             Some(i) => *i,
@@ -300,45 +338,36 @@ impl<'p> Findings<'p, '_> {
         self.recorded.push((n, i));
     }
 
-    fn deletion(&mut self, n: usize, d: &'p Deletion, info: Option<&VideoInfo>) {
+    fn deletion(
+        &mut self,
+        n: usize,
+        d: &'p Deletion,
+        info: Option<&VideoInfo>,
+        review: Option<&AuditRecord>,
+    ) {
         let Some(info) = info else {
             self.vanished.push((n, d));
             return;
         };
-        let judged = judge(&self.rules, &d.video_id, info, self.today);
-        if let Ok((_, entry)) = &judged {
+        let fate = self.fate(&d.video_id, info, review);
+        if let Fate::Delete { entry } = &fate {
             self.record(n, entry);
         }
-        match judged.map(|(decision, _)| decision) {
-            Ok(Decision::Delete) => {}
-            Ok(Decision::Quarantine { until, .. }) => self.refuse(
-                n,
-                &d.video_id,
-                Why::OtherAction(format!(
-                    "planned as a deletion, but its entry asks for a quarantine first (until {until})"
-                )),
-            ),
-            Ok(Decision::Wait { until }) => self.refuse(
-                n,
-                &d.video_id,
-                Why::OtherAction(format!(
-                    "planned as a deletion, but its grace period runs until {until}"
-                )),
-            ),
-            Ok(Decision::Leave(why)) => self.refuse(
-                n,
-                &d.video_id,
-                Why::OtherAction(format!(
-                    "planned as a deletion, but it is to be left alone: {why}"
-                )),
-            ),
-            Err(why) => self.refuse(n, &d.video_id, why),
+        if !matches!(fate, Fate::Delete { .. }) {
+            let why = refusal(&fate, "a deletion");
+            self.refuse(n, &d.video_id, why);
         }
-        self.compare(n, &d.video_id, &d.observed, info);
+        self.compare(n, &d.video_id, &d.observed, &Fingerprint::of(info));
         self.deletions.push((n, d));
     }
 
-    fn quarantine(&mut self, n: usize, q: &Quarantine, info: Option<&VideoInfo>) {
+    fn quarantine(
+        &mut self,
+        n: usize,
+        q: &Quarantine,
+        info: Option<&VideoInfo>,
+        review: Option<&AuditRecord>,
+    ) {
         let Some(info) = info else {
             self.gone.push((n, q.video_id.clone()));
             return;
@@ -347,65 +376,78 @@ impl<'p> Findings<'p, '_> {
         // edited to carry a past date (deleted by the next apply), to drop the video's other
         // tags or to word the audit's reason is harmless.
         let mut q = q.clone();
-        let judged = judge(&self.rules, &q.video_id, info, self.today);
-        if let Ok((_, entry)) = &judged {
-            q.reason.clone_from(&entry.reason);
-            q.source = entry.location.clone();
-        }
-        match judged.map(|(decision, _)| decision) {
-            Ok(Decision::Quarantine { until, tags }) => {
+        match self.fate(&q.video_id, info, review) {
+            Fate::Quarantine {
+                entry, until, tags, ..
+            } => {
+                q.reason.clone_from(&entry.reason);
+                q.source = entry.location.clone();
                 q.until = quarantine::date_text(until);
                 q.tags = tags;
             }
-            // Already in vodplan's quarantine, as planned (an earlier run of this plan was
+            // Already in this owner's quarantine, as planned (an earlier run of this plan was
             // interrupted after it): nothing to send, so nothing can go wrong.
-            Ok(Decision::Wait { .. }) => {
+            Fate::Wait { .. } => {
                 self.already_quarantined.push((n, q.video_id));
                 return;
             }
-            Ok(Decision::Delete) => self.refuse(
-                n,
-                &q.video_id,
-                Why::OtherAction(
-                    "planned as a quarantine, but its entry now asks for a deletion".into(),
-                ),
-            ),
-            Ok(Decision::Leave(why)) => self.refuse(
-                n,
-                &q.video_id,
-                Why::OtherAction(format!(
-                    "planned as a quarantine, but it is to be left alone: {why}"
-                )),
-            ),
-            Err(why) => self.refuse(n, &q.video_id, why),
+            other => {
+                let why = refusal(&other, "a quarantine");
+                self.refuse(n, &q.video_id, why);
+            }
         }
-        self.compare(n, &q.video_id, &q.observed, info);
+        // A half-done quarantine of this plan (tagged, not blocked) is finished, not stale.
+        self.compare(
+            n,
+            &q.video_id,
+            &without_own_steps(&q.observed),
+            &without_own_steps(&Fingerprint::of(info)),
+        );
         self.quarantines.push((n, q));
     }
 
-    fn restore(&mut self, n: usize, r: &Restore, info: Option<&VideoInfo>) {
+    fn restore(
+        &mut self,
+        n: usize,
+        r: &Restore,
+        info: Option<&VideoInfo>,
+        review: Option<&AuditRecord>,
+    ) {
         let Some(info) = info else {
             self.gone.push((n, r.video_id.clone()));
             return;
         };
-        // Only vodplan's own quarantine is undone: a video blocked by someone else (no vodplan
-        // tag) is never set Normal, whatever the file says.
-        let kept = self.rules.keeper(&r.video_id, info).is_some();
-        let tagged = quarantine::tag_date(info.tags.as_deref()).is_some();
-        if kept && info.status != crate::manifest::VideoStatus::Blocked.as_str() && !tagged {
-            // Already restored, as planned (an earlier run of this plan was interrupted after
-            // it): nothing to send.
-            self.already_restored.push((n, r.video_id.clone()));
-            return;
-        }
-        if !kept {
-            self.refuse(n, &r.video_id, Why::NotKept);
-        } else if quarantine::quarantined_until(info).is_none() {
-            self.refuse(n, &r.video_id, Why::NotQuarantined);
-        }
-        self.compare(n, &r.video_id, &r.observed, info);
         let mut r = r.clone();
-        r.tags = quarantine::tags_without(info.tags.as_deref());
+        let mut now = without_own_steps(&Fingerprint::of(info));
+        match self.fate(&r.video_id, info, review) {
+            Fate::Restore {
+                keeper,
+                unblock,
+                tags,
+            } => {
+                // Unblocked by an earlier, interrupted run of this plan: only the untag is left.
+                if !unblock {
+                    now.status.clone_from(&r.observed.status);
+                }
+                r.kept_by = keeper.map(|k| k.location.clone());
+                r.unblock = unblock;
+                r.tags = tags;
+            }
+            Fate::Nothing | Fate::Protected { .. }
+                if info.status != crate::manifest::VideoStatus::Blocked.as_str()
+                    && !quarantine::has_vodplan_tag(info.tags.as_deref()) =>
+            {
+                // Already restored, as planned (an earlier run of this plan was interrupted
+                // after it): nothing to send.
+                self.already_restored.push((n, r.video_id.clone()));
+                return;
+            }
+            other => {
+                let why = refusal(&other, "a restore");
+                self.refuse(n, &r.video_id, why);
+            }
+        }
+        self.compare(n, &r.video_id, &without_own_steps(&r.observed), &now);
         self.restores.push((n, r));
     }
 }
@@ -419,8 +461,19 @@ impl<'p> Findings<'p, '_> {
 pub async fn approve<'p>(
     client: &Arc<Client>,
     file: &'p PlanFile,
-    desired: &DesiredState,
+    desired: &'p DesiredState,
     progress: &dyn ReadProgress,
+) -> Result<Approval<'p>, Refusal> {
+    approve_on(client, file, desired, progress, quarantine::today()).await
+}
+
+/// [`approve`] with grace periods measured on `today` (UTC) rather than the clock's date.
+pub async fn approve_on<'p>(
+    client: &Arc<Client>,
+    file: &'p PlanFile,
+    desired: &'p DesiredState,
+    progress: &dyn ReadProgress,
+    today: time::Date,
 ) -> Result<Approval<'p>, Refusal> {
     check_consistent(file)?;
     let plan = &file.plan;
@@ -431,9 +484,16 @@ pub async fn approve<'p>(
         .chain(plan.quarantines.iter().map(Planned::Quarantine))
         .chain(plan.restores.iter().map(Planned::Restore))
         .collect();
+    let owner_tag = desired
+        .owner
+        .as_ref()
+        .map(|o| quarantine::owner_tag_for(&o.value));
+    // Videos whose standing depends on their latest review are judged once it is read.
+    let mut pending: Vec<(usize, &Planned<'p>, VideoInfo)> = Vec::new();
     let mut found = Findings {
         rules: Rules::new(desired),
-        today: quarantine::today(),
+        owner: desired.owner.as_ref().map(|o| o.value.as_str()),
+        today,
         deletions: Vec::new(),
         vanished: Vec::new(),
         quarantines: Vec::new(),
@@ -457,11 +517,25 @@ pub async fn approve<'p>(
                 videos.iter().map(|v| (v.video_id.as_str(), v)).collect();
             for (i, p) in asked.iter().enumerate() {
                 let info = by_id.get(p.id().as_str()).copied();
-                found.judge(at + i, p, info);
+                match (info, &owner_tag) {
+                    (Some(v), Some(tag)) if crate::state::needs_review(v, tag) => {
+                        pending.push((at + i, p, v.clone()));
+                    }
+                    _ => found.judge(at + i, p, info, None),
+                }
             }
         },
     )
     .await?;
+    let ids: Vec<VideoId> = pending.iter().map(|(_, p, _)| p.id().clone()).collect();
+    let reviews: HashMap<VideoId, Option<AuditRecord>> = crate::state::latest_reviews(client, ids)
+        .await?
+        .into_iter()
+        .collect();
+    for (n, p, info) in &pending {
+        let review = reviews.get(p.id()).and_then(Option::as_ref);
+        found.judge(*n, p, Some(info), review);
+    }
     // A video the manifests do not approve is the graver finding: it is reported first.
     if !found.unapproved.is_empty() {
         return Err(Refusal::NotApproved(ordered(found.unapproved)));
@@ -483,5 +557,7 @@ pub async fn approve<'p>(
             entries: found.entries,
             of: ordered(found.recorded),
         },
+        desired: Some(desired),
+        today: Some(today),
     })
 }

@@ -27,6 +27,13 @@ pub struct Outcome {
     pub quarantined: Vec<VideoId>,
     /// Taken out of vodplan's quarantine (set Normal, tag removed) by this run.
     pub restored: Vec<VideoId>,
+    /// Some planned quarantine or restore failed or was not sent: the run is not finished, and
+    /// the same command again finishes it.
+    pub quarantine_unfinished: bool,
+    /// Planned quarantines and restores never started (interrupted).
+    pub quarantine_not_sent: Vec<VideoId>,
+    /// The grace period's last day written on each video quarantined by this run.
+    pub until_written: std::collections::HashMap<VideoId, String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +79,7 @@ impl Outcome {
     /// run of the same plan has nothing to finish.
     pub fn settled(&self) -> bool {
         !self.interrupted
+            && !self.quarantine_unfinished
             && self.not_sent.is_empty()
             && self.failed.iter().all(|f| !f.possibly_deleted)
     }

@@ -1,242 +1,654 @@
-//! Carrying out quarantines and restores: each step batched at its own API limit (UpdateVideoInfos
-//! 20 videos a call, CreateAudit 100) and paced by its own per-action pacer in the client, every
-//! call journaled.
+//! Carrying out quarantines and restores, on fresh reads.
 //!
-//! The order of the two steps is what keeps a half-done action harmless (see
-//! [`crate::plan::quarantine`]): a quarantine tags and then blocks (only the videos whose tag was
-//! set are blocked); a restore unblocks and then untags (only the videos set `Normal` are
-//! untagged). A video whose first step failed is left as it was; one whose second step failed is
-//! in the "restored by hand" state, which the next plan handles.
+//! Nothing is written from what the plan saw, or from what was read before a prompt: the videos
+//! are handled in groups of at most 20 (UpdateVideoInfos' limit), and for each group
+//! - the videos are re-read (GetVideoInfos, and GetAuditHistory where the standing depends on it)
+//!   and their fate decided again with [`crate::plan::quarantine::fate`]: a video whose fate is
+//!   not the planned action any more (a keep entry protects it now, someone else blocked it, it
+//!   is gone) is left alone and reported;
+//! - each tag list written is computed from the tags read just before, so a tag a person added
+//!   meanwhile is kept; each is checked on its own (16 tags of at most 32 bytes), so one bad
+//!   video fails alone, never its batch;
+//! - a quarantine is tagged, re-read, decided again on that fresh state (keep re-check), and only
+//!   then blocked, with its marker in the audit record (owner, date, status before blocking);
+//! - a restore is unblocked, re-read, then untagged;
+//! - every video is counted quarantined or restored only when a re-read confirms it.
+//!
+//! The order of the two steps keeps a half-done action harmless: tag then block, unblock then
+//! untag; either half alone is a stale marker of this owner, which the same command finishes.
+//! After an interrupt no new write starts. Every call is journaled.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
+use time::Date;
+
+use super::executor::Interrupt;
 use super::journal::{Journal, JournalError, Record};
 use super::outcome::FailedDeletion;
 use crate::ids::VideoId;
-use crate::plan::quarantine::{Quarantine, Restore, audit_reason};
-use crate::vod::api::{MAX_AUDIT_ITEMS, MAX_UPDATE_ITEMS};
-use crate::vod::concurrency::bounded;
-use crate::vod::media::AuditStatus;
-use crate::vod::{ApiError, Attempted, Client};
+use crate::manifest::DesiredState;
+use crate::plan::Rules;
+use crate::plan::quarantine::{
+    Fate, Marker, Quarantine, Restore, check_tags, date_text, fate, has_vodplan_tag, owner_tag_for,
+};
+use crate::vod::api::{AuditRecord, MAX_UPDATE_ITEMS, VideoInfo};
+use crate::vod::concurrency::bounded_until;
+use crate::vod::media::{AuditItem, AuditStatus};
+use crate::vod::{ApiError, Client};
 
-/// Calls of one step kept in flight; the client's pacer sets the rate.
-const IN_FLIGHT: usize = 8;
+/// Groups handled at once; the client's pacers set the rate.
+const IN_FLIGHT: usize = 4;
 
 /// What the quarantines and restores did.
 #[derive(Debug, Default)]
 pub struct Done {
     pub quarantined: Vec<VideoId>,
     pub restored: Vec<VideoId>,
+    /// Planned quarantines or restores found done already (an earlier run finished them).
+    pub already_quarantined: Vec<VideoId>,
+    pub already_restored: Vec<VideoId>,
     pub failed: Vec<FailedDeletion>,
+    /// Not started: the run was interrupted first.
+    pub not_sent: Vec<VideoId>,
+    /// Gone before anything was written.
+    pub gone: Vec<VideoId>,
+    /// The `until` date written (today's, fixed for the whole run), when any quarantine was
+    /// written.
+    pub until_written: HashMap<VideoId, String>,
 }
 
-/// One step's outcome for its videos: those done, and those not (with why).
-struct Step {
-    done: Vec<VideoId>,
-    failed: Vec<(VideoId, String)>,
+/// Today's rules for the writes.
+struct Judge<'r> {
+    rules: Rules<'r>,
+    owner: Option<&'r str>,
+    today: Date,
 }
 
-/// Runs one step over `items` in batches of `size`; `call` makes the API call for a batch and
-/// returns the IDs it refused (non-existent or forbidden), or the error.
-async fn step<I, F, Fut>(
-    name: &str,
-    items: Vec<(VideoId, I)>,
-    size: usize,
-    journal: &Journal,
-    call: F,
-) -> Result<Step, JournalError>
-where
-    I: Clone,
-    F: Fn(Vec<(VideoId, I)>) -> Fut,
-    Fut: std::future::Future<Output = (Result<Vec<String>, ApiError>, Option<String>)>,
-{
-    let mut out = Step {
-        done: Vec::new(),
-        failed: Vec::new(),
-    };
-    let batches: Vec<Vec<(VideoId, I)>> = items.chunks(size).map(<[_]>::to_vec).collect();
-    let run = journal.run().to_string();
-    let mut records = Vec::new();
-    bounded(
-        batches,
-        IN_FLIGHT,
-        |batch| {
-            let ids: Vec<VideoId> = batch.iter().map(|(id, _)| id.clone()).collect();
-            let reply = call(batch);
-            async move { Ok::<_, JournalError>((ids, reply.await)) }
-        },
-        |(ids, (result, request_id)), _| {
-            let (done, failed, error) = match result {
-                Ok(refused) => {
-                    let refused: HashSet<&str> = refused.iter().map(String::as_str).collect();
-                    let (bad, good): (Vec<VideoId>, Vec<VideoId>) = ids
-                        .iter()
-                        .cloned()
-                        .partition(|id| refused.contains(id.as_str()));
-                    let why = "VOD refused it (non-existent or forbidden)".to_string();
-                    (
-                        good,
-                        bad.into_iter().map(|id| (id, why.clone())).collect(),
-                        None,
-                    )
-                }
-                Err(e) => {
-                    let why = e.to_string();
-                    let failed: Vec<(VideoId, String)> =
-                        ids.iter().map(|id| (id.clone(), why.clone())).collect();
-                    (Vec::new(), failed, Some(why))
-                }
-            };
-            records.push(Record::Audit {
-                run: run.clone(),
-                time: crate::timefmt::now(),
-                step: name.to_string(),
-                video_ids: ids.iter().map(ToString::to_string).collect(),
-                done: done.iter().map(ToString::to_string).collect(),
-                failed: failed.iter().map(|(id, _)| id.to_string()).collect(),
-                request_id,
-                error,
-            });
-            out.done.extend(done);
-            out.failed.extend(failed);
-            Ok(())
-        },
-    )
-    .await?;
-    for r in &records {
-        journal.append_async(r).await?;
+impl Judge<'_> {
+    fn fate(&self, id: &VideoId, info: &VideoInfo, review: Option<&AuditRecord>) -> Fate<'_> {
+        fate(&self.rules, self.owner, id, info, review, self.today)
     }
-    Ok(out)
 }
 
-fn refused_ids<T>(
-    reply: Attempted<T>,
-    refused: impl Fn(&T) -> Vec<String>,
-    request_id: impl Fn(&T) -> String,
-) -> (Result<Vec<String>, ApiError>, Option<String>) {
+/// The fresh state of a group: each video's info and, where needed, its latest review.
+struct Fresh {
+    infos: HashMap<VideoId, VideoInfo>,
+    reviews: HashMap<VideoId, Option<AuditRecord>>,
+}
+
+impl Fresh {
+    fn review(&self, id: &VideoId) -> Option<&AuditRecord> {
+        self.reviews.get(id).and_then(Option::as_ref)
+    }
+}
+
+async fn read(client: &Client, ids: &[VideoId], owner: Option<&str>) -> Result<Fresh, ApiError> {
+    let reply = client.get_video_infos(ids, &[]).await?;
+    let asked: HashSet<&VideoId> = ids.iter().collect();
+    let infos: HashMap<VideoId, VideoInfo> = reply
+        .video_list
+        .into_iter()
+        .filter_map(|v| VideoId::new(v.video_id.clone()).ok().map(|id| (id, v)))
+        .filter(|(id, _)| asked.contains(id))
+        .collect();
+    let mut reviews = HashMap::new();
+    if let Some(owner) = owner {
+        let tag = owner_tag_for(owner);
+        let need: Vec<VideoId> = infos
+            .iter()
+            .filter(|(_, v)| crate::state::needs_review(v, &tag))
+            .map(|(id, _)| id.clone())
+            .collect();
+        reviews.extend(crate::state::latest_reviews(client, need).await?);
+    }
+    Ok(Fresh { infos, reviews })
+}
+
+/// A reply without a RequestId is not a VOD reply: nothing is known to be done.
+fn checked<T>(
+    reply: crate::vod::Attempted<T>,
+    request_id: impl Fn(&T) -> &str,
+) -> (Result<T, String>, Option<String>) {
     match reply.result {
-        // A reply without a RequestId is not a VOD reply: nothing is known to be done.
         Ok(body) if request_id(&body).trim().is_empty() => (
-            Err(ApiError {
-                action: "UpdateVideoInfos/CreateAudit",
-                kind: crate::vod::ApiErrorKind::Transient,
-                status: None,
-                code: "UnreadableResponse".into(),
-                message: "the reply carried no RequestId, so it is not a VOD reply".into(),
-                request_id: None,
-                retry_after: None,
-            }),
+            Err("the reply carried no RequestId, so it is not a VOD reply".into()),
             None,
         ),
-        Ok(body) => (Ok(refused(&body)), Some(request_id(&body))),
+        Ok(body) => {
+            let rid = request_id(&body).to_string();
+            (Ok(body), Some(rid))
+        }
         Err(e) => {
             let rid = e.request_id.clone();
-            (Err(e), rid)
+            (Err(e.to_string()), rid)
         }
     }
 }
 
-async fn set_tags(
-    client: &Client,
-    batch: Vec<(VideoId, String)>,
-) -> (Result<Vec<String>, ApiError>, Option<String>) {
-    let reply = client.set_tags(&batch).await;
-    refused_ids(
-        reply,
-        |b| {
-            b.non_exist_video_ids
+/// What one group did.
+#[derive(Default)]
+struct Group {
+    done: Done,
+    records: Vec<Record>,
+}
+
+impl Group {
+    fn fail(&mut self, id: &VideoId, error: String) {
+        self.done.failed.push(FailedDeletion {
+            video_id: id.clone(),
+            error,
+            possibly_deleted: false,
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &mut self,
+        run: &str,
+        step: &str,
+        ids: &[VideoId],
+        done: &[VideoId],
+        request_id: Option<String>,
+        error: Option<String>,
+        until: Option<String>,
+    ) {
+        let done_set: HashSet<&VideoId> = done.iter().collect();
+        self.records.push(Record::Audit {
+            run: run.to_string(),
+            time: crate::timefmt::now(),
+            step: step.to_string(),
+            video_ids: ids.iter().map(ToString::to_string).collect(),
+            done: done.iter().map(ToString::to_string).collect(),
+            failed: ids
                 .iter()
-                .chain(&b.forbidden_video_ids)
+                .filter(|id| !done_set.contains(id))
+                .map(ToString::to_string)
+                .collect(),
+            request_id,
+            error,
+            until,
+        });
+    }
+}
+
+/// Why a video's fate now is not the planned action, for people.
+fn not_now(fate: &Fate<'_>) -> String {
+    match fate {
+        Fate::Nothing => "no entry of the manifests selects it now".into(),
+        Fate::Protected { keeper, .. } => {
+            format!("protected now by the keep entry at {}", keeper.location)
+        }
+        Fate::Delete { .. } => "its entry asks for a deletion now".into(),
+        Fate::Quarantine { .. } => "its entry asks for a quarantine now".into(),
+        Fate::Wait { until, .. } => format!("it is in quarantine until {}", date_text(*until)),
+        Fate::Restore { .. } => "it is to be restored now".into(),
+        Fate::Leave { why, .. } => why.clone(),
+    }
+}
+
+/// Tags, re-checks and blocks one group of planned quarantines.
+async fn quarantine_group(
+    client: &Client,
+    judge: &Judge<'_>,
+    run: &str,
+    group: Vec<&Quarantine>,
+    interrupt: &Interrupt,
+) -> Group {
+    let mut g = Group::default();
+    let ids: Vec<VideoId> = group.iter().map(|q| q.video_id.clone()).collect();
+    if interrupt.is_set() {
+        g.done.not_sent = ids;
+        return g;
+    }
+    let fresh = match read(client, &ids, judge.owner).await {
+        Ok(f) => f,
+        Err(e) => {
+            for id in &ids {
+                g.fail(
+                    id,
+                    format!("quarantine: not tagged, not blocked: cannot re-read it: {e}"),
+                );
+            }
+            return g;
+        }
+    };
+    // Decide on the fresh state; compute each tag list from the tags read just now.
+    let mut to_tag: Vec<(VideoId, String)> = Vec::new();
+    let mut marks: HashMap<VideoId, (Marker, Quarantine)> = HashMap::new();
+    for q in &group {
+        let id = &q.video_id;
+        let Some(info) = fresh.infos.get(id) else {
+            g.done.gone.push(id.clone());
+            continue;
+        };
+        match judge.fate(id, info, fresh.review(id)) {
+            Fate::Quarantine {
+                entry,
+                until,
+                tags,
+                was,
+            } => {
+                if let Err(why) = check_tags(&tags) {
+                    g.fail(id, format!("quarantine: not tagged, not blocked: {why}"));
+                    continue;
+                }
+                let owner = judge.owner.unwrap_or_default().to_string();
+                // The reason and source recorded are today's entry's, like the date.
+                let q = Quarantine {
+                    reason: entry.reason.clone(),
+                    source: entry.location.clone(),
+                    ..(*q).clone()
+                };
+                marks.insert(id.clone(), (Marker { owner, until, was }, q));
+                to_tag.push((id.clone(), tags));
+            }
+            Fate::Wait { .. } => g.done.already_quarantined.push(id.clone()),
+            other => g.fail(
+                id,
+                format!("quarantine: not tagged, not blocked: {}", not_now(&other)),
+            ),
+        }
+    }
+    if to_tag.is_empty() {
+        return g;
+    }
+    if interrupt.is_set() {
+        g.done.not_sent.extend(to_tag.into_iter().map(|(id, _)| id));
+        return g;
+    }
+    let until = date_text(group_until(&marks, judge.today));
+    let tag_ids: Vec<VideoId> = to_tag.iter().map(|(id, _)| id.clone()).collect();
+    let (reply, rid) = checked(client.set_tags(&to_tag).await, |b| b.request_id.as_str());
+    let tagged: Vec<VideoId> = match reply {
+        Ok(body) => {
+            let refused: HashSet<&str> = body
+                .non_exist_video_ids
+                .iter()
+                .chain(&body.forbidden_video_ids)
+                .map(String::as_str)
+                .collect();
+            let (bad, good): (Vec<VideoId>, Vec<VideoId>) = tag_ids
+                .iter()
+                .cloned()
+                .partition(|id| refused.contains(id.as_str()));
+            for id in &bad {
+                g.fail(id, "quarantine: not tagged, not blocked: VOD refused it (non-existent or forbidden)".into());
+            }
+            g.record(run, "tag", &tag_ids, &good, rid, None, Some(until.clone()));
+            good
+        }
+        Err(e) => {
+            for id in &tag_ids {
+                g.fail(id, format!("quarantine: not tagged, not blocked: {e}"));
+            }
+            g.record(run, "tag", &tag_ids, &[], rid, Some(e), Some(until));
+            return g;
+        }
+    };
+    if tagged.is_empty() {
+        return g;
+    }
+    // The keep re-check, on the state after tagging: a video a keep entry protects now, or that
+    // someone else changed meanwhile, is not blocked (its tag is a stale marker the next apply
+    // of this owner removes or renews).
+    let fresh = match read(client, &tagged, judge.owner).await {
+        Ok(f) => f,
+        Err(e) => {
+            for id in &tagged {
+                g.fail(
+                    id,
+                    format!("quarantine: tagged but not blocked: cannot re-read it: {e}"),
+                );
+            }
+            return g;
+        }
+    };
+    let mut to_block: Vec<AuditItem> = Vec::new();
+    for id in &tagged {
+        let Some(info) = fresh.infos.get(id) else {
+            g.done.gone.push(id.clone());
+            continue;
+        };
+        let (marker, q) = &marks[id];
+        match judge.fate(id, info, fresh.review(id)) {
+            Fate::Quarantine { until, .. }
+                if until == marker.until
+                    && crate::plan::quarantine::tag_date(info.tags.as_deref()) == Some(until) =>
+            {
+                to_block.push(AuditItem {
+                    video_id: id.clone(),
+                    reason: marker.reason(q.reason.as_deref()),
+                    comment: marker.comment(&q.source),
+                });
+            }
+            other => g.fail(
+                id,
+                format!(
+                    "quarantine: tagged but not blocked: {} (the next apply of this owner removes or renews the tag)",
+                    not_now(&other)
+                ),
+            ),
+        }
+    }
+    if to_block.is_empty() {
+        return g;
+    }
+    let block_ids: Vec<VideoId> = to_block.iter().map(|i| i.video_id.clone()).collect();
+    if interrupt.is_set() {
+        for id in &block_ids {
+            g.fail(id, "quarantine: tagged but not blocked: interrupted (run the same command again to finish it)".into());
+        }
+        return g;
+    }
+    let (reply, rid) = checked(
+        client.create_audit(&to_block, AuditStatus::Blocked).await,
+        |b| b.request_id.as_str(),
+    );
+    let error = reply.err();
+    // CreateAudit's reply says nothing per video: a re-read says what is Blocked now.
+    let confirmed = confirm(client, &block_ids, |v| {
+        v.status == "Blocked" && crate::plan::quarantine::tag_date(v.tags.as_deref()).is_some()
+    })
+    .await;
+    g.record(
+        run,
+        "block",
+        &block_ids,
+        &confirmed,
+        rid,
+        error.clone(),
+        Some(until.clone()),
+    );
+    let ok: HashSet<&VideoId> = confirmed.iter().collect();
+    for id in &block_ids {
+        if ok.contains(id) {
+            g.done.until_written.insert(id.clone(), until.clone());
+        } else {
+            g.fail(
+                id,
+                format!(
+                    "quarantine: tagged but not confirmed Blocked ({}); run the same command again to finish it",
+                    error.as_deref().unwrap_or("the re-read does not show it Blocked")
+                ),
+            );
+        }
+    }
+    g.done.quarantined = confirmed;
+    g
+}
+
+/// The date a group writes, for the journal: today + the entry's days, the same for every video
+/// of one entry (the earliest when a group mixes entries of different lengths).
+fn group_until(marks: &HashMap<VideoId, (Marker, Quarantine)>, today: Date) -> Date {
+    marks.values().map(|(m, _)| m.until).min().unwrap_or(today)
+}
+
+/// The videos of `ids` a re-read shows in the state `good` (none when the re-read fails).
+async fn confirm(
+    client: &Client,
+    ids: &[VideoId],
+    good: impl Fn(&VideoInfo) -> bool,
+) -> Vec<VideoId> {
+    match client.get_video_infos(ids, &[]).await {
+        Ok(reply) => {
+            let ok: HashSet<&str> = reply
+                .video_list
+                .iter()
+                .filter(|v| good(v))
+                .map(|v| v.video_id.as_str())
+                .collect();
+            ids.iter()
+                .filter(|id| ok.contains(id.as_str()))
                 .cloned()
                 .collect()
-        },
-        |b| b.request_id.clone(),
-    )
+        }
+        Err(_) => Vec::new(),
+    }
 }
 
-async fn audit(
+/// Unblocks (where needed) and untags one group of planned restores.
+async fn restore_group(
     client: &Client,
-    batch: Vec<(VideoId, String)>,
-    status: AuditStatus,
-) -> (Result<Vec<String>, ApiError>, Option<String>) {
-    let reply = client.create_audit(&batch, status).await;
-    refused_ids(reply, |_| Vec::new(), |b| b.request_id.clone())
+    judge: &Judge<'_>,
+    run: &str,
+    group: Vec<&Restore>,
+    interrupt: &Interrupt,
+) -> Group {
+    let mut g = Group::default();
+    let ids: Vec<VideoId> = group.iter().map(|r| r.video_id.clone()).collect();
+    if interrupt.is_set() {
+        g.done.not_sent = ids;
+        return g;
+    }
+    let fresh = match read(client, &ids, judge.owner).await {
+        Ok(f) => f,
+        Err(e) => {
+            for id in &ids {
+                g.fail(
+                    id,
+                    format!("restore: not unblocked: cannot re-read it: {e}"),
+                );
+            }
+            return g;
+        }
+    };
+    let mut unblock: Vec<AuditItem> = Vec::new();
+    let mut untag: Vec<VideoId> = Vec::new();
+    for id in &ids {
+        let Some(info) = fresh.infos.get(id) else {
+            g.done.gone.push(id.clone());
+            continue;
+        };
+        match judge.fate(id, info, fresh.review(id)) {
+            Fate::Restore { unblock: true, .. } => unblock.push(AuditItem {
+                video_id: id.clone(),
+                reason: String::new(),
+                comment: String::new(),
+            }),
+            Fate::Restore { unblock: false, .. } => untag.push(id.clone()),
+            Fate::Nothing | Fate::Protected { .. }
+                if info.status != "Blocked" && !has_vodplan_tag(info.tags.as_deref()) =>
+            {
+                g.done.already_restored.push(id.clone());
+            }
+            other => g.fail(id, format!("restore: not unblocked: {}", not_now(&other))),
+        }
+    }
+    if !unblock.is_empty() {
+        let unblock_ids: Vec<VideoId> = unblock.iter().map(|i| i.video_id.clone()).collect();
+        if interrupt.is_set() {
+            g.done.not_sent.extend(unblock_ids);
+        } else {
+            let (reply, rid) = checked(
+                client.create_audit(&unblock, AuditStatus::Normal).await,
+                |b| b.request_id.as_str(),
+            );
+            let error = reply.err();
+            let confirmed = confirm(client, &unblock_ids, |v| v.status != "Blocked").await;
+            g.record(
+                run,
+                "unblock",
+                &unblock_ids,
+                &confirmed,
+                rid,
+                error.clone(),
+                None,
+            );
+            let ok: HashSet<&VideoId> = confirmed.iter().collect();
+            for id in &unblock_ids {
+                if !ok.contains(id) {
+                    g.fail(
+                        id,
+                        format!(
+                            "restore: not unblocked ({})",
+                            error
+                                .as_deref()
+                                .unwrap_or("the re-read does not show it unblocked")
+                        ),
+                    );
+                }
+            }
+            untag.extend(confirmed);
+        }
+    }
+    if untag.is_empty() {
+        return g;
+    }
+    if interrupt.is_set() {
+        for id in &untag {
+            g.fail(id, "restore: unblocked, but vodplan's tags were not removed: interrupted (run the same command again to finish it)".into());
+        }
+        return g;
+    }
+    // The tag lists written are computed from the tags read just now.
+    let fresh = match client.get_video_infos(&untag, &[]).await {
+        Ok(r) => r.video_list,
+        Err(e) => {
+            for id in &untag {
+                g.fail(id, format!("restore: unblocked, but vodplan's tags were not removed: cannot re-read it: {e}"));
+            }
+            return g;
+        }
+    };
+    let mut items: Vec<(VideoId, String)> = Vec::new();
+    for info in &fresh {
+        let Ok(id) = VideoId::new(info.video_id.clone()) else {
+            continue;
+        };
+        if !untag.contains(&id) {
+            continue;
+        }
+        if info.status == "Blocked" {
+            g.fail(
+                &id,
+                "restore: unblocked, then blocked again by someone else before vodplan's tags were removed: left as it is".into(),
+            );
+            continue;
+        }
+        let tags = crate::plan::quarantine::tags_without(info.tags.as_deref());
+        match check_tags(&tags) {
+            Ok(()) => items.push((id, tags)),
+            Err(why) => g.fail(
+                &id,
+                format!("restore: unblocked, but vodplan's tags were not removed: {why}"),
+            ),
+        }
+    }
+    if items.is_empty() {
+        return g;
+    }
+    let item_ids: Vec<VideoId> = items.iter().map(|(id, _)| id.clone()).collect();
+    let (reply, rid) = checked(client.set_tags(&items).await, |b| b.request_id.as_str());
+    let error = reply.err();
+    let confirmed = confirm(client, &item_ids, |v| {
+        v.status != "Blocked" && !has_vodplan_tag(v.tags.as_deref())
+    })
+    .await;
+    g.record(run, "untag", &item_ids, &confirmed, rid, error, None);
+    let ok: HashSet<&VideoId> = confirmed.iter().collect();
+    for id in &item_ids {
+        if !ok.contains(id) {
+            g.fail(id, "restore: unblocked, but vodplan's tags were not confirmed removed; run the same command again to finish it".into());
+        }
+    }
+    g.done.restored = confirmed;
+    g
 }
 
-/// Restores, then quarantines. Every video ends restored, quarantined, or failed with the step
-/// that failed.
+/// Restores, then quarantines, judged by today's `desired` rules on `today`. Every planned video
+/// ends restored, quarantined, found done already, gone, not sent (interrupted), or failed with
+/// the step that failed.
 pub async fn execute(
     client: &Client,
+    desired: Option<&DesiredState>,
+    today: Date,
     quarantines: &[Quarantine],
     restores: &[Restore],
     journal: &Journal,
+    interrupt: &Interrupt,
 ) -> Result<Done, JournalError> {
     let mut done = Done::default();
-    let fail = |failed: Vec<(VideoId, String)>, what: &str, done: &mut Done| {
-        done.failed
-            .extend(failed.into_iter().map(|(video_id, error)| FailedDeletion {
-                video_id,
-                error: format!("{what}: {error}"),
+    let Some(desired) = desired else {
+        for id in quarantines
+            .iter()
+            .map(|q| &q.video_id)
+            .chain(restores.iter().map(|r| &r.video_id))
+        {
+            done.failed.push(FailedDeletion {
+                video_id: id.clone(),
+                error: "no manifests to judge it by; nothing was sent".into(),
                 possibly_deleted: false,
-            }));
+            });
+        }
+        return Ok(done);
     };
-    if !restores.is_empty() {
-        let unblock: Vec<(VideoId, String)> = restores
-            .iter()
-            .map(|r| (r.video_id.clone(), String::new()))
-            .collect();
-        let unblocked = step("unblock", unblock, MAX_AUDIT_ITEMS, journal, |b| {
-            audit(client, b, AuditStatus::Normal)
-        })
-        .await?;
-        fail(unblocked.failed, "restore: not unblocked", &mut done);
-        let ok: HashSet<&VideoId> = unblocked.done.iter().collect();
-        let untag: Vec<(VideoId, String)> = restores
-            .iter()
-            .filter(|r| ok.contains(&r.video_id))
-            .map(|r| (r.video_id.clone(), r.tags.clone()))
-            .collect();
-        let untagged = step("untag", untag, MAX_UPDATE_ITEMS, journal, |b| {
-            set_tags(client, b)
-        })
-        .await?;
-        fail(
-            untagged.failed,
-            "restore: unblocked (Normal), but vodplan's tag was not removed",
-            &mut done,
-        );
-        done.restored = untagged.done;
-    }
-    if !quarantines.is_empty() {
-        let tag: Vec<(VideoId, String)> = quarantines
-            .iter()
-            .map(|q| (q.video_id.clone(), q.tags.clone()))
-            .collect();
-        let tagged = step("tag", tag, MAX_UPDATE_ITEMS, journal, |b| {
-            set_tags(client, b)
-        })
-        .await?;
-        fail(
-            tagged.failed,
-            "quarantine: not tagged, not blocked",
-            &mut done,
-        );
-        let ok: HashSet<&VideoId> = tagged.done.iter().collect();
-        let block: Vec<(VideoId, String)> = quarantines
-            .iter()
-            .filter(|q| ok.contains(&q.video_id))
-            .map(|q| (q.video_id.clone(), audit_reason(q.reason.as_deref())))
-            .collect();
-        let blocked = step("block", block, MAX_AUDIT_ITEMS, journal, |b| {
-            audit(client, b, AuditStatus::Blocked)
-        })
-        .await?;
-        fail(
-            blocked.failed,
-            "quarantine: tagged but not blocked (the next plan starts its grace period again)",
-            &mut done,
-        );
-        done.quarantined = blocked.done;
+    let judge = Judge {
+        rules: Rules::new(desired),
+        owner: desired.owner.as_ref().map(|o| o.value.as_str()),
+        today,
+    };
+    let run = journal.run().to_string();
+    let mut records: Vec<Record> = Vec::new();
+    let mut absorb = |g: Group, done: &mut Done| {
+        records.extend(g.records);
+        let d = g.done;
+        done.quarantined.extend(d.quarantined);
+        done.restored.extend(d.restored);
+        done.already_quarantined.extend(d.already_quarantined);
+        done.already_restored.extend(d.already_restored);
+        done.failed.extend(d.failed);
+        done.not_sent.extend(d.not_sent);
+        done.gone.extend(d.gone);
+        done.until_written.extend(d.until_written);
+    };
+    let groups: Vec<Vec<&Restore>> = restores
+        .chunks(MAX_UPDATE_ITEMS)
+        .map(|c| c.iter().collect())
+        .collect();
+    let unstarted = bounded_until(
+        groups,
+        IN_FLIGHT,
+        |group| {
+            let (judge, run) = (&judge, run.as_str());
+            async move {
+                Ok::<_, JournalError>(restore_group(client, judge, run, group, interrupt).await)
+            }
+        },
+        |g, _| {
+            absorb(g, &mut done);
+            Ok(())
+        },
+        interrupt.wait(),
+        std::time::Duration::from_secs(30),
+    )
+    .await?;
+    done.not_sent
+        .extend(unstarted.into_iter().flatten().map(|r| r.video_id.clone()));
+    let groups: Vec<Vec<&Quarantine>> = quarantines
+        .chunks(MAX_UPDATE_ITEMS)
+        .map(|c| c.iter().collect())
+        .collect();
+    let unstarted = bounded_until(
+        groups,
+        IN_FLIGHT,
+        |group| {
+            let (judge, run) = (&judge, run.as_str());
+            async move {
+                Ok::<_, JournalError>(quarantine_group(client, judge, run, group, interrupt).await)
+            }
+        },
+        |g, _| {
+            absorb(g, &mut done);
+            Ok(())
+        },
+        interrupt.wait(),
+        std::time::Duration::from_secs(30),
+    )
+    .await?;
+    done.not_sent
+        .extend(unstarted.into_iter().flatten().map(|q| q.video_id.clone()));
+    for r in &records {
+        journal.append_async(r).await?;
     }
     Ok(done)
 }

@@ -108,20 +108,43 @@ pub async fn run_locked(
     if !interrupt.is_set() {
         let q = super::quarantine::execute(
             &client,
+            approval.desired,
+            approval
+                .today
+                .unwrap_or_else(crate::plan::quarantine::today),
             &approval.quarantines,
             &approval.restores,
             &journal,
+            interrupt,
         )
         .await?;
         outcome.quarantined = q.quarantined;
         outcome.restored = q.restored;
+        outcome.quarantined.extend(q.already_quarantined);
+        outcome.restored.extend(q.already_restored);
         outcome
             .quarantined
             .extend(approval.already_quarantined.iter().cloned());
         outcome
             .restored
             .extend(approval.already_restored.iter().cloned());
+        outcome.quarantine_unfinished = !q.failed.is_empty() || !q.not_sent.is_empty();
         outcome.failed.extend(q.failed);
+        outcome.quarantine_not_sent = q.not_sent;
+        outcome.non_exist_video_ids.extend(q.gone);
+        outcome.until_written = q.until_written;
+    } else {
+        outcome.quarantine_unfinished =
+            !approval.quarantines.is_empty() || !approval.restores.is_empty();
+        outcome.quarantine_not_sent = approval
+            .quarantines
+            .iter()
+            .map(|q| q.video_id.clone())
+            .chain(approval.restores.iter().map(|r| r.video_id.clone()))
+            .collect();
+    }
+    if !outcome.quarantine_not_sent.is_empty() {
+        outcome.interrupted = true;
     }
     let done = executor::execute(
         client,
@@ -142,7 +165,7 @@ pub async fn run_locked(
     outcome.failed.extend(done.failed);
     outcome.not_sent.extend(done.not_sent);
     outcome.stopped_early = done.stopped_early;
-    outcome.interrupted = done.interrupted;
+    outcome.interrupted |= done.interrupted;
     outcome.normalize();
     // Only a run that settled every deletion is finished; any other is finished by the next run
     // of the same plan, which credits what this one sent.

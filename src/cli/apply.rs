@@ -240,7 +240,7 @@ async fn apply_manifests(
         .journal
         .cloned()
         .unwrap_or_else(|| journal_for_manifests(&req.targets[0]));
-    let approval = Approval::of(&planned.plan, ctx.digest.clone());
+    let approval = Approval::of(&planned.plan, ctx.digest.clone(), &planned.desired);
     let spec = JournalSpec {
         path: &journal,
         plan_key: key,
@@ -411,6 +411,7 @@ async fn execute(
     let done = apply::run_locked(client, approval, locked, &bar, interrupt).await;
     bar.finish();
     let outcome = done.map_err(apply_failure)?;
+    note_dates(approval, &outcome);
     out.print(&render::outcome(&outcome, out.format, out.color));
     eprintln!("Journal: {}", spec.path.display());
     finish(&outcome)
@@ -423,6 +424,26 @@ fn plan_lock(spec: &JournalSpec<'_>) -> Result<Option<apply::plan_lock::PlanLock
             "one apply of a plan at a time: wait for the other to end (its journal is named above)",
         )
     })
+}
+
+/// Says which grace-period date was written when it differs from the reviewed plan's (the day
+/// changed, UTC, between plan and apply): the date written is the one journaled.
+fn note_dates(approval: &Approval<'_>, outcome: &Outcome) {
+    let mut differ: Vec<(String, String)> = approval
+        .quarantines
+        .iter()
+        .filter_map(|q| {
+            let written = outcome.until_written.get(&q.video_id)?;
+            (written != &q.until).then(|| (q.until.clone(), written.clone()))
+        })
+        .collect();
+    differ.sort();
+    differ.dedup();
+    for (planned, written) in differ {
+        eprintln!(
+            "Note: the plan showed the grace period ending {planned}; the date written (and journaled) is {written}, counted from today (UTC)."
+        );
+    }
 }
 
 fn apply_failure(e: apply::ApplyError) -> Failure {
@@ -441,11 +462,12 @@ fn finish(outcome: &Outcome) -> Result<Exit, Failure> {
         .collect::<Vec<_>>()
         .join(" ");
     if outcome.interrupted {
-        let left = outcome.not_sent.len() + outcome.failed.len();
+        let left =
+            outcome.not_sent.len() + outcome.failed.len() + outcome.quarantine_not_sent.len();
         eprintln!(
-            "Interrupted: {left} planned deletions are left. To finish, run the same command again: {again}"
+            "Interrupted: {left} planned videos are left. To finish, run the same command again: {again}"
         );
-        return if outcome.anything_deleted() {
+        return if outcome.anything_done() {
             Ok(Exit::Partial)
         } else {
             Err(

@@ -41,7 +41,7 @@ use serde_json::{Value, json};
 
 pub use actions::Limits;
 pub use auth::Keys;
-pub use catalog::{Catalog, Video};
+pub use catalog::{AuditRecord, Catalog, Video};
 pub use error::ServiceError;
 pub use sts::IdentityConfig;
 

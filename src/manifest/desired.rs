@@ -17,6 +17,8 @@ use crate::ids::{ReferenceId, VideoId, VideoRef};
 pub struct DesiredState {
     /// The region the manifests name, if any.
     pub region: Option<Located<String>>,
+    /// The manifest set's owner (`owner:`), if any file names one: whose quarantine this is.
+    pub owner: Option<Located<String>>,
     pub delete: Vec<Entry>,
     pub keep: Vec<Entry>,
     /// The tightest `limits.maxDeletes` of all files.

@@ -21,4 +21,4 @@ pub use desired::{DesiredState, Entry, Located, ManifestFile, Target, digest_fil
 pub use diagnostic::{Diagnostic, Location, Severity};
 pub use load::load;
 pub use selector::{Selector, VideoFacts, VideoStatus};
-pub use validate::{LoadedManifests, MANIFEST_VERSION, MAX_QUARANTINE_DAYS};
+pub use validate::{LoadedManifests, MANIFEST_VERSION, MAX_QUARANTINE_DAYS, is_owner_name};

@@ -135,6 +135,7 @@ pub struct UnknownKey {
 pub struct RawManifest {
     pub version: Option<Field>,
     pub region: Option<Field>,
+    pub owner: Option<Field>,
     pub quarantine: Option<Field>,
     pub delete: Option<ListField<RawEntry>>,
     pub keep: Option<ListField<RawEntry>>,
@@ -304,12 +305,13 @@ macro_rules! raw_map {
 
 raw_map!(
     RawManifest,
-    "a manifest mapping (version, region, quarantine, delete, keep, limits)",
+    "a manifest mapping (version, region, owner, quarantine, delete, keep, limits)",
     true,
     |m, name, pos, map| {
         match name {
             "version" => m.version = field(pos, map, true)?,
             "region" => m.region = field(pos, map, true)?,
+            "owner" => m.owner = field(pos, map, true)?,
             "quarantine" => m.quarantine = field(pos, map, true)?,
             "delete" => m.delete = list(pos, map)?,
             "keep" => m.keep = list(pos, map)?,

@@ -22,6 +22,11 @@ struct Manifest {
     /// CLI profile's region_id must agree with it: a disagreement is an error.
     #[schemars(regex(pattern = r"^[a-z0-9-]+$"))]
     region: Option<String>,
+    /// The manifest set's name: 1-12 characters of a-z, 0-9 and `-`, starting with a letter.
+    /// Required when any delete entry uses a quarantine; every file of a set that names one names
+    /// the same. vodplan acts on a quarantined video only for the owner that quarantined it.
+    #[schemars(regex(pattern = r"^[a-z][a-z0-9-]{0,11}$"))]
+    owner: Option<String>,
     /// The default grace period of this file's delete entries: blocked and tagged for this many
     /// days (1d to 3650d), then deleted.
     #[schemars(regex(

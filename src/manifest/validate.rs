@@ -142,6 +142,7 @@ pub(crate) fn validate(files: Vec<ParsedFile>) -> LoadedManifests {
             Ok(Some(raw)) => v.manifest(&file.name, raw),
         }
     }
+    v.owner_required();
     let order: HashMap<Arc<str>, usize> = v
         .state
         .files
@@ -177,7 +178,37 @@ const PARALLEL_FROM: usize = 50_000;
 /// Entries per parallel validation task.
 const PARALLEL_CHUNK: usize = 16_384;
 
+/// Whether `text` is an owner name: 1-12 characters of `[a-z0-9-]`, starting with a letter.
+pub fn is_owner_name(text: &str) -> bool {
+    (1..=12).contains(&text.len())
+        && text.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 impl Validator {
+    /// A set whose delete entries use a quarantine must name its owner: the quarantine is
+    /// recorded on the videos under that name, and only that owner acts on them.
+    fn owner_required(&mut self) {
+        if self.state.owner.is_some() {
+            return;
+        }
+        let Some(q) = self
+            .state
+            .delete
+            .iter()
+            .find_map(|e| e.quarantine.as_ref())
+            .map(|q| q.location.clone())
+        else {
+            return;
+        };
+        self.error(
+            q,
+            "a quarantine needs the manifest set to name its owner: add a top-level `owner: NAME` (1 to 12 characters of a-z, 0-9 and `-`, starting with a letter, such as team-a); vodplan records it on every video it quarantines and acts only on its own",
+        );
+    }
+
     fn new() -> Validator {
         Validator {
             diagnostics: Vec::new(),
@@ -232,7 +263,7 @@ impl Validator {
             file,
             &raw.unknown,
             "the manifest",
-            "version, region, quarantine, delete, keep or limits",
+            "version, region, owner, quarantine, delete, keep or limits",
         );
         match &raw.version {
             None => self.error(
@@ -249,6 +280,9 @@ impl Validator {
         }
         if let Some(field) = &raw.region {
             self.region(file, field);
+        }
+        if let Some(field) = &raw.owner {
+            self.owner(file, field);
         }
         let default = match &raw.quarantine {
             None => None,
@@ -280,6 +314,37 @@ impl Validator {
         }
         if let Some(list) = raw.keep {
             self.entries(file, list, Side::Keep, None);
+        }
+    }
+
+    /// `owner:`: 1-12 characters of `[a-z0-9-]` starting with a letter, the same in every file
+    /// that names one (it is written on every video the set quarantines).
+    fn owner(&mut self, file: &Arc<str>, field: &Field) {
+        let Some((owner, loc)) = self.scalar(file, field, "owner") else {
+            return;
+        };
+        if !is_owner_name(&owner) {
+            self.error(
+                loc,
+                format!("owner `{owner}` is not a name of 1 to 12 characters of a-z, 0-9 and `-` starting with a letter, such as team-a"),
+            );
+            return;
+        }
+        match &self.state.owner {
+            Some(existing) if existing.value != owner => {
+                let message = format!(
+                    "owner `{owner}` disagrees with owner `{}` at {}; the files of one manifest set name one owner",
+                    existing.value, existing.location
+                );
+                self.error(loc, message);
+            }
+            Some(_) => {}
+            None => {
+                self.state.owner = Some(Located {
+                    value: owner,
+                    location: loc,
+                })
+            }
         }
     }
 

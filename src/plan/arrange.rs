@@ -1,7 +1,8 @@
-//! Arranging a diffed plan for quarantine: which deletions become quarantines, waits or are left
-//! alone, and which quarantined videos a keep entry now restores. Pure, like the diff. It sits
-//! apart from `quarantine.rs` (the decisions and the types the plan model holds) so that the plan
-//! model does not depend on the code that builds it (no file-level import cycle; checked by
+//! Arranging a diffed plan for quarantine: every video the diff selected or protected, and every
+//! observed video carrying a vodplan tag, is given its [`fate`] (the one decision `apply` checks
+//! again), and put in the plan's list for it. Pure, like the diff. It sits apart from
+//! `quarantine.rs` (the decisions and the types the plan model holds) so that the plan model does
+//! not depend on the code that builds it (no file-level import cycle; checked by
 //! `tests/it/layering.rs`).
 
 use std::collections::HashSet;
@@ -9,15 +10,15 @@ use std::collections::HashSet;
 use time::Date;
 
 use super::quarantine::{
-    Decision, Untouched, date_text, decide, quarantine_action, quarantined_until, restore,
-    selecting_entry, waiting,
+    Fate, Untouched, fate, has_vodplan_tag, quarantine_action, restore, waiting,
 };
 use super::rules::Rules;
-use super::{Plan, diff};
+use super::{Plan, Protection, diff};
 use crate::ids::VideoId;
+use crate::vod::api::VideoInfo;
 
-/// Turns the diff's deletions and protections into the four quarantine actions, and looks at
-/// every observed video in vodplan's quarantine (those a `status` selector no longer lists).
+/// Turns the diff's deletions and protections into their fates, and looks at every other
+/// observed video with a vodplan tag (those in a quarantine, read whatever the entries say).
 /// Pure: `today` is the UTC date the grace periods are measured by.
 pub fn arrange(
     desired: &crate::manifest::DesiredState,
@@ -26,71 +27,67 @@ pub fn arrange(
     today: Date,
 ) -> Plan {
     let rules = Rules::new(desired);
-    let mut decided: HashSet<VideoId> = HashSet::new();
+    let owner = desired.owner.as_ref().map(|o| o.value.as_str());
     let deletions = std::mem::take(&mut plan.deletions);
-    for d in deletions {
-        decided.insert(d.video_id.clone());
-        let Some(info) = observed.videos.get(&d.video_id) else {
-            plan.deletions.push(d);
-            continue;
-        };
-        let Some(entry) = selecting_entry(&rules, &d.video_id, info) else {
-            plan.deletions.push(d);
-            continue;
-        };
-        match decide(entry, info, today) {
-            Decision::Delete => plan.deletions.push(d),
-            Decision::Quarantine { until, tags } => {
-                plan.quarantines
-                    .push(quarantine_action(entry, &d.video_id, info, until, tags))
-            }
-            Decision::Wait { until } => plan.waiting.push(waiting(entry, &d.video_id, info, until)),
-            Decision::Leave(why) => plan.untouched.push(Untouched {
-                video_id: d.video_id.clone(),
-                title: info.title.clone(),
-                why,
-                source: Some(entry.location.clone()),
-            }),
-        }
-    }
-    for p in &plan.protected {
-        decided.insert(p.video_id.clone());
-        if let Some(info) = observed.videos.get(&p.video_id)
-            && quarantined_until(info).is_some()
-            && let Some(keeper) = rules.keeper(&p.video_id, info)
-        {
-            plan.restores.push(restore(keeper, &p.video_id, info));
-        }
-    }
-    // Videos in vodplan's quarantine the diff did not see as selected (a `status` selector no
-    // longer matches the Blocked vodplan set, or no entry selects them any more).
-    for (id, info) in &observed.videos {
-        if decided.contains(id) {
-            continue;
-        }
-        let Some(until) = quarantined_until(info) else {
-            continue;
-        };
-        if let Some(keeper) = rules.keeper(id, info) {
-            plan.restores.push(restore(keeper, id, info));
-            continue;
-        }
-        match selecting_entry(&rules, id, info) {
-            Some(entry) => match decide(entry, info, today) {
-                Decision::Delete => plan.deletions.push(diff::deletion(entry, id, info)),
-                Decision::Wait { until } => plan.waiting.push(waiting(entry, id, info, until)),
-                // In quarantine, decide only deletes or waits.
-                Decision::Quarantine { .. } | Decision::Leave(_) => {}
-            },
-            None => plan.untouched.push(Untouched {
+    let protected = std::mem::take(&mut plan.protected);
+    // Videos the diff did not decide on its own terms (plain videos, the vast majority) keep
+    // the diff's deletion as it is: only a video with a vodplan tag, or under a quarantine entry,
+    // needs its fate computed again.
+    let quarantining = super::quarantine::in_use(desired);
+    let mut decided: HashSet<VideoId> = HashSet::new();
+    let place = |plan: &mut Plan, id: &VideoId, info: &VideoInfo| {
+        let latest = observed.latest_review(id);
+        match fate(&rules, owner, id, info, latest, today) {
+            Fate::Nothing => {}
+            Fate::Protected { keeper, entry } => plan.protected.push(Protection {
                 video_id: id.clone(),
                 title: info.title.clone(),
-                why: format!(
-                    "in vodplan's quarantine until {}, but no entry of these manifests selects or keeps it (it may belong to another manifest set)",
-                    date_text(until)
-                ),
-                source: None,
+                kept_by: keeper.location.clone(),
+                selected_by: entry.location.clone(),
             }),
+            Fate::Delete { entry } => plan.deletions.push(diff::deletion(entry, id, info)),
+            Fate::Quarantine {
+                entry, until, tags, ..
+            } => plan
+                .quarantines
+                .push(quarantine_action(entry, id, info, until, tags)),
+            Fate::Wait { entry, until } => plan.waiting.push(waiting(entry, id, info, until)),
+            Fate::Restore {
+                keeper,
+                unblock,
+                tags,
+            } => plan.restores.push(restore(keeper, unblock, tags, id, info)),
+            Fate::Leave { why, entry } => plan.untouched.push(Untouched {
+                video_id: id.clone(),
+                title: info.title.clone(),
+                why,
+                source: entry.map(|e| e.location.clone()),
+            }),
+        }
+    };
+    for d in deletions {
+        decided.insert(d.video_id.clone());
+        match observed.videos.get(&d.video_id) {
+            Some(info) if quarantining || has_vodplan_tag(info.tags.as_deref()) => {
+                place(&mut plan, &d.video_id, info)
+            }
+            _ => plan.deletions.push(d),
+        }
+    }
+    for p in protected {
+        decided.insert(p.video_id.clone());
+        match observed.videos.get(&p.video_id) {
+            Some(info) if has_vodplan_tag(info.tags.as_deref()) => {
+                place(&mut plan, &p.video_id, info)
+            }
+            _ => plan.protected.push(p),
+        }
+    }
+    // Videos with a vodplan tag the diff did not see as selected (a `status` selector does not
+    // list the Blocked vodplan set, or no entry selects them any more).
+    for (id, info) in &observed.videos {
+        if !decided.contains(id) && has_vodplan_tag(info.tags.as_deref()) {
+            place(&mut plan, id, info);
         }
     }
     plan

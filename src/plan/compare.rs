@@ -66,7 +66,16 @@ fn rows(plan: &Plan, action: &str) -> Vec<Changed> {
         _ => plan
             .restores
             .iter()
-            .map(|r| c(&r.video_id, &r.observed.title, r.kept_by.file_line()))
+            .map(|r| {
+                c(
+                    &r.video_id,
+                    &r.observed.title,
+                    r.kept_by
+                        .as_ref()
+                        .map(|k| k.file_line())
+                        .unwrap_or_default(),
+                )
+            })
             .collect(),
     }
 }

@@ -27,24 +27,59 @@ pub async fn make(
     guards: &Guards,
     progress: &dyn ReadProgress,
 ) -> Result<Plan, PlanError> {
+    make_on(
+        client,
+        desired,
+        guards,
+        progress,
+        super::quarantine::today(),
+    )
+    .await
+}
+
+/// [`make`] with the grace periods measured on `today` (UTC) rather than the clock's date.
+pub async fn make_on(
+    client: &Arc<Client>,
+    desired: &DesiredState,
+    guards: &Guards,
+    progress: &dyn ReadProgress,
+    today: time::Date,
+) -> Result<Plan, PlanError> {
     let mut observed = crate::state::observe(client, desired, progress)
         .await
         .map_err(|e| match e {
             ListError::Api(api) => PlanError::Read(api),
             other => PlanError::List(other),
         })?;
-    if super::quarantine::in_use(desired) {
+    // A set with an owner reads its quarantine on every plan, whatever its entries say now: a
+    // video no entry selects any more is restored, never forgotten.
+    if let Some(owner) = &desired.owner {
         read_quarantined(client, &mut observed, progress).await?;
+        let tag = super::quarantine::owner_tag_for(&owner.value);
+        // Stale markers (this owner's tags on a video no longer Blocked) that no entry lists:
+        // found by a tag search, best effort, to be untagged.
+        let tagged: Vec<_> = crate::state::search_tagged(client, &tag)
+            .await
+            .into_iter()
+            .filter(|id| !observed.videos.contains_key(id))
+            .collect();
+        if !tagged.is_empty() {
+            let fresh = crate::state::lookup(client, tagged, Vec::new(), progress).await?;
+            for (id, info) in fresh.videos {
+                observed.videos.insert(id, info);
+            }
+        }
+        crate::state::read_reviews(client, &mut observed, &tag).await?;
     }
     let plan = diff(desired, &observed);
-    let plan = super::arrange::arrange(desired, &observed, plan, super::quarantine::today());
+    let plan = super::arrange::arrange(desired, &observed, plan, today);
     guards.check(&plan).map_err(PlanError::Guard)?;
     Ok(plan)
 }
 
-/// Adds every `Blocked` video to the observed state (re-read, for its tags): those in vodplan's
-/// quarantine are deleted, kept waiting, restored or reported even when the selector that chose
-/// them lists by a status they no longer have.
+/// Adds every `Blocked` video to the observed state (re-read, for its tags): those in this owner's
+/// quarantine are deleted, kept waiting or restored even when the selector that chose them lists
+/// by a status they no longer have, or no entry selects them any more.
 async fn read_quarantined(
     client: &Arc<Client>,
     observed: &mut crate::state::Observed,

@@ -140,8 +140,16 @@ pub fn plan(plan: &Plan) -> String {
                 reference_id: r.observed.reference_id.as_deref(),
                 observed: &r.observed,
                 reason: None,
-                selected_by: "kept",
-                source: &r.kept_by.file_line(),
+                selected_by: if r.kept_by.is_some() {
+                    "kept"
+                } else {
+                    "no longer selected"
+                },
+                source: &r
+                    .kept_by
+                    .as_ref()
+                    .map(|k| k.file_line())
+                    .unwrap_or_default(),
             },
         );
     }

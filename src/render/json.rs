@@ -203,7 +203,7 @@ fn plan_value(plan: &Plan, ctx: &PlanContext) -> Value {
             "videoId": w.video_id, "title": w.title, "until": w.until, "source": w.source.file_line(),
         })).collect();
         v["restores"] = plan.restores.iter().map(|r| json!({
-            "videoId": r.video_id, "title": r.observed.title, "keptBy": r.kept_by.file_line(),
+            "videoId": r.video_id, "title": r.observed.title, "keptBy": r.kept_by.as_ref().map(|k| k.file_line()), "why": r.why(),
         })).collect();
         v["untouched"] = plan
             .untouched

@@ -100,10 +100,10 @@ fn quarantine_section(out: &mut String, plan: &Plan, limit: usize) {
     }
     for r in &plan.restores {
         lines.push(format!(
-            "- restore {} {} (kept by {})",
+            "- restore {} {} ({})",
             markdown_code(r.video_id.as_str()),
             escape(&r.observed.title),
-            at(&r.kept_by)
+            escape(&r.why())
         ));
     }
     for u in &plan.untouched {

@@ -82,16 +82,16 @@ fn quarantine_sections(out: &mut String, plan: &Plan, p: &Paint) {
     if !plan.restores.is_empty() {
         let _ = writeln!(
             out,
-            "To restore (a keep entry protects it: set Normal, vodplan's tag removed):"
+            "To restore (taken out of this owner's quarantine: set Normal, vodplan's tags removed, other tags kept):"
         );
         for r in &plan.restores {
             let _ = writeln!(
                 out,
-                "  {} {}  {}  kept by {}",
+                "  {} {}  {}  {}",
                 p.green("+"),
                 p.green(r.video_id.as_str()),
                 quoted(&r.observed.title),
-                visible(&r.kept_by.file_line())
+                visible(&r.why())
             );
         }
         out.push('\n');

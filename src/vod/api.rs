@@ -21,17 +21,19 @@ pub enum Action {
     SearchMedia,
     CreateAudit,
     UpdateVideoInfos,
+    GetAuditHistory,
 }
 
 impl Action {
     /// Every operation vodplan calls.
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 7] = [
         Action::DeleteVideo,
         Action::GetVideoInfos,
         Action::GetVideoList,
         Action::SearchMedia,
         Action::CreateAudit,
         Action::UpdateVideoInfos,
+        Action::GetAuditHistory,
     ];
 
     pub fn name(self) -> &'static str {
@@ -42,6 +44,7 @@ impl Action {
             Action::SearchMedia => "SearchMedia",
             Action::CreateAudit => "CreateAudit",
             Action::UpdateVideoInfos => "UpdateVideoInfos",
+            Action::GetAuditHistory => "GetAuditHistory",
         }
     }
 
@@ -58,6 +61,8 @@ impl Action {
             // UpdateVideoInfos: 30/s (QPS table). CreateAudit: not documented; the same as the
             // other write operations, 30/s.
             Action::UpdateVideoInfos | Action::CreateAudit => 30.0,
+            // GetAuditHistory: not documented [unverified]; kept with the listing calls.
+            Action::GetAuditHistory => 50.0,
         }
     }
 }
@@ -207,6 +212,16 @@ mod tests {
         assert_eq!(r.forbidden_video_ids, ["a"]);
         assert_eq!(r.non_exist_video_ids, ["b", "c"]);
         assert!(r.non_exist_reference_ids.is_empty());
+        let r: GetAuditHistoryResponse = serde_json::from_str(
+            r#"{"RequestId":"r","Status":"Blocked","Total":2,"Histories":[{"Status":"Blocked","Reason":"x","CreationTime":"2025-01-01T00:00:00Z"}]}"#,
+        )
+        .unwrap();
+        assert_eq!((r.total, r.histories[0].reason.as_deref()), (2, Some("x")));
+        let r: GetAuditHistoryResponse = serde_json::from_str(
+            r#"{"RequestId":"r","Histories":{"History":[{"Status":"Normal","Comment":"c"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.histories[0].comment.as_deref(), Some("c"));
         let r: DeleteVideoResponse = serde_json::from_str(r#"{"RequestId":"r"}"#).unwrap();
         assert_eq!(
             r,
@@ -243,4 +258,56 @@ pub struct UpdateVideoInfosResponse {
     pub non_exist_video_ids: Vec<String>,
     #[serde(default, deserialize_with = "id_list")]
     pub forbidden_video_ids: Vec<String>,
+}
+
+/// GetAuditHistory's reply: the video's manual review records, newest first by default
+/// (https://help.aliyun.com/document_detail/89515.html; the official SDKs' model
+/// `GetAuditHistoryResponseBody`: `Status`, `Total`, `Histories[]` of `{Status, CreationTime,
+/// Reason, Comment, Auditor}`). `Histories` is read as a plain list or as `{"History": [...]}`,
+/// the shape older RPC replies wrap lists in.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetAuditHistoryResponse {
+    #[serde(default)]
+    pub request_id: String,
+    /// The current manual review result (`Normal` | `Blocked`), when there is one.
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub total: i64,
+    #[serde(default, deserialize_with = "audit_records")]
+    pub histories: Vec<AuditRecord>,
+}
+
+/// One manual review record.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct AuditRecord {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub creation_time: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub auditor: Option<String>,
+}
+
+fn audit_records<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<AuditRecord>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        List(Vec<AuditRecord>),
+        Wrapped {
+            #[serde(rename = "History", default)]
+            history: Vec<AuditRecord>,
+        },
+    }
+    Ok(match Option::<Either>::deserialize(d)? {
+        None => Vec::new(),
+        Some(Either::List(v)) => v,
+        Some(Either::Wrapped { history }) => history,
+    })
 }

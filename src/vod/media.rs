@@ -6,8 +6,8 @@
 //! that shape is built by [`CreateAudit`] and [`SetTags`] in [`super::request`].
 
 use super::api::{self, MAX_AUDIT_ITEMS, MAX_UPDATE_ITEMS};
-pub use super::request::AuditStatus;
-use super::request::{CreateAudit, SetTags};
+pub use super::request::{AuditItem, AuditStatus};
+use super::request::{CreateAudit, GetAuditHistory, SetTags};
 use super::{Attempted, Client};
 use crate::ids::VideoId;
 
@@ -16,11 +16,25 @@ impl Client {
     /// bytes, required when blocking).
     pub async fn create_audit(
         &self,
-        items: &[(VideoId, String)],
+        items: &[AuditItem],
         status: AuditStatus,
     ) -> Attempted<api::CreateAuditResponse> {
         debug_assert!(!items.is_empty() && items.len() <= MAX_AUDIT_ITEMS);
         self.call_detailed(&CreateAudit { items, status }).await
+    }
+
+    /// GetAuditHistory: the newest manual review records of one video (at most `page_size`,
+    /// 1 to 100), newest first.
+    pub async fn audit_history(
+        &self,
+        video_id: &VideoId,
+        page_size: u32,
+    ) -> Result<api::GetAuditHistoryResponse, super::ApiError> {
+        self.call(&GetAuditHistory {
+            video_id,
+            page_size: page_size.clamp(1, 100),
+        })
+        .await
     }
 
     /// UpdateVideoInfos setting the whole tag list of up to 20 videos.

@@ -21,8 +21,8 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::api::{
-    Action, CreateAuditResponse, DeleteVideoResponse, GetVideoInfosResponse, GetVideoListResponse,
-    SearchMediaResponse, UpdateVideoInfosResponse,
+    Action, CreateAuditResponse, DeleteVideoResponse, GetAuditHistoryResponse,
+    GetVideoInfosResponse, GetVideoListResponse, SearchMediaResponse, UpdateVideoInfosResponse,
 };
 use crate::ids::{ReferenceId, VideoId};
 use crate::manifest::VideoStatus;
@@ -242,12 +242,45 @@ impl AuditStatus {
     }
 }
 
+/// GetAuditHistory: the newest `page_size` (at most 100) manual review records of one video
+/// (https://help.aliyun.com/document_detail/89515.html: `VideoId`, `PageNo`, `PageSize`,
+/// `SortBy` `CreationTime:Desc` by default).
+#[derive(Debug, Clone, Copy)]
+pub struct GetAuditHistory<'a> {
+    pub video_id: &'a VideoId,
+    pub page_size: u32,
+}
+
+impl Request for GetAuditHistory<'_> {
+    const ACTION: Action = Action::GetAuditHistory;
+    type Reply = GetAuditHistoryResponse;
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("VideoId", self.video_id.as_str().to_string()),
+            ("PageNo", "1".to_string()),
+            ("PageSize", self.page_size.to_string()),
+            ("SortBy", "CreationTime:Desc".to_string()),
+        ]
+    }
+}
+
+/// An audit item CreateAudit writes: the video, its reason and comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditItem {
+    pub video_id: VideoId,
+    /// Required when blocking (at most 128 bytes); not sent when empty.
+    pub reason: String,
+    /// At most 512 bytes; not sent when empty.
+    pub comment: String,
+}
+
 /// CreateAudit for up to [`super::api::MAX_AUDIT_ITEMS`] videos, all set to `status`, each with
 /// its reason (at most 128 bytes, required when blocking, not sent when unblocking). The list
 /// goes as one JSON array in `AuditContent`.
 #[derive(Debug, Clone, Copy)]
 pub struct CreateAudit<'a> {
-    pub items: &'a [(VideoId, String)],
+    pub items: &'a [AuditItem],
     pub status: AuditStatus,
 }
 
@@ -260,11 +293,15 @@ impl Request for CreateAudit<'_> {
         let content: Vec<serde_json::Value> = self
             .items
             .iter()
-            .map(|(id, reason)| match self.status {
-                AuditStatus::Blocked => {
-                    json!({"VideoId": id.as_str(), "Status": status, "Reason": reason})
+            .map(|item| {
+                let mut v = json!({"VideoId": item.video_id.as_str(), "Status": status});
+                if self.status == AuditStatus::Blocked || !item.reason.is_empty() {
+                    v["Reason"] = item.reason.clone().into();
                 }
-                AuditStatus::Normal => json!({"VideoId": id.as_str(), "Status": status}),
+                if !item.comment.is_empty() {
+                    v["Comment"] = item.comment.clone().into();
+                }
+                v
             })
             .collect();
         vec![("AuditContent", serde_json::Value::from(content).to_string())]
@@ -443,8 +480,28 @@ mod tests {
     }
 
     #[test]
+    fn get_audit_history_asks_for_the_newest_records_first() {
+        let id = vids(&["a1b2c3d4e5"])[0].clone();
+        let r = GetAuditHistory {
+            video_id: &id,
+            page_size: 1,
+        };
+        assert_eq!(r.params().len(), 4);
+        assert!(
+            r.params()
+                .contains(&("SortBy", "CreationTime:Desc".to_string()))
+        );
+        assert!(r.params().contains(&("PageSize", "1".to_string())));
+        assert_eq!(GetAuditHistory::ACTION, Action::GetAuditHistory);
+    }
+
+    #[test]
     fn create_audit_sends_reasons_only_when_blocking_and_set_tags_sends_the_tag_list() {
-        let items = vec![(vids(&["a1b2c3d4e5"])[0].clone(), "quarantine".to_string())];
+        let items = vec![AuditItem {
+            video_id: vids(&["a1b2c3d4e5"])[0].clone(),
+            reason: "quarantine".to_string(),
+            comment: String::new(),
+        }];
         let block = CreateAudit {
             items: &items,
             status: AuditStatus::Blocked,
@@ -457,9 +514,13 @@ mod tests {
                     .to_string()
             )]
         );
+        let unblock_items = vec![AuditItem {
+            reason: String::new(),
+            ..items[0].clone()
+        }];
         let unblock = CreateAudit {
             status: AuditStatus::Normal,
-            ..block
+            items: &unblock_items,
         };
         assert_eq!(
             unblock.params(),
@@ -470,7 +531,10 @@ mod tests {
         );
         assert_eq!(SetTags::ACTION, Action::UpdateVideoInfos);
         assert_eq!(
-            SetTags { items: &items }.params(),
+            SetTags {
+                items: &[(items[0].video_id.clone(), "quarantine".to_string())]
+            }
+            .params(),
             [(
                 "UpdateContent",
                 r#"[{"Tags":"quarantine","VideoId":"a1b2c3d4e5"}]"#.to_string()

@@ -409,7 +409,8 @@ fn redirects_are_not_followed_and_echoed_tokens_are_redacted() {
             String::new(),
         )
     });
-    let token = "CAIS".to_string() + &"x".repeat(96);
+    // Not a run of one letter: the harness looks for any 16 characters of it in every output.
+    let token = "CAIS".to_string() + &"Qm9uZGF5VG9rZW4tZm9yLXRlc3RzLW9ubHk".repeat(3);
     for signature in ["v3", "v1"] {
         let r = vodplan(&dir)
             .env("VODPLAN_ENDPOINT", &redirector)

@@ -1,6 +1,7 @@
 //! vodplan's integration tests: one binary, one module per subject. They run the real `vodplan`
 //! binary against the real emulator over loopback HTTP, with real signatures.
 
+mod actors;
 mod ci_examples;
 mod cli;
 mod credentials;
@@ -22,5 +23,6 @@ mod review;
 mod safety;
 mod scale;
 mod selectors;
+mod shared_catalogue;
 mod signature_vectors;
 mod validate;

@@ -201,7 +201,7 @@ const TOKENS: &[&str] = &[
 ];
 
 const SEEDS: &[&str] = &[
-    "version: 1\nquarantine: 14d\ndelete:\n  - videoId: 2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910\n    reason: licence expired\n    quarantine: 30d\n  - referenceId: promo-2023-001\n  - match:\n      status: [UploadFail, Blocked]\n      categoryId: 1000\n      createdBefore: 2024-01-01T00:00:00Z\n      createdAfter: 2020-01-01T00:00:00+08:00\n      titlePrefix: \"tmp-\"\n      tags: [a, b]\n    quarantine: none\nkeep:\n  - videoId: 7c3e9a10b2d44f6e8a1b2c3d4e5f6a7b\n  - match: { categoryId: 42 }\nlimits:\n  maxDeletes: 1000\n  maxQuarantines: 10\n",
+    "version: 1\nquarantine: 14d\ndelete:\n  - videoId: 2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910\n    reason: licence expired\n    quarantine: 30d\n  - referenceId: promo-2023-001\n  - match:\n      status: [UploadFail, Blocked]\n      categoryId: 1000\n      createdBefore: 2024-01-01T00:00:00Z\n      createdAfter: 2020-01-01T00:00:00+08:00\n      titlePrefix: \"tmp-\"\n      tags: [a, b]\n    quarantine: none\nkeep:\n  - videoId: 7c3e9a10b2d44f6e8a1b2c3d4e5f6a7b\n  - match: { categoryId: 42 }\nlimits:\n  maxDeletes: 1000\n  maxQuarantines: 10\nowner: team-a\n",
     "version: 1\ndelete: [{videoId: a}, {videoId: &x b}, {videoId: *x}]\nkeep:\n- videoId: a\n",
 ];
 

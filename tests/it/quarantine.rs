@@ -4,7 +4,7 @@
 
 use vodplan::ids::VideoId;
 use vodplan::plan::quarantine::{tag_for, today};
-use vodplan::vod::media::AuditStatus;
+use vodplan::vod::media::{AuditItem, AuditStatus};
 
 use crate::harness::{Dir, Emulator, Run, stable, vid, vodplan};
 use crate::safety::client_for;
@@ -30,15 +30,19 @@ fn catalog() -> String {
         v(1, "Normal", ""),
         v(2, "Blocked", "flagged"),
         v(3, "Normal", &sixteen.join(",")),
-        v(4, "Blocked", "vodplan-until-2030-01-01"),
+        v(4, "Blocked", "vodplan-until-2030-01-01,vodplan-by-team-b"),
         v(5, "Normal", ""),
+        format!(
+            "audits:\n  - videoId: {}\n    status: Blocked\n    reason: \"vodplan:team-b:2030-01-01:Normal quarantine\"\n    creationTime: 2026-01-01T00:00:00Z\n",
+            vid(4)
+        ),
     ]
     .concat()
 }
 
 fn manifest(extra: &str) -> String {
     format!(
-        "version: 1\nquarantine: 14d\ndelete:\n  - videoId: {}\n    reason: licence expired\n  - videoId: {}\n  - videoId: {}\n  - videoId: {}\n{extra}",
+        "version: 1\nquarantine: 14d\ndelete:\n  - videoId: {}\n    reason: licence expired\n  - videoId: {}\n  - videoId: {}\n  - videoId: {}\n{extra}owner: team-a\n",
         vid(0),
         vid(1),
         vid(2),
@@ -81,7 +85,12 @@ fn state(status: &str, tags: &str) -> Option<(String, String)> {
 fn set_status_by_hand(emu: &Emulator, i: usize, status: AuditStatus) {
     let client = client_for(&emu.endpoint());
     let id = VideoId::new(vid(i)).unwrap();
-    rt().block_on(client.create_audit(&[(id, String::new())], status))
+    let item = AuditItem {
+        video_id: id,
+        reason: "by hand".into(),
+        comment: String::new(),
+    };
+    rt().block_on(client.create_audit(&[item], status))
         .result
         .unwrap();
 }
@@ -109,7 +118,7 @@ fn assert_left_alone(emu: &Emulator) {
     assert_eq!(look(emu, 3), state("Normal", &sixteen.join(",")), "16 tags");
     assert_eq!(
         look(emu, 4),
-        state("Blocked", "vodplan-until-2030-01-01"),
+        state("Blocked", "vodplan-until-2030-01-01,vodplan-by-team-b"),
         "another manifest set's quarantine"
     );
     assert_eq!(look(emu, 5), state("Normal", ""), "unselected");
@@ -117,8 +126,7 @@ fn assert_left_alone(emu: &Emulator) {
 
 const LEFT_ALONE: &str = "Left exactly as they are:
   ? 00000000000000000000000000000002  \"Video 2\"  blocked by someone else (no vodplan tag): vodplan does not tag, unblock or delete it under a quarantine entry
-  ? 00000000000000000000000000000003  \"Video 3\"  cannot be quarantined: it has 16 tags already, the most a video can carry, so vodplan's tag does not fit
-  ? 00000000000000000000000000000004  \"Video 4\"  in vodplan's quarantine until 2030-01-01, but no entry of these manifests selects or keeps it (it may belong to another manifest set)
+  ? 00000000000000000000000000000003  \"Video 3\"  cannot be quarantined: it has 16 tags already and vodplan's two tags do not fit (at most 16)
 ";
 
 /// Quarantine, wait, then delete after the date: the whole grace period, with what is left
@@ -140,7 +148,7 @@ fn a_quarantine_blocks_and_tags_then_waits_then_deletes_exactly_its_videos() {
   ! 00000000000000000000000000000001  \"Video 1\"  until UNTIL  m.yaml:6
 
 {LEFT_ALONE}
-Plan: 0 videos to delete (0 B), 2 to quarantine, 3 left as they are, 0 protected, 0 absent.
+Plan: 0 videos to delete (0 B), 2 to quarantine, 2 left as they are, 0 protected, 0 absent.
 Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
 "
         )
@@ -158,9 +166,12 @@ Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
     let tag = format!("vodplan-until-{}", until(14));
     assert_eq!(
         look(&emu, 0),
-        state("Blocked", &format!("promo,2023,{tag}"))
+        state("Blocked", &format!("promo,2023,{tag},vodplan-by-team-a"))
     );
-    assert_eq!(look(&emu, 1), state("Blocked", &tag));
+    assert_eq!(
+        look(&emu, 1),
+        state("Blocked", &format!("{tag},vodplan-by-team-a"))
+    );
     assert_left_alone(&emu);
     assert_eq!(emu.calls("DeleteVideo"), 0);
     assert_eq!(emu.calls("UpdateVideoInfos"), 1, "2 videos: one batch");
@@ -182,7 +193,7 @@ Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
 
 {LEFT_ALONE}
 No changes: nothing in the manifests is left to delete.
-Plan: 0 videos to delete (0 B), 2 waiting in quarantine, 3 left as they are, 0 protected, 0 absent.
+Plan: 0 videos to delete (0 B), 2 waiting in quarantine, 2 left as they are, 0 protected, 0 absent.
 Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
 "
         )
@@ -209,7 +220,10 @@ Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
     let log = dir.read("state.jsonl").replace(&until(14), "2020-01-01");
     dir.write("state.jsonl", &log);
     let emu = start(&dir);
-    assert_eq!(look(&emu, 1), state("Blocked", "vodplan-until-2020-01-01"));
+    assert_eq!(
+        look(&emu, 1),
+        state("Blocked", "vodplan-until-2020-01-01,vodplan-by-team-a")
+    );
     let plan = run(&dir, &emu, &["plan", "m.yaml", "--detailed-exitcode"]);
     assert_eq!(plan.code, 2, "{}", plan.stderr);
     assert_eq!(
@@ -218,9 +232,9 @@ Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
             "vodplan will permanently delete these videos in cn-shanghai (http://127.0.0.1:PORT):
 source files, transcoded streams and thumbnails are removed and cannot be recovered.
 
-  - 00000000000000000000000000000000  \"Video 0\"  Blocked  1.0 MiB  2023-01-01  cat 1000  Standard  tags promo,2023,vodplan-until-2020-01-01  m.yaml:4
+  - 00000000000000000000000000000000  \"Video 0\"  Blocked  1.0 MiB  2023-01-01  cat 1000  Standard  tags promo,2023,vodplan-until-2020-01-01,vodplan-by-team-a  m.yaml:4
       reason: licence expired
-  - 00000000000000000000000000000001  \"Video 1\"  Blocked  1.0 MiB  2023-01-01  cat 1000  Standard  tags vodplan-until-2020-01-01  m.yaml:6
+  - 00000000000000000000000000000001  \"Video 1\"  Blocked  1.0 MiB  2023-01-01  cat 1000  Standard  tags vodplan-until-2020-01-01,vodplan-by-team-a  m.yaml:6
 
 {LEFT_ALONE}
 Breakdown of the deletions:
@@ -235,7 +249,7 @@ Breakdown of the deletions:
   by storage class:
     Standard: 2 videos 2.0 MiB, created 2023-01-01T00:00:00Z
 
-Plan: 2 videos to delete (2.0 MiB), 3 left as they are, 0 protected, 0 absent.
+Plan: 2 videos to delete (2.0 MiB), 2 left as they are, 0 protected, 0 absent.
 Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
 "
         )
@@ -289,15 +303,16 @@ fn a_keep_entry_restores_a_quarantined_video_and_never_unblocks_moderation() {
         &["plan", "m.yaml", "keep.yaml", "--format", "json"],
     )
     .json();
-    // Video 4 (another set's quarantine) is kept here too: restored, as a keep entry asks.
+    // Video 4 (another set's quarantine) is kept here too, but it is not this owner's: listed,
+    // never unblocked.
     let restored: Vec<&str> = json["restores"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["videoId"].as_str().unwrap())
         .collect();
-    assert_eq!(restored, [vid(0), vid(4)]);
-    assert_eq!(json["summary"]["restore"], 2);
+    assert_eq!(restored, [vid(0)]);
+    assert_eq!(json["summary"]["restore"], 1);
     assert_eq!(json["summary"]["waiting"], 1, "video 1 still waits");
     let apply = run(
         &dir,
@@ -308,12 +323,15 @@ fn a_keep_entry_restores_a_quarantined_video_and_never_unblocks_moderation() {
     assert!(
         apply
             .stdout
-            .contains("Quarantine: 0 put in quarantine, 2 restored.\n"),
+            .contains("Quarantine: 0 put in quarantine, 1 restored.\n"),
         "{}",
         apply.stdout
     );
     assert_eq!(look(&emu, 0), state("Normal", "promo,2023"));
-    assert_eq!(look(&emu, 4), state("Normal", ""));
+    assert_eq!(
+        look(&emu, 4),
+        state("Blocked", "vodplan-until-2030-01-01,vodplan-by-team-b")
+    );
     assert_eq!(
         look(&emu, 2),
         state("Blocked", "flagged"),
@@ -321,7 +339,10 @@ fn a_keep_entry_restores_a_quarantined_video_and_never_unblocks_moderation() {
     );
     assert_eq!(
         look(&emu, 1),
-        state("Blocked", &format!("vodplan-until-{}", until(14)))
+        state(
+            "Blocked",
+            &format!("vodplan-until-{},vodplan-by-team-a", until(14))
+        )
     );
     assert_eq!(emu.calls("DeleteVideo"), 0);
     // Nothing left to do: only video 1 waits.
@@ -431,7 +452,7 @@ fn hand_edited_saved_plans_cannot_skip_or_undo_a_quarantine() {
     dir.write(
         "m.yaml",
         &format!(
-            "version: 1\ndelete:\n  - videoId: {}\n    quarantine: 14d\n",
+            "version: 1\nowner: team-a\ndelete:\n  - videoId: {}\n    quarantine: 14d\n",
             vid(1)
         ),
     );
@@ -475,7 +496,10 @@ fn hand_edited_saved_plans_cannot_skip_or_undo_a_quarantine() {
     assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
     assert_eq!(
         look(&emu, 1),
-        state("Blocked", &format!("vodplan-until-{}", until(14)))
+        state(
+            "Blocked",
+            &format!("vodplan-until-{},vodplan-by-team-a", until(14))
+        )
     );
     assert_eq!(emu.calls("DeleteVideo"), 0);
 }

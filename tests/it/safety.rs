@@ -585,13 +585,16 @@ proptest! {
 // Issue 13 and issue 8 over the whole library flow: quarantines, restores and the saved-plan
 // checks, against the in-process emulator.
 
-/// Tag lists a generated video may carry: none, its own, vodplan's past and future dates.
-const Q_TAGS: [Option<&str>; 5] = [
+/// Tag lists a generated video may carry: none, its own, this owner's past and future dates,
+/// another owner's, and a vodplan tag without an owner.
+const Q_TAGS: [Option<&str>; 7] = [
     None,
     Some("promo"),
+    Some("vodplan-until-2020-01-01,vodplan-by-team-a"),
+    Some("promo,vodplan-until-2099-01-01,vodplan-by-team-a"),
+    Some("vodplan-until-2099-01-01,vodplan-by-team-a"),
+    Some("vodplan-until-2020-01-01,vodplan-by-team-b"),
     Some("vodplan-until-2020-01-01"),
-    Some("promo,vodplan-until-2099-01-01"),
-    Some("vodplan-until-2099-01-01"),
 ];
 const Q_STATUS: [&str; 3] = ["Normal", "Blocked", "UploadFail"];
 
@@ -605,7 +608,7 @@ fn arb_q_catalog() -> impl Strategy<Value = Vec<QRow>> {
             any::<bool>(),
             0i64..4,
             (0usize..3).prop_map(|i| Q_STATUS[i]),
-            (0usize..5).prop_map(|i| Q_TAGS[i]),
+            (0usize..7).prop_map(|i| Q_TAGS[i]),
         ),
         0..24,
     )
@@ -646,8 +649,44 @@ fn arb_tamper() -> impl Strategy<Value = Tamper> {
     ]
 }
 
-fn in_quarantine(status: &str, tags: Option<&str>) -> bool {
-    status == "Blocked" && tags.is_some_and(|t| t.contains("vodplan-until-"))
+/// In team-a's quarantine: Blocked, team-a's tags, and its latest review team-a's block. The
+/// catalogue gives even-numbered videos that review; odd ones were blocked again by moderation.
+fn in_quarantine(i: u8, status: &str, tags: Option<&str>) -> bool {
+    status == "Blocked"
+        && tags.is_some_and(|t| t.contains("vodplan-by-team-a"))
+        && i.is_multiple_of(2)
+}
+
+fn has_vodplan_tag(tags: Option<&str>) -> bool {
+    tags.is_some_and(|t| t.contains("vodplan-"))
+}
+
+/// The reviews of the catalogue: team-a's block for the even-numbered videos with its tags,
+/// moderation's for the odd ones.
+fn q_reviews(catalog: &[QRow]) -> Vec<emulator::AuditRecord> {
+    catalog
+        .iter()
+        .filter(|(_, _, _, status, tags)| *status == "Blocked" && has_vodplan_tag(*tags))
+        .map(|(i, _, _, _, tags)| {
+            let until = tags
+                .unwrap()
+                .split(',')
+                .find_map(|t| t.strip_prefix("vodplan-until-"))
+                .unwrap_or("2020-01-01");
+            emulator::AuditRecord {
+                video_id: vid(*i),
+                status: "Blocked".into(),
+                reason: Some(if i.is_multiple_of(2) {
+                    format!("vodplan:team-a:{until}:Normal quarantine")
+                } else {
+                    "takedown".into()
+                }),
+                comment: None,
+                auditor: None,
+                creation_time: Some("2025-01-01T00:00:00Z".into()),
+            }
+        })
+        .collect()
 }
 
 fn due(tags: Option<&str>) -> bool {
@@ -689,6 +728,7 @@ proptest! {
         tamper in proptest::collection::vec(arb_tamper(), 0..4),
     ) {
         let desired = DesiredState {
+            owner: Some(vodplan::manifest::Located { value: "team-a".into(), location: loc(1) }),
             delete: delete.iter().enumerate().map(|(i, (e, q))| Entry {
                 quarantine: q.map(|d| vodplan::manifest::Located { value: d, location: loc(i as u32 + 1) }),
                 ..entry(e, i as u32 + 1)
@@ -707,7 +747,7 @@ proptest! {
                 duration: None, tags: tags.map(str::to_string), storage_location: None, storage_class: None, cover_url: None, forbidden: false,
             });
             let config = EmulatorConfig { delete_qps: 10_000, ..EmulatorConfig::default() };
-            let emu = emulator::start("127.0.0.1:0".parse().unwrap(), Catalog::from_videos(videos), config).await.unwrap();
+            let emu = emulator::start("127.0.0.1:0".parse().unwrap(), Catalog::from_videos(videos).with_audits(q_reviews(&catalog)), config).await.unwrap();
             let client = client_for(&emu.endpoint());
             let everything: Vec<VideoId> = catalog.iter().map(|(i, ..)| VideoId::new(vid(*i)).unwrap()).collect();
             let before = vodplan::state::lookup(&client, everything.clone(), vec![], &()).await.unwrap();
@@ -715,7 +755,7 @@ proptest! {
             let honest: HashSet<String> = plan.deletions.iter().map(|d| d.video_id.to_string()).collect();
             let read_back;
             let approval = if tamper.is_empty() {
-                Some(Approval::of(&plan, "test".into()))
+                Some(Approval::of(&plan, "test".into(), &desired))
             } else {
                 let mut file = vodplan::plan::file::PlanFile::new(plan.clone(), "cn-shanghai", &emu.endpoint(), &[], &[], None);
                 for t in &tamper {
@@ -731,7 +771,7 @@ proptest! {
                         Tamper::Restore(i) => if let Some(observed) = fingerprint_of(&before, *i) {
                             p.restores.push(vodplan::plan::quarantine::Restore {
                                 video_id: VideoId::new(vid(*i)).unwrap(),
-                                kept_by: loc(100), tags: String::new(), observed,
+                                kept_by: Some(loc(100)), unblock: true, tags: String::new(), observed,
                             });
                         },
                         Tamper::QuarantineToDelete => if !p.quarantines.is_empty() {
@@ -768,32 +808,40 @@ proptest! {
                 let now = after.videos.get(&key);
                 let unchanged = now.is_some_and(|v| v.status == was.status && v.tags == was.tags);
                 let selectors: Vec<Option<u32>> = selected.iter().filter(|(s, _)| *s == id).map(|(_, q)| *q).collect();
-                let q0 = in_quarantine(status0, *tags0);
+                let q0 = in_quarantine(*i, status0, *tags0);
+                // Someone else's: another owner's tags, a tag without an owner, or blocked again
+                // by moderation after team-a's quarantine.
+                let foreign = has_vodplan_tag(*tags0) && !tags0.unwrap().contains("vodplan-by-team-a")
+                    || (has_vodplan_tag(*tags0) && *status0 == "Blocked" && !q0);
                 prop_assert!(now.is_some() || honest.contains(&id), "{id} deleted but the manifests do not plan its deletion now");
+                if foreign {
+                    prop_assert!(now.is_some() && unchanged, "{id} is someone else's but was touched: {was:?} -> {now:?}");
+                }
                 if kept.contains(&id) {
                     prop_assert!(now.is_some(), "kept video {id} was deleted");
-                    prop_assert!(q0 || unchanged, "kept video {id} was changed: {was:?} -> {now:?}");
+                    let v = now.unwrap();
+                    prop_assert!(unchanged || was.status == "Blocked" || v.status != "Blocked",
+                        "kept video {id} was blocked: {was:?} -> {v:?}");
                     if q0 {
-                        let v = now.unwrap();
-                        prop_assert!(unchanged || (v.status == "Normal" && !v.tags.as_deref().unwrap_or("").contains("vodplan-until-")),
+                        prop_assert!(unchanged || (v.status == "Normal" && !has_vodplan_tag(v.tags.as_deref())),
                             "kept {id} in quarantine neither left nor restored: {v:?}");
                     }
-                } else if selectors.is_empty() {
+                } else if selectors.is_empty() && !q0 && !has_vodplan_tag(*tags0) {
                     prop_assert!(unchanged, "{id} is outside every entry but was touched: {was:?} -> {now:?}");
                 }
-                if *status0 == "Blocked" && !q0 {
+                if *status0 == "Blocked" && !q0 && !has_vodplan_tag(*tags0) {
                     prop_assert!(now.is_none() || unchanged, "{id} blocked by someone else was changed: {now:?}");
                     prop_assert!(now.is_some() || selectors.contains(&None), "{id} blocked by someone else deleted under a quarantine entry");
                 }
                 if now.is_none() {
-                    prop_assert!(selectors.contains(&None) || (q0 && due(*tags0)) || (q0 && selectors.iter().any(Option::is_none)),
+                    prop_assert!(selectors.contains(&None) || (q0 && due(*tags0)),
                         "{id} deleted without its grace period: {was:?}");
                 }
                 if let Some(v) = now && !unchanged && v.status == "Blocked" {
                     // Newly quarantined: its tag's date is in the future, never the file's.
                     let tags = v.tags.as_deref().unwrap_or("");
                     prop_assert!(!tags.contains("vodplan-until-2020-01-01"), "{id} quarantined with a past date: {tags}");
-                    prop_assert!(tags.contains("vodplan-until-"), "{id} blocked without vodplan's tag");
+                    prop_assert!(tags.contains("vodplan-until-") && tags.contains("vodplan-by-team-a"), "{id} blocked without vodplan's tags");
                     if let Some(t) = tags0.filter(|t| t.starts_with("promo")) {
                         prop_assert!(tags.starts_with("promo"), "{id} lost its tags {t}: {tags}");
                     }
@@ -843,7 +891,7 @@ fn a_saved_quarantine_is_written_as_the_manifests_decide_today() {
         std::fs::write(
             &manifest,
             format!(
-                "version: 1\ndelete:\n  - videoId: {}\n    reason: licence expired\n    quarantine: 14d\n",
+                "version: 1\nowner: team-a\ndelete:\n  - videoId: {}\n    reason: licence expired\n    quarantine: 14d\n",
                 vid(1)
             ),
         )

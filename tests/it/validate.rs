@@ -274,12 +274,62 @@ fn quarantine_is_validated() {
     m.yaml:5:17: quarantine `0d` is not a number of days from 1d to 3650d such as 14d, or `none`
     m.yaml:7:17: quarantine `3651d` is not a number of days from 1d to 3650d such as 14d, or `none`
     m.yaml:9:17: quarantine `14` is not a number of days from 1d to 3650d such as 14d, or `none`
+    m.yaml:13:17: a quarantine needs the manifest set to name its owner: add a top-level `owner: NAME` (1 to 12 characters of a-z, 0-9 and `-`, starting with a letter, such as team-a); vodplan records it on every video it quarantines and acts only on its own
     m.yaml:15:14: videoId "k 1" contains whitespace
     m.yaml:16:17: `quarantine` on a keep entry: keep entries are never deleted or quarantined; remove it
     m.yaml:18:19: maxQuarantines `-1` is not a whole number of 0 or more
-    error: the manifests have 7 problems; nothing was sent to the API
+    error: the manifests have 8 problems; nothing was sent to the API
     hint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again
     "#);
+}
+
+/// The owner of a manifest set: a name of its own, the same in every file that names one, and
+/// required as soon as an entry uses a quarantine; all checked offline.
+#[test]
+fn owner_is_validated() {
+    let dir = Dir::new();
+    dir.write(
+        "a.yaml",
+        "version: 1\nowner: Team_A\ndelete:\n  - videoId: v1\n",
+    );
+    dir.write(
+        "b.yaml",
+        "version: 1\nowner: team-a\ndelete:\n  - videoId: v2\n",
+    );
+    dir.write(
+        "c.yaml",
+        "version: 1\nowner: team-b\ndelete:\n  - videoId: v3\n",
+    );
+    dir.write("d.yaml", "version: 1\nowner: abcdefghijklm\n");
+    dir.write("e.yaml", "version: 1\nowner: 1team\n");
+    let r = vodplan(&dir)
+        .args(["validate", "a.yaml", "b.yaml", "c.yaml", "d.yaml", "e.yaml"])
+        .run();
+    assert_eq!(r.code, 1);
+    insta::assert_snapshot!(r.stderr, @r#"
+    a.yaml:2:8: owner `Team_A` is not a name of 1 to 12 characters of a-z, 0-9 and `-` starting with a letter, such as team-a
+    c.yaml:2:8: owner `team-b` disagrees with owner `team-a` at b.yaml:2:8; the files of one manifest set name one owner
+    d.yaml:2:8: owner `abcdefghijklm` is not a name of 1 to 12 characters of a-z, 0-9 and `-` starting with a letter, such as team-a
+    e.yaml:2:8: owner `1team` is not a name of 1 to 12 characters of a-z, 0-9 and `-` starting with a letter, such as team-a
+    error: the manifests have 4 problems; nothing was sent to the API
+    hint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again
+    "#);
+    // A quarantine without an owner anywhere in the set; with one in another file of the set,
+    // it is valid.
+    dir.write(
+        "q.yaml",
+        "version: 1\ndelete:\n  - videoId: v1\n    quarantine: 14d\n",
+    );
+    let r = vodplan(&dir).args(["validate", "q.yaml"]).run();
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .starts_with("q.yaml:4:17: a quarantine needs the manifest set to name its owner"),
+        "{}",
+        r.stderr
+    );
+    let r = vodplan(&dir).args(["validate", "q.yaml", "b.yaml"]).run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
 /// Issue 13: the effective quarantine of every entry, with where it was said.
@@ -295,7 +345,8 @@ fn quarantine_defaults_reach_the_desired_state() {
          - videoId: v2\n    quarantine: 3d\n  \
          - videoId: v3\n    quarantine: none\n  \
          - match: {categoryId: 7}\n\
-         limits:\n  maxQuarantines: 9\n",
+         limits:\n  maxQuarantines: 9\n\
+         owner: team-a\n",
     );
     let b = dir.write(
         "b.yaml",

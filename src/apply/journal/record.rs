@@ -67,6 +67,9 @@ pub enum Record {
         failed: Vec<String>,
         request_id: Option<String>,
         error: Option<String>,
+        /// The grace period's last day written by a `tag` or `block` step (UTC `YYYY-MM-DD`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<String>,
     },
     #[serde(rename_all = "camelCase")]
     Finish {

@@ -121,14 +121,25 @@ pub fn create_audit(catalog: &mut Catalog, params: &Params) -> Result<Value, Ser
                 format!("{video_id}: Reason is longer than {MAX_REASON_BYTES} bytes"),
             ));
         }
-        if text(&item, "Comment", P)?.is_some_and(|c| c.len() > MAX_COMMENT_BYTES) {
+        let comment = text(&item, "Comment", P)?;
+        if comment
+            .as_ref()
+            .is_some_and(|c| c.len() > MAX_COMMENT_BYTES)
+        {
             return Err(bad(
                 P,
                 format!("{video_id}: Comment is longer than {MAX_COMMENT_BYTES} bytes"),
             ));
         }
         if catalog.get(&video_id).is_some() {
-            changes.push(Change::Status { video_id, status });
+            changes.push(Change::Status {
+                video_id,
+                status,
+                reason: Some(reason).filter(|r| !r.is_empty()),
+                comment,
+                auditor: params.get("AccessKeyId").cloned(),
+                time: Some(crate::timefmt::format(time::OffsetDateTime::now_utc())),
+            });
         }
     }
     if changes.is_empty() {
@@ -218,4 +229,81 @@ pub fn update_video_infos(catalog: &mut Catalog, params: &Params) -> Result<Valu
     }
     catalog.change(&changes).map_err(write_failed)?;
     Ok(json!({ "NonExistVideoIds": missing, "ForbiddenVideoIds": forbidden }))
+}
+
+/// GetAuditHistory (https://help.aliyun.com/document_detail/89515.html; the SDK's
+/// `GetAuditHistoryResponseBody`): `VideoId` (required), `PageNo` (default 1), `PageSize` (default
+/// 10, at most 100), `SortBy` `CreationTime:Desc` (default) or `CreationTime:Asc`. The answer:
+/// `Status` (the latest review's result, left out when there is none), `Total` and `Histories[]`
+/// of `{Status, CreationTime, Reason, Comment, Auditor}`. Records with the same second keep the
+/// order they were written in (reversed for `Desc`). A video that does not exist:
+/// `InvalidVideo.NotFound` (404), as DeleteVideo [unverified for this action].
+pub fn get_audit_history(catalog: &Catalog, params: &Params) -> Result<Value, ServiceError> {
+    let video_id = params
+        .get("VideoId")
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            ServiceError::new(
+                400,
+                "MissingVideoId",
+                "VideoId is mandatory for this action.",
+            )
+        })?;
+    if catalog.get(video_id).is_none() {
+        return Err(ServiceError::new(
+            404,
+            "InvalidVideo.NotFound",
+            "The video does not exist.",
+        ));
+    }
+    let number = |name: &str, default: usize, max: usize| -> Result<usize, ServiceError> {
+        match params.get(name) {
+            None => Ok(default),
+            Some(t) => t
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| bad(name, format!("`{t}` is not a number from 1 to {max}"))),
+        }
+    };
+    let page_no = number("PageNo", 1, usize::MAX)?;
+    let page_size = number("PageSize", 10, 100)?;
+    let desc = match params.get("SortBy").map(String::as_str) {
+        None | Some("CreationTime:Desc") => true,
+        Some("CreationTime:Asc") => false,
+        Some(other) => return Err(bad("SortBy", format!("`{other}` is not a sort order"))),
+    };
+    let all = catalog.audit_history(video_id);
+    let mut ordered: Vec<_> = all.iter().collect();
+    ordered.sort_by(|a, b| a.creation_time.cmp(&b.creation_time));
+    if desc {
+        ordered.reverse();
+    }
+    let page: Vec<Value> = ordered
+        .iter()
+        .skip((page_no - 1).saturating_mul(page_size))
+        .take(page_size)
+        .map(|r| {
+            let mut v = json!({"Status": r.status});
+            for (k, f) in [
+                ("CreationTime", &r.creation_time),
+                ("Reason", &r.reason),
+                ("Comment", &r.comment),
+                ("Auditor", &r.auditor),
+            ] {
+                if let Some(text) = f {
+                    v[k] = json!(text);
+                }
+            }
+            v
+        })
+        .collect();
+    let mut out = json!({"Total": all.len(), "Histories": page});
+    if let Some(latest) = all
+        .iter()
+        .max_by(|a, b| a.creation_time.cmp(&b.creation_time))
+    {
+        out["Status"] = json!(latest.status);
+    }
+    Ok(out)
 }

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 pub use changes::{
     MAX_AUDITS_PER_CALL, MAX_TAG_BYTES, MAX_TAGS, MAX_UPDATES_PER_CALL, create_audit,
-    update_video_infos,
+    get_audit_history, update_video_infos,
 };
 pub use listing::{Limits, Scrolls, get_video_list, search_media};
 pub use videos::{delete_video, get_video_info, get_video_infos};
@@ -46,7 +46,7 @@ pub struct Action {
 /// (DeleteVideo 30, GetVideoInfos/GetVideoInfo 100, GetVideoList and SearchMedia 50 — GetVideoList
 /// may now be 100 [unverified], the stricter is kept), UpdateVideoInfos 30 (its own page);
 /// CreateAudit's is not documented [unverified]: 30, like the other writes.
-pub const ACTIONS: [Action; 7] = [
+pub const ACTIONS: [Action; 8] = [
     Action {
         name: "DeleteVideo",
         qps: 30,
@@ -88,6 +88,13 @@ pub const ACTIONS: [Action; 7] = [
         qps: 30,
         may_lose_reply: false,
         run: |c, p| update_video_infos(c.catalog, p),
+    },
+    // GetAuditHistory's QPS is not documented [unverified]: 50, like the listings.
+    Action {
+        name: "GetAuditHistory",
+        qps: 50,
+        may_lose_reply: false,
+        run: |c, p| get_audit_history(c.catalog, p),
     },
 ];
 

@@ -27,6 +27,7 @@ use serde_json::{Value, json};
 pub use error::CatalogError;
 pub use select::Selection;
 pub use state::{Change, InfoUpdate};
+
 pub use video::Video;
 
 use index::{Facet, Indexes};
@@ -41,6 +42,26 @@ struct Extra {
     cover_url: Option<String>,
 }
 
+/// One manual review record of a video, as GetAuditHistory returns it: written by CreateAudit, or
+/// given in the catalogue file's `audits:` list (other reviewers' earlier records).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuditRecord {
+    /// In the file's `audits:` list: the video it is about.
+    #[serde(default, skip_serializing)]
+    pub video_id: String,
+    pub status: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub auditor: Option<String>,
+    /// UTC `yyyy-MM-ddTHH:mm:ssZ`.
+    #[serde(default)]
+    pub creation_time: Option<String>,
+}
+
 /// The videos the emulator holds now.
 #[derive(Debug, Default)]
 pub struct Catalog {
@@ -52,6 +73,8 @@ pub struct Catalog {
     by_id: HashTable<u32>,
     by_reference: HashMap<Box<str>, u32>,
     extras: HashMap<u32, Extra>,
+    /// Each video's manual review records, oldest first.
+    audits: HashMap<Box<str>, Vec<AuditRecord>>,
     state: Option<StateLog>,
     /// Bumped by every change, so that kept combinations of the indexes are not reused after it.
     generation: u64,
@@ -183,6 +206,7 @@ struct Builder {
     words: Vocabulary,
     /// Covers given by the file, by the video's position in the file.
     covers: Vec<(u32, String)>,
+    audits: Vec<AuditRecord>,
 }
 
 impl Builder {
@@ -207,7 +231,18 @@ impl Builder {
             mut recs,
             words,
             covers,
+            audits: given,
         } = self;
+        let mut audits: HashMap<Box<str>, Vec<AuditRecord>> = HashMap::new();
+        for a in given {
+            audits
+                .entry(a.video_id.as_str().into())
+                .or_default()
+                .push(a);
+        }
+        for list in audits.values_mut() {
+            list.sort_by(|a, b| a.creation_time.cmp(&b.creation_time));
+        }
         recs.sort_unstable_by(|a, b| (a.created, &a.id, a.seq).cmp(&(b.created, &b.id, b.seq)));
         // The live position of every ID: where an ID repeats, the later one in the file wins.
         let mut by_id: HashTable<u32> = HashTable::with_capacity(recs.len());
@@ -273,6 +308,7 @@ impl Builder {
             by_id,
             by_reference,
             extras,
+            audits,
             state: None,
             generation: 0,
             combined: Default::default(),
@@ -309,10 +345,11 @@ impl<'de> Visitor<'de> for FileSeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<String>()? {
-            if key != "videos" {
-                return Err(de::Error::unknown_field(&key, &["videos"]));
+            match key.as_str() {
+                "videos" => map.next_value_seed(VideosSeed(&mut *self.0))?,
+                "audits" => self.0.audits.extend(map.next_value::<Vec<AuditRecord>>()?),
+                _ => return Err(de::Error::unknown_field(&key, &["videos", "audits"])),
             }
-            map.next_value_seed(VideosSeed(&mut *self.0))?;
         }
         Ok(())
     }
@@ -353,6 +390,10 @@ fn bad_time<E: de::Error>(b: BadTime) -> E {
 struct YamlFile {
     #[serde(default)]
     videos: Vec<Video>,
+    /// Manual review records written before the emulator started (other reviewers'), each
+    /// naming its `videoId`.
+    #[serde(default)]
+    audits: Vec<AuditRecord>,
 }
 
 impl Catalog {
@@ -399,10 +440,13 @@ impl Catalog {
         options.with_snippet = false;
         let file: YamlFile =
             serde_saphyr::from_str_with_options(&text, options).map_err(|e| err(e.to_string()))?;
-        let mut b = Builder::default();
+        let mut b = Builder {
+            audits: file.audits,
+            ..Builder::default()
+        };
         for v in file.videos {
             b.push(v)
-                .map_err(|b| err(bad_time::<serde_json::Error>(b).to_string()))?;
+                .map_err(|t| err(bad_time::<serde_json::Error>(t).to_string()))?;
         }
         once_each(b.finish_noting_repeats()).map_err(err)
     }
@@ -426,6 +470,22 @@ impl Catalog {
         }
         self.state = Some(log);
         Ok(())
+    }
+
+    /// Adds manual review records written before the emulator started (other reviewers'), each
+    /// naming its video (tests, as the catalogue file's `audits:` list does).
+    pub fn with_audits(mut self, records: impl IntoIterator<Item = AuditRecord>) -> Catalog {
+        for r in records {
+            let list = self.audits.entry(r.video_id.as_str().into()).or_default();
+            list.push(r);
+            list.sort_by(|a, b| a.creation_time.cmp(&b.creation_time));
+        }
+        self
+    }
+
+    /// A live video's manual review records, oldest first (empty when it has none).
+    pub fn audit_history(&self, video_id: &str) -> &[AuditRecord] {
+        self.audits.get(video_id).map_or(&[], Vec::as_slice)
     }
 
     /// How many videos exist.
@@ -490,16 +550,35 @@ impl Catalog {
             ix.tag.remove(*t, pos);
         }
         self.extras.remove(&pos);
+        self.audits.remove(video_id);
     }
 
     /// Applies a change to a live video (a change to an unknown video does nothing).
     fn apply(&mut self, change: &Change) {
         self.generation += 1;
         match change {
-            Change::Status { video_id, status } => {
+            Change::Status {
+                video_id,
+                status,
+                reason,
+                comment,
+                auditor,
+                time,
+            } => {
                 let Some(pos) = self.position(video_id) else {
                     return;
                 };
+                self.audits
+                    .entry(video_id.as_str().into())
+                    .or_default()
+                    .push(AuditRecord {
+                        video_id: String::new(),
+                        status: status.clone(),
+                        reason: reason.clone().filter(|r| !r.is_empty()),
+                        comment: comment.clone().filter(|c| !c.is_empty()),
+                        auditor: auditor.clone(),
+                        creation_time: time.clone(),
+                    });
                 let new = self.words.statuses.intern(status);
                 let r = &mut self.recs[pos as usize];
                 self.indexes.status.remove(r.status, pos);

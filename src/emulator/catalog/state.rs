@@ -17,9 +17,21 @@ use super::CatalogError;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Change {
-    /// CreateAudit: the video's status becomes `status`.
+    /// CreateAudit: the video's status becomes `status`, and the review is recorded in its audit
+    /// history (older logs carry no reason, comment, auditor or time).
     #[serde(rename_all = "camelCase")]
-    Status { video_id: String, status: String },
+    Status {
+        video_id: String,
+        status: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        auditor: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        time: Option<String>,
+    },
     /// UpdateVideoInfos: the given fields replace the video's.
     Info(InfoUpdate),
 }
