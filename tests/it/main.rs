@@ -12,6 +12,7 @@ mod harness;
 mod journal;
 mod layering;
 mod manifest_attack;
+mod pacing;
 mod plan_apply;
 mod quarantine;
 mod render;
