@@ -7,35 +7,30 @@
 //! that leave evenly spaced do not arrive so (scheduling and network jitter), so a client pacing
 //! exactly at the limit has, now and then, one more request arrive within a second than the limit
 //! allows. The pacer is therefore built around the strictest of the three, which implies the
-//! others: **a request leaves only when the request sent `limit` requests before it arrived more
-//! than a second ago**. (A fixed bucket is one such second; a token bucket holding a second's worth
-//! accepts any traffic that never has more than its size in a second.)
-//!
-//! When did that earlier request arrive? Its reply says: it arrived before the reply, by at least
-//! the shortest round trip seen (the way in, the service's work and the way back, each at their
-//! quickest). So a request may leave once that earlier reply's time, less the shortest round
-//! trip, is more than a second ago (and its own way in, at its quickest, adds to that). This is
-//! a margin measured from each request's own reply, not a fixed discount: with a few milliseconds
-//! of jitter the pacer runs at about 0.99 of the limit, and a pause of this process that delays a
-//! few replies costs that pause once. Without a reply yet (a service slower than a second), the
-//! earlier request's send time plus a second and the spread of recent round trips stands in.
+//! others: **at most `limit` requests in any window of one second plus the jitter, by send time**.
+//! If every request takes between `d` and `d + margin` to arrive, `limit` requests sent within
+//! `1 s + margin` of each other never arrive within less than a second, whatever the counting.
+//! (A fixed bucket is one such second; a token bucket holding a second's worth accepts any
+//! traffic that never has more than its size in a second.)
 //!
 //! Three layers:
-//! - the **window** above, checked when each request is released, against the request released
-//!   `limit` releases earlier ([`Pacer::acquire`]). Slots are handed out evenly spaced at the
-//!   typical window (a second and the mean round trip above the shortest) divided by the limit,
-//!   so the check rarely has to hold a request back, and a service with a small token bucket
-//!   sees no burst;
+//! - the **window**: a sliding-window limiter over the slots handed out, at most `limit` in any
+//!   `1 s + margin`, with the slots evenly spaced at `(1 s + margin) / limit` (no bursts, so a
+//!   service with a small token bucket is safe too). The margin is *measured*, not a fixed
+//!   discount: the spread of the time from a request's slot to its reply over the last replies
+//!   ([`Margin`]). The reply's time covers the way in (what the service's count sees) and the
+//!   way back, so the spread of round trips bounds the spread of arrivals from above. With a
+//!   few milliseconds of jitter the pacer runs at about 0.99 of the limit.
 //! - the **adaptive rate** under it, for a budget that is shared: the account's QPS is used by
 //!   every RAM user and application, so the budget left for vodplan may be far lower than the
 //!   limit. An *isolated* refusal (none in the last [`REPEAT`]) is jitter beyond the margin: the
-//!   pacer pauses briefly (one slot and the spread of round trips, or what `x-acs-retry-after`
-//!   asks) and resumes at the same rate. A refusal that *repeats* means someone else is using the
-//!   budget: the rate halves (at most once a second, as many in-flight calls report the same
-//!   congestion) and then climbs back a little with every success (additive increase,
-//!   multiplicative decrease, as TCP does), so a run against a smaller budget slows down to it
-//!   instead of failing. Either way the slots already promised to waiting calls are taken back
-//!   and handed out again under the new schedule, so a pause or a halving takes effect at once;
+//!   pacer pauses briefly (one slot and the margin, or what `x-acs-retry-after` asks) and resumes
+//!   at the same rate. A refusal that *repeats* means someone else is using the budget: the rate
+//!   halves (at most once a second, as many in-flight calls report the same congestion) and then
+//!   climbs back a little with every success (additive increase, multiplicative decrease, as TCP
+//!   does), so a run against a smaller budget slows down to it instead of failing. Either way the
+//!   slots already promised to waiting calls are taken back and handed out again under the new
+//!   schedule, so a pause or a halving takes effect at once, not a second later.
 //! - a `governor` rate limiter at the ceiling (`--max-qps` for DeleteVideo, the documented limit
 //!   for the others): a hard guarantee that vodplan itself never sends faster than the ceiling.
 //!
@@ -67,81 +62,46 @@ const REPEAT: Duration = Duration::from_secs(2);
 /// The window the service counts in.
 const SECOND: Duration = Duration::from_secs(1);
 
-/// The round trips of the last [`RoundTrips::SAMPLES`] replies, from a request's release to its
-/// reply.
-struct RoundTrips {
-    samples: VecDeque<Duration>,
+/// The jitter margin, measured from the replies: the spread of the time from a request's slot to
+/// its reply over the last [`Margin::SAMPLES`] replies (the longest less the shortest), and the
+/// timer's resolution. All of it: when the jitter is all on the way in, the round trips' spread is
+/// exactly the arrivals' spread, and one request arriving late by more than the margin next to
+/// one arriving early is one too many in a second.
+struct Margin {
+    round_trips: VecDeque<Duration>,
 }
 
-impl RoundTrips {
+impl Margin {
     const SAMPLES: usize = 64;
-    /// Until this many replies are in, [`RoundTrips::PRIOR`] stands in for what they measure.
+    /// Until this many replies are in, the margin is [`Margin::PRIOR`].
     const MIN_SAMPLES: usize = 8;
     const PRIOR: Duration = Duration::from_millis(10);
-    /// Added to every bound: the timer's resolution, and the shortest round trip seen being a
-    /// little longer than the quickest way in, work and way back together.
-    const SLACK: Duration = Duration::from_millis(2);
-    /// The spread is never taken as more: past it, the adaptive rate takes over.
+    /// Always added: the timer's resolution.
+    const FLOOR: Duration = Duration::from_millis(2);
+    /// Never more: past it, the adaptive rate takes over.
     const CAP: Duration = Duration::from_millis(250);
 
-    fn new() -> RoundTrips {
-        RoundTrips {
-            samples: VecDeque::with_capacity(Self::SAMPLES),
+    fn new() -> Margin {
+        Margin {
+            round_trips: VecDeque::with_capacity(Self::SAMPLES),
         }
     }
 
     fn record(&mut self, round_trip: Duration) {
-        if self.samples.len() == Self::SAMPLES {
-            self.samples.pop_front();
+        if self.round_trips.len() == Self::SAMPLES {
+            self.round_trips.pop_front();
         }
-        self.samples.push_back(round_trip);
+        self.round_trips.push_back(round_trip);
     }
 
-    fn measured(&self) -> bool {
-        self.samples.len() >= Self::MIN_SAMPLES
-    }
-
-    /// The shortest round trip: the least time from a request's release to its reply.
-    fn shortest(&self) -> Option<Duration> {
-        self.samples
-            .iter()
-            .min()
-            .copied()
-            .filter(|_| self.measured())
-    }
-
-    /// How much longer than the shortest a round trip typically is: the mean excess.
-    fn typical_excess(&self) -> Duration {
-        let Some(shortest) = self.shortest() else {
+    fn get(&self) -> Duration {
+        if self.round_trips.len() < Self::MIN_SAMPLES {
             return Self::PRIOR;
-        };
-        let total: Duration = self.samples.iter().map(|t| *t - shortest).sum();
-        total / self.samples.len() as u32
-    }
-
-    /// How much longer than the shortest a round trip can be: the largest excess, the very
-    /// largest left out (one late reply, a pause of this process, is not a trend; two are).
-    fn spread(&self) -> Duration {
-        let Some(shortest) = self.shortest() else {
-            return Self::PRIOR;
-        };
-        let (mut max, mut second) = (Duration::ZERO, Duration::ZERO);
-        for &t in &self.samples {
-            if t > max {
-                second = max;
-                max = t;
-            } else if t > second {
-                second = t;
-            }
         }
-        (second - shortest).min(Self::CAP)
+        let min = self.round_trips.iter().min().copied().unwrap_or_default();
+        let max = self.round_trips.iter().max().copied().unwrap_or_default();
+        (max - min + Self::FLOOR).min(Self::CAP)
     }
-}
-
-/// A request released by the pacer, and when its reply came.
-struct Released {
-    at: Instant,
-    reply: Option<Instant>,
 }
 
 struct Schedule {
@@ -149,62 +109,46 @@ struct Schedule {
     rate: f64,
     /// No slot before this: one spacing after the last slot, or the end of a pause.
     next_slot: Instant,
+    /// The last `allowance` slots handed out, oldest first (some may be in the future).
+    slots: VecDeque<Instant>,
     /// Bumped when promised slots are taken back: a call holding an older one asks again.
     generation: u64,
-    /// The last `allowance` requests released, oldest first; the next one released is number
-    /// `next_release`.
-    released: VecDeque<Released>,
-    next_release: u64,
-    round_trips: RoundTrips,
+    margin: Margin,
     last_refusal: Option<Instant>,
     last_decrease: Option<Instant>,
 }
 
 impl Schedule {
+    /// The window the service's second stretches to by the time requests arrive.
+    fn window(&self) -> Duration {
+        SECOND + self.margin.get()
+    }
+
+    /// The time between two slots: the window shared evenly, or the adaptive rate if slower.
+    fn spacing(&self, allowance: usize) -> Duration {
+        Duration::from_secs_f64(1.0 / self.rate).max(self.window() / allowance as u32)
+    }
+
     /// Takes back the slots promised but not yet reached, and starts again at `from`.
-    fn restart(&mut self, from: Instant) {
+    fn restart(&mut self, now: Instant, from: Instant) {
+        while self.slots.back().is_some_and(|s| *s > now) {
+            self.slots.pop_back();
+        }
         self.next_slot = from;
         self.generation += 1;
     }
-
-    /// The earliest a request may be released: when the one released `allowance` releases
-    /// earlier has surely arrived more than a second ago. None while fewer have been released.
-    fn bound(&self, allowance: usize) -> Option<Instant> {
-        if self.released.len() < allowance {
-            return None;
-        }
-        let earlier = self.released.front()?;
-        let arrived_by = match (earlier.reply, self.round_trips.shortest()) {
-            (Some(reply), Some(shortest)) => reply.checked_sub(shortest).unwrap_or(earlier.at),
-            _ => earlier.at + self.round_trips.spread(),
-        };
-        Some(arrived_by.max(earlier.at) + SECOND + RoundTrips::SLACK)
-    }
-
-    /// A reply came for release number `number` (success or refusal: an answer).
-    fn replied(&mut self, slot: Slot, now: Instant) {
-        self.round_trips
-            .record(now.saturating_duration_since(slot.at));
-        let oldest = self.next_release - self.released.len() as u64;
-        if let Some(index) = slot.number.checked_sub(oldest)
-            && let Some(r) = self.released.get_mut(index as usize)
-        {
-            r.reply = Some(now);
-        }
-    }
 }
 
-/// A request released by [`Pacer::acquire`]: when, and its number; its reply tells the pacer
-/// when it had surely arrived.
+/// A slot handed out by [`Pacer::acquire`]: when the request may leave; its reply measures the
+/// jitter.
 #[derive(Debug, Clone, Copy)]
 pub struct Slot {
     at: Instant,
-    number: u64,
 }
 
 pub struct Pacer {
     ceiling: f64,
-    /// Requests allowed in one second: the ceiling, rounded down (at least one).
+    /// Requests allowed in one window: the ceiling, rounded down (at least one).
     allowance: usize,
     hard: DefaultDirectRateLimiter,
     schedule: Mutex<Schedule>,
@@ -225,10 +169,9 @@ impl Pacer {
             schedule: Mutex::new(Schedule {
                 rate: per_second,
                 next_slot: Instant::now(),
+                slots: VecDeque::new(),
                 generation: 0,
-                released: VecDeque::new(),
-                next_release: 0,
-                round_trips: RoundTrips::new(),
+                margin: Margin::new(),
                 last_refusal: None,
                 last_decrease: None,
             }),
@@ -243,48 +186,50 @@ impl Pacer {
     }
 
     /// The schedule's half of [`Pacer::acquire`]: waits for a slot that is still valid when
-    /// reached, then for the window.
+    /// reached.
     async fn scheduled(&self) -> Slot {
-        'reserve: loop {
+        loop {
             let (at, generation) = self.reserve();
             tokio::time::sleep_until(at).await;
-            loop {
-                let wait = {
-                    let mut s = self.schedule.lock().expect("pacer lock");
-                    if s.generation != generation {
-                        continue 'reserve;
-                    }
-                    let now = Instant::now();
-                    match s.bound(self.allowance) {
-                        Some(bound) if bound > now => bound,
-                        _ => {
-                            s.released.push_back(Released {
-                                at: now,
-                                reply: None,
-                            });
-                            if s.released.len() > self.allowance {
-                                s.released.pop_front();
-                            }
-                            let number = s.next_release;
-                            s.next_release += 1;
-                            return Slot { at: now, number };
-                        }
-                    }
-                };
-                tokio::time::sleep_until(wait).await;
+            if self.schedule.lock().expect("pacer lock").generation == generation {
+                return Slot { at };
             }
         }
     }
 
-    /// The next slot, evenly spaced at the typical window divided by the allowance (or the
-    /// adaptive rate, if slower).
+    /// The next slot: evenly spaced, and at most `allowance` in any window.
     fn reserve(&self) -> (Instant, u64) {
         let mut s = self.schedule.lock().expect("pacer lock");
-        let window = SECOND + s.round_trips.typical_excess() + RoundTrips::SLACK;
-        let spacing = Duration::from_secs_f64(1.0 / s.rate).max(window / self.allowance as u32);
-        let at = s.next_slot.max(Instant::now());
+        let window = s.window();
+        let spacing = s.spacing(self.allowance);
+        let mut at = s.next_slot.max(Instant::now());
+        if s.slots.len() >= self.allowance {
+            at = at.max(s.slots[s.slots.len() - self.allowance] + window);
+        }
+        s.slots.push_back(at);
+        while s.slots.len() > self.allowance {
+            s.slots.pop_front();
+        }
         s.next_slot = at + spacing;
         (at, s.generation)
+    }
+
+    /// A reply came (success or not, but an answer): it measures the jitter. A margin that grew
+    /// (the first replies, or a new longest round trip) takes back the slots promised under the
+    /// narrower window.
+    fn measured(&self, s: &mut Schedule, slot: Slot, now: Instant) {
+        let before = s.margin.get();
+        s.margin.record(now.saturating_duration_since(slot.at));
+        if s.margin.get() > before + Margin::FLOOR / 2 {
+            let spacing = s.spacing(self.allowance);
+            let from = s
+                .slots
+                .iter()
+                .rev()
+                .find(|at| **at <= now)
+                .map_or(now, |last| (*last + spacing).max(now));
+            s.restart(now, from);
+        }
     }
 
     /// The service throttled the request sent in `slot`. An isolated refusal pauses briefly (or
@@ -292,7 +237,7 @@ impl Pacer {
     pub fn on_throttled(&self, slot: Slot, pause: Option<Duration>) {
         let mut s = self.schedule.lock().expect("pacer lock");
         let now = Instant::now();
-        s.replied(slot, now);
+        self.measured(&mut s, slot, now);
         let repeated = s
             .last_refusal
             .is_some_and(|t| now.duration_since(t) < REPEAT);
@@ -308,14 +253,14 @@ impl Pacer {
             return;
         }
         let spacing = Duration::from_secs_f64(1.0 / s.rate);
-        let pause = pause.unwrap_or_else(|| spacing + s.round_trips.spread());
-        s.restart(now + pause);
+        let pause = pause.unwrap_or_else(|| spacing + s.margin.get());
+        s.restart(now, now + pause);
     }
 
     /// The request sent in `slot` went through: climb back towards the ceiling by 1% of it.
     pub fn on_success(&self, slot: Slot) {
         let mut s = self.schedule.lock().expect("pacer lock");
-        s.replied(slot, Instant::now());
+        self.measured(&mut s, slot, Instant::now());
         if s.rate < self.ceiling {
             s.rate = (s.rate + self.ceiling / 100.0).min(self.ceiling);
         }
@@ -325,6 +270,12 @@ impl Pacer {
     #[cfg(test)]
     fn rate(&self) -> f64 {
         self.schedule.lock().expect("pacer lock").rate
+    }
+
+    /// The current jitter margin.
+    #[cfg(test)]
+    fn margin(&self) -> Duration {
+        self.schedule.lock().expect("pacer lock").margin.get()
     }
 }
 
