@@ -19,8 +19,11 @@
 //!   service with a small token bucket is safe too). The margin is *measured*, not a fixed
 //!   discount: the spread of the time from a request's slot to its reply over the last replies
 //!   ([`Margin`]). The reply's time covers the way in (what the service's count sees) and the
-//!   way back, so the spread of round trips bounds the spread of arrivals from above. With a
-//!   few milliseconds of jitter the pacer runs at about 0.99 of the limit.
+//!   way back, so the spread of round trips bounds the spread of arrivals from above. A margin
+//!   that grows (the first replies, a new longest round trip) takes back the slots promised
+//!   under the narrower one. With a few milliseconds of jitter the pacer runs at about 0.98 of
+//!   the limit; a pause of this process widens the margin for the next replies, and costs that
+//!   share of a second meanwhile rather than a refusal.
 //! - the **adaptive rate** under it, for a budget that is shared: the account's QPS is used by
 //!   every RAM user and application, so the budget left for vodplan may be far lower than the
 //!   limit. An *isolated* refusal (none in the last [`REPEAT`]) is jitter beyond the margin: the
