@@ -182,12 +182,6 @@ async fn run(
         done.set(true);
     };
     tokio::join!(workers, other_app);
-    eprintln!(
-        "DEBUG rate {} refused {} prate {}",
-        calls as f64 / start.elapsed().as_secs_f64(),
-        refused.get(),
-        pacer.rate()
-    );
     Run {
         rate: calls as f64 / start.elapsed().as_secs_f64(),
         refused: refused.get(),
