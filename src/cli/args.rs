@@ -277,6 +277,13 @@ pub struct EmulatorArgs {
     /// Delay before every answer, in milliseconds
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub latency_ms: u64,
+    /// Up to this many milliseconds more, at random, on each request's arrival and on its answer
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub jitter_ms: u64,
+    /// How the QPS limits count requests: a token bucket holding a second's worth (token), at most
+    /// the limit in any second by arrival time (sliding), or in fixed one-second buckets (fixed)
+    #[arg(long, value_enum, default_value_t = QuotaModeArg::Token, value_name = "MODE")]
+    pub quota_mode: QuotaModeArg,
     /// Share of requests that fail with 503 before doing anything (0 to 1)
     #[arg(long, default_value_t = 0.0, value_name = "SHARE", value_parser = parse_rate)]
     pub fault_rate: f64,
@@ -300,6 +307,15 @@ pub struct EmulatorArgs {
     pub scroll_idle: u64,
     #[command(flatten)]
     pub identity: Box<IdentityArgs>,
+}
+
+/// `vodplan emulator --quota-mode`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaModeArg {
+    Token,
+    Sliding,
+    #[value(alias = "bucket")]
+    Fixed,
 }
 
 /// The emulator's identity side: STS roles, the OIDC token, the ECS role, credential lifetimes.

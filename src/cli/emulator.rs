@@ -4,7 +4,7 @@ use std::path::Path;
 
 use vodplan::emulator::{self, Catalog, EmulatorConfig, IdentityConfig, Keys};
 
-use super::args::{EmulatorArgs, IdentityArgs};
+use super::args::{EmulatorArgs, IdentityArgs, QuotaModeArg};
 use super::exit::{Exit, Failure, Kind};
 
 pub fn load_catalog(path: &Path) -> Result<Catalog, Failure> {
@@ -32,6 +32,12 @@ pub async fn emulator(args: &EmulatorArgs) -> Result<Exit, Failure> {
         },
         delete_qps: args.qps,
         latency: std::time::Duration::from_millis(args.latency_ms),
+        jitter: std::time::Duration::from_millis(args.jitter_ms),
+        quota_mode: match args.quota_mode {
+            QuotaModeArg::Token => emulator::QuotaMode::Token,
+            QuotaModeArg::Sliding => emulator::QuotaMode::Sliding,
+            QuotaModeArg::Fixed => emulator::QuotaMode::Fixed,
+        },
         fault_rate: args.fault_rate,
         lost_reply_rate: args.lost_reply_rate,
         seed: args.seed,

@@ -4,8 +4,9 @@
 //!
 //! It behaves like the service where vodplan's correctness depends on it: response shapes, error
 //! codes and HTTP statuses; V3 and V1 signature checks (`auth`); 20 IDs per call; per-operation
-//! QPS limits answered with `Throttling.User`; and it can misbehave on purpose (latency, faults
-//! before doing anything, lost replies after doing it) to rehearse the bad days.
+//! QPS limits answered with `Throttling.User`, counted as a token bucket or, strictly, by arrival
+//! time (`quota`); and it can misbehave on purpose (latency and jitter, faults before doing
+//! anything, lost replies after doing it) to rehearse the bad days.
 //!
 //! The same listener answers the identity side a credential provider talks to (`sts`: STS
 //! `AssumeRole` / `AssumeRoleWithOIDC`, recognised by their `Action`; `metadata`: the ECS metadata
@@ -20,12 +21,12 @@ pub mod canonical;
 pub(crate) mod catalog;
 mod error;
 pub(crate) mod metadata;
+pub mod quota;
 pub mod sts;
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -36,13 +37,13 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, put};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde_json::{Value, json};
 
 pub use actions::Limits;
 pub use auth::Keys;
 pub use catalog::{AuditRecord, Catalog, Video};
 pub use error::ServiceError;
+pub use quota::QuotaMode;
 pub use sts::IdentityConfig;
 
 use actions::Action;
@@ -55,6 +56,11 @@ pub struct EmulatorConfig {
     pub delete_qps: u32,
     /// Added before every answer.
     pub latency: Duration,
+    /// Up to this much more, at random, before a request is counted and again before its answer
+    /// (network and scheduling jitter: requests sent evenly spaced do not arrive so).
+    pub jitter: Duration,
+    /// How the per-operation QPS quota counts requests ([`quota`]).
+    pub quota_mode: QuotaMode,
     /// Share of requests that fail with 503 before doing anything.
     pub fault_rate: f64,
     /// Share of DeleteVideo requests that are carried out and then answered with 500.
@@ -78,6 +84,8 @@ impl Default for EmulatorConfig {
             keys: Keys::default(),
             delete_qps: 30,
             latency: Duration::ZERO,
+            jitter: Duration::ZERO,
+            quota_mode: QuotaMode::Token,
             fault_rate: 0.0,
             lost_reply_rate: 0.0,
             seed: None,
@@ -103,7 +111,7 @@ struct Shared {
     catalog: Mutex<Catalog>,
     config: EmulatorConfig,
     nonces: auth::NonceStore,
-    limits: HashMap<&'static str, DefaultDirectRateLimiter>,
+    quotas: quota::Quotas,
     counters: HashMap<&'static str, Counters>,
     dice: Mutex<fastrand::Rng>,
     videos_deleted: AtomicU64,
@@ -111,12 +119,6 @@ struct Shared {
     issuer: sts::Issuer,
     imds: metadata::MetadataTokens,
     identity_counters: sts::IdentityCounters,
-}
-
-fn limiter(per_second: u32) -> DefaultDirectRateLimiter {
-    RateLimiter::direct(Quota::per_second(
-        NonZeroU32::new(per_second.max(1)).expect("at least one"),
-    ))
 }
 
 /// The HTTP application, for serving on any listener.
@@ -163,17 +165,17 @@ impl Drop for RunningEmulator {
 }
 
 fn shared(catalog: Catalog, config: EmulatorConfig) -> Arc<Shared> {
-    let limits = actions::ACTIONS
-        .iter()
-        .map(|a| {
+    let quotas = quota::Quotas::new(
+        config.quota_mode,
+        actions::ACTIONS.iter().map(|a| {
             let qps = if a.name == "DeleteVideo" {
                 config.delete_qps
             } else {
                 a.qps
             };
-            (a.name, limiter(qps))
-        })
-        .collect();
+            (a.name, qps)
+        }),
+    );
     let counters = actions::ACTIONS
         .iter()
         .map(|a| (a.name, Counters::default()))
@@ -186,7 +188,7 @@ fn shared(catalog: Catalog, config: EmulatorConfig) -> Arc<Shared> {
         catalog: Mutex::new(catalog),
         config,
         nonces: auth::NonceStore::default(),
-        limits,
+        quotas,
         counters,
         dice: Mutex::new(dice),
         videos_deleted: AtomicU64::new(0),
@@ -268,6 +270,14 @@ pub async fn start(
     })
 }
 
+/// A random delay between zero and `max`.
+fn jitter(max: Duration) -> Duration {
+    if max.is_zero() {
+        return Duration::ZERO;
+    }
+    Duration::from_micros(fastrand::u64(..=max.as_micros() as u64))
+}
+
 fn request_id() -> String {
     let n = fastrand::u128(..);
     let h = format!("{n:032X}");
@@ -324,8 +334,9 @@ async fn handle(
         .and_then(|h| h.to_str().ok())
         .unwrap_or("vod.emulator")
         .to_string();
-    if !shared.config.latency.is_zero() {
-        tokio::time::sleep(shared.config.latency).await;
+    let arrival = shared.config.latency + jitter(shared.config.jitter);
+    if !arrival.is_zero() {
+        tokio::time::sleep(arrival).await;
     }
     if method != Method::GET && method != Method::POST {
         let e = ServiceError::new(
@@ -357,7 +368,12 @@ async fn handle(
     if let Some(sts_action) = action_name.and_then(sts::StsAction::from_name) {
         return handle_sts(&shared, sts_action, &incoming, &host, &rid);
     }
-    match respond(&shared, &incoming) {
+    let result = respond(&shared, &incoming);
+    let reply = jitter(shared.config.jitter);
+    if !reply.is_zero() {
+        tokio::time::sleep(reply).await;
+    }
+    match result {
         Ok(body) => answer(200, body, &rid),
         Err(e) => {
             let mut response = error_answer(&e, &host, &rid);
@@ -417,7 +433,7 @@ fn respond(shared: &Shared, incoming: &auth::Incoming<'_>) -> Result<Value, Serv
 
 /// The QPS limit and the fault dice; tells whether this request's reply is to be lost.
 fn limit(shared: &Shared, action: &Action, counters: &Counters) -> Result<bool, ServiceError> {
-    if shared.limits[action.name].check().is_err() {
+    if !shared.quotas.admit(action.name) {
         counters.throttled.fetch_add(1, Ordering::Relaxed);
         return Err(ServiceError::new(
             400,

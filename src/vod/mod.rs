@@ -194,7 +194,7 @@ impl Client {
         loop {
             // Credentials are taken after the pacer's wait, which can be long at a low rate:
             // keys taken before it could expire while the call waits its turn.
-            pacer.acquire().await;
+            let slot = pacer.acquire().await;
             let creds = match self.credentials.get().await {
                 Ok(c) => c,
                 Err(e) => {
@@ -212,7 +212,7 @@ impl Client {
                 .await
             {
                 Ok(body) => {
-                    pacer.on_success();
+                    pacer.on_success(slot);
                     return Attempted {
                         result: Ok(body),
                         attempts,
@@ -242,7 +242,7 @@ impl Client {
                 ApiErrorKind::Throttled if throttled < policy.max_throttled => {
                     throttled += 1;
                     self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-                    pacer.on_throttled(error.retry_after);
+                    pacer.on_throttled(slot, error.retry_after);
                     error
                         .retry_after
                         .unwrap_or_else(|| policy.backoff(throttled.min(4)))

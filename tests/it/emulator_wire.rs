@@ -16,6 +16,18 @@ fn v1_call(
     timestamp: &str,
     secret: &str,
 ) -> (u16, serde_json::Value) {
+    v1_call_on(emu.port, action, params, nonce, timestamp, secret)
+}
+
+/// [`v1_call`] to the emulator on `port`.
+pub(crate) fn v1_call_on(
+    port: u16,
+    action: &str,
+    params: &[(&str, String)],
+    nonce: &str,
+    timestamp: &str,
+    secret: &str,
+) -> (u16, serde_json::Value) {
     let mut all: Vec<(String, String)> = vec![
         ("Action".into(), action.into()),
         ("Version".into(), "2017-03-21".into()),
@@ -31,11 +43,10 @@ fn v1_call(
     let signature = sign::v1_signature(secret, &sign::v1_string_to_sign("POST", &all));
     all.push(("Signature".into(), signature));
     let query = encode::canonical_query(&all);
-    let mut s = TcpStream::connect(("127.0.0.1", emu.port)).unwrap();
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(
         s,
-        "POST /?{query} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\n\r\n",
-        emu.port
+        "POST /?{query} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\n\r\n"
     )
     .unwrap();
     let mut text = String::new();
@@ -45,7 +56,7 @@ fn v1_call(
     (status, serde_json::from_str(body).unwrap())
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     vodplan::timefmt::now()
 }
 
@@ -178,6 +189,51 @@ fn the_qps_limit_answers_with_throttling() {
             .unwrap()
             >= 1
     );
+}
+
+#[test]
+fn the_strict_quota_counts_any_second_by_arrival_and_fixed_buckets_reset() {
+    let dir = Dir::new();
+    let delete = |emu: &Emulator, i: usize| {
+        let (status, body) = v1_call(
+            emu,
+            "DeleteVideo",
+            &[("VideoIds", vid(i))],
+            &format!("s{i}"),
+            &now(),
+            "testsecret",
+        );
+        (status, body["Code"].as_str().unwrap_or("").to_string())
+    };
+    let emu = Emulator::start(
+        &dir,
+        &catalog_of(20, ""),
+        &["--quota-mode", "sliding", "--qps", "3"],
+    );
+    let start = std::time::Instant::now();
+    let first: Vec<_> = (0..4).map(|i| delete(&emu, i)).collect();
+    assert_eq!(
+        first[..3].iter().map(|r| r.0).collect::<Vec<_>>(),
+        [200, 200, 200]
+    );
+    if start.elapsed() < std::time::Duration::from_millis(900) {
+        assert_eq!(first[3], (400, "Throttling.User".to_string()));
+    }
+    // A second after the first three arrived, there is room again; refusals were not counted.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let again: Vec<u16> = (4..7).map(|i| delete(&emu, i).0).collect();
+    assert_eq!(again, [200, 200, 200]);
+    assert_eq!(emu.stats()["actions"]["DeleteVideo"]["ok"], 6);
+    emu.stop();
+
+    // `bucket` is the same as `fixed`.
+    let emu = Emulator::start(
+        &dir,
+        &catalog_of(20, ""),
+        &["--quota-mode", "bucket", "--qps", "2", "--jitter-ms", "3"],
+    );
+    let codes: Vec<u16> = (0..3).map(|i| delete(&emu, i).0).collect();
+    assert_eq!(&codes[..2], &[200, 200]);
 }
 
 #[test]

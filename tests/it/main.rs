@@ -15,6 +15,7 @@ mod hostile;
 mod journal;
 mod layering;
 mod manifest_attack;
+mod pacing;
 mod plan_apply;
 mod quarantine;
 mod render;
