@@ -41,6 +41,7 @@ fn main() {
             tags: None,
             storage_location: None,
             forbidden: false,
+            cdn: None,
         }));
         let config = EmulatorConfig { latency, ..EmulatorConfig::default() };
         let emu = emulator::start("127.0.0.1:0".parse().unwrap(), catalog, config).await.unwrap();

@@ -119,6 +119,7 @@ fn main() {
                 tags: None,
                 storage_location: None,
                 forbidden: false,
+                cdn: None,
             }
         }));
         let built = built.elapsed();

@@ -259,6 +259,7 @@ mod tests {
             tags: (!tag.is_multiple_of(3)).then(|| ["a", "a,b", "b"][tag as usize % 3].to_string()),
             storage_location: None,
             forbidden: false,
+            cdn: None,
         }
     }
 
