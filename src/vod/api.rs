@@ -21,17 +21,27 @@ pub enum Action {
     SearchMedia,
     CreateAudit,
     UpdateVideoInfos,
+    GetPlayInfo,
+    DescribeVodUserDomains,
+    RefreshVodObjectCaches,
+    DescribeVodRefreshQuota,
+    DescribeVodRefreshTasks,
 }
 
 impl Action {
     /// Every operation vodplan calls.
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 11] = [
         Action::DeleteVideo,
         Action::GetVideoInfos,
         Action::GetVideoList,
         Action::SearchMedia,
         Action::CreateAudit,
         Action::UpdateVideoInfos,
+        Action::GetPlayInfo,
+        Action::DescribeVodUserDomains,
+        Action::RefreshVodObjectCaches,
+        Action::DescribeVodRefreshQuota,
+        Action::DescribeVodRefreshTasks,
     ];
 
     pub fn name(self) -> &'static str {
@@ -42,6 +52,11 @@ impl Action {
             Action::SearchMedia => "SearchMedia",
             Action::CreateAudit => "CreateAudit",
             Action::UpdateVideoInfos => "UpdateVideoInfos",
+            Action::GetPlayInfo => "GetPlayInfo",
+            Action::DescribeVodUserDomains => "DescribeVodUserDomains",
+            Action::RefreshVodObjectCaches => "RefreshVodObjectCaches",
+            Action::DescribeVodRefreshQuota => "DescribeVodRefreshQuota",
+            Action::DescribeVodRefreshTasks => "DescribeVodRefreshTasks",
         }
     }
 
@@ -58,7 +73,27 @@ impl Action {
             // UpdateVideoInfos: 30/s (QPS table). CreateAudit: not documented; the same as the
             // other write operations, 30/s.
             Action::UpdateVideoInfos | Action::CreateAudit => 30.0,
+            // GetPlayInfo: 360/s (QPS table). The CDN actions are not in it [unverified]: DCDN's
+            // purge allows 30/s and its quota query 20/s
+            // (https://www.alibabacloud.com/help/doc-detail/130620.htm, /131402.htm); the
+            // stricter 20/s for the other reads too.
+            Action::GetPlayInfo => 360.0,
+            Action::RefreshVodObjectCaches => 30.0,
+            Action::DescribeVodUserDomains
+            | Action::DescribeVodRefreshQuota
+            | Action::DescribeVodRefreshTasks => 20.0,
         }
+    }
+
+    /// Served only at the China (Shanghai) endpoint, whatever the videos' region
+    /// (https://help.aliyun.com/document_detail/69215.html).
+    pub fn shanghai_only(self) -> bool {
+        matches!(
+            self,
+            Action::RefreshVodObjectCaches
+                | Action::DescribeVodRefreshQuota
+                | Action::DescribeVodRefreshTasks
+        )
     }
 }
 
