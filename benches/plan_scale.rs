@@ -69,6 +69,7 @@ fn entry(line: u32, s: Selector) -> Entry {
         target: Target::Match(Box::new(s)),
         reason: None,
         quarantine: None,
+        purge_cdn: false,
         location: Location {
             file: "bench.yaml".into(),
             line,

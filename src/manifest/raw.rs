@@ -136,6 +136,7 @@ pub struct RawManifest {
     pub version: Option<Field>,
     pub region: Option<Field>,
     pub quarantine: Option<Field>,
+    pub purge_cdn: Option<Field>,
     pub delete: Option<ListField<RawEntry>>,
     pub keep: Option<ListField<RawEntry>>,
     pub limits: Option<MapField<RawLimits>>,
@@ -150,6 +151,8 @@ pub struct RawEntry {
     /// Read with its value's position even in fast mode: the plan cites where it was said.
     /// Boxed: rare, and a million entries should not each carry its room.
     pub quarantine: Option<Box<Field>>,
+    /// Boxed for the same reason.
+    pub purge_cdn: Option<Box<Field>>,
     pub selector: Option<Box<MapField<RawMatch>>>,
     pub unknown: Vec<UnknownKey>,
 }
@@ -309,6 +312,7 @@ raw_map!(
             "version" => m.version = field(pos, map, true)?,
             "region" => m.region = field(pos, map, true)?,
             "quarantine" => m.quarantine = field(pos, map, true)?,
+            "purgeCdn" => m.purge_cdn = field(pos, map, true)?,
             "delete" => m.delete = list(pos, map)?,
             "keep" => m.keep = list(pos, map)?,
             "limits" => m.limits = nested(pos, map)?,
@@ -328,6 +332,7 @@ raw_map!(
             "referenceId" => e.reference_id = field(pos, map, precise())?,
             "reason" => e.reason = field(pos, map, precise())?,
             "quarantine" => e.quarantine = field(pos, map, true)?.map(Box::new),
+            "purgeCdn" => e.purge_cdn = field(pos, map, true)?.map(Box::new),
             "match" => e.selector = nested(pos, map)?.map(Box::new),
             _ => return Ok(false),
         }

@@ -59,6 +59,7 @@ async fn read_quarantined(
             })),
             reason: None,
             quarantine: None,
+            purge_cdn: false,
             location: Location::new(&std::sync::Arc::from("(videos in quarantine)"), 1, 1),
         }],
         ..DesiredState::default()

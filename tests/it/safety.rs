@@ -53,6 +53,7 @@ fn entry(e: &E, line: u32) -> Entry {
         target,
         reason: None,
         quarantine: None,
+        purge_cdn: false,
         location: loc(line),
     }
 }
@@ -449,6 +450,7 @@ fn selector_entry(s: &S, line: u32) -> Entry {
         })),
         reason: None,
         quarantine: None,
+        purge_cdn: false,
         location: loc(line),
     }
 }
