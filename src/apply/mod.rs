@@ -7,6 +7,7 @@ pub mod approve;
 pub mod executor;
 pub(crate) mod journal;
 pub(crate) mod outcome;
+pub mod purge;
 pub(crate) mod quarantine;
 pub mod run;
 pub(crate) mod settle;

@@ -27,6 +27,8 @@ pub struct Outcome {
     pub quarantined: Vec<VideoId>,
     /// Taken out of vodplan's quarantine (set Normal, tag removed) by this run.
     pub restored: Vec<VideoId>,
+    /// The CDN purge (`purgeCdn`), when the plan has one.
+    pub purge: Option<super::purge::PurgeOutcome>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

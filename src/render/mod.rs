@@ -7,6 +7,7 @@ pub(crate) mod escape;
 mod format;
 pub(crate) mod json;
 pub(crate) mod markdown;
+pub(crate) mod purge;
 pub(crate) mod text;
 
 pub use format::{Format, outcome, plan};
