@@ -434,7 +434,7 @@ pub async fn run(
             Some(format!("cannot confirm the deletions: {e}")),
         ));
     }
-    let mut quota = match crate::plan::purge::quota(client).await {
+    let mut quota: QuotaSeen = match crate::plan::purge::quota(client).await {
         Ok(q) => q,
         Err(e) => {
             return Ok(journal.outcome(
@@ -455,6 +455,24 @@ pub async fn run(
                 stopped = Some("interrupted".to_string());
                 break 'send;
             }
+            // The quota is read again before every call: a call retried after a lost reply, or
+            // another purger on the account, may have spent some; the call is cut to what
+            // remains, so it is never refused for quota.
+            quota = match crate::plan::purge::quota(client).await {
+                Ok(q) => q,
+                Err(e) => {
+                    stopped = Some(format!("cannot read the purge quota: {e}"));
+                    break 'send;
+                }
+            };
+            let room = match kind {
+                Kind::Directory => quota.dir_remain,
+                Kind::IgnoreParams => quota.url_remain,
+            } as usize;
+            if room == 0 {
+                break;
+            }
+            let chunk = &chunk[..chunk.len().min(room)];
             let at = OffsetDateTime::now_utc().unix_timestamp();
             match client
                 .call(&RefreshVodObjectCaches {

@@ -20,4 +20,5 @@ mod safety;
 mod scale;
 mod selectors;
 mod signature_vectors;
+mod takedown;
 mod validate;
