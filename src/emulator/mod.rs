@@ -1,5 +1,6 @@
 //! A local ApsaraVideo VOD API: the subset vodplan uses (DeleteVideo, GetVideoInfos, GetVideoInfo,
-//! GetVideoList, SearchMedia, CreateAudit, UpdateVideoInfos; the list is `actions::ACTIONS`), over HTTP, signed requests only, so that vodplan and the official SDKs can be
+//! GetVideoList, SearchMedia, CreateAudit, UpdateVideoInfos, GetPlayInfo and the CDN purge actions
+//! over a model of the edge, `cdn`; the list is `actions::ACTIONS`), over HTTP, signed requests only, so that vodplan and the official SDKs can be
 //! tried, tested and rehearsed without a cloud account.
 //!
 //! It behaves like the service where vodplan's correctness depends on it: response shapes, error
