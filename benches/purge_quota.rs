@@ -101,14 +101,15 @@ async fn one_day(videos: Vec<Video>) -> (usize, u64, u64, f64) {
     let start = Instant::now();
     let plan = vodplan::plan::purge::make(&client, &ids).await.unwrap();
     for chunk in ids.chunks(20) {
-        client.call(&DeleteVideo { video_ids: chunk }).await.unwrap();
+        client
+            .call(&DeleteVideo { video_ids: chunk })
+            .await
+            .unwrap();
     }
     let dir = tempfile::tempdir().unwrap();
     let mut journal = PurgeJournal::open(&dir.path().join("bench.purge")).unwrap();
     journal.plan(&plan.videos).unwrap();
-    let outcome = purge_run(&client, &mut journal, &vodplan::apply::Interrupt::new())
-        .await
-        .unwrap();
+    let outcome = purge_run(&client, &mut journal, &|| false).await.unwrap();
     let secs = start.elapsed().as_secs_f64();
     let left = outcome.quota_left;
     emu.stop().await;
@@ -150,7 +151,9 @@ fn main() {
             }),
         ),
     ];
-    println!("purge_quota: {n} deleted videos per catalogue, one day's quota (2,000 URLs, 100 directories)");
+    println!(
+        "purge_quota: {n} deleted videos per catalogue, one day's quota (2,000 URLs, 100 directories)"
+    );
     for (name, make) in catalogues {
         let videos: Vec<Video> = (0..n).map(&make).collect();
         let (purged, dirs, urls, secs) = rt.block_on(one_day(videos));

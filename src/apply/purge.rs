@@ -27,7 +27,6 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::Interrupt;
 use crate::ids::VideoId;
 use crate::plan::purge::{Kind, PurgeObject, PurgePlan, QuotaSeen, VideoPurge};
 use crate::vod::Client;
@@ -424,7 +423,7 @@ fn allocate(j: &PurgeJournal, quota: QuotaSeen) -> (Vec<String>, Vec<String>) {
 pub async fn run(
     client: &Client,
     journal: &mut PurgeJournal,
-    interrupt: &Interrupt,
+    stop: &dyn Fn() -> bool,
 ) -> Result<PurgeOutcome, PurgeJournalError> {
     let mut tasks_sent = 0;
     if let Err(e) = confirm_gone(client, journal).await {
@@ -451,7 +450,7 @@ pub async fn run(
         (Kind::IgnoreParams, urls, URLS_PER_CALL),
     ] {
         for chunk in paths.chunks(per_call) {
-            if interrupt.is_set() {
+            if stop() {
                 stopped = Some("interrupted".to_string());
                 break 'send;
             }
@@ -508,7 +507,7 @@ pub async fn run(
             }
         }
     }
-    if let Err(e) = follow(client, journal, interrupt).await {
+    if let Err(e) = follow(client, journal, stop).await {
         stopped.get_or_insert(e);
     }
     Ok(journal.outcome(tasks_sent, quota, stopped))
@@ -518,7 +517,7 @@ pub async fn run(
 async fn follow(
     client: &Client,
     journal: &mut PurgeJournal,
-    interrupt: &Interrupt,
+    stop: &dyn Fn() -> bool,
 ) -> Result<(), String> {
     let deadline = Instant::now() + wait_bound();
     let mut pause = Duration::from_millis(250);
@@ -534,7 +533,7 @@ async fn follow(
         if waiting.is_empty() {
             return Ok(());
         }
-        if Instant::now() >= deadline || interrupt.is_set() {
+        if Instant::now() >= deadline || stop() {
             return Err(format!(
                 "{} purge tasks still refreshing; the next run follows them",
                 waiting.len()

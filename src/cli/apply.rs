@@ -274,7 +274,7 @@ async fn continue_purge(
     eprintln!("Plan {digest}: its deletions are done; continuing its CDN purge.");
     let interrupt = Interrupt::new();
     let _signals = signals::on_interrupt(interrupt.clone());
-    let purged = purge::run(&client, &mut journal, &interrupt)
+    let purged = purge::run(&client, &mut journal, &|| interrupt.is_set())
         .await
         .map_err(purge_failure)?;
     let outcome = Outcome {
@@ -366,7 +366,7 @@ async fn execute(
     let mut outcome = done.map_err(apply_failure)?;
     if let Some(j) = purge_journal.as_mut() {
         outcome.purge = Some(
-            purge::run(&client, j, &interrupt)
+            purge::run(&client, j, &|| interrupt.is_set())
                 .await
                 .map_err(purge_failure)?,
         );

@@ -15,10 +15,9 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::{Params, int_param, invalid};
-use crate::emulator::ServiceError;
-use crate::emulator::catalog::Catalog;
-use crate::emulator::cdn::{self, Edge, Kind, PurgeType};
+use super::super::catalog::Catalog;
+use super::super::cdn::{self, Edge, Kind, PurgeType};
+use super::{Params, ServiceError, int_param, invalid};
 
 /// URLs a RefreshVodObjectCaches call may carry; directories: [`MAX_DIRS_PER_CALL`]. Not stated
 /// for VOD; DCDN's limits (https://www.alibabacloud.com/help/doc-detail/130620.htm) [unverified].

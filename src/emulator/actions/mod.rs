@@ -15,7 +15,10 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-pub use cdn::{report as cdn_report, settle as cdn_settle};
+pub use cdn::{
+    describe_vod_refresh_quota, describe_vod_refresh_tasks, describe_vod_user_domains,
+    get_play_info, refresh_vod_object_caches, report as cdn_report, settle as cdn_settle,
+};
 pub use changes::{
     MAX_AUDITS_PER_CALL, MAX_TAG_BYTES, MAX_TAGS, MAX_UPDATES_PER_CALL, create_audit,
     update_video_infos,
@@ -99,31 +102,31 @@ pub const ACTIONS: [Action; 12] = [
         name: "GetPlayInfo",
         qps: 360,
         may_lose_reply: false,
-        run: |c, p| cdn::get_play_info(c.catalog, c.edge, p),
+        run: |c, p| get_play_info(c.catalog, c.edge, p),
     },
     Action {
         name: "DescribeVodUserDomains",
         qps: 20,
         may_lose_reply: false,
-        run: |c, p| cdn::describe_vod_user_domains(c.edge, p),
+        run: |c, p| describe_vod_user_domains(c.edge, p),
     },
     Action {
         name: "RefreshVodObjectCaches",
         qps: 30,
         may_lose_reply: true,
-        run: |c, p| cdn::refresh_vod_object_caches(c.catalog, c.edge, p),
+        run: |c, p| refresh_vod_object_caches(c.catalog, c.edge, p),
     },
     Action {
         name: "DescribeVodRefreshQuota",
         qps: 20,
         may_lose_reply: false,
-        run: |c, _| Ok(cdn::describe_vod_refresh_quota(c.catalog, c.edge)),
+        run: |c, _| Ok(describe_vod_refresh_quota(c.catalog, c.edge)),
     },
     Action {
         name: "DescribeVodRefreshTasks",
         qps: 20,
         may_lose_reply: false,
-        run: |c, p| cdn::describe_vod_refresh_tasks(c.catalog, c.edge, p),
+        run: |c, p| describe_vod_refresh_tasks(c.catalog, c.edge, p),
     },
 ];
 
