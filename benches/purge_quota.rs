@@ -121,13 +121,16 @@ async fn one_day(videos: Vec<Video>) -> (usize, u64, u64, f64) {
     )
 }
 
+/// Makes the `i`th video of a catalogue.
+type MakeVideo = Box<dyn Fn(usize) -> Video>;
+
 fn main() {
     let n = env_or("VIDEOS", 1_500) as usize;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
-    let catalogues: [(&str, Box<dyn Fn(usize) -> Video>); 4] = [
+    let catalogues: [(&str, MakeVideo); 4] = [
         (
             "HLS (HD + MP4 SD, own directory)",
             Box::new(|i| video(format!("hls{i:029}"), None)),

@@ -327,8 +327,16 @@ pub async fn refresh(client: &Client, purge: &PurgePlan) -> Vec<VideoPurge> {
     let mut out = Vec::with_capacity(purge.videos.len());
     for v in &purge.videos {
         let now = crate::plan::purge::video(client, &v.video_id, &purge.domains).await;
-        let mut objects: BTreeSet<PurgeObject> = v.objects.iter().cloned().collect();
-        objects.extend(now.objects);
+        // A directory is purged only when it is the video's own (`.../<videoId>/`), whatever a
+        // plan file says: a shared directory would purge other videos' objects.
+        let own_dir = format!("/{}/", v.video_id.as_str());
+        let objects: BTreeSet<PurgeObject> = v
+            .objects
+            .iter()
+            .chain(&now.objects)
+            .filter(|o| o.kind != Kind::Directory || o.path.ends_with(&own_dir))
+            .cloned()
+            .collect();
         out.push(VideoPurge {
             video_id: v.video_id.clone(),
             objects: objects.into_iter().collect(),
