@@ -606,3 +606,82 @@ async fn follow(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj(kind: Kind, path: &str) -> PurgeObject {
+        PurgeObject {
+            kind,
+            path: path.into(),
+        }
+    }
+
+    fn planned(id: &str, objects: Vec<PurgeObject>) -> VideoPurge {
+        VideoPurge {
+            video_id: VideoId::new(id.to_string()).unwrap(),
+            objects,
+            unpurgeable: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn units_go_to_the_cheapest_videos_first_and_the_rest_fills_the_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = PurgeJournal::open(&dir.path().join("j.purge")).unwrap();
+        let urls = |v: &str, n: usize| -> Vec<PurgeObject> {
+            (0..n)
+                .map(|i| obj(Kind::IgnoreParams, &format!("https://d/{v}/{i}.mp4")))
+                .collect()
+        };
+        j.plan(&[
+            planned("big", urls("big", 3)),
+            planned("small", urls("small", 1)),
+            planned("alive", urls("alive", 1)),
+            planned("hls", vec![obj(Kind::Directory, "https://d/hls/")]),
+        ])
+        .unwrap();
+        let ids = |v: &[&str]| {
+            v.iter()
+                .map(|s| VideoId::new(s.to_string()).unwrap())
+                .collect()
+        };
+        j.append(Record::Gone {
+            video_ids: ids(&["big", "small", "hls"]),
+        })
+        .unwrap();
+        j.append(Record::Alive {
+            video_ids: ids(&["alive"]),
+        })
+        .unwrap();
+        let quota = QuotaSeen {
+            url_quota: 10,
+            url_remain: 2,
+            dir_quota: 5,
+            dir_remain: 1,
+        };
+        let (dirs, urls) = allocate(&j, quota);
+        assert_eq!(dirs, ["https://d/hls/"]);
+        // The small video whole, then one unit of the big one; never the video still alive.
+        assert_eq!(urls, ["https://d/small/0.mp4", "https://d/big/0.mp4"]);
+        assert!(j.has_pending());
+
+        // Replayed from the file, with a task done: the same state.
+        j.append(Record::Sent {
+            kind: Kind::IgnoreParams,
+            paths: vec!["https://d/small/0.mp4".into()],
+            task_ids: vec!["7".into()],
+            at: 0,
+        })
+        .unwrap();
+        j.append(Record::Done {
+            task_ids: vec!["7".into()],
+        })
+        .unwrap();
+        let again = PurgeJournal::open(&dir.path().join("j.purge")).unwrap();
+        let o = again.outcome(0, quota, None);
+        assert_eq!(o.purged, ids(&["small"]));
+        assert_eq!(o.pending, ids(&["big", "hls"]));
+    }
+}
