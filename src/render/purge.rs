@@ -61,10 +61,15 @@ pub fn plan_text(purge: Option<&PurgePlan>) -> String {
             );
         }
     }
+    let _ = writeln!(out, "{}\n", plan_summary(p));
+    out
+}
+
+/// The purge's totals in one line: what, today's quota, the days needed, what cannot be purged.
+pub fn plan_summary(p: &PurgePlan) -> String {
     let t = p.units();
-    let _ = writeln!(
-        out,
-        "Purge: {} videos, {} and {}; quota left today: {} of {} URLs, {} of {} directories; needs {}.\n",
+    let mut line = format!(
+        "Purge: {} videos, {} and {}; quota left today: {} of {} URLs, {} of {} directories; needs {}.",
         p.videos.len(),
         count(t.dirs as usize, "directory").replace("directorys", "directories"),
         count(t.urls as usize, "URL"),
@@ -74,7 +79,19 @@ pub fn plan_text(purge: Option<&PurgePlan>) -> String {
         p.quota.dir_quota,
         days(p.days_needed())
     );
-    out
+    let partial = p
+        .videos
+        .iter()
+        .filter(|v| !v.unpurgeable.is_empty())
+        .count();
+    if partial > 0 {
+        let _ = write!(
+            line,
+            " {} with objects that cannot be purged (listed with the reason).",
+            count(partial, "video")
+        );
+    }
+    line
 }
 
 /// The plan's purge section (JSON).

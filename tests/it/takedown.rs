@@ -270,3 +270,54 @@ fn purge_cdn_is_validated_offline() {
         "m.yaml:2:11: purgeCdn `yes please` is not true or false\nm.yaml:5:15: purgeCdn `1` is not true or false\nm.yaml:8:15: `purgeCdn` on a keep entry: keep entries are never deleted or purged; remove it\nerror: the manifests have 3 problems; nothing was sent to the API\nhint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again\n"
     );
 }
+
+#[test]
+fn the_plan_lists_what_cannot_be_purged_and_why() {
+    let dir = Dir::new();
+    let catalog = format!(
+        "videos:\n  - videoId: {}\n    cdn: {{domain: cdn.other.example}}\n  - videoId: {}\n    cdn: {{streams: [{{format: m3u8}}], directory: media/shared}}\n  - videoId: {}\n    status: Blocked\n",
+        own(0),
+        shr(0),
+        hls(0)
+    );
+    let emu = Emulator::start(&dir, &catalog, &[]);
+    dir.write(
+        "m.yaml",
+        &format!(
+            "version: 1\ndelete:\n  - videoId: {}\n    purgeCdn: true\n  - videoId: {}\n    purgeCdn: true\n  - videoId: {}\n    purgeCdn: true\n",
+            own(0),
+            shr(0),
+            hls(0)
+        ),
+    );
+    let r = vodplan(&dir).against(&emu).args(["plan", "m.yaml"]).run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let purge = r
+        .stdout
+        .split("CDN purge after each deletion")
+        .nth(1)
+        .unwrap();
+    let purge = purge.split("\nPlan: ").next().unwrap();
+    let shared = format!("https://vod.emulator.test/media/shared/{}", shr(0));
+    assert_eq!(
+        purge,
+        format!(
+            " (purgeCdn; only deleted videos are purged):
+  {own}  nothing purgeable
+      NOT PURGEABLE https://cdn.other.example/{own}/96235388-hd.m3u8: cdn.other.example is not one of the account's CDN domains
+      NOT PURGEABLE https://cdn.other.example/{own}/fad2a7d1-sd.mp4: cdn.other.example is not one of the account's CDN domains
+      NOT PURGEABLE https://cdn.other.example/{own}/snapshots/f7d3c88d-00001.jpg: cdn.other.example is not one of the account's CDN domains
+  {shr}  2 URLs
+      url {shared}-cover.jpg
+      url {shared}-hd.m3u8
+      NOT PURGEABLE the HLS segments of {shared}-hd.m3u8: the playlist is not in a directory of the video's own and GetPlayInfo does not name segments; a shared directory is never purged for one video
+  {hls}  nothing purgeable
+      NOT PURGEABLE every object of the video: no URL known: GetPlayInfo gives URLs only for a Normal video (Forbidden.IllegalStatus)
+Purge: 3 videos, 0 directories and 2 URLs; quota left today: 2000 of 2000 URLs, 100 of 100 directories; needs 1 day. 3 videos with objects that cannot be purged (listed with the reason).
+",
+            own = own(0),
+            shr = shr(0),
+            hls = hls(0),
+        )
+    );
+}
