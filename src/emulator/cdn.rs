@@ -269,6 +269,8 @@ pub struct Edge {
     pub purged_before_delete: u64,
     /// RefreshVodObjectCaches calls refused because the day's quota was spent.
     pub refused_for_quota: u64,
+    /// The next RefreshVodObjectCaches calls to refuse (for tests: `POST /_emulator/cdn/refuse-next`).
+    pub refuse_next: u64,
 }
 
 impl Edge {
@@ -282,6 +284,7 @@ impl Edge {
             gone: HashSet::new(),
             purged_before_delete: 0,
             refused_for_quota: 0,
+            refuse_next: 0,
         }
     }
 

@@ -134,6 +134,10 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/_emulator/credentials", get(credentials_uri))
         .route("/_emulator/cdn", get(cdn_edge))
         .route("/_emulator/cdn/next-day", axum::routing::post(cdn_next_day))
+        .route(
+            "/_emulator/cdn/refuse-next",
+            axum::routing::post(cdn_refuse_next),
+        )
         .route("/latest/api/token", put(imds_token))
         .route(metadata::ROLE_PATH, get(imds_role_name))
         .route(&format!("{}{{role}}", metadata::ROLE_PATH), get(imds_role))
@@ -593,6 +597,13 @@ async fn cdn_next_day(State(shared): State<Arc<Shared>>) -> Response {
     let mut edge = shared.edge.lock().expect("edge lock");
     actions::cdn_settle(&catalog, &mut edge);
     edge.next_day();
+    (StatusCode::OK, "{}").into_response()
+}
+
+/// `POST /_emulator/cdn/refuse-next` (for tests): the next purge call is refused (403), as a
+/// purge refused for another reason than the quota.
+async fn cdn_refuse_next(State(shared): State<Arc<Shared>>) -> Response {
+    shared.edge.lock().expect("edge lock").refuse_next += 1;
     (StatusCode::OK, "{}").into_response()
 }
 

@@ -321,3 +321,42 @@ Purge: 3 videos, 0 directories and 2 URLs; quota left today: 2000 of 2000 URLs, 
         )
     );
 }
+
+#[test]
+fn a_refused_purge_call_is_finished_by_the_same_command() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog(), &[]);
+    dir.write("m.yaml", &manifest());
+    let plan = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--out", "plan.json"])
+        .run();
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    http(&emu, "POST", "/_emulator/cdn/refuse-next");
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json", "--format", "json"])
+        .run();
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    let v = r.json();
+    assert_eq!(v["summary"]["deleted"], 8);
+    // The first purge call was refused: the run stops sending, everything waits.
+    assert_eq!(v["summary"]["purgePending"], 8, "{}", r.stdout);
+    assert_eq!(v["summary"]["purged"], 0);
+    assert!(
+        v["purge"]["stopped"]
+            .as_str()
+            .unwrap()
+            .contains("IllegalOperation"),
+        "{}",
+        r.stdout
+    );
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json", "--format", "json"])
+        .run();
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.json()["summary"]["purged"], 8);
+    assert_eq!(emu.calls("DeleteVideo"), 1);
+    assert_edge_clean(&edge(&emu));
+}

@@ -239,6 +239,15 @@ pub fn refresh_vod_object_caches(
     params: &Params,
 ) -> Result<Value, ServiceError> {
     settle(catalog, edge);
+    if edge.refuse_next > 0 {
+        // A refusal that is not about the quota, asked for by a test.
+        edge.refuse_next -= 1;
+        return Err(ServiceError::new(
+            403,
+            "IllegalOperation",
+            "Illegal domain operate is not permitted.",
+        ));
+    }
     let text = required(params, "ObjectPath")?;
     let purge = match params
         .get("ObjectType")
