@@ -684,4 +684,50 @@ mod tests {
         assert_eq!(o.purged, ids(&["small"]));
         assert_eq!(o.pending, ids(&["big", "hls"]));
     }
+
+    proptest::proptest! {
+        /// Whatever the videos and the quota: only objects of videos confirmed gone are sent,
+        /// never more than the quota left of each kind, and the day is filled as far as the
+        /// work allows (so the purge takes the fewest days).
+        #[test]
+        fn allocation_keeps_to_the_quota_and_to_gone_videos(
+            videos in proptest::collection::vec((0usize..3, 0usize..5, 0u8..3), 0..12),
+            dir_remain in 0u64..6,
+            url_remain in 0u64..20,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut j = PurgeJournal::open(&dir.path().join("j.purge")).unwrap();
+            let mut expect_dirs = 0u64;
+            let mut expect_urls = 0u64;
+            let mut gone_paths = BTreeSet::new();
+            for (i, (dirs, urls, life)) in videos.iter().enumerate() {
+                let id = format!("v{i}");
+                let mut objects: Vec<PurgeObject> = (0..*dirs)
+                    .map(|d| obj(Kind::Directory, &format!("https://d/{id}/{d}/")))
+                    .collect();
+                objects.extend((0..*urls).map(|u| obj(Kind::IgnoreParams, &format!("https://d/{id}/{u}.mp4"))));
+                j.plan(&[planned(&id, objects.clone())]).unwrap();
+                let vid = VideoId::new(id.clone()).unwrap();
+                match life {
+                    0 => {}
+                    1 => j.append(Record::Alive { video_ids: vec![vid] }).unwrap(),
+                    _ => {
+                        j.append(Record::Gone { video_ids: vec![vid] }).unwrap();
+                        expect_dirs += *dirs as u64;
+                        expect_urls += *urls as u64;
+                        gone_paths.extend(objects.into_iter().map(|o| o.path));
+                    }
+                }
+            }
+            let quota = QuotaSeen { url_quota: 20, url_remain, dir_quota: 6, dir_remain };
+            let (dirs, urls) = allocate(&j, quota);
+            proptest::prop_assert!(dirs.len() as u64 <= dir_remain);
+            proptest::prop_assert!(urls.len() as u64 <= url_remain);
+            proptest::prop_assert_eq!(dirs.len() as u64, expect_dirs.min(dir_remain));
+            proptest::prop_assert_eq!(urls.len() as u64, expect_urls.min(url_remain));
+            for p in dirs.iter().chain(&urls) {
+                proptest::prop_assert!(gone_paths.contains(p), "{} is not of a gone video", p);
+            }
+        }
+    }
 }
