@@ -324,26 +324,42 @@ fn wait_bound() -> Duration {
 /// Re-reads the planned videos' URLs just before the deletions (they are only given while a
 /// video is Normal) and adds what is new to the planned objects.
 pub async fn refresh(client: &Client, purge: &PurgePlan) -> Vec<VideoPurge> {
-    let mut out = Vec::with_capacity(purge.videos.len());
-    for v in &purge.videos {
-        let now = crate::plan::purge::video(client, &v.video_id, &purge.domains).await;
-        // A directory is purged only when it is the video's own (`.../<videoId>/`), whatever a
-        // plan file says: a shared directory would purge other videos' objects.
-        let own_dir = format!("/{}/", v.video_id.as_str());
-        let objects: BTreeSet<PurgeObject> = v
-            .objects
-            .iter()
-            .chain(&now.objects)
-            .filter(|o| o.kind != Kind::Directory || o.path.ends_with(&own_dir))
-            .cloned()
-            .collect();
-        out.push(VideoPurge {
-            video_id: v.video_id.clone(),
-            objects: objects.into_iter().collect(),
-            unpurgeable: v.unpurgeable.clone(),
-        });
-    }
-    out
+    let mut now: Vec<Option<VideoPurge>> = vec![None; purge.videos.len()];
+    let Ok(()) = crate::vod::concurrency::bounded(
+        purge.videos.iter().enumerate(),
+        16,
+        |(i, v)| async move {
+            let read = crate::plan::purge::video(client, &v.video_id, &purge.domains).await;
+            Ok::<_, std::convert::Infallible>((i, read))
+        },
+        |(i, read), _| {
+            now[i] = Some(read);
+            Ok(())
+        },
+    )
+    .await;
+    purge
+        .videos
+        .iter()
+        .zip(now)
+        .map(|(v, now)| {
+            // A directory is purged only when it is the video's own (`.../<videoId>/`), whatever
+            // a plan file says: a shared directory would purge other videos' objects.
+            let own_dir = format!("/{}/", v.video_id.as_str());
+            let objects: BTreeSet<PurgeObject> = v
+                .objects
+                .iter()
+                .chain(now.iter().flat_map(|n| &n.objects))
+                .filter(|o| o.kind != Kind::Directory || o.path.ends_with(&own_dir))
+                .cloned()
+                .collect();
+            VideoPurge {
+                video_id: v.video_id.clone(),
+                objects: objects.into_iter().collect(),
+                unpurgeable: v.unpurgeable.clone(),
+            }
+        })
+        .collect()
 }
 
 /// Confirms which planned videos are gone from the origin (GetVideoInfos), and journals it.
