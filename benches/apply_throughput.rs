@@ -39,7 +39,7 @@ fn main() {
             size: Some(1),
             duration: None,
             tags: None,
-            storage_location: None,
+            storage_location: None, storage_class: None, cover_url: None,
             forbidden: false,
             cdn: None,
         }));
@@ -77,7 +77,7 @@ fn main() {
                 selected_by: SelectedBy::VideoId,
                 reason: None,
                 source: vodplan::manifest::Location { file: "bench.yaml".into(), line: 1, column: 1 },
-                observed: Fingerprint { status: "Normal".into(), size: Some(1), creation_time: None, modification_time: None, title: "bench".into(), reference_id: None, tags: None },
+                observed: Fingerprint { status: "Normal".into(), size: Some(1), creation_time: None, modification_time: None, title: "bench".into(), reference_id: None, tags: None, category_id: None, storage_class: None },
             })
             .collect();
         let throttled_before = client.stats().throttled.load(Ordering::Relaxed);

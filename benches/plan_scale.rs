@@ -118,7 +118,7 @@ fn main() {
                 size: Some(1),
                 duration: None,
                 tags: None,
-                storage_location: None,
+                storage_location: None, storage_class: None, cover_url: None,
                 forbidden: false,
                 cdn: None,
             }

@@ -54,6 +54,8 @@ fn video(id: String, cdn: Option<Layout>) -> Video {
         duration: None,
         tags: None,
         storage_location: None,
+        storage_class: None,
+        cover_url: None,
         forbidden: false,
         cdn,
     }

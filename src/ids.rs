@@ -9,7 +9,7 @@
 //! (U+200B), bidirectional (U+202E) or look-alike Unicode characters would make two different IDs
 //! look the same in a review. VOD video IDs are 32 hex digits, and reference IDs are documented as
 //! 6 to 64 characters from `[A-Za-z0-9_-]` (the `ReferenceId` field of GetVideoInfos,
-//! <https://www.alibabacloud.com/help/en/vod/api-getvideoinfos>; `/work/shared/vod-api.md`), so
+//! <https://www.alibabacloud.com/help/en/vod/api-getvideoinfos>), so
 //! nothing legitimate is refused. They share their text (`Arc<str>`), so the many copies a plan of a
 //! million videos makes (manifest, live state, plan, journal) cost no allocation each.
 
@@ -151,6 +151,42 @@ impl fmt::Display for VideoRef {
             VideoRef::Reference(id) => write!(f, "referenceId {id}"),
         }
     }
+}
+
+/// The regions ApsaraVideo VOD has an endpoint (`vod.<region>.aliyuncs.com`) in:
+/// <https://alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-endpoint>.
+pub const VOD_REGIONS: [&str; 12] = [
+    "cn-shanghai",
+    "cn-beijing",
+    "cn-shenzhen",
+    "cn-hongkong",
+    "ap-southeast-1",
+    "ap-northeast-1",
+    "ap-southeast-5",
+    "eu-central-1",
+    "us-west-1",
+    "me-central-1",
+    "cn-north-2-gov-1",
+    "ap-south-1",
+];
+
+/// Whether `region` is one of [`VOD_REGIONS`].
+pub fn is_vod_region(region: &str) -> bool {
+    VOD_REGIONS.contains(&region)
+}
+
+/// For a region VOD does not serve, the known one it is most likely a typo of (at most two edits
+/// away): `cn-shangai` → `cn-shanghai`.
+pub fn region_typo_of(region: &str) -> Option<&'static str> {
+    if is_vod_region(region) {
+        return None;
+    }
+    VOD_REGIONS
+        .iter()
+        .map(|r| (strsim::damerau_levenshtein(region, r), *r))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, r)| r)
 }
 
 #[cfg(test)]

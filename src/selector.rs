@@ -255,7 +255,7 @@ pub async fn list_candidates(
         .iter()
         .enumerate()
         .filter_map(|(query, q)| {
-            range(q.selector).map(|window| Task::Probe {
+            range(q.selector, OffsetDateTime::now_utc()).map(|window| Task::Probe {
                 query,
                 window,
                 parent: None,
@@ -589,16 +589,21 @@ impl Lister<'_> {
 }
 
 /// The window a selector is listed over (`None`: it cannot match anything).
-fn range(s: &Selector) -> Option<Window> {
+fn range(s: &Selector, now: OffsetDateTime) -> Option<Window> {
     let from = s
         .created_after
         .unwrap_or(OffsetDateTime::UNIX_EPOCH + TimeDuration::days(365))
         .unix_timestamp();
     // Whole seconds: `createdBefore` with a fraction rounds up (a superset, filtered again).
+    // Bounded by the latest time the API can carry, whatever the clock says.
     let to = s
         .created_before
         .map(|t| t.unix_timestamp() + i64::from(t.nanosecond() > 0))
-        .unwrap_or_else(|| (OffsetDateTime::now_utc() + TimeDuration::days(1)).unix_timestamp());
+        .unwrap_or_else(|| {
+            now.checked_add(TimeDuration::days(1))
+                .map_or(crate::timefmt::LATEST_UNIX, OffsetDateTime::unix_timestamp)
+        })
+        .min(crate::timefmt::LATEST_UNIX);
     (to > from).then_some(Window { from, to })
 }
 
@@ -756,6 +761,14 @@ async fn scroll(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_window_end_is_bounded_whatever_the_clock_says() {
+        let s = Selector::default();
+        let end_of_time = crate::timefmt::parse("9999-12-31T23:30:00Z").unwrap();
+        let w = range(&s, end_of_time).unwrap();
+        assert_eq!(w.to, crate::timefmt::LATEST_UNIX);
+    }
 
     #[test]
     fn windows_split_into_half_open_parts_that_cover_exactly() {

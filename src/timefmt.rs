@@ -19,6 +19,10 @@ pub enum TimeError {
     Range,
 }
 
+/// `9999-12-31T23:59:59Z`, the latest time the API's four-digit year can carry, in Unix seconds:
+/// every computed time is bounded by it.
+pub const LATEST_UNIX: i64 = 253_402_300_799;
+
 /// Formats as `2024-01-01T00:00:00Z` (UTC, whole seconds), as the API wants it. Total: a value
 /// with no UTC form (only possible for values built outside [`parse_utc`]) is shown as it is.
 pub fn format(t: OffsetDateTime) -> String {

@@ -50,6 +50,9 @@ pub struct Approval<'p> {
     /// Planned restores found already restored (`Normal`, no vodplan tag): nothing to send,
     /// credited as restored.
     pub already_restored: Vec<VideoId>,
+    /// The reason and source the journal records for each deletion: today's entry that selects
+    /// it (empty for a plan just made, whose deletions carry today's already).
+    pub recorded: super::executor::Recorded,
 }
 
 impl<'p> Approval<'p> {
@@ -232,6 +235,10 @@ struct Findings<'p, 'r> {
     already_restored: Vec<(usize, VideoId)>,
     changed: Vec<(usize, Changed)>,
     unapproved: Vec<(usize, Unapproved)>,
+    /// For each deletion judged, by position: today's entry selecting it, in `entries`.
+    recorded: Vec<(usize, u32)>,
+    entries: Vec<super::executor::RecordedEntry>,
+    entry_index: HashMap<String, u32>,
 }
 
 /// In the plan's order, without the positions.
@@ -274,12 +281,35 @@ impl<'p> Findings<'p, '_> {
         }
     }
 
+    /// Notes today's `entry` as the one the journal records for the deletion at `n`.
+    fn record(&mut self, n: usize, entry: &Entry) {
+        let source = entry.location.to_string();
+        let i = match self.entry_index.get(&source) {
+            Some(i) => *i,
+            None => {
+                let i = self.entries.len() as u32;
+                self.entries.push(super::executor::RecordedEntry {
+                    source: source.clone(),
+                    reason: entry.reason.clone(),
+                    by_selector: matches!(entry.target, crate::manifest::Target::Match(_)),
+                });
+                self.entry_index.insert(source, i);
+                i
+            }
+        };
+        self.recorded.push((n, i));
+    }
+
     fn deletion(&mut self, n: usize, d: &'p Deletion, info: Option<&VideoInfo>) {
         let Some(info) = info else {
             self.vanished.push((n, d));
             return;
         };
-        match judge(&self.rules, &d.video_id, info, self.today).map(|(decision, _)| decision) {
+        let judged = judge(&self.rules, &d.video_id, info, self.today);
+        if let Ok((_, entry)) = &judged {
+            self.record(n, entry);
+        }
+        match judged.map(|(decision, _)| decision) {
             Ok(Decision::Delete) => {}
             Ok(Decision::Quarantine { until, .. }) => self.refuse(
                 n,
@@ -413,6 +443,9 @@ pub async fn approve<'p>(
         already_restored: Vec::new(),
         changed: Vec::new(),
         unapproved: Vec::new(),
+        recorded: Vec::new(),
+        entries: Vec::new(),
+        entry_index: HashMap::new(),
     };
     crate::state::read_each(
         client,
@@ -446,5 +479,9 @@ pub async fn approve<'p>(
         gone: ordered(found.gone),
         already_quarantined: ordered(found.already_quarantined),
         already_restored: ordered(found.already_restored),
+        recorded: super::executor::Recorded {
+            entries: found.entries,
+            of: ordered(found.recorded),
+        },
     })
 }

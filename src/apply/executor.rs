@@ -36,8 +36,9 @@ pub const SETTLE_AFTER_INTERRUPT: Duration = Duration::from_secs(5);
 pub trait ApplyProgress: Send + Sync {
     fn total(&self, _videos: u64) {}
     fn advance(&self, _videos: u64) {}
-    /// The journal shows an interrupted earlier run of this plan that sent this many videos.
-    fn resuming(&self, _sent: usize) {}
+    /// The journal shows open earlier runs of this plan (interrupted, or ended partial) that sent
+    /// this many videos; `interrupted` when at least one of them was interrupted.
+    fn resuming(&self, _sent: usize, _interrupted: bool) {}
 }
 
 impl ApplyProgress for () {}
@@ -48,6 +49,7 @@ pub struct Interrupt {
     set: Arc<AtomicBool>,
     notify: Arc<Notify>,
     sent: Arc<AtomicBool>,
+    sending: Arc<AtomicBool>,
 }
 
 impl Interrupt {
@@ -65,12 +67,24 @@ impl Interrupt {
         self.set.load(Ordering::SeqCst)
     }
 
+    /// Marks the start of the phase that sends changes: before it, an interrupt means that
+    /// nothing was sent.
+    pub fn begin_sending(&self) {
+        self.sending.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the phase that sends changes has begun.
+    pub fn is_sending(&self) -> bool {
+        self.sending.load(Ordering::SeqCst)
+    }
+
     /// Whether any DeleteVideo call has been sent (so something may have been deleted).
     pub fn sent_any(&self) -> bool {
         self.sent.load(Ordering::SeqCst)
     }
 
-    async fn wait(&self) {
+    /// Returns once the interrupt is triggered (at once if it was already).
+    pub async fn wait(&self) {
         loop {
             let notified = self.notify.notified();
             if self.is_set() {
@@ -95,7 +109,59 @@ pub(crate) fn record_absent(outcome: &mut Outcome, d: &Deletion) {
     }
 }
 
-fn batch_sent(run: &str, n: usize, batch: &[&Deletion]) -> Record {
+/// What the journal records as the reason and source of each deletion, and which deletions
+/// selectors chose: for a saved plan, today's manifest entry that selects each video (found by the
+/// approval), never the file's own words, which its digest does not cover.
+#[derive(Debug, Clone, Default)]
+pub struct Recorded {
+    /// The distinct entries.
+    pub entries: Vec<RecordedEntry>,
+    /// For each deletion, by position: its entry in `entries`. Empty: each deletion's own
+    /// (a plan just made from today's manifests).
+    pub of: Vec<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedEntry {
+    pub source: String,
+    pub reason: Option<String>,
+    /// A `match` selector.
+    pub by_selector: bool,
+}
+
+impl Recorded {
+    /// The deletion at `position`'s source and reason.
+    fn of(&self, position: usize, d: &Deletion) -> (String, Option<String>) {
+        match self
+            .of
+            .get(position)
+            .and_then(|i| self.entries.get(*i as usize))
+        {
+            Some(e) => (e.source.clone(), e.reason.clone()),
+            None => (d.source.to_string(), d.reason.clone()),
+        }
+    }
+
+    /// How many of `deletions` selectors chose.
+    pub fn by_selectors(&self, deletions: &[&Deletion]) -> usize {
+        if self.of.is_empty() {
+            return deletions
+                .iter()
+                .filter(|d| matches!(d.selected_by, SelectedBy::Match(_)))
+                .count();
+        }
+        self.of
+            .iter()
+            .filter(|i| {
+                self.entries
+                    .get(**i as usize)
+                    .is_some_and(|e| e.by_selector)
+            })
+            .count()
+    }
+}
+
+fn batch_sent(run: &str, n: usize, batch: &[&Deletion], recorded: &Recorded) -> Record {
     Record::BatchSent {
         run: run.to_string(),
         time: crate::timefmt::now(),
@@ -110,10 +176,14 @@ fn batch_sent(run: &str, n: usize, batch: &[&Deletion]) -> Record {
             .collect(),
         entries: batch
             .iter()
-            .map(|d| JournalEntry {
-                video_id: d.video_id.to_string(),
-                source: d.source.to_string(),
-                reason: d.reason.clone(),
+            .enumerate()
+            .map(|(i, d)| {
+                let (source, reason) = recorded.of(n * MAX_IDS_PER_CALL + i, d);
+                JournalEntry {
+                    video_id: d.video_id.to_string(),
+                    source,
+                    reason,
+                }
             })
             .collect(),
     }
@@ -206,6 +276,7 @@ impl Sender<'_> {
 pub async fn execute(
     client: Arc<Client>,
     deletions: &[&Deletion],
+    recorded: &Recorded,
     earlier: &Earlier,
     journal: &Journal,
     progress: &dyn ApplyProgress,
@@ -232,7 +303,7 @@ pub async fn execute(
         batches.iter().copied().enumerate(),
         concurrency_for(client.config().delete_qps),
         |(n, batch)| {
-            let record = journal.append_async(&batch_sent(journal.run(), n, batch));
+            let record = journal.append_async(&batch_sent(journal.run(), n, batch, recorded));
             let sender = &sender;
             async move { Ok::<_, Infallible>(sender.send(n, batch, record).await) }
         },

@@ -97,13 +97,14 @@ fn io_error(display: &str, action: &'static str) -> impl FnOnce(std::io::Error) 
     }
 }
 
-/// Opens the journal at `path` with `options`, refusing anything but a regular file (checked
-/// before opening, since opening a FIFO would block and a device would be read without end, and
-/// again on what was opened, in case the path changed in between). `None`: it does not exist and
+/// Opens the journal at `path` with `options`, refusing anything but a regular file: not a
+/// symlink (a planted link would have the journal appended to whatever it points to), not a FIFO
+/// (opening it would block), not a device (read without end). Checked before opening, and again
+/// on what was opened, in case the path changed in between. `None`: it does not exist and
 /// `options` do not create it.
 fn open_regular(path: &Path, options: &OpenOptions) -> Result<Option<File>, JournalError> {
     let display = path.display().to_string();
-    match std::fs::metadata(path) {
+    match std::fs::symlink_metadata(path) {
         Ok(m) => regular(&m, &display)?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(io_error(&display, "read its metadata")(e)),
@@ -113,12 +114,23 @@ fn open_regular(path: &Path, options: &OpenOptions) -> Result<Option<File>, Jour
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_error(&display, "open it")(e)),
     };
-    regular(
-        &file
-            .metadata()
-            .map_err(io_error(&display, "read its metadata"))?,
-        &display,
-    )?;
+    let opened = file
+        .metadata()
+        .map_err(io_error(&display, "read its metadata"))?;
+    regular(&opened, &display)?;
+    // The path may have been replaced by a symlink between the check and the open.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let now =
+            std::fs::symlink_metadata(path).map_err(io_error(&display, "read its metadata"))?;
+        regular(&now, &display)?;
+        if (now.dev(), now.ino()) != (opened.dev(), opened.ino()) {
+            return Err(io_error(&display, "open it")(std::io::Error::other(
+                "it was replaced while being opened",
+            )));
+        }
+    }
     Ok(Some(file))
 }
 
@@ -135,14 +147,23 @@ impl Journal {
         Ok(scan.earlier)
     }
 
-    /// Opens (creating) the journal at `path` for a new run of `plan_key`: takes its lock (failing
-    /// at once, naming the holder, when another apply holds it), reads what earlier runs of the
-    /// same plan did, and writes this run's `start`.
+    /// Opens the journal at `path` for a new run of `plan_key` ([`Journal::lock`]) and writes
+    /// this run's `start` ([`Journal::start`]).
+    #[cfg(test)]
     pub fn open(
         path: &Path,
         plan_key: &str,
         planned: usize,
     ) -> Result<(Journal, Earlier), JournalError> {
+        let (journal, earlier) = Journal::lock(path, plan_key)?;
+        journal.start(plan_key, planned, None)?;
+        Ok((journal, earlier))
+    }
+
+    /// Opens (creating) the journal at `path`: takes its lock (failing at once, naming the
+    /// holder, when another apply holds it) and reads what earlier runs of `plan_key` did. Nothing
+    /// is written until [`Journal::start`].
+    pub fn lock(path: &Path, plan_key: &str) -> Result<(Journal, Earlier), JournalError> {
         let display = path.display().to_string();
         let io = |action: &'static str| io_error(&display, action);
         let file = open_regular(
@@ -162,16 +183,26 @@ impl Journal {
                 torn: scan.torn_end,
             })),
             path: path.to_path_buf(),
-            run: run.clone(),
-        };
-        journal.append(&Record::Start {
             run,
+        };
+        Ok((journal, scan.earlier))
+    }
+
+    /// Writes this run's `start`: its plan key and digest, and how many deletions it plans.
+    pub fn start(
+        &self,
+        plan_key: &str,
+        planned: usize,
+        plan_digest: Option<&str>,
+    ) -> Result<(), JournalError> {
+        self.append(&Record::Start {
+            run: self.run.clone(),
             time: crate::timefmt::now(),
             plan_key: plan_key.to_string(),
+            plan_digest: plan_digest.map(str::to_string),
             planned,
             vodplan_version: env!("CARGO_PKG_VERSION").into(),
-        })?;
-        Ok((journal, scan.earlier))
+        })
     }
 
     pub fn run(&self) -> &str {
@@ -238,13 +269,15 @@ fn write_line(writer: &Mutex<Writer>, line: &[u8], path: &Path) -> Result<(), Jo
     })
 }
 
-/// Refuses anything but a regular file (a symlink to one is fine).
+/// Refuses anything but a regular file (a symlink too: `meta` is the link's own).
 fn regular(meta: &std::fs::Metadata, path: &str) -> Result<(), JournalError> {
     let t = meta.file_type();
     if t.is_file() {
         return Ok(());
     }
-    let kind = if t.is_dir() {
+    let kind = if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_dir() {
         "a directory"
     } else {
         #[cfg(unix)]
@@ -291,6 +324,7 @@ mod tests {
             run: run.into(),
             time: format!("2026-01-01T00:00:0{}Z", run.len() % 10),
             plan_key: key.into(),
+            plan_digest: None,
             planned,
             vodplan_version: "0.1.0".into(),
         })
@@ -368,11 +402,25 @@ mod tests {
             crate::timefmt::parse(&holder.started).is_some(),
             "{holder:?}"
         );
-        // Another spelling of the same file is the same journal.
+        // Another spelling of the same file is the same journal (a hard link; a symlink is
+        // refused outright).
         let alias = d.path().join("alias.jsonl");
-        std::os::unix::fs::symlink(&path, &alias).unwrap();
+        std::fs::hard_link(&path, &alias).unwrap();
         let err = Journal::open(&alias, KEY, 1).err().unwrap();
         assert!(matches!(err, JournalError::Locked { .. }), "{err}");
+        let link = d.path().join("link.jsonl");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        let err = Journal::open(&link, KEY, 1).err().unwrap();
+        assert!(
+            matches!(
+                err,
+                JournalError::NotRegular {
+                    kind: "a symbolic link",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         // Nothing was written by the refused opens: one start record.
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 1, "{text}");

@@ -34,31 +34,18 @@ pub enum ApplyError {
     AlreadyApplied { at: String, journal: String },
 }
 
-/// Refuses a saved plan that its journal shows applied already (settled every deletion), reading
-/// the journal only: called before the plan is re-read or shown.
-pub fn check_not_applied(spec: &JournalSpec<'_>) -> Result<(), ApplyError> {
-    if !spec.once {
-        return Ok(());
-    }
-    match Journal::peek(spec.path, &spec.plan_key)?.applied {
-        Some(applied) => Err(ApplyError::AlreadyApplied {
-            at: applied.finished,
-            journal: spec.path.display().to_string(),
-        }),
-        None => Ok(()),
-    }
+/// A journal locked for one apply, with what earlier runs of its plan did: taken before the plan
+/// is re-read or shown, so that a second apply refuses before doing anything.
+pub struct Locked {
+    journal: Journal,
+    earlier: Earlier,
+    plan_key: String,
 }
 
-/// Applies an approval. Returns the outcome whatever the API answered; an error only when the
-/// journal could not be opened or written (then the run stopped, and the journal is consistent).
-pub async fn run(
-    client: Arc<Client>,
-    approval: &Approval<'_>,
-    spec: &JournalSpec<'_>,
-    progress: &dyn ApplyProgress,
-    interrupt: &Interrupt,
-) -> Result<Outcome, ApplyError> {
-    let (journal, earlier) = Journal::open(spec.path, &spec.plan_key, approval.deletions.len())?;
+/// Locks the journal of `spec` (failing at once when another apply holds it) and refuses a
+/// saved plan that it shows applied already. Writes nothing.
+pub fn lock(spec: &JournalSpec<'_>) -> Result<Locked, ApplyError> {
+    let (journal, earlier) = Journal::lock(spec.path, &spec.plan_key)?;
     if spec.once
         && let Some(applied) = &earlier.applied
     {
@@ -67,8 +54,46 @@ pub async fn run(
             journal: spec.path.display().to_string(),
         });
     }
+    Ok(Locked {
+        journal,
+        earlier,
+        plan_key: spec.plan_key.clone(),
+    })
+}
+
+/// Applies an approval: [`lock`], then [`run_locked`].
+pub async fn run(
+    client: Arc<Client>,
+    approval: &Approval<'_>,
+    spec: &JournalSpec<'_>,
+    progress: &dyn ApplyProgress,
+    interrupt: &Interrupt,
+) -> Result<Outcome, ApplyError> {
+    run_locked(client, approval, lock(spec)?, progress, interrupt).await
+}
+
+/// Applies an approval under a journal already locked. Returns the outcome whatever the API
+/// answered; an error only when the journal could not be written (then the run stopped, and the
+/// journal is consistent).
+pub async fn run_locked(
+    client: Arc<Client>,
+    approval: &Approval<'_>,
+    locked: Locked,
+    progress: &dyn ApplyProgress,
+    interrupt: &Interrupt,
+) -> Result<Outcome, ApplyError> {
+    let Locked {
+        journal,
+        earlier,
+        plan_key,
+    } = locked;
+    journal.start(
+        &plan_key,
+        approval.deletions.len(),
+        Some(approval.digest.as_str()),
+    )?;
     if !earlier.sent.is_empty() {
-        progress.resuming(earlier.sent.len());
+        progress.resuming(earlier.sent.len(), earlier.interrupted_runs > 0);
     }
     let mut outcome = Outcome {
         plan_digest: approval.digest.clone(),
@@ -101,6 +126,7 @@ pub async fn run(
     let done = executor::execute(
         client,
         &approval.deletions,
+        &approval.recorded,
         &earlier,
         &journal,
         progress,

@@ -15,7 +15,7 @@ use vodplan::plan::file::PlanFile;
 use vodplan::render::{self, Format, PlanContext};
 
 use super::args::GuardArgs;
-use super::context::{Session, default_journal, load_manifests};
+use super::context::{Session, journal_beside, journal_for_manifests, load_manifests};
 use super::exit::{Exit, Failure, Kind};
 use super::output::Output;
 use super::plan::{guards_of, make_plan};
@@ -29,15 +29,67 @@ pub struct Request<'a> {
     /// `--manifests`: what to check a saved plan against.
     pub manifests: &'a [PathBuf],
     pub guards: &'a GuardArgs,
+    /// Print the plan before applying it (`demo` has just printed it).
+    pub show_plan: bool,
 }
 
 /// A saved plan is at most this big (a million deletions take ~250 MB).
 const MAX_PLAN_BYTES: u64 = 2 << 30;
 
+/// Signals are handled from the start: one that arrives before the first deletion is sent
+/// (while reading, re-reading, showing or confirming the plan) stops the apply with nothing sent.
 pub async fn run(session: &Session, out: &Output, req: &Request<'_>) -> Result<Exit, Failure> {
-    match read_input(req.targets)? {
-        Input::Plan(path, file) => apply_saved(session, out, &path, *file, req).await,
-        Input::Manifests(desired) => apply_manifests(session, out, desired, req).await,
+    if let Some(journal) = req.journal {
+        let inputs: Vec<PathBuf> = req.targets.iter().chain(req.manifests).cloned().collect();
+        super::context::refuse_overwriting_input(journal, "--journal", &inputs)?;
+    }
+    let interrupt = Interrupt::new();
+    let _signals = signals::on_interrupt(interrupt.clone());
+    let stop = Stop {
+        interrupt: &interrupt,
+        out,
+    };
+    match stop.unless(async { read_input(req.targets) }).await? {
+        Input::Plan(path, file) => apply_saved(session, &stop, &path, *file, req).await,
+        Input::Manifests(desired) => apply_manifests(session, &stop, desired, req).await,
+    }
+}
+
+/// What stops an apply before it sends anything.
+struct Stop<'a> {
+    interrupt: &'a Interrupt,
+    out: &'a Output,
+}
+
+impl Stop<'_> {
+    /// `work`, unless a signal arrives first (or arrived already): then "interrupted, nothing
+    /// sent" (exit 1), with the summary document in `--format json`.
+    async fn unless<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, Failure>>,
+    ) -> Result<T, Failure> {
+        let result = tokio::select! {
+            biased;
+            _ = self.interrupt.wait() => None,
+            r = work => Some(r),
+        };
+        match result {
+            Some(r) if !self.interrupt.is_set() => r,
+            _ => Err(self.nothing_sent()),
+        }
+    }
+
+    fn nothing_sent(&self) -> Failure {
+        if self.out.format == Format::Json {
+            let outcome = Outcome {
+                interrupted: true,
+                ..Outcome::default()
+            };
+            self.out
+                .print(&render::outcome(&outcome, self.out.format, self.out.color));
+        }
+        Failure::new(Kind::Interrupted, "interrupted, nothing sent")
+            .hint("nothing was deleted; run the same command again to apply the plan")
     }
 }
 
@@ -70,7 +122,7 @@ fn read_input(targets: &[PathBuf]) -> Result<Input, Failure> {
             .take(MAX_PLAN_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(unreadable)?;
-        if looks_like_json(&bytes) {
+        if is_plan_shaped(&bytes) {
             if bytes.len() as u64 > MAX_PLAN_BYTES {
                 return Err(Failure::new(
                     Kind::Input,
@@ -87,16 +139,30 @@ fn read_input(targets: &[PathBuf]) -> Result<Input, Failure> {
     load_manifests(targets).map(Input::Manifests)
 }
 
-/// Saved plans are JSON objects; manifests are YAML mappings (which never start with `{` in
-/// practice). A JSON document is read as a plan, so a damaged plan is reported as one.
-fn looks_like_json(bytes: &[u8]) -> bool {
-    bytes
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|b| *b == b'{')
+/// Saved plans are JSON objects with a plan file's keys (`kind`, `formatVersion`, `plan`); a
+/// JSON object with any of them is read as a plan, so a damaged plan is reported as one. Anything
+/// else is a manifest, including a flow-style YAML mapping (`{version: 1, ...}`, not JSON) and a
+/// manifest written as JSON.
+fn is_plan_shaped(bytes: &[u8]) -> bool {
+    let bytes = vodplan::plan::file::without_bom(bytes);
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return false;
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Keys {
+        kind: Option<serde::de::IgnoredAny>,
+        format_version: Option<serde::de::IgnoredAny>,
+        plan: Option<serde::de::IgnoredAny>,
+    }
+    match serde_json::from_slice::<Keys>(bytes) {
+        Ok(k) => k.kind.is_some() || k.format_version.is_some() || k.plan.is_some(),
+        // Not JSON: YAML in flow style. JSON cut short or damaged in the middle is still a plan.
+        Err(e) => !e.is_syntax() || bytes.windows(6).any(|w| w == b"\"kind\""),
+    }
 }
 
-fn confirm(plan: &vodplan::plan::Plan) -> Result<(), Failure> {
+async fn confirm(plan: &vodplan::plan::Plan) -> Result<(), Failure> {
     let mut what = Vec::new();
     if !plan.deletions.is_empty() {
         what.push(format!(
@@ -116,10 +182,17 @@ fn confirm(plan: &vodplan::plan::Plan) -> Result<(), Failure> {
         capitalise(&what.join(", "))
     );
     let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
+    // Read on a thread of its own, so that a signal can end the wait (the thread ends with the
+    // process).
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut answer = String::new();
+        let read = std::io::stdin().lock().read_line(&mut answer);
+        let _ = tx.send(read.map(|_| answer));
+    });
+    let answer = rx
+        .await
+        .unwrap_or_else(|_| Err(std::io::Error::other("the reader stopped")))
         .map_err(|e| {
             Failure::new(Kind::Input, format!("cannot read the answer: {e}")).caused_by(e)
         })?;
@@ -144,20 +217,19 @@ fn show_plan(out: &Output, plan: &vodplan::plan::Plan, ctx: &PlanContext) {
 
 async fn apply_manifests(
     session: &Session,
-    out: &Output,
+    stop: &Stop<'_>,
     desired: DesiredState,
     req: &Request<'_>,
 ) -> Result<Exit, Failure> {
+    let out = stop.out;
     if !req.auto_approve && !std::io::stdin().is_terminal() {
         return Err(Failure::new(Kind::Declined, "refusing to delete without confirmation: standard input is not a terminal; nothing was sent to the API")
             .hint("review `vodplan plan` and pass --auto-approve, or save a plan with `vodplan plan --out PLANFILE` and apply that"));
     }
-    let planned = make_plan(session, out, desired, req.guards).await?;
+    let planned = stop
+        .unless(make_plan(session, out, desired, req.guards))
+        .await?;
     let ctx = planned.context();
-    show_plan(out, &planned.plan, &ctx);
-    if !planned.plan.is_empty() && !req.auto_approve {
-        confirm(&planned.plan)?;
-    }
     let key = {
         let mut h = Sha256::new();
         h.update(planned.desired.digest());
@@ -168,18 +240,28 @@ async fn apply_manifests(
     let journal = req
         .journal
         .cloned()
-        .unwrap_or_else(|| default_journal(&req.targets[0]));
+        .unwrap_or_else(|| journal_for_manifests(&req.targets[0]));
     let approval = Approval::of(&planned.plan, ctx.digest.clone());
     let spec = JournalSpec {
         path: &journal,
         plan_key: key,
         once: false,
     };
+    // The journal is locked before the plan is shown: a second apply refuses before printing it.
+    let locked = apply::lock(&spec).map_err(apply_failure)?;
+    let _plan_lock = plan_lock(&spec)?;
+    show_plan(out, &planned.plan, &ctx);
+    if !planned.plan.is_empty() && !req.auto_approve {
+        stop.unless(confirm(&planned.plan)).await?;
+    }
+    stop.unless(async { Ok(()) }).await?;
     execute(
         out,
+        stop.interrupt,
         planned.client,
         &approval,
         &spec,
+        locked,
         planned.plan.purge.as_ref(),
     )
     .await
@@ -187,31 +269,41 @@ async fn apply_manifests(
 
 async fn apply_saved(
     session: &Session,
-    out: &Output,
+    stop: &Stop<'_>,
     path: &Path,
     file: PlanFile,
     req: &Request<'_>,
 ) -> Result<Exit, Failure> {
+    let out = stop.out;
     apply::approve::check_consistent(&file).map_err(refusal)?;
-    let journal = req
-        .journal
-        .cloned()
-        .unwrap_or_else(|| default_journal(path));
+    let journal = req.journal.cloned().unwrap_or_else(|| journal_beside(path));
     let spec = JournalSpec {
         path: &journal,
         plan_key: format!("plan:{}", file.digest()),
         once: true,
     };
-    if let Err(e) = apply::run::check_not_applied(&spec) {
-        // Applied already: only a CDN purge still pending is continued (no DeleteVideo).
-        let purge = PurgeJournal::open(&purge::journal_path(&journal)).map_err(purge_failure)?;
-        if !(file.plan.purge.is_some() && purge.has_pending()) {
-            return Err(apply_failure(e));
+    // Locked first: a second apply refuses before re-reading or showing anything.
+    let locked = match apply::lock(&spec) {
+        Ok(locked) => locked,
+        Err(e @ apply::ApplyError::AlreadyApplied { .. }) => {
+            // Applied already: only a CDN purge still pending is continued (no DeleteVideo).
+            let purge =
+                PurgeJournal::open(&purge::journal_path(&journal)).map_err(purge_failure)?;
+            if !(file.plan.purge.is_some() && purge.has_pending()) {
+                return Err(apply_failure(e));
+            }
+            let _plan_lock = plan_lock(&spec)?;
+            return continue_purge(session, stop, &file, purge).await;
         }
-        return continue_purge(session, out, &file, purge).await;
-    }
+        Err(e) => return Err(apply_failure(e)),
+    };
+    let _plan_lock = plan_lock(&spec)?;
     session.check_plan_region(&file.region)?;
-    let desired = load_manifests(&manifests_of(&file, req.manifests)?)?;
+    let mut desired = load_manifests(&manifests_of(&file, req.manifests)?)?;
+    // Relative ages (`olderThan`, `newerThan`) are judged at the plan's time, never at apply's.
+    if let Some(at) = vodplan::timefmt::parse(&file.created_at) {
+        desired.pin_relative(at);
+    }
     if let Some(r) = desired.region.as_ref().filter(|r| r.value != file.region) {
         return Err(Failure::new(
             Kind::StalePlan,
@@ -234,27 +326,59 @@ async fn apply_saved(
                 Kind::Guard,
                 format!("guard tripped: {t}; nothing was deleted"),
             )
+            .hint(super::plan::guard_hint(&t.guard))
         })?;
-    let client = session.client(&file.region, endpoint).await?;
+    let client = stop.unless(session.client(&file.region, endpoint)).await?;
+    eprintln!("Credentials: {}", client.credential_source());
     let bar = out.bar("checking the plan against live state and its manifests");
-    let approved = apply::approve(&client, &file, &desired, &bar).await;
+    let approved = stop
+        .unless(async { Ok(apply::approve(&client, &file, &desired, &bar).await) })
+        .await;
     bar.finish();
-    let approval = approved.map_err(refusal)?;
+    let approval = approved?.map_err(refusal)?;
+    // The percentage guard again, counting what today's manifests select by selectors (the
+    // file's own attribution is not covered by its digest; the count it divides by is).
+    guards_of(&desired, req.guards)
+        .check_share(
+            approval.recorded.by_selectors(&approval.deletions),
+            file.plan.selector_seen,
+        )
+        .map_err(|t| {
+            Failure::new(
+                Kind::Guard,
+                format!("guard tripped: {t}; nothing was deleted"),
+            )
+            .hint(super::plan::guard_hint(&t.guard))
+        })?;
     let ctx = PlanContext {
         region: file.region.clone(),
         region_source: file.region_source.clone(),
         endpoint: file.endpoint.clone(),
         digest: approval.digest.clone(),
+        created_at: file.created_at.clone(),
+        ..PlanContext::default()
     };
-    show_plan(out, &file.plan, &ctx);
-    execute(out, client, &approval, &spec, file.plan.purge.as_ref()).await
+    if req.show_plan {
+        show_plan(out, &file.plan, &ctx);
+    }
+    stop.unless(async { Ok(()) }).await?;
+    execute(
+        out,
+        stop.interrupt,
+        client,
+        &approval,
+        &spec,
+        locked,
+        file.plan.purge.as_ref(),
+    )
+    .await
 }
 
 /// A saved plan whose deletions are done and whose CDN purge is not: continues the purge (a
 /// later day's quota), sending no DeleteVideo.
 async fn continue_purge(
     session: &Session,
-    out: &Output,
+    stop: &Stop<'_>,
     file: &PlanFile,
     mut journal: PurgeJournal,
 ) -> Result<Exit, Failure> {
@@ -269,12 +393,12 @@ async fn continue_purge(
             ),
         ));
     }
-    let client = session.client(&file.region, endpoint).await?;
+    let out = stop.out;
+    let client = stop.unless(session.client(&file.region, endpoint)).await?;
     let digest = file.plan.digest(&file.region, &file.endpoint);
     eprintln!("Plan {digest}: its deletions are done; continuing its CDN purge.");
-    let interrupt = Interrupt::new();
-    let _signals = signals::on_interrupt(interrupt.clone());
-    let purged = purge::run(&client, &mut journal, &|| interrupt.is_set())
+    stop.interrupt.begin_sending();
+    let purged = purge::run(&client, &mut journal, &|| stop.interrupt.is_set())
         .await
         .map_err(purge_failure)?;
     let outcome = Outcome {
@@ -340,14 +464,15 @@ fn refusal(r: Refusal) -> Failure {
 
 async fn execute(
     out: &Output,
+    interrupt: &Interrupt,
     client: std::sync::Arc<vodplan::vod::Client>,
     approval: &Approval<'_>,
     spec: &JournalSpec<'_>,
+    locked: apply::Locked,
     purge_plan: Option<&vodplan::plan::purge::PurgePlan>,
 ) -> Result<Exit, Failure> {
     eprintln!("Applying plan {}.", approval.digest);
-    let interrupt = Interrupt::new();
-    let _signals = signals::on_interrupt(interrupt.clone());
+    interrupt.begin_sending();
     // The URLs are read again just before the deletions (only a Normal video has them) and
     // journaled with the planned objects, so that a later run can finish the purge.
     let mut purge_journal = match purge_plan {
@@ -361,7 +486,7 @@ async fn execute(
         None => None,
     };
     let bar = out.bar("deleting");
-    let done = apply::run(client.clone(), approval, spec, &bar, &interrupt).await;
+    let done = apply::run_locked(client.clone(), approval, locked, &bar, interrupt).await;
     bar.finish();
     let mut outcome = done.map_err(apply_failure)?;
     if let Some(j) = purge_journal.as_mut() {
@@ -374,6 +499,15 @@ async fn execute(
     out.print(&render::outcome(&outcome, out.format, out.color));
     eprintln!("Journal: {}", spec.path.display());
     finish(&outcome)
+}
+
+/// The machine-wide lock of the plan, whatever the journal (see `apply::plan_lock`).
+fn plan_lock(spec: &JournalSpec<'_>) -> Result<Option<apply::plan_lock::PlanLock>, Failure> {
+    apply::plan_lock::acquire(&spec.plan_key, spec.path).map_err(|e| {
+        Failure::of(Kind::Input, e).hint(
+            "one apply of a plan at a time: wait for the other to end (its journal is named above)",
+        )
+    })
 }
 
 fn apply_failure(e: apply::ApplyError) -> Failure {
@@ -431,14 +565,54 @@ fn finish(outcome: &Outcome) -> Result<Exit, Failure> {
     if let Some(why) = &outcome.stopped_early {
         eprintln!("Stopped early: {why}.");
     }
-    eprintln!(
-        "Partial: {} deleted, {} forbidden, {} failed, {} not sent. Run the same command again to retry the failed ones.",
-        outcome.deleted_count(),
+    eprintln!("{}", partial_summary(outcome));
+    Ok(Exit::Partial)
+}
+
+/// What a partial apply did and the ways out, naming only what happened.
+fn partial_summary(outcome: &Outcome) -> String {
+    let n = |n: usize| super::output::thousands(n as u64);
+    let (forbidden, failed, not_sent) = (
         outcome.forbidden.len(),
         outcome.failed.len(),
-        outcome.not_sent.len()
+        outcome.not_sent.len(),
     );
-    Ok(Exit::Partial)
+    let mut done = vec![format!("{} deleted", n(outcome.deleted_count()))];
+    for (count, what) in [
+        (forbidden, "forbidden"),
+        (failed, "failed"),
+        (not_sent, "not sent"),
+    ] {
+        if count > 0 {
+            done.push(format!("{} {what}", n(count)));
+        }
+    }
+    let mut text = format!("Partial: {}.", done.join(", "));
+    let retry: Vec<String> = [(failed, "retry the failed"), (not_sent, "send the rest")]
+        .into_iter()
+        .filter(|(c, _)| *c > 0)
+        .map(|(_, w)| w.to_string())
+        .collect();
+    if !retry.is_empty() {
+        text.push_str(&format!(
+            " Run the same command again to {}.",
+            retry.join(" and ")
+        ));
+    }
+    if forbidden > 0 {
+        text.push_str(&format!(
+            "\nForbidden: VOD refused to delete {} (ForbiddenVideoIds, listed above), which usually means the RAM identity vodplan runs as may not delete {}. Two ways out: grant it vod:DeleteVideo on {} (examples/ram/apply-policy.json) and run the same command again; or accept {} as {}: add {} to `keep` in the manifests (and remove any delete entry naming {} by ID), so that {} no longer planned.",
+            if forbidden == 1 { "1 video".to_string() } else { format!("{} videos", n(forbidden)) },
+            if forbidden == 1 { "it" } else { "them" },
+            if forbidden == 1 { "it" } else { "them" },
+            if forbidden == 1 { "it" } else { "them" },
+            if forbidden == 1 { "it is" } else { "they are" },
+            if forbidden == 1 { "it" } else { "them" },
+            if forbidden == 1 { "it" } else { "them" },
+            if forbidden == 1 { "it is" } else { "they are" },
+        ));
+    }
+    text
 }
 
 fn capitalise(s: &str) -> String {

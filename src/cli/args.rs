@@ -27,8 +27,11 @@ pub struct Cli {
 
 #[derive(Args, Debug, Clone)]
 pub struct GlobalArgs {
-    /// VOD API base URL [default: https://vod.<region>.aliyuncs.com]; http:// only to loopback
-    #[arg(long, global = true, env = "VODPLAN_ENDPOINT", value_name = "URL")]
+    /// VOD API base URL (also VODPLAN_ENDPOINT) [default: https://vod.<region>.aliyuncs.com];
+    /// http:// only to loopback
+    // The variable is read in `context`, not by clap: clap would show a flag set through the
+    // environment as given in every usage line, and would take an empty value for none.
+    #[arg(long, global = true, value_name = "URL")]
     pub endpoint: Option<String>,
     /// Region ID (also ALIBABA_CLOUD_REGION_ID) [default: the manifests' region, else the
     /// profile's region_id, else cn-shanghai]; must agree with the manifests' region
@@ -93,6 +96,43 @@ pub enum FormatArg {
     Text,
     Json,
     Markdown,
+    /// `plan` and `show` only: one row per planned video
+    Csv,
+    /// `plan` and `show` only: one self-contained report file
+    Html,
+}
+
+/// How a plan is shown for review (`plan`, `show`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ReviewArgs {
+    /// Markdown: the most characters the plan may take, a number or a platform:
+    /// github-comment (65536), gitlab-note (1000000), github-summary (1 MiB) [default: 65000]
+    #[arg(long, value_name = "N|PLATFORM", value_parser = parse_max_chars)]
+    pub max_chars: Option<usize>,
+    /// Markdown: the report artifact's file names, named where the lists are cut (repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub full_report: Vec<String>,
+    /// Your storage prices per GB-month per storage class (YAML/JSON), for the cost line
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// HTML: no cover thumbnails (nothing is fetched when the report is opened)
+    #[arg(long)]
+    pub no_thumbnails: bool,
+}
+
+/// A number of characters, or a platform's limit.
+fn parse_max_chars(s: &str) -> Result<usize, String> {
+    match s {
+        "github-comment" => Ok(65_536),
+        "gitlab-note" => Ok(1_000_000),
+        "github-summary" => Ok(1 << 20),
+        _ => match s.parse::<usize>() {
+            Ok(n) if n >= 4_000 => Ok(n),
+            _ => Err(format!(
+                "`{s}` is not a limit: give a number of characters of at least 4000, or github-comment, gitlab-note or github-summary"
+            )),
+        },
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +165,7 @@ pub enum Command {
         after_help = "Examples:\n  vodplan plan manifests/\n  vodplan plan manifests/ --out plan.json --format markdown > plan.md\n  vodplan plan manifests/ --detailed-exitcode   # exit 2 when deletions are pending"
     )]
     Plan {
+        /// Manifest files or directories (every *.yaml / *.yml inside, sorted)
         #[arg(required = true, value_name = "MANIFEST")]
         manifests: Vec<PathBuf>,
         /// Save the plan to this file, for `vodplan apply PLANFILE`
@@ -135,6 +176,8 @@ pub enum Command {
         detailed_exitcode: bool,
         #[command(flatten)]
         guards: GuardArgs,
+        #[command(flatten)]
+        review: ReviewArgs,
     },
     /// Delete: plan manifests and ask, or apply a saved plan exactly as reviewed
     #[command(
@@ -147,7 +190,8 @@ pub enum Command {
         /// Do not ask for confirmation (a saved plan never asks)
         #[arg(long)]
         auto_approve: bool,
-        /// Journal file [default: beside the plan or the first manifest]
+        /// Journal file [default: beside the plan file; for manifests, NAME.journal.jsonl in the
+        /// working directory, NAME the first manifest's file or directory name]
         #[arg(long, value_name = "FILE")]
         journal: Option<PathBuf>,
         /// With a saved plan: the manifests to check it against [default: the paths the plan records]
@@ -159,8 +203,21 @@ pub enum Command {
     /// Render a saved plan, without network
     #[command(after_help = "Example:\n  vodplan show plan.json --format markdown")]
     Show {
+        /// A plan file saved by `vodplan plan --out`
         #[arg(value_name = "PLANFILE")]
         plan: PathBuf,
+        #[command(flatten)]
+        review: ReviewArgs,
+    },
+    /// What changed between two saved plans: videos added to or dropped from each action
+    #[command(
+        after_help = "Exit status: 0 when both plan the same actions, 2 when they differ, 1 on error.\nExample:\n  vodplan diff reviewed.plan.json plan.json --format markdown"
+    )]
+    Diff {
+        #[arg(value_name = "OLD_PLAN")]
+        old: PathBuf,
+        #[arg(value_name = "NEW_PLAN")]
+        new: PathBuf,
     },
     /// Print the manifest's JSON Schema
     #[command(after_help = "Example:\n  vodplan schema > manifest.schema.json")]
@@ -183,6 +240,7 @@ pub enum Command {
     /// Print shell completions
     #[command(after_help = "Example:\n  vodplan completions bash > /etc/bash_completion.d/vodplan")]
     Completions {
+        /// The shell to print completions for
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -309,9 +367,95 @@ fn parse_ttl(s: &str) -> Result<Duration, String> {
 /// Parses the command line. A command line vodplan cannot parse exits 1, never 2 (which
 /// `plan --detailed-exitcode` reserves for "deletions pending"); `--help` and `--version` exit 0.
 /// Terraform-style single-dash flags get a "did you mean" hint.
+/// The global flags each command does not use: an error when given on its command line
+/// (`vodplan schema --endpoint X` would otherwise be silently ignored).
+const UNUSED_GLOBALS: [(&str, &[&str]); 5] = [
+    (
+        "schema",
+        &[
+            "endpoint",
+            "region",
+            "profile",
+            "format",
+            "max_qps",
+            "signature",
+            "timeout",
+        ],
+    ),
+    (
+        "completions",
+        &[
+            "endpoint",
+            "region",
+            "profile",
+            "format",
+            "max_qps",
+            "signature",
+            "timeout",
+        ],
+    ),
+    (
+        "validate",
+        &[
+            "endpoint",
+            "region",
+            "profile",
+            "max_qps",
+            "signature",
+            "timeout",
+        ],
+    ),
+    (
+        "show",
+        &[
+            "endpoint",
+            "region",
+            "profile",
+            "max_qps",
+            "signature",
+            "timeout",
+        ],
+    ),
+    (
+        "emulator",
+        &[
+            "endpoint",
+            "region",
+            "profile",
+            "format",
+            "max_qps",
+            "signature",
+            "timeout",
+        ],
+    ),
+];
+
+/// A global flag given on the command line to a command that does not use it.
+fn unused_global(matches: &clap::ArgMatches) -> Option<(String, String)> {
+    let (name, sub) = matches.subcommand()?;
+    let (_, unused) = UNUSED_GLOBALS.iter().find(|(n, _)| *n == name)?;
+    unused
+        .iter()
+        .find(|id| {
+            sub.try_get_raw(id).is_ok_and(|v| v.is_some())
+                && sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+        })
+        .map(|id| (name.to_string(), format!("--{}", id.replace('_', "-"))))
+}
+
 pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, u8> {
+    use clap::{CommandFactory, FromArgMatches};
     let args: Vec<std::ffi::OsString> = args.into_iter().collect();
-    match Cli::try_parse_from(&args) {
+    let parsed = Cli::command().try_get_matches_from(&args).and_then(|m| {
+        if let Some((name, flag)) = unused_global(&m) {
+            return Err(Cli::command().error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!("{flag} has no effect on `vodplan {name}`; leave it out"),
+            ));
+        }
+        Cli::from_arg_matches(&m)
+    });
+    match parsed {
         Ok(cli) => Ok(cli),
         Err(e) => {
             use clap::error::ErrorKind;

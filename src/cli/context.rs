@@ -108,6 +108,15 @@ impl Session {
     /// `region_id`, `cn-shanghai`. Region is part of the review: a disagreement is an error.
     pub fn region(&self, manifests: Option<&Located<String>>) -> Result<RegionChoice, Failure> {
         let claims = self.region_claims();
+        for (region, by) in &claims {
+            if let Some(known) = vodplan::ids::region_typo_of(region) {
+                return Err(Failure::new(
+                    Kind::Input,
+                    format!("{by} says region `{region}`, which has no VOD endpoint; did you mean `{known}`? Nothing was sent to the API"),
+                )
+                .hint(format!("set {by} to a VOD region such as {known}")));
+            }
+        }
         if let Some(m) = manifests {
             if let Some((other, by)) = claims.iter().find(|(r, _)| *r != m.value) {
                 return Err(Failure::new(
@@ -149,11 +158,28 @@ impl Session {
     }
 
     pub fn endpoint(&self, region: &str) -> Result<Endpoint, Failure> {
-        Endpoint::resolve(
-            self.global.endpoint.as_deref().filter(|e| !e.is_empty()),
-            region,
-        )
-        .map_err(|e| {
+        let given = match &self.global.endpoint {
+            Some(e) => Some((e.clone(), "--endpoint")),
+            None => std::env::var_os("VODPLAN_ENDPOINT")
+                .map(|v| (v.to_string_lossy().into_owned(), "VODPLAN_ENDPOINT")),
+        };
+        // Set but empty (a variable that failed to expand in CI) must not mean "production".
+        if let Some((e, by)) = &given
+            && e.is_empty()
+        {
+            return Err(Failure::new(
+                Kind::Input,
+                if *by == "VODPLAN_ENDPOINT" {
+                    "VODPLAN_ENDPOINT is set but empty; nothing was sent to the API"
+                } else {
+                    "--endpoint is empty; nothing was sent to the API"
+                },
+            )
+            .hint(format!(
+                "set it to the endpoint to use (such as http://127.0.0.1:8080 for the emulator), or unset it to use the region's public endpoint (https://vod.{region}.aliyuncs.com)"
+            )));
+        }
+        Endpoint::resolve(given.as_ref().map(|(e, _)| e.as_str()), region).map_err(|e| {
             Failure::of(Kind::Input, e)
                 .hint("set --endpoint or VODPLAN_ENDPOINT to a valid URL, or unset it")
         })
@@ -199,14 +225,75 @@ impl Session {
     }
 }
 
-/// The default journal: beside the saved plan, or beside the first manifest (inside it for a
-/// directory).
-pub fn default_journal(first: &Path) -> PathBuf {
-    if first.is_dir() {
-        first.join("vodplan.journal.jsonl")
-    } else {
-        let mut name = first.as_os_str().to_os_string();
-        name.push(".journal.jsonl");
-        PathBuf::from(name)
+/// Refuses to write `output` (named by `flag`) over one of the `inputs` (files, or manifests
+/// inside a directory), before anything is read or sent: `plan --out m.yaml` would replace the
+/// reviewed manifest with a plan.
+pub fn refuse_overwriting_input(
+    output: &Path,
+    flag: &str,
+    inputs: &[PathBuf],
+) -> Result<(), Failure> {
+    let real = |p: &Path| std::fs::canonicalize(p).ok();
+    // A file that does not exist yet is compared through its directory.
+    let target = real(output).or_else(|| {
+        let parent = output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Some(real(parent)?.join(output.file_name()?))
+    });
+    let Some(target) = target else {
+        return Ok(());
+    };
+    let is_manifest_name = target
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+    for input in inputs {
+        let Some(input_real) = real(input) else {
+            continue;
+        };
+        let clash = if input_real.is_dir() {
+            is_manifest_name && target.starts_with(&input_real)
+        } else {
+            target == input_real
+        };
+        if clash {
+            return Err(Failure::new(
+                Kind::Input,
+                format!(
+                    "{flag} {} would write over {}, which this command reads; nothing was written or sent",
+                    output.display(),
+                    if input_real.is_dir() {
+                        format!("a manifest in {}", input.display())
+                    } else {
+                        input.display().to_string()
+                    }
+                ),
+            )
+            .hint(format!("name another file for {flag}")));
+        }
     }
+    Ok(())
+}
+
+/// The default journal of a saved plan: beside it.
+pub fn journal_beside(plan: &Path) -> PathBuf {
+    let mut name = plan.as_os_str().to_os_string();
+    name.push(".journal.jsonl");
+    PathBuf::from(name)
+}
+
+/// The default journal of manifests applied directly: `NAME.journal.jsonl` in the working
+/// directory, NAME the first manifest's file or directory name. Never inside the manifests'
+/// directory, where `validate` would warn about it and it would be easy to commit.
+pub fn journal_for_manifests(first: &Path) -> PathBuf {
+    let name = std::fs::canonicalize(first)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_os_string()))
+        .or_else(|| first.file_name().map(|n| n.to_os_string()))
+        .unwrap_or_else(|| "vodplan".into());
+    let mut name = name;
+    name.push(".journal.jsonl");
+    PathBuf::from(name)
 }

@@ -42,7 +42,10 @@ pub async fn demo(
     } else if manifests.is_empty() {
         let path = dir.path().join("cleanup.yaml");
         std::fs::write(&path, EXAMPLE_MANIFEST).map_err(|e| Failure::of(Kind::Input, e))?;
-        vec![path]
+        // Work inside the temporary directory, so that what is shown names `cleanup.yaml` and
+        // `plan.json`, not paths in a directory that is gone when the demo ends.
+        std::env::set_current_dir(dir.path()).map_err(|e| Failure::of(Kind::Input, e))?;
+        vec![PathBuf::from("cleanup.yaml")]
     } else {
         manifests.to_vec()
     };
@@ -78,7 +81,12 @@ pub async fn demo(
             .collect::<Vec<_>>()
             .join(" ")
     );
-    let plan_path = dir.path().join("plan.json");
+    let inside = std::env::current_dir().is_ok_and(|d| d == dir.path());
+    let plan_path = if inside {
+        PathBuf::from("plan.json")
+    } else {
+        dir.path().join("plan.json")
+    };
     super::plan::run(
         &session,
         out,
@@ -86,6 +94,7 @@ pub async fn demo(
         Some(&plan_path),
         false,
         &GuardArgs::default(),
+        &Default::default(),
     )
     .await?;
     eprintln!("\n== vodplan apply plan.json   (the saved plan is the approval)\n");
@@ -98,6 +107,7 @@ pub async fn demo(
             journal: None,
             manifests: &manifests,
             guards: &GuardArgs::default(),
+            show_plan: false,
         },
     )
     .await;

@@ -2,8 +2,8 @@
 //!
 //! Commands return `Ok(Exit)` or `Err(Failure)`; `main` prints the failure as `error: ...` with a
 //! `hint: ...` line and exits with [`code`]. CONTRACT exit codes: 0 success; 1 error (for apply:
-//! before anything was deleted); 2 `plan --detailed-exitcode` with deletions pending; 3 apply was
-//! partial.
+//! before anything was deleted); 2 `plan --detailed-exitcode` with deletions pending, or `diff`
+//! with plans that differ; 3 apply was partial.
 
 use std::fmt;
 
@@ -15,6 +15,8 @@ pub enum Exit {
     ChangesPending,
     /// `apply`: some deletions done, some failed or forbidden.
     Partial,
+    /// `diff`: the two plans plan different actions.
+    Differ,
 }
 
 /// What kind of failure, for the hint and for tests.
@@ -164,6 +166,7 @@ pub fn code(result: &Result<Exit, Failure>) -> u8 {
     match result {
         Ok(Exit::Success) => 0,
         Ok(Exit::ChangesPending) => 2,
+        Ok(Exit::Differ) => 2,
         Ok(Exit::Partial) => 3,
         // Every failure is exit 1: for apply, "an error before anything was deleted".
         Err(f) => match f.kind {

@@ -6,10 +6,12 @@ pub mod apply;
 pub mod args;
 pub mod context;
 pub mod demo;
+pub mod diff;
 pub mod emulator;
 pub mod exit;
 pub mod output;
 pub mod plan;
+pub mod review;
 pub mod schema;
 pub mod show;
 pub mod signals;
@@ -22,6 +24,7 @@ use output::Output;
 
 pub async fn run(cli: Cli) -> Result<Exit, Failure> {
     let out = Output::new(&cli.global);
+    review::check_format(&cli.command, out.format)?;
     let session = Session {
         global: cli.global.clone(),
         credentials: None,
@@ -33,6 +36,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
             out: save,
             detailed_exitcode,
             guards,
+            review,
         } => {
             plan::run(
                 &session,
@@ -41,6 +45,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
                 save.as_ref(),
                 *detailed_exitcode,
                 guards,
+                review,
             )
             .await
         }
@@ -60,11 +65,13 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
                     journal: journal.as_ref(),
                     manifests,
                     guards,
+                    show_plan: true,
                 },
             )
             .await
         }
-        Command::Show { plan } => show::show(&out, plan),
+        Command::Show { plan, review } => show::show(&out, plan, review),
+        Command::Diff { old, new } => diff::diff(&out, old, new),
         Command::Schema => schema::schema(),
         Command::Emulator(args) => emulator::emulator(args).await,
         Command::Demo { manifests, catalog } => {

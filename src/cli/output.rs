@@ -34,6 +34,8 @@ impl Output {
                 FormatArg::Text => Format::Text,
                 FormatArg::Json => Format::Json,
                 FormatArg::Markdown => Format::Markdown,
+                FormatArg::Csv => Format::Csv,
+                FormatArg::Html => Format::Html,
             },
             color: !global.no_color && !no_color_env && std::io::stdout().is_terminal(),
             progress: std::io::stderr().is_terminal(),
@@ -137,16 +139,8 @@ impl State {
 }
 
 /// `12400` as `12,400`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+pub fn thousands(n: u64) -> String {
+    vodplan::render::thousands(usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 impl Bar {
@@ -216,11 +210,18 @@ impl vodplan::apply::ApplyProgress for Bar {
     fn advance(&self, n: u64) {
         self.step(n, 0);
     }
-    fn resuming(&self, sent: usize) {
+    fn resuming(&self, sent: usize, interrupted: bool) {
+        let sent = thousands(sent as u64);
         self.bar.suspend(|| {
-            eprintln!(
-                "Resuming: the journal shows an interrupted run of this plan that sent {sent} videos for deletion; they are credited, not reported as drift."
-            )
+            if interrupted {
+                eprintln!(
+                    "Resuming: the journal shows an interrupted run of this plan that sent {sent} videos for deletion; what it deleted is credited, not reported as drift."
+                )
+            } else {
+                eprintln!(
+                    "Continuing: the journal shows an earlier partial run of this plan that sent {sent} videos for deletion; what it deleted is credited, not reported as drift."
+                )
+            }
         });
     }
 }

@@ -11,7 +11,7 @@ use vodplan::plan::{self, Plan, PlanError};
 use vodplan::render::{self, PlanContext};
 use vodplan::vod::{Client, Endpoint};
 
-use super::args::GuardArgs;
+use super::args::{GuardArgs, ReviewArgs};
 use super::context::{RegionChoice, Session, load_manifests};
 use super::exit::{Exit, Failure, Kind};
 use super::output::Output;
@@ -23,6 +23,8 @@ pub struct Planned {
     pub region: RegionChoice,
     pub endpoint: Endpoint,
     pub client: Arc<Client>,
+    /// When the plan was made: relative ages are pinned at this time.
+    pub created_at: String,
 }
 
 impl Planned {
@@ -33,6 +35,8 @@ impl Planned {
             region: self.region.region.clone(),
             region_source: self.region.source.clone(),
             endpoint,
+            created_at: self.created_at.clone(),
+            ..PlanContext::default()
         }
     }
 }
@@ -59,8 +63,29 @@ pub fn plan_failure(e: PlanError) -> Failure {
         PlanError::List(list) => Failure::from(list),
         PlanError::Guard(ref t) if matches!(t.what, vodplan::plan::guard::Counted::Quarantines) => Failure::of(Kind::Guard, e)
             .hint("review the selectors and IDs; raise limits.maxQuarantines in the manifest only if this many quarantines is intended"),
-        PlanError::Guard(_) => Failure::of(Kind::Guard, e)
-            .hint("review the selectors and IDs; raise limits.maxDeletes in the manifest only if this many deletions is intended"),
+        PlanError::Guard(ref t) => {
+            let hint = guard_hint(&t.guard);
+            Failure::of(Kind::Guard, e).hint(hint)
+        }
+    }
+}
+
+/// What to do when a deletion guard trips: the guard that tripped names its own way out.
+pub fn guard_hint(guard: &vodplan::plan::guard::Guard) -> &'static str {
+    use vodplan::plan::guard::Guard;
+    match guard {
+        Guard::FlagMaxDeletePercent => {
+            "review the selectors and IDs; raise --max-delete-percent only if deleting this share of what the selectors matched is intended"
+        }
+        Guard::FlagMaxDeletes => {
+            "review the selectors and IDs; raise --max-deletes only if this many deletions is intended"
+        }
+        Guard::ManifestMaxQuarantines { .. } => {
+            "review the selectors and IDs; raise limits.maxQuarantines in the manifest only if this many quarantines is intended"
+        }
+        Guard::ManifestMaxDeletes { .. } => {
+            "review the selectors and IDs; raise limits.maxDeletes in the manifest only if this many deletions is intended"
+        }
     }
 }
 
@@ -68,9 +93,15 @@ pub fn plan_failure(e: PlanError) -> Failure {
 pub async fn make_plan(
     session: &Session,
     out: &Output,
-    desired: DesiredState,
+    mut desired: DesiredState,
     guard_args: &GuardArgs,
 ) -> Result<Planned, Failure> {
+    // The plan's time, to the second: `olderThan` / `newerThan` are pinned at it, and the saved
+    // plan records it.
+    let created_at = vodplan::timefmt::now();
+    if let Some(at) = vodplan::timefmt::parse(&created_at) {
+        desired.pin_relative(at);
+    }
     let region = session.region(desired.region.as_ref())?;
     let endpoint = session.endpoint(&region.region)?;
     let client = session.client(&region.region, endpoint.clone()).await?;
@@ -85,6 +116,7 @@ pub async fn make_plan(
         region,
         endpoint,
         client,
+        created_at,
     })
 }
 
@@ -95,10 +127,24 @@ pub async fn run(
     save: Option<&PathBuf>,
     detailed: bool,
     guard_args: &GuardArgs,
+    review: &ReviewArgs,
 ) -> Result<Exit, Failure> {
+    if let Some(path) = save {
+        super::context::refuse_overwriting_input(path, "--out", manifests)?;
+    }
     let desired = load_manifests(manifests)?;
+    // The review flags (a prices file) are checked before any API call.
+    let shown = super::review::context(PlanContext::default(), review, save.map(|p| p.as_path()))?;
     let planned = make_plan(session, out, desired, guard_args).await?;
-    let ctx = planned.context();
+    let base = planned.context();
+    let ctx = PlanContext {
+        region: base.region,
+        region_source: base.region_source,
+        endpoint: base.endpoint,
+        digest: base.digest,
+        created_at: base.created_at,
+        ..shown
+    };
     out.print(&render::plan(&planned.plan, &ctx, out.format, out.color));
     if let Some(path) = save {
         let mut file = PlanFile::new(
@@ -110,6 +156,7 @@ pub async fn run(
             planned.desired.max_deletes.as_ref().map(|m| m.value),
         );
         file.region_source = planned.region.source.clone();
+        file.created_at = planned.created_at.clone();
         file.write(path).map_err(|e| Failure::of(Kind::Input, e))?;
         eprintln!(
             "Saved the plan (digest {}) to {}. Apply exactly this plan with: vodplan apply {}",

@@ -1,6 +1,9 @@
-//! SIGINT and SIGTERM during an apply (Ctrl-C at a terminal, a CI runner cancelling a job).
+//! SIGINT and SIGTERM during an apply (Ctrl-C at a terminal, a CI runner cancelling a job),
+//! handled from the start of the command.
 //!
-//! The first signal asks the executor to send nothing more; it lets the calls in flight settle,
+//! Before anything is sent (reading, re-reading, showing or confirming the plan) the first signal
+//! stops the apply: "interrupted, nothing sent", exit 1. After that, the first signal asks the
+//! executor to send nothing more; it lets the calls in flight settle,
 //! journals them and prints the summary. A second signal exits at once: the journal is consistent
 //! either way (every batch is journaled as sent before it is sent), and the same command finishes
 //! the job.
@@ -25,7 +28,10 @@ pub fn on_interrupt(interrupt: Interrupt) -> Listening {
                 return;
             }
             count += 1;
-            if count == 1 {
+            if count == 1 && !interrupt.is_sending() {
+                // Before anything is sent: the apply stops and says so itself.
+                interrupt.trigger();
+            } else if count == 1 {
                 interrupt.trigger();
                 eprintln!(
                     "\nInterrupted: sending no new deletions; waiting up to {} s for the calls in flight. Interrupt again to stop at once.",

@@ -139,9 +139,26 @@ impl Temporary {
 }
 
 /// Every temporary credential issued so far, by access key ID.
-#[derive(Default)]
 pub struct Issuer {
     issued: Mutex<HashMap<String, Temporary>>,
+    /// `VODPLAN_EMULATOR_ISSUED_LOG`: a file each issued secret and token is appended to, one a
+    /// line, so that a test suite can check that none of them ever reaches an output, a plan or a
+    /// journal. Unset, nothing is written.
+    log: Option<std::path::PathBuf>,
+}
+
+/// The variable naming the issued-secrets log (for test suites).
+pub const ISSUED_LOG_VAR: &str = "VODPLAN_EMULATOR_ISSUED_LOG";
+
+impl Default for Issuer {
+    fn default() -> Self {
+        Issuer {
+            issued: Mutex::default(),
+            log: std::env::var_os(ISSUED_LOG_VAR)
+                .filter(|v| !v.is_empty())
+                .map(Into::into),
+        }
+    }
 }
 
 fn random_text(len: usize) -> String {
@@ -166,6 +183,14 @@ impl Issuer {
             issued.retain(|_, t| t.expires > now);
         }
         issued.insert(t.access_key_id.clone(), t.clone());
+        if let Some(path) = &self.log {
+            use std::io::Write;
+            let _ = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .and_then(|mut f| writeln!(f, "{}\n{}", t.access_key_secret, t.security_token));
+        }
         t
     }
 

@@ -32,6 +32,16 @@ impl DesiredState {
     pub fn digest(&self) -> String {
         digest_files(&self.files)
     }
+
+    /// Pins every selector's `olderThan` / `newerThan` at `at`: the time of the plan being made,
+    /// or, for a saved plan, the time it was made (so `apply` never resolves them again).
+    pub fn pin_relative(&mut self, at: time::OffsetDateTime) {
+        for e in self.delete.iter_mut().chain(self.keep.iter_mut()) {
+            if let Target::Match(s) = &mut e.target {
+                s.pin(at);
+            }
+        }
+    }
 }
 
 /// One manifest file that was read: its name as shown in diagnostics and its content digest.

@@ -99,11 +99,40 @@ impl Diagnostic {
     }
 }
 
+/// A diagnostic on a terminal: file names and quoted content are outside text, so control and
+/// bidirectional-formatting characters (which could rewrite or reorder what is shown, or forge a
+/// line) are written as visible `\u{..}` escapes.
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let location = self.location.to_string();
+        let location = visible(&location);
+        let message = visible(&self.message);
         match self.severity {
-            Severity::Error => write!(f, "{}: {}", self.location, self.message),
-            Severity::Warning => write!(f, "{}: warning: {}", self.location, self.message),
+            Severity::Error => write!(f, "{location}: {message}"),
+            Severity::Warning => write!(f, "{location}: warning: {message}"),
         }
     }
+}
+
+/// Whether `c` must not reach a terminal as it is: a control character, or one that changes
+/// the direction or visibility of the text around it.
+fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}')
+}
+
+/// `text` with every [`hidden`] character escaped.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }

@@ -56,7 +56,18 @@ pub(crate) fn expand(paths: &[PathBuf]) -> Expanded {
             found.sort();
             out.files.extend(found);
         } else {
-            out.files.push(path.clone());
+            // Named on the command line: the same checks as a file found in a directory (a
+            // device would be read without end, a FIFO would block).
+            match std::fs::metadata(path) {
+                Ok(m) if !m.is_file() => out.diagnostics.push(Diagnostic::error(
+                    Location::new(&display_name(path), 1, 1),
+                    format!(
+                        "cannot read: {}, not a regular file; a manifest must be a file",
+                        kind_of(&m)
+                    ),
+                )),
+                _ => out.files.push(path.clone()),
+            }
         }
     }
     out
@@ -135,6 +146,44 @@ fn walk(
     }
 }
 
+/// What a path that is not a regular file is, for messages.
+fn kind_of(m: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = m.file_type();
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_fifo() {
+            return "a pipe";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = m;
+    "a special file"
+}
+
+/// A manifest is at most this big (a million entries take about 60 MB).
+pub const MAX_MANIFEST_BYTES: u64 = 1 << 30;
+
+/// Reads a manifest, bounded by [`MAX_MANIFEST_BYTES`].
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_MANIFEST_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+        return Err(std::io::Error::other(
+            "larger than a manifest can be (1 GiB); split it into several files",
+        ));
+    }
+    Ok(bytes)
+}
+
 fn display_name(path: &Path) -> Arc<str> {
     let s = path.to_string_lossy();
     Arc::from(s.strip_prefix("./").unwrap_or(&s))
@@ -156,7 +205,7 @@ fn io_diag(path: &Path, e: &std::io::Error) -> Diagnostic {
 
 fn parse_file(path: &Path, precise: bool) -> ParsedFile {
     let name = display_name(path);
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_bounded(path) {
         Ok(b) => b,
         Err(e) => {
             return ParsedFile {
@@ -179,15 +228,36 @@ fn parse_file(path: &Path, precise: bool) -> ParsedFile {
                 "not UTF-8 text; save the manifest as UTF-8",
             ))
         }
-        Ok(text) => parse_text(text, precise).map_err(|e| {
-            Diagnostic::error(Location::new(&name, e.pos.line, e.pos.column), e.message)
-        }),
+        Ok(text) if is_saved_plan(text) => Err(Diagnostic::error(
+            Location::new(&name, 1, 1),
+            "this is a saved plan (written by `vodplan plan --out`), not a manifest: apply it with `vodplan apply FILE`, or show it with `vodplan show FILE`",
+        )),
+        Ok(text) => {
+            parse_text(text.strip_prefix('\u{feff}').unwrap_or(text), precise).map_err(|e| {
+                Diagnostic::error(Location::new(&name, e.pos.line, e.pos.column), e.message)
+            })
+        }
     };
     ParsedFile {
         name,
         sha256,
         result,
     }
+}
+
+/// Whether `text` is a saved plan: a JSON object whose first key is `"kind": "vodplan-plan"`, as
+/// the plan writer puts it (the plan layer's `PLAN_KIND`, which this layer cannot name).
+fn is_saved_plan(text: &str) -> bool {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text).trim_start();
+    let Some(rest) = text.strip_prefix('{') else {
+        return false;
+    };
+    let head: String = rest
+        .chars()
+        .take(200)
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    head.starts_with("\"kind\":\"vodplan-plan\"")
 }
 
 /// Parses one file's text, on all cores when it is large and its shape allows (see `split`).

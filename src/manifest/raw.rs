@@ -163,6 +163,8 @@ pub struct RawMatch {
     pub category_id: Option<Field>,
     pub created_before: Option<Field>,
     pub created_after: Option<Field>,
+    pub older_than: Option<Field>,
+    pub newer_than: Option<Field>,
     pub title_prefix: Option<Field>,
     pub storage_location: Option<Field>,
     pub tags: Option<ListField<Text>>,
@@ -350,6 +352,8 @@ raw_map!(
             "categoryId" => m.category_id = field(pos, map, precise())?,
             "createdBefore" => m.created_before = field(pos, map, precise())?,
             "createdAfter" => m.created_after = field(pos, map, precise())?,
+            "olderThan" => m.older_than = field(pos, map, precise())?,
+            "newerThan" => m.newer_than = field(pos, map, precise())?,
             "titlePrefix" => m.title_prefix = field(pos, map, precise())?,
             "storageLocation" => m.storage_location = field(pos, map, precise())?,
             "tags" => m.tags = list(pos, map)?,
@@ -444,6 +448,13 @@ fn clean_message(message: &str) -> String {
         None => message,
     };
     let trimmed = trimmed.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+    // What the parser says in terms of its own API, said in the manifest's.
+    if trimmed.contains("multiple YAML documents") {
+        return "this file holds more than one YAML document (separated by `---`); a manifest is one document: put each in a file of its own".into();
+    }
+    if trimmed.contains("expected sequence start") {
+        return "a list is expected here, such as `[UploadFail, Blocked]` (or one `- item` per line)".into();
+    }
     format!("invalid YAML: {trimmed}")
 }
 

@@ -18,7 +18,8 @@ struct Manifest {
     /// The manifest format version. Always 1.
     #[schemars(range(min = 1, max = 1))]
     version: u32,
-    /// The VOD region, for example cn-shanghai. Overridden by --region and ALIBABA_CLOUD_REGION_ID.
+    /// The VOD region, for example cn-shanghai. --region, ALIBABA_CLOUD_REGION_ID and the aliyun
+    /// CLI profile's region_id must agree with it: a disagreement is an error.
     #[schemars(regex(pattern = r"^[a-z0-9-]+$"))]
     region: Option<String>,
     /// The default grace period of this file's delete entries: blocked and tagged for this many
@@ -170,6 +171,14 @@ struct Match {
     /// Created at or after this RFC 3339 time.
     #[schemars(extend("format" = "date-time"))]
     created_after: Option<String>,
+    /// Created more than this many days before the plan, such as `90d` (a saved plan pins the
+    /// absolute time).
+    #[schemars(regex(pattern = r"^[1-9][0-9]{0,4}d$"))]
+    older_than: Option<String>,
+    /// Created less than this many days before the plan, such as `30d` (a saved plan pins the
+    /// absolute time).
+    #[schemars(regex(pattern = r"^[1-9][0-9]{0,4}d$"))]
+    newer_than: Option<String>,
     /// The title starts with this text.
     #[schemars(length(min = 1))]
     title_prefix: Option<String>,

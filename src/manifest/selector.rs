@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 /// A video status as the VOD API reports it (GetVideoInfos, GetVideoList, SearchMedia). Source:
 /// the `Status` field of <https://www.alibabacloud.com/help/en/vod/api-getvideoinfos> and
-/// <https://www.alibabacloud.com/help/en/vod/api-getvideolist> (`/work/shared/vod-api.md`).
+/// <https://www.alibabacloud.com/help/en/vod/api-getvideolist>.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema, Serialize)]
 pub enum VideoStatus {
     Uploading,
@@ -93,6 +93,29 @@ pub struct Selector {
     pub storage_location: Option<String>,
     /// The video carries every one of these tags.
     pub tags: Vec<String>,
+    /// `olderThan` / `newerThan`, when given: `created_before` / `created_after` are then the
+    /// bounds pinned at [`Relative::at`] (see [`Selector::pin`]).
+    pub relative: Option<Box<Relative>>,
+}
+
+/// A selector's relative ages, and the time they were pinned at.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Relative {
+    pub older_than_days: Option<u32>,
+    pub newer_than_days: Option<u32>,
+    /// The `createdBefore` / `createdAfter` the manifest gave besides.
+    pub given_before: Option<OffsetDateTime>,
+    pub given_after: Option<OffsetDateTime>,
+    pub at: Option<OffsetDateTime>,
+}
+
+/// `90d` → 90 (1 to 36500 days).
+pub fn parse_days(text: &str) -> Option<u32> {
+    let n = text.strip_suffix('d')?;
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) || n.starts_with('0') {
+        return None;
+    }
+    n.parse().ok().filter(|d| (1..=36_500).contains(d))
 }
 
 /// What a selector is checked against: one video as the API describes it.
@@ -108,6 +131,26 @@ pub struct VideoFacts<'a> {
 }
 
 impl Selector {
+    /// Resolves `olderThan` / `newerThan` against `at` (the time of the plan, whole seconds): the
+    /// absolute bounds become the tighter of the given ones and `at` less the days. A plan pins
+    /// its own time; `apply` of a saved plan pins the plan's time again, never its own.
+    pub fn pin(&mut self, at: OffsetDateTime) {
+        let Some(r) = self.relative.as_deref_mut() else {
+            return;
+        };
+        let at = at.replace_nanosecond(0).unwrap_or(at);
+        r.at = Some(at);
+        let days = |d: u32| at - time::Duration::days(i64::from(d));
+        self.created_before = match (r.given_before, r.older_than_days.map(days)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.created_after = match (r.given_after, r.newer_than_days.map(days)) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
     /// Whether a video satisfies every condition.
     pub fn matches(&self, v: &VideoFacts<'_>) -> bool {
         let has_tag = |t: &String| {
@@ -144,11 +187,32 @@ impl fmt::Display for Selector {
         if let Some(c) = self.category_id {
             parts.push(format!("categoryId {c}"));
         }
+        // A bound that a relative age pinned says so: "(90 days before this plan)".
+        let relative = |bound: OffsetDateTime, days: Option<u32>| -> String {
+            match (days, self.relative.as_deref().and_then(|r| r.at)) {
+                (Some(d), Some(at)) if at - time::Duration::days(i64::from(d)) == bound => {
+                    format!(
+                        " ({d} day{} before this plan)",
+                        if d == 1 { "" } else { "s" }
+                    )
+                }
+                _ => String::new(),
+            }
+        };
+        let r = self.relative.as_deref();
         if let Some(t) = self.created_after {
-            parts.push(format!("created at or after {}", crate::timefmt::format(t)));
+            parts.push(format!(
+                "created at or after {}{}",
+                crate::timefmt::format(t),
+                relative(t, r.and_then(|r| r.newer_than_days))
+            ));
         }
         if let Some(t) = self.created_before {
-            parts.push(format!("created before {}", crate::timefmt::format(t)));
+            parts.push(format!(
+                "created before {}{}",
+                crate::timefmt::format(t),
+                relative(t, r.and_then(|r| r.older_than_days))
+            ));
         }
         if let Some(p) = &self.title_prefix {
             parts.push(format!("title starts with {p:?}"));
@@ -184,5 +248,29 @@ mod tests {
         };
         assert!(sel.matches(&facts("Blocked")));
         assert!(!sel.matches(&facts("Normal")));
+    }
+
+    #[test]
+    fn relative_ages_pin_to_the_plan_time_and_say_so() {
+        assert_eq!(parse_days("90d"), Some(90));
+        for bad in ["0d", "90", "d", "090d", "1.5d", "-1d", "36501d", "90D"] {
+            assert_eq!(parse_days(bad), None, "{bad}");
+        }
+        let mut s = Selector {
+            relative: Some(Box::new(Relative {
+                older_than_days: Some(90),
+                ..Relative::default()
+            })),
+            ..Selector::default()
+        };
+        s.pin(crate::timefmt::parse("2026-12-05T10:00:00Z").unwrap());
+        assert_eq!(
+            s.to_string(),
+            "match {created before 2026-09-06T10:00:00Z (90 days before this plan)}"
+        );
+        // A tighter absolute bound given besides wins, and is not called relative.
+        s.relative.as_mut().unwrap().given_before = crate::timefmt::parse("2026-01-01T00:00:00Z");
+        s.pin(crate::timefmt::parse("2026-12-05T10:00:00Z").unwrap());
+        assert_eq!(s.to_string(), "match {created before 2026-01-01T00:00:00Z}");
     }
 }

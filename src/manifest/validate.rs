@@ -302,6 +302,20 @@ impl Validator {
             );
             return;
         }
+        if let Some(known) = crate::ids::region_typo_of(&region) {
+            self.error(
+                loc.clone(),
+                format!("region `{region}` has no VOD endpoint; did you mean `{known}`?"),
+            );
+        } else if !crate::ids::is_vod_region(&region) {
+            self.diagnostics.push(Diagnostic::warning(
+                loc.clone(),
+                format!(
+                    "region `{region}` is not one VOD is known to serve ({}); check it",
+                    crate::ids::VOD_REGIONS.join(", ")
+                ),
+            ));
+        }
         match &self.state.region {
             Some(existing) if existing.value != region => {
                 let message = format!(
@@ -607,7 +621,7 @@ impl Validator {
             file,
             &raw.unknown,
             "match",
-            "status, categoryId, createdBefore, createdAfter, titlePrefix, storageLocation or tags",
+            "status, categoryId, createdBefore, createdAfter, olderThan, newerThan, titlePrefix, storageLocation or tags",
         );
         let mut s = Selector::default();
         if let Some(list) = &raw.status {
@@ -710,6 +724,13 @@ impl Validator {
                 && let Some((text, loc)) = self.scalar(file, f, name)
             {
                 match crate::timefmt::parse_utc(&text) {
+                    // Listed in whole seconds: a fraction in the last second rounds out of range.
+                    Ok(t) if t.unix_timestamp() + i64::from(t.nanosecond() > 0) > crate::timefmt::LATEST_UNIX => {
+                        self.diagnostics.push(Diagnostic::error(
+                            loc,
+                            format!("{name} `{text}` rounds up past 9999-12-31T23:59:59Z, the latest time the VOD API can carry; give whole seconds, such as 9999-12-31T23:59:59Z"),
+                        ))
+                    }
                     Ok(t) => *slot = Some(t),
                     Err(TimeError::Format) => self.diagnostics.push(Diagnostic::error(
                         loc,
@@ -726,6 +747,45 @@ impl Validator {
             && after >= before
         {
             self.error(location.clone(), "createdAfter is not earlier than createdBefore, so this selector can match nothing");
+        }
+        self.ages(file, raw, location, s);
+    }
+
+    /// A selector's `olderThan` and `newerThan`: whole days (`90d`), pinned against the time of
+    /// the plan (here against now, until the plan pins them again).
+    fn ages(&mut self, file: &Arc<str>, raw: &RawMatch, location: &Location, s: &mut Selector) {
+        let mut relative = crate::manifest::selector::Relative {
+            given_before: s.created_before,
+            given_after: s.created_after,
+            ..Default::default()
+        };
+        for (field, name, slot) in [
+            (&raw.older_than, "olderThan", &mut relative.older_than_days),
+            (&raw.newer_than, "newerThan", &mut relative.newer_than_days),
+        ] {
+            if let Some(f) = field
+                && let Some((text, loc)) = self.scalar(file, f, name)
+            {
+                match crate::manifest::selector::parse_days(&text) {
+                    Some(days) => *slot = Some(days),
+                    None => self.error(
+                        loc,
+                        format!("{name} `{text}` is not an age in days such as 90d (1d to 36500d)"),
+                    ),
+                }
+            }
+        }
+        if let (Some(older), Some(newer)) = (relative.older_than_days, relative.newer_than_days)
+            && newer <= older
+        {
+            self.error(
+                location.clone(),
+                "newerThan is not more days than olderThan, so this selector can match nothing",
+            );
+        }
+        if relative.older_than_days.is_some() || relative.newer_than_days.is_some() {
+            s.relative = Some(Box::new(relative));
+            s.pin(time::OffsetDateTime::now_utc());
         }
     }
 

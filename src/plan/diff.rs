@@ -81,11 +81,23 @@ pub fn diff(desired: &DesiredState, observed: &Observed) -> Plan {
             _ => None,
         })
         .collect();
+    let mut covers: Vec<super::Cover> = deletions
+        .iter()
+        .filter_map(|d| {
+            let url = observed.videos.get(&d.video_id)?.cover_url.as_ref()?;
+            (!url.is_empty()).then(|| super::Cover {
+                video_id: d.video_id.clone(),
+                url: url.clone(),
+            })
+        })
+        .collect();
+    covers.sort_by(|a, b| a.video_id.cmp(&b.video_id));
     Plan {
         deletions,
         protected,
         absent,
         selector_seen: observed.selector_seen,
+        covers,
         ..Plan::default()
     }
 }

@@ -207,11 +207,15 @@ impl PlanFile {
             let text = serde_json::to_string(purge).map_err(std::io::Error::other)?;
             writeln!(w, "    \"purge\": {text},")?;
         }
+        if !p.covers.is_empty() {
+            list(w, "covers", &p.covers)?;
+        }
         writeln!(w, "    \"selectorSeen\": {}\n  }}\n}}", p.selector_seen)
     }
 
     /// Whether a file's content is a plan file rather than a manifest (by content, not name).
     pub fn looks_like_plan(bytes: &[u8]) -> bool {
+        let bytes = without_bom(bytes);
         let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
         if start.is_none_or(|i| bytes[i] != b'{') {
             return false;
@@ -264,6 +268,7 @@ impl PlanFile {
     /// Parses a plan file once, straight from its bytes; only a file that does not parse as a
     /// plan is parsed again, for its header, to say why.
     pub fn from_bytes(bytes: &[u8], path: &str) -> Result<PlanFile, PlanFileError> {
+        let bytes = without_bom(bytes);
         let parsed = serde_json::from_slice::<PlanFile>(bytes);
         if let Ok(file) = parsed
             && file.kind == PLAN_KIND
@@ -404,6 +409,12 @@ fn too_large(path: &Path) -> PlanFileError {
             MAX_PLAN_BYTES >> 30
         ),
     }
+}
+
+/// `bytes` without a leading UTF-8 byte order mark (an editor may add one when a plan is saved
+/// again); JSON parsers refuse it.
+pub fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
 #[cfg(test)]

@@ -25,6 +25,12 @@ pub struct Fingerprint {
     /// The video's tags (quarantine state lives there); absent in plans made before quarantine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<String>,
+    /// The video's category (`CateId`); absent in plans made before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_id: Option<i64>,
+    /// The storage class (`StorageClass`); absent in plans made before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
 }
 
 impl Fingerprint {
@@ -47,7 +53,17 @@ impl Fingerprint {
                         .join(",")
                 })
                 .filter(|t| !t.is_empty()),
+            category_id: info.cate_id,
+            storage_class: info.storage_class.clone().filter(|c| !c.is_empty()),
         }
+    }
+
+    /// The tags as a list.
+    pub fn tag_list(&self) -> Vec<&str> {
+        self.tags
+            .as_deref()
+            .map(|t| t.split(',').filter(|t| !t.is_empty()).collect())
+            .unwrap_or_default()
     }
 
     /// What differs from `now`, as `field: before -> after` phrases.
@@ -84,6 +100,22 @@ impl Fingerprint {
         }
         if self.tags != now.tags {
             out.push(format!("tags {} -> {}", opt(&self.tags), opt(&now.tags)));
+        }
+        // Category and storage class are compared only where the plan recorded them (a plan
+        // made before they were recorded is judged on what it has).
+        if self.category_id.is_some() && self.category_id != now.category_id {
+            out.push(format!(
+                "categoryId {} -> {}",
+                opt(&self.category_id),
+                opt(&now.category_id)
+            ));
+        }
+        if self.storage_class.is_some() && self.storage_class != now.storage_class {
+            out.push(format!(
+                "storageClass {} -> {}",
+                opt(&self.storage_class),
+                opt(&now.storage_class)
+            ));
         }
         if self.reference_id != now.reference_id {
             out.push(format!(

@@ -114,27 +114,33 @@ impl Guards {
                 what: Counted::Deletes,
             });
         }
-        if let Some(p) = self.flag_percent {
-            let seen = plan.selector_seen;
-            let from_selectors = plan
-                .deletions
-                .iter()
-                .filter(|d| matches!(d.selected_by, super::SelectedBy::Match(_)))
-                .count();
-            if seen > 0 {
-                let share = from_selectors as f64 * 100.0 / seen as f64;
-                if share > p {
-                    let allowed = (p / 100.0 * seen as f64).floor() as usize;
-                    return Err(GuardTripped {
-                        guard: Guard::FlagMaxDeletePercent,
-                        limit: format!(
-                            "{p}% of the {seen} videos the delete selectors' queries returned ({allowed})"
-                        ),
-                        planned: from_selectors,
-                        over_by: from_selectors - allowed,
-                        what: Counted::Deletes,
-                    });
-                }
+        let from_selectors = plan
+            .deletions
+            .iter()
+            .filter(|d| matches!(d.selected_by, super::SelectedBy::Match(_)))
+            .count();
+        self.check_share(from_selectors, plan.selector_seen)
+    }
+
+    /// The `--max-delete-percent` guard alone: `from_selectors` deletions chosen by selectors out
+    /// of the `seen` videos their queries returned. A saved plan is checked again with the count
+    /// that today's manifests give, never the file's own attribution.
+    pub fn check_share(&self, from_selectors: usize, seen: usize) -> Result<(), GuardTripped> {
+        if let Some(p) = self.flag_percent
+            && seen > 0
+        {
+            let share = from_selectors as f64 * 100.0 / seen as f64;
+            if share > p {
+                let allowed = (p / 100.0 * seen as f64).floor() as usize;
+                return Err(GuardTripped {
+                    guard: Guard::FlagMaxDeletePercent,
+                    limit: format!(
+                        "{p}% of the {seen} videos the delete selectors' queries returned ({allowed})"
+                    ),
+                    planned: from_selectors,
+                    over_by: from_selectors - allowed,
+                    what: Counted::Deletes,
+                });
             }
         }
         Ok(())

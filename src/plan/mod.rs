@@ -5,6 +5,7 @@
 //! saved plan file carries (`file`).
 
 mod arrange;
+pub mod compare;
 pub mod diff;
 pub mod file;
 mod fingerprint;
@@ -114,6 +115,18 @@ pub struct Plan {
     /// The CDN purge of the deletions whose entry says `purgeCdn` (none without one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purge: Option<purge::PurgePlan>,
+    /// The cover URLs of the videos to delete, where VOD reports one, sorted by video ID: for the
+    /// HTML report's thumbnails only (not part of the digest: a signed URL changes and expires).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<Cover>,
+}
+
+/// The cover of a video to delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cover {
+    pub video_id: VideoId,
+    pub url: String,
 }
 
 impl Plan {
@@ -174,6 +187,11 @@ impl Plan {
                 h.update(serde_json::to_vec(v).expect("purges serialize"));
                 h.update(b"\n");
             }
+        }
+        // What the percentage guard divides by, when selectors ran (a plan without them keeps the
+        // digest it had): a saved plan cannot lift the guard without changing its digest.
+        if self.selector_seen > 0 {
+            h.update(format!("selectors-seen {}\n", self.selector_seen).as_bytes());
         }
         hex::encode(h.finalize())[..12].to_string()
     }

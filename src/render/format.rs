@@ -2,7 +2,7 @@
 //! `mod.rs` so that the renderers can use those helpers without a file-level import cycle
 //! (`render/mod.rs` -> `json.rs` -> `render/mod.rs`); `tests/it/layering.rs` checks it.
 
-use super::{PlanContext, json, markdown, text};
+use super::{PlanContext, csv, html, json, markdown, text};
 use crate::apply::Outcome;
 use crate::plan::Plan;
 
@@ -12,6 +12,10 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+    /// `plan` and `show` only: one row per planned video.
+    Csv,
+    /// `plan` and `show` only: one self-contained report.
+    Html,
 }
 
 pub fn plan(plan: &Plan, ctx: &PlanContext, format: Format, color: bool) -> String {
@@ -19,6 +23,8 @@ pub fn plan(plan: &Plan, ctx: &PlanContext, format: Format, color: bool) -> Stri
         Format::Text => text::plan(plan, ctx, color),
         Format::Json => json::plan(plan, ctx),
         Format::Markdown => markdown::plan(plan, ctx),
+        Format::Csv => csv::plan(plan),
+        Format::Html => html::plan(plan, ctx),
     }
 }
 
@@ -27,5 +33,7 @@ pub fn outcome(outcome: &Outcome, format: Format, color: bool) -> String {
         Format::Text => text::outcome(outcome, color),
         Format::Json => json::outcome(outcome),
         Format::Markdown => markdown::outcome(outcome),
+        // Refused for commands other than `plan` and `show` before they run (see the CLI).
+        Format::Csv | Format::Html => json::outcome(outcome),
     }
 }

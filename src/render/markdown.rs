@@ -6,11 +6,12 @@
 
 use std::fmt::Write;
 
+use super::breakdown::{self, Group, size};
 use super::escape::{self, markdown_code};
 use super::{PlanContext, human_size};
 use crate::apply::Outcome;
 use crate::manifest::Location;
-use crate::plan::{AbsentTarget, Plan};
+use crate::plan::{AbsentTarget, Deletion, Plan};
 
 /// The HTML comment that marks vodplan's comment.
 pub const MARKER: &str = "<!-- vodplan-plan -->";
@@ -26,21 +27,44 @@ fn at(l: &Location) -> String {
     format!("{}:{}", escape(&l.file), l.line)
 }
 
-/// Appends `lines` until the budget is used, then a line counting the rest.
-fn bounded_list(out: &mut String, lines: &[String], budget_end: usize) {
-    for (i, line) in lines.iter().enumerate() {
-        let tail = format!("\n…and {} more not shown\n", lines.len() - i);
+/// Appends `lines` until the budget is used, then a line counting the rest and saying where
+/// they are (`whereabouts`, such as ": every video is in the report artifact ...").
+pub(crate) fn bounded_list(
+    out: &mut String,
+    lines: &[String],
+    budget_end: usize,
+    whereabouts: &str,
+) {
+    bounded_lines(
+        out,
+        lines.len(),
+        lines.iter().cloned(),
+        budget_end,
+        whereabouts,
+    );
+}
+
+/// [`bounded_list`] of `count` lines made one by one, only as many as are shown.
+pub(crate) fn bounded_lines(
+    out: &mut String,
+    count: usize,
+    lines: impl Iterator<Item = String>,
+    budget_end: usize,
+    whereabouts: &str,
+) {
+    for (i, line) in lines.enumerate() {
+        let tail = format!("\n…and {} more not shown{whereabouts}\n", count - i);
         if out.len() + line.len() + 1 + tail.len() + 40 > budget_end {
             out.push_str(&tail);
             return;
         }
-        out.push_str(line);
+        out.push_str(&line);
         out.push('\n');
     }
 }
 
 /// The quarantine actions, with their counts, in plans that have any.
-fn quarantine_section(out: &mut String, plan: &Plan) {
+fn quarantine_section(out: &mut String, plan: &Plan, limit: usize) {
     if plan.quarantines.is_empty()
         && plan.waiting.is_empty()
         && plan.restores.is_empty()
@@ -91,12 +115,172 @@ fn quarantine_section(out: &mut String, plan: &Plan) {
         ));
     }
     let _ = writeln!(out, "<details><summary>Quarantine</summary>\n");
-    let end = out.len() + (MAX_CHARS.saturating_sub(out.len())) / 4;
-    bounded_list(out, &lines, end);
+    let end = out.len() + (limit.saturating_sub(out.len())) / 4;
+    bounded_list(out, &lines, end, "");
     let _ = writeln!(out, "\n</details>\n");
 }
 
+/// Where the full list is, said where a list is cut.
+fn whereabouts(ctx: &PlanContext) -> String {
+    if !ctx.full_report.is_empty() {
+        let names: Vec<String> = ctx.full_report.iter().map(|n| markdown_code(n)).collect();
+        format!(
+            ": every video is in the report artifact ({})",
+            names.join(", ")
+        )
+    } else if !ctx.plan_file.is_empty() {
+        format!(
+            ": every video is in the saved plan {} (`vodplan show` it with `--format html` or `--format csv`)",
+            markdown_code(&ctx.plan_file)
+        )
+    } else {
+        ": every video is in `vodplan plan --format html` and `--format csv`".into()
+    }
+}
+
+/// A creation time: as vodplan formats it, in a code span, when it is one; else literal text.
+/// `FILE:LINE` (or `FILE`) with the file name escaped; the line number is vodplan's own.
+pub(crate) fn source_cell(s: &str) -> String {
+    match s.rsplit_once(':') {
+        Some((file, line)) if !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{}:{line}", escape(file))
+        }
+        _ => escape(s),
+    }
+}
+
+fn time_cell(t: &Option<String>) -> String {
+    t.as_deref().map(time_text).unwrap_or_default()
+}
+
+fn time_text(t: &str) -> String {
+    match crate::timefmt::parse(t) {
+        Some(t) => format!("`{}`", crate::timefmt::format(t)),
+        None => escape(t),
+    }
+}
+
+/// A breakdown table: rows until `budget_end`, then one row summing the rest (so the table's
+/// total stays exact even when a catalogue has thousands of categories).
+fn groups(
+    out: &mut String,
+    header: &str,
+    rows: &[Group],
+    row: impl Fn(&Group) -> String,
+    budget_end: usize,
+) {
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{header}");
+    for (i, g) in rows.iter().enumerate() {
+        let line = row(g);
+        if out.len() + line.len() + 200 > budget_end && i + 1 < rows.len() {
+            let rest = &rows[i..];
+            let count: usize = rest.iter().map(|g| g.count).sum();
+            let bytes: i64 = rest.iter().map(|g| g.bytes).sum();
+            // The summing row fits the table: the keep table has no size, the entry table a
+            // source column.
+            let cols = header
+                .lines()
+                .next()
+                .map_or(0, |l| l.matches('|').count().saturating_sub(1));
+            let n = rest.len();
+            let _ = match cols {
+                2 => writeln!(out, "| {n} more | {count} |"),
+                6 => writeln!(out, "| {n} more | | {count} | {} | | |", size(bytes)),
+                _ => writeln!(out, "| {n} more | {count} | {} | | |", size(bytes)),
+            };
+            break;
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    out.push('\n');
+}
+
+fn simple_row(g: &Group) -> String {
+    format!(
+        "| {} | {} | {} | {} | {} |",
+        escape(&g.label),
+        g.count,
+        size_cell(g),
+        time_cell(&g.oldest),
+        time_cell(&g.newest)
+    )
+}
+
+fn size_cell(g: &Group) -> String {
+    if g.unknown_size > 0 {
+        format!("{} (+{} of unknown size)", size(g.bytes), g.unknown_size)
+    } else {
+        size(g.bytes)
+    }
+}
+
+/// One deletion as a table row: everything a reviewer checks it by.
+fn deletion_row(d: &Deletion) -> String {
+    let o = &d.observed;
+    format!(
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        markdown_code(d.video_id.as_str()),
+        escape(&o.title),
+        escape(&o.status),
+        human_size(o.size),
+        o.creation_time
+            .as_deref()
+            .map(time_text)
+            .unwrap_or_default(),
+        o.category_id.map(|c| c.to_string()).unwrap_or_default(),
+        escape(o.storage_class.as_deref().unwrap_or("")),
+        escape(o.tags.as_deref().unwrap_or("")),
+        escape(d.reason.as_deref().unwrap_or("")),
+        at(&d.source)
+    )
+}
+
+const DELETION_HEADER: &str = "| video | title | status | size | created | category | storage class | tags | reason | entry |\n|---|---|---|---:|---|---:|---|---|---|---|";
+
+/// The cost line and the early deletions, when there is anything to say.
+fn cost_section(out: &mut String, plan: &Plan, ctx: &PlanContext, b: &breakdown::Breakdown) {
+    if let Some(prices) = &ctx.prices {
+        let c = breakdown::cost(b, prices);
+        let _ = writeln!(
+            out,
+            "Frees {} ≈ {} per month at the given prices{}.\n",
+            size(b.total.bytes),
+            escape(&breakdown::money(c.per_month, &c.currency)),
+            if c.unpriced.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (no price for {}: not counted)",
+                    escape(&c.unpriced.join(", "))
+                )
+            }
+        );
+    }
+    let early = breakdown::early_deletions(plan, ctx.at());
+    if !early.is_empty() {
+        let _ = writeln!(
+            out,
+            "**Deleted before their minimum storage period** (the rest of the period is billed anyway):\n"
+        );
+        groups(
+            out,
+            "| storage class | videos | size | oldest | newest |\n|---|---:|---:|---|---|",
+            &early,
+            simple_row,
+            usize::MAX,
+        );
+    }
+}
+
 pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
+    let limit = if ctx.max_chars == 0 {
+        MAX_CHARS
+    } else {
+        ctx.max_chars
+    };
     let mut out = String::new();
     let _ = writeln!(out, "{MARKER}");
     let _ = writeln!(out, "### vodplan plan: {}\n", markdown_code(&ctx.region));
@@ -107,7 +291,7 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
         markdown_code(&ctx.region),
         escape(&ctx.region_source)
     );
-    let total = super::total_size(plan);
+    let b = breakdown::of(plan);
     let _ = writeln!(
         out,
         "| to delete | protected | absent | size |\n|---:|---:|---:|---:|"
@@ -118,9 +302,14 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
         plan.deletions.len(),
         plan.protected.len(),
         plan.absent.len(),
-        human_size(total)
+        if plan.deletions.is_empty() {
+            size(0)
+        } else {
+            size_cell(&b.total)
+        }
     );
-    quarantine_section(&mut out, plan);
+    cost_section(&mut out, plan, ctx, &b);
+    quarantine_section(&mut out, plan, limit);
     if let Some(p) = &plan.purge {
         let _ = writeln!(out, "{}\n", escape(&super::purge::plan_summary(p)));
     }
@@ -130,80 +319,160 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
             "No changes: nothing in the manifests is left to delete.\n"
         );
     }
-    let sections: [(&str, Vec<String>); 3] = [
-        (
-            "Deletions",
-            plan.deletions
-                .iter()
-                .map(|d| {
-                    format!(
-                        "| {} | {} | {} | {} | {} | {} |",
-                        markdown_code(d.video_id.as_str()),
-                        escape(&d.observed.title),
-                        escape(&d.observed.status),
-                        human_size(d.observed.size),
-                        escape(d.reason.as_deref().unwrap_or("")),
-                        at(&d.source)
-                    )
-                })
-                .collect(),
+    // The breakdown: complete, before any list (its tables share up to 60% of the limit).
+    if !plan.deletions.is_empty() || !b.keep.is_empty() {
+        let _ = writeln!(out, "**Breakdown** (every count exact)\n");
+        let table_end =
+            |out: &String, share: usize| out.len() + limit.saturating_sub(out.len()) * share / 100;
+        let end = table_end(&out, 40);
+        groups(
+            &mut out,
+            "| delete entry | source | videos | size | oldest | newest |\n|---|---|---:|---:|---|---|",
+            &b.entries,
+            |g| {
+                format!(
+                    "| {} | {} | {} | {} | {} | {} |",
+                    escape(&g.label),
+                    source_cell(&g.source),
+                    g.count,
+                    size_cell(g),
+                    time_cell(&g.oldest),
+                    time_cell(&g.newest)
+                )
+            },
+            end,
+        );
+        for (what, rows) in [
+            ("status", &b.status),
+            ("category", &b.category),
+            ("created in", &b.year),
+            ("storage class", &b.storage_class),
+        ] {
+            let end = table_end(&out, 15);
+            groups(
+                &mut out,
+                &format!("| {what} | videos | size | oldest | newest |\n|---|---:|---:|---|---|"),
+                rows,
+                simple_row,
+                end,
+            );
+        }
+        let end = table_end(&out, 15);
+        groups(
+            &mut out,
+            "| keep entry | protected |\n|---|---:|",
+            &b.keep,
+            |g| format!("| {} | {} |", source_cell(&g.label), g.count),
+            end,
+        );
+    }
+    let whereabouts = whereabouts(ctx);
+    // The largest videos, and a sample of each entry, before the long lists.
+    if plan.deletions.len() > 10 {
+        let mut largest: Vec<&Deletion> = plan.deletions.iter().collect();
+        let order = |a: &&Deletion, b: &&Deletion| {
+            b.observed
+                .size
+                .cmp(&a.observed.size)
+                .then(a.video_id.cmp(&b.video_id))
+        };
+        largest.select_nth_unstable_by(9, order);
+        largest.truncate(10);
+        largest.sort_by(order);
+        let largest: Vec<String> = largest.into_iter().take(10).map(deletion_row).collect();
+        let mut sample: Vec<String> = Vec::new();
+        let mut seen: std::collections::HashMap<(&str, u32, u32, u8), usize> = Default::default();
+        for d in &plan.deletions {
+            let n = seen.entry(breakdown::entry_slot(d)).or_default();
+            if *n < 3 {
+                *n += 1;
+                sample.push(deletion_row(d));
+            }
+        }
+        for (title, lines) in [
+            ("Largest videos to delete", largest),
+            ("A sample of each delete entry (its first 3)", sample),
+        ] {
+            let end = out.len() + limit.saturating_sub(out.len()) / 6;
+            let _ = writeln!(out, "**{title}**\n\n{DELETION_HEADER}");
+            bounded_list(&mut out, &lines, end, &whereabouts);
+            out.push('\n');
+        }
+    }
+    // The lists, each made line by line as it is written: a million deletions are never all
+    // formatted for a comment that shows a few hundred.
+    let protected_row = |p: &crate::plan::Protection| {
+        format!(
+            "| {} | {} | kept by {} |",
+            markdown_code(p.video_id.as_str()),
+            escape(&p.title),
+            at(&p.kept_by)
+        )
+    };
+    let absent_row = |a: &crate::plan::Absence| match &a.target {
+        AbsentTarget::VideoId(v) => format!(
+            "| videoId {} | {} |",
+            markdown_code(v.as_str()),
+            at(&a.source)
         ),
+        AbsentTarget::ReferenceId(r) => format!(
+            "| referenceId {} | {} |",
+            markdown_code(r.as_str()),
+            at(&a.source)
+        ),
+    };
+    let counts = [
+        plan.deletions.len(),
+        plan.protected.len(),
+        plan.absent.len(),
+    ];
+    let sections_left = counts.iter().filter(|n| **n > 0).count().max(1);
+    let mut used = 0;
+    for (k, (title, header)) in [
+        ("Deletions", DELETION_HEADER),
         (
             "Protected by keep",
-            plan.protected
-                .iter()
-                .map(|p| {
-                    format!(
-                        "| {} | {} | kept by {} |",
-                        markdown_code(p.video_id.as_str()),
-                        escape(&p.title),
-                        at(&p.kept_by)
-                    )
-                })
-                .collect(),
+            "| video | title | keep entry |\n|---|---|---|",
         ),
-        (
-            "Already absent",
-            plan.absent
-                .iter()
-                .map(|a| match &a.target {
-                    AbsentTarget::VideoId(v) => format!(
-                        "| videoId {} | {} |",
-                        markdown_code(v.as_str()),
-                        at(&a.source)
-                    ),
-                    AbsentTarget::ReferenceId(r) => format!(
-                        "| referenceId {} | {} |",
-                        markdown_code(r.as_str()),
-                        at(&a.source)
-                    ),
-                })
-                .collect(),
-        ),
-    ];
-    let headers = [
-        "| video | title | status | size | reason | source |\n|---|---|---|---|---|---|",
-        "| video | title | keep entry |\n|---|---|---|",
-        "| entry | source |\n|---|---|",
-    ];
-    let sections_left = sections
-        .iter()
-        .filter(|(_, l)| !l.is_empty())
-        .count()
-        .max(1);
-    let mut used = 0;
-    for ((title, lines), header) in sections.iter().zip(headers) {
-        if lines.is_empty() {
+        ("Already absent", "| entry | source |\n|---|---|"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if counts[k] == 0 {
             continue;
         }
-        let budget = (MAX_CHARS - out.len()) / (sections_left - used).max(1);
+        let budget = limit.saturating_sub(out.len()) / (sections_left - used).max(1);
         let end = out.len() + budget;
         let _ = writeln!(
             out,
             "<details><summary>{title} ({})</summary>\n\n{header}",
-            lines.len()
+            counts[k]
         );
-        bounded_list(&mut out, lines, end.saturating_sub(30));
+        let end = end.saturating_sub(30);
+        match k {
+            0 => bounded_lines(
+                &mut out,
+                counts[k],
+                plan.deletions.iter().map(deletion_row),
+                end,
+                &whereabouts,
+            ),
+            1 => bounded_lines(
+                &mut out,
+                counts[k],
+                plan.protected.iter().map(protected_row),
+                end,
+                &whereabouts,
+            ),
+            _ => bounded_lines(
+                &mut out,
+                counts[k],
+                plan.absent.iter().map(absent_row),
+                end,
+                &whereabouts,
+            ),
+        }
         let _ = writeln!(out, "\n</details>\n");
         used += 1;
     }
@@ -284,7 +553,7 @@ pub fn outcome(o: &Outcome) -> String {
             "<details><summary>{title} ({})</summary>\n",
             lines.len()
         );
-        bounded_list(&mut out, &lines, end);
+        bounded_list(&mut out, &lines, end, "");
         let _ = writeln!(out, "\n</details>\n");
     }
     out
@@ -315,6 +584,8 @@ mod tests {
                 title: format!("Video number {i} | with a pipe"),
                 reference_id: None,
                 tags: None,
+                category_id: None,
+                storage_class: None,
             },
         }
     }
@@ -336,16 +607,58 @@ mod tests {
         assert!(md.len() < MAX_CHARS, "{} characters", md.len());
         assert!(md.starts_with(MARKER));
         assert!(md.contains("| 5000 | 0 | 0 | 4.9 GiB |"), "counts first");
-        let shown = md.lines().filter(|l| l.starts_with("| `")).count();
+        // The breakdown is complete: the ID entries of the one file count every deletion.
+        assert!(
+            md.contains("| videoId entries | manifests/cleanup.yaml | 5000 | 4.9 GiB |  |  |"),
+            "{md}"
+        );
+        let list = &md[md.find("<details><summary>Deletions (5000)").unwrap()..];
+        let shown = list.lines().filter(|l| l.starts_with("| `")).count();
         assert!(shown > 100 && shown < 5000, "{shown} rows");
         assert!(
-            md.contains(&format!("…and {} more not shown", 5000 - shown)),
-            "the cut is counted"
+            list.contains(&format!(
+                "…and {} more not shown: every video is in `vodplan plan --format html` and `--format csv`",
+                5000 - shown
+            )),
+            "the cut is counted, and says where the rest is"
         );
         assert!(
             md.contains("Video number 0 \\| with a pipe"),
             "table cells are escaped"
         );
+    }
+
+    #[test]
+    fn every_limit_is_kept_with_many_entries_and_categories() {
+        // 300 selectors and 2,000 categories: the breakdown tables are cut with a summing row
+        // before they could push the comment over its limit.
+        let plan = Plan {
+            deletions: (0..6000)
+                .map(|i| {
+                    let mut d = deletion(i);
+                    d.selected_by =
+                        SelectedBy::Match(format!("match {{titlePrefix {i:?}}}").into());
+                    d.source.line = (i % 300) as u32 + 3;
+                    d.observed.category_id = Some(i as i64 % 2000);
+                    d
+                })
+                .collect(),
+            ..Plan::default()
+        };
+        for limit in [4_000, 20_000, 65_536, 1_000_000] {
+            let md = super::plan(
+                &plan,
+                &PlanContext {
+                    max_chars: limit,
+                    ..PlanContext::default()
+                },
+            );
+            assert!(md.len() <= limit, "{} > {limit}", md.len());
+            assert!(
+                md.contains("| 6000 | 0 | 0 |"),
+                "the counts are always there"
+            );
+        }
     }
 
     #[test]
@@ -355,7 +668,8 @@ mod tests {
             ..Plan::default()
         };
         let md = super::plan(&plan, &PlanContext::default());
-        assert_eq!(md.lines().filter(|l| l.starts_with("| `")).count(), 3);
+        let list = &md[md.find("<details><summary>Deletions").unwrap()..];
+        assert_eq!(list.lines().filter(|l| l.starts_with("| `")).count(), 3);
         assert!(!md.contains("more not shown"));
     }
 
@@ -401,7 +715,7 @@ mod tests {
         Failed: these were not confirmed deleted:
           x bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb  502 <html>\r\n## deleted: 0\r\n[retry](http://x)
 
-        Apply complete: 1 video deleted, 1 absent, 0 forbidden, 1 failed.
+        Apply partial: 1 video deleted, 1 absent, 0 forbidden, 1 failed.
         "###
         );
     }

@@ -3,8 +3,12 @@
 //! CLI's decision. Every string that comes from outside vodplan (titles, reasons, selectors,
 //! file names, server messages) is shown through [`escape`], so none of it can forge the review.
 
+pub mod breakdown;
+pub mod compare;
+pub(crate) mod csv;
 pub(crate) mod escape;
 mod format;
+pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod markdown;
 pub(crate) mod purge;
@@ -21,6 +25,27 @@ pub struct PlanContext {
     pub endpoint: String,
     /// The plan's identity ([`crate::plan::Plan::digest`]).
     pub digest: String,
+    /// When the plan was made (`yyyy-MM-ddTHH:mm:ssZ`): the time relative ages and minimum
+    /// storage periods are judged at.
+    pub created_at: String,
+    /// The user's storage prices, for the cost line.
+    pub prices: Option<breakdown::Prices>,
+    /// The most characters a Markdown plan may take (0: [`markdown::MAX_CHARS`]).
+    pub max_chars: usize,
+    /// Where the full list of videos is (the report artifact's file names), named where a
+    /// Markdown plan cuts its lists.
+    pub full_report: Vec<String>,
+    /// The HTML report loads cover thumbnails.
+    pub thumbnails: bool,
+    /// The saved plan's file name, when there is one: a cut list says how to render it whole.
+    pub plan_file: String,
+}
+
+impl PlanContext {
+    /// The plan's time, when known.
+    pub fn at(&self) -> Option<time::OffsetDateTime> {
+        crate::timefmt::parse(&self.created_at)
+    }
 }
 
 /// The size of the planned deletions, when any is known.
@@ -54,5 +79,18 @@ pub fn human_size(bytes: Option<i64>) -> String {
 
 /// `n thing` / `n things`.
 pub fn count(n: usize, thing: &str) -> String {
-    format!("{n} {thing}{}", if n == 1 { "" } else { "s" })
+    format!("{} {thing}{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
+/// `5221` as `5,221`, as progress lines show counts.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use super::breakdown::{self, Group};
 use super::escape::{quoted, visible};
 use super::{PlanContext, count, human_size};
 use crate::apply::Outcome;
@@ -110,6 +111,95 @@ fn quarantine_sections(out: &mut String, plan: &Plan, p: &Paint) {
     }
 }
 
+/// The breakdown (every count exact), the cost and the early deletions, when there are
+/// deletions or protections to break down.
+fn breakdown_section(out: &mut String, plan: &Plan, ctx: &PlanContext) {
+    let b = breakdown::of(plan);
+    if plan.deletions.is_empty() && b.keep.is_empty() {
+        return;
+    }
+    let line = |g: &Group| {
+        let mut s = format!("{} {}", count(g.count, "video"), breakdown::size(g.bytes));
+        if g.unknown_size > 0 {
+            let _ = write!(s, " (+{} of unknown size)", g.unknown_size);
+        }
+        match (&g.oldest, &g.newest) {
+            (Some(o), Some(n)) if o == n => {
+                let _ = write!(s, ", created {}", visible(o));
+            }
+            (Some(o), Some(n)) => {
+                let _ = write!(s, ", created {} to {}", visible(o), visible(n));
+            }
+            _ => {}
+        }
+        s
+    };
+    let _ = writeln!(out, "Breakdown of the deletions:");
+    if !b.entries.is_empty() {
+        let _ = writeln!(out, "  by delete entry:");
+        for g in &b.entries {
+            let _ = writeln!(
+                out,
+                "    {} ({}): {}",
+                visible(&g.label),
+                visible(&g.source),
+                line(g)
+            );
+        }
+    }
+    for (what, rows) in [
+        ("status", &b.status),
+        ("category", &b.category),
+        ("creation year", &b.year),
+        ("storage class", &b.storage_class),
+    ] {
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "  by {what}:");
+        for g in rows.iter() {
+            let _ = writeln!(out, "    {}: {}", visible(&g.label), line(g));
+        }
+    }
+    if !b.keep.is_empty() {
+        let _ = writeln!(out, "  protected, by keep entry:");
+        for g in &b.keep {
+            let _ = writeln!(
+                out,
+                "    {}: {}",
+                visible(&g.label),
+                count(g.count, "video")
+            );
+        }
+    }
+    if let Some(prices) = &ctx.prices {
+        let c = breakdown::cost(&b, prices);
+        let _ = write!(
+            out,
+            "Frees {} ≈ {} per month at the given prices",
+            breakdown::size(b.total.bytes),
+            visible(&breakdown::money(c.per_month, &c.currency))
+        );
+        if !c.unpriced.is_empty() {
+            let _ = write!(
+                out,
+                " (no price for {}: not counted)",
+                visible(&c.unpriced.join(", "))
+            );
+        }
+        out.push_str(".\n");
+    }
+    for g in breakdown::early_deletions(plan, ctx.at()) {
+        let _ = writeln!(
+            out,
+            "Warning: {} in {} deleted before their minimum storage period (the rest of it is billed anyway).",
+            line(&g),
+            visible(&g.label)
+        );
+    }
+    out.push('\n');
+}
+
 pub fn plan(plan: &Plan, ctx: &PlanContext, color: bool) -> String {
     let p = Paint(color);
     let mut out = String::new();
@@ -126,9 +216,24 @@ pub fn plan(plan: &Plan, ctx: &PlanContext, color: bool) -> String {
         );
         for d in &plan.deletions {
             let o = &d.observed;
+            // What a reviewer checks a row by, on the row: the creation date (the full time is
+            // in the JSON, CSV and HTML), category, storage class and tags, where VOD reports them.
+            let mut facts = String::new();
+            if let Some(c) = &o.creation_time {
+                let _ = write!(facts, "  {}", visible(c.get(..10).unwrap_or(c)));
+            }
+            if let Some(c) = o.category_id {
+                let _ = write!(facts, "  cat {c}");
+            }
+            if let Some(c) = &o.storage_class {
+                let _ = write!(facts, "  {}", visible(c));
+            }
+            if let Some(t) = &o.tags {
+                let _ = write!(facts, "  tags {}", visible(t));
+            }
             let _ = writeln!(
                 out,
-                "  {} {}  {}  {}  {}  {}",
+                "  {} {}  {}  {}  {}{facts}  {}",
                 p.red("-"),
                 p.red(&visible(d.video_id.as_str())),
                 quoted(&o.title),
@@ -182,6 +287,7 @@ pub fn plan(plan: &Plan, ctx: &PlanContext, color: bool) -> String {
     }
     quarantine_sections(&mut out, plan, &p);
     out.push_str(&super::purge::plan_text(plan.purge.as_ref()));
+    breakdown_section(&mut out, plan, ctx);
     if plan.is_empty() {
         let _ = writeln!(
             out,
@@ -295,13 +401,17 @@ pub fn outcome(o: &Outcome, color: bool) -> String {
         "{} {} deleted, {} absent, {} forbidden, {} failed.",
         p.bold(if o.interrupted {
             "Apply interrupted:"
-        } else {
+        } else if o.stopped_early.is_some() {
+            "Apply stopped early:"
+        } else if o.is_complete() {
             "Apply complete:"
+        } else {
+            "Apply partial:"
         }),
         count(o.deleted_count(), "video"),
-        o.absent(),
-        o.forbidden.len(),
-        o.failed.len()
+        super::thousands(o.absent()),
+        super::thousands(o.forbidden.len()),
+        super::thousands(o.failed.len())
     );
     out
 }

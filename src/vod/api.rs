@@ -155,6 +155,13 @@ pub struct VideoInfo {
     pub storage_location: Option<String>,
     #[serde(default)]
     pub tags: Option<String>,
+    /// `Standard`, `IA`, `Archive`, `ColdArchive`, `SourceIA`... (GetVideoInfos, GetVideoList and
+    /// SearchMedia: <https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoinfos>).
+    #[serde(default)]
+    pub storage_class: Option<String>,
+    /// The cover's URL (a signed URL expires when URL signing is on).
+    #[serde(default, rename = "CoverURL")]
+    pub cover_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

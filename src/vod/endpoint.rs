@@ -24,7 +24,9 @@ pub enum EndpointError {
         "endpoint `{0}` is plain http:// to a host that is not loopback; signed requests would cross the network unencrypted. Use https://, or http:// only to 127.0.0.1, ::1 or localhost"
     )]
     PlainHttp(String),
-    #[error("endpoint `{0}` has a path, query or credentials; give only scheme, host and port")]
+    #[error(
+        "endpoint `{0}` has a path, query, fragment or credentials; give only scheme, host and port"
+    )]
     Extra(String),
     #[error("region `{0}` is not a region ID such as cn-shanghai")]
     BadRegion(String),
@@ -55,23 +57,26 @@ impl Endpoint {
         }
     }
 
+    /// Parses and checks `text`. An error shows it as [`shown`] does: a user name, password,
+    /// query or fragment can hold a secret and is never echoed.
     pub fn parse(text: &str) -> Result<Endpoint, EndpointError> {
-        let url = Url::parse(text).map_err(|_| EndpointError::NotAUrl(text.to_string()))?;
+        let url = Url::parse(text).map_err(|_| EndpointError::NotAUrl(shown(text)))?;
         let host = url
             .host_str()
-            .ok_or_else(|| EndpointError::NotAUrl(text.to_string()))?;
+            .ok_or_else(|| EndpointError::NotAUrl(shown(text)))?;
         match url.scheme() {
             "https" => {}
             "http" if is_loopback_host(host) => {}
-            "http" => return Err(EndpointError::PlainHttp(text.to_string())),
-            other => return Err(EndpointError::Scheme(text.to_string(), other.to_string())),
+            "http" => return Err(EndpointError::PlainHttp(shown(text))),
+            other => return Err(EndpointError::Scheme(shown(text), other.to_string())),
         }
         if url.path() != "/"
             || url.query().is_some()
+            || url.fragment().is_some()
             || !url.username().is_empty()
             || url.password().is_some()
         {
-            return Err(EndpointError::Extra(text.to_string()));
+            return Err(EndpointError::Extra(shown(text)));
         }
         Ok(Endpoint { url })
     }
@@ -103,6 +108,31 @@ impl Endpoint {
             Some(port) => format!("{host}:{port}"),
             None => host.to_string(),
         }
+    }
+}
+
+/// A URL as it may be shown in a message: its user name, password, query and fragment (which
+/// can hold a secret) replaced by `***`. Text that is not a URL is shown only when it has none of
+/// `@ ? #`.
+pub fn shown(text: &str) -> String {
+    match Url::parse(text) {
+        Ok(mut url) => {
+            if !url.username().is_empty() {
+                let _ = url.set_username("***");
+            }
+            if url.password().is_some() {
+                let _ = url.set_password(Some("***"));
+            }
+            if url.query().is_some() {
+                url.set_query(Some("***"));
+            }
+            if url.fragment().is_some() {
+                url.set_fragment(Some("***"));
+            }
+            url.to_string()
+        }
+        Err(_) if text.contains(['@', '?', '#']) => "(a value that is not shown)".to_string(),
+        Err(_) => text.to_string(),
     }
 }
 
@@ -157,6 +187,16 @@ mod tests {
         );
         let local = Endpoint::parse("http://127.0.0.1:8080").unwrap();
         assert_eq!(local.shanghai(), local);
+        assert_eq!(
+            Endpoint::parse("https://AKID:S3cret@vod.cn-shanghai.aliyuncs.com/?token=t0k#frag")
+                .unwrap_err()
+                .to_string(),
+            "endpoint `https://***:***@vod.cn-shanghai.aliyuncs.com/?***#***` has a path, query, fragment or credentials; give only scheme, host and port"
+        );
+        assert!(matches!(
+            Endpoint::parse("https://vod.cn-shanghai.aliyuncs.com#x"),
+            Err(EndpointError::Extra(_))
+        ));
         assert!(matches!(
             Endpoint::resolve(None, "cn shanghai"),
             Err(EndpointError::BadRegion(_))

@@ -133,54 +133,145 @@ fn redact_message(message: &str) -> String {
     }
 }
 
-/// Query parameters whose values are secrets (or sign them): cut wherever echoed.
-const SECRET_PARAMS: [&str; 5] = [
-    "SecurityToken",
-    "Signature",
-    "AccessKeySecret",
-    "OIDCToken",
+/// Names (of query parameters, headers, JSON or INI keys) whose values are secrets or sign them:
+/// the value is cut wherever one is echoed. Matched without regard to case: a proxy may echo
+/// `X-Acs-Security-Token` in Title-Case, a V1 query says `SecurityToken`, a config says
+/// `access_key_secret`.
+const SECRET_NAMES: [&str; 9] = [
+    "securitytoken",
+    "signature",
+    "accesskeysecret",
+    "oidctoken",
     "x-acs-security-token",
+    "access_key_secret",
+    "sts_token",
+    "security_token",
+    "x-acs-signature",
 ];
 
-/// `text` with the value of every [`SECRET_PARAMS`] parameter (`Name=value`, also percent-encoded
-/// as in a V1 string to sign, `Name%3Dvalue`, or JSON `"Name":"value"`) and every one of
-/// `secrets` replaced by `***`. Used on everything a server or a proxy echoes back (a 502 page
-/// quoting the URL, a string to sign) before it reaches an error, a JSON document or a journal.
+/// What may sit between a secret's name and its value.
+const SEPARATORS: [&str; 9] = [
+    "=",
+    "%3d",
+    "%253d",
+    "\":\"",
+    "\": \"",
+    ": ",
+    ":",
+    "\\\":\\\"",
+    "=\"",
+];
+
+/// The shortest run of a secret's characters that is cut wherever it appears, even alone.
+pub const FRAGMENT: usize = 16;
+
+/// `text` with every secret part replaced by `***`: the value of every [`SECRET_NAMES`] entry
+/// (`Name=value`, percent-encoded as in a V1 string to sign `Name%3Dvalue`, JSON `"Name":"value"`,
+/// a header line `Name: value`), every one of `secrets` (also percent-encoded, once or twice), and
+/// every run of [`FRAGMENT`] or more characters of one of them (a page that cut a token in the
+/// middle still leaks the rest). Used on everything a server or a proxy echoes back (a 502 page
+/// quoting the request, a string to sign) before it reaches an error, a JSON document or a journal.
 pub fn redact(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_string();
+    let bytes = text.as_bytes();
+    let mut cut: Vec<(usize, usize)> = Vec::new();
+    let mut forms: Vec<String> = Vec::new();
     for s in secrets.iter().filter(|s| s.len() >= 4) {
-        out = out.replace(s, "***");
-        let encoded = crate::vod::encode::percent(s);
-        if encoded != *s {
-            out = out.replace(&encoded, "***");
-            out = out.replace(&crate::vod::encode::percent(&encoded), "***");
+        let once = crate::vod::encode::percent(s);
+        let twice = crate::vod::encode::percent(&once);
+        forms.push(s.to_string());
+        if once != *s {
+            forms.push(once);
+            forms.push(twice);
         }
     }
-    for name in SECRET_PARAMS {
-        for sep in ["=", "%3D", "%253D", "\":\"", "\": \"", ": "] {
-            let needle = format!("{name}{sep}");
-            let mut from = 0;
-            while let Some(i) = out[from..].find(&needle) {
-                let start = from + i + needle.len();
-                let end = out[start..]
-                    .find(|c: char| {
-                        c == '&' || c == '"' || c == '\'' || c == '<' || c.is_whitespace()
-                    })
-                    .map(|e| start + e);
-                let end = end.unwrap_or(out.len());
-                // A following `%26` (an encoded `&`) also ends the value.
-                let end = out[start..end]
-                    .find("%26")
-                    .map(|e| start + e)
-                    .unwrap_or(end);
-                if end > start && &out[start..end] != "***" {
-                    out.replace_range(start..end, "***");
-                }
-                from = start + 3.min(out.len() - start);
+    for form in &forms {
+        let mut from = 0;
+        while let Some(i) = text[from..].find(form.as_str()) {
+            cut.push((from + i, from + i + form.len()));
+            from += i + form.len();
+        }
+    }
+    // Every FRAGMENT-byte window of every form, then every place of the text one starts at.
+    let windows: std::collections::HashSet<&[u8]> = forms
+        .iter()
+        .filter(|f| f.len() >= FRAGMENT)
+        .flat_map(|f| f.as_bytes().windows(FRAGMENT))
+        .collect();
+    if !windows.is_empty() && bytes.len() >= FRAGMENT {
+        for (i, w) in bytes.windows(FRAGMENT).enumerate() {
+            if windows.contains(w) {
+                cut.push((i, i + FRAGMENT));
             }
         }
     }
+    let lower = text.to_ascii_lowercase();
+    for name in SECRET_NAMES {
+        for sep in SEPARATORS {
+            let needle = format!("{name}{sep}");
+            let mut from = 0;
+            while let Some(i) = lower[from..].find(&needle) {
+                let start = from + i + needle.len();
+                let end = lower[start..]
+                    .find(|c: char| {
+                        matches!(c, '&' | '"' | '\'' | '<' | ',' | ';' | '\\') || c.is_whitespace()
+                    })
+                    .map_or(lower.len(), |e| start + e);
+                // A following `%26` (an encoded `&`) also ends the value.
+                let end = lower[start..end].find("%26").map_or(end, |e| start + e);
+                if end > start {
+                    cut.push((start, end));
+                }
+                from = start;
+            }
+        }
+    }
+    if cut.is_empty() {
+        return text.to_string();
+    }
+    cut.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    let mut i = 0;
+    while i < cut.len() {
+        let (mut start, mut end) = cut[i];
+        i += 1;
+        while i < cut.len() && cut[i].0 <= end {
+            end = end.max(cut[i].1);
+            i += 1;
+        }
+        start = start.max(at);
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        if start < at {
+            start = at;
+        }
+        out.push_str(&text[at..start]);
+        if !out.ends_with("***") || start > at {
+            out.push_str("***");
+        }
+        at = end;
+    }
+    out.push_str(&text[at..]);
     out
+}
+
+/// At most this many characters of a body that is not the service's JSON are shown.
+pub const EXCERPT_CHARS: usize = 300;
+
+/// A body that is not the service's JSON (a proxy's or a WAF's page), as it may be shown:
+/// redacted whole first (so a cut can never split a secret and keep its head), then cut to
+/// [`EXCERPT_CHARS`] characters. Only the first 64 KiB are looked at.
+pub fn excerpt(body: &[u8], secrets: &[&str]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(64 << 10)]);
+    let clean = redact(&text, secrets);
+    match clean.char_indices().nth(EXCERPT_CHARS) {
+        Some((i, _)) => format!("{}...", &clean[..i]),
+        None => clean,
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -231,6 +322,54 @@ mod tests {
         );
         assert!(!e.to_string().contains("secret"), "{e}");
         assert!(e.to_string().contains("(HTTP 400, RequestId R1)"), "{e}");
+    }
+
+    #[test]
+    fn names_match_in_any_case_and_fragments_of_a_secret_are_cut_alone() {
+        let token = "CAISabcdefghijklmnopqrstuvwxyz0123456789+/ABCDEFGH";
+        let page = format!(
+            "X-Acs-Security-Token: {token}\nsecuritytoken={}\nAuthorization: ACS3-HMAC-SHA256 Credential=AK,Signature=deadbeef\n...cut here: {}",
+            &token[..20],
+            &token[30..]
+        );
+        let out = redact(&page, &[token]);
+        assert_eq!(
+            out,
+            "X-Acs-Security-Token: ***\nsecuritytoken=***\nAuthorization: ACS3-HMAC-SHA256 Credential=AK,Signature=***\n...cut here: ***"
+        );
+        // A fragment shorter than FRAGMENT, alone, is not a secret's.
+        assert_eq!(redact("CAISabcdef", &[token]), "CAISabcdef");
+        // Cut after redaction: never a secret's head.
+        let body = format!("{}{token}", "x".repeat(290));
+        let shown = excerpt(body.as_bytes(), &[token]);
+        assert_eq!(shown, format!("{}***", "x".repeat(290)));
+    }
+
+    proptest::proptest! {
+        /// Whatever surrounds it, however it is cut, no run of FRAGMENT characters of a secret
+        /// survives redaction, as written or percent-encoded.
+        #[test]
+        fn no_fragment_of_a_secret_survives(
+            secret in "[A-Za-z0-9+/=]{16,120}",
+            before in "[ -~]{0,40}",
+            after in "[ -~]{0,40}",
+            cut in 0usize..120,
+            len in 16usize..120,
+            encode in proptest::bool::ANY,
+        ) {
+            let start = cut.min(secret.len() - 16);
+            let end = (start + len).min(secret.len());
+            let piece = &secret[start..end];
+            let piece = if encode { crate::vod::encode::percent(piece) } else { piece.to_string() };
+            let text = format!("{before}{piece}{after}");
+            let out = redact(&text, &[&secret]);
+            for form in [secret.clone(), crate::vod::encode::percent(&secret)] {
+                for w in form.as_bytes().windows(FRAGMENT) {
+                    let w = std::str::from_utf8(w).unwrap();
+                    proptest::prop_assert!(!out.contains(w), "{w} in {out} (from {text})");
+                }
+            }
+        }
     }
 
     #[test]

@@ -353,7 +353,7 @@ impl Client {
         let parsed: api::ErrorBody =
             serde_json::from_slice(&body).unwrap_or_else(|_| api::ErrorBody {
                 code: "UnknownServerError".into(),
-                message: String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned(),
+                message: error::excerpt(&body, &secrets),
                 request_id: None,
             });
         let mut e = ApiError::from_response(

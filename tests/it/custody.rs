@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 
 use crate::harness::{Dir, Emulator, catalog_of, delete_manifest, vodplan};
 
+/// `apply PLANFILE` names the credentials' provider, like every command that calls the API.
+const CREDENTIALS: &str = "Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)\n";
+
 const CATALOG: &str = "videos:
   - videoId: 2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910
     title: Spring promo
@@ -81,7 +84,7 @@ fn a_forged_deletion_of_a_kept_video_is_refused_by_name() {
     assert_eq!(
         r.stderr,
         format!(
-            "  {KEPT}: protected by the keep entry at m.yaml:7:5\n\
+            "{CREDENTIALS}  {KEPT}: protected by the keep entry at m.yaml:7:5\n\
              error: the plan does not match its manifests: 1 planned video is not approved by them (listed above); nothing was deleted\n\
              hint: a saved plan can only delete what its reviewed manifests select and do not keep; make and review a new plan with `vodplan plan --out`\n"
         )
@@ -101,7 +104,7 @@ fn a_forged_deletion_outside_every_manifest_is_refused() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
         r.stderr.starts_with(&format!(
-            "  {UNLISTED}: no delete entry of the manifests selects it\n"
+            "{CREDENTIALS}  {UNLISTED}: no delete entry of the manifests selects it\n"
         )),
         "{}",
         r.stderr
@@ -322,6 +325,14 @@ fn sigterm_mid_apply_reports_and_the_rerun_finishes() {
         .against(&emu)
         .args(["apply", "plan.json", "--format", "json", "--max-qps", "4"])
         .spawn_captured();
+    // stderr carries the whole text plan (stdout is JSON): read it as it comes, or a plan larger
+    // than the pipe's buffer blocks the apply before it deletes anything.
+    let mut stderr_pipe = child.stderr.take().unwrap();
+    let stderr_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        stderr_pipe.read_to_string(&mut s).unwrap();
+        s
+    });
     let start = Instant::now();
     loop {
         let done = std::fs::read_to_string(dir.path().join("plan.json.journal.jsonl"))
@@ -349,13 +360,7 @@ fn sigterm_mid_apply_reports_and_the_rerun_finishes() {
         .unwrap()
         .read_to_string(&mut stdout)
         .unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let stderr = stderr_reader.join().unwrap();
     assert_eq!(status.code(), Some(3), "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["interrupted"], true);
@@ -433,8 +438,9 @@ fn a_journal_that_cannot_grow_stops_the_run_and_reports_what_was_done() {
     );
     let deleted = N - emu.videos() as usize;
     assert!(deleted > 0 && deleted < N, "{deleted}");
+    // Never "complete": it stopped with planned deletions never sent.
     assert!(
-        stdout.contains(&format!("{deleted} videos deleted")),
+        stdout.contains(&format!("\nApply stopped early: {deleted} videos deleted")),
         "{stdout}"
     );
     the_rerun_finishes(&dir, &emu, N);

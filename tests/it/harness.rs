@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_vodplan");
 
@@ -26,6 +27,8 @@ impl Dir {
             std::fs::create_dir_all(parent).unwrap();
         }
         std::fs::write(&p, text).unwrap();
+        // A file the test wrote itself may hold a secret on purpose (a credentials file).
+        WRITTEN_BY_TESTS.lock().unwrap().push(p.clone());
         p
     }
 
@@ -48,8 +51,14 @@ impl Emulator {
 
     pub fn start_on(dir: &Dir, catalog: &str, extra: &[&str], port: u16) -> Emulator {
         let path = dir.write("catalog.yaml", catalog);
+        let issued = dir.path().join(format!(
+            ".emulator-issued-{}",
+            EMULATORS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        ISSUED_LOGS.lock().unwrap().push(issued.clone());
         let mut child = Command::new(BIN)
             .current_dir(dir.path())
+            .env(vodplan::emulator::sts::ISSUED_LOG_VAR, &issued)
             .arg("emulator")
             .arg("--catalog")
             .arg(&path)
@@ -138,6 +147,104 @@ impl Run {
     }
 }
 
+/// Emulators started so far (for unique names of their issued-secrets logs).
+static EMULATORS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Every emulator's log of the secrets and tokens it issued (STS, metadata, credentials URI).
+static ISSUED_LOGS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// Secrets and tokens tests gave the binary (environment variables naming a secret or a token).
+static GIVEN_SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// Files tests wrote themselves: not checked for secrets.
+static WRITTEN_BY_TESTS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// The shortest run of a secret's characters that must never appear (the library's rule).
+const FRAGMENT: usize = 16;
+
+/// Secrets shorter than this are placeholders (`x`, `y`): not looked for.
+const PLACEHOLDER: usize = 8;
+
+/// The emulator's default key, documented in `vodplan emulator --help`: public, so its whole
+/// value may be printed (any run of [`FRAGMENT`] characters of a longer secret may not).
+const PUBLIC_TEST_SECRET: &str = "testsecret";
+
+/// Every secret or token any test used: the emulator's OIDC token, what tests put in
+/// secret-naming variables, and what every emulator issued.
+fn known_secrets() -> Vec<String> {
+    let mut all = vec![vodplan::emulator::sts::DEFAULT_OIDC_TOKEN.to_string()];
+    all.extend(GIVEN_SECRETS.lock().unwrap().iter().cloned());
+    for log in ISSUED_LOGS.lock().unwrap().iter() {
+        if let Ok(text) = std::fs::read_to_string(log) {
+            all.extend(text.lines().filter(|l| !l.is_empty()).map(str::to_string));
+        }
+    }
+    all.retain(|s| s.len() >= PLACEHOLDER && s != PUBLIC_TEST_SECRET);
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// Whether an environment variable holds a secret or a token (not a path to one).
+fn names_a_secret(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    (n.contains("SECRET") || n.contains("TOKEN") || n.contains("PASSWORD"))
+        && !n.ends_with("_FILE")
+        && !n.ends_with("_PATH")
+}
+
+/// Panics naming `what` when `text` holds a secret a test used: the whole of one shorter than
+/// [`FRAGMENT`] characters (placeholders of fewer than [`PLACEHOLDER`] aside), or any run of [`FRAGMENT`] characters of a longer one, as written
+/// or percent-encoded. Every run of the binary is checked with it (output, and the plan and
+/// journal files it wrote); tests that read a child's output themselves may call it too.
+pub fn assert_no_secret(text: &str, what: &str) {
+    for secret in known_secrets() {
+        let encoded = vodplan::vod::encode::percent(&secret);
+        for form in [secret.as_str(), encoded.as_str()] {
+            let found = if form.len() < FRAGMENT {
+                text.find(form).map(|i| (i, form))
+            } else {
+                (0..=form.len() - FRAGMENT).find_map(|i| {
+                    let piece = form.get(i..i + FRAGMENT)?;
+                    text.find(piece).map(|at| (at, piece))
+                })
+            };
+            if let Some((at, piece)) = found {
+                let from = text[..at]
+                    .char_indices()
+                    .rev()
+                    .nth(60)
+                    .map_or(0, |(i, _)| i);
+                panic!(
+                    "{what} holds part of a secret or token ({piece:?}), near: {:?}",
+                    &text[from..(at + piece.len()).min(text.len())]
+                );
+            }
+        }
+    }
+}
+
+/// The files of `dir` the binary may have written (plans, journals, reports), not the test's.
+fn written_files(dir: &Path, depth: usize, into: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() && depth > 0 {
+            written_files(&path, depth - 1, into);
+        } else if meta.is_file()
+            && meta.len() < (64 << 20)
+            && !path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".emulator-issued-"))
+            && !WRITTEN_BY_TESTS.lock().unwrap().contains(&path)
+        {
+            into.push(path);
+        }
+    }
+}
+
 /// A command line for the real binary, with a clean environment (no ambient credentials).
 pub struct Vodplan {
     cmd: Command,
@@ -162,6 +269,9 @@ impl Vodplan {
     }
 
     pub fn env(mut self, k: &str, v: &str) -> Self {
+        if names_a_secret(k) && !v.is_empty() {
+            GIVEN_SECRETS.lock().unwrap().push(v.to_string());
+        }
         self.cmd.env(k, v);
         self
     }
@@ -194,6 +304,7 @@ impl Vodplan {
     /// Runs to completion, through assert_cmd with a time limit: a command that hangs fails its
     /// test (killed after 3 minutes) instead of hanging the suite.
     pub fn run(self) -> Run {
+        let cwd = self.cmd.get_current_dir().map(Path::to_path_buf);
         let out = assert_cmd::Command::from_std(self.cmd)
             .timeout(std::time::Duration::from_secs(180))
             .output()
@@ -202,11 +313,24 @@ impl Vodplan {
             out.status.code().is_some(),
             "vodplan was killed (time limit or signal): {out:?}"
         );
-        Run {
+        let run = Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8(out.stdout).unwrap(),
             stderr: String::from_utf8(out.stderr).unwrap(),
+        };
+        // No fragment of a secret or token in any output, plan or journal of any run.
+        assert_no_secret(&run.stdout, "stdout");
+        assert_no_secret(&run.stderr, "stderr");
+        if let Some(cwd) = cwd {
+            let mut files = Vec::new();
+            written_files(&cwd, 2, &mut files);
+            for f in files {
+                if let Ok(text) = std::fs::read(&f) {
+                    assert_no_secret(&String::from_utf8_lossy(&text), &f.display().to_string());
+                }
+            }
         }
+        run
     }
 }
 

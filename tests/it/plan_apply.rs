@@ -98,7 +98,7 @@ fn apply_deletes_exactly_the_plan_and_never_a_kept_video() {
     let v = after.json();
     assert_eq!(
         v["summary"],
-        serde_json::json!({"delete": 0, "protected": 1, "absent": 3})
+        serde_json::json!({"delete": 0, "protected": 1, "absent": 3, "bytes": 0})
     );
     assert_eq!(
         v["protected"][0]["videoId"],
@@ -457,7 +457,7 @@ fn a_stale_saved_plan_is_refused_naming_what_changed() {
     assert_eq!(r.code, 1);
     assert_eq!(
         r.stderr,
-        "  2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910: size 10485760 -> 999, title \"Spring promo 2023\" -> \"Spring promo 2023 (recut)\"\n\
+        "Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)\n  2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910: size 10485760 -> 999, title \"Spring promo 2023\" -> \"Spring promo 2023 (recut)\"\n\
          error: the saved plan is stale: 1 planned video changed since it was made (listed above); nothing was deleted\n\
          hint: make and review a new plan with `vodplan plan --out`\n"
     );

@@ -218,11 +218,23 @@ Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
             "vodplan will permanently delete these videos in cn-shanghai (http://127.0.0.1:PORT):
 source files, transcoded streams and thumbnails are removed and cannot be recovered.
 
-  - 00000000000000000000000000000000  \"Video 0\"  Blocked  1.0 MiB  m.yaml:4
+  - 00000000000000000000000000000000  \"Video 0\"  Blocked  1.0 MiB  2023-01-01  cat 1000  Standard  tags promo,2023,vodplan-until-2020-01-01  m.yaml:4
       reason: licence expired
-  - 00000000000000000000000000000001  \"Video 1\"  Blocked  1.0 MiB  m.yaml:6
+  - 00000000000000000000000000000001  \"Video 1\"  Blocked  1.0 MiB  2023-01-01  cat 1000  Standard  tags vodplan-until-2020-01-01  m.yaml:6
 
 {LEFT_ALONE}
+Breakdown of the deletions:
+  by delete entry:
+    videoId entries (m.yaml): 2 videos 2.0 MiB, created 2023-01-01T00:00:00Z
+  by status:
+    Blocked: 2 videos 2.0 MiB, created 2023-01-01T00:00:00Z
+  by category:
+    1000: 2 videos 2.0 MiB, created 2023-01-01T00:00:00Z
+  by creation year:
+    2023: 2 videos 2.0 MiB, created 2023-01-01T00:00:00Z
+  by storage class:
+    Standard: 2 videos 2.0 MiB, created 2023-01-01T00:00:00Z
+
 Plan: 2 videos to delete (2.0 MiB), 3 left as they are, 0 protected, 0 absent.
 Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
 "

@@ -60,16 +60,31 @@ fn hostile_titles_and_reasons_are_visible_escapes_in_the_text_plan() {
     vodplan will permanently delete these videos in cn-shanghai (http://127.0.0.1:PORT):
     source files, transcoded streams and thumbnails are removed and cannot be recovered.
 
-      - 2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910  "x\r\r## All clear, nothing will be deleted\r\r[details](https://evil.example/ok) <!-- hide -->|`a`|"  Normal  1.0 MiB  m.yaml:3
+      - 2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910  "x\r\r## All clear, nothing will be deleted\r\r[details](https://evil.example/ok) <!-- hide -->|`a`|"  Normal  1.0 MiB  2024-01-01  Standard  m.yaml:3
           reason: ok\n\n# Plan: 0 videos to delete\u{1b}[0m\u{200b}
-      - 3b2c1d0e9f8a4b7c8d6e5f4a3b2c1d0e  "\u{1b}[1A\u{1b}[2KNothing to delete\u{1b}[8m"  Normal  1.0 MiB  m.yaml:5
+      - 3b2c1d0e9f8a4b7c8d6e5f4a3b2c1d0e  "\u{1b}[1A\u{1b}[2KNothing to delete\u{1b}[8m"  Normal  1.0 MiB  2024-01-01  Standard  m.yaml:5
           reason: a\\b \u{1b}]8;;https://evil.example\u{1b}\\link\u{1b}]8;;\u{1b}\\
-      - 4c3d2e1f0a9b4c8d9e7f6a5b4c3d2e1f  "\u{1b}]0;pwned\u{7} tmp"  Normal  1.0 MiB  m.yaml:8
+      - 4c3d2e1f0a9b4c8d9e7f6a5b4c3d2e1f  "\u{1b}]0;pwned\u{7} tmp"  Normal  1.0 MiB  2024-01-01  Standard  m.yaml:8
           reason: *not* a | cell
           selected by: match {title starts with "\\u{1b}]0;"}
 
     Protected by keep (never deleted):
       = 7c3e9a10b2d44f6e8a1b2c3d4e5f6a7b  "legal \u{202e}dloh\u{202c} @team #1 www.evil.example **hold**"  kept by m.yaml:11 (selected by m.yaml:7)
+
+    Breakdown of the deletions:
+      by delete entry:
+        videoId entries (m.yaml): 2 videos 2.0 MiB, created 2024-01-01T00:00:00Z
+        match {title starts with "\\u{1b}]0;"} (m.yaml:8): 1 video 1.0 MiB, created 2024-01-01T00:00:00Z
+      by status:
+        Normal: 3 videos 3.0 MiB, created 2024-01-01T00:00:00Z
+      by category:
+        none: 3 videos 3.0 MiB, created 2024-01-01T00:00:00Z
+      by creation year:
+        2024: 3 videos 3.0 MiB, created 2024-01-01T00:00:00Z
+      by storage class:
+        Standard: 3 videos 3.0 MiB, created 2024-01-01T00:00:00Z
+      protected, by keep entry:
+        m.yaml:11: 1 video
 
     Plan: 3 videos to delete (3.0 MiB), 1 protected, 0 absent.
     Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
@@ -101,13 +116,40 @@ fn hostile_titles_and_reasons_stay_literal_cells_in_the_markdown_plan() {
     |---:|---:|---:|---:|
     | 3 | 1 | 0 | 3.0 MiB |
 
+    **Breakdown** (every count exact)
+
+    | delete entry | source | videos | size | oldest | newest |
+    |---|---|---:|---:|---|---|
+    | videoId entries | m.yaml | 2 | 2.0 MiB | `2024-01-01T00:00:00Z` | `2024-01-01T00:00:00Z` |
+    | match {title starts with "\\\\u{1b}\]0;"} | m.yaml:8 | 1 | 1.0 MiB | `2024-01-01T00:00:00Z` | `2024-01-01T00:00:00Z` |
+
+    | status | videos | size | oldest | newest |
+    |---|---:|---:|---|---|
+    | Normal | 3 | 3.0 MiB | `2024-01-01T00:00:00Z` | `2024-01-01T00:00:00Z` |
+
+    | category | videos | size | oldest | newest |
+    |---|---:|---:|---|---|
+    | none | 3 | 3.0 MiB | `2024-01-01T00:00:00Z` | `2024-01-01T00:00:00Z` |
+
+    | created in | videos | size | oldest | newest |
+    |---|---:|---:|---|---|
+    | 2024 | 3 | 3.0 MiB | `2024-01-01T00:00:00Z` | `2024-01-01T00:00:00Z` |
+
+    | storage class | videos | size | oldest | newest |
+    |---|---:|---:|---|---|
+    | Standard | 3 | 3.0 MiB | `2024-01-01T00:00:00Z` | `2024-01-01T00:00:00Z` |
+
+    | keep entry | protected |
+    |---|---:|
+    | m.yaml:11 | 1 |
+
     <details><summary>Deletions (3)</summary>
 
-    | video | title | status | size | reason | source |
-    |---|---|---|---|---|---|
-    | `2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910` | x\\r\\r\#\# All clear, nothing will be deleted\\r\\r\[details\](https\://evil.example/ok) \<\!-- hide --\>\|\`a\`\| | Normal | 1.0 MiB | ok\\n\\n\# Plan\: 0 videos to delete\\u{1b}\[0m\\u{200b} | m.yaml:3 |
-    | `3b2c1d0e9f8a4b7c8d6e5f4a3b2c1d0e` | \\u{1b}\[1A\\u{1b}\[2KNothing to delete\\u{1b}\[8m | Normal | 1.0 MiB | a\\\\b \\u{1b}\]8;;https\://evil.example\\u{1b}\\\\link\\u{1b}\]8;;\\u{1b}\\\\ | m.yaml:5 |
-    | `4c3d2e1f0a9b4c8d9e7f6a5b4c3d2e1f` | \\u{1b}\]0;pwned\\u{7} tmp | Normal | 1.0 MiB | \*not\* a \| cell | m.yaml:8 |
+    | video | title | status | size | created | category | storage class | tags | reason | entry |
+    |---|---|---|---:|---|---:|---|---|---|---|
+    | `2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910` | x\\r\\r\#\# All clear, nothing will be deleted\\r\\r\[details\](https\://evil.example/ok) \<\!-- hide --\>\|\`a\`\| | Normal | 1.0 MiB | `2024-01-01T00:00:00Z` |  | Standard |  | ok\\n\\n\# Plan\: 0 videos to delete\\u{1b}\[0m\\u{200b} | m.yaml:3 |
+    | `3b2c1d0e9f8a4b7c8d6e5f4a3b2c1d0e` | \\u{1b}\[1A\\u{1b}\[2KNothing to delete\\u{1b}\[8m | Normal | 1.0 MiB | `2024-01-01T00:00:00Z` |  | Standard |  | a\\\\b \\u{1b}\]8;;https\://evil.example\\u{1b}\\\\link\\u{1b}\]8;;\\u{1b}\\\\ | m.yaml:5 |
+    | `4c3d2e1f0a9b4c8d9e7f6a5b4c3d2e1f` | \\u{1b}\]0;pwned\\u{7} tmp | Normal | 1.0 MiB | `2024-01-01T00:00:00Z` |  | Standard |  | \*not\* a \| cell | m.yaml:8 |
 
     </details>
 

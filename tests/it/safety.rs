@@ -222,7 +222,7 @@ proptest! {
             let videos = present.iter().map(|i| Video {
                 video_id: vid(*i), reference_id: None, title: format!("v{i}"), status: "Normal".into(), category_id: None,
                 creation_time: "2024-01-01T00:00:00Z".into(), modification_time: None, size: None, duration: None,
-                tags: None, storage_location: None, forbidden: false, cdn: None,
+                tags: None, storage_location: None, storage_class: None, cover_url: None, forbidden: false, cdn: None,
             });
             let config = EmulatorConfig { fault_rate, lost_reply_rate, seed: Some(seed), delete_qps: 10_000, ..EmulatorConfig::default() };
             let emu = emulator::start("127.0.0.1:0".parse().unwrap(), Catalog::from_videos(videos), config).await.unwrap();
@@ -234,7 +234,7 @@ proptest! {
                 selected_by: vodplan::plan::SelectedBy::VideoId,
                 reason: None,
                 source: loc(1),
-                observed: vodplan::plan::Fingerprint { status: "Normal".into(), size: None, creation_time: None, modification_time: None, title: String::new(), reference_id: None, tags: None },
+                observed: vodplan::plan::Fingerprint { status: "Normal".into(), size: None, creation_time: None, modification_time: None, title: String::new(), reference_id: None, tags: None, category_id: None, storage_class: None },
             }).collect();
             let interrupt = interrupt_ms.map(std::time::Duration::from_millis);
             let outcome = crate::flow::apply_interrupted(sender, &deletions, interrupt).await;
@@ -304,7 +304,7 @@ proptest! {
             let videos = catalog.iter().map(|(i, has_ref, cat)| Video {
                 video_id: vid(*i), reference_id: has_ref.then(|| rid(*i)), title: format!("v{i}"), status: "Normal".into(),
                 category_id: Some(*cat), creation_time: "2024-01-01T00:00:00Z".into(), modification_time: None, size: Some(1),
-                duration: None, tags: None, storage_location: None, forbidden: false, cdn: None,
+                duration: None, tags: None, storage_location: None, storage_class: None, cover_url: None, forbidden: false, cdn: None,
             });
             let config = EmulatorConfig { fault_rate, lost_reply_rate, seed: Some(seed), delete_qps: 10_000, ..EmulatorConfig::default() };
             let emu = emulator::start("127.0.0.1:0".parse().unwrap(), Catalog::from_videos(videos), config).await.unwrap();
@@ -447,6 +447,7 @@ fn selector_entry(s: &S, line: u32) -> Entry {
             title_prefix: s.prefix.map(String::from),
             storage_location: s.bucket.map(String::from),
             tags: s.tags.iter().map(|x| x.to_string()).collect(),
+            relative: None,
         })),
         reason: None,
         quarantine: None,
@@ -542,7 +543,7 @@ proptest! {
                 category_id: v.category, creation_time: vodplan::timefmt::format(at(v.created)),
                 modification_time: None, size: Some(1), duration: None,
                 tags: (!v.tags.is_empty()).then(|| v.tags.to_string()),
-                storage_location: v.bucket.map(String::from), forbidden: false, cdn: None,
+                storage_location: v.bucket.map(String::from), storage_class: None, cover_url: None, forbidden: false, cdn: None,
             });
             let config = EmulatorConfig {
                 delete_qps: 10_000,
@@ -705,7 +706,7 @@ proptest! {
             let videos = catalog.iter().map(|(i, has_ref, cat, status, tags)| Video {
                 video_id: vid(*i), reference_id: has_ref.then(|| rid(*i)), title: format!("v{i}"), status: (*status).into(),
                 category_id: Some(*cat), creation_time: "2024-01-01T00:00:00Z".into(), modification_time: None, size: Some(1),
-                duration: None, tags: tags.map(str::to_string), storage_location: None, forbidden: false, cdn: None,
+                duration: None, tags: tags.map(str::to_string), storage_location: None, storage_class: None, cover_url: None, forbidden: false, cdn: None,
             });
             let config = EmulatorConfig { delete_qps: 10_000, ..EmulatorConfig::default() };
             let emu = emulator::start("127.0.0.1:0".parse().unwrap(), Catalog::from_videos(videos), config).await.unwrap();
@@ -828,7 +829,7 @@ fn a_saved_quarantine_is_written_as_the_manifests_decide_today() {
             size: Some(1),
             duration: None,
             tags: None,
-            storage_location: None,
+            storage_location: None, storage_class: None, cover_url: None,
             forbidden: false,
             cdn: None,
         };

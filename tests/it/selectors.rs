@@ -128,7 +128,7 @@ fn a_selector_past_five_thousand_results_is_traversed_completely() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout
-            .ends_with("Apply complete: 6000 videos deleted, 0 absent, 0 forbidden, 0 failed.\n"),
+            .ends_with("Apply complete: 6,000 videos deleted, 0 absent, 0 forbidden, 0 failed.\n"),
         "{}",
         r.stdout
     );

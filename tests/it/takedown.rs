@@ -298,6 +298,7 @@ fn the_plan_lists_what_cannot_be_purged_and_why() {
         .nth(1)
         .unwrap();
     let purge = purge.split("\nPlan: ").next().unwrap();
+    let purge = purge.split("\nBreakdown of the deletions").next().unwrap();
     let shared = format!("https://vod.emulator.test/media/shared/{}", shr(0));
     assert_eq!(
         purge,

@@ -147,6 +147,7 @@ pub(super) fn scan(reader: impl Read, plan_key: &str) -> std::io::Result<Scan> {
                 run,
                 time,
                 plan_key: k,
+                plan_digest: _,
                 planned,
                 ..
             } if k == plan_key => {
@@ -339,6 +340,7 @@ mod tests {
                 run: run_id,
                 time: "t0".into(),
                 plan_key: if run < 2 { "k" } else { "other" }.into(),
+                plan_digest: None,
                 planned: 3,
                 vodplan_version: "0".into(),
             },

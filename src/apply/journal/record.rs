@@ -12,6 +12,10 @@ pub enum Record {
         run: String,
         time: String,
         plan_key: String,
+        /// The digest of the plan this run applies, as `plan`, `show` and `apply` print it: what
+        /// ties the journal to the reviewed plan. Absent in journals of older versions.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        plan_digest: Option<String>,
         planned: usize,
         vodplan_version: String,
     },

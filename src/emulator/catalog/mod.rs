@@ -123,7 +123,7 @@ impl<'a> VideoRef<'a> {
             "CreationTime": created,
             "ModificationTime": api_time(r.modified),
             "StorageLocation": self.catalog.words.locations.name(r.location),
-            "StorageClass": "Standard",
+            "StorageClass": self.catalog.words.classes.name(r.class),
             "AppId": "app-1000000",
             "DownloadSwitch": "on",
             "Snapshots": [],
@@ -194,18 +194,33 @@ impl Subject for VideoRef<'_> {
 struct Builder {
     recs: Vec<Rec>,
     words: Vocabulary,
+    /// Covers given by the file, by the video's position in the file.
+    covers: Vec<(u32, String)>,
 }
 
 impl Builder {
     fn push(&mut self, v: Video) -> Result<(), BadTime> {
         let seq = u32::try_from(self.recs.len()).expect("fewer than 2^32 videos");
+        if let Some(c) = &v.cover_url {
+            self.covers.push((seq, c.clone()));
+        }
         let rec = Rec::from_video(v, seq, &mut self.words)?;
         self.recs.push(rec);
         Ok(())
     }
 
     fn finish(self) -> Catalog {
-        let Builder { mut recs, words } = self;
+        self.finish_noting_repeats().0
+    }
+
+    /// [`Builder::finish`], and the first video ID listed more than once, if any.
+    fn finish_noting_repeats(self) -> (Catalog, Option<String>) {
+        let mut repeated: Option<String> = None;
+        let Builder {
+            mut recs,
+            words,
+            covers,
+        } = self;
         recs.sort_unstable_by(|a, b| (a.created, &a.id, a.seq).cmp(&(b.created, &b.id, b.seq)));
         // The live position of every ID: where an ID repeats, the later one in the file wins.
         let mut by_id: HashTable<u32> = HashTable::with_capacity(recs.len());
@@ -218,6 +233,9 @@ impl Builder {
             );
             match entry {
                 hashbrown::hash_table::Entry::Occupied(mut o) => {
+                    if repeated.is_none() {
+                        repeated = Some(r.id.to_string());
+                    }
                     if recs[*o.get() as usize].seq < r.seq {
                         *o.get_mut() = pos;
                     }
@@ -246,17 +264,44 @@ impl Builder {
             .iter()
             .filter_map(|p| at(p).reference_id.clone().map(|r| (r, *p)))
             .collect();
-        Catalog {
+        let mut extras = HashMap::new();
+        if !covers.is_empty() {
+            let covers: HashMap<u32, String> = covers.into_iter().collect();
+            for (pos, r) in recs.iter().enumerate() {
+                if let Some(c) = covers.get(&r.seq) {
+                    extras.insert(
+                        pos as u32,
+                        Extra {
+                            description: None,
+                            cover_url: Some(c.clone()),
+                        },
+                    );
+                }
+            }
+        }
+        let catalog = Catalog {
             recs,
             words,
             indexes,
             by_id,
             by_reference,
-            extras: HashMap::new(),
+            extras,
             state: None,
             generation: 0,
             combined: Default::default(),
-        }
+        };
+        (catalog, repeated)
+    }
+}
+
+/// A catalogue file lists each video once: two entries of one `videoId` would otherwise be merged
+/// silently (the later wins), and a test would run against a catalogue it did not write.
+fn once_each((catalog, repeated): (Catalog, Option<String>)) -> Result<Catalog, String> {
+    match repeated {
+        Some(id) => Err(format!(
+            "videoId {id} is listed more than once; list each video once"
+        )),
+        None => Ok(catalog),
     }
 }
 
@@ -354,7 +399,7 @@ impl Catalog {
                 .and_then(|()| d.end())
                 .map_err(|e| err(e.to_string()))?;
             drop(bytes);
-            return Ok(builder.finish());
+            return once_each(builder.finish_noting_repeats()).map_err(err);
         }
         let text = String::from_utf8(bytes).map_err(|e| err(e.to_string()))?;
         let mut options = serde_saphyr::options! {};
@@ -367,8 +412,12 @@ impl Catalog {
         options.with_snippet = false;
         let file: YamlFile =
             serde_saphyr::from_str_with_options(&text, options).map_err(|e| err(e.to_string()))?;
-        Catalog::try_from_videos(file.videos)
-            .map_err(|b| err(bad_time::<serde_json::Error>(b).to_string()))
+        let mut b = Builder::default();
+        for v in file.videos {
+            b.push(v)
+                .map_err(|b| err(bad_time::<serde_json::Error>(b).to_string()))?;
+        }
+        once_each(b.finish_noting_repeats()).map_err(err)
     }
 
     /// Attaches a state log: changes recorded there earlier are replayed, later ones appended.

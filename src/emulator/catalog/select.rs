@@ -258,6 +258,8 @@ mod tests {
             duration: None,
             tags: (!tag.is_multiple_of(3)).then(|| ["a", "a,b", "b"][tag as usize % 3].to_string()),
             storage_location: None,
+            storage_class: None,
+            cover_url: None,
             forbidden: false,
             cdn: None,
         }

@@ -38,6 +38,12 @@ pub struct Video {
     pub tags: Option<String>,
     #[serde(default)]
     pub storage_location: Option<String>,
+    /// `Standard` (the default), `IA`, `Archive`, `ColdArchive`...
+    #[serde(default)]
+    pub storage_class: Option<String>,
+    /// The cover's URL (`CoverURL`).
+    #[serde(default, rename = "coverURL", alias = "coverUrl")]
+    pub cover_url: Option<String>,
     /// DeleteVideo reports this video in `ForbiddenVideoIds` and leaves it.
     #[serde(default)]
     pub forbidden: bool,
@@ -119,6 +125,7 @@ pub struct Vocabulary {
     pub statuses: Names,
     pub locations: Names,
     pub tags: Names,
+    pub classes: Names,
 }
 
 /// One video as the catalogue keeps it.
@@ -138,6 +145,8 @@ pub struct Rec {
     pub status: u32,
     /// Interned in [`Vocabulary::locations`].
     pub location: u32,
+    /// Interned in [`Vocabulary::classes`].
+    pub class: u32,
     /// Position in the file, so that a later duplicate of an ID wins.
     pub seq: u32,
     pub forbidden: bool,
@@ -180,6 +189,9 @@ impl Rec {
             location: words
                 .locations
                 .intern(v.storage_location.as_deref().unwrap_or(DEFAULT_LOCATION)),
+            class: words
+                .classes
+                .intern(v.storage_class.as_deref().unwrap_or("Standard")),
             id: v.video_id.into(),
             title: v.title.into(),
             reference_id: v.reference_id.map(Into::into),

@@ -68,6 +68,14 @@ pub fn split(command: &str) -> Vec<String> {
     words
 }
 
+/// A word of a command as it may be shown: the value of a `NAME=value` word is replaced.
+fn shown_word(word: &str) -> String {
+    match word.split_once('=') {
+        Some((name, _)) => format!("{name}=***"),
+        None => word.to_string(),
+    }
+}
+
 impl External {
     pub async fn fetch(&self) -> Result<Issued, CredentialError> {
         let this = self.clone();
@@ -79,10 +87,18 @@ impl External {
     fn run(&self) -> Result<Issued, CredentialError> {
         let fail = |r: String| CredentialError::provider(&self.describe, r);
         let words = split(&self.command);
-        let Some((program, args)) = words.split_first() else {
+        let Some((program_word, args)) = words.split_first() else {
             return Err(fail("process_command is empty".into()));
         };
-        let mut child = Command::new(program)
+        let program = shown_word(program_word);
+        if program_word.contains('=') {
+            // `NAME=value cmd` is a shell's environment assignment; without a shell it is a
+            // program name, and its value is often a secret.
+            return Err(fail(format!(
+                "process_command starts with `{program}`, an environment assignment: it is run without a shell, as the aliyun CLI runs it; put the assignment in a script and name the script"
+            )));
+        }
+        let mut child = Command::new(program_word)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -51,6 +51,30 @@ pub fn discover(env: Env<'_>) -> Result<Option<Oidc>, CredentialError> {
     }))
 }
 
+/// An OIDC token is a JWT of a few KiB; a file larger than this is not one.
+const MAX_TOKEN_BYTES: u64 = 64 << 10;
+
+/// Reads a token file: a regular file (a FIFO would block, a device read without end) of at most
+/// [`MAX_TOKEN_BYTES`].
+async fn read_token(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let not_a_token = |what: &str| std::io::Error::other(what.to_string());
+    if !tokio::fs::metadata(path).await?.is_file() {
+        return Err(not_a_token("it is not a regular file"));
+    }
+    let file = tokio::fs::File::open(path).await?;
+    let mut bytes = Vec::new();
+    file.take(MAX_TOKEN_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .await?;
+    if bytes.len() as u64 > MAX_TOKEN_BYTES {
+        return Err(not_a_token(
+            "it is larger than an OIDC token can be (64 KiB)",
+        ));
+    }
+    Ok(bytes)
+}
+
 impl Oidc {
     /// Reads the token file (again) and asks STS.
     pub async fn fetch(&self) -> Result<Issued, CredentialError> {
@@ -60,7 +84,7 @@ impl Oidc {
             path: path.clone(),
             reason,
         };
-        let bytes = tokio::fs::read(&self.token_file)
+        let bytes = read_token(&self.token_file)
             .await
             .map_err(|e| unreadable(e.to_string()))?;
         let token = String::from_utf8(bytes)

@@ -52,28 +52,9 @@ pub(crate) fn json_error_without_values(e: &serde_json::Error) -> String {
     format!("{what} at line {} column {}", e.line(), e.column())
 }
 
-/// A URL as it may be shown in a message: without user name, password, query or fragment, which
-/// can hold a secret.
+/// A URL as it may be shown in a message: user name, password, query and fragment replaced.
 pub(crate) fn shown_url(text: &str) -> String {
-    match reqwest::Url::parse(text) {
-        Ok(mut url) => {
-            let hid = !url.username().is_empty()
-                || url.password().is_some()
-                || url.query().is_some()
-                || url.fragment().is_some();
-            let _ = url.set_username("");
-            let _ = url.set_password(None);
-            url.set_query(None);
-            url.set_fragment(None);
-            let mut s = url.to_string();
-            if hid {
-                s.push_str(" (credentials, query and fragment not shown)");
-            }
-            s
-        }
-        Err(_) if text.contains(['@', '?', '#']) => "(the value is not shown)".to_string(),
-        Err(_) => text.to_string(),
-    }
+    crate::vod::endpoint::shown(text)
 }
 
 /// The base URL of a service a provider talks to: `override_var` (checked like `--endpoint`:

@@ -20,7 +20,8 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use super::{CredentialError, Credentials, Env, Issued, Secret, flag, var};
-use crate::vod::{encode, error::redact, sign};
+use crate::vod::error::{excerpt, redact};
+use crate::vod::{encode, sign};
 
 /// The STS API version.
 pub const VERSION: &str = "2015-04-01";
@@ -222,13 +223,7 @@ pub(crate) async fn exchange(
             _ if (300..400).contains(&status) => format!(
                 "STS answered with a redirect (HTTP {status}), which vodplan never follows; check VODPLAN_STS_ENDPOINT and ALIBABA_CLOUD_STS_REGION"
             ),
-            _ => format!(
-                "STS answered HTTP {status}: {}",
-                redact(
-                    &String::from_utf8_lossy(&body[..body.len().min(300)]),
-                    secrets
-                )
-            ),
+            _ => format!("STS answered HTTP {status}: {}", excerpt(&body, secrets)),
         };
         return Err(CredentialError::provider(provider, reason));
     }

@@ -1,7 +1,9 @@
 //! Provider 6 (and the aliyun CLI's `CredentialsURI` mode): `GET` a URL that answers
 //! `{"Code":"Success","AccessKeyId","AccessKeySecret","SecurityToken","Expiration"}`
 //! (credentials-go `credentials/providers/uri.go`; 5 s connect, 10 s read). The answer carries
-//! secrets, so plain http is only allowed to this machine or the link-local metadata range.
+//! secrets, so plain http is only allowed to this machine, the link-local range, or Alibaba
+//! Cloud's metadata address 100.100.100.200 itself (not the rest of 100.64.0.0/10, which is
+//! carrier-grade NAT and VPN space).
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -12,6 +14,12 @@ use super::service::CodedCredentials;
 use super::{CredentialError, Env, Issued, var};
 
 const VAR: &str = "ALIBABA_CLOUD_CREDENTIALS_URI";
+
+/// Alibaba Cloud's instance metadata address (the ECS provider's default endpoint).
+const METADATA_ADDRESS: [u8; 4] = [100, 100, 100, 200];
+
+/// A credentials answer is a few hundred bytes; more is not read.
+const MAX_REPLY_BYTES: usize = 64 << 10;
 
 /// A checked credentials URI.
 #[derive(Debug, Clone)]
@@ -43,7 +51,7 @@ impl CredentialsUri {
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         let near = crate::vod::endpoint::is_loopback_host(&host)
             || bare.parse::<IpAddr>().is_ok_and(|ip| match ip {
-                IpAddr::V4(v4) => v4.is_link_local() || v4.octets()[..2] == [100, 100],
+                IpAddr::V4(v4) => v4.is_link_local() || v4.octets() == METADATA_ADDRESS,
                 IpAddr::V6(_) => false,
             });
         match url.scheme() {
@@ -51,7 +59,7 @@ impl CredentialsUri {
             "http" if near => {}
             "http" => {
                 return Err(bad(
-                    "plain http:// to a host that is not loopback or link-local would carry the keys unencrypted; use https://",
+                    "plain http:// to a host that is not loopback, link-local or the metadata address 100.100.100.200 would carry the keys unencrypted; use https://",
                 ));
             }
             _ => return Err(bad("use https:// (or http:// to this machine)")),
@@ -82,6 +90,12 @@ impl CredentialsUri {
             .bytes()
             .await
             .map_err(|e| fail(super::service::send_error(&e, T)))?;
+        if body.len() > MAX_REPLY_BYTES {
+            return Err(fail(format!(
+                "the reply is larger than credentials can be ({} KiB)",
+                MAX_REPLY_BYTES >> 10
+            )));
+        }
         let reply: CodedCredentials = serde_json::from_slice(&body).map_err(|e| {
             fail(format!(
                 "the reply {}",
@@ -109,6 +123,7 @@ mod tests {
     fn plain_http_only_nearby_and_no_secret_in_the_message() {
         assert!(CredentialsUri::parse("http://127.0.0.1:9/c", "u").is_ok());
         assert!(CredentialsUri::parse("http://100.100.100.200/c", "u").is_ok());
+        assert!(CredentialsUri::parse("http://100.100.7.9/c", "u").is_err());
         assert!(CredentialsUri::parse("https://creds.example.com/c", "u").is_ok());
         let e = CredentialsUri::parse("http://creds.example.com/c?token=s3cr3t", "u")
             .unwrap_err()

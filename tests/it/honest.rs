@@ -1,0 +1,473 @@
+//! Summaries that say exactly what happened: "complete" only when everything planned was done,
+//! "interrupted" only after an interrupt, forbidden videos explained with the two ways out.
+
+use crate::harness::{Dir, Emulator, catalog_of, stable, vid, vodplan};
+
+/// Three deletable videos and two that DeleteVideo reports in ForbiddenVideoIds.
+fn forbidden_catalog() -> String {
+    let mut extra = String::new();
+    for i in 3..5 {
+        extra.push_str(&format!(
+            "  - videoId: {}\n    title: Locked {i}\n    status: Normal\n    categoryId: 1000\n    creationTime: 2023-01-01T00:00:00Z\n    size: 1048576\n    forbidden: true\n",
+            vid(i)
+        ));
+    }
+    catalog_of(3, &extra)
+}
+
+#[test]
+fn forbidden_videos_are_explained_not_called_complete_or_interrupted() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &forbidden_catalog(), &[]);
+    crate::harness::delete_manifest(&dir, 5);
+    let apply = || {
+        vodplan(&dir)
+            .against(&emu)
+            .args(["apply", "m.yaml", "--auto-approve"])
+            .run()
+    };
+    let forbidden_hint = "Forbidden: VOD refused to delete 2 videos (ForbiddenVideoIds, listed above), which usually means the RAM identity vodplan runs as may not delete them. Two ways out: grant it vod:DeleteVideo on them (examples/ram/apply-policy.json) and run the same command again; or accept them as they are: add them to `keep` in the manifests (and remove any delete entry naming them by ID), so that they are no longer planned.\n";
+    let first = apply();
+    assert_eq!(first.code, 3, "{}", first.stderr);
+    assert!(
+        first.stdout.ends_with(&format!(
+            "Forbidden: VOD refused to delete these (ForbiddenVideoIds):\n  ! {}\n  ! {}\n\nPlan digest: {}\nApply partial: 3 videos deleted, 0 absent, 2 forbidden, 0 failed.\n",
+            vid(3),
+            vid(4),
+            &first.stdout[first.stdout.rfind("Plan digest: ").unwrap() + 13..][..12]
+        )),
+        "{}",
+        first.stdout
+    );
+    assert_eq!(
+        stable(&first.stderr, &emu),
+        format!(
+            "Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)\nApplying plan DIGEST.\nJournal: m.yaml.journal.jsonl\nPartial: 3 deleted, 2 forbidden.\n{forbidden_hint}"
+        )
+    );
+    // Again: the 2 are sent again (the permission may have been fixed), the 3 are credited, and
+    // nothing claims an interrupted run.
+    let second = apply();
+    assert_eq!(second.code, 3, "{}", second.stderr);
+    assert!(!second.stderr.contains("nterrupt"), "{}", second.stderr);
+    assert_eq!(
+        stable(&second.stderr, &emu),
+        format!(
+            "Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)\nApplying plan DIGEST.\nContinuing: the journal shows an earlier partial run of this plan that sent 5 videos for deletion; what it deleted is credited, not reported as drift.\nJournal: m.yaml.journal.jsonl\nPartial: 3 deleted, 2 forbidden.\n{forbidden_hint}"
+        )
+    );
+    assert!(
+        second
+            .stdout
+            .ends_with("Apply partial: 3 videos deleted, 0 absent, 2 forbidden, 0 failed.\n"),
+        "{}",
+        second.stdout
+    );
+    // Accepting them with `keep`: they are no longer planned, and the run is complete.
+    crate::harness::delete_manifest(&dir, 3);
+    let mut m = dir.read("m.yaml");
+    m.push_str(&format!(
+        "keep:\n  - videoId: {}\n  - videoId: {}\n",
+        vid(3),
+        vid(4)
+    ));
+    dir.write("m.yaml", &m);
+    let third = apply();
+    assert_eq!(third.code, 0, "{}", third.stderr);
+    assert!(
+        third
+            .stdout
+            .ends_with("Apply complete: 0 videos deleted, 3 absent, 0 forbidden, 0 failed.\n"),
+        "{}",
+        third.stdout
+    );
+}
+
+/// Reads a finished child's exit code, stdout and stderr.
+fn finished(mut child: std::process::Child) -> (Option<i32>, String, String) {
+    use std::io::Read;
+    let status = child.wait().unwrap();
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    crate::harness::assert_no_secret(&stdout, "stdout");
+    crate::harness::assert_no_secret(&stderr, "stderr");
+    (status.code(), stdout, stderr)
+}
+
+fn signal(child: &std::process::Child, name: &str) {
+    assert!(
+        std::process::Command::new("kill")
+            .args([name, &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+#[test]
+fn the_journal_records_the_plan_digest_and_apply_planfile_names_the_credentials() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(3, ""), &[]);
+    crate::harness::delete_manifest(&dir, 2);
+    let plan = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--out", "plan.json", "--format", "json"])
+        .run();
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let digest = plan.json()["planDigest"].as_str().unwrap().to_string();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json"])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with(&format!(
+            "Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)\nApplying plan {digest}.\n"
+        )),
+        "{}",
+        r.stderr
+    );
+    let journal = std::fs::read_to_string(dir.path().join("plan.json.journal.jsonl")).unwrap();
+    let start: serde_json::Value = serde_json::from_str(journal.lines().next().unwrap()).unwrap();
+    assert_eq!(start["event"], "start");
+    assert_eq!(start["planDigest"], digest.as_str());
+    // The same for manifests applied directly.
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args([
+            "apply",
+            "m.yaml",
+            "--auto-approve",
+            "--journal",
+            "direct.jsonl",
+        ])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let applied = r.stderr.split("Applying plan ").nth(1).unwrap()[..12].to_string();
+    let journal = dir.read("direct.jsonl");
+    let start: serde_json::Value = serde_json::from_str(journal.lines().next().unwrap()).unwrap();
+    assert_eq!(start["planDigest"], applied.as_str());
+}
+
+/// A signal while the saved plan is re-read: nothing sent, said so, exit 1 (it used to kill the
+/// process with no word).
+#[test]
+fn a_signal_before_the_delete_phase_says_interrupted_nothing_sent() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(3, ""), &[]);
+    crate::harness::delete_manifest(&dir, 2);
+    let plan = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--out", "plan.json"])
+        .run();
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let port = emu.port;
+    emu.stop();
+    // The same endpoint, now answering after 5 s: the apply is re-reading when the signal comes.
+    let emu = Emulator::start_on(&dir, &catalog_of(3, ""), &["--latency-ms", "5000"], port);
+    for (sig, format) in [("-TERM", "text"), ("-INT", "json")] {
+        let child = vodplan(&dir)
+            .against(&emu)
+            .args(["apply", "plan.json", "--format", format])
+            .spawn_captured();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        signal(&child, sig);
+        let (code, stdout, stderr) = finished(child);
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(
+            stderr.ends_with("error: interrupted, nothing sent\nhint: nothing was deleted; run the same command again to apply the plan\n"),
+            "{stderr}"
+        );
+        if format == "json" {
+            let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            assert_eq!(v["interrupted"], true);
+            assert_eq!(v["summary"]["deleted"], 0);
+        } else {
+            assert_eq!(stdout, "");
+        }
+    }
+    assert_eq!(emu.calls("DeleteVideo"), 0);
+}
+
+/// A second apply while one holds the journal refuses before it prints the plan.
+#[test]
+fn a_second_apply_refuses_on_the_lock_before_printing_the_plan() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(200, ""), &["--latency-ms", "300"]);
+    crate::harness::delete_manifest(&dir, 200);
+    let first = vodplan(&dir)
+        .against(&emu)
+        .args([
+            "apply",
+            "m.yaml",
+            "--auto-approve",
+            "--journal",
+            "j.jsonl",
+            "--max-qps",
+            "1",
+        ])
+        .spawn_captured();
+    let start = std::time::Instant::now();
+    while !dir.path().join("j.jsonl").exists() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "the first apply never locked"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let second = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "m.yaml", "--auto-approve", "--journal", "j.jsonl"])
+        .run();
+    signal(&first, "-KILL");
+    let _ = finished(first);
+    assert_eq!(second.code, 1, "{}", second.stderr);
+    assert_eq!(
+        second.stdout, "",
+        "the plan is not printed before the refusal"
+    );
+    assert!(
+        second
+            .stderr
+            .contains("error: journal j.jsonl is in use by another apply"),
+        "{}",
+        second.stderr
+    );
+}
+
+/// What the percentage guard divides by is covered by the plan's digest, and the journal records
+/// today's manifests' reason for each deletion, never the plan file's.
+#[test]
+fn a_forged_selector_count_or_reason_in_a_saved_plan_cannot_pass_under_the_reviewed_digest() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(10, ""), &[]);
+    dir.write(
+        "m.yaml",
+        "version: 1\ndelete:\n  - match: { categoryId: 1000 }\n    reason: cleanup (TICKET-1)\n",
+    );
+    let plan = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--out", "plan.json", "--format", "json"])
+        .run();
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let reviewed = plan.json()["planDigest"].as_str().unwrap().to_string();
+    // As reviewed, the guard trips: 10 of the 10 videos the selector saw.
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json", "--max-delete-percent", "50"])
+        .run();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("guard tripped: --max-delete-percent allows 50% of the 10 videos"),
+        "{}",
+        r.stderr
+    );
+    // Forged: the selectors "saw" 100,000 videos, and every deletion carries another reason.
+    let mut forged: serde_json::Value = serde_json::from_str(&dir.read("plan.json")).unwrap();
+    forged["plan"]["selectorSeen"] = 100_000.into();
+    for d in forged["plan"]["deletions"].as_array_mut().unwrap() {
+        d["reason"] = "approved by legal".into();
+    }
+    std::fs::write(dir.path().join("plan.json"), forged.to_string()).unwrap();
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json", "--max-delete-percent", "50"])
+        .run();
+    let applied = r
+        .stderr
+        .split("Applying plan ")
+        .nth(1)
+        .map(|s| s[..12].to_string());
+    // Either refused, or applied under a digest that is not the reviewed one.
+    assert_ne!(applied.as_deref(), Some(reviewed.as_str()), "{}", r.stderr);
+    let journal =
+        std::fs::read_to_string(dir.path().join("plan.json.journal.jsonl")).unwrap_or_default();
+    assert!(!journal.contains("approved by legal"), "{journal}");
+    if applied.is_some() {
+        assert!(
+            journal.contains("\"reason\":\"cleanup (TICKET-1)\""),
+            "{journal}"
+        );
+    }
+}
+
+/// Two applies of one plan on one machine with different journals: the second refuses.
+#[test]
+fn a_second_apply_of_the_same_plan_with_another_journal_refuses() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(200, ""), &[]);
+    crate::harness::delete_manifest(&dir, 200);
+    let plan = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--out", "plan.json"])
+        .run();
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let first = vodplan(&dir)
+        .against(&emu)
+        .args([
+            "apply",
+            "plan.json",
+            "--journal",
+            "one.jsonl",
+            "--max-qps",
+            "1",
+        ])
+        .spawn_captured();
+    let start = std::time::Instant::now();
+    while !dir.path().join("one.jsonl").exists() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "the first apply never locked"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let second = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json", "--journal", "two.jsonl"])
+        .run();
+    signal(&first, "-KILL");
+    let _ = finished(first);
+    assert_eq!(second.code, 1, "{}", second.stderr);
+    assert_eq!(second.stdout, "");
+    assert!(
+        second
+            .stderr
+            .starts_with("error: another apply of this plan is running on this machine (process "),
+        "{}",
+        second.stderr
+    );
+    assert!(second.stderr.contains("one.jsonl)"), "{}", second.stderr);
+}
+
+/// The default journal of manifests applied directly is written in the working directory, never
+/// inside the manifests' directory (where validate would warn about it).
+#[test]
+fn the_default_journal_of_a_manifest_directory_is_not_written_inside_it() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(2, ""), &[]);
+    dir.write(
+        "manifests/cleanup.yaml",
+        &format!("version: 1\ndelete:\n  - videoId: {}\n", vid(0)),
+    );
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["apply", "manifests", "--auto-approve"])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Journal: manifests.journal.jsonl\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(dir.path().join("manifests.journal.jsonl").is_file());
+    let v = vodplan(&dir).args(["validate", "manifests"]).run();
+    assert_eq!((v.code, v.stderr.as_str()), (0, ""), "{}", v.stderr);
+}
+
+/// The guard's hint names the guard that tripped.
+#[test]
+fn the_percentage_guard_hint_names_the_percentage_flag() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &catalog_of(4, ""), &[]);
+    dir.write(
+        "m.yaml",
+        "version: 1\ndelete:\n  - match: { categoryId: 1000 }\n",
+    );
+    let r = vodplan(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--max-delete-percent", "50"])
+        .run();
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.ends_with("hint: review the selectors and IDs; raise --max-delete-percent only if deleting this share of what the selectors matched is intended\n"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// `demo` shows the plan once, and names no path of the temporary directory it deletes.
+#[test]
+fn the_demo_shows_the_plan_once_without_temporary_paths() {
+    let dir = Dir::new();
+    let r = vodplan(&dir).args(["demo"]).run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout.matches("vodplan will permanently delete").count(),
+        1,
+        "{}",
+        r.stdout
+    );
+    let tmp = std::env::temp_dir().display().to_string();
+    assert!(
+        !r.stdout.contains(&tmp) && !r.stderr.contains(&tmp),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(r.stdout.contains("  cleanup.yaml:10\n"), "{}", r.stdout);
+}
+
+/// The schema names no path outside the repository, and says a disagreeing region is an error.
+#[test]
+fn the_schema_says_a_region_conflict_is_an_error_and_names_no_internal_path() {
+    let dir = Dir::new();
+    let r = vodplan(&dir).args(["schema"]).run();
+    assert_eq!(r.code, 0);
+    assert!(
+        !r.stdout.contains("/work/") && !r.stdout.contains("Overridden"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("must agree with it: a disagreement is an error"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A global flag a command does not use is an error on its command line, not silently ignored.
+#[test]
+fn a_global_flag_a_command_does_not_use_is_refused() {
+    let dir = Dir::new();
+    let r = vodplan(&dir)
+        .args(["schema", "--endpoint", "http://127.0.0.1:9"])
+        .run();
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .starts_with("error: --endpoint has no effect on `vodplan schema`; leave it out\n"),
+        "{}",
+        r.stderr
+    );
+    let r = vodplan(&dir)
+        .args(["completions", "bash", "--max-qps", "5"])
+        .run();
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .starts_with("error: --max-qps has no effect on `vodplan completions`"),
+        "{}",
+        r.stderr
+    );
+    // Through the environment it is fine: CI sets it for every step.
+    let r = vodplan(&dir)
+        .env("VODPLAN_ENDPOINT", "http://127.0.0.1:9")
+        .args(["schema"])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
