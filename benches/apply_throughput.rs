@@ -52,6 +52,7 @@ fn main() {
             tags: None,
             storage_location: None, storage_class: None, cover_url: None,
             forbidden: false,
+            cdn: None,
         }));
         let config = EmulatorConfig { latency, jitter, quota_mode, ..EmulatorConfig::default() };
         let emu = emulator::start("127.0.0.1:0".parse().unwrap(), catalog, config).await.unwrap();

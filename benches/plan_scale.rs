@@ -69,6 +69,7 @@ fn entry(line: u32, s: Selector) -> Entry {
         target: Target::Match(Box::new(s)),
         reason: None,
         quarantine: None,
+        purge_cdn: false,
         location: Location {
             file: "bench.yaml".into(),
             line,
@@ -119,6 +120,7 @@ fn main() {
                 tags: None,
                 storage_location: None, storage_class: None, cover_url: None,
                 forbidden: false,
+                cdn: None,
             }
         }));
         let built = built.elapsed();

@@ -8,6 +8,7 @@ pub mod executor;
 pub(crate) mod journal;
 pub(crate) mod outcome;
 pub mod plan_lock;
+pub mod purge;
 pub(crate) mod quarantine;
 pub mod run;
 pub(crate) mod settle;

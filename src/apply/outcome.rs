@@ -34,6 +34,8 @@ pub struct Outcome {
     pub quarantine_not_sent: Vec<VideoId>,
     /// The grace period's last day written on each video quarantined by this run.
     pub until_written: std::collections::HashMap<VideoId, String>,
+    /// The CDN purge (`purgeCdn`), when the plan has one.
+    pub purge: Option<super::purge::PurgeOutcome>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

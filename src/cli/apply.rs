@@ -8,6 +8,7 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+use vodplan::apply::purge::{self, PurgeJournal};
 use vodplan::apply::{self, Approval, Interrupt, JournalSpec, Outcome, Refusal};
 use vodplan::manifest::DesiredState;
 use vodplan::plan::file::PlanFile;
@@ -261,6 +262,7 @@ async fn apply_manifests(
         &approval,
         &spec,
         locked,
+        planned.plan.purge.as_ref(),
     )
     .await
 }
@@ -281,7 +283,20 @@ async fn apply_saved(
         once: true,
     };
     // Locked first: a second apply refuses before re-reading or showing anything.
-    let locked = apply::lock(&spec).map_err(apply_failure)?;
+    let locked = match apply::lock(&spec) {
+        Ok(locked) => locked,
+        Err(e @ apply::ApplyError::AlreadyApplied { .. }) => {
+            // Applied already: only a CDN purge still pending is continued (no DeleteVideo).
+            let purge =
+                PurgeJournal::open(&purge::journal_path(&journal)).map_err(purge_failure)?;
+            if !(file.plan.purge.is_some() && purge.has_pending()) {
+                return Err(apply_failure(e));
+            }
+            let _plan_lock = plan_lock(&spec)?;
+            return continue_purge(session, stop, &file, purge).await;
+        }
+        Err(e) => return Err(apply_failure(e)),
+    };
     let _plan_lock = plan_lock(&spec)?;
     session.check_plan_region(&file.region)?;
     let mut desired = load_manifests(&manifests_of(&file, req.manifests)?)?;
@@ -347,7 +362,57 @@ async fn apply_saved(
         show_plan(out, &file.plan, &ctx);
     }
     stop.unless(async { Ok(()) }).await?;
-    execute(out, stop.interrupt, client, &approval, &spec, locked).await
+    execute(
+        out,
+        stop.interrupt,
+        client,
+        &approval,
+        &spec,
+        locked,
+        file.plan.purge.as_ref(),
+    )
+    .await
+}
+
+/// A saved plan whose deletions are done and whose CDN purge is not: continues the purge (a
+/// later day's quota), sending no DeleteVideo.
+async fn continue_purge(
+    session: &Session,
+    stop: &Stop<'_>,
+    file: &PlanFile,
+    mut journal: PurgeJournal,
+) -> Result<Exit, Failure> {
+    session.check_plan_region(&file.region)?;
+    let endpoint = session.endpoint(&file.region)?;
+    if endpoint.to_string() != file.endpoint {
+        return Err(Failure::new(
+            Kind::StalePlan,
+            format!(
+                "the plan was made against {}, but this apply would use {endpoint}; nothing was sent to the API",
+                file.endpoint
+            ),
+        ));
+    }
+    let out = stop.out;
+    let client = stop.unless(session.client(&file.region, endpoint)).await?;
+    let digest = file.plan.digest(&file.region, &file.endpoint);
+    eprintln!("Plan {digest}: its deletions are done; continuing its CDN purge.");
+    stop.interrupt.begin_sending();
+    let purged = purge::run(&client, &mut journal, &|| stop.interrupt.is_set())
+        .await
+        .map_err(purge_failure)?;
+    let outcome = Outcome {
+        plan_digest: digest,
+        purge: Some(purged),
+        ..Outcome::default()
+    };
+    out.print(&render::outcome(&outcome, out.format, out.color));
+    finish(&outcome)
+}
+
+fn purge_failure(e: purge::PurgeJournalError) -> Failure {
+    Failure::of(Kind::Input, e)
+        .hint("fix the purge journal's file (or its directory's permissions) and run the same command again")
 }
 
 /// The manifests a saved plan is checked against: `--manifests`, else the paths it records.
@@ -404,13 +469,33 @@ async fn execute(
     approval: &Approval<'_>,
     spec: &JournalSpec<'_>,
     locked: apply::Locked,
+    purge_plan: Option<&vodplan::plan::purge::PurgePlan>,
 ) -> Result<Exit, Failure> {
     eprintln!("Applying plan {}.", approval.digest);
     interrupt.begin_sending();
+    // The URLs are read again just before the deletions (only a Normal video has them) and
+    // journaled with the planned objects, so that a later run can finish the purge.
+    let mut purge_journal = match purge_plan {
+        Some(p) => {
+            let mut j =
+                PurgeJournal::open(&purge::journal_path(spec.path)).map_err(purge_failure)?;
+            let objects = purge::refresh(&client, p).await;
+            j.plan(&objects).map_err(purge_failure)?;
+            Some(j)
+        }
+        None => None,
+    };
     let bar = out.bar("deleting");
-    let done = apply::run_locked(client, approval, locked, &bar, interrupt).await;
+    let done = apply::run_locked(client.clone(), approval, locked, &bar, interrupt).await;
     bar.finish();
-    let outcome = done.map_err(apply_failure)?;
+    let mut outcome = done.map_err(apply_failure)?;
+    if let Some(j) = purge_journal.as_mut() {
+        outcome.purge = Some(
+            purge::run(&client, j, &|| interrupt.is_set())
+                .await
+                .map_err(purge_failure)?,
+        );
+    }
     note_dates(approval, &outcome);
     out.print(&render::outcome(&outcome, out.format, out.color));
     eprintln!("Journal: {}", spec.path.display());
@@ -477,7 +562,14 @@ fn finish(outcome: &Outcome) -> Result<Exit, Failure> {
             )
         };
     }
+    let purge_pending = outcome.purge.as_ref().map_or(0, |p| p.pending.len());
     if outcome.is_complete() {
+        if purge_pending > 0 {
+            eprintln!(
+                "CDN purge pending: {purge_pending} deleted videos still have objects to purge (the day's quota, a refused call or a task still refreshing). Run the same command again (on a later day when the quota is spent) to continue: {again}"
+            );
+            return Ok(Exit::Partial);
+        }
         return Ok(Exit::Success);
     }
     if outcome.failed_before_deleting() {

@@ -306,6 +306,8 @@ pub struct EmulatorArgs {
     #[arg(long, default_value_t = 600, value_name = "SECONDS")]
     pub scroll_idle: u64,
     #[command(flatten)]
+    pub cdn: CdnArgs,
+    #[command(flatten)]
     pub identity: Box<IdentityArgs>,
 }
 
@@ -316,6 +318,23 @@ pub enum QuotaModeArg {
     Sliding,
     #[value(alias = "bucket")]
     Fixed,
+}
+
+/// The emulator's CDN side: the account's domains, the daily purge quota, purge duration.
+#[derive(Debug, Clone, Args)]
+pub struct CdnArgs {
+    /// A CDN domain of the account (repeatable; the first serves the catalogue's videos)
+    #[arg(long = "cdn-domain", value_name = "DOMAIN", default_values_t = [vodplan::emulator::cdn::DEFAULT_DOMAIN.to_string()])]
+    pub domains: Vec<String>,
+    /// URLs RefreshVodObjectCaches may purge a day (the real quota: 2000)
+    #[arg(long, default_value_t = 2_000, value_name = "N")]
+    pub cdn_url_quota: u64,
+    /// Directories RefreshVodObjectCaches may purge a day (the real quota: 100)
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub cdn_dir_quota: u64,
+    /// Milliseconds a purge task stays Refreshing before it completes
+    #[arg(long, default_value_t = 200, value_name = "MS")]
+    pub cdn_refresh_ms: u64,
 }
 
 /// The emulator's identity side: STS roles, the OIDC token, the ECS role, credential lifetimes.

@@ -50,6 +50,12 @@ pub async fn emulator(args: &EmulatorArgs) -> Result<Exit, Failure> {
             scroll_idle: std::time::Duration::from_secs(args.scroll_idle),
         },
         identity: args.identity.config(),
+        cdn: emulator::cdn::CdnConfig {
+            domains: args.cdn.domains.clone(),
+            url_quota: args.cdn.cdn_url_quota,
+            dir_quota: args.cdn.cdn_dir_quota,
+            refresh_delay: std::time::Duration::from_millis(args.cdn.cdn_refresh_ms),
+        },
         ..EmulatorConfig::default()
     };
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -142,7 +142,7 @@ impl From<vodplan::vod::ApiError> for Failure {
         use vodplan::vod::ApiErrorKind;
         match e.kind {
             ApiErrorKind::Auth => Failure::of(Kind::Auth, e)
-                .hint("check the access key (ALIBABA_CLOUD_ACCESS_KEY_ID / --profile), the clock, and its RAM permissions: plan needs vod:GetVideoInfos, vod:GetVideoList, vod:SearchMedia, vod:GetAuditHistory; apply also vod:DeleteVideo, vod:CreateAudit, vod:UpdateVideoInfos (examples/ram/*-policy.json)"),
+                .hint("check the access key (ALIBABA_CLOUD_ACCESS_KEY_ID / --profile), the clock, and its RAM permissions: plan needs vod:GetVideoInfos, vod:GetVideoList, vod:SearchMedia, vod:GetAuditHistory, vod:GetPlayInfo, vod:DescribeVodUserDomains, vod:DescribeVodRefreshQuota, vod:DescribeVodRefreshTasks; apply also vod:DeleteVideo, vod:CreateAudit, vod:UpdateVideoInfos, vod:RefreshVodObjectCaches (examples/ram/*-policy.json)"),
             ApiErrorKind::Throttled => Failure::of(Kind::Api, e)
                 .hint("the account's API budget is used by others too; retry later"),
             _ => Failure::of(Kind::Api, e).hint("nothing was deleted; check the endpoint and region, then run the command again"),

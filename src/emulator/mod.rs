@@ -1,5 +1,6 @@
 //! A local ApsaraVideo VOD API: the subset vodplan uses (DeleteVideo, GetVideoInfos, GetVideoInfo,
-//! GetVideoList, SearchMedia, CreateAudit, UpdateVideoInfos; the list is `actions::ACTIONS`), over HTTP, signed requests only, so that vodplan and the official SDKs can be
+//! GetVideoList, SearchMedia, CreateAudit, UpdateVideoInfos, GetPlayInfo and the CDN purge actions
+//! over a model of the edge, `cdn`; the list is `actions::ACTIONS`), over HTTP, signed requests only, so that vodplan and the official SDKs can be
 //! tried, tested and rehearsed without a cloud account.
 //!
 //! It behaves like the service where vodplan's correctness depends on it: response shapes, error
@@ -13,12 +14,15 @@
 //! service's RAM-role paths and `/_emulator/credentials` for `ALIBABA_CLOUD_CREDENTIALS_URI`), and
 //! VOD calls signed with the temporary keys it issued are accepted until they expire.
 //!
-//! `GET /_emulator/stats` (not part of the VOD API) reports counters per operation for tests.
+//! `GET /_emulator/stats` (not part of the VOD API) reports counters per operation for tests;
+//! `GET /_emulator/cdn` what the CDN edge still serves (`cdn`), `POST /_emulator/cdn/next-day`
+//! starts a new quota day.
 
 pub mod actions;
 pub mod auth;
 pub mod canonical;
 pub(crate) mod catalog;
+pub mod cdn;
 mod error;
 pub(crate) mod metadata;
 pub mod quota;
@@ -76,6 +80,8 @@ pub struct EmulatorConfig {
     pub identity: IdentityConfig,
     /// A connection whose request headers are not complete within this time is closed.
     pub header_read_timeout: Duration,
+    /// The CDN side: the account's domains, the daily purge quota, how long a purge takes.
+    pub cdn: cdn::CdnConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -93,6 +99,7 @@ impl Default for EmulatorConfig {
             limits: actions::Limits::default(),
             identity: IdentityConfig::default(),
             header_read_timeout: Duration::from_secs(10),
+            cdn: cdn::CdnConfig::default(),
         }
     }
 }
@@ -116,6 +123,7 @@ struct Shared {
     dice: Mutex<fastrand::Rng>,
     videos_deleted: AtomicU64,
     scrolls: Mutex<actions::Scrolls>,
+    edge: Mutex<cdn::Edge>,
     issuer: sts::Issuer,
     imds: metadata::MetadataTokens,
     identity_counters: sts::IdentityCounters,
@@ -126,6 +134,12 @@ fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/_emulator/stats", get(stats))
         .route("/_emulator/credentials", get(credentials_uri))
+        .route("/_emulator/cdn", get(cdn_edge))
+        .route("/_emulator/cdn/next-day", axum::routing::post(cdn_next_day))
+        .route(
+            "/_emulator/cdn/refuse-next",
+            axum::routing::post(cdn_refuse_next),
+        )
         .route("/latest/api/token", put(imds_token))
         .route(metadata::ROLE_PATH, get(imds_role_name))
         .route(&format!("{}{{role}}", metadata::ROLE_PATH), get(imds_role))
@@ -184,6 +198,7 @@ fn shared(catalog: Catalog, config: EmulatorConfig) -> Arc<Shared> {
         Some(s) => fastrand::Rng::with_seed(s),
         None => fastrand::Rng::new(),
     };
+    let edge = cdn::Edge::new(config.cdn.clone());
     Arc::new(Shared {
         catalog: Mutex::new(catalog),
         config,
@@ -193,6 +208,7 @@ fn shared(catalog: Catalog, config: EmulatorConfig) -> Arc<Shared> {
         dice: Mutex::new(dice),
         videos_deleted: AtomicU64::new(0),
         scrolls: Mutex::new(actions::Scrolls::default()),
+        edge: Mutex::new(edge),
         issuer: sts::Issuer::default(),
         imds: metadata::MetadataTokens::default(),
         identity_counters: sts::IdentityCounters::default(),
@@ -467,11 +483,13 @@ fn dispatch(
 ) -> Result<Value, ServiceError> {
     let mut catalog = shared.catalog.lock().expect("catalog lock");
     let mut scrolls = shared.scrolls.lock().expect("scroll lock");
+    let mut edge = shared.edge.lock().expect("edge lock");
     let before = catalog.len();
     let mut ctx = actions::Ctx {
         catalog: &mut catalog,
         scrolls: &mut scrolls,
         limits: shared.config.limits,
+        edge: &mut edge,
     };
     let result = (action.run)(&mut ctx, params);
     shared
@@ -573,6 +591,36 @@ async fn credentials_uri(State(shared): State<Arc<Shared>>) -> Response {
         &shared.issuer,
         time::OffsetDateTime::now_utc(),
     )
+}
+
+/// `GET /_emulator/cdn` (not part of the VOD API, unsigned, for tests): what the CDN edge still
+/// serves of every video, the quota left today, and the purge counters.
+async fn cdn_edge(State(shared): State<Arc<Shared>>) -> Response {
+    let catalog = shared.catalog.lock().expect("catalog lock");
+    let mut edge = shared.edge.lock().expect("edge lock");
+    let body = actions::cdn_report(&catalog, &mut edge);
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// `POST /_emulator/cdn/next-day` (for tests): the purge quota is whole again, as at midnight.
+async fn cdn_next_day(State(shared): State<Arc<Shared>>) -> Response {
+    let catalog = shared.catalog.lock().expect("catalog lock");
+    let mut edge = shared.edge.lock().expect("edge lock");
+    actions::cdn_settle(&catalog, &mut edge);
+    edge.next_day();
+    (StatusCode::OK, "{}").into_response()
+}
+
+/// `POST /_emulator/cdn/refuse-next` (for tests): the next purge call is refused (403), as a
+/// purge refused for another reason than the quota.
+async fn cdn_refuse_next(State(shared): State<Arc<Shared>>) -> Response {
+    shared.edge.lock().expect("edge lock").refuse_next += 1;
+    (StatusCode::OK, "{}").into_response()
 }
 
 async fn stats(State(shared): State<Arc<Shared>>) -> Response {

@@ -81,6 +81,9 @@ pub struct Entry {
     /// `quarantine:` or its file's top-level default), and where that was said. None: delete
     /// without a grace period (also for `quarantine: none`).
     pub quarantine: Option<Located<u32>>,
+    /// Delete entries only: purge the video's CDN objects after deleting it (the entry's own
+    /// `purgeCdn:` or its file's top-level default).
+    pub purge_cdn: bool,
     pub location: Location,
 }
 

@@ -137,6 +137,7 @@ pub struct RawManifest {
     pub region: Option<Field>,
     pub owner: Option<Field>,
     pub quarantine: Option<Field>,
+    pub purge_cdn: Option<Field>,
     pub delete: Option<ListField<RawEntry>>,
     pub keep: Option<ListField<RawEntry>>,
     pub limits: Option<MapField<RawLimits>>,
@@ -151,6 +152,8 @@ pub struct RawEntry {
     /// Read with its value's position even in fast mode: the plan cites where it was said.
     /// Boxed: rare, and a million entries should not each carry its room.
     pub quarantine: Option<Box<Field>>,
+    /// Boxed for the same reason.
+    pub purge_cdn: Option<Box<Field>>,
     pub selector: Option<Box<MapField<RawMatch>>>,
     pub unknown: Vec<UnknownKey>,
 }
@@ -313,6 +316,7 @@ raw_map!(
             "region" => m.region = field(pos, map, true)?,
             "owner" => m.owner = field(pos, map, true)?,
             "quarantine" => m.quarantine = field(pos, map, true)?,
+            "purgeCdn" => m.purge_cdn = field(pos, map, true)?,
             "delete" => m.delete = list(pos, map)?,
             "keep" => m.keep = list(pos, map)?,
             "limits" => m.limits = nested(pos, map)?,
@@ -332,6 +336,7 @@ raw_map!(
             "referenceId" => e.reference_id = field(pos, map, precise())?,
             "reason" => e.reason = field(pos, map, precise())?,
             "quarantine" => e.quarantine = field(pos, map, true)?.map(Box::new),
+            "purgeCdn" => e.purge_cdn = field(pos, map, true)?.map(Box::new),
             "match" => e.selector = nested(pos, map)?.map(Box::new),
             _ => return Ok(false),
         }

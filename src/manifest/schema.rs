@@ -33,6 +33,9 @@ struct Manifest {
         pattern = r"^(0*([1-9][0-9]{0,2}|[12][0-9]{3}|3[0-5][0-9]{2}|36[0-4][0-9]|3650))d$"
     ))]
     quarantine: Option<String>,
+    /// The default of this file's delete entries: after deleting a video, purge every object the
+    /// CDN may still serve of it (play URLs, HLS segments, cover), within the daily purge quota.
+    purge_cdn: Option<bool>,
     /// Videos to delete.
     #[serde(default)]
     delete: Vec<DeleteEntry>,
@@ -122,6 +125,9 @@ struct DeleteByVideoId {
     reason: Option<String>,
     /// Block and tag for this many days before deleting (overrides the file's default).
     quarantine: Option<Quarantine>,
+    /// After deleting, purge its CDN objects (overrides the file's default).
+    #[serde(rename = "purgeCdn")]
+    purge_cdn: Option<bool>,
 }
 
 #[derive(JsonSchema, Serialize)]
@@ -135,6 +141,9 @@ struct DeleteByReferenceId {
     reason: Option<String>,
     /// Block and tag for this many days before deleting (overrides the file's default).
     quarantine: Option<Quarantine>,
+    /// After deleting, purge its CDN objects (overrides the file's default).
+    #[serde(rename = "purgeCdn")]
+    purge_cdn: Option<bool>,
 }
 
 #[derive(JsonSchema, Serialize)]
@@ -148,6 +157,9 @@ struct DeleteByMatch {
     reason: Option<String>,
     /// Block and tag for this many days before deleting (overrides the file's default).
     quarantine: Option<Quarantine>,
+    /// After deleting, purge its CDN objects (overrides the file's default).
+    #[serde(rename = "purgeCdn")]
+    purge_cdn: Option<bool>,
 }
 
 #[derive(JsonSchema, Serialize)]

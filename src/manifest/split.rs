@@ -235,6 +235,7 @@ pub fn parse_split_from(
             && part.region.is_none()
             && part.limits.is_none()
             && part.quarantine.is_none()
+            && part.purge_cdn.is_none()
             && part.unknown.is_empty()
             && (if is_delete {
                 part.keep.is_none()

@@ -263,7 +263,7 @@ impl Validator {
             file,
             &raw.unknown,
             "the manifest",
-            "version, region, owner, quarantine, delete, keep or limits",
+            "version, region, owner, quarantine, purgeCdn, delete, keep or limits",
         );
         match &raw.version {
             None => self.error(
@@ -300,6 +300,10 @@ impl Validator {
                 },
             },
         };
+        let purge_default = match &raw.purge_cdn {
+            None => false,
+            Some(field) => self.purge_flag(file, field).unwrap_or(false),
+        };
         if let Some(limits) = &raw.limits {
             match &limits.value {
                 Some(l) => self.limits(file, &l.value),
@@ -310,10 +314,10 @@ impl Validator {
             }
         }
         if let Some(list) = raw.delete {
-            self.entries(file, list, Side::Delete, default.as_ref());
+            self.entries(file, list, Side::Delete, default.as_ref(), purge_default);
         }
         if let Some(list) = raw.keep {
-            self.entries(file, list, Side::Keep, None);
+            self.entries(file, list, Side::Keep, None, false);
         }
     }
 
@@ -447,6 +451,7 @@ impl Validator {
         list: ListField<RawEntry>,
         side: Side,
         default: Option<&Located<u32>>,
+        purge_default: bool,
     ) {
         let Some(mut items) = list.items else { return };
         let list = match side {
@@ -461,7 +466,16 @@ impl Validator {
         let checked: Vec<Option<Entry>> = if items.len() < PARALLEL_FROM {
             items
                 .into_iter()
-                .map(|item| self.entry(file, item.value, at(file, item.pos), side, default))
+                .map(|item| {
+                    self.entry(
+                        file,
+                        item.value,
+                        at(file, item.pos),
+                        side,
+                        default,
+                        purge_default,
+                    )
+                })
                 .collect()
         } else {
             // Entries are taken out of the list in place: no second copy of a million raw entries.
@@ -473,7 +487,7 @@ impl Validator {
                         .iter_mut()
                         .map(|item| {
                             let raw = std::mem::take(&mut item.value);
-                            part.entry(file, raw, at(file, item.pos), side, default)
+                            part.entry(file, raw, at(file, item.pos), side, default, purge_default)
                         })
                         .collect();
                     (checked, part.diagnostics)
@@ -499,11 +513,12 @@ impl Validator {
         location: Location,
         side: Side,
         default: Option<&Located<u32>>,
+        purge_default: bool,
     ) -> Option<Entry> {
         let place = || format!("a {} entry", side.name());
         if !raw.unknown.is_empty() {
             let expected = match side {
-                Side::Delete => "videoId, referenceId, match, reason or quarantine",
+                Side::Delete => "videoId, referenceId, match, reason, quarantine or purgeCdn",
                 Side::Keep => "videoId, referenceId, match or reason",
             };
             self.unknown_keys(file, &raw.unknown, &place(), expected);
@@ -531,6 +546,24 @@ impl Validator {
                         quarantine_failed = true;
                         Quarantine::Unsaid
                     }
+                }
+            },
+        };
+        let mut purge_failed = false;
+        let purge_cdn = match raw.purge_cdn.take() {
+            None => purge_default,
+            Some(field) if side == Side::Keep => {
+                if let Some((_, loc)) = self.take_scalar(file, *field, "purgeCdn") {
+                    self.error(loc, "`purgeCdn` on a keep entry: keep entries are never deleted or purged; remove it");
+                }
+                purge_failed = true;
+                false
+            }
+            Some(field) => match self.purge_flag(file, &field) {
+                Some(b) => b,
+                None => {
+                    purge_failed = true;
+                    false
                 }
             },
         };
@@ -593,7 +626,7 @@ impl Validator {
                 }
             }
         };
-        if quarantine_failed {
+        if quarantine_failed || purge_failed {
             return None;
         }
         let quarantine = match quarantine {
@@ -608,8 +641,22 @@ impl Validator {
             target,
             reason,
             quarantine,
+            purge_cdn,
             location,
         })
+    }
+
+    /// A `purgeCdn:` value: `true` or `false`.
+    fn purge_flag(&mut self, file: &Arc<str>, field: &Field) -> Option<bool> {
+        let (text, loc) = self.scalar(file, field, "purgeCdn")?;
+        match text.trim() {
+            "true" => Some(true),
+            "false" => Some(false),
+            other => {
+                self.error(loc, format!("purgeCdn `{other}` is not true or false"));
+                None
+            }
+        }
     }
 
     fn id<T>(

@@ -203,6 +203,10 @@ impl PlanFile {
         list(w, "waiting", &p.waiting)?;
         list(w, "restores", &p.restores)?;
         list(w, "untouched", &p.untouched)?;
+        if let Some(purge) = &p.purge {
+            let text = serde_json::to_string(purge).map_err(std::io::Error::other)?;
+            writeln!(w, "    \"purge\": {text},")?;
+        }
         if !p.covers.is_empty() {
             list(w, "covers", &p.covers)?;
         }

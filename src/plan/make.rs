@@ -74,7 +74,34 @@ pub async fn make_on(
     let plan = diff(desired, &observed);
     let plan = super::arrange::arrange(desired, &observed, plan, today);
     guards.check(&plan).map_err(PlanError::Guard)?;
+    let mut plan = plan;
+    plan_purge(client, desired, &mut plan).await?;
     Ok(plan)
+}
+
+/// Reads the CDN purge of the deletions whose delete entry says `purgeCdn`.
+async fn plan_purge(
+    client: &Arc<Client>,
+    desired: &DesiredState,
+    plan: &mut Plan,
+) -> Result<(), PlanError> {
+    let sources: std::collections::HashSet<&crate::manifest::Location> = desired
+        .delete
+        .iter()
+        .filter(|e| e.purge_cdn)
+        .map(|e| &e.location)
+        .collect();
+    if sources.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<crate::ids::VideoId> = plan
+        .deletions
+        .iter()
+        .filter(|d| sources.contains(&d.source))
+        .map(|d| d.video_id.clone())
+        .collect();
+    plan.purge = Some(super::purge::make(client, &ids).await?);
+    Ok(())
 }
 
 /// Adds every `Blocked` video to the observed state (re-read, for its tags): those in this owner's
@@ -94,6 +121,7 @@ async fn read_quarantined(
             })),
             reason: None,
             quarantine: None,
+            purge_cdn: false,
             location: Location::new(&std::sync::Arc::from("(videos in quarantine)"), 1, 1),
         }],
         ..DesiredState::default()

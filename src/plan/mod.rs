@@ -11,6 +11,7 @@ pub mod file;
 mod fingerprint;
 pub mod guard;
 pub mod make;
+pub mod purge;
 pub mod quarantine;
 pub(crate) mod rules;
 
@@ -111,6 +112,9 @@ pub struct Plan {
     /// Videos the delete selectors saw, for the percentage guard.
     #[serde(default)]
     pub selector_seen: usize,
+    /// The CDN purge of the deletions whose entry says `purgeCdn` (none without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purge: Option<purge::PurgePlan>,
     /// The cover URLs of the videos to delete, where VOD reports one, sorted by video ID: for the
     /// HTML report's thumbnails only (not part of the digest: a signed URL changes and expires).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -173,6 +177,16 @@ impl Plan {
             h.update(b" ");
             h.update(serde_json::to_vec(&r.observed).expect("fingerprints serialize"));
             h.update(b"\n");
+        }
+        // The purge objects, when there are any (a plan without them keeps the digest it had).
+        if let Some(p) = &self.purge {
+            let mut videos: Vec<&purge::VideoPurge> = p.videos.iter().collect();
+            videos.sort_by(|a, b| a.video_id.cmp(&b.video_id));
+            for v in videos {
+                h.update(b"purge ");
+                h.update(serde_json::to_vec(v).expect("purges serialize"));
+                h.update(b"\n");
+            }
         }
         // What the percentage guard divides by, when selectors ran (a plan without them keeps the
         // digest it had): a saved plan cannot lift the guard without changing its digest.

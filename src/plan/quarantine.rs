@@ -607,6 +607,7 @@ mod tests {
                 value: d,
                 location: Location::new(&std::sync::Arc::from("m.yaml"), 1, 1),
             }),
+            purge_cdn: false,
             location: Location::new(&std::sync::Arc::from("m.yaml"), 3, 5),
         }
     }

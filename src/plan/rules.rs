@@ -152,6 +152,7 @@ mod tests {
             target: Target::Id(r),
             reason: None,
             quarantine: None,
+            purge_cdn: false,
             location: at(line),
         }
     }
@@ -161,6 +162,7 @@ mod tests {
             target: Target::Match(Box::new(s)),
             reason: None,
             quarantine: None,
+            purge_cdn: false,
             location: at(line),
         }
     }

@@ -216,6 +216,9 @@ fn plan_value(plan: &Plan, ctx: &PlanContext) -> Value {
             })
             .collect();
     }
+    if let Some(p) = &plan.purge {
+        v["purge"] = super::purge::plan_json(p);
+    }
     v
 }
 
@@ -255,6 +258,14 @@ pub fn outcome(o: &Outcome) -> String {
     if !o.quarantined.is_empty() || !o.restored.is_empty() {
         v["quarantined"] = json!(o.quarantined);
         v["restored"] = json!(o.restored);
+    }
+    if let Some(p) = &o.purge {
+        v["summary"]["purged"] = p.purged.len().into();
+        v["summary"]["purgePending"] = p.pending.len().into();
+        v["purge"] = json!({
+            "purged": p.purged, "pending": p.pending, "unpurgeable": p.unpurgeable,
+            "tasksSent": p.tasks_sent, "quotaLeft": p.quota_left, "stopped": p.stopped,
+        });
     }
     let mut s = serde_json::to_string_pretty(&v).expect("JSON values serialize");
     s.push('\n');

@@ -310,6 +310,9 @@ pub fn plan(plan: &Plan, ctx: &PlanContext) -> String {
     );
     cost_section(&mut out, plan, ctx, &b);
     quarantine_section(&mut out, plan, limit);
+    if let Some(p) = &plan.purge {
+        let _ = writeln!(out, "{}\n", escape(&super::purge::plan_summary(p)));
+    }
     if plan.is_empty() {
         let _ = writeln!(
             out,
@@ -502,6 +505,14 @@ pub fn outcome(o: &Outcome) -> String {
         o.forbidden.len(),
         o.failed.len()
     );
+    if let Some(p) = &o.purge {
+        let _ = writeln!(
+            out,
+            "CDN purge: {} fully purged, {} pending (the same apply continues them).\n",
+            p.purged.len(),
+            p.pending.len()
+        );
+    }
     let drift: Vec<String> = o
         .non_exist_video_ids
         .iter()

@@ -11,6 +11,7 @@ mod format;
 pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod markdown;
+pub(crate) mod purge;
 pub(crate) mod text;
 
 pub use format::{Format, outcome, plan};

@@ -286,6 +286,7 @@ pub fn plan(plan: &Plan, ctx: &PlanContext, color: bool) -> String {
         out.push('\n');
     }
     quarantine_sections(&mut out, plan, &p);
+    out.push_str(&super::purge::plan_text(plan.purge.as_ref()));
     breakdown_section(&mut out, plan, ctx);
     if plan.is_empty() {
         let _ = writeln!(
@@ -388,6 +389,9 @@ pub fn outcome(o: &Outcome, color: bool) -> String {
             o.quarantined.len(),
             o.restored.len()
         );
+    }
+    if let Some(purge) = &o.purge {
+        out.push_str(&super::purge::outcome_text(purge));
     }
     if !o.plan_digest.is_empty() {
         let _ = writeln!(out, "Plan digest: {}", o.plan_digest);

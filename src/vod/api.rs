@@ -22,11 +22,16 @@ pub enum Action {
     CreateAudit,
     UpdateVideoInfos,
     GetAuditHistory,
+    GetPlayInfo,
+    DescribeVodUserDomains,
+    RefreshVodObjectCaches,
+    DescribeVodRefreshQuota,
+    DescribeVodRefreshTasks,
 }
 
 impl Action {
     /// Every operation vodplan calls.
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 12] = [
         Action::DeleteVideo,
         Action::GetVideoInfos,
         Action::GetVideoList,
@@ -34,6 +39,11 @@ impl Action {
         Action::CreateAudit,
         Action::UpdateVideoInfos,
         Action::GetAuditHistory,
+        Action::GetPlayInfo,
+        Action::DescribeVodUserDomains,
+        Action::RefreshVodObjectCaches,
+        Action::DescribeVodRefreshQuota,
+        Action::DescribeVodRefreshTasks,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +55,11 @@ impl Action {
             Action::CreateAudit => "CreateAudit",
             Action::UpdateVideoInfos => "UpdateVideoInfos",
             Action::GetAuditHistory => "GetAuditHistory",
+            Action::GetPlayInfo => "GetPlayInfo",
+            Action::DescribeVodUserDomains => "DescribeVodUserDomains",
+            Action::RefreshVodObjectCaches => "RefreshVodObjectCaches",
+            Action::DescribeVodRefreshQuota => "DescribeVodRefreshQuota",
+            Action::DescribeVodRefreshTasks => "DescribeVodRefreshTasks",
         }
     }
 
@@ -63,7 +78,27 @@ impl Action {
             Action::UpdateVideoInfos | Action::CreateAudit => 30.0,
             // GetAuditHistory: not documented [unverified]; kept with the listing calls.
             Action::GetAuditHistory => 50.0,
+            // GetPlayInfo: 360/s (QPS table). The CDN actions are not in it [unverified]: DCDN's
+            // purge allows 30/s and its quota query 20/s
+            // (https://www.alibabacloud.com/help/doc-detail/130620.htm, /131402.htm); the
+            // stricter 20/s for the other reads too.
+            Action::GetPlayInfo => 360.0,
+            Action::RefreshVodObjectCaches => 30.0,
+            Action::DescribeVodUserDomains
+            | Action::DescribeVodRefreshQuota
+            | Action::DescribeVodRefreshTasks => 20.0,
         }
+    }
+
+    /// Served only at the China (Shanghai) endpoint, whatever the videos' region
+    /// (https://help.aliyun.com/document_detail/69215.html).
+    pub fn shanghai_only(self) -> bool {
+        matches!(
+            self,
+            Action::RefreshVodObjectCaches
+                | Action::DescribeVodRefreshQuota
+                | Action::DescribeVodRefreshTasks
+        )
     }
 }
 

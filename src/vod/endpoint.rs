@@ -85,6 +85,22 @@ impl Endpoint {
         &self.url
     }
 
+    /// Where an action served only in China (Shanghai) goes: the Shanghai public endpoint when
+    /// this is a region's public endpoint (`vod.<region>.aliyuncs.com`), else this one (an
+    /// explicit endpoint, such as the emulator, is taken as given).
+    pub fn shanghai(&self) -> Endpoint {
+        let host = self.url.host_str().unwrap_or_default();
+        let public = host.starts_with("vod.") && host.ends_with(".aliyuncs.com");
+        if !public || self.url.port().is_some() {
+            return self.clone();
+        }
+        let mut url = self.url.clone();
+        match url.set_host(Some("vod.cn-shanghai.aliyuncs.com")) {
+            Ok(()) => Endpoint { url },
+            Err(_) => self.clone(),
+        }
+    }
+
     /// The `host` header value as signed: the host, plus the port when it is not the default.
     pub fn host_header(&self) -> String {
         let host = self.url.host_str().unwrap_or_default();
@@ -165,6 +181,12 @@ mod tests {
             Endpoint::parse("https://x.com/api"),
             Err(EndpointError::Extra(_))
         ));
+        assert_eq!(
+            e.shanghai().to_string(),
+            "https://vod.cn-shanghai.aliyuncs.com"
+        );
+        let local = Endpoint::parse("http://127.0.0.1:8080").unwrap();
+        assert_eq!(local.shanghai(), local);
         assert_eq!(
             Endpoint::parse("https://AKID:S3cret@vod.cn-shanghai.aliyuncs.com/?token=t0k#frag")
                 .unwrap_err()

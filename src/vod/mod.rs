@@ -16,6 +16,7 @@
 //! [`error::redact`] with the current secret and token before it becomes an [`ApiError`].
 
 pub mod api;
+pub mod cdn;
 pub(crate) mod concurrency;
 pub mod credentials;
 pub mod encode;
@@ -375,7 +376,12 @@ impl Client {
     ) -> reqwest::RequestBuilder {
         let nonce = format!("{:032x}", fastrand::u128(..));
         let date = crate::timefmt::now();
-        let host = self.config.endpoint.host_header();
+        let endpoint = if action.shanghai_only() {
+            self.config.endpoint.shanghai()
+        } else {
+            self.config.endpoint.clone()
+        };
+        let host = endpoint.host_header();
         let mut query: Vec<(String, String)> = params
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
@@ -421,7 +427,14 @@ impl Client {
                     ("SignatureVersion", "1.0".to_string()),
                     ("SignatureNonce", nonce),
                     ("Timestamp", date),
-                    ("RegionId", self.config.region.clone()),
+                    (
+                        "RegionId",
+                        if action.shanghai_only() {
+                            "cn-shanghai".to_string()
+                        } else {
+                            self.config.region.clone()
+                        },
+                    ),
                 ] {
                     query.push((k.to_string(), v));
                 }
@@ -436,7 +449,7 @@ impl Client {
                 headers.push(("x-acs-version".into(), api::API_VERSION.to_string()));
             }
         }
-        let mut url = self.config.endpoint.url().to_string();
+        let mut url = endpoint.url().to_string();
         if !query.is_empty() {
             url.push('?');
             url.push_str(&encode::canonical_query(&query));

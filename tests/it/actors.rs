@@ -51,6 +51,7 @@ fn entry(target: Target, quarantine: Option<u32>, line: u32) -> Entry {
             location: at(line),
         }),
         location: at(line),
+        purge_cdn: false,
     }
 }
 
@@ -321,7 +322,7 @@ proptest! {
                 video_id: vid(i as u8), reference_id: None, title: format!("v{i}"), status: (*s).into(),
                 category_id: Some(*c), creation_time: "2024-01-01T00:00:00Z".into(), modification_time: None,
                 size: Some(1), duration: None, tags: (!t.is_empty()).then(|| t.to_string()),
-                storage_location: None, storage_class: None, cover_url: None, forbidden: false,
+                storage_location: None, storage_class: None, cover_url: None, cdn: None, forbidden: false,
             });
             let config = EmulatorConfig {
                 delete_qps: 10_000,
@@ -498,6 +499,7 @@ fn the_date_written_is_the_applys_and_only_confirmed_videos_count() {
             storage_location: None,
             storage_class: None,
             cover_url: None,
+            cdn: None,
             forbidden: false,
         });
         let emu = emulator::start(

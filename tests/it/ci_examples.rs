@@ -1505,9 +1505,11 @@ fn the_readme_permission_table_is_exactly_the_ram_policies() {
         "README table vs examples/ram/apply-policy.json"
     );
 
-    // Every operation the client can call is allowed to apply; every read one (Get*, Search*)
-    // to plan, and nothing else: plan is read-only.
-    let reads = |a: &str| a.starts_with("vod:Get") || a.starts_with("vod:Search");
+    // Every operation the client can call is allowed to apply; every read one (Get*, Search*,
+    // Describe*) to plan, and nothing else: plan is read-only.
+    let reads = |a: &str| {
+        a.starts_with("vod:Get") || a.starts_with("vod:Search") || a.starts_with("vod:Describe")
+    };
     for action in vodplan::vod::api::Action::ALL {
         let name = format!("vod:{}", action.name());
         assert!(

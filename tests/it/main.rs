@@ -26,4 +26,5 @@ mod scale;
 mod selectors;
 mod shared_catalogue;
 mod signature_vectors;
+mod takedown;
 mod validate;

@@ -53,6 +53,7 @@ fn entry(e: &E, line: u32) -> Entry {
         target,
         reason: None,
         quarantine: None,
+        purge_cdn: false,
         location: loc(line),
     }
 }
@@ -221,7 +222,7 @@ proptest! {
             let videos = present.iter().map(|i| Video {
                 video_id: vid(*i), reference_id: None, title: format!("v{i}"), status: "Normal".into(), category_id: None,
                 creation_time: "2024-01-01T00:00:00Z".into(), modification_time: None, size: None, duration: None,
-                tags: None, storage_location: None, storage_class: None, cover_url: None, forbidden: false,
+                tags: None, storage_location: None, storage_class: None, cover_url: None, forbidden: false, cdn: None,
             });
             let config = EmulatorConfig { fault_rate, lost_reply_rate, seed: Some(seed), delete_qps: 10_000, ..EmulatorConfig::default() };
             let emu = emulator::start("127.0.0.1:0".parse().unwrap(), Catalog::from_videos(videos), config).await.unwrap();
@@ -303,7 +304,7 @@ proptest! {
             let videos = catalog.iter().map(|(i, has_ref, cat)| Video {
                 video_id: vid(*i), reference_id: has_ref.then(|| rid(*i)), title: format!("v{i}"), status: "Normal".into(),
                 category_id: Some(*cat), creation_time: "2024-01-01T00:00:00Z".into(), modification_time: None, size: Some(1),
-                duration: None, tags: None, storage_location: None, storage_class: None, cover_url: None, forbidden: false,
+                duration: None, tags: None, storage_location: None, storage_class: None, cover_url: None, forbidden: false, cdn: None,
             });
             let config = EmulatorConfig { fault_rate, lost_reply_rate, seed: Some(seed), delete_qps: 10_000, ..EmulatorConfig::default() };
             let emu = emulator::start("127.0.0.1:0".parse().unwrap(), Catalog::from_videos(videos), config).await.unwrap();
@@ -450,6 +451,7 @@ fn selector_entry(s: &S, line: u32) -> Entry {
         })),
         reason: None,
         quarantine: None,
+        purge_cdn: false,
         location: loc(line),
     }
 }
@@ -541,7 +543,7 @@ proptest! {
                 category_id: v.category, creation_time: vodplan::timefmt::format(at(v.created)),
                 modification_time: None, size: Some(1), duration: None,
                 tags: (!v.tags.is_empty()).then(|| v.tags.to_string()),
-                storage_location: v.bucket.map(String::from), storage_class: None, cover_url: None, forbidden: false,
+                storage_location: v.bucket.map(String::from), storage_class: None, cover_url: None, forbidden: false, cdn: None,
             });
             let config = EmulatorConfig {
                 delete_qps: 10_000,
@@ -744,7 +746,7 @@ proptest! {
             let videos = catalog.iter().map(|(i, has_ref, cat, status, tags)| Video {
                 video_id: vid(*i), reference_id: has_ref.then(|| rid(*i)), title: format!("v{i}"), status: (*status).into(),
                 category_id: Some(*cat), creation_time: "2024-01-01T00:00:00Z".into(), modification_time: None, size: Some(1),
-                duration: None, tags: tags.map(str::to_string), storage_location: None, storage_class: None, cover_url: None, forbidden: false,
+                duration: None, tags: tags.map(str::to_string), storage_location: None, storage_class: None, cover_url: None, forbidden: false, cdn: None,
             });
             let config = EmulatorConfig { delete_qps: 10_000, ..EmulatorConfig::default() };
             let emu = emulator::start("127.0.0.1:0".parse().unwrap(), Catalog::from_videos(videos).with_audits(q_reviews(&catalog)), config).await.unwrap();
@@ -877,6 +879,7 @@ fn a_saved_quarantine_is_written_as_the_manifests_decide_today() {
             tags: None,
             storage_location: None, storage_class: None, cover_url: None,
             forbidden: false,
+            cdn: None,
         };
         let emu = emulator::start(
             "127.0.0.1:0".parse().unwrap(),

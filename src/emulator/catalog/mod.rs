@@ -118,6 +118,19 @@ impl<'a> VideoRef<'a> {
         self.rec().tags.iter().map(move |t| words.name(*t))
     }
 
+    /// Where its objects live on the CDN, when its catalogue entry said.
+    pub fn cdn_layout(&self) -> Option<&'a crate::emulator::cdn::Layout> {
+        self.rec().cdn.as_deref()
+    }
+
+    pub fn title_text(&self) -> &'a str {
+        &self.rec().title
+    }
+
+    pub fn duration(&self) -> Option<f64> {
+        self.rec().duration
+    }
+
     pub fn creation_time(&self) -> String {
         api_time(self.rec().created)
     }
@@ -531,6 +544,14 @@ impl Catalog {
     /// Every live video, in creation order.
     pub fn videos(&self) -> impl Iterator<Item = VideoRef<'_>> {
         self.indexes.alive.iter().map(|p| self.at(p))
+    }
+
+    /// Every video the catalogue file named (the latest entry of a repeated ID), deleted or
+    /// not, with whether it still exists: what the CDN edge may have cached.
+    pub fn every_video(&self) -> impl Iterator<Item = (VideoRef<'_>, bool)> {
+        self.by_id
+            .iter()
+            .map(|p| (self.at(*p), self.indexes.alive.contains(*p)))
     }
 
     fn remove(&mut self, video_id: &str) {

@@ -261,6 +261,7 @@ mod tests {
             storage_class: None,
             cover_url: None,
             forbidden: false,
+            cdn: None,
         }
     }
 

@@ -47,6 +47,10 @@ pub struct Video {
     /// DeleteVideo reports this video in `ForbiddenVideoIds` and leaves it.
     #[serde(default)]
     pub forbidden: bool,
+    /// Where its objects live on the CDN (`cdn: {streams: [{format: m3u8|mp4, definition: HD}],
+    /// directory: media/shared, domain: ...}`); default: HLS HD + MP4 SD in a directory of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cdn: Option<crate::emulator::cdn::Layout>,
 }
 
 /// A video's tags from a catalogue file: a comma-separated string or a list (whose items may be
@@ -146,6 +150,8 @@ pub struct Rec {
     /// Position in the file, so that a later duplicate of an ID wins.
     pub seq: u32,
     pub forbidden: bool,
+    /// Where its objects live on the CDN, when the file said (the defaults otherwise).
+    pub cdn: Option<Box<crate::emulator::cdn::Layout>>,
 }
 
 /// A timestamp of a catalogue file that is not RFC 3339.
@@ -171,7 +177,9 @@ impl Rec {
                 value: m.clone(),
             })?,
         };
+        let cdn = v.cdn.map(Box::new);
         Ok(Rec {
+            cdn,
             tags: v
                 .tags
                 .as_deref()
