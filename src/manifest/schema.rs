@@ -35,6 +35,7 @@ struct Manifest {
     quarantine: Option<String>,
     /// The default of this file's delete entries: after deleting a video, purge every object the
     /// CDN may still serve of it (play URLs, HLS segments, cover), within the daily purge quota.
+    #[serde(rename = "purgeCdn")]
     purge_cdn: Option<bool>,
     /// Videos to delete.
     #[serde(default)]

@@ -381,3 +381,31 @@ fn quarantine_defaults_reach_the_desired_state() {
     assert_eq!((mq.value, mq.location.line, mq.location.column), (4, 5, 19));
     assert_eq!(state.max_deletes.map(|m| m.value), Some(2));
 }
+
+/// The schema's top-level keys are exactly the manifest's (the validator's list of expected keys):
+/// an editor must not flag a key vodplan accepts, nor offer one it refuses.
+#[test]
+fn the_schema_names_exactly_the_top_level_keys_the_validator_accepts() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../schemas/manifest.schema.json")).unwrap();
+    let mut keys: Vec<&str> = schema["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "delete",
+            "keep",
+            "limits",
+            "owner",
+            "purgeCdn",
+            "quarantine",
+            "region",
+            "version"
+        ]
+    );
+}
