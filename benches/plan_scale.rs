@@ -1,4 +1,4 @@
-//! `plan` at the scale of the biggest accounts (issue 10): against the emulator serving
+//! `plan` at the scale of the biggest accounts: against the emulator serving
 //! 1,000,000 videos with 20 ms of latency, a manifest that deletes `status: [UploadFail]` created
 //! before 2023 (50,000 matches) and keeps `categoryId: 1003` (143,000 videos, 7,143 of them also
 //! matched). Reported: the time as a ratio to the API-bound minimum (listing the delete

@@ -144,7 +144,7 @@ pub async fn observe(
 /// GetVideoInfos for the videos of `items`, 20 a call, concurrently under the pacer, handing
 /// each answer to `each` as it arrives, with the offset in `items` of the 20 asked about and the
 /// videos returned (a video asked for and not returned does not exist). Nothing is kept: a
-/// million videos are judged without a million held (`apply` of a saved plan, issue 10).
+/// million videos are judged without a million held (`apply` of a saved plan).
 pub async fn read_each<'a, T: Sync>(
     client: &Arc<Client>,
     items: &'a [T],

@@ -27,7 +27,7 @@ use crate::vod::{ApiError, Client};
 
 /// What an apply may do: deletions to send, and entries already settled before sending.
 ///
-/// It borrows the plan it approves (a saved plan of a million deletions is held once, issue 10);
+/// It borrows the plan it approves (a saved plan of a million deletions is held once);
 /// only quarantines and restores are copies, since their tags and dates are today's decision.
 #[derive(Debug, Clone, Default)]
 pub struct Approval<'p> {
@@ -457,7 +457,7 @@ impl<'p, 'r> Findings<'p, 'r> {
 ///
 /// Each planned video is judged as its GetVideoInfos answer arrives, and the answer dropped:
 /// what is held is the plan and the findings, never a copy of the catalogue's state (a million
-/// deletions apply in well under 1 GB, issue 10).
+/// deletions apply in well under 1 GB).
 pub async fn approve<'p>(
     client: &Arc<Client>,
     file: &'p PlanFile,

@@ -10,7 +10,7 @@
 //! which must come with its own security token and is refused once its `Expiration` has passed.
 //!
 //! The canonical strings are the emulator's own (`canonical`), written from the documentation
-//! apart from the client's signer, so that the two check each other (issue 12).
+//! apart from the client's signer, so that the two check each other.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -20,7 +20,7 @@
 //!   header names (`;`), hex SHA-256 of the body; string to sign = `ACS3-HMAC-SHA256\n` + hex
 //!   SHA-256 of the canonical request; signature = hex HMAC-SHA256(secret, string to sign).
 //! - What the SDKs actually send (repeated headers joined with `,`, every header they set is
-//!   signed, `+` on the wire for a space but `%20` signed): `/work/shared/sdk-wire.md` §§1–3.
+//!   signed, `+` on the wire for a space but `%20` signed): the official SDKs' signers (tests/data/signature-vectors.json).
 //!
 //! The percent-encoder is written out here on purpose (eight lines, from the rule above) rather
 //! than taken from the crate the client uses: sharing it would bring back the blind spot.

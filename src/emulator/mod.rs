@@ -220,7 +220,7 @@ fn shared(catalog: Catalog, config: EmulatorConfig) -> Arc<Shared> {
 ///
 /// The accept loop is hyper's HTTP/1 connection builder rather than `axum::serve`, because that
 /// is where a header-read timeout can be set: without one, a client that opens a connection and
-/// never finishes its headers holds it (and a task) forever (issue 9, item 13).
+/// never finishes its headers holds it (and a task) forever.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     catalog: Catalog,

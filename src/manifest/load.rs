@@ -2,7 +2,7 @@
 //!
 //! A command line names files or directories. A directory stands for every manifest under it,
 //! subdirectories included, sorted by path, so that the merged result never depends on the file
-//! system's listing order. Why so strict about directories (issue 9, item 3): a keep file that is
+//! system's listing order. Why so strict about directories: a keep file that is
 //! silently not read is a deletion nobody reviewed. So a name ending in `.yaml` or `.yml` in any
 //! case (`KEEP.YAML`) is a manifest; a manifest that cannot be read (a dangling symlink, no
 //! permission) is an error, as is an entry whose kind cannot be found out and any error listing a

@@ -15,7 +15,7 @@
 //! Every scalar is read with its YAML tag, if it has one (serde-saphyr's `Tagged`), and with
 //! `!!binary` left undecoded: a tag changes what a value means (`!!binary` base64-decodes it), so
 //! the text a reviewer reads would not be the ID that is deleted. `validate` refuses any tag on a
-//! scalar it reads (issue 9, item 13).
+//! scalar it reads.
 
 use std::cell::Cell;
 use std::fmt;

@@ -15,7 +15,7 @@
 //! or a nested mapping (no `'"[]{}&*!|>#:,%@`). Under that grammar a line means the same wherever
 //! it is, the list's region holds only items at one indentation and their fields two columns
 //! deeper, and so a line starting the list's `- ` is provably an item start. Anything else, a
-//! multi-line quoted string or a lone CR included (issue 9: such a file once turned `keep` into
+//! multi-line quoted string or a lone CR included (such a file once turned `keep` into
 //! `delete` on 2 cores), is parsed whole. Any chunk that fails to parse, or that holds anything but
 //! its part of the list, also sends the file to the whole-file parse. The parser's node and event
 //! budgets ([`raw::MAX_NODES`]) are the one non-local property; files whose line count could reach

@@ -9,7 +9,7 @@
 //! and counts once. Files are merged: regions must agree, and the tightest `maxDeletes` and
 //! `maxQuarantines` win.
 //!
-//! Quarantine (issue 13): a delete entry may say `quarantine: <N>d` (1 <= N <= 3650); a file's
+//! Quarantine: a delete entry may say `quarantine: <N>d` (1 <= N <= 3650); a file's
 //! top-level `quarantine: <N>d` is the default for that file's delete entries (files merged
 //! together keep their own defaults, so adding a file never changes another file's entries); an
 //! entry may say `quarantine: none` to be deleted without a grace period despite the default.

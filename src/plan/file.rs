@@ -7,7 +7,7 @@
 //! carry one.
 //!
 //! Written for a million deletions: a plan must stay reviewable at that size, and small enough to
-//! hold twice in memory (issue 10: at most 250 bytes a deletion). So the header is pretty-printed
+//! hold twice in memory (at most 300 bytes a deletion). So the header is pretty-printed
 //! and every entry of the plan's lists is compact JSON on a line of its own (a reviewer reads and
 //! diffs it line by line), absent values are left out, and what is the same for many deletions
 //! is written once: the description of a `match` selector goes into the top-level `selectors`

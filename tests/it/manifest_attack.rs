@@ -1,4 +1,4 @@
-//! The manifest reader under attack (issue 9):
+//! The manifest reader under attack:
 //! - the parallel list splitter gives exactly the whole-file parse's result for adversarial
 //!   inputs (CR, CRLF, quoted, flow and block scalars across lines, comments, anchors, aliases,
 //!   tags, `- ` inside strings, several documents), with the split path forced on small files;

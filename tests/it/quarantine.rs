@@ -1,4 +1,4 @@
-//! Issue 13 end to end: quarantine, waiting, delete after the grace period, restore, and what is
+//! Quarantine end to end: quarantine, waiting, delete after the grace period, restore, and what is
 //! left alone, through the real binary against the real emulator (its `--state` log restarts it
 //! with what apply did, and lets a test move a tag's date into the past).
 

@@ -1,4 +1,4 @@
-//! The review surface cannot be forged (issue 9 item 12). Uploaders control titles and manifest
+//! The review surface cannot be forged. Uploaders control titles and manifest
 //! authors control reasons, selectors and file names: whatever they write, the text plan at a
 //! terminal and the markdown PR comment show it as literal, visible text, on its own line or in its
 //! own cell. Each test runs the real binary against the emulator and asserts the whole output.

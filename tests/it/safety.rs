@@ -584,7 +584,7 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Issue 13 and issue 8 over the whole library flow: quarantines, restores and the saved-plan
+// Over the whole library flow: quarantines, restores and the saved-plan
 // checks, against the in-process emulator.
 
 /// Tag lists a generated video may carry: none, its own, this owner's past and future dates,

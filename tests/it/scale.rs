@@ -1,4 +1,4 @@
-//! Apply at scale (issue 10) and the SearchMedia time-range edge (issue 9).
+//! Apply at scale and the SearchMedia time-range edge.
 //!
 //! The saved plan must stay small and reviewable at a million deletions (at most 300 bytes a
 //! deletion with its category and storage class, one deletion a line). The size is asserted here on a plan of realistic deletions;

@@ -146,7 +146,7 @@ fn schema_file_is_current() {
     );
 }
 
-/// Issue 9, item 3: a keep file in a directory is never silently skipped.
+/// A keep file in a directory is never silently skipped.
 #[test]
 fn directories_never_silently_skip_a_keep_file() {
     let dir = Dir::new();
@@ -211,7 +211,7 @@ fn an_unreadable_subdirectory_is_an_error() {
     );
 }
 
-/// Issue 9, items 7 and 13: tags, non-ASCII IDs, reference IDs, out-of-range times.
+/// Tags, non-ASCII IDs, reference IDs, out-of-range times.
 #[test]
 fn tags_unicode_ids_and_out_of_range_times_are_errors() {
     let dir = Dir::new();
@@ -249,7 +249,7 @@ fn tags_unicode_ids_and_out_of_range_times_are_errors() {
     "#);
 }
 
-/// Issue 13: quarantine periods and limits, validated offline with their places.
+/// Quarantine periods and limits, validated offline with their places.
 #[test]
 fn quarantine_is_validated() {
     let dir = Dir::new();
@@ -332,7 +332,7 @@ fn owner_is_validated() {
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
-/// Issue 13: the effective quarantine of every entry, with where it was said.
+/// The effective quarantine of every entry, with where it was said.
 #[test]
 fn quarantine_defaults_reach_the_desired_state() {
     let dir = Dir::new();
