@@ -167,15 +167,21 @@ async fn confirm(plan: &vodplan::plan::Plan) -> Result<(), Failure> {
     if !plan.deletions.is_empty() {
         what.push(format!(
             "delete {} video{} permanently",
-            plan.deletions.len(),
+            vodplan::render::thousands(plan.deletions.len()),
             if plan.deletions.len() == 1 { "" } else { "s" }
         ));
     }
     if !plan.quarantines.is_empty() {
-        what.push(format!("quarantine {}", plan.quarantines.len()));
+        what.push(format!(
+            "quarantine {}",
+            vodplan::render::thousands(plan.quarantines.len())
+        ));
     }
     if !plan.restores.is_empty() {
-        what.push(format!("restore {}", plan.restores.len()));
+        what.push(format!(
+            "restore {}",
+            vodplan::render::thousands(plan.restores.len())
+        ));
     }
     eprint!(
         "\n{}? Only 'yes' will be accepted: ",
@@ -550,7 +556,8 @@ fn finish(outcome: &Outcome) -> Result<Exit, Failure> {
         let left =
             outcome.not_sent.len() + outcome.failed.len() + outcome.quarantine_not_sent.len();
         eprintln!(
-            "Interrupted: {left} planned videos are left. To finish, run the same command again: {again}"
+            "Interrupted: {} planned videos are left. To finish, run the same command again: {again}",
+            vodplan::render::thousands(left)
         );
         return if outcome.anything_done() {
             Ok(Exit::Partial)

@@ -378,7 +378,7 @@ pub fn outcome(o: &Outcome, color: bool) -> String {
         let _ = writeln!(
             out,
             "Not sent ({why}): {} planned deletion{} were never sent.\n",
-            o.not_sent.len(),
+            super::thousands(o.not_sent.len()),
             if o.not_sent.len() == 1 { "" } else { "s" }
         );
     }

@@ -319,7 +319,8 @@ fn a_closed_stdout_ends_quietly() {
 /// `"interrupted": true`, exit 3; the same command finishes the job, each video counted once.
 #[test]
 fn sigterm_mid_apply_reports_and_the_rerun_finishes() {
-    const N: usize = 600;
+    // More than a thousand left: the counts people read carry thousands separators.
+    const N: usize = 1_200;
     let (dir, emu) = planned_deletion_of(N, &["--latency-ms", "50"]);
     let mut child = vodplan(&dir)
         .against(&emu)
@@ -371,7 +372,13 @@ fn sigterm_mid_apply_reports_and_the_rerun_finishes() {
         deleted + not_sent + v["summary"]["failed"].as_u64().unwrap() as usize,
         N
     );
-    assert!(stderr.contains("Interrupted: "), "{stderr}");
+    let left = not_sent + v["summary"]["failed"].as_u64().unwrap() as usize;
+    assert!(left >= 1_000, "{v}");
+    let left = format!("{},{:03}", left / 1_000, left % 1_000);
+    assert!(
+        stderr.contains(&format!("Interrupted: {left} planned videos are left.")),
+        "{stderr}"
+    );
     assert!(stderr.contains("run the same command again"), "{stderr}");
     assert_eq!(emu.videos() as usize, N - deleted);
     the_rerun_finishes(&dir, &emu, N);
