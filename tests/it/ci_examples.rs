@@ -599,7 +599,6 @@ fn github_job(
                         ctx.get(e).cloned()
                     });
                     let to = ci.fake.path().join(format!("artifacts/{run_id}/{name}"));
-                    std::fs::create_dir_all(&to).unwrap();
                     // As upload-artifact does: the files found, under their paths relative to
                     // the listed paths' common directory.
                     let paths: Vec<&str> = with["path"]
@@ -608,6 +607,7 @@ fn github_job(
                         .split_whitespace()
                         .filter(|p| ci.work.path().join(p).is_file())
                         .collect();
+                    // No file found: no artifact (`if-no-files-found: ignore`).
                     let dir_of = |p: &str| p.rsplit_once('/').map_or("", |(d, _)| d).to_string();
                     let mut common = paths.first().map(|p| dir_of(p)).unwrap_or_default();
                     for p in &paths {
@@ -820,7 +820,20 @@ fn github_actions_example_applies_the_final_heads_plan_and_keeps_every_summary()
     // still refuses the locked video, so it is partial again, with its summary.
     std::fs::remove_file(ci.work.path().join("journal.jsonl")).unwrap();
     let scheduled = github_job(&ci, "scheduled-apply", 300, MERGE_SHA, "schedule", None);
-    assert_eq!(scheduled.codes, [0, 0, 3], "{}", scheduled.summary);
+    assert_eq!(
+        scheduled.codes,
+        [0, 0, 0, 3],
+        "setup (resolve, install), fetch the purge state (none), apply: {}",
+        scheduled.summary
+    );
+    assert!(
+        ci.calls()
+            .contains("actions/artifacts?name=vodplan-purge-state")
+    );
+    assert!(
+        !ci.calls().contains("--name vodplan-purge-state"),
+        "nothing to continue"
+    );
     assert_eq!(scheduled.roles, ["${{ vars.VOD_APPLY_ROLE_ARN }}"]);
     assert!(
         scheduled.summary.starts_with(&format!(
@@ -1487,6 +1500,104 @@ fn gitlab_example_applies_the_final_heads_plan_and_keeps_every_summary() {
     assert_eq!(ci.releases.requests(&archive), 1, "cached");
     assert_eq!(ci.releases.requests(&format!("{archive}.sha256")), 5);
     assert!(!ci.calls().contains("cargo"));
+}
+
+/// Keeps the work tree's `purge-state/` as job `job`'s artifact, newest in the project's job list.
+fn gitlab_keep_purge_state(ci: &Ci, job: u64, name: &str) {
+    let art = ci.fake.path().join(format!("artifacts/{job}/purge-state"));
+    std::fs::create_dir_all(&art).unwrap();
+    for f in std::fs::read_dir(ci.work.path().join("purge-state")).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), art.join(f.file_name())).unwrap();
+    }
+    let mut jobs: Vec<Value> =
+        serde_json::from_str(&ci.fake.read("project-jobs.json")).unwrap_or_default();
+    jobs.insert(
+        0,
+        json!({"id": job, "name": name, "ref": "main", "status": "failed"}),
+    );
+    ci.fake
+        .write("project-jobs.json", &serde_json::to_string(&jobs).unwrap());
+}
+
+#[test]
+fn gitlab_example_scheduled_apply_continues_the_merge_applys_pending_purge() {
+    let ci = Ci::with_emulator(&["--cdn-url-quota", "1", "--cdn-dir-quota", "1"]);
+    let manifest = MANIFEST.replace("version: 1\n", "version: 1\npurgeCdn: true\n");
+    ci.fake.write("notes.json", "[]");
+    ci.fake.write("pipelines.json", "[]");
+    ci.fake.write("project-jobs.json", "[]");
+    assert_eq!(gitlab_mr_pipeline(&ci, 300, FINAL_HEAD, &manifest), 0);
+    ci.fake.write(
+        &format!("mrs-{MERGE_SHA}.json"),
+        &json!([{"iid": 5, "state": "merged", "sha": FINAL_HEAD}]).to_string(),
+    );
+    let (code, after) = gitlab_job(&ci, "vodplan-apply", &push_vars(), &[]);
+    assert_eq!((code, after), (3, Some(0)), "{}", ci.work.read("apply.md"));
+    let deletes = ci.emu.calls("DeleteVideo");
+    assert!(deletes > 0);
+    for f in ["plan.json", "journal.jsonl", "journal.jsonl.purge"] {
+        assert!(ci.work.path().join("purge-state").join(f).is_file(), "{f}");
+    }
+    assert!(!ci.work.path().join("purge-state/finished").exists());
+    gitlab_keep_purge_state(&ci, 4000, "vodplan-apply");
+
+    let schedule = [
+        ("CI_PIPELINE_SOURCE", "schedule".into()),
+        ("CI_COMMIT_SHA", MERGE_SHA.into()),
+        ("CI_COMMIT_BRANCH", "main".into()),
+        ("CI_PIPELINE_ID", "500".into()),
+    ];
+    // The same day: the quota is spent, the purge still waits (exit 3), the state is kept again.
+    fresh_runner(&ci);
+    let (code, _) = gitlab_job(&ci, "vodplan-scheduled-apply", &schedule, &[]);
+    let apply_md = ci.work.read("apply.md");
+    assert_eq!(code, 3, "{apply_md}");
+    assert!(
+        apply_md.starts_with("Continued the CDN purge of the plan applied in job 4000.\n\n"),
+        "{apply_md}"
+    );
+    assert!(
+        apply_md.contains("Scheduled apply of the manifests at "),
+        "{apply_md}"
+    );
+    assert!(!ci.work.path().join("purge-state/finished").exists());
+    assert_eq!(ci.emu.calls("DeleteVideo"), deletes);
+    gitlab_keep_purge_state(&ci, 5000, "vodplan-scheduled-apply");
+
+    // The next day: the newest state (job 5000) is continued and finished.
+    emulator_http(&ci.emu, "POST", "/_emulator/cdn/next-day");
+    fresh_runner(&ci);
+    let (code, _) = gitlab_job(&ci, "vodplan-scheduled-apply", &schedule, &[]);
+    let apply_md = ci.work.read("apply.md");
+    assert_eq!(code, 0, "{apply_md}");
+    assert!(
+        apply_md.starts_with("Continued the CDN purge of the plan applied in job 5000.\n\n"),
+        "{apply_md}"
+    );
+    assert!(ci.work.path().join("purge-state/finished").exists());
+    assert_eq!(ci.emu.calls("DeleteVideo"), deletes);
+    let edge = emulator_http(&ci.emu, "GET", "/_emulator/cdn");
+    for (id, v) in edge["videos"].as_object().unwrap() {
+        if v["exists"] == false {
+            assert_eq!(
+                v["serving"].as_array().unwrap().len(),
+                0,
+                "{id} still served: {v}"
+            );
+        }
+    }
+    gitlab_keep_purge_state(&ci, 5010, "vodplan-scheduled-apply");
+
+    // Finished: the next scheduled run continues nothing and sends no purge.
+    fresh_runner(&ci);
+    let purges = ci.emu.calls("RefreshVodObjectCaches");
+    let (code, _) = gitlab_job(&ci, "vodplan-scheduled-apply", &schedule, &[]);
+    let apply_md = ci.work.read("apply.md");
+    assert_eq!(code, 0, "{apply_md}");
+    assert!(!apply_md.contains("Continued the CDN purge"), "{apply_md}");
+    assert_eq!(ci.emu.calls("RefreshVodObjectCaches"), purges);
+    assert_eq!(ci.emu.calls("DeleteVideo"), deletes);
 }
 
 #[test]
