@@ -199,6 +199,11 @@ struct Ci {
 
 impl Ci {
     fn new() -> Ci {
+        Ci::with_emulator(&[])
+    }
+
+    /// With the emulator started with `extra` flags (for example a small CDN purge quota).
+    fn with_emulator(extra: &[&str]) -> Ci {
         assert!(
             Command::new("jq").arg("--version").output().is_ok(),
             "the CI example tests need jq (the examples use it, as GitHub's gh --jq does)"
@@ -210,7 +215,7 @@ impl Ci {
         fake.write("calls.log", "");
         let releases = Releases::start();
         releases.publish(VERSION, false);
-        let emu = Emulator::start(&fake, &catalog(), &[]);
+        let emu = Emulator::start(&fake, &catalog(), extra);
         Ci {
             work,
             home,
@@ -594,12 +599,31 @@ fn github_job(
                         ctx.get(e).cloned()
                     });
                     let to = ci.fake.path().join(format!("artifacts/{run_id}/{name}"));
-                    std::fs::create_dir_all(&to).unwrap();
-                    for p in with["path"].as_str().unwrap().split_whitespace() {
-                        let from = ci.work.path().join(p);
-                        if from.is_file() {
-                            std::fs::copy(&from, to.join(p)).unwrap();
+                    // As upload-artifact does: the files found, under their paths relative to
+                    // the listed paths' common directory.
+                    let paths: Vec<&str> = with["path"]
+                        .as_str()
+                        .unwrap()
+                        .split_whitespace()
+                        .filter(|p| ci.work.path().join(p).is_file())
+                        .collect();
+                    // No file found: no artifact (`if-no-files-found: ignore`).
+                    let dir_of = |p: &str| p.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+                    let mut common = paths.first().map(|p| dir_of(p)).unwrap_or_default();
+                    for p in &paths {
+                        while !common.is_empty() && !p.starts_with(&format!("{common}/")) {
+                            common = dir_of(&common);
                         }
+                    }
+                    for p in paths {
+                        let rel = if common.is_empty() {
+                            p
+                        } else {
+                            &p[common.len() + 1..]
+                        };
+                        let dest = to.join(rel);
+                        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+                        std::fs::copy(ci.work.path().join(p), dest).unwrap();
                     }
                 }
                 other => panic!("the test does not simulate the action {other}"),
@@ -796,7 +820,20 @@ fn github_actions_example_applies_the_final_heads_plan_and_keeps_every_summary()
     // still refuses the locked video, so it is partial again, with its summary.
     std::fs::remove_file(ci.work.path().join("journal.jsonl")).unwrap();
     let scheduled = github_job(&ci, "scheduled-apply", 300, MERGE_SHA, "schedule", None);
-    assert_eq!(scheduled.codes, [0, 0, 3], "{}", scheduled.summary);
+    assert_eq!(
+        scheduled.codes,
+        [0, 0, 0, 3],
+        "setup (resolve, install), fetch the purge state (none), apply: {}",
+        scheduled.summary
+    );
+    assert!(
+        ci.calls()
+            .contains("actions/artifacts?name=vodplan-purge-state")
+    );
+    assert!(
+        !ci.calls().contains("--name vodplan-purge-state"),
+        "nothing to continue"
+    );
     assert_eq!(scheduled.roles, ["${{ vars.VOD_APPLY_ROLE_ARN }}"]);
     assert!(
         scheduled.summary.starts_with(&format!(
@@ -835,6 +872,154 @@ fn github_actions_example_applies_the_final_heads_plan_and_keeps_every_summary()
     assert_eq!(ci.releases.requests(&archive), 1, "cached");
     assert_eq!(ci.releases.requests(&format!("{archive}.sha256")), 5);
     assert!(!ci.calls().contains("cargo"), "{}", ci.calls());
+}
+
+/// An unsigned control call to the emulator (`/_emulator/...`).
+fn emulator_http(emu: &Emulator, method: &str, path: &str) -> Value {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", emu.port)).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap()
+}
+
+/// A fresh runner: nothing of an earlier job's work tree but the checkout.
+fn fresh_runner(ci: &Ci) {
+    for p in ["purge-state", "reviewed"] {
+        let _ = std::fs::remove_dir_all(ci.work.path().join(p));
+    }
+    for p in [
+        "journal.jsonl",
+        "journal.jsonl.purge",
+        "purge.md",
+        "apply.md",
+    ] {
+        let _ = std::fs::remove_file(ci.work.path().join(p));
+    }
+}
+
+#[test]
+fn github_actions_example_scheduled_apply_continues_the_merge_applys_pending_purge() {
+    // One purge directory and one URL a day: the merge apply's purge of two deleted videos
+    // does not fit its day.
+    let ci = Ci::with_emulator(&["--cdn-url-quota", "1", "--cdn-dir-quota", "1"]);
+    let manifest = MANIFEST.replace("version: 1\n", "version: 1\npurgeCdn: true\n");
+    ci.fake.write("comments.json", "[]");
+    ci.fake.write("runs.json", "[]");
+    let pr = github_pr_run(&ci, 101, FINAL_HEAD, &manifest);
+    assert!(!pr.failed, "{}", pr.error);
+    ci.fake.write(
+        &format!("pulls-{MERGE_SHA}.json"),
+        &json!([{"number": 7, "merged_at": "2026-11-24T10:00:00Z", "head": {"sha": FINAL_HEAD}}])
+            .to_string(),
+    );
+    let apply = github_job(&ci, "apply", 200, MERGE_SHA, "push", None);
+    assert_eq!(apply.codes, [0, 0, 0, 3], "{}", apply.summary);
+    let deletes = ci.emu.calls("DeleteVideo");
+    assert!(deletes > 0);
+    let state = ci.fake.path().join("artifacts/200/vodplan-purge-state");
+    for f in ["plan.json", "journal.jsonl", "journal.jsonl.purge"] {
+        assert!(state.join(f).is_file(), "the merge apply keeps {f}");
+    }
+    assert!(!state.join("finished").exists());
+    let journal = ci
+        .fake
+        .path()
+        .join(format!("artifacts/200/vodplan-journal-{MERGE_SHA}"));
+    assert!(journal.join("journal.jsonl.purge").is_file());
+
+    // The scheduled job continues the purge from the newest state until it is done: first on
+    // the same day (the quota is spent: still pending, exit 3, the state kept again), then on
+    // the next day (finished, exit 0, the state marked finished).
+    let mut run = 300;
+    let mut codes = vec![];
+    loop {
+        if run > 300 {
+            emulator_http(&ci.emu, "POST", "/_emulator/cdn/next-day");
+        }
+        fresh_runner(&ci);
+        let scheduled = github_job(&ci, "scheduled-apply", run, MERGE_SHA, "schedule", None);
+        // The newest state: the merge apply's, then each scheduled run's own.
+        let from = if run == 300 { 200 } else { run - 1 };
+        assert!(
+            scheduled.summary.starts_with(&format!(
+                "Continued the CDN purge of the plan applied in run {from}.\n\n"
+            )),
+            "{}",
+            scheduled.summary
+        );
+        assert!(
+            ci.calls().contains(&format!(
+                "gh run download {from} --name vodplan-purge-state"
+            )),
+            "{}",
+            ci.calls()
+        );
+        assert!(
+            scheduled
+                .summary
+                .contains("Scheduled apply of the manifests at "),
+            "{}",
+            scheduled.summary
+        );
+        let code = *scheduled.codes.last().unwrap();
+        codes.push(code);
+        assert!(
+            code == 3 || code == 0,
+            "{}\n{}",
+            scheduled.summary,
+            scheduled.error
+        );
+        assert_eq!(ci.emu.calls("DeleteVideo"), deletes, "no DeleteVideo");
+        let kept = ci
+            .fake
+            .path()
+            .join(format!("artifacts/{run}/vodplan-purge-state"));
+        assert!(kept.join("journal.jsonl.purge").is_file());
+        assert_eq!(kept.join("finished").exists(), code == 0);
+        run += 1;
+        if code == 0 {
+            break;
+        }
+        assert!(run < 306, "the purge never finished: {codes:?}");
+    }
+    assert_eq!(codes, [3, 0]);
+    let edge = emulator_http(&ci.emu, "GET", "/_emulator/cdn");
+    for (id, v) in edge["videos"].as_object().unwrap() {
+        if v["exists"] == false {
+            assert_eq!(
+                v["serving"].as_array().unwrap().len(),
+                0,
+                "{id} still served: {v}"
+            );
+        }
+    }
+    assert_eq!(edge["refusedForQuota"], 0, "{edge}");
+
+    // The next day: the newest state is finished, so nothing is continued and nothing is sent
+    // for it; the manifests' apply runs as always.
+    fresh_runner(&ci);
+    let purges = ci.emu.calls("RefreshVodObjectCaches");
+    let after = github_job(&ci, "scheduled-apply", run, MERGE_SHA, "schedule", None);
+    assert_eq!(
+        after.codes,
+        [0, 0, 0, 0],
+        "{}\n{}",
+        after.summary,
+        after.error
+    );
+    assert!(
+        !after.summary.contains("Continued the CDN purge"),
+        "{}",
+        after.summary
+    );
+    assert_eq!(ci.emu.calls("RefreshVodObjectCaches"), purges);
+    assert_eq!(ci.emu.calls("DeleteVideo"), deletes);
 }
 
 #[test]
@@ -1315,6 +1500,104 @@ fn gitlab_example_applies_the_final_heads_plan_and_keeps_every_summary() {
     assert_eq!(ci.releases.requests(&archive), 1, "cached");
     assert_eq!(ci.releases.requests(&format!("{archive}.sha256")), 5);
     assert!(!ci.calls().contains("cargo"));
+}
+
+/// Keeps the work tree's `purge-state/` as job `job`'s artifact, newest in the project's job list.
+fn gitlab_keep_purge_state(ci: &Ci, job: u64, name: &str) {
+    let art = ci.fake.path().join(format!("artifacts/{job}/purge-state"));
+    std::fs::create_dir_all(&art).unwrap();
+    for f in std::fs::read_dir(ci.work.path().join("purge-state")).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), art.join(f.file_name())).unwrap();
+    }
+    let mut jobs: Vec<Value> =
+        serde_json::from_str(&ci.fake.read("project-jobs.json")).unwrap_or_default();
+    jobs.insert(
+        0,
+        json!({"id": job, "name": name, "ref": "main", "status": "failed"}),
+    );
+    ci.fake
+        .write("project-jobs.json", &serde_json::to_string(&jobs).unwrap());
+}
+
+#[test]
+fn gitlab_example_scheduled_apply_continues_the_merge_applys_pending_purge() {
+    let ci = Ci::with_emulator(&["--cdn-url-quota", "1", "--cdn-dir-quota", "1"]);
+    let manifest = MANIFEST.replace("version: 1\n", "version: 1\npurgeCdn: true\n");
+    ci.fake.write("notes.json", "[]");
+    ci.fake.write("pipelines.json", "[]");
+    ci.fake.write("project-jobs.json", "[]");
+    assert_eq!(gitlab_mr_pipeline(&ci, 300, FINAL_HEAD, &manifest), 0);
+    ci.fake.write(
+        &format!("mrs-{MERGE_SHA}.json"),
+        &json!([{"iid": 5, "state": "merged", "sha": FINAL_HEAD}]).to_string(),
+    );
+    let (code, after) = gitlab_job(&ci, "vodplan-apply", &push_vars(), &[]);
+    assert_eq!((code, after), (3, Some(0)), "{}", ci.work.read("apply.md"));
+    let deletes = ci.emu.calls("DeleteVideo");
+    assert!(deletes > 0);
+    for f in ["plan.json", "journal.jsonl", "journal.jsonl.purge"] {
+        assert!(ci.work.path().join("purge-state").join(f).is_file(), "{f}");
+    }
+    assert!(!ci.work.path().join("purge-state/finished").exists());
+    gitlab_keep_purge_state(&ci, 4000, "vodplan-apply");
+
+    let schedule = [
+        ("CI_PIPELINE_SOURCE", "schedule".into()),
+        ("CI_COMMIT_SHA", MERGE_SHA.into()),
+        ("CI_COMMIT_BRANCH", "main".into()),
+        ("CI_PIPELINE_ID", "500".into()),
+    ];
+    // The same day: the quota is spent, the purge still waits (exit 3), the state is kept again.
+    fresh_runner(&ci);
+    let (code, _) = gitlab_job(&ci, "vodplan-scheduled-apply", &schedule, &[]);
+    let apply_md = ci.work.read("apply.md");
+    assert_eq!(code, 3, "{apply_md}");
+    assert!(
+        apply_md.starts_with("Continued the CDN purge of the plan applied in job 4000.\n\n"),
+        "{apply_md}"
+    );
+    assert!(
+        apply_md.contains("Scheduled apply of the manifests at "),
+        "{apply_md}"
+    );
+    assert!(!ci.work.path().join("purge-state/finished").exists());
+    assert_eq!(ci.emu.calls("DeleteVideo"), deletes);
+    gitlab_keep_purge_state(&ci, 5000, "vodplan-scheduled-apply");
+
+    // The next day: the newest state (job 5000) is continued and finished.
+    emulator_http(&ci.emu, "POST", "/_emulator/cdn/next-day");
+    fresh_runner(&ci);
+    let (code, _) = gitlab_job(&ci, "vodplan-scheduled-apply", &schedule, &[]);
+    let apply_md = ci.work.read("apply.md");
+    assert_eq!(code, 0, "{apply_md}");
+    assert!(
+        apply_md.starts_with("Continued the CDN purge of the plan applied in job 5000.\n\n"),
+        "{apply_md}"
+    );
+    assert!(ci.work.path().join("purge-state/finished").exists());
+    assert_eq!(ci.emu.calls("DeleteVideo"), deletes);
+    let edge = emulator_http(&ci.emu, "GET", "/_emulator/cdn");
+    for (id, v) in edge["videos"].as_object().unwrap() {
+        if v["exists"] == false {
+            assert_eq!(
+                v["serving"].as_array().unwrap().len(),
+                0,
+                "{id} still served: {v}"
+            );
+        }
+    }
+    gitlab_keep_purge_state(&ci, 5010, "vodplan-scheduled-apply");
+
+    // Finished: the next scheduled run continues nothing and sends no purge.
+    fresh_runner(&ci);
+    let purges = ci.emu.calls("RefreshVodObjectCaches");
+    let (code, _) = gitlab_job(&ci, "vodplan-scheduled-apply", &schedule, &[]);
+    let apply_md = ci.work.read("apply.md");
+    assert_eq!(code, 0, "{apply_md}");
+    assert!(!apply_md.contains("Continued the CDN purge"), "{apply_md}");
+    assert_eq!(ci.emu.calls("RefreshVodObjectCaches"), purges);
+    assert_eq!(ci.emu.calls("DeleteVideo"), deletes);
 }
 
 #[test]
