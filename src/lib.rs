@@ -34,7 +34,6 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
 pub mod apply;
-pub mod emulator;
 pub mod ids;
 pub mod manifest;
 pub mod plan;

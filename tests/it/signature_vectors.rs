@@ -4,9 +4,9 @@
 //! client's signer (`vodplan::vod::sign`) and the emulator's verifier (`emulator::auth`, with its
 //! own canonicalisation in `emulator::canonical`), which share no code.
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
-use vodplan::emulator::{Keys, auth, canonical, sts};
+use vod_emulator::http::{HeaderMap, HeaderName, HeaderValue};
+use vod_emulator::{Keys, auth, canonical, sts};
 use vodplan::vod::sign;
 
 const V1_VECTORS: usize = 10;
@@ -117,7 +117,7 @@ fn verify(
     key: (&str, &str, Option<&str>),
     at: &str,
     version: &str,
-) -> Vec<Result<auth::Verified, vodplan::emulator::ServiceError>> {
+) -> Vec<Result<auth::Verified, vod_emulator::ServiceError>> {
     let now = vodplan::timefmt::parse(at).unwrap();
     let issuer = sts::Issuer::default();
     ["right", "wrong"]

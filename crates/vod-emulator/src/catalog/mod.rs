@@ -119,7 +119,7 @@ impl<'a> VideoRef<'a> {
     }
 
     /// Where its objects live on the CDN, when its catalogue entry said.
-    pub fn cdn_layout(&self) -> Option<&'a crate::emulator::cdn::Layout> {
+    pub fn cdn_layout(&self) -> Option<&'a crate::cdn::Layout> {
         self.rec().cdn.as_deref()
     }
 

@@ -27,6 +27,7 @@ mod error;
 pub(crate) mod metadata;
 pub mod quota;
 pub mod sts;
+mod timefmt;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -42,6 +43,9 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, put};
 use serde_json::{Value, json};
+
+/// The HTTP types of the public API ([`auth::verify`] takes a [`http::HeaderMap`]).
+pub use axum::http;
 
 pub use actions::Limits;
 pub use auth::Keys;
