@@ -23,7 +23,6 @@ pub mod auth;
 pub mod canonical;
 pub(crate) mod catalog;
 pub mod cdn;
-mod error;
 pub(crate) mod metadata;
 pub mod quota;
 pub mod sts;
@@ -50,11 +49,28 @@ pub use axum::http;
 pub use actions::Limits;
 pub use auth::Keys;
 pub use catalog::{AuditRecord, Catalog, Video};
-pub use error::ServiceError;
 pub use quota::QuotaMode;
 pub use sts::IdentityConfig;
 
 use actions::Action;
+
+/// An error answer of the service, shared by every action.
+#[derive(Debug, Clone)]
+pub struct ServiceError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+impl ServiceError {
+    pub fn new(status: u16, code: &str, message: impl Into<String>) -> ServiceError {
+        ServiceError {
+            status,
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
 
 /// How the emulator behaves.
 #[derive(Debug, Clone)]
