@@ -5,6 +5,8 @@
 //!   an upward `crate::` path compiles fine, and makes the next change harder to reason about
 //!   (the planner that reaches into the executor). [`LAYERS`] is the order; renaming a module is
 //!   a one-line change there.
+//! - The emulator depends on nothing of vodplan, not even in its tests, so that the client's
+//!   signer and the emulator's verifier share no code.
 //! - The library stays free of the emulator and of its HTTP server: only the binary (`src/main.rs`,
 //!   `src/cli/`) names `vod_emulator`, and `vodplan` without its default `emulator` feature has no
 //!   HTTP server in its dependency tree.
@@ -191,6 +193,17 @@ fn the_scan_sees_upward_paths_groups_and_the_emulator_but_not_comments_or_unit_t
         ]
     );
     assert!(violations("plan", "src/plan/x.rs", "use crate::{vod, ids};").is_empty());
+}
+
+#[test]
+fn the_emulator_depends_on_nothing_of_vodplan() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/vod-emulator/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let named: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("vodplan"))
+        .collect();
+    assert_eq!(named, Vec::<&str>::new(), "{}", manifest.display());
 }
 
 /// `cargo tree` of vodplan's normal dependencies, offline (the lock file and the local registry

@@ -17,6 +17,12 @@
 //! `GET /_emulator/stats` (not part of the VOD API) reports counters per operation for tests;
 //! `GET /_emulator/cdn` what the CDN edge still serves (`cdn`), `POST /_emulator/cdn/next-day`
 //! starts a new quota day.
+//!
+//! It is a crate of its own, the server side of the wire, and depends on nothing of the vodplan
+//! client: a bug shared by both sides would pass every test and fail only against the service.
+
+// A library: it answers requests and returns errors, it never prints and never exits.
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
 pub mod actions;
 pub mod auth;
