@@ -207,7 +207,7 @@ fn cites_an_issue(line: &str) -> Option<String> {
             let rest = rest.strip_prefix('#').unwrap_or(rest);
             let digits = rest.chars().take_while(char::is_ascii_digit).count();
             // A count ("issues 20,000 tokens") is not a citation.
-            let count = rest[digits..].starts_with(|c| c == ',' || c == '.')
+            let count = rest[digits..].starts_with([',', '.'])
                 && rest[digits + 1..].starts_with(|c: char| c.is_ascii_digit());
             if digits > 0 && !count {
                 return Some(line[i..].chars().take(word.len() + 6).collect());
