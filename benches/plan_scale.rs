@@ -7,14 +7,14 @@
 //!
 //! Run: `cargo bench --bench plan_scale` (options: VIDEOS=1000000 LATENCY_MS=20; the counts
 //! scale with VIDEOS; MATCHES=N makes N of the videos created before 2023 failed uploads, spread
-//! evenly, instead of every 13th of the first 65%: `VIDEOS=10000000 MATCHES=3000000` is issue
-//! 10's selector past SearchMedia's 2,000,000-result traversal limit). Not run in CI: it takes about 40 s by design (it measures pacing at the
+//! evenly, instead of every 13th of the first 65%: `VIDEOS=10000000 MATCHES=3000000` is a
+//! selector past SearchMedia's 2,000,000-result traversal limit). Not run in CI: it takes about 40 s by design (it measures pacing at the
 //! real ceilings), plus the catalogue's construction.
 //!
 //! Measured 2026-11-24 (2 shared cores, release): 1,000,000 videos, 50,000 candidates (42,857
 //! deletions, 7,143 protected): plan in 36.4 s against a 35.0 s minimum, ratio 0.961; 508
 //! GetVideoList calls (minimum 500), 2,500 GetVideoInfos calls (minimum 2,500), none for the
-//! keep selector. (The issue's baseline: 539 s, 1,929 SearchMedia + 9,286 GetVideoInfos calls.
+//! keep selector. (Before windowed listing: 539 s, 1,929 SearchMedia + 9,286 GetVideoInfos calls.
 //! Before the emulator's position indexes, its 100 ms full scan per listing call set the pace:
 //! 78.7 s, ratio 0.444.)
 //!

@@ -5,8 +5,8 @@
 //! undone by a listing that is stale or short.
 //!
 //! A listing must prove itself complete. GetVideoList and SearchMedia page through only the first
-//! 5,000 results of a query; a SearchMedia ScrollToken traversal reaches 2,000,000 (vod-api.md
-//! §2.3, §2.4; https://help.aliyun.com/document_detail/52838.html,
+//! 5,000 results of a query; a SearchMedia ScrollToken traversal reaches 2,000,000
+//! (https://help.aliyun.com/document_detail/52838.html,
 //! https://help.aliyun.com/document_detail/86044.html). So each selector's CreationTime range is
 //! cut into half-open windows `[from, to)` of whole seconds, and a window is listed by pages only
 //! when its `Total` fits in what paging reaches; a window too big (by its `Total`, or because its

@@ -1,7 +1,7 @@
 //! The CDN purge of a takedown (`purgeCdn`): what to purge for each video the plan deletes, with
 //! the fewest quota units, and what cannot be purged and why.
 //!
-//! What the platform allows (vod-api.md §7; https://help.aliyun.com/document_detail/69215.html):
+//! What the platform allows (RefreshVodObjectCaches, https://help.aliyun.com/document_detail/69215.html):
 //! RefreshVodObjectCaches purges URLs (`IgnoreParams`: every cached variant whatever its query,
 //! so every signed `auth_key`) or directories, 2,000 URLs and 100 directories per account per
 //! day. GetPlayInfo (`ResultType=Multiple`) names every stream's play URL, and `VideoBase.CoverURL`

@@ -4,7 +4,7 @@
 //! Why: callers say what they mean (`&[VideoId]`, a [`VideoStatus`] list, a page number as a
 //! number) and cannot misspell a parameter name, join a list with the wrong separator or send
 //! the same action with a different shape from two places. The wire bytes are what the
-//! documentation shows (vod-api.md; https://help.aliyun.com/document_detail/52837.html
+//! documentation shows (https://help.aliyun.com/document_detail/52837.html
 //! DeleteVideo, https://help.aliyun.com/document_detail/89742.html GetVideoInfos,
 //! https://help.aliyun.com/document_detail/52838.html GetVideoList,
 //! https://help.aliyun.com/document_detail/86044.html SearchMedia,

@@ -65,7 +65,8 @@ pub fn v3_signed_headers(headers: &[(String, String)]) -> String {
     names.join(";")
 }
 
-/// The V3 canonical request (six lines, see vod-api.md §3.4).
+/// The V3 canonical request (six lines, see
+/// https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature).
 pub fn v3_canonical_request(parts: &V3Parts<'_>) -> String {
     let mut headers: Vec<(String, String)> = parts
         .headers

@@ -23,8 +23,8 @@
 //! apply that still meets the refusal, and a drift check that exits 2 and must keep its summary.
 //! The tests fail when a step breaks, a summary is lost, the older run's plan would be applied, a
 //! file is missing, a tampered archive is installed, or a step uses a `${{ }}` expression the test
-//! does not know. The RAM policy documents of `examples/ram/` are checked against the README's
-//! permission table and against the operations the client can call.
+//! does not know. The RAM policy documents of `examples/ram/` are checked against the
+//! permission table of `docs/credentials.md` and against the operations the client can call.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -1753,14 +1753,14 @@ fn policy_actions(text: &str) -> Vec<String> {
 }
 
 #[test]
-fn the_readme_permission_table_is_exactly_the_ram_policies() {
+fn the_documented_permission_table_is_exactly_the_ram_policies() {
     let plan = policy_actions(include_str!("../../examples/ram/plan-policy.json"));
     let apply = policy_actions(include_str!("../../examples/ram/apply-policy.json"));
-    let readme = include_str!("../../README.md");
-    let section = readme
+    let page = include_str!("../../docs/credentials.md");
+    let section = page
         .split("\n## RAM permissions\n")
         .nth(1)
-        .expect("README has a RAM permissions section")
+        .expect("docs/credentials.md has a RAM permissions section")
         .split("\n## ")
         .next()
         .unwrap();
@@ -1781,11 +1781,11 @@ fn the_readme_permission_table_is_exactly_the_ram_policies() {
     }
     assert_eq!(
         in_plan, plan,
-        "README table vs examples/ram/plan-policy.json"
+        "docs/credentials.md table vs examples/ram/plan-policy.json"
     );
     assert_eq!(
         in_apply, apply,
-        "README table vs examples/ram/apply-policy.json"
+        "docs/credentials.md table vs examples/ram/apply-policy.json"
     );
 
     // Every operation the client can call is allowed to apply; every read one (Get*, Search*,

@@ -6,6 +6,7 @@ mod ci_examples;
 mod cli;
 mod credentials;
 mod custody;
+mod docs;
 mod emulator_catalog;
 mod emulator_wire;
 mod flow;

@@ -106,7 +106,8 @@ def v3_headers(action, version="2017-03-21", **extra):
         "x-acs-date": "2024-01-01T00:00:00Z",
         "x-acs-signature-nonce": "9b3ecd4c0e5f4a21b8d7c6e5f4a3b2c1",
         "x-acs-version": version,
-        # The tea SDK signs every header it has set (sdk-wire.md §2).
+        # The tea SDK signs every header it has set (alibabacloud_tea_openapi builds them all
+        # into the V3 signature's SignedHeaders).
         "accept": "application/json",
         "user-agent": "AlibabaCloud (Linux; x86_64) Python/3.11.7 Core/0.4.3 TeaDSL/2",
         "x-acs-credentials-provider": "static_ak",
