@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use super::exit::Code;
 use vodplan::emulator::sts;
 
 #[derive(Parser, Debug)]
@@ -380,9 +382,6 @@ fn parse_ttl(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(seconds))
 }
 
-/// Parses the command line. A command line vodplan cannot parse exits 1, never 2 (which
-/// `plan --detailed-exitcode` reserves for "deletions pending"); `--help` and `--version` exit 0.
-/// Terraform-style single-dash flags get a "did you mean" hint.
 /// The global flags each command does not use: an error when given on its command line
 /// (`vodplan schema --endpoint X` would otherwise be silently ignored).
 const UNUSED_GLOBALS: [(&str, &[&str]); 5] = [
@@ -459,7 +458,10 @@ fn unused_global(matches: &clap::ArgMatches) -> Option<(String, String)> {
         .map(|id| (name.to_string(), format!("--{}", id.replace('_', "-"))))
 }
 
-pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, u8> {
+/// Parses the command line; on failure (or `--help`, `--version`) prints clap's text and returns
+/// the code to exit with, as `exit::of_clap` decides. Terraform-style single-dash flags get a
+/// "did you mean" hint.
+pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, Code> {
     use clap::{CommandFactory, FromArgMatches};
     let args: Vec<std::ffi::OsString> = args.into_iter().collect();
     let parsed = Cli::command().try_get_matches_from(&args).and_then(|m| {
@@ -474,13 +476,9 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
     match parsed {
         Ok(cli) => Ok(cli),
         Err(e) => {
-            use clap::error::ErrorKind;
-            let code = match e.kind() {
-                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => 0,
-                _ => 1,
-            };
             let _ = e.print();
-            if code != 0 {
+            let code = super::exit::of_clap(e.kind());
+            if code != Code::Success {
                 for hint in single_dash_hints(&args) {
                     eprintln!("hint: {hint}");
                 }
