@@ -88,8 +88,8 @@ pub struct Failure {
     pub kind: Kind,
     pub message: String,
     pub hint: Option<String>,
-    /// The library's error behind the message, with its chain of causes; the causes that the
-    /// message does not already say are printed under it.
+    /// The library's error behind the message, with its chain of causes; the errors of the chain
+    /// that the message does not already say are printed under it, as `  caused by: ...`.
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -119,13 +119,18 @@ impl Failure {
         self
     }
 
-    /// The causes under the source that its message does not already say, outermost first.
+    /// The errors of the source's chain (the source itself first) that neither the message nor
+    /// a cause shown before it already says, outermost first.
     pub fn causes(&self) -> Vec<String> {
-        let mut causes = Vec::new();
-        let mut next = self.source.as_deref().and_then(std::error::Error::source);
+        let mut causes: Vec<String> = Vec::new();
+        let mut next = self
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static));
         while let Some(e) = next {
             let text = e.to_string();
-            if !self.message.contains(&text) && !causes.contains(&text) {
+            let said = self.message.contains(&text) || causes.iter().any(|c| c.contains(&text));
+            if !text.is_empty() && !said {
                 causes.push(text);
             }
             next = e.source();
@@ -333,11 +338,25 @@ mod tests {
             "error: cannot open the journal j.jsonl\n  caused by: No space left on device\nhint: free some space"
         );
         // A cause the message already says is not repeated.
-        let f = Failure::new(Kind::Input, "cannot read x: denied")
-            .caused_by(Outer(std::io::Error::other("denied")));
+        let denied = Outer(std::io::Error::other("denied"));
+        let f =
+            Failure::new(Kind::Input, format!("cannot use x: {denied}: denied")).caused_by(denied);
         assert_eq!(
             f.to_string(),
-            "error: cannot read x: denied\nhint: check the paths and flags (`vodplan <command> --help` shows them with examples)"
+            "error: cannot use x: cannot open the journal j.jsonl: denied\nhint: check the paths and flags (`vodplan <command> --help` shows them with examples)"
+        );
+        // Nor one a cause above it says: each error says its own part once.
+        #[derive(Debug, thiserror::Error)]
+        #[error("the journal cannot be written: {0}")]
+        struct Middle(#[source] std::io::Error);
+        #[derive(Debug, thiserror::Error)]
+        #[error("apply stopped")]
+        struct Top(#[source] Middle);
+        let f = Failure::new(Kind::Input, "nothing more was sent")
+            .caused_by(Top(Middle(std::io::Error::other("disk full"))));
+        assert_eq!(
+            f.to_string(),
+            "error: nothing more was sent\n  caused by: apply stopped\n  caused by: the journal cannot be written: disk full\nhint: check the paths and flags (`vodplan <command> --help` shows them with examples)"
         );
     }
 }
