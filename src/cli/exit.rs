@@ -5,13 +5,13 @@
 //! a second SIGINT/SIGTERM during an apply ([`stop_at_once`]) are decided here too: no other
 //! file of the binary or the library sets an exit code (a test below checks it).
 //!
-//! CONTRACT exit codes: 0 success; 1 error (for apply: before anything was deleted); 2
-//! `plan --detailed-exitcode` with deletions pending, or `diff` with plans that differ; 3 apply
-//! was partial.
+//! The exit codes, as the README's "Exit codes" promises them: 0 success; 1 error (for apply:
+//! before anything was deleted); 2 `plan --detailed-exitcode` with deletions pending, or `diff`
+//! with plans that differ; 3 apply was partial.
 
 use std::fmt;
 
-/// The process's exit status, as the contract numbers it.
+/// The process's exit status, as the README's "Exit codes" numbers it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Code {
     /// 0: the command did what was asked (and, for `plan --detailed-exitcode`, nothing is pending).
@@ -290,9 +290,9 @@ mod tests {
     #[error("cannot open the journal j.jsonl")]
     struct Outer(#[source] std::io::Error);
 
-    /// The contract's exit codes, outcome by outcome.
+    /// The documented exit codes, outcome by outcome.
     #[test]
-    fn each_outcome_exits_as_the_contract_says() {
+    fn each_outcome_exits_as_documented() {
         let ok = |e| code(&Ok(e)).number();
         assert_eq!(ok(Exit::Success), 0);
         assert_eq!(ok(Exit::ChangesPending), 2);
