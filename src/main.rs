@@ -1,4 +1,4 @@
-//! The `vodplan` binary: parse, run, turn the result into an exit code; nothing else.
+//! The `vodplan` binary: parse, run, print a failure, exit as `cli::exit` decides; nothing else.
 
 /// Diagnostics go to stderr, and a stderr that cannot be written (a full disk behind a
 /// redirection, a closed pipe) is no reason to abandon an apply half-way: these shadow the
@@ -22,7 +22,7 @@ mod cli;
 fn main() -> std::process::ExitCode {
     let args = match cli::args::parse(std::env::args_os()) {
         Ok(args) => args,
-        Err(code) => return std::process::ExitCode::from(code),
+        Err(code) => return code.into(),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -30,13 +30,20 @@ fn main() -> std::process::ExitCode {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return std::process::ExitCode::from(1);
+            let result = Err(cli::exit::Failure::new(
+                cli::exit::Kind::System,
+                format!("cannot start the async runtime: {e}"),
+            )
+            .caused_by(e));
+            if let Err(failure) = &result {
+                eprintln!("{failure}");
+            }
+            return cli::exit::exit_code(&result);
         }
     };
     let result = runtime.block_on(cli::run(args));
     if let Err(failure) = &result {
         eprintln!("{failure}");
     }
-    std::process::ExitCode::from(cli::exit::code(&result))
+    cli::exit::exit_code(&result)
 }

@@ -143,6 +143,7 @@ mod tests {
                 message: "m".into(),
                 request_id: None,
                 retry_after: None,
+                source: None,
             }),
             attempts: 3,
             uncertain_earlier_attempt: uncertain,

@@ -559,15 +559,7 @@ fn finish(outcome: &Outcome) -> Result<Exit, Failure> {
             "Interrupted: {} planned videos are left. To finish, run the same command again: {again}",
             vodplan::render::thousands(left)
         );
-        return if outcome.anything_done() {
-            Ok(Exit::Partial)
-        } else {
-            Err(
-                Failure::new(Kind::Interrupted, "interrupted before anything was deleted").hint(
-                    format!("run the same command again to apply the plan: {again}"),
-                ),
-            )
-        };
+        return super::exit::interrupted(outcome.anything_done(), &again);
     }
     let purge_pending = outcome.purge.as_ref().map_or(0, |p| p.pending.len());
     if outcome.is_complete() {

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use super::exit::Code;
 use vod_emulator::sts;
 
 #[derive(Parser, Debug)]
@@ -380,77 +382,61 @@ fn parse_ttl(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(seconds))
 }
 
-/// Parses the command line. A command line vodplan cannot parse exits 1, never 2 (which
-/// `plan --detailed-exitcode` reserves for "deletions pending"); `--help` and `--version` exit 0.
-/// Terraform-style single-dash flags get a "did you mean" hint.
-/// The global flags each command does not use: an error when given on its command line
-/// (`vodplan schema --endpoint X` would otherwise be silently ignored).
-const UNUSED_GLOBALS: [(&str, &[&str]); 5] = [
-    (
-        "schema",
-        &[
-            "endpoint",
-            "region",
-            "profile",
-            "format",
-            "max_qps",
-            "signature",
-            "timeout",
-        ],
-    ),
-    (
-        "completions",
-        &[
-            "endpoint",
-            "region",
-            "profile",
-            "format",
-            "max_qps",
-            "signature",
-            "timeout",
-        ],
-    ),
-    (
-        "validate",
-        &[
-            "endpoint",
-            "region",
-            "profile",
-            "max_qps",
-            "signature",
-            "timeout",
-        ],
-    ),
-    (
-        "show",
-        &[
-            "endpoint",
-            "region",
-            "profile",
-            "max_qps",
-            "signature",
-            "timeout",
-        ],
-    ),
-    (
-        "emulator",
-        &[
-            "endpoint",
-            "region",
-            "profile",
-            "format",
-            "max_qps",
-            "signature",
-            "timeout",
-        ],
-    ),
+/// `--format`, then the global flags that only reach the API: the global flags a command that
+/// prints no document of its own and calls no API does not use.
+const OFFLINE_UNUSED: [&str; 7] = [
+    "format",
+    "endpoint",
+    "region",
+    "profile",
+    "max_qps",
+    "signature",
+    "timeout",
 ];
+
+/// The global flags a command does not use: an error when given on its command line
+/// (`vodplan schema --endpoint X` would otherwise be silently ignored), and left out of its
+/// `--help`.
+fn unused_globals(command: &str) -> &'static [&'static str] {
+    match command {
+        // No document in --format, no API.
+        "schema" | "completions" | "emulator" => &OFFLINE_UNUSED,
+        // A document in --format, no API.
+        "validate" | "show" => &OFFLINE_UNUSED[1..],
+        _ => &[],
+    }
+}
+
+/// The command line, with each command's unused global flags hidden from its `--help`: the
+/// command gets a hidden copy of the flag (clap propagates a global flag only to a command
+/// without one of the same id), so that giving it still parses and is refused by name.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let mut cli = Cli::command();
+    let globals: Vec<clap::Arg> = cli
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    let names: Vec<String> = cli
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    for name in names {
+        let hidden: Vec<clap::Arg> = globals
+            .iter()
+            .filter(|a| unused_globals(&name).contains(&a.get_id().as_str()))
+            .map(|a| a.clone().hide(true))
+            .collect();
+        cli = cli.mut_subcommand(name, |c| c.args(hidden));
+    }
+    cli
+}
 
 /// A global flag given on the command line to a command that does not use it.
 fn unused_global(matches: &clap::ArgMatches) -> Option<(String, String)> {
     let (name, sub) = matches.subcommand()?;
-    let (_, unused) = UNUSED_GLOBALS.iter().find(|(n, _)| *n == name)?;
-    unused
+    unused_globals(name)
         .iter()
         .find(|id| {
             sub.try_get_raw(id).is_ok_and(|v| v.is_some())
@@ -459,12 +445,15 @@ fn unused_global(matches: &clap::ArgMatches) -> Option<(String, String)> {
         .map(|id| (name.to_string(), format!("--{}", id.replace('_', "-"))))
 }
 
-pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, u8> {
-    use clap::{CommandFactory, FromArgMatches};
+/// Parses the command line; on failure (or `--help`, `--version`) prints clap's text and returns
+/// the code to exit with, as `exit::of_clap` decides. Terraform-style single-dash flags get a
+/// "did you mean" hint.
+pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, Code> {
+    use clap::FromArgMatches;
     let args: Vec<std::ffi::OsString> = args.into_iter().collect();
-    let parsed = Cli::command().try_get_matches_from(&args).and_then(|m| {
+    let parsed = command().try_get_matches_from(&args).and_then(|m| {
         if let Some((name, flag)) = unused_global(&m) {
-            return Err(Cli::command().error(
+            return Err(command().error(
                 clap::error::ErrorKind::ArgumentConflict,
                 format!("{flag} has no effect on `vodplan {name}`; leave it out"),
             ));
@@ -474,13 +463,9 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
     match parsed {
         Ok(cli) => Ok(cli),
         Err(e) => {
-            use clap::error::ErrorKind;
-            let code = match e.kind() {
-                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => 0,
-                _ => 1,
-            };
             let _ = e.print();
-            if code != 0 {
+            let code = super::exit::of_clap(e.kind());
+            if code != Code::Success {
                 for hint in single_dash_hints(&args) {
                     eprintln!("hint: {hint}");
                 }
@@ -509,6 +494,40 @@ fn single_dash_hints(args: &[std::ffi::OsString]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A command's `--help` lists no global flag it refuses; the flag is still refused by name.
+    #[test]
+    fn refused_global_flags_are_not_in_a_commands_help() {
+        let help = |cmd: &str| {
+            let e = command()
+                .try_get_matches_from(["vodplan", cmd, "--help"])
+                .unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp);
+            e.to_string()
+        };
+        // Whether the help has a line for the option (not an example that uses it).
+        let lists = |help: &str, flag: &str| {
+            let flag = format!("--{} ", flag.replace('_', "-"));
+            help.lines().any(|l| l.trim_start().starts_with(&flag))
+        };
+        for cmd in ["schema", "completions", "emulator", "validate", "show"] {
+            let shown = help(cmd);
+            for flag in unused_globals(cmd) {
+                assert!(!lists(&shown, flag), "{cmd} --help shows {flag}:\n{shown}");
+            }
+        }
+        assert!(lists(&help("validate"), "format"));
+        for flag in OFFLINE_UNUSED {
+            assert!(lists(&help("plan"), flag), "plan --help lacks {flag}");
+        }
+        let m = command()
+            .try_get_matches_from(["vodplan", "show", "--region", "cn-beijing", "p.json"])
+            .unwrap();
+        assert_eq!(
+            unused_global(&m),
+            Some(("show".to_string(), "--region".to_string()))
+        );
+    }
 
     #[test]
     fn lifetimes_take_seconds_minutes_and_hours() {

@@ -1,11 +1,40 @@
 //! The one place that decides exit codes and how failures are shown.
 //!
 //! Commands return `Ok(Exit)` or `Err(Failure)`; `main` prints the failure as `error: ...` with a
-//! `hint: ...` line and exits with [`code`]. CONTRACT exit codes: 0 success; 1 error (for apply:
+//! `hint: ...` line and exits with [`exit_code`]. The command line's own errors ([`of_clap`]) and
+//! a second SIGINT/SIGTERM during an apply ([`stop_at_once`]) are decided here too: no other
+//! file of the binary or the library sets an exit code (a test below checks it).
+//!
+//! The exit codes, as the README's "Exit codes" promises them: 0 success; 1 error (for apply:
 //! before anything was deleted); 2 `plan --detailed-exitcode` with deletions pending, or `diff`
 //! with plans that differ; 3 apply was partial.
 
 use std::fmt;
+
+/// The process's exit status, as the README's "Exit codes" numbers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// 0: the command did what was asked (and, for `plan --detailed-exitcode`, nothing is pending).
+    Success,
+    /// 1: an error; for apply, before anything was deleted.
+    Error,
+    /// 2: `plan --detailed-exitcode` with changes pending, or `diff` with plans that differ.
+    Changes,
+    /// 3: apply was partial: some deletions done, some failed or forbidden, or a purge pending.
+    Partial,
+}
+
+impl Code {
+    /// The number the process exits with.
+    pub const fn number(self) -> u8 {
+        match self {
+            Code::Success => 0,
+            Code::Error => 1,
+            Code::Changes => 2,
+            Code::Partial => 3,
+        }
+    }
+}
 
 /// A command that ran to its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,7 +48,18 @@ pub enum Exit {
     Differ,
 }
 
-/// What kind of failure, for the hint and for tests.
+impl Exit {
+    pub const fn code(self) -> Code {
+        match self {
+            Exit::Success => Code::Success,
+            Exit::ChangesPending | Exit::Differ => Code::Changes,
+            Exit::Partial => Code::Partial,
+        }
+    }
+}
+
+/// What kind of failure: it decides the exit code and the hint shown when the failure gives
+/// none ([`Kind::policy`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// Manifests failed validation (the problems were printed already).
@@ -38,6 +78,8 @@ pub enum Kind {
     Declined,
     /// SIGINT/SIGTERM before anything was deleted.
     Interrupted,
+    /// The machine refused what the process needs to run at all (its async runtime).
+    System,
 }
 
 /// Why a command failed: what to say, what to do next, and the error behind it, kept whole.
@@ -46,8 +88,8 @@ pub struct Failure {
     pub kind: Kind,
     pub message: String,
     pub hint: Option<String>,
-    /// The library's error behind the message, with its chain of causes; the causes that the
-    /// message does not already say are printed under it.
+    /// The library's error behind the message, with its chain of causes; the errors of the chain
+    /// that the message does not already say are printed under it, as `  caused by: ...`.
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -77,13 +119,18 @@ impl Failure {
         self
     }
 
-    /// The causes under the source that its message does not already say, outermost first.
+    /// The errors of the source's chain (the source itself first) that neither the message nor
+    /// a cause shown before it already says, outermost first.
     pub fn causes(&self) -> Vec<String> {
-        let mut causes = Vec::new();
-        let mut next = self.source.as_deref().and_then(std::error::Error::source);
+        let mut causes: Vec<String> = Vec::new();
+        let mut next = self
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static));
         while let Some(e) = next {
             let text = e.to_string();
-            if !self.message.contains(&text) && !causes.contains(&text) {
+            let said = self.message.contains(&text) || causes.iter().any(|c| c.contains(&text));
+            if !text.is_empty() && !said {
                 causes.push(text);
             }
             next = e.source();
@@ -98,30 +145,54 @@ impl Failure {
 }
 
 impl Kind {
-    /// What to do next, when the failure did not say more precisely.
-    fn default_hint(self) -> &'static str {
+    /// The exit code and the default hint (what to do next, when the failure did not say more
+    /// precisely), decided together for each kind: a new kind must choose both.
+    pub const fn policy(self) -> (Code, &'static str) {
         match self {
-            Kind::InvalidManifest => {
-                "fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again"
-            }
-            Kind::Input => {
-                "check the paths and flags (`vodplan <command> --help` shows them with examples)"
-            }
-            Kind::Auth => {
-                "set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or choose an aliyun CLI profile with --profile"
-            }
-            Kind::Api => {
-                "nothing was deleted; check the endpoint and region, then run the command again"
-            }
-            Kind::Guard => {
-                "review the plan; raise the limit in the reviewed manifest only if this many deletions is intended"
-            }
-            Kind::StalePlan => "make and review a new plan with `vodplan plan --out PLANFILE`",
-            Kind::Declined => {
-                "run it again and answer `yes`, or review a saved plan and apply that"
-            }
-            Kind::Interrupted => "run the same command again to finish",
+            Kind::InvalidManifest => (
+                Code::Error,
+                "fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again",
+            ),
+            Kind::Input => (
+                Code::Error,
+                "check the paths and flags (`vodplan <command> --help` shows them with examples)",
+            ),
+            Kind::Auth => (
+                Code::Error,
+                "set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or choose an aliyun CLI profile with --profile",
+            ),
+            Kind::Api => (
+                Code::Error,
+                "nothing was deleted; check the endpoint and region, then run the command again",
+            ),
+            Kind::Guard => (
+                Code::Error,
+                "review the plan; raise the limit in the reviewed manifest only if this many deletions is intended",
+            ),
+            Kind::StalePlan => (
+                Code::Error,
+                "make and review a new plan with `vodplan plan --out PLANFILE`",
+            ),
+            Kind::Declined => (
+                Code::Error,
+                "run it again and answer `yes`, or review a saved plan and apply that",
+            ),
+            // Interrupted before anything was deleted: apply's "error before anything was
+            // deleted". Interrupted after something was, the apply is partial ([`interrupted`]).
+            Kind::Interrupted => (Code::Error, "run the same command again to finish"),
+            Kind::System => (
+                Code::Error,
+                "nothing was read or sent; check the machine's limits on threads and open files, then run the command again",
+            ),
         }
+    }
+
+    pub const fn code(self) -> Code {
+        self.policy().0
+    }
+
+    fn default_hint(self) -> &'static str {
+        self.policy().1
     }
 }
 
@@ -161,25 +232,54 @@ impl From<vodplan::selector::ListError> for Failure {
     }
 }
 
-/// The process exit code for a command's result.
-pub fn code(result: &Result<Exit, Failure>) -> u8 {
+/// The exit code for a command's result.
+pub fn code(result: &Result<Exit, Failure>) -> Code {
     match result {
-        Ok(Exit::Success) => 0,
-        Ok(Exit::ChangesPending) => 2,
-        Ok(Exit::Differ) => 2,
-        Ok(Exit::Partial) => 3,
-        // Every failure is exit 1: for apply, "an error before anything was deleted".
-        Err(f) => match f.kind {
-            Kind::InvalidManifest
-            | Kind::Input
-            | Kind::Auth
-            | Kind::Api
-            | Kind::Guard
-            | Kind::StalePlan
-            | Kind::Declined
-            | Kind::Interrupted => 1,
-        },
+        Ok(exit) => exit.code(),
+        Err(f) => f.kind.code(),
     }
+}
+
+/// What `main` returns for a command's result.
+pub fn exit_code(result: &Result<Exit, Failure>) -> std::process::ExitCode {
+    code(result).into()
+}
+
+impl From<Code> for std::process::ExitCode {
+    fn from(code: Code) -> std::process::ExitCode {
+        std::process::ExitCode::from(code.number())
+    }
+}
+
+/// A command line clap did not run: `--help` and `--version` succeed; anything else is an error,
+/// exit 1, never 2 (which `plan --detailed-exitcode` reserves for "deletions pending").
+pub fn of_clap(kind: clap::error::ErrorKind) -> Code {
+    use clap::error::ErrorKind;
+    match kind {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => Code::Success,
+        _ => Code::Error,
+    }
+}
+
+/// An apply a signal stopped, once its calls in flight settled: partial when anything was done
+/// (deleted, quarantined, restored), else an error before anything was deleted. `again` is the
+/// command line that finishes the job.
+pub fn interrupted(anything_done: bool, again: &str) -> Result<Exit, Failure> {
+    if anything_done {
+        Ok(Exit::Partial)
+    } else {
+        Err(
+            Failure::new(Kind::Interrupted, "interrupted before anything was deleted").hint(
+                format!("run the same command again to apply the plan: {again}"),
+            ),
+        )
+    }
+}
+
+/// A second SIGINT/SIGTERM during an apply: exits at once, with the code of an interrupted apply
+/// ([`interrupted`]): 3 when any deletion was sent, else 1.
+pub fn stop_at_once(sent_any: bool) -> ! {
+    std::process::exit(code(&interrupted(sent_any, "")).number().into())
 }
 
 #[cfg(test)]
@@ -189,6 +289,44 @@ mod tests {
     #[derive(Debug, thiserror::Error)]
     #[error("cannot open the journal j.jsonl")]
     struct Outer(#[source] std::io::Error);
+
+    /// The documented exit codes, outcome by outcome.
+    #[test]
+    fn each_outcome_exits_as_documented() {
+        let ok = |e| code(&Ok(e)).number();
+        assert_eq!(ok(Exit::Success), 0);
+        assert_eq!(ok(Exit::ChangesPending), 2);
+        assert_eq!(ok(Exit::Differ), 2);
+        assert_eq!(ok(Exit::Partial), 3);
+        for kind in [
+            Kind::InvalidManifest,
+            Kind::Input,
+            Kind::Auth,
+            Kind::Api,
+            Kind::Guard,
+            Kind::StalePlan,
+            Kind::Declined,
+            Kind::Interrupted,
+            Kind::System,
+        ] {
+            // Every failure is apply's "error before anything was deleted", with a hint.
+            assert_eq!(code(&Err(Failure::new(kind, "x"))).number(), 1, "{kind:?}");
+            assert!(!kind.policy().1.is_empty(), "{kind:?}");
+        }
+        use clap::error::ErrorKind;
+        assert_eq!(of_clap(ErrorKind::DisplayHelp).number(), 0);
+        assert_eq!(of_clap(ErrorKind::DisplayVersion).number(), 0);
+        assert_eq!(of_clap(ErrorKind::UnknownArgument).number(), 1);
+        assert_eq!(of_clap(ErrorKind::ArgumentConflict).number(), 1);
+        // Interrupted: partial when anything was done, else an error (the second signal too).
+        assert_eq!(code(&interrupted(true, "vodplan apply p")).number(), 3);
+        let nothing = interrupted(false, "vodplan apply p");
+        assert_eq!(code(&nothing).number(), 1);
+        assert_eq!(
+            nothing.unwrap_err().to_string(),
+            "error: interrupted before anything was deleted\nhint: run the same command again to apply the plan: vodplan apply p"
+        );
+    }
 
     #[test]
     fn a_failure_keeps_its_source_and_shows_the_causes_its_message_does_not_say() {
@@ -200,11 +338,136 @@ mod tests {
             "error: cannot open the journal j.jsonl\n  caused by: No space left on device\nhint: free some space"
         );
         // A cause the message already says is not repeated.
-        let f = Failure::new(Kind::Input, "cannot read x: denied")
-            .caused_by(Outer(std::io::Error::other("denied")));
+        let denied = Outer(std::io::Error::other("denied"));
+        let f =
+            Failure::new(Kind::Input, format!("cannot use x: {denied}: denied")).caused_by(denied);
         assert_eq!(
             f.to_string(),
-            "error: cannot read x: denied\nhint: check the paths and flags (`vodplan <command> --help` shows them with examples)"
+            "error: cannot use x: cannot open the journal j.jsonl: denied\nhint: check the paths and flags (`vodplan <command> --help` shows them with examples)"
         );
+        // Nor one a cause above it says: each error says its own part once.
+        #[derive(Debug, thiserror::Error)]
+        #[error("the journal cannot be written: {0}")]
+        struct Middle(#[source] std::io::Error);
+        #[derive(Debug, thiserror::Error)]
+        #[error("apply stopped")]
+        struct Top(#[source] Middle);
+        let f = Failure::new(Kind::Input, "nothing more was sent")
+            .caused_by(Top(Middle(std::io::Error::other("disk full"))));
+        assert_eq!(
+            f.to_string(),
+            "error: nothing more was sent\n  caused by: apply stopped\n  caused by: the journal cannot be written: disk full\nhint: check the paths and flags (`vodplan <command> --help` shows them with examples)"
+        );
+    }
+}
+
+/// Every exit code is decided in this file: no other source file of the package exits the
+/// process or builds an exit status.
+#[cfg(test)]
+mod one_policy {
+    use std::path::{Path, PathBuf};
+
+    /// What sets an exit status (matched with the whitespace taken out): exiting or aborting the
+    /// process, building an `ExitCode`, a
+    /// `Termination` of one's own, clap's `Error::exit`.
+    const SETS_A_CODE: [&str; 6] = [
+        "process::exit",
+        "process::abort",
+        "ExitCode::",
+        "Terminationfor",
+        ".exit()",
+        "exit(",
+    ];
+
+    /// The lines of `text` that set an exit status (`// comments` are not code).
+    pub(super) fn offending_lines(text: &str) -> Vec<(usize, String)> {
+        text.lines()
+            .enumerate()
+            .filter_map(|(i, line)| {
+                let code = line.split("//").next().unwrap_or("");
+                let squeezed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+                let sets = SETS_A_CODE.iter().any(|p| {
+                    if *p == "exit(" {
+                        // A bare `exit(N)` after `use std::process::exit` (that `use` is caught
+                        // by its path): a call with a number, not `fn on_exit(...)`.
+                        squeezed.match_indices("exit(").any(|(at, _)| {
+                            let before = squeezed[..at].chars().next_back();
+                            let after = squeezed[at + 5..].chars().next();
+                            !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                                && after.is_some_and(|c| c.is_ascii_digit() || c == '-')
+                        })
+                    } else {
+                        squeezed.contains(p)
+                    }
+                });
+                sets.then(|| (i + 1, line.trim().to_string()))
+            })
+            .collect()
+    }
+
+    fn rust_files(dir: &Path, into: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_files(&path, into);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                into.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn no_file_but_this_one_sets_an_exit_code() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let this = root.join("src/cli/exit.rs");
+        let mut files = Vec::new();
+        rust_files(&root.join("src"), &mut files);
+        // Workspace members, if any: their code runs in this process too.
+        rust_files(&root.join("crates"), &mut files);
+        assert!(files.len() > 20, "found only {files:?}");
+        let mut found = Vec::new();
+        for file in files.iter().filter(|f| **f != this) {
+            let text = std::fs::read_to_string(file).unwrap();
+            for (line, code) in offending_lines(&text) {
+                let shown = file.strip_prefix(root).unwrap_or(file).display();
+                found.push(format!("{shown}:{line}: {code}"));
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "exit codes are decided in src/cli/exit.rs only; these lines set one elsewhere:\n{}",
+            found.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_scan_finds_each_way_of_setting_a_code() {
+        for bad in [
+            "std::process::exit(3);",
+            "    std::process::exit(if sent { 3 } else { 1 });",
+            "use std::process::exit;",
+            "exit(2)",
+            "return ExitCode::from(1);",
+            "std::process::ExitCode::SUCCESS",
+            "ExitCode :: FAILURE",
+            "impl Termination for Outcome {",
+            "err.exit();",
+            "std::process::abort()",
+        ] {
+            assert_eq!(offending_lines(bad).len(), 1, "{bad}");
+        }
+        for fine in [
+            "fn main() -> std::process::ExitCode {",
+            "// std::process::exit(1) is decided in exit.rs",
+            "Err(code) => return code.into(),",
+            "fn on_exit(x: u8) {}",
+            "super::exit::stop_at_once(interrupt.sent_any());",
+            "interrupted(outcome.anything_done(), &again)",
+        ] {
+            assert!(offending_lines(fine).is_empty(), "{fine}");
+        }
     }
 }

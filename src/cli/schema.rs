@@ -1,8 +1,5 @@
 //! `vodplan schema` and `vodplan completions`: documents generated from the definitions.
 
-use clap::CommandFactory;
-
-use super::args::Cli;
 use super::exit::{Exit, Failure};
 
 pub fn schema() -> Result<Exit, Failure> {
@@ -13,7 +10,7 @@ pub fn schema() -> Result<Exit, Failure> {
 pub fn completions(shell: clap_complete::Shell) -> Result<Exit, Failure> {
     clap_complete::generate(
         shell,
-        &mut Cli::command(),
+        &mut super::args::command(),
         "vodplan",
         &mut std::io::stdout(),
     );

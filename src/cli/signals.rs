@@ -41,7 +41,7 @@ pub fn on_interrupt(interrupt: Interrupt) -> Listening {
                 eprintln!(
                     "\nStopped at once. The journal is consistent: run the same command again to finish."
                 );
-                std::process::exit(if interrupt.sent_any() { 3 } else { 1 });
+                super::exit::stop_at_once(interrupt.sent_any());
             }
         }
     }))

@@ -88,8 +88,20 @@ pub(super) fn selection_in_table(s: &SelectedBy) -> bool {
 pub enum PlanFileError {
     #[error("cannot read plan file {path}: {reason}")]
     Unreadable { path: String, reason: String },
+    #[error("cannot read plan file {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{path} is not a vodplan plan file ({reason})")]
     NotAPlan { path: String, reason: String },
+    #[error("{path} is not a vodplan plan file ({source})")]
+    NotJson {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
     #[error(
         "{path} is a plan of format version {found}, and this vodplan (version {ours}) reads format version {PLAN_FORMAT_VERSION}; make the plan again with this vodplan"
     )]
@@ -98,8 +110,12 @@ pub enum PlanFileError {
         found: u32,
         ours: &'static str,
     },
-    #[error("cannot write plan file {path}: {reason}")]
-    Unwritable { path: String, reason: String },
+    #[error("cannot write plan file {path}: {source}")]
+    Unwritable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl PlanFile {
@@ -251,14 +267,18 @@ impl PlanFile {
             }
             Ok(())
         };
+        let io = |source: std::io::Error| PlanFileError::Read {
+            path: path.display().to_string(),
+            source,
+        };
         // Checked before opening (opening a pipe blocks) and again on what was opened.
-        check(std::fs::metadata(path).map_err(|e| unreadable(e.to_string()))?)?;
-        let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
-        check(file.metadata().map_err(|e| unreadable(e.to_string()))?)?;
+        check(std::fs::metadata(path).map_err(io)?)?;
+        let file = std::fs::File::open(path).map_err(io)?;
+        check(file.metadata().map_err(io)?)?;
         let mut bytes = Vec::new();
         file.take(MAX_PLAN_BYTES + 1)
             .read_to_end(&mut bytes)
-            .map_err(|e| unreadable(e.to_string()))?;
+            .map_err(io)?;
         if bytes.len() as u64 > MAX_PLAN_BYTES {
             return Err(too_large(path)); // it grew while being read
         }
@@ -283,9 +303,9 @@ impl PlanFile {
             format_version: Option<u32>,
         }
         let header: Header =
-            serde_json::from_slice(bytes).map_err(|e| PlanFileError::NotAPlan {
+            serde_json::from_slice(bytes).map_err(|source| PlanFileError::NotJson {
                 path: path.into(),
-                reason: e.to_string(),
+                source,
             })?;
         if header.kind.as_deref() != Some(PLAN_KIND) {
             return Err(PlanFileError::NotAPlan {
@@ -304,9 +324,9 @@ impl PlanFile {
             }
         }
         serde_json::from_slice::<PlanFile>(bytes)
-            .map_err(|e| PlanFileError::NotAPlan {
+            .map_err(|source| PlanFileError::NotJson {
                 path: path.into(),
-                reason: e.to_string(),
+                source,
             })?
             .resolved(path)
     }
@@ -354,9 +374,9 @@ impl PlanFile {
     /// replaces a symlink at `path` rather than writing through it).
     pub fn write(&self, path: &Path) -> Result<(), PlanFileError> {
         let p = path.display().to_string();
-        let err = |e: std::io::Error| PlanFileError::Unwritable {
+        let err = |source: std::io::Error| PlanFileError::Unwritable {
             path: p.clone(),
-            reason: e.to_string(),
+            source,
         };
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
@@ -569,6 +589,34 @@ mod tests {
         assert!(
             err.to_string()
                 .starts_with("cannot write plan file /nonexistent-vodplan-dir/plan.json: "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reading_and_parsing_errors_keep_their_source() {
+        use std::error::Error as _;
+        let err = PlanFile::read(Path::new("/nonexistent-vodplan-dir/plan.json")).unwrap_err();
+        let io = err
+            .source()
+            .and_then(|e| e.downcast_ref::<std::io::Error>());
+        assert_eq!(
+            io.map(std::io::Error::kind),
+            Some(std::io::ErrorKind::NotFound)
+        );
+        assert!(
+            err.to_string()
+                .starts_with("cannot read plan file /nonexistent-vodplan-dir/plan.json: "),
+            "{err}"
+        );
+        let err = PlanFile::from_bytes(b"{not json", "p").unwrap_err();
+        assert!(
+            err.source().is_some_and(|e| e.is::<serde_json::Error>()),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with("p is not a vodplan plan file (key must be a string"),
             "{err}"
         );
     }

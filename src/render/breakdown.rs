@@ -190,31 +190,39 @@ pub struct Prices {
 
 /// A prices file that cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: {reason}")]
-pub struct PricesError {
-    pub path: String,
-    pub reason: String,
+pub enum PricesError {
+    #[error(
+        "{path}: not a prices file ({source}); write `perGbMonth: {{Standard: 0.017, IA: 0.012}}` and optionally `currency: USD`"
+    )]
+    NotPrices {
+        path: String,
+        #[source]
+        source: Box<serde_saphyr::Error>,
+    },
+    #[error("{path}: the price of {class} is {price}, not a price of 0 or more")]
+    BadPrice {
+        path: String,
+        class: String,
+        price: f64,
+    },
 }
 
 impl Prices {
     pub fn parse(text: &str, path: &str) -> Result<Prices, PricesError> {
-        let err = |reason: String| PricesError {
+        let p: Prices = serde_saphyr::from_str(text).map_err(|source| PricesError::NotPrices {
             path: path.into(),
-            reason,
-        };
-        let p: Prices = serde_saphyr::from_str(text).map_err(|e| {
-            err(format!(
-                "not a prices file ({e}); write `perGbMonth: {{Standard: 0.017, IA: 0.012}}` and optionally `currency: USD`"
-            ))
+            source: Box::new(source),
         })?;
         if let Some((class, v)) = p
             .per_gb_month
             .iter()
             .find(|(_, v)| !v.is_finite() || **v < 0.0)
         {
-            return Err(err(format!(
-                "the price of {class} is {v}, not a price of 0 or more"
-            )));
+            return Err(PricesError::BadPrice {
+                path: path.into(),
+                class: class.clone(),
+                price: *v,
+            });
         }
         Ok(p)
     }

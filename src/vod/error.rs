@@ -2,6 +2,7 @@
 //! the few kinds that decide what vodplan does next: retry, slow down, stop, or treat as gone.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What an error means for the caller.
@@ -31,6 +32,22 @@ pub struct ApiError {
     pub request_id: Option<String>,
     /// `x-acs-retry-after`, when the service asked for a pause.
     pub retry_after: Option<Duration>,
+    /// The error behind it, when there is one that shows no secret (see [`ApiErrorSource`]).
+    pub source: Option<Arc<ApiErrorSource>>,
+}
+
+/// The errors an [`ApiError`] keeps as its source: only those that cannot show a secret. A
+/// failed request keeps none: the HTTP client's errors carry the signed URL (with a V1
+/// signature and security token in its query), and the service's words are redacted; only
+/// their redacted text is kept, in `message`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiErrorSource {
+    /// Credentials could not be had; it names providers, variables and files, never a value.
+    #[error(transparent)]
+    Credentials(#[from] super::credentials::CredentialError),
+    /// The HTTP client could not be set up (before any request, so without a URL).
+    #[error(transparent)]
+    Client(#[from] reqwest::Error),
 }
 
 impl ApiError {
@@ -52,11 +69,12 @@ impl ApiError {
             message: redact_message(&message),
             request_id,
             retry_after,
+            source: None,
         }
     }
 
     /// Credentials could not be had (or renewed): stops the run like any authentication error.
-    pub fn credentials(action: &'static str, e: &super::credentials::CredentialError) -> ApiError {
+    pub fn credentials(action: &'static str, e: super::credentials::CredentialError) -> ApiError {
         ApiError {
             action,
             kind: ApiErrorKind::Auth,
@@ -65,6 +83,7 @@ impl ApiError {
             message: e.to_string(),
             request_id: None,
             retry_after: None,
+            source: Some(Arc::new(ApiErrorSource::Credentials(e))),
         }
     }
 
@@ -87,6 +106,7 @@ impl ApiError {
             message,
             request_id: None,
             retry_after: None,
+            source: None,
         }
     }
 }
@@ -285,7 +305,13 @@ impl fmt::Display for ApiError {
     }
 }
 
-impl std::error::Error for ApiError {}
+impl std::error::Error for ApiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -386,5 +412,36 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("SecurityToken%3D***%26Timestamp%3D1"), "{out}");
+    }
+
+    #[test]
+    fn credentials_keep_their_cause_and_a_failed_request_keeps_none() {
+        use std::error::Error as _;
+        let unreadable = crate::vod::credentials::CredentialError::Read {
+            provider: "credentials file".into(),
+            path: "/c".into(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        let e = ApiError::credentials("GetVideoInfos", unreadable);
+        let mut chain = Vec::new();
+        let mut next = e.source();
+        while let Some(s) = next {
+            chain.push(s.to_string());
+            next = s.source();
+        }
+        assert_eq!(
+            chain,
+            [
+                "credentials file: cannot read /c: permission denied",
+                "permission denied"
+            ]
+        );
+        assert!(e.to_string().ends_with(&chain[0]), "{e}");
+        // A request's error is kept as redacted text only: its source would show the signed URL.
+        assert!(
+            ApiError::network("DeleteVideo", "reset".into())
+                .source()
+                .is_none()
+        );
     }
 }

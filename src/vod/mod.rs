@@ -37,7 +37,7 @@ use serde::de::DeserializeOwned;
 pub use api::{Action, MAX_IDS_PER_CALL};
 pub use credentials::{CredentialSource, Credentials, Secret};
 pub use endpoint::Endpoint;
-pub use error::{ApiError, ApiErrorKind};
+pub use error::{ApiError, ApiErrorKind, ApiErrorSource};
 use pacer::Pacer;
 pub use request::Request;
 pub use retry::RetryPolicy;
@@ -129,7 +129,13 @@ impl Client {
             .pool_idle_timeout(Duration::from_secs(30))
             .user_agent(concat!("vodplan/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ApiError::network("client setup", e.to_string()))?;
+            .map_err(|e| ApiError {
+                message: e.to_string(),
+                source: Some(std::sync::Arc::new(error::ApiErrorSource::Client(
+                    e.without_url(),
+                ))),
+                ..ApiError::network("client setup", String::new())
+            })?;
         let pacers = Action::ALL
             .into_iter()
             .map(|a| {
@@ -200,7 +206,7 @@ impl Client {
                 Ok(c) => c,
                 Err(e) => {
                     return Attempted {
-                        result: Err(ApiError::credentials(action.name(), &e)),
+                        result: Err(ApiError::credentials(action.name(), e)),
                         attempts,
                         uncertain_earlier_attempt: uncertain,
                     };
@@ -232,7 +238,7 @@ impl Client {
                 attempts -= 1;
                 if let Err(e) = self.credentials.renew_after(creds.generation).await {
                     return Attempted {
-                        result: Err(ApiError::credentials(action.name(), &e)),
+                        result: Err(ApiError::credentials(action.name(), e)),
                         attempts,
                         uncertain_earlier_attempt: uncertain,
                     };
@@ -334,6 +340,7 @@ impl Client {
                 message: "the endpoint answered with a redirect, which vodplan never follows (it would carry the signature and security token to another address); check --endpoint / VODPLAN_ENDPOINT".into(),
                 request_id: None,
                 retry_after: None,
+                source: None,
             });
         }
         if (200..300).contains(&status) {
@@ -348,6 +355,8 @@ impl Client {
                 ),
                 request_id: None,
                 retry_after: None,
+                // Not kept: the parser's error can quote the reply, which only `redact` cleans.
+                source: None,
             });
         }
         let parsed: api::ErrorBody =

@@ -83,10 +83,10 @@ pub fn discover(
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
-            return Err(CredentialError::Unreadable {
+            return Err(CredentialError::Read {
                 provider: PROVIDER.into(),
                 path: shown,
-                reason: e.to_string(),
+                source: e,
             });
         }
     };

@@ -27,6 +27,13 @@ pub enum CredentialError {
         path: String,
         reason: String,
     },
+    #[error("{provider}: cannot read {path}: {source}")]
+    Read {
+        provider: String,
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{provider}: {path} is not valid: {reason}")]
     Malformed {
         provider: String,
@@ -62,6 +69,21 @@ pub enum CredentialError {
     /// The provider was reached and refused, or answered something unusable.
     #[error("{provider}: {reason}")]
     Provider { provider: String, reason: String },
+    /// The provider's process could not be run or waited for.
+    #[error("{provider}: {doing}: {source}")]
+    Process {
+        provider: String,
+        doing: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The provider's task ended without an answer (it panicked or was cancelled).
+    #[error("{provider}: {source}")]
+    Task {
+        provider: String,
+        #[source]
+        source: tokio::task::JoinError,
+    },
 }
 
 impl CredentialError {

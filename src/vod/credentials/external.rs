@@ -81,7 +81,10 @@ impl External {
         let this = self.clone();
         tokio::task::spawn_blocking(move || this.run())
             .await
-            .map_err(|e| CredentialError::provider(&self.describe, e.to_string()))?
+            .map_err(|source| CredentialError::Task {
+                provider: self.describe.clone(),
+                source,
+            })?
     }
 
     fn run(&self) -> Result<Issued, CredentialError> {
@@ -104,7 +107,11 @@ impl External {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| fail(format!("cannot run `{program}`: {e}")))?;
+            .map_err(|source| CredentialError::Process {
+                provider: self.describe.clone(),
+                doing: format!("cannot run `{program}`"),
+                source,
+            })?;
         let mut stdout = child.stdout.take().expect("stdout is piped");
         let reader = std::thread::spawn(move || {
             let mut out = Vec::new();
@@ -125,7 +132,13 @@ impl External {
                     )));
                 }
                 Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-                Err(e) => return Err(fail(format!("cannot wait for `{program}`: {e}"))),
+                Err(source) => {
+                    return Err(CredentialError::Process {
+                        provider: self.describe.clone(),
+                        doing: format!("cannot wait for `{program}`"),
+                        source,
+                    });
+                }
             }
         };
         let out = reader.join().unwrap_or_default();

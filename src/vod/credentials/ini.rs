@@ -62,7 +62,7 @@ pub fn discover(env: Env<'_>, profile: Option<&str>) -> Result<Option<Provider>,
     let text = match std::fs::read(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => return Ok(None),
         Err(e) => {
-            return Err(CredentialError::Unreadable {
+            return Err(CredentialError::Read {
                 provider: format!(
                     "{PROVIDER}{}",
                     if named {
@@ -72,7 +72,7 @@ pub fn discover(env: Env<'_>, profile: Option<&str>) -> Result<Option<Provider>,
                     }
                 ),
                 path: shown,
-                reason: e.to_string(),
+                source: e,
             });
         }
         Ok(t) => t,

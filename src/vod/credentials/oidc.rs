@@ -86,7 +86,11 @@ impl Oidc {
         };
         let bytes = read_token(&self.token_file)
             .await
-            .map_err(|e| unreadable(e.to_string()))?;
+            .map_err(|source| CredentialError::Read {
+                provider: format!("{} ({})", self.describe, self.token_file_from),
+                path: path.clone(),
+                source,
+            })?;
         let token = String::from_utf8(bytes)
             .map_err(|_| unreadable("the token is not valid UTF-8".into()))?;
         // A trailing newline (`echo $TOKEN > file`) is not part of a JWT.
