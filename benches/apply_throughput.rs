@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use vodplan::emulator::{self, Catalog, EmulatorConfig, QuotaMode, Video};
+use vod_emulator::{self as emulator, Catalog, EmulatorConfig, QuotaMode, Video};
 use vodplan::ids::VideoId;
 use vodplan::plan::{Deletion, Fingerprint, SelectedBy};
 use vodplan::vod::{

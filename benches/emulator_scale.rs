@@ -17,8 +17,8 @@
 use std::io::{BufWriter, Write};
 use std::time::{Duration, Instant};
 
-use vodplan::emulator::Catalog;
-use vodplan::emulator::actions::{self, Limits, Params, Scrolls};
+use vod_emulator::Catalog;
+use vod_emulator::actions::{self, Limits, Params, Scrolls};
 
 mod support;
 use support::peak_rss_mib;

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use vodplan::emulator::{self, Catalog, EmulatorConfig, Video};
+use vod_emulator::{self as emulator, Catalog, EmulatorConfig, Video};
 use vodplan::manifest::{DesiredState, Entry, Location, Selector, Target};
 use vodplan::progress::{Phase, Progress};
 use vodplan::vod::{

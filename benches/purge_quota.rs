@@ -13,9 +13,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use vod_emulator::cdn::{CdnConfig, Layout, StreamFormat, StreamSpec};
+use vod_emulator::{self as emulator, Catalog, EmulatorConfig, Video};
 use vodplan::apply::purge::{PurgeJournal, run as purge_run};
-use vodplan::emulator::cdn::{CdnConfig, Layout, StreamFormat, StreamSpec};
-use vodplan::emulator::{self, Catalog, EmulatorConfig, Video};
 use vodplan::ids::VideoId;
 use vodplan::vod::request::DeleteVideo;
 use vodplan::vod::{

@@ -16,13 +16,14 @@
 //!   apply::approve (re-read, compare fingerprints) ─► apply::run (batches, journal) ─► Outcome
 //!                                                      ▼
 //!   render (text, json, markdown): pure functions of a Plan or an Outcome
-//! emulator: the local VOD API, the same wire format, for tests and rehearsals
 //! ```
 //!
 //! The modules are layers, each using only those below it (checked by `tests/it/layering.rs`,
 //! explained in `CONTRIBUTING.md`): [`ids`], [`timefmt`], [`progress`] (shared utilities) →
 //! [`manifest`] → [`vod`] → [`state`], [`selector`] → [`plan`] → [`apply`] → [`render`] → the
-//! binary. The [`emulator`] uses nothing of the client but the shared utilities.
+//! binary. The local VOD API that `vodplan emulator` serves, for tests and rehearsals, is a crate
+//! of its own (`vod-emulator`, in `crates/`): it uses nothing of this library, and this library
+//! uses nothing of it (only the binary does), so the library carries no HTTP server.
 //!
 //! Rules that keep it safe: IDs are types built only through validation ([`ids`]); every API
 //! call goes through one client ([`vod::Client`]), so pacing, retries, timeouts and secret hygiene
@@ -34,7 +35,6 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
 pub mod apply;
-pub mod emulator;
 pub mod ids;
 pub mod manifest;
 pub mod plan;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use super::exit::Code;
-use vodplan::emulator::sts;
+use vod_emulator::sts;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -326,7 +326,7 @@ pub enum QuotaModeArg {
 #[derive(Debug, Clone, Args)]
 pub struct CdnArgs {
     /// A CDN domain of the account (repeatable; the first serves the catalogue's videos)
-    #[arg(long = "cdn-domain", value_name = "DOMAIN", default_values_t = [vodplan::emulator::cdn::DEFAULT_DOMAIN.to_string()])]
+    #[arg(long = "cdn-domain", value_name = "DOMAIN", default_values_t = [vod_emulator::cdn::DEFAULT_DOMAIN.to_string()])]
     pub domains: Vec<String>,
     /// URLs RefreshVodObjectCaches may purge a day (the real quota: 2000)
     #[arg(long, default_value_t = 2_000, value_name = "N")]

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use vodplan::emulator::{self, EmulatorConfig};
+use vod_emulator::{self as emulator, EmulatorConfig};
 use vodplan::vod::Credentials;
 use vodplan::vod::credentials::Secret;
 

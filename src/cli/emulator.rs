@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use vodplan::emulator::{self, Catalog, EmulatorConfig, IdentityConfig, Keys};
+use vod_emulator::{self as emulator, Catalog, EmulatorConfig, IdentityConfig, Keys};
 
 use super::args::{EmulatorArgs, IdentityArgs, QuotaModeArg};
 use super::exit::{Exit, Failure, Kind};

@@ -2,8 +2,7 @@
 //! observed video carrying a vodplan tag, is given its [`fate`] (the one decision `apply` checks
 //! again), and put in the plan's list for it. Pure, like the diff. It sits apart from
 //! `quarantine.rs` (the decisions and the types the plan model holds) so that the plan model does
-//! not depend on the code that builds it (no file-level import cycle; checked by
-//! `tests/it/layering.rs`).
+//! not depend on the code that builds it.
 
 use std::collections::HashSet;
 

@@ -1,6 +1,6 @@
 //! A video's fingerprint: what was observed of it when the plan was made, compared again at apply
 //! time. Its own file so that the plan model (`mod.rs`) and the quarantine decisions can both use
-//! it without a file-level import cycle (checked by `tests/it/layering.rs`).
+//! it without a file-level import cycle.
 
 use serde::{Deserialize, Serialize};
 

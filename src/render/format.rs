@@ -1,6 +1,6 @@
 //! Choosing the renderer for `--format`. The dispatch lives apart from the shared helpers in
 //! `mod.rs` so that the renderers can use those helpers without a file-level import cycle
-//! (`render/mod.rs` -> `json.rs` -> `render/mod.rs`); `tests/it/layering.rs` checks it.
+//! (`render/mod.rs` -> `json.rs` -> `render/mod.rs`).
 
 use super::{PlanContext, csv, html, json, markdown, text};
 use crate::apply::Outcome;

@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use time::Date;
+use vod_emulator::{self as emulator, Catalog, EmulatorConfig, Video};
 use vodplan::apply::{self, Approval, Interrupt, JournalSpec};
-use vodplan::emulator::{self, Catalog, EmulatorConfig, Video};
 use vodplan::ids::{VideoId, VideoRef};
 use vodplan::manifest::{DesiredState, Entry, Located, Location, Selector, Target, VideoStatus};
 use vodplan::vod::Client;

@@ -794,16 +794,16 @@ fn vodplan_itself_plans_with_temporary_keys_and_is_refused_once_they_expire() {
 /// An emulator in this process, with a short header-read timeout.
 fn in_process(
     header_read_timeout: std::time::Duration,
-) -> (tokio::runtime::Runtime, vodplan::emulator::RunningEmulator) {
+) -> (tokio::runtime::Runtime, vod_emulator::RunningEmulator) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let config = vodplan::emulator::EmulatorConfig {
+    let config = vod_emulator::EmulatorConfig {
         header_read_timeout,
         ..Default::default()
     };
     let running = runtime
-        .block_on(vodplan::emulator::start(
+        .block_on(vod_emulator::start(
             "127.0.0.1:0".parse().unwrap(),
-            vodplan::emulator::Catalog::from_videos([]),
+            vod_emulator::Catalog::from_videos([]),
             config,
         ))
         .unwrap();

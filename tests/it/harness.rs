@@ -58,7 +58,7 @@ impl Emulator {
         ISSUED_LOGS.lock().unwrap().push(issued.clone());
         let mut child = Command::new(BIN)
             .current_dir(dir.path())
-            .env(vodplan::emulator::sts::ISSUED_LOG_VAR, &issued)
+            .env(vod_emulator::sts::ISSUED_LOG_VAR, &issued)
             .arg("emulator")
             .arg("--catalog")
             .arg(&path)
@@ -169,7 +169,7 @@ const PUBLIC_TEST_SECRET: &str = "testsecret";
 /// Every secret or token any test used: the emulator's OIDC token, what tests put in
 /// secret-naming variables, and what every emulator issued.
 fn known_secrets() -> Vec<String> {
-    let mut all = vec![vodplan::emulator::sts::DEFAULT_OIDC_TOKEN.to_string()];
+    let mut all = vec![vod_emulator::sts::DEFAULT_OIDC_TOKEN.to_string()];
     all.extend(GIVEN_SECRETS.lock().unwrap().iter().cloned());
     for log in ISSUED_LOGS.lock().unwrap().iter() {
         if let Ok(text) = std::fs::read_to_string(log) {

@@ -9,8 +9,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use proptest::prelude::*;
+use vod_emulator::{self as emulator, Catalog, EmulatorConfig, Video};
 use vodplan::apply::{self, Approval, Interrupt, JournalSpec};
-use vodplan::emulator::{self, Catalog, EmulatorConfig, Video};
 use vodplan::ids::{ReferenceId, VideoId, VideoRef};
 use vodplan::manifest::{DesiredState, Entry, Location, Selector, Target};
 use vodplan::state::Observed;

@@ -1,6 +1,5 @@
 //! The journal's line format: one JSON [`Record`] per line. Its own file so that the writer
-//! (`journal.rs`) and the reader (`read.rs`) both use it without a file-level import cycle
-//! (checked by `tests/it/layering.rs`).
+//! (`journal.rs`) and the reader (`read.rs`) both use it without a file-level import cycle.
 
 use serde::{Deserialize, Serialize};
 

@@ -23,7 +23,7 @@
 //! Secrets live in [`Secret`], whose `Debug` and `Display` print `***`; errors name the provider
 //! and the variable or file, never a value.
 //!
-//! The files form no import cycle (checked by `tests/it/layering.rs`): what every provider shares
+//! The files form no import cycle: what every provider shares
 //! sits below them ([`error`], [`keys`], [`environment`], [`service`]); [`provider`] names every
 //! provider's type; the providers that can yield several kinds (the CLI profile, the INI file)
 //! build a [`Provider`], the others return their own type; this file only chains them.

@@ -50,7 +50,7 @@ pub struct Video {
     /// Where its objects live on the CDN (`cdn: {streams: [{format: m3u8|mp4, definition: HD}],
     /// directory: media/shared, domain: ...}`); default: HLS HD + MP4 SD in a directory of its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cdn: Option<crate::emulator::cdn::Layout>,
+    pub cdn: Option<crate::cdn::Layout>,
 }
 
 /// A video's tags from a catalogue file: a comma-separated string or a list (whose items may be
@@ -151,7 +151,7 @@ pub struct Rec {
     pub seq: u32,
     pub forbidden: bool,
     /// Where its objects live on the CDN, when the file said (the defaults otherwise).
-    pub cdn: Option<Box<crate::emulator::cdn::Layout>>,
+    pub cdn: Option<Box<crate::cdn::Layout>>,
 }
 
 /// A timestamp of a catalogue file that is not RFC 3339.

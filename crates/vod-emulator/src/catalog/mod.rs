@@ -7,7 +7,6 @@
 //! into its compact record as it is parsed, so ten million videos load in seconds and in a few
 //! GB; YAML is for small hand-written catalogues.
 
-mod error;
 pub(crate) mod index;
 pub(crate) mod query;
 mod select;
@@ -24,7 +23,6 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Value, json};
 
-pub use error::CatalogError;
 pub use select::Selection;
 pub use state::{Change, InfoUpdate};
 
@@ -34,6 +32,14 @@ use index::{Facet, Indexes};
 use query::{Filter, Subject};
 use state::{Entry, StateLog};
 use video::{BadTime, Rec, Vocabulary, api_time};
+
+/// A catalogue file or state log that cannot be read or written.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct CatalogError {
+    pub path: String,
+    pub reason: String,
+}
 
 /// What UpdateVideoInfos sets that a catalogue file does not carry.
 #[derive(Debug, Default, Clone)]
@@ -119,7 +125,7 @@ impl<'a> VideoRef<'a> {
     }
 
     /// Where its objects live on the CDN, when its catalogue entry said.
-    pub fn cdn_layout(&self) -> Option<&'a crate::emulator::cdn::Layout> {
+    pub fn cdn_layout(&self) -> Option<&'a crate::cdn::Layout> {
         self.rec().cdn.as_deref()
     }
 

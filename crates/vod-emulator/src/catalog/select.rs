@@ -1,7 +1,5 @@
 //! How a listing uses the catalogue's indexes (`index.rs` explains their shape): the candidates
-//! of a filter, counts, pages and scroll cursors. Apart from the indexes themselves so that the
-//! catalogue (`mod.rs`), which stores the indexes, and the listing, which reads the catalogue,
-//! form no file-level import cycle (checked by `tests/it/layering.rs`).
+//! of a filter, counts, pages and scroll cursors.
 
 use std::borrow::Cow;
 use std::ops::{Bound, Range};

@@ -34,7 +34,7 @@ pub struct Ctx<'a> {
     pub catalog: &'a mut Catalog,
     pub scrolls: &'a mut Scrolls,
     pub limits: Limits,
-    pub edge: &'a mut crate::emulator::cdn::Edge,
+    pub edge: &'a mut crate::cdn::Edge,
 }
 
 /// One operation: its name, its per-account QPS limit and its handler.

@@ -17,16 +17,22 @@
 //! `GET /_emulator/stats` (not part of the VOD API) reports counters per operation for tests;
 //! `GET /_emulator/cdn` what the CDN edge still serves (`cdn`), `POST /_emulator/cdn/next-day`
 //! starts a new quota day.
+//!
+//! It is a crate of its own, the server side of the wire, and depends on nothing of the vodplan
+//! client: a bug shared by both sides would pass every test and fail only against the service.
+
+// A library: it answers requests and returns errors, it never prints and never exits.
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
 pub mod actions;
 pub mod auth;
 pub mod canonical;
 pub(crate) mod catalog;
 pub mod cdn;
-mod error;
 pub(crate) mod metadata;
 pub mod quota;
 pub mod sts;
+mod timefmt;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -43,14 +49,34 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, put};
 use serde_json::{Value, json};
 
+/// The HTTP types of the public API ([`auth::verify`] takes a [`http::HeaderMap`]).
+pub use axum::http;
+
 pub use actions::Limits;
 pub use auth::Keys;
 pub use catalog::{AuditRecord, Catalog, Video};
-pub use error::ServiceError;
 pub use quota::QuotaMode;
 pub use sts::IdentityConfig;
 
 use actions::Action;
+
+/// An error answer of the service, shared by every action.
+#[derive(Debug, Clone)]
+pub struct ServiceError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+impl ServiceError {
+    pub fn new(status: u16, code: &str, message: impl Into<String>) -> ServiceError {
+        ServiceError {
+            status,
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
 
 /// How the emulator behaves.
 #[derive(Debug, Clone)]
