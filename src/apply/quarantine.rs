@@ -31,7 +31,8 @@ use crate::plan::Rules;
 use crate::plan::quarantine::{
     Fate, Marker, Quarantine, Restore, check_tags, date_text, fate, has_vodplan_tag, owner_tag_for,
 };
-use crate::vod::api::{AuditRecord, MAX_UPDATE_ITEMS, VideoInfo};
+use crate::state::Video;
+use crate::vod::api::{AuditRecord, MAX_UPDATE_ITEMS};
 use crate::vod::concurrency::bounded_until;
 use crate::vod::media::{AuditItem, AuditStatus};
 use crate::vod::{ApiError, Client};
@@ -65,14 +66,14 @@ struct Judge<'r> {
 }
 
 impl Judge<'_> {
-    fn fate(&self, id: &VideoId, info: &VideoInfo, review: Option<&AuditRecord>) -> Fate<'_> {
+    fn fate(&self, id: &VideoId, info: &Video, review: Option<&AuditRecord>) -> Fate<'_> {
         fate(&self.rules, self.owner, id, info, review, self.today)
     }
 }
 
 /// The fresh state of a group: each video's info and, where needed, its latest review.
 struct Fresh {
-    infos: HashMap<VideoId, VideoInfo>,
+    infos: HashMap<VideoId, Video>,
     reviews: HashMap<VideoId, Option<AuditRecord>>,
 }
 
@@ -85,11 +86,12 @@ impl Fresh {
 async fn read(client: &Client, ids: &[VideoId], owner: Option<&str>) -> Result<Fresh, ApiError> {
     let reply = client.get_video_infos(ids, &[]).await?;
     let asked: HashSet<&VideoId> = ids.iter().collect();
-    let infos: HashMap<VideoId, VideoInfo> = reply
+    let infos: HashMap<VideoId, Video> = reply
         .video_list
         .into_iter()
-        .filter_map(|v| VideoId::new(v.video_id.clone()).ok().map(|id| (id, v)))
-        .filter(|(id, _)| asked.contains(id))
+        .filter_map(Video::read)
+        .filter(|v| asked.contains(&v.id))
+        .map(|v| (v.id.clone(), v))
         .collect();
     let mut reviews = HashMap::new();
     if let Some(owner) = owner {
@@ -240,7 +242,7 @@ async fn quarantine_group(
                     ..(*q).clone()
                 };
                 marks.insert(id.clone(), (Marker { owner, until, was }, q));
-                to_tag.push((id.clone(), tags));
+                to_tag.push((id.clone(), tags.to_string()));
             }
             Fate::Wait { .. } => g.done.already_quarantined.push(id.clone()),
             other => g.fail(
@@ -313,7 +315,7 @@ async fn quarantine_group(
         match judge.fate(id, info, fresh.review(id)) {
             Fate::Quarantine { until, .. }
                 if until == marker.until
-                    && crate::plan::quarantine::tag_date(info.tags.as_deref()) == Some(until) =>
+                    && crate::plan::quarantine::tag_date(&info.tags) == Some(until) =>
             {
                 to_block.push(AuditItem {
                     video_id: id.clone(),
@@ -347,7 +349,7 @@ async fn quarantine_group(
     let error = reply.err();
     // CreateAudit's reply says nothing per video: a re-read says what is Blocked now.
     let confirmed = confirm(client, &block_ids, |v| {
-        v.status == "Blocked" && crate::plan::quarantine::tag_date(v.tags.as_deref()).is_some()
+        v.is_blocked() && crate::plan::quarantine::tag_date(&v.tags).is_some()
     })
     .await;
     g.record(
@@ -384,23 +386,17 @@ fn group_until(marks: &HashMap<VideoId, (Marker, Quarantine)>, today: Date) -> D
 }
 
 /// The videos of `ids` a re-read shows in the state `good` (none when the re-read fails).
-async fn confirm(
-    client: &Client,
-    ids: &[VideoId],
-    good: impl Fn(&VideoInfo) -> bool,
-) -> Vec<VideoId> {
+async fn confirm(client: &Client, ids: &[VideoId], good: impl Fn(&Video) -> bool) -> Vec<VideoId> {
     match client.get_video_infos(ids, &[]).await {
         Ok(reply) => {
-            let ok: HashSet<&str> = reply
+            let ok: HashSet<VideoId> = reply
                 .video_list
-                .iter()
+                .into_iter()
+                .filter_map(Video::read)
                 .filter(|v| good(v))
-                .map(|v| v.video_id.as_str())
+                .map(|v| v.id)
                 .collect();
-            ids.iter()
-                .filter(|id| ok.contains(id.as_str()))
-                .cloned()
-                .collect()
+            ids.iter().filter(|id| ok.contains(*id)).cloned().collect()
         }
         Err(_) => Vec::new(),
     }
@@ -447,7 +443,7 @@ async fn restore_group(
             }),
             Fate::Restore { unblock: false, .. } => untag.push(id.clone()),
             Fate::Nothing | Fate::Protected { .. }
-                if info.status != "Blocked" && !has_vodplan_tag(info.tags.as_deref()) =>
+                if !info.is_blocked() && !has_vodplan_tag(&info.tags) =>
             {
                 g.done.already_restored.push(id.clone());
             }
@@ -464,7 +460,7 @@ async fn restore_group(
                 |b| b.request_id.as_str(),
             );
             let error = reply.err();
-            let confirmed = confirm(client, &unblock_ids, |v| v.status != "Blocked").await;
+            let confirmed = confirm(client, &unblock_ids, |v| !v.is_blocked()).await;
             g.record(
                 run,
                 "unblock",
@@ -511,23 +507,21 @@ async fn restore_group(
         }
     };
     let mut items: Vec<(VideoId, String)> = Vec::new();
-    for info in &fresh {
-        let Ok(id) = VideoId::new(info.video_id.clone()) else {
-            continue;
-        };
+    for info in fresh.into_iter().filter_map(Video::read) {
+        let id = info.id.clone();
         if !untag.contains(&id) {
             continue;
         }
-        if info.status == "Blocked" {
+        if info.is_blocked() {
             g.fail(
                 &id,
                 "restore: unblocked, then blocked again by someone else before vodplan's tags were removed: left as it is".into(),
             );
             continue;
         }
-        let tags = crate::plan::quarantine::tags_without(info.tags.as_deref());
+        let tags = crate::plan::quarantine::tags_without(&info.tags);
         match check_tags(&tags) {
-            Ok(()) => items.push((id, tags)),
+            Ok(()) => items.push((id, tags.to_string())),
             Err(why) => g.fail(
                 &id,
                 format!("restore: unblocked, but vodplan's tags were not removed: {why}"),
@@ -541,7 +535,7 @@ async fn restore_group(
     let (reply, rid) = checked(client.set_tags(&items).await, |b| b.request_id.as_str());
     let error = reply.err();
     let confirmed = confirm(client, &item_ids, |v| {
-        v.status != "Blocked" && !has_vodplan_tag(v.tags.as_deref())
+        !v.is_blocked() && !has_vodplan_tag(&v.tags)
     })
     .await;
     g.record(run, "untag", &item_ids, &confirmed, rid, error, None);

@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::vod::api::VideoInfo;
+use crate::state::Video;
+use crate::timefmt;
 
 /// What was observed of a video when the plan was made. A saved plan is refused at apply time
 /// when any of these changed.
@@ -34,27 +35,18 @@ pub struct Fingerprint {
 }
 
 impl Fingerprint {
-    pub fn of(info: &VideoInfo) -> Fingerprint {
+    /// The record of a video as read (times in the API's format, tags as the API's list).
+    pub fn of(video: &Video) -> Fingerprint {
         Fingerprint {
-            status: info.status.clone(),
-            size: info.size,
-            creation_time: info.creation_time.clone(),
-            modification_time: info.modification_time.clone(),
-            title: info.title.clone(),
-            reference_id: info.reference_id.clone().filter(|r| !r.is_empty()),
-            tags: info
-                .tags
-                .as_deref()
-                .map(|t| {
-                    t.split(',')
-                        .map(str::trim)
-                        .filter(|t| !t.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                })
-                .filter(|t| !t.is_empty()),
-            category_id: info.cate_id,
-            storage_class: info.storage_class.clone().filter(|c| !c.is_empty()),
+            status: video.status.as_str().to_string(),
+            size: video.size,
+            creation_time: video.created.map(timefmt::format),
+            modification_time: video.modified.map(timefmt::format),
+            title: video.title.clone(),
+            reference_id: video.reference_id.clone(),
+            tags: Some(video.tags.as_str().to_string()).filter(|t| !t.is_empty()),
+            category_id: video.category_id,
+            storage_class: video.storage_class.clone(),
         }
     }
 

@@ -29,9 +29,10 @@ use time::{Date, Duration};
 
 use super::fingerprint::Fingerprint;
 use crate::ids::VideoId;
-use crate::manifest::{Entry, Location, VideoStatus};
+use crate::manifest::{Entry, Location, Tags, VideoStatus};
 use crate::plan::rules::Rules;
-use crate::vod::api::{AuditRecord, VideoInfo};
+use crate::state::Video;
+use crate::vod::api::AuditRecord;
 
 /// The tag that records the end of vodplan's quarantine, followed by the date.
 pub const TAG_PREFIX: &str = "vodplan-until-";
@@ -64,7 +65,7 @@ pub struct Quarantine {
     pub until: String,
     pub days: u32,
     /// The video's whole tag list after tagging (its other tags kept).
-    pub tags: String,
+    pub tags: Tags,
     pub observed: Fingerprint,
 }
 
@@ -91,7 +92,7 @@ pub struct Restore {
     #[serde(default = "yes")]
     pub unblock: bool,
     /// The video's tag list after untagging.
-    pub tags: String,
+    pub tags: Tags,
     pub observed: Fingerprint,
 }
 
@@ -153,21 +154,14 @@ pub fn is_vodplan_tag(tag: &str) -> bool {
     until_tag(tag).is_some() || owner_tag(tag).is_some()
 }
 
-fn split(tags: Option<&str>) -> impl Iterator<Item = &str> {
-    tags.unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-}
-
-/// The date a vodplan until tag names, from a comma-separated tag list.
-pub fn tag_date(tags: Option<&str>) -> Option<Date> {
-    split(tags).find_map(until_tag)
+/// The date a vodplan until tag names, from a tag list.
+pub fn tag_date(tags: &Tags) -> Option<Date> {
+    tags.iter().find_map(until_tag)
 }
 
 /// Whether a tag list carries any of vodplan's tags.
-pub fn has_vodplan_tag(tags: Option<&str>) -> bool {
-    split(tags).any(is_vodplan_tag)
+pub fn has_vodplan_tag(tags: &Tags) -> bool {
+    tags.iter().any(is_vodplan_tag)
 }
 
 pub fn tag_for(until: Date) -> String {
@@ -183,26 +177,21 @@ pub fn date_text(d: Date) -> String {
     d.format(DATE).expect("dates format")
 }
 
-fn is_blocked(info: &VideoInfo) -> bool {
-    info.status == VideoStatus::Blocked.as_str()
-}
-
 /// The tags that are not vodplan's, in order.
-fn other_tags(tags: Option<&str>) -> Vec<&str> {
-    split(tags).filter(|t| !is_vodplan_tag(t)).collect()
+fn other_tags(tags: &Tags) -> impl Iterator<Item = &str> + Clone {
+    tags.iter().filter(|t| !is_vodplan_tag(t))
 }
 
 /// Whether a tag list can be written back by UpdateVideoInfos as it is: at most 16 tags, each at
 /// most 32 bytes. Checked per video so that one bad video fails alone, never its batch.
-pub fn check_tags(tags: &str) -> Result<(), String> {
-    let list: Vec<&str> = split(Some(tags)).collect();
-    if list.len() > MAX_TAGS {
+pub fn check_tags(tags: &Tags) -> Result<(), String> {
+    let count = tags.len();
+    if count > MAX_TAGS {
         return Err(format!(
-            "{} tags, more than the {MAX_TAGS} a video can carry",
-            list.len()
+            "{count} tags, more than the {MAX_TAGS} a video can carry"
         ));
     }
-    if let Some(long) = list.iter().find(|t| t.len() > MAX_TAG_BYTES) {
+    if let Some(long) = tags.iter().find(|t| t.len() > MAX_TAG_BYTES) {
         return Err(format!(
             "its tag `{long}` is longer than {MAX_TAG_BYTES} bytes, so its tag list cannot be written back without losing it"
         ));
@@ -212,24 +201,25 @@ pub fn check_tags(tags: &str) -> Result<(), String> {
 
 /// The tag list with vodplan's tags for `owner` and `until` (replacing any older ones), or why
 /// there is no room.
-pub fn tags_with(tags: Option<&str>, owner: &str, until: Date) -> Result<String, String> {
-    let mut all: Vec<String> = other_tags(tags).into_iter().map(String::from).collect();
-    if all.len() + 2 > MAX_TAGS {
+pub fn tags_with(tags: &Tags, owner: &str, until: Date) -> Result<Tags, String> {
+    let others = other_tags(tags);
+    let count = others.clone().count();
+    if count + 2 > MAX_TAGS {
         return Err(format!(
-            "it has {} tags already and vodplan's two tags do not fit (at most {MAX_TAGS})",
-            all.len()
+            "it has {count} tags already and vodplan's two tags do not fit (at most {MAX_TAGS})"
         ));
     }
-    all.push(tag_for(until));
-    all.push(owner_tag_for(owner));
-    let text = all.join(",");
-    check_tags(&text)?;
-    Ok(text)
+    let (until, owner) = (tag_for(until), owner_tag_for(owner));
+    let mut list: Vec<&str> = others.collect();
+    list.extend([until.as_str(), owner.as_str()]);
+    let all = Tags::from_list(list);
+    check_tags(&all)?;
+    Ok(all)
 }
 
 /// The tag list without vodplan's tags.
-pub fn tags_without(tags: Option<&str>) -> String {
-    other_tags(tags).join(",")
+pub fn tags_without(tags: &Tags) -> Tags {
+    Tags::from_list(other_tags(tags))
 }
 
 /// What vodplan records in the audit record of its block.
@@ -319,10 +309,9 @@ pub enum Standing {
 
 /// Where a video stands for `owner`, from its state and the latest review on it (read with
 /// GetAuditHistory for a Blocked video with a vodplan tag; `None`: no review, or not read).
-pub fn standing(owner: Option<&str>, info: &VideoInfo, latest: Option<&AuditRecord>) -> Standing {
-    let tags: Vec<&str> = split(info.tags.as_deref()).collect();
-    let dates: Vec<Date> = tags.iter().filter_map(|t| until_tag(t)).collect();
-    let owners: Vec<&str> = tags.iter().filter_map(|t| owner_tag(t)).collect();
+pub fn standing(owner: Option<&str>, info: &Video, latest: Option<&AuditRecord>) -> Standing {
+    let dates: Vec<Date> = info.tags.iter().filter_map(until_tag).collect();
+    let owners: Vec<&str> = info.tags.iter().filter_map(owner_tag).collect();
     if dates.is_empty() && owners.is_empty() {
         return Standing::Plain;
     }
@@ -342,7 +331,7 @@ pub fn standing(owner: Option<&str>, info: &VideoInfo, latest: Option<&AuditReco
         );
     }
     let owner = owner.expect("an owner tag equal to the owner");
-    if !is_blocked(info) {
+    if !info.is_blocked() {
         return Standing::Stale;
     }
     let marker = latest
@@ -369,8 +358,8 @@ pub fn standing(owner: Option<&str>, info: &VideoInfo, latest: Option<&AuditReco
 
 /// Whether the standing of a video needs its latest review (GetAuditHistory) to be known: a
 /// Blocked video carrying any vodplan tag.
-pub fn needs_review(info: &VideoInfo) -> bool {
-    is_blocked(info) && has_vodplan_tag(info.tags.as_deref())
+pub fn needs_review(info: &Video) -> bool {
+    info.is_blocked() && has_vodplan_tag(&info.tags)
 }
 
 /// What vodplan does with one video.
@@ -390,7 +379,7 @@ pub enum Fate<'a> {
     Quarantine {
         entry: &'a Entry,
         until: Date,
-        tags: String,
+        tags: Tags,
         /// Its status now (recorded as the status before blocking).
         was: VideoStatus,
     },
@@ -403,7 +392,7 @@ pub enum Fate<'a> {
     Restore {
         keeper: Option<&'a Entry>,
         unblock: bool,
-        tags: String,
+        tags: Tags,
     },
     /// Left exactly as it is, for the reason given.
     Leave {
@@ -421,7 +410,7 @@ pub fn fate<'a>(
     rules: &Rules<'a>,
     owner: Option<&str>,
     id: &VideoId,
-    info: &VideoInfo,
+    info: &Video,
     latest: Option<&AuditRecord>,
     today: Date,
 ) -> Fate<'a> {
@@ -439,9 +428,9 @@ pub fn fate<'a>(
         Standing::Ours { until, was } => {
             // Judged on the facts before vodplan blocked it: its status then, its own tags.
             let mut before = info.clone();
-            before.status = was.as_str().to_string();
-            before.tags = Some(tags_without(info.tags.as_deref())).filter(|t| !t.is_empty());
-            let tags = tags_without(info.tags.as_deref());
+            before.status = was.into();
+            before.tags = tags_without(&info.tags);
+            let tags = before.tags.clone();
             if let Some(keeper) = rules.keeper(id, &before) {
                 return Fate::Restore {
                     keeper: Some(keeper),
@@ -463,19 +452,19 @@ pub fn fate<'a>(
         }
         Standing::Stale => {
             let mut before = info.clone();
-            before.tags = Some(tags_without(info.tags.as_deref())).filter(|t| !t.is_empty());
+            before.tags = tags_without(&info.tags);
             if let Some(keeper) = rules.keeper(id, &before) {
                 return Fate::Restore {
                     keeper: Some(keeper),
                     unblock: false,
-                    tags: tags_without(info.tags.as_deref()),
+                    tags: before.tags,
                 };
             }
             match rules.selector(id, &before) {
                 None => Fate::Restore {
                     keeper: None,
                     unblock: false,
-                    tags: tags_without(info.tags.as_deref()),
+                    tags: before.tags,
                 },
                 Some(entry) => plain(entry, owner, info, today),
             }
@@ -493,7 +482,7 @@ pub fn fate<'a>(
 }
 
 /// A video no quarantine holds, selected by `entry` and not kept.
-fn plain<'a>(entry: &'a Entry, owner: Option<&str>, info: &VideoInfo, today: Date) -> Fate<'a> {
+fn plain<'a>(entry: &'a Entry, owner: Option<&str>, info: &Video, today: Date) -> Fate<'a> {
     let Some(days) = entry.quarantine.as_ref().map(|q| q.value) else {
         return Fate::Delete { entry };
     };
@@ -501,7 +490,7 @@ fn plain<'a>(entry: &'a Entry, owner: Option<&str>, info: &VideoInfo, today: Dat
         why,
         entry: Some(entry),
     };
-    if is_blocked(info) {
+    if info.is_blocked() {
         return leave(
             "blocked by someone else (no vodplan tag): vodplan does not tag, unblock or delete it under a quarantine entry".into(),
         );
@@ -509,7 +498,7 @@ fn plain<'a>(entry: &'a Entry, owner: Option<&str>, info: &VideoInfo, today: Dat
     let Some(owner) = owner else {
         return leave("a quarantine needs the manifests to name their owner".into());
     };
-    let Ok(was) = info.status.parse::<VideoStatus>() else {
+    let Some(was) = info.status.known() else {
         return leave(format!(
             "its status `{}` is not one vodplan knows, so it could not be restored to it",
             info.status
@@ -518,7 +507,7 @@ fn plain<'a>(entry: &'a Entry, owner: Option<&str>, info: &VideoInfo, today: Dat
     let until = today
         .checked_add(Duration::days(i64::from(days)))
         .unwrap_or(Date::MAX);
-    match tags_with(info.tags.as_deref(), owner, until) {
+    match tags_with(&info.tags, owner, until) {
         Ok(tags) => Fate::Quarantine {
             entry,
             until,
@@ -533,9 +522,9 @@ fn plain<'a>(entry: &'a Entry, owner: Option<&str>, info: &VideoInfo, today: Dat
 pub fn quarantine_action(
     entry: &Entry,
     id: &VideoId,
-    info: &VideoInfo,
+    info: &Video,
     until: Date,
-    tags: String,
+    tags: Tags,
 ) -> Quarantine {
     Quarantine {
         video_id: id.clone(),
@@ -548,7 +537,7 @@ pub fn quarantine_action(
     }
 }
 
-pub fn waiting(entry: &Entry, id: &VideoId, info: &VideoInfo, until: Date) -> Waiting {
+pub fn waiting(entry: &Entry, id: &VideoId, info: &Video, until: Date) -> Waiting {
     Waiting {
         video_id: id.clone(),
         title: info.title.clone(),
@@ -560,9 +549,9 @@ pub fn waiting(entry: &Entry, id: &VideoId, info: &VideoInfo, until: Date) -> Wa
 pub fn restore(
     keeper: Option<&Entry>,
     unblock: bool,
-    tags: String,
+    tags: Tags,
     id: &VideoId,
-    info: &VideoInfo,
+    info: &Video,
 ) -> Restore {
     Restore {
         video_id: id.clone(),
@@ -588,13 +577,14 @@ mod tests {
     use super::*;
     use crate::manifest::Located;
 
-    fn info(status: &str, tags: Option<&str>) -> VideoInfo {
-        VideoInfo {
+    fn info(status: &str, tags: Option<&str>) -> Video {
+        Video::read(crate::vod::api::VideoInfo {
             video_id: "a".repeat(32),
             status: status.into(),
             tags: tags.map(str::to_string),
-            ..VideoInfo::default()
-        }
+            ..Default::default()
+        })
+        .unwrap()
     }
 
     fn entry(days: Option<u32>) -> Entry {
@@ -638,7 +628,7 @@ mod tests {
     /// The fate, as a short word and the date or tags it carries.
     fn decide(
         days: Option<u32>,
-        info: &VideoInfo,
+        info: &Video,
         review: Option<&AuditRecord>,
         today: Date,
     ) -> String {
@@ -779,9 +769,10 @@ mod tests {
                 .contains("longer than 32 bytes")
         );
         assert_eq!(
-            tags_without(Some(
+            tags_without(&Tags::parse(Some(
                 "a, vodplan-until-2026-01-01 ,b,vodplan-until-later,vodplan-by-x"
-            )),
+            )))
+            .as_str(),
             "a,b,vodplan-until-later"
         );
         assert_eq!(
