@@ -119,13 +119,17 @@ impl fmt::Display for Unapproved {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Changed {
     pub video_id: VideoId,
-    /// `field before -> after` phrases.
-    pub changes: Vec<String>,
+    /// What changed, field by field.
+    pub changes: Vec<crate::plan::Change>,
 }
 
 impl fmt::Display for Changed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.video_id, self.changes.join(", "))
+        write!(f, "{}: ", self.video_id)?;
+        for (i, c) in self.changes.iter().enumerate() {
+            write!(f, "{}{c}", if i == 0 { "" } else { ", " })?;
+        }
+        Ok(())
     }
 }
 
@@ -383,7 +387,7 @@ impl<'p, 'r> Findings<'p, 'r> {
             } => {
                 q.reason.clone_from(&entry.reason);
                 q.source = entry.location.clone();
-                q.until = quarantine::date_text(until);
+                q.until = until;
                 q.tags = tags;
             }
             // Already in this owner's quarantine, as planned (an earlier run of this plan was

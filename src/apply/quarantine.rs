@@ -55,7 +55,7 @@ pub struct Done {
     pub gone: Vec<VideoId>,
     /// The `until` date written (today's, fixed for the whole run), when any quarantine was
     /// written.
-    pub until_written: HashMap<VideoId, String>,
+    pub until_written: HashMap<VideoId, Date>,
 }
 
 /// Today's rules for the writes.
@@ -184,7 +184,7 @@ fn not_now(fate: &Fate<'_>) -> String {
         Fate::Quarantine { .. } => "its entry asks for a quarantine now".into(),
         Fate::Wait { until, .. } => format!("it is in quarantine until {}", date_text(*until)),
         Fate::Restore { .. } => "it is to be restored now".into(),
-        Fate::Leave { why, .. } => why.clone(),
+        Fate::Leave { why, .. } => why.to_string(),
     }
 }
 
@@ -258,7 +258,8 @@ async fn quarantine_group(
         g.done.not_sent.extend(to_tag.into_iter().map(|(id, _)| id));
         return g;
     }
-    let until = date_text(group_until(&marks, judge.today));
+    let day = group_until(&marks, judge.today);
+    let until = date_text(day);
     let tag_ids: Vec<VideoId> = to_tag.iter().map(|(id, _)| id.clone()).collect();
     let (reply, rid) = checked(client.set_tags(&to_tag).await, |b| b.request_id.as_str());
     let tagged: Vec<VideoId> = match reply {
@@ -364,7 +365,7 @@ async fn quarantine_group(
     let ok: HashSet<&VideoId> = confirmed.iter().collect();
     for id in &block_ids {
         if ok.contains(id) {
-            g.done.until_written.insert(id.clone(), until.clone());
+            g.done.until_written.insert(id.clone(), day);
         } else {
             g.fail(
                 id,

@@ -62,7 +62,8 @@ pub struct Quarantine {
     /// The delete entry that selected it.
     pub source: Location,
     /// The last day of the grace period (UTC): deleted by the first apply after it.
-    pub until: String,
+    #[serde(with = "day")]
+    pub until: Date,
     pub days: u32,
     /// The video's whole tag list after tagging (its other tags kept).
     pub tags: Tags,
@@ -75,7 +76,8 @@ pub struct Quarantine {
 pub struct Waiting {
     pub video_id: VideoId,
     pub title: String,
-    pub until: String,
+    #[serde(with = "day")]
+    pub until: Date,
     pub source: Location,
 }
 
@@ -121,14 +123,197 @@ impl Restore {
 pub struct Untouched {
     pub video_id: VideoId,
     pub title: String,
-    /// Why it is left alone.
-    pub why: String,
+    /// Why it is left alone (saved as its sentence).
+    pub why: LeaveReason,
     /// The entry involved, if any.
     pub source: Option<Location>,
 }
 
+/// Why vodplan leaves a video exactly as it is. Shown to people as one sentence ([`Display`],
+/// the one place it is worded), which is also how a saved plan records it.
+///
+/// [`Display`]: std::fmt::Display
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaveReason {
+    /// It carries the owner tag of another owner's quarantine.
+    OtherOwnersTag(String),
+    /// It carries a vodplan-until tag without an owner tag.
+    NoOwnerTag,
+    /// Blocked, and the latest review on it is not vodplan's block.
+    BlockedByOthers,
+    /// Blocked, and the latest review on it is vodplan's block for another owner.
+    BlockedForOtherOwner(String),
+    /// Blocked by vodplan for this owner until this date, but its tags say otherwise.
+    RecordsDisagree(Date),
+    /// Blocked without a vodplan tag, under a quarantine entry.
+    BlockedWithoutTag,
+    /// A quarantine entry, and the manifests name no owner.
+    NoOwner,
+    /// Its status is not one vodplan knows, so it could not be restored to it.
+    UnknownStatus(String),
+    /// vodplan's tags cannot be written.
+    NoRoom(TagProblem),
+    /// A sentence a saved plan records that this version does not word (an older or newer
+    /// vodplan wrote it): shown as it is.
+    Recorded(String),
+}
+
+impl std::fmt::Display for LeaveReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LeaveReason::OtherOwnersTag(owner) => write!(
+                f,
+                "carries the tag of owner `{owner}`'s quarantine: vodplan leaves it to that manifest set"
+            ),
+            LeaveReason::NoOwnerTag => f.write_str(
+                "carries a vodplan-until tag without an owner tag (an older vodplan, or a person, wrote it): vodplan does not know whose it is and leaves it",
+            ),
+            LeaveReason::BlockedByOthers => f.write_str(
+                "Blocked, but the latest review on it is not vodplan's block (moderation or a person blocked it): left to them",
+            ),
+            LeaveReason::BlockedForOtherOwner(owner) => write!(
+                f,
+                "Blocked, and the latest review on it is vodplan's block for owner `{owner}`, not this one: left to that manifest set"
+            ),
+            LeaveReason::RecordsDisagree(until) => write!(
+                f,
+                "Blocked by vodplan for this owner until {}, but its tags say otherwise: vodplan does not act on a quarantine whose records disagree",
+                date_text(*until)
+            ),
+            LeaveReason::BlockedWithoutTag => f.write_str(
+                "blocked by someone else (no vodplan tag): vodplan does not tag, unblock or delete it under a quarantine entry",
+            ),
+            LeaveReason::NoOwner => {
+                f.write_str("a quarantine needs the manifests to name their owner")
+            }
+            LeaveReason::UnknownStatus(status) => write!(
+                f,
+                "its status `{status}` is not one vodplan knows, so it could not be restored to it"
+            ),
+            LeaveReason::NoRoom(why) => write!(f, "cannot be quarantined: {why}"),
+            LeaveReason::Recorded(text) => f.write_str(text),
+        }
+    }
+}
+
+impl LeaveReason {
+    /// The reason a saved plan's sentence words, exactly; [`LeaveReason::Recorded`] when it is
+    /// none of this version's.
+    pub fn read(text: &str) -> LeaveReason {
+        /// The part of `text` between `head` and `tail`.
+        fn between<'t>(text: &'t str, head: &str, tail: &str) -> Option<&'t str> {
+            text.strip_prefix(head)?.strip_suffix(tail)
+        }
+        let fixed = [
+            LeaveReason::NoOwnerTag,
+            LeaveReason::BlockedByOthers,
+            LeaveReason::BlockedWithoutTag,
+            LeaveReason::NoOwner,
+        ];
+        let candidates = fixed.into_iter().chain(
+            [
+                between(text, "carries the tag of owner `", "`'s quarantine: vodplan leaves it to that manifest set")
+                    .map(|o| LeaveReason::OtherOwnersTag(o.into())),
+                between(text, "Blocked, and the latest review on it is vodplan's block for owner `", "`, not this one: left to that manifest set")
+                    .map(|o| LeaveReason::BlockedForOtherOwner(o.into())),
+                between(text, "Blocked by vodplan for this owner until ", ", but its tags say otherwise: vodplan does not act on a quarantine whose records disagree")
+                    .and_then(parse_date)
+                    .map(LeaveReason::RecordsDisagree),
+                between(text, "its status `", "` is not one vodplan knows, so it could not be restored to it")
+                    .map(|s| LeaveReason::UnknownStatus(s.into())),
+                text.strip_prefix("cannot be quarantined: ")
+                    .and_then(TagProblem::read)
+                    .map(LeaveReason::NoRoom),
+            ]
+            .into_iter()
+            .flatten(),
+        );
+        // Only a reason that words the text exactly stands for it.
+        let mut candidates = candidates;
+        candidates
+            .find(|r| r.to_string() == text)
+            .unwrap_or_else(|| LeaveReason::Recorded(text.into()))
+    }
+}
+
+impl Serialize for LeaveReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for LeaveReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(LeaveReason::read(&String::deserialize(d)?))
+    }
+}
+
+/// Why a tag list cannot be written back by UpdateVideoInfos.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagProblem {
+    /// It has this many tags (not vodplan's) already: vodplan's two do not fit.
+    Full(usize),
+    /// This many tags, more than a video can carry.
+    TooMany(usize),
+    /// This tag is longer than a tag can be.
+    TooLong(String),
+}
+
+impl std::fmt::Display for TagProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TagProblem::Full(n) => write!(
+                f,
+                "it has {n} tags already and vodplan's two tags do not fit (at most {MAX_TAGS})"
+            ),
+            TagProblem::TooMany(n) => {
+                write!(f, "{n} tags, more than the {MAX_TAGS} a video can carry")
+            }
+            TagProblem::TooLong(tag) => write!(
+                f,
+                "its tag `{tag}` is longer than {MAX_TAG_BYTES} bytes, so its tag list cannot be written back without losing it"
+            ),
+        }
+    }
+}
+
+impl TagProblem {
+    /// The problem a sentence words (checked exactly by [`LeaveReason::read`]).
+    fn read(text: &str) -> Option<TagProblem> {
+        if let Some(n) = text.strip_prefix("it has ") {
+            return n.split(' ').next()?.parse().ok().map(TagProblem::Full);
+        }
+        if let Some(tag) = text.strip_prefix("its tag `") {
+            return tag
+                .split_once("` is longer than ")
+                .map(|(t, _)| TagProblem::TooLong(t.into()));
+        }
+        text.split(' ')
+            .next()?
+            .parse()
+            .ok()
+            .map(TagProblem::TooMany)
+    }
+}
+
 const DATE: &[time::format_description::FormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
+
+/// A date saved as `YYYY-MM-DD` (the plan file's form).
+pub mod day {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::date_text(*d))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(d)?;
+        super::parse_date(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not a date (YYYY-MM-DD)")))
+    }
+}
 
 fn parse_date(text: &str) -> Option<Date> {
     // Exactly `YYYY-MM-DD`: a user tag that merely starts like vodplan's is not vodplan's.
@@ -184,30 +369,24 @@ fn other_tags(tags: &Tags) -> impl Iterator<Item = &str> + Clone {
 
 /// Whether a tag list can be written back by UpdateVideoInfos as it is: at most 16 tags, each at
 /// most 32 bytes. Checked per video so that one bad video fails alone, never its batch.
-pub fn check_tags(tags: &Tags) -> Result<(), String> {
+pub fn check_tags(tags: &Tags) -> Result<(), TagProblem> {
     let count = tags.len();
     if count > MAX_TAGS {
-        return Err(format!(
-            "{count} tags, more than the {MAX_TAGS} a video can carry"
-        ));
+        return Err(TagProblem::TooMany(count));
     }
     if let Some(long) = tags.iter().find(|t| t.len() > MAX_TAG_BYTES) {
-        return Err(format!(
-            "its tag `{long}` is longer than {MAX_TAG_BYTES} bytes, so its tag list cannot be written back without losing it"
-        ));
+        return Err(TagProblem::TooLong(long.to_string()));
     }
     Ok(())
 }
 
 /// The tag list with vodplan's tags for `owner` and `until` (replacing any older ones), or why
 /// there is no room.
-pub fn tags_with(tags: &Tags, owner: &str, until: Date) -> Result<Tags, String> {
+pub fn tags_with(tags: &Tags, owner: &str, until: Date) -> Result<Tags, TagProblem> {
     let others = other_tags(tags);
     let count = others.clone().count();
     if count + 2 > MAX_TAGS {
-        return Err(format!(
-            "it has {count} tags already and vodplan's two tags do not fit (at most {MAX_TAGS})"
-        ));
+        return Err(TagProblem::Full(count));
     }
     let (until, owner) = (tag_for(until), owner_tag_for(owner));
     let mut list: Vec<&str> = others.collect();
@@ -304,7 +483,7 @@ pub enum Standing {
     /// restore by hand.
     Stale,
     /// Carries a vodplan tag but is not this owner's: never unblocked, re-tagged or deleted.
-    Foreign(String),
+    Foreign(LeaveReason),
 }
 
 /// Where a video stands for `owner`, from its state and the latest review on it (read with
@@ -321,14 +500,10 @@ pub fn standing(owner: Option<&str>, info: &Video, latest: Option<&AuditRecord>)
         .filter(|o| Some(*o) != owner)
         .collect();
     if let Some(other) = others.first() {
-        return Standing::Foreign(format!(
-            "carries the tag of owner `{other}`'s quarantine: vodplan leaves it to that manifest set"
-        ));
+        return Standing::Foreign(LeaveReason::OtherOwnersTag(other.to_string()));
     }
     if owners.is_empty() {
-        return Standing::Foreign(
-            "carries a vodplan-until tag without an owner tag (an older vodplan, or a person, wrote it): vodplan does not know whose it is and leaves it".into(),
-        );
+        return Standing::Foreign(LeaveReason::NoOwnerTag);
     }
     let owner = owner.expect("an owner tag equal to the owner");
     if !info.is_blocked() {
@@ -338,17 +513,11 @@ pub fn standing(owner: Option<&str>, info: &Video, latest: Option<&AuditRecord>)
         .filter(|r| r.status == VideoStatus::Blocked.as_str())
         .and_then(|r| Marker::parse(r.reason.as_deref().unwrap_or("")));
     match marker {
-        None => Standing::Foreign(
-            "Blocked, but the latest review on it is not vodplan's block (moderation or a person blocked it): left to them".into(),
-        ),
-        Some(m) if m.owner != owner => Standing::Foreign(format!(
-            "Blocked, and the latest review on it is vodplan's block for owner `{}`, not this one: left to that manifest set",
-            m.owner
-        )),
-        Some(m) if dates != [m.until] => Standing::Foreign(format!(
-            "Blocked by vodplan for this owner until {}, but its tags say otherwise: vodplan does not act on a quarantine whose records disagree",
-            date_text(m.until)
-        )),
+        None => Standing::Foreign(LeaveReason::BlockedByOthers),
+        Some(m) if m.owner != owner => {
+            Standing::Foreign(LeaveReason::BlockedForOtherOwner(m.owner))
+        }
+        Some(m) if dates != [m.until] => Standing::Foreign(LeaveReason::RecordsDisagree(m.until)),
         Some(m) => Standing::Ours {
             until: m.until,
             was: m.was,
@@ -396,7 +565,7 @@ pub enum Fate<'a> {
     },
     /// Left exactly as it is, for the reason given.
     Leave {
-        why: String,
+        why: LeaveReason,
         entry: Option<&'a Entry>,
     },
 }
@@ -486,23 +655,18 @@ fn plain<'a>(entry: &'a Entry, owner: Option<&str>, info: &Video, today: Date) -
     let Some(days) = entry.quarantine.as_ref().map(|q| q.value) else {
         return Fate::Delete { entry };
     };
-    let leave = |why: String| Fate::Leave {
+    let leave = |why: LeaveReason| Fate::Leave {
         why,
         entry: Some(entry),
     };
     if info.is_blocked() {
-        return leave(
-            "blocked by someone else (no vodplan tag): vodplan does not tag, unblock or delete it under a quarantine entry".into(),
-        );
+        return leave(LeaveReason::BlockedWithoutTag);
     }
     let Some(owner) = owner else {
-        return leave("a quarantine needs the manifests to name their owner".into());
+        return leave(LeaveReason::NoOwner);
     };
     let Some(was) = info.status.known() else {
-        return leave(format!(
-            "its status `{}` is not one vodplan knows, so it could not be restored to it",
-            info.status
-        ));
+        return leave(LeaveReason::UnknownStatus(info.status.to_string()));
     };
     let until = today
         .checked_add(Duration::days(i64::from(days)))
@@ -514,7 +678,7 @@ fn plain<'a>(entry: &'a Entry, owner: Option<&str>, info: &Video, today: Date) -
             tags,
             was,
         },
-        Err(why) => leave(format!("cannot be quarantined: {why}")),
+        Err(why) => leave(LeaveReason::NoRoom(why)),
     }
 }
 
@@ -530,7 +694,7 @@ pub fn quarantine_action(
         video_id: id.clone(),
         reason: entry.reason.clone(),
         source: entry.location.clone(),
-        until: date_text(until),
+        until,
         days: entry.quarantine.as_ref().map_or(0, |q| q.value),
         tags,
         observed: Fingerprint::of(info),
@@ -541,7 +705,7 @@ pub fn waiting(entry: &Entry, id: &VideoId, info: &Video, until: Date) -> Waitin
     Waiting {
         video_id: id.clone(),
         title: info.title.clone(),
-        until: date_text(until),
+        until,
         source: entry.location.clone(),
     }
 }
@@ -784,6 +948,40 @@ mod tests {
             ),
             "quarantine 2026-01-02 vodplan-until-later,vodplan-until-2026-01-02,vodplan-by-team-a"
         );
+    }
+
+    #[test]
+    fn every_leave_reason_is_read_back_from_its_sentence() {
+        let all = [
+            LeaveReason::OtherOwnersTag("team-b".into()),
+            LeaveReason::NoOwnerTag,
+            LeaveReason::BlockedByOthers,
+            LeaveReason::BlockedForOtherOwner("team-b".into()),
+            LeaveReason::RecordsDisagree(d("2026-12-08")),
+            LeaveReason::BlockedWithoutTag,
+            LeaveReason::NoOwner,
+            LeaveReason::UnknownStatus("Archived".into()),
+            LeaveReason::NoRoom(TagProblem::Full(15)),
+            LeaveReason::NoRoom(TagProblem::TooMany(17)),
+            LeaveReason::NoRoom(TagProblem::TooLong("x".repeat(33))),
+            LeaveReason::Recorded("left for a reason of another version".into()),
+        ];
+        for r in all {
+            let json = serde_json::to_string(&r).unwrap();
+            assert_eq!(json, serde_json::to_string(&r.to_string()).unwrap());
+            assert_eq!(
+                serde_json::from_str::<LeaveReason>(&json).unwrap(),
+                r,
+                "{r}"
+            );
+        }
+        assert_eq!(
+            LeaveReason::NoRoom(TagProblem::Full(15)).to_string(),
+            "cannot be quarantined: it has 15 tags already and vodplan's two tags do not fit (at most 16)"
+        );
+        // A near miss is kept as written, never read as another reason.
+        let near = "cannot be quarantined: it has 15 tags already";
+        assert_eq!(LeaveReason::read(near), LeaveReason::Recorded(near.into()));
     }
 
     #[test]

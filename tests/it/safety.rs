@@ -785,7 +785,7 @@ proptest! {
                         },
                         Tamper::DropProtected => p.protected.clear(),
                         Tamper::PastTag => for q in &mut p.quarantines {
-                            q.until = "2020-01-01".into();
+                            q.until = time::macros::date!(2020 - 01 - 01);
                             q.tags = vodplan::manifest::Tags::parse(Some("vodplan-until-2020-01-01"));
                         },
                     }
@@ -911,7 +911,7 @@ fn a_saved_quarantine_is_written_as_the_manifests_decide_today() {
         let mut file =
             vodplan::plan::file::PlanFile::new(plan, "cn-shanghai", &emu.endpoint(), &[], &[], None);
         let q = &mut file.plan.quarantines[0];
-        q.until = "2020-01-01".into();
+        q.until = time::macros::date!(2020 - 01 - 01);
         q.reason = Some("edited by hand".into());
         q.source = loc(99);
         let mut bytes = Vec::new();
