@@ -23,7 +23,7 @@ use std::collections::{HashMap, HashSet};
 use time::Date;
 
 use super::executor::Interrupt;
-use super::journal::{Journal, JournalError, Record};
+use super::journal::{Journal, JournalError, Record, Step};
 use super::outcome::FailedDeletion;
 use crate::ids::VideoId;
 use crate::manifest::DesiredState;
@@ -147,18 +147,18 @@ impl Group {
     fn record(
         &mut self,
         run: &str,
-        step: &str,
+        step: Step,
         ids: &[VideoId],
         done: &[VideoId],
         request_id: Option<String>,
         error: Option<String>,
-        until: Option<String>,
+        until: Option<Date>,
     ) {
         let done_set: HashSet<&VideoId> = done.iter().collect();
         self.records.push(Record::Audit {
             run: run.to_string(),
             time: crate::timefmt::now(),
-            step: step.to_string(),
+            step,
             video_ids: ids.iter().map(ToString::to_string).collect(),
             done: done.iter().map(ToString::to_string).collect(),
             failed: ids
@@ -259,7 +259,6 @@ async fn quarantine_group(
         return g;
     }
     let day = group_until(&marks, judge.today);
-    let until = date_text(day);
     let tag_ids: Vec<VideoId> = to_tag.iter().map(|(id, _)| id.clone()).collect();
     let (reply, rid) = checked(client.set_tags(&to_tag).await, |b| b.request_id.as_str());
     let tagged: Vec<VideoId> = match reply {
@@ -277,14 +276,14 @@ async fn quarantine_group(
             for id in &bad {
                 g.fail(id, "quarantine: not tagged, not blocked: VOD refused it (non-existent or forbidden)".into());
             }
-            g.record(run, "tag", &tag_ids, &good, rid, None, Some(until.clone()));
+            g.record(run, Step::Tag, &tag_ids, &good, rid, None, Some(day));
             good
         }
         Err(e) => {
             for id in &tag_ids {
                 g.fail(id, format!("quarantine: not tagged, not blocked: {e}"));
             }
-            g.record(run, "tag", &tag_ids, &[], rid, Some(e), Some(until));
+            g.record(run, Step::Tag, &tag_ids, &[], rid, Some(e), Some(day));
             return g;
         }
     };
@@ -355,12 +354,12 @@ async fn quarantine_group(
     .await;
     g.record(
         run,
-        "block",
+        Step::Block,
         &block_ids,
         &confirmed,
         rid,
         error.clone(),
-        Some(until.clone()),
+        Some(day),
     );
     let ok: HashSet<&VideoId> = confirmed.iter().collect();
     for id in &block_ids {
@@ -464,7 +463,7 @@ async fn restore_group(
             let confirmed = confirm(client, &unblock_ids, |v| !v.is_blocked()).await;
             g.record(
                 run,
-                "unblock",
+                Step::Unblock,
                 &unblock_ids,
                 &confirmed,
                 rid,
@@ -539,7 +538,7 @@ async fn restore_group(
         !v.is_blocked() && !has_vodplan_tag(&v.tags)
     })
     .await;
-    g.record(run, "untag", &item_ids, &confirmed, rid, error, None);
+    g.record(run, Step::Untag, &item_ids, &confirmed, rid, error, None);
     let ok: HashSet<&VideoId> = confirmed.iter().collect();
     for id in &item_ids {
         if !ok.contains(id) {
