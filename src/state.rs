@@ -11,6 +11,9 @@
 //! the client's pacer (100 calls/s). Video IDs and reference IDs go in separate calls: whether
 //! the API accepts both lists in one call is not documented. The result is a plain value; the
 //! planner never calls the API.
+//!
+//! Every reply is read into a domain [`Video`] here (and in the listing), once: the wire type
+//! `vod::api::VideoInfo` goes no further, and nothing above parses a status, a tag list or a time.
 
 use indexmap::IndexMap;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};

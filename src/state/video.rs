@@ -51,7 +51,7 @@ impl Video {
             reference_id: info.reference_id.filter(|r| !r.is_empty()),
             storage_location: info.storage_location,
             storage_class: info.storage_class.filter(|c| !c.is_empty()),
-            tags: Tags::parse(info.tags.as_deref()),
+            tags: Tags::read(info.tags),
             cover_url: info.cover_url,
         })
     }
