@@ -62,7 +62,7 @@ pub struct Quarantine {
     /// The delete entry that selected it.
     pub source: Location,
     /// The last day of the grace period (UTC): deleted by the first apply after it.
-    #[serde(with = "day")]
+    #[serde(serialize_with = "save_day", deserialize_with = "read_day")]
     pub until: Date,
     pub days: u32,
     /// The video's whole tag list after tagging (its other tags kept).
@@ -76,7 +76,7 @@ pub struct Quarantine {
 pub struct Waiting {
     pub video_id: VideoId,
     pub title: String,
-    #[serde(with = "day")]
+    #[serde(serialize_with = "save_day", deserialize_with = "read_day")]
     pub until: Date,
     pub source: Location,
 }
@@ -299,20 +299,16 @@ impl TagProblem {
 const DATE: &[time::format_description::FormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
 
-/// A date saved as `YYYY-MM-DD` (the plan file's form).
-pub mod day {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use time::Date;
+/// Serde: a date saved as `YYYY-MM-DD` (the plan file's and the journal's form).
+pub fn save_day<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&date_text(*d))
+}
 
-    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&super::date_text(*d))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
-        let text = String::deserialize(d)?;
-        super::parse_date(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not a date (YYYY-MM-DD)")))
-    }
+/// Serde: reads a date saved by [`save_day`].
+pub fn read_day<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_date(&text)
+        .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not a date (YYYY-MM-DD)")))
 }
 
 fn parse_date(text: &str) -> Option<Date> {
@@ -880,6 +876,13 @@ mod tests {
                 .starts_with("leave: blocked by someone else")
         );
         assert_eq!(decide(None, &info("Blocked", None), None, today), "delete");
+        // A status VOD added after this version: kept as read, never quarantined (it could not
+        // be restored to), deleted by a plain entry.
+        assert_eq!(
+            decide(Some(14), &info("Archived", None), None, today),
+            "leave: its status `Archived` is not one vodplan knows, so it could not be restored to it"
+        );
+        assert_eq!(decide(None, &info("Archived", None), None, today), "delete");
     }
 
     #[test]

@@ -104,14 +104,14 @@ mod day_or_none {
 
     pub fn serialize<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
         match d {
-            Some(d) => crate::plan::quarantine::day::serialize(d, s),
+            Some(d) => crate::plan::quarantine::save_day(d, s),
             None => s.serialize_none(),
         }
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
         #[derive(Deserialize)]
-        struct Day(#[serde(with = "crate::plan::quarantine::day")] Date);
+        struct Day(#[serde(deserialize_with = "crate::plan::quarantine::read_day")] Date);
         Ok(Option::<Day>::deserialize(d)?.map(|Day(d)| d))
     }
 }
