@@ -8,8 +8,9 @@ use std::time::Instant;
 
 use vodplan::ids::{VideoId, VideoRef};
 use vodplan::manifest::Target;
+use vodplan::manifest::VideoStatus;
 use vodplan::state::Observed;
-use vodplan::vod::api::VideoInfo;
+use vodplan::state::Video;
 
 mod support;
 use support::peak_rss_mib;
@@ -42,19 +43,13 @@ fn main() {
     observed.videos.reserve(desired.delete.len() + 1);
     for e in &desired.delete {
         if let Target::Id(VideoRef::Video(v)) = &e.target {
-            observed.videos.insert(
-                v.clone(),
-                VideoInfo {
-                    video_id: v.to_string(),
-                    status: "Normal".into(),
-                    ..VideoInfo::default()
-                },
-            );
+            let mut video = Video::new(v.clone());
+            video.status = VideoStatus::Normal.into();
+            observed.videos.insert(v.clone(), video);
         }
     }
-    observed
-        .videos
-        .insert(VideoId::new("f".repeat(32)).unwrap(), VideoInfo::default());
+    let other = VideoId::new("f".repeat(32)).unwrap();
+    observed.videos.insert(other.clone(), Video::new(other));
     let start = Instant::now();
     let plan = vodplan::plan::diff(&desired, &observed);
     let diff_secs = start.elapsed().as_secs_f64();

@@ -35,8 +35,9 @@ use rustc_hash::FxHashSet;
 use time::{Duration as TimeDuration, OffsetDateTime};
 
 use crate::ids::VideoId;
-use crate::manifest::{DesiredState, Location, Selector, Target, VideoFacts};
+use crate::manifest::{DesiredState, Location, Selector, Target};
 use crate::progress::{Phase, Progress};
+use crate::state::Video;
 use crate::timefmt;
 use crate::vod::api::VideoInfo;
 use crate::vod::concurrency::bounded;
@@ -56,19 +57,6 @@ const LIST_CONCURRENCY: usize = 16;
 const FILL: f64 = 0.8;
 /// The most parts one window is cut into at once (a skewed window is cut again).
 const MAX_PARTS: u64 = 64;
-
-/// The facts selectors are checked against, from one video as the API describes it. (It lives
-/// here, not on [`VideoInfo`]: the API layer knows nothing of manifests.)
-pub fn facts(info: &VideoInfo) -> VideoFacts<'_> {
-    VideoFacts {
-        status: &info.status,
-        category_id: info.cate_id,
-        created: info.creation_time.as_deref().and_then(timefmt::parse),
-        title: &info.title,
-        storage_location: info.storage_location.as_deref(),
-        tags: info.tags.as_deref(),
-    }
-}
 
 /// A CreationTime window `[from, to)`, in whole seconds since the Unix epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,6 +261,7 @@ pub async fn list_candidates(
         splits: Vec::new(),
         slots: Vec::new(),
         seen: FxHashSet::default(),
+        unnamed: 0,
         candidates: FxHashSet::default(),
         calls: 0,
     };
@@ -284,15 +273,11 @@ pub async fn list_candidates(
         |answer, queue| lister.on_answer(answer, queue),
     )
     .await?;
-    let mut candidates: Vec<VideoId> = lister
-        .candidates
-        .into_iter()
-        .filter_map(|id| VideoId::new(id).ok())
-        .collect();
+    let mut candidates: Vec<VideoId> = lister.candidates.into_iter().collect();
     candidates.sort();
     Ok(Listing {
         candidates,
-        seen: lister.seen.len(),
+        seen: lister.seen.len() + lister.unnamed,
         calls: lister.calls,
     })
 }
@@ -358,8 +343,10 @@ struct Lister<'a> {
     reach: u64,
     splits: Vec<Split>,
     slots: Vec<Slot>,
-    seen: FxHashSet<String>,
-    candidates: FxHashSet<String>,
+    seen: FxHashSet<VideoId>,
+    /// Rows whose ID is not a video ID (seen, never candidates).
+    unnamed: usize,
+    candidates: FxHashSet<VideoId>,
     calls: u64,
 }
 
@@ -387,15 +374,21 @@ impl Lister<'_> {
         Ok(())
     }
 
-    /// The rows of a window proven complete.
+    /// The rows of a window proven complete, each read into a [`Video`] (once) and checked
+    /// against its selector.
     fn found(&mut self, query: usize, rows: Vec<VideoInfo>) {
         self.progress.advance(rows.len() as u64, 0);
         let s = self.queries[query].selector;
         for row in rows {
-            if s.matches(&facts(&row)) {
-                self.candidates.insert(row.video_id.clone());
+            // A row whose ID is not a video ID is seen, never a candidate.
+            let Some(video) = Video::read(row) else {
+                self.unnamed += 1;
+                continue;
+            };
+            if s.matches(&video.facts()) {
+                self.candidates.insert(video.id.clone());
             }
-            self.seen.insert(row.video_id);
+            self.seen.insert(video.id);
         }
     }
 

@@ -11,6 +11,9 @@
 //! the client's pacer (100 calls/s). Video IDs and reference IDs go in separate calls: whether
 //! the API accepts both lists in one call is not documented. The result is a plain value; the
 //! planner never calls the API.
+//!
+//! Every reply is read into a domain [`Video`] here (and in the listing), once: the wire type
+//! `vod::api::VideoInfo` goes no further, and nothing above parses a status, a tag list or a time.
 
 use indexmap::IndexMap;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
@@ -23,8 +26,11 @@ pub use crate::progress::Progress as ReadProgress;
 pub use crate::progress::{Phase, Progress};
 use crate::selector::{self, ListError};
 use crate::vod::api::{AuditRecord, VideoInfo};
+
+mod video;
 use crate::vod::concurrency::bounded;
 use crate::vod::{ApiError, Client, MAX_IDS_PER_CALL};
+pub use video::Video;
 
 /// Calls kept in flight while reading: enough to hold 100 calls/s at up to 300 ms a call.
 const READ_CONCURRENCY: usize = 40;
@@ -34,7 +40,7 @@ const READ_CONCURRENCY: usize = 40;
 pub struct Observed {
     /// The videos read with GetVideoInfos, densely stored (an index map: a million videos cost
     /// about half of what a plain hash map's power-of-two table of whole entries would).
-    pub videos: IndexMap<VideoId, VideoInfo, FxBuildHasher>,
+    pub videos: IndexMap<VideoId, Video, FxBuildHasher>,
     pub by_reference: FxHashMap<ReferenceId, VideoId>,
     pub absent_videos: FxHashSet<VideoId>,
     pub absent_references: FxHashSet<ReferenceId>,
@@ -54,19 +60,16 @@ impl Observed {
         list: Vec<VideoInfo>,
     ) {
         let mut seen = FxHashSet::default();
-        for info in list {
-            let Ok(id) = VideoId::new(info.video_id.clone()) else {
-                continue;
-            };
-            if let Some(r) = info
+        for video in list.into_iter().filter_map(Video::read) {
+            if let Some(r) = video
                 .reference_id
                 .as_deref()
                 .and_then(|r| ReferenceId::new(r).ok())
             {
-                self.by_reference.insert(r, id.clone());
+                self.by_reference.insert(r, video.id.clone());
             }
-            seen.insert(id.clone());
-            self.videos.insert(id, info);
+            seen.insert(video.id.clone());
+            self.videos.insert(video.id.clone(), video);
         }
         // The videos returned are the truth: anything asked for and not returned is absent. (The
         // NonExist lists are not needed, and a contradictory answer can never make a returned
@@ -143,14 +146,14 @@ pub async fn observe(
 
 /// GetVideoInfos for the videos of `items`, 20 a call, concurrently under the pacer, handing
 /// each answer to `each` as it arrives, with the offset in `items` of the 20 asked about and the
-/// videos returned (a video asked for and not returned does not exist). Nothing is kept: a
+/// videos returned, read into [`Video`]s (a video asked for and not returned does not exist). Nothing is kept: a
 /// million videos are judged without a million held (`apply` of a saved plan).
 pub async fn read_each<'a, T: Sync>(
     client: &Arc<Client>,
     items: &'a [T],
     id: fn(&T) -> &VideoId,
     progress: &dyn Progress,
-    mut each: impl FnMut(usize, &'a [T], Vec<VideoInfo>),
+    mut each: impl FnMut(usize, &'a [T], Vec<Video>),
 ) -> Result<(), ApiError> {
     progress.start(Phase::Reading, Some(items.len() as u64));
     bounded(
@@ -163,6 +166,7 @@ pub async fn read_each<'a, T: Sync>(
         },
         |(n, chunk, videos), _| {
             progress.advance(chunk.len() as u64, 1);
+            let videos = videos.into_iter().filter_map(Video::read).collect();
             each(n * MAX_IDS_PER_CALL, chunk, videos);
             Ok(())
         },
@@ -209,12 +213,8 @@ const REVIEW_CONCURRENCY: usize = 16;
 
 /// Whether a video's latest review is needed to know whether it is in the quarantine that
 /// `owner_tag` names: it is Blocked and carries that tag.
-pub fn needs_review(info: &VideoInfo, owner_tag: &str) -> bool {
-    info.status == "Blocked"
-        && info
-            .tags
-            .as_deref()
-            .is_some_and(|t| t.split(',').any(|x| x.trim() == owner_tag))
+pub fn needs_review(video: &Video, owner_tag: &str) -> bool {
+    video.is_blocked() && video.tags.contains(owner_tag)
 }
 
 /// The latest review (GetAuditHistory, newest first, one record) of each video.

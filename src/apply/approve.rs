@@ -22,7 +22,8 @@ use crate::plan::quarantine::{self, Fate, Quarantine, Restore};
 use crate::plan::rules::Rules;
 use crate::plan::{Absence, Deletion, Fingerprint, Plan};
 use crate::state::ReadProgress;
-use crate::vod::api::{AuditRecord, VideoInfo};
+use crate::state::Video;
+use crate::vod::api::AuditRecord;
 use crate::vod::{ApiError, Client};
 
 /// What an apply may do: deletions to send, and entries already settled before sending.
@@ -118,13 +119,17 @@ impl fmt::Display for Unapproved {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Changed {
     pub video_id: VideoId,
-    /// `field before -> after` phrases.
-    pub changes: Vec<String>,
+    /// What changed, field by field.
+    pub changes: Vec<crate::plan::Change>,
 }
 
 impl fmt::Display for Changed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.video_id, self.changes.join(", "))
+        write!(f, "{}: ", self.video_id)?;
+        for (i, c) in self.changes.iter().enumerate() {
+            write!(f, "{}{c}", if i == 0 { "" } else { ", " })?;
+        }
+        Ok(())
     }
 }
 
@@ -224,7 +229,7 @@ fn without_own_steps(f: &Fingerprint) -> Fingerprint {
     f.tags = f
         .tags
         .as_deref()
-        .map(|t| quarantine::tags_without(Some(t)))
+        .map(|t| quarantine::tags_without(&crate::manifest::Tags::parse(Some(t))).to_string())
         .filter(|t| !t.is_empty());
     f.modification_time = None;
     f
@@ -300,7 +305,7 @@ impl<'p, 'r> Findings<'p, 'r> {
     }
 
     /// Today's fate of a video.
-    fn fate(&self, id: &VideoId, info: &VideoInfo, review: Option<&AuditRecord>) -> Fate<'r> {
+    fn fate(&self, id: &VideoId, info: &Video, review: Option<&AuditRecord>) -> Fate<'r> {
         quarantine::fate(&self.rules, self.owner, id, info, review, self.today)
     }
 
@@ -309,7 +314,7 @@ impl<'p, 'r> Findings<'p, 'r> {
         &mut self,
         n: usize,
         planned: &Planned<'p>,
-        info: Option<&VideoInfo>,
+        info: Option<&Video>,
         review: Option<&AuditRecord>,
     ) {
         match *planned {
@@ -342,7 +347,7 @@ impl<'p, 'r> Findings<'p, 'r> {
         &mut self,
         n: usize,
         d: &'p Deletion,
-        info: Option<&VideoInfo>,
+        info: Option<&Video>,
         review: Option<&AuditRecord>,
     ) {
         let Some(info) = info else {
@@ -365,7 +370,7 @@ impl<'p, 'r> Findings<'p, 'r> {
         &mut self,
         n: usize,
         q: &Quarantine,
-        info: Option<&VideoInfo>,
+        info: Option<&Video>,
         review: Option<&AuditRecord>,
     ) {
         let Some(info) = info else {
@@ -382,7 +387,7 @@ impl<'p, 'r> Findings<'p, 'r> {
             } => {
                 q.reason.clone_from(&entry.reason);
                 q.source = entry.location.clone();
-                q.until = quarantine::date_text(until);
+                q.until = until;
                 q.tags = tags;
             }
             // Already in this owner's quarantine, as planned (an earlier run of this plan was
@@ -410,7 +415,7 @@ impl<'p, 'r> Findings<'p, 'r> {
         &mut self,
         n: usize,
         r: &Restore,
-        info: Option<&VideoInfo>,
+        info: Option<&Video>,
         review: Option<&AuditRecord>,
     ) {
         let Some(info) = info else {
@@ -434,8 +439,7 @@ impl<'p, 'r> Findings<'p, 'r> {
                 r.tags = tags;
             }
             Fate::Nothing | Fate::Protected { .. }
-                if info.status != crate::manifest::VideoStatus::Blocked.as_str()
-                    && !quarantine::has_vodplan_tag(info.tags.as_deref()) =>
+                if !info.is_blocked() && !quarantine::has_vodplan_tag(&info.tags) =>
             {
                 // Already restored, as planned (an earlier run of this plan was interrupted
                 // after it): nothing to send.
@@ -489,7 +493,7 @@ pub async fn approve_on<'p>(
         .as_ref()
         .map(|o| quarantine::owner_tag_for(&o.value));
     // Videos whose standing depends on their latest review are judged once it is read.
-    let mut pending: Vec<(usize, &Planned<'p>, VideoInfo)> = Vec::new();
+    let mut pending: Vec<(usize, &Planned<'p>, Video)> = Vec::new();
     let mut found = Findings {
         rules: Rules::new(desired),
         owner: desired.owner.as_ref().map(|o| o.value.as_str()),
@@ -513,8 +517,7 @@ pub async fn approve_on<'p>(
         Planned::id,
         progress,
         |at, asked, videos| {
-            let by_id: HashMap<&str, &VideoInfo> =
-                videos.iter().map(|v| (v.video_id.as_str(), v)).collect();
+            let by_id: HashMap<&str, &Video> = videos.iter().map(|v| (v.id.as_str(), v)).collect();
             for (i, p) in asked.iter().enumerate() {
                 let info = by_id.get(p.id().as_str()).copied();
                 match (info, &owner_tag) {

@@ -28,7 +28,7 @@ pub use lock::{Holder, note_path};
 pub use read::Earlier;
 #[cfg(test)]
 use read::{Applied, MAX_LINE};
-pub use record::{JournalEntry, Record};
+pub use record::{JournalEntry, Record, Step};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {

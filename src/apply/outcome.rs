@@ -33,7 +33,7 @@ pub struct Outcome {
     /// Planned quarantines and restores never started (interrupted).
     pub quarantine_not_sent: Vec<VideoId>,
     /// The grace period's last day written on each video quarantined by this run.
-    pub until_written: std::collections::HashMap<VideoId, String>,
+    pub until_written: std::collections::HashMap<VideoId, time::Date>,
     /// The CDN purge (`purgeCdn`), when the plan has one.
     pub purge: Option<super::purge::PurgeOutcome>,
 }

@@ -23,7 +23,7 @@ use std::collections::{HashMap, HashSet};
 use time::Date;
 
 use super::executor::Interrupt;
-use super::journal::{Journal, JournalError, Record};
+use super::journal::{Journal, JournalError, Record, Step};
 use super::outcome::FailedDeletion;
 use crate::ids::VideoId;
 use crate::manifest::DesiredState;
@@ -31,7 +31,8 @@ use crate::plan::Rules;
 use crate::plan::quarantine::{
     Fate, Marker, Quarantine, Restore, check_tags, date_text, fate, has_vodplan_tag, owner_tag_for,
 };
-use crate::vod::api::{AuditRecord, MAX_UPDATE_ITEMS, VideoInfo};
+use crate::state::Video;
+use crate::vod::api::{AuditRecord, MAX_UPDATE_ITEMS};
 use crate::vod::concurrency::bounded_until;
 use crate::vod::media::{AuditItem, AuditStatus};
 use crate::vod::{ApiError, Client};
@@ -54,7 +55,7 @@ pub struct Done {
     pub gone: Vec<VideoId>,
     /// The `until` date written (today's, fixed for the whole run), when any quarantine was
     /// written.
-    pub until_written: HashMap<VideoId, String>,
+    pub until_written: HashMap<VideoId, Date>,
 }
 
 /// Today's rules for the writes.
@@ -65,14 +66,14 @@ struct Judge<'r> {
 }
 
 impl Judge<'_> {
-    fn fate(&self, id: &VideoId, info: &VideoInfo, review: Option<&AuditRecord>) -> Fate<'_> {
+    fn fate(&self, id: &VideoId, info: &Video, review: Option<&AuditRecord>) -> Fate<'_> {
         fate(&self.rules, self.owner, id, info, review, self.today)
     }
 }
 
 /// The fresh state of a group: each video's info and, where needed, its latest review.
 struct Fresh {
-    infos: HashMap<VideoId, VideoInfo>,
+    infos: HashMap<VideoId, Video>,
     reviews: HashMap<VideoId, Option<AuditRecord>>,
 }
 
@@ -85,11 +86,12 @@ impl Fresh {
 async fn read(client: &Client, ids: &[VideoId], owner: Option<&str>) -> Result<Fresh, ApiError> {
     let reply = client.get_video_infos(ids, &[]).await?;
     let asked: HashSet<&VideoId> = ids.iter().collect();
-    let infos: HashMap<VideoId, VideoInfo> = reply
+    let infos: HashMap<VideoId, Video> = reply
         .video_list
         .into_iter()
-        .filter_map(|v| VideoId::new(v.video_id.clone()).ok().map(|id| (id, v)))
-        .filter(|(id, _)| asked.contains(id))
+        .filter_map(Video::read)
+        .filter(|v| asked.contains(&v.id))
+        .map(|v| (v.id.clone(), v))
         .collect();
     let mut reviews = HashMap::new();
     if let Some(owner) = owner {
@@ -145,18 +147,18 @@ impl Group {
     fn record(
         &mut self,
         run: &str,
-        step: &str,
+        step: Step,
         ids: &[VideoId],
         done: &[VideoId],
         request_id: Option<String>,
         error: Option<String>,
-        until: Option<String>,
+        until: Option<Date>,
     ) {
         let done_set: HashSet<&VideoId> = done.iter().collect();
         self.records.push(Record::Audit {
             run: run.to_string(),
             time: crate::timefmt::now(),
-            step: step.to_string(),
+            step,
             video_ids: ids.iter().map(ToString::to_string).collect(),
             done: done.iter().map(ToString::to_string).collect(),
             failed: ids
@@ -182,7 +184,7 @@ fn not_now(fate: &Fate<'_>) -> String {
         Fate::Quarantine { .. } => "its entry asks for a quarantine now".into(),
         Fate::Wait { until, .. } => format!("it is in quarantine until {}", date_text(*until)),
         Fate::Restore { .. } => "it is to be restored now".into(),
-        Fate::Leave { why, .. } => why.clone(),
+        Fate::Leave { why, .. } => why.to_string(),
     }
 }
 
@@ -240,7 +242,7 @@ async fn quarantine_group(
                     ..(*q).clone()
                 };
                 marks.insert(id.clone(), (Marker { owner, until, was }, q));
-                to_tag.push((id.clone(), tags));
+                to_tag.push((id.clone(), tags.to_string()));
             }
             Fate::Wait { .. } => g.done.already_quarantined.push(id.clone()),
             other => g.fail(
@@ -256,7 +258,7 @@ async fn quarantine_group(
         g.done.not_sent.extend(to_tag.into_iter().map(|(id, _)| id));
         return g;
     }
-    let until = date_text(group_until(&marks, judge.today));
+    let day = group_until(&marks, judge.today);
     let tag_ids: Vec<VideoId> = to_tag.iter().map(|(id, _)| id.clone()).collect();
     let (reply, rid) = checked(client.set_tags(&to_tag).await, |b| b.request_id.as_str());
     let tagged: Vec<VideoId> = match reply {
@@ -274,14 +276,14 @@ async fn quarantine_group(
             for id in &bad {
                 g.fail(id, "quarantine: not tagged, not blocked: VOD refused it (non-existent or forbidden)".into());
             }
-            g.record(run, "tag", &tag_ids, &good, rid, None, Some(until.clone()));
+            g.record(run, Step::Tag, &tag_ids, &good, rid, None, Some(day));
             good
         }
         Err(e) => {
             for id in &tag_ids {
                 g.fail(id, format!("quarantine: not tagged, not blocked: {e}"));
             }
-            g.record(run, "tag", &tag_ids, &[], rid, Some(e), Some(until));
+            g.record(run, Step::Tag, &tag_ids, &[], rid, Some(e), Some(day));
             return g;
         }
     };
@@ -313,7 +315,7 @@ async fn quarantine_group(
         match judge.fate(id, info, fresh.review(id)) {
             Fate::Quarantine { until, .. }
                 if until == marker.until
-                    && crate::plan::quarantine::tag_date(info.tags.as_deref()) == Some(until) =>
+                    && crate::plan::quarantine::tag_date(&info.tags) == Some(until) =>
             {
                 to_block.push(AuditItem {
                     video_id: id.clone(),
@@ -347,22 +349,22 @@ async fn quarantine_group(
     let error = reply.err();
     // CreateAudit's reply says nothing per video: a re-read says what is Blocked now.
     let confirmed = confirm(client, &block_ids, |v| {
-        v.status == "Blocked" && crate::plan::quarantine::tag_date(v.tags.as_deref()).is_some()
+        v.is_blocked() && crate::plan::quarantine::tag_date(&v.tags).is_some()
     })
     .await;
     g.record(
         run,
-        "block",
+        Step::Block,
         &block_ids,
         &confirmed,
         rid,
         error.clone(),
-        Some(until.clone()),
+        Some(day),
     );
     let ok: HashSet<&VideoId> = confirmed.iter().collect();
     for id in &block_ids {
         if ok.contains(id) {
-            g.done.until_written.insert(id.clone(), until.clone());
+            g.done.until_written.insert(id.clone(), day);
         } else {
             g.fail(
                 id,
@@ -384,23 +386,17 @@ fn group_until(marks: &HashMap<VideoId, (Marker, Quarantine)>, today: Date) -> D
 }
 
 /// The videos of `ids` a re-read shows in the state `good` (none when the re-read fails).
-async fn confirm(
-    client: &Client,
-    ids: &[VideoId],
-    good: impl Fn(&VideoInfo) -> bool,
-) -> Vec<VideoId> {
+async fn confirm(client: &Client, ids: &[VideoId], good: impl Fn(&Video) -> bool) -> Vec<VideoId> {
     match client.get_video_infos(ids, &[]).await {
         Ok(reply) => {
-            let ok: HashSet<&str> = reply
+            let ok: HashSet<VideoId> = reply
                 .video_list
-                .iter()
+                .into_iter()
+                .filter_map(Video::read)
                 .filter(|v| good(v))
-                .map(|v| v.video_id.as_str())
+                .map(|v| v.id)
                 .collect();
-            ids.iter()
-                .filter(|id| ok.contains(id.as_str()))
-                .cloned()
-                .collect()
+            ids.iter().filter(|id| ok.contains(*id)).cloned().collect()
         }
         Err(_) => Vec::new(),
     }
@@ -447,7 +443,7 @@ async fn restore_group(
             }),
             Fate::Restore { unblock: false, .. } => untag.push(id.clone()),
             Fate::Nothing | Fate::Protected { .. }
-                if info.status != "Blocked" && !has_vodplan_tag(info.tags.as_deref()) =>
+                if !info.is_blocked() && !has_vodplan_tag(&info.tags) =>
             {
                 g.done.already_restored.push(id.clone());
             }
@@ -464,10 +460,10 @@ async fn restore_group(
                 |b| b.request_id.as_str(),
             );
             let error = reply.err();
-            let confirmed = confirm(client, &unblock_ids, |v| v.status != "Blocked").await;
+            let confirmed = confirm(client, &unblock_ids, |v| !v.is_blocked()).await;
             g.record(
                 run,
-                "unblock",
+                Step::Unblock,
                 &unblock_ids,
                 &confirmed,
                 rid,
@@ -511,23 +507,21 @@ async fn restore_group(
         }
     };
     let mut items: Vec<(VideoId, String)> = Vec::new();
-    for info in &fresh {
-        let Ok(id) = VideoId::new(info.video_id.clone()) else {
-            continue;
-        };
+    for info in fresh.into_iter().filter_map(Video::read) {
+        let id = info.id.clone();
         if !untag.contains(&id) {
             continue;
         }
-        if info.status == "Blocked" {
+        if info.is_blocked() {
             g.fail(
                 &id,
                 "restore: unblocked, then blocked again by someone else before vodplan's tags were removed: left as it is".into(),
             );
             continue;
         }
-        let tags = crate::plan::quarantine::tags_without(info.tags.as_deref());
+        let tags = crate::plan::quarantine::tags_without(&info.tags);
         match check_tags(&tags) {
-            Ok(()) => items.push((id, tags)),
+            Ok(()) => items.push((id, tags.to_string())),
             Err(why) => g.fail(
                 &id,
                 format!("restore: unblocked, but vodplan's tags were not removed: {why}"),
@@ -541,10 +535,10 @@ async fn restore_group(
     let (reply, rid) = checked(client.set_tags(&items).await, |b| b.request_id.as_str());
     let error = reply.err();
     let confirmed = confirm(client, &item_ids, |v| {
-        v.status != "Blocked" && !has_vodplan_tag(v.tags.as_deref())
+        !v.is_blocked() && !has_vodplan_tag(&v.tags)
     })
     .await;
-    g.record(run, "untag", &item_ids, &confirmed, rid, error, None);
+    g.record(run, Step::Untag, &item_ids, &confirmed, rid, error, None);
     let ok: HashSet<&VideoId> = confirmed.iter().collect();
     for id in &item_ids {
         if !ok.contains(id) {

@@ -520,17 +520,21 @@ fn plan_lock(spec: &JournalSpec<'_>) -> Result<Option<apply::plan_lock::PlanLock
 /// Says which grace-period date was written when it differs from the reviewed plan's (the day
 /// changed, UTC, between plan and apply): the date written is the one journaled.
 fn note_dates(approval: &Approval<'_>, outcome: &Outcome) {
-    let mut differ: Vec<(String, String)> = approval
+    let mut differ: Vec<(time::Date, time::Date)> = approval
         .quarantines
         .iter()
         .filter_map(|q| {
             let written = outcome.until_written.get(&q.video_id)?;
-            (written != &q.until).then(|| (q.until.clone(), written.clone()))
+            (written != &q.until).then_some((q.until, *written))
         })
         .collect();
     differ.sort();
     differ.dedup();
     for (planned, written) in differ {
+        let (planned, written) = (
+            vodplan::plan::quarantine::date_text(planned),
+            vodplan::plan::quarantine::date_text(written),
+        );
         eprintln!(
             "Note: the plan showed the grace period ending {planned}; the date written (and journaled) is {written}, counted from today (UTC)."
         );

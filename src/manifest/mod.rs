@@ -20,5 +20,5 @@ pub(crate) mod validate;
 pub use desired::{DesiredState, Entry, Located, ManifestFile, Target, digest_files};
 pub use diagnostic::{Diagnostic, Location, Severity};
 pub use load::load;
-pub use selector::{Selector, VideoFacts, VideoStatus};
+pub use selector::{Selector, Status, Tags, VideoFacts, VideoStatus};
 pub use validate::{LoadedManifests, MANIFEST_VERSION, MAX_QUARANTINE_DAYS, is_owner_name};

@@ -4,7 +4,8 @@
 //! needs nothing but the video's facts as plain values ([`VideoFacts`]), so the layers above
 //! (`vod`, `state`, `selector`, `plan`) can all use it without the manifest knowing them.
 //! [`VideoStatus`] is the one list of the API's video statuses: validation, the JSON Schema and
-//! the selector's queries all read it.
+//! the selector's queries all read it. [`Status`] (a video's status as read, unknown ones kept)
+//! and [`Tags`] (a video's tag list, cut once) are the typed facts a video is read into.
 
 use std::fmt;
 use std::str::FromStr;
@@ -118,16 +119,160 @@ pub fn parse_days(text: &str) -> Option<u32> {
     n.parse().ok().filter(|d| (1..=36_500).contains(d))
 }
 
-/// What a selector is checked against: one video as the API describes it.
-#[derive(Debug, Clone, Copy, Default)]
+/// A video's status as read: one of the API's statuses, or a name VOD may add later (kept as
+/// given; it matches no `status` condition and is never restored to).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Status {
+    Known(VideoStatus),
+    Other(Box<str>),
+}
+
+impl Status {
+    /// The status the API names `text` (parsed here, once per video read).
+    pub fn parse(text: &str) -> Status {
+        match text.parse() {
+            Ok(s) => Status::Known(s),
+            Err(UnknownStatus) => Status::Other(text.into()),
+        }
+    }
+
+    /// The API's name for it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Known(s) => s.as_str(),
+            Status::Other(s) => s,
+        }
+    }
+
+    /// The status, when it is one of the API's known ones.
+    pub fn known(&self) -> Option<VideoStatus> {
+        match self {
+            Status::Known(s) => Some(*s),
+            Status::Other(_) => None,
+        }
+    }
+
+    pub fn is(&self, s: VideoStatus) -> bool {
+        *self == Status::Known(s)
+    }
+}
+
+impl Default for Status {
+    fn default() -> Self {
+        Status::Other("".into())
+    }
+}
+
+impl From<VideoStatus> for Status {
+    fn from(s: VideoStatus) -> Self {
+        Status::Known(s)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A video's tags, in the order VOD gives them: the API's comma-separated list is cut here, once
+/// (each tag trimmed, empty ones dropped), and held as that normalized text (`a,b,c`), so a
+/// million videos cost one string each and every question about a tag is answered without
+/// allocating.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Tags(String);
+
+impl Tags {
+    /// Reads the API's comma-separated list (`None`: no tags).
+    pub fn parse(text: Option<&str>) -> Tags {
+        let Some(text) = text else {
+            return Tags::default();
+        };
+        let mut out = String::with_capacity(text.len());
+        for t in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            if !out.is_empty() {
+                out.push(',');
+            }
+            out.push_str(t);
+        }
+        Tags(out)
+    }
+
+    /// [`Tags::parse`] of a list read from the API, keeping its buffer when it is normalized
+    /// already (as VOD writes it: `a,b,c`), so reading a million videos allocates nothing more.
+    pub fn read(text: Option<String>) -> Tags {
+        match text {
+            Some(t) if t.split(',').all(|x| !x.is_empty() && x.trim() == x) => Tags(t),
+            Some(t) if t.is_empty() => Tags::default(),
+            other => Tags::parse(other.as_deref()),
+        }
+    }
+
+    /// The tags given as a list, in order (empty ones dropped; none may hold a comma).
+    pub fn from_list<'a>(tags: impl IntoIterator<Item = &'a str>) -> Tags {
+        let mut out = String::new();
+        for t in tags.into_iter().filter(|t| !t.is_empty()) {
+            if !out.is_empty() {
+                out.push(',');
+            }
+            out.push_str(t);
+        }
+        Tags(out)
+    }
+
+    /// Each tag, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + Clone {
+        self.0.split(',').filter(|t| !t.is_empty())
+    }
+
+    pub fn contains(&self, tag: &str) -> bool {
+        self.iter().any(|t| t == tag)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// The list as the API takes it back (`a,b,c`; empty when there are none).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Saved as the API's list (`"a,b,c"`), read back through [`Tags::parse`].
+impl Serialize for Tags {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Tags {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Ok(Tags::parse(Some(&text)))
+    }
+}
+
+impl fmt::Display for Tags {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a selector is checked against: one video's facts, already read into types (no text is
+/// parsed while a selector is evaluated).
+#[derive(Debug, Clone, Copy)]
 pub struct VideoFacts<'a> {
-    pub status: &'a str,
+    pub status: &'a Status,
     pub category_id: Option<i64>,
     pub created: Option<OffsetDateTime>,
     pub title: &'a str,
     pub storage_location: Option<&'a str>,
-    /// Comma-separated, as the API gives them.
-    pub tags: Option<&'a str>,
+    pub tags: &'a Tags,
 }
 
 impl Selector {
@@ -153,11 +298,8 @@ impl Selector {
 
     /// Whether a video satisfies every condition.
     pub fn matches(&self, v: &VideoFacts<'_>) -> bool {
-        let has_tag = |t: &String| {
-            v.tags
-                .is_some_and(|all| all.split(',').any(|x| x.trim() == t))
-        };
-        (self.status.is_empty() || self.status.iter().any(|s| s.as_str() == v.status))
+        let has_tag = |t: &String| v.tags.contains(t);
+        (self.status.is_empty() || v.status.known().is_some_and(|k| self.status.contains(&k)))
             && self.category_id.is_none_or(|c| v.category_id == Some(c))
             && self
                 .created_before
@@ -232,6 +374,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tags_are_cut_once_trimmed_and_kept_in_order() {
+        let t = Tags::parse(Some(" a, ,b ,a,"));
+        assert_eq!(t.as_str(), "a,b,a");
+        assert_eq!(t.iter().collect::<Vec<_>>(), ["a", "b", "a"]);
+        assert!(t.contains("b") && !t.contains(" b"));
+        assert_eq!(t.len(), 3);
+        assert!(Tags::parse(None).is_empty() && Tags::parse(Some(" , ")).is_empty());
+        assert_eq!(Tags::parse(None).iter().count(), 0);
+        assert_eq!(Tags::from_list(["x", "", "y"]).as_str(), "x,y");
+        for text in ["a,b", "", " a,b", "a,,b", "a, b", ",", "a"] {
+            assert_eq!(
+                Tags::read(Some(text.into())),
+                Tags::parse(Some(text)),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
     fn statuses_round_trip_their_api_names() {
         for s in VideoStatus::ALL {
             assert_eq!(s.as_str().parse::<VideoStatus>(), Ok(s));
@@ -242,12 +403,22 @@ mod tests {
             status: vec![VideoStatus::Blocked],
             ..Selector::default()
         };
-        let facts = |status| VideoFacts {
-            status,
-            ..VideoFacts::default()
+        let tags = Tags::default();
+        let check = |status: &str| {
+            sel.matches(&VideoFacts {
+                status: &Status::parse(status),
+                category_id: None,
+                created: None,
+                title: "",
+                storage_location: None,
+                tags: &tags,
+            })
         };
-        assert!(sel.matches(&facts("Blocked")));
-        assert!(!sel.matches(&facts("Normal")));
+        assert!(check("Blocked"));
+        assert!(!check("Normal"));
+        assert!(!check("Deleted"));
+        assert_eq!(Status::parse("Deleted").as_str(), "Deleted");
+        assert_eq!(Status::parse("Normal"), Status::Known(VideoStatus::Normal));
     }
 
     #[test]

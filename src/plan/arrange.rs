@@ -14,7 +14,7 @@ use super::quarantine::{
 use super::rules::Rules;
 use super::{Plan, Protection, diff};
 use crate::ids::VideoId;
-use crate::vod::api::VideoInfo;
+use crate::state::Video;
 
 /// Turns the diff's deletions and protections into their fates, and looks at every other
 /// observed video with a vodplan tag (those in a quarantine, read whatever the entries say).
@@ -34,7 +34,7 @@ pub fn arrange(
     // needs its fate computed again.
     let quarantining = super::quarantine::in_use(desired);
     let mut decided: HashSet<VideoId> = HashSet::new();
-    let place = |plan: &mut Plan, id: &VideoId, info: &VideoInfo| {
+    let place = |plan: &mut Plan, id: &VideoId, info: &Video| {
         let latest = observed.latest_review(id);
         match fate(&rules, owner, id, info, latest, today) {
             Fate::Nothing => {}
@@ -67,7 +67,7 @@ pub fn arrange(
     for d in deletions {
         decided.insert(d.video_id.clone());
         match observed.videos.get(&d.video_id) {
-            Some(info) if quarantining || has_vodplan_tag(info.tags.as_deref()) => {
+            Some(info) if quarantining || has_vodplan_tag(&info.tags) => {
                 place(&mut plan, &d.video_id, info)
             }
             _ => plan.deletions.push(d),
@@ -76,16 +76,14 @@ pub fn arrange(
     for p in protected {
         decided.insert(p.video_id.clone());
         match observed.videos.get(&p.video_id) {
-            Some(info) if has_vodplan_tag(info.tags.as_deref()) => {
-                place(&mut plan, &p.video_id, info)
-            }
+            Some(info) if has_vodplan_tag(&info.tags) => place(&mut plan, &p.video_id, info),
             _ => plan.protected.push(p),
         }
     }
     // Videos with a vodplan tag the diff did not see as selected (a `status` selector does not
     // list the Blocked vodplan set, or no entry selects them any more).
     for (id, info) in &observed.videos {
-        if !decided.contains(id) && has_vodplan_tag(info.tags.as_deref()) {
+        if !decided.contains(id) && has_vodplan_tag(&info.tags) {
             place(&mut plan, id, info);
         }
     }

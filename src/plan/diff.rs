@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::ids::{VideoId, VideoRef};
 use crate::manifest::{DesiredState, Entry, Target};
 use crate::state::Observed;
-use crate::vod::api::VideoInfo;
+use crate::state::Video;
 
 use super::rules::Rules;
 use super::{Absence, Deletion, Fingerprint, Plan, Protection, SelectedBy};
@@ -103,7 +103,7 @@ pub fn diff(desired: &DesiredState, observed: &Observed) -> Plan {
 }
 
 /// The deletion of a video by the delete entry that selected it.
-pub(crate) fn deletion(entry: &Entry, id: &VideoId, info: &VideoInfo) -> Deletion {
+pub(crate) fn deletion(entry: &Entry, id: &VideoId, info: &Video) -> Deletion {
     Deletion {
         video_id: id.clone(),
         selected_by: match &entry.target {

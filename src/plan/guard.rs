@@ -59,12 +59,46 @@ impl fmt::Display for Counted {
     }
 }
 
+/// The limit a guard sets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Limit {
+    /// At most `n` new quarantines.
+    Quarantines(u64),
+    /// At most `n` deletions.
+    Deletions(u64),
+    /// At most `percent`% of the `seen` videos the delete selectors' queries returned, which
+    /// allows `allowed` deletions.
+    Share {
+        percent: f64,
+        seen: usize,
+        allowed: usize,
+    },
+}
+
+/// For people: "3 deletions", "10% of the 40 videos ... (4)".
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = |n: u64| if n == 1 { "" } else { "s" };
+        match *self {
+            Limit::Quarantines(n) => write!(f, "{n} new quarantine{}", plural(n)),
+            Limit::Deletions(n) => write!(f, "{n} deletion{}", plural(n)),
+            Limit::Share {
+                percent,
+                seen,
+                allowed,
+            } => write!(
+                f,
+                "{percent}% of the {seen} videos the delete selectors' queries returned ({allowed})"
+            ),
+        }
+    }
+}
+
 /// A guard that tripped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GuardTripped {
     pub guard: Guard,
-    /// The limit, for people: "3 deletions", "10% of the 40 videos ... (4)".
-    pub limit: String,
+    pub limit: Limit,
     pub planned: usize,
     pub over_by: usize,
     pub what: Counted,
@@ -88,7 +122,7 @@ impl Guards {
         {
             return Err(GuardTripped {
                 guard: Guard::ManifestMaxQuarantines { at: at.clone() },
-                limit: format!("{n} new quarantine{}", if *n == 1 { "" } else { "s" }),
+                limit: Limit::Quarantines(*n),
                 planned: plan.quarantines.len(),
                 over_by: plan.quarantines.len() - *n as usize,
                 what: Counted::Quarantines,
@@ -108,7 +142,7 @@ impl Guards {
         {
             return Err(GuardTripped {
                 guard,
-                limit: format!("{n} deletion{}", if n == 1 { "" } else { "s" }),
+                limit: Limit::Deletions(n),
                 planned,
                 over_by: planned - n as usize,
                 what: Counted::Deletes,
@@ -134,9 +168,11 @@ impl Guards {
                 let allowed = (p / 100.0 * seen as f64).floor() as usize;
                 return Err(GuardTripped {
                     guard: Guard::FlagMaxDeletePercent,
-                    limit: format!(
-                        "{p}% of the {seen} videos the delete selectors' queries returned ({allowed})"
-                    ),
+                    limit: Limit::Share {
+                        percent: p,
+                        seen,
+                        allowed,
+                    },
                     planned: from_selectors,
                     over_by: from_selectors - allowed,
                     what: Counted::Deletes,

@@ -21,7 +21,7 @@ use crate::ids::{ReferenceId, VideoId, VideoRef};
 use crate::manifest::Location;
 
 pub use diff::diff;
-pub use fingerprint::Fingerprint;
+pub use fingerprint::{Change, Fingerprint, Was};
 pub use make::{PlanError, make};
 pub use rules::Rules;
 
@@ -164,7 +164,7 @@ impl Plan {
             h.update(b"quarantine ");
             h.update(q.video_id.as_str().as_bytes());
             h.update(b" ");
-            h.update(q.until.as_bytes());
+            h.update(quarantine::date_text(q.until).as_bytes());
             h.update(b" ");
             h.update(serde_json::to_vec(&q.observed).expect("fingerprints serialize"));
             h.update(b"\n");

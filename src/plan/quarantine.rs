@@ -29,9 +29,10 @@ use time::{Date, Duration};
 
 use super::fingerprint::Fingerprint;
 use crate::ids::VideoId;
-use crate::manifest::{Entry, Location, VideoStatus};
+use crate::manifest::{Entry, Location, Tags, VideoStatus};
 use crate::plan::rules::Rules;
-use crate::vod::api::{AuditRecord, VideoInfo};
+use crate::state::Video;
+use crate::vod::api::AuditRecord;
 
 /// The tag that records the end of vodplan's quarantine, followed by the date.
 pub const TAG_PREFIX: &str = "vodplan-until-";
@@ -61,10 +62,11 @@ pub struct Quarantine {
     /// The delete entry that selected it.
     pub source: Location,
     /// The last day of the grace period (UTC): deleted by the first apply after it.
-    pub until: String,
+    #[serde(serialize_with = "save_day", deserialize_with = "read_day")]
+    pub until: Date,
     pub days: u32,
     /// The video's whole tag list after tagging (its other tags kept).
-    pub tags: String,
+    pub tags: Tags,
     pub observed: Fingerprint,
 }
 
@@ -74,7 +76,8 @@ pub struct Quarantine {
 pub struct Waiting {
     pub video_id: VideoId,
     pub title: String,
-    pub until: String,
+    #[serde(serialize_with = "save_day", deserialize_with = "read_day")]
+    pub until: Date,
     pub source: Location,
 }
 
@@ -91,7 +94,7 @@ pub struct Restore {
     #[serde(default = "yes")]
     pub unblock: bool,
     /// The video's tag list after untagging.
-    pub tags: String,
+    pub tags: Tags,
     pub observed: Fingerprint,
 }
 
@@ -120,14 +123,193 @@ impl Restore {
 pub struct Untouched {
     pub video_id: VideoId,
     pub title: String,
-    /// Why it is left alone.
-    pub why: String,
+    /// Why it is left alone (saved as its sentence).
+    pub why: LeaveReason,
     /// The entry involved, if any.
     pub source: Option<Location>,
 }
 
+/// Why vodplan leaves a video exactly as it is. Shown to people as one sentence ([`Display`],
+/// the one place it is worded), which is also how a saved plan records it.
+///
+/// [`Display`]: std::fmt::Display
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaveReason {
+    /// It carries the owner tag of another owner's quarantine.
+    OtherOwnersTag(String),
+    /// It carries a vodplan-until tag without an owner tag.
+    NoOwnerTag,
+    /// Blocked, and the latest review on it is not vodplan's block.
+    BlockedByOthers,
+    /// Blocked, and the latest review on it is vodplan's block for another owner.
+    BlockedForOtherOwner(String),
+    /// Blocked by vodplan for this owner until this date, but its tags say otherwise.
+    RecordsDisagree(Date),
+    /// Blocked without a vodplan tag, under a quarantine entry.
+    BlockedWithoutTag,
+    /// A quarantine entry, and the manifests name no owner.
+    NoOwner,
+    /// Its status is not one vodplan knows, so it could not be restored to it.
+    UnknownStatus(String),
+    /// vodplan's tags cannot be written.
+    NoRoom(TagProblem),
+    /// A sentence a saved plan records that this version does not word (an older or newer
+    /// vodplan wrote it): shown as it is.
+    Recorded(String),
+}
+
+impl std::fmt::Display for LeaveReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LeaveReason::OtherOwnersTag(owner) => write!(
+                f,
+                "carries the tag of owner `{owner}`'s quarantine: vodplan leaves it to that manifest set"
+            ),
+            LeaveReason::NoOwnerTag => f.write_str(
+                "carries a vodplan-until tag without an owner tag (an older vodplan, or a person, wrote it): vodplan does not know whose it is and leaves it",
+            ),
+            LeaveReason::BlockedByOthers => f.write_str(
+                "Blocked, but the latest review on it is not vodplan's block (moderation or a person blocked it): left to them",
+            ),
+            LeaveReason::BlockedForOtherOwner(owner) => write!(
+                f,
+                "Blocked, and the latest review on it is vodplan's block for owner `{owner}`, not this one: left to that manifest set"
+            ),
+            LeaveReason::RecordsDisagree(until) => write!(
+                f,
+                "Blocked by vodplan for this owner until {}, but its tags say otherwise: vodplan does not act on a quarantine whose records disagree",
+                date_text(*until)
+            ),
+            LeaveReason::BlockedWithoutTag => f.write_str(
+                "blocked by someone else (no vodplan tag): vodplan does not tag, unblock or delete it under a quarantine entry",
+            ),
+            LeaveReason::NoOwner => {
+                f.write_str("a quarantine needs the manifests to name their owner")
+            }
+            LeaveReason::UnknownStatus(status) => write!(
+                f,
+                "its status `{status}` is not one vodplan knows, so it could not be restored to it"
+            ),
+            LeaveReason::NoRoom(why) => write!(f, "cannot be quarantined: {why}"),
+            LeaveReason::Recorded(text) => f.write_str(text),
+        }
+    }
+}
+
+impl LeaveReason {
+    /// The reason a saved plan's sentence words, exactly; [`LeaveReason::Recorded`] when it is
+    /// none of this version's.
+    pub fn read(text: &str) -> LeaveReason {
+        /// The part of `text` between `head` and `tail`.
+        fn between<'t>(text: &'t str, head: &str, tail: &str) -> Option<&'t str> {
+            text.strip_prefix(head)?.strip_suffix(tail)
+        }
+        let fixed = [
+            LeaveReason::NoOwnerTag,
+            LeaveReason::BlockedByOthers,
+            LeaveReason::BlockedWithoutTag,
+            LeaveReason::NoOwner,
+        ];
+        let candidates = fixed.into_iter().chain(
+            [
+                between(text, "carries the tag of owner `", "`'s quarantine: vodplan leaves it to that manifest set")
+                    .map(|o| LeaveReason::OtherOwnersTag(o.into())),
+                between(text, "Blocked, and the latest review on it is vodplan's block for owner `", "`, not this one: left to that manifest set")
+                    .map(|o| LeaveReason::BlockedForOtherOwner(o.into())),
+                between(text, "Blocked by vodplan for this owner until ", ", but its tags say otherwise: vodplan does not act on a quarantine whose records disagree")
+                    .and_then(parse_date)
+                    .map(LeaveReason::RecordsDisagree),
+                between(text, "its status `", "` is not one vodplan knows, so it could not be restored to it")
+                    .map(|s| LeaveReason::UnknownStatus(s.into())),
+                text.strip_prefix("cannot be quarantined: ")
+                    .and_then(TagProblem::read)
+                    .map(LeaveReason::NoRoom),
+            ]
+            .into_iter()
+            .flatten(),
+        );
+        // Only a reason that words the text exactly stands for it.
+        let mut candidates = candidates;
+        candidates
+            .find(|r| r.to_string() == text)
+            .unwrap_or_else(|| LeaveReason::Recorded(text.into()))
+    }
+}
+
+impl Serialize for LeaveReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for LeaveReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(LeaveReason::read(&String::deserialize(d)?))
+    }
+}
+
+/// Why a tag list cannot be written back by UpdateVideoInfos.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagProblem {
+    /// It has this many tags (not vodplan's) already: vodplan's two do not fit.
+    Full(usize),
+    /// This many tags, more than a video can carry.
+    TooMany(usize),
+    /// This tag is longer than a tag can be.
+    TooLong(String),
+}
+
+impl std::fmt::Display for TagProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TagProblem::Full(n) => write!(
+                f,
+                "it has {n} tags already and vodplan's two tags do not fit (at most {MAX_TAGS})"
+            ),
+            TagProblem::TooMany(n) => {
+                write!(f, "{n} tags, more than the {MAX_TAGS} a video can carry")
+            }
+            TagProblem::TooLong(tag) => write!(
+                f,
+                "its tag `{tag}` is longer than {MAX_TAG_BYTES} bytes, so its tag list cannot be written back without losing it"
+            ),
+        }
+    }
+}
+
+impl TagProblem {
+    /// The problem a sentence words (checked exactly by [`LeaveReason::read`]).
+    fn read(text: &str) -> Option<TagProblem> {
+        if let Some(n) = text.strip_prefix("it has ") {
+            return n.split(' ').next()?.parse().ok().map(TagProblem::Full);
+        }
+        if let Some(tag) = text.strip_prefix("its tag `") {
+            return tag
+                .split_once("` is longer than ")
+                .map(|(t, _)| TagProblem::TooLong(t.into()));
+        }
+        text.split(' ')
+            .next()?
+            .parse()
+            .ok()
+            .map(TagProblem::TooMany)
+    }
+}
+
 const DATE: &[time::format_description::FormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
+
+/// Serde: a date saved as `YYYY-MM-DD` (the plan file's and the journal's form).
+pub fn save_day<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&date_text(*d))
+}
+
+/// Serde: reads a date saved by [`save_day`].
+pub fn read_day<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_date(&text)
+        .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not a date (YYYY-MM-DD)")))
+}
 
 fn parse_date(text: &str) -> Option<Date> {
     // Exactly `YYYY-MM-DD`: a user tag that merely starts like vodplan's is not vodplan's.
@@ -153,21 +335,14 @@ pub fn is_vodplan_tag(tag: &str) -> bool {
     until_tag(tag).is_some() || owner_tag(tag).is_some()
 }
 
-fn split(tags: Option<&str>) -> impl Iterator<Item = &str> {
-    tags.unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-}
-
-/// The date a vodplan until tag names, from a comma-separated tag list.
-pub fn tag_date(tags: Option<&str>) -> Option<Date> {
-    split(tags).find_map(until_tag)
+/// The date a vodplan until tag names, from a tag list.
+pub fn tag_date(tags: &Tags) -> Option<Date> {
+    tags.iter().find_map(until_tag)
 }
 
 /// Whether a tag list carries any of vodplan's tags.
-pub fn has_vodplan_tag(tags: Option<&str>) -> bool {
-    split(tags).any(is_vodplan_tag)
+pub fn has_vodplan_tag(tags: &Tags) -> bool {
+    tags.iter().any(is_vodplan_tag)
 }
 
 pub fn tag_for(until: Date) -> String {
@@ -183,53 +358,43 @@ pub fn date_text(d: Date) -> String {
     d.format(DATE).expect("dates format")
 }
 
-fn is_blocked(info: &VideoInfo) -> bool {
-    info.status == VideoStatus::Blocked.as_str()
-}
-
 /// The tags that are not vodplan's, in order.
-fn other_tags(tags: Option<&str>) -> Vec<&str> {
-    split(tags).filter(|t| !is_vodplan_tag(t)).collect()
+fn other_tags(tags: &Tags) -> impl Iterator<Item = &str> + Clone {
+    tags.iter().filter(|t| !is_vodplan_tag(t))
 }
 
 /// Whether a tag list can be written back by UpdateVideoInfos as it is: at most 16 tags, each at
 /// most 32 bytes. Checked per video so that one bad video fails alone, never its batch.
-pub fn check_tags(tags: &str) -> Result<(), String> {
-    let list: Vec<&str> = split(Some(tags)).collect();
-    if list.len() > MAX_TAGS {
-        return Err(format!(
-            "{} tags, more than the {MAX_TAGS} a video can carry",
-            list.len()
-        ));
+pub fn check_tags(tags: &Tags) -> Result<(), TagProblem> {
+    let count = tags.len();
+    if count > MAX_TAGS {
+        return Err(TagProblem::TooMany(count));
     }
-    if let Some(long) = list.iter().find(|t| t.len() > MAX_TAG_BYTES) {
-        return Err(format!(
-            "its tag `{long}` is longer than {MAX_TAG_BYTES} bytes, so its tag list cannot be written back without losing it"
-        ));
+    if let Some(long) = tags.iter().find(|t| t.len() > MAX_TAG_BYTES) {
+        return Err(TagProblem::TooLong(long.to_string()));
     }
     Ok(())
 }
 
 /// The tag list with vodplan's tags for `owner` and `until` (replacing any older ones), or why
 /// there is no room.
-pub fn tags_with(tags: Option<&str>, owner: &str, until: Date) -> Result<String, String> {
-    let mut all: Vec<String> = other_tags(tags).into_iter().map(String::from).collect();
-    if all.len() + 2 > MAX_TAGS {
-        return Err(format!(
-            "it has {} tags already and vodplan's two tags do not fit (at most {MAX_TAGS})",
-            all.len()
-        ));
+pub fn tags_with(tags: &Tags, owner: &str, until: Date) -> Result<Tags, TagProblem> {
+    let others = other_tags(tags);
+    let count = others.clone().count();
+    if count + 2 > MAX_TAGS {
+        return Err(TagProblem::Full(count));
     }
-    all.push(tag_for(until));
-    all.push(owner_tag_for(owner));
-    let text = all.join(",");
-    check_tags(&text)?;
-    Ok(text)
+    let (until, owner) = (tag_for(until), owner_tag_for(owner));
+    let mut list: Vec<&str> = others.collect();
+    list.extend([until.as_str(), owner.as_str()]);
+    let all = Tags::from_list(list);
+    check_tags(&all)?;
+    Ok(all)
 }
 
 /// The tag list without vodplan's tags.
-pub fn tags_without(tags: Option<&str>) -> String {
-    other_tags(tags).join(",")
+pub fn tags_without(tags: &Tags) -> Tags {
+    Tags::from_list(other_tags(tags))
 }
 
 /// What vodplan records in the audit record of its block.
@@ -314,15 +479,14 @@ pub enum Standing {
     /// restore by hand.
     Stale,
     /// Carries a vodplan tag but is not this owner's: never unblocked, re-tagged or deleted.
-    Foreign(String),
+    Foreign(LeaveReason),
 }
 
 /// Where a video stands for `owner`, from its state and the latest review on it (read with
 /// GetAuditHistory for a Blocked video with a vodplan tag; `None`: no review, or not read).
-pub fn standing(owner: Option<&str>, info: &VideoInfo, latest: Option<&AuditRecord>) -> Standing {
-    let tags: Vec<&str> = split(info.tags.as_deref()).collect();
-    let dates: Vec<Date> = tags.iter().filter_map(|t| until_tag(t)).collect();
-    let owners: Vec<&str> = tags.iter().filter_map(|t| owner_tag(t)).collect();
+pub fn standing(owner: Option<&str>, info: &Video, latest: Option<&AuditRecord>) -> Standing {
+    let dates: Vec<Date> = info.tags.iter().filter_map(until_tag).collect();
+    let owners: Vec<&str> = info.tags.iter().filter_map(owner_tag).collect();
     if dates.is_empty() && owners.is_empty() {
         return Standing::Plain;
     }
@@ -332,34 +496,24 @@ pub fn standing(owner: Option<&str>, info: &VideoInfo, latest: Option<&AuditReco
         .filter(|o| Some(*o) != owner)
         .collect();
     if let Some(other) = others.first() {
-        return Standing::Foreign(format!(
-            "carries the tag of owner `{other}`'s quarantine: vodplan leaves it to that manifest set"
-        ));
+        return Standing::Foreign(LeaveReason::OtherOwnersTag(other.to_string()));
     }
     if owners.is_empty() {
-        return Standing::Foreign(
-            "carries a vodplan-until tag without an owner tag (an older vodplan, or a person, wrote it): vodplan does not know whose it is and leaves it".into(),
-        );
+        return Standing::Foreign(LeaveReason::NoOwnerTag);
     }
     let owner = owner.expect("an owner tag equal to the owner");
-    if !is_blocked(info) {
+    if !info.is_blocked() {
         return Standing::Stale;
     }
     let marker = latest
         .filter(|r| r.status == VideoStatus::Blocked.as_str())
         .and_then(|r| Marker::parse(r.reason.as_deref().unwrap_or("")));
     match marker {
-        None => Standing::Foreign(
-            "Blocked, but the latest review on it is not vodplan's block (moderation or a person blocked it): left to them".into(),
-        ),
-        Some(m) if m.owner != owner => Standing::Foreign(format!(
-            "Blocked, and the latest review on it is vodplan's block for owner `{}`, not this one: left to that manifest set",
-            m.owner
-        )),
-        Some(m) if dates != [m.until] => Standing::Foreign(format!(
-            "Blocked by vodplan for this owner until {}, but its tags say otherwise: vodplan does not act on a quarantine whose records disagree",
-            date_text(m.until)
-        )),
+        None => Standing::Foreign(LeaveReason::BlockedByOthers),
+        Some(m) if m.owner != owner => {
+            Standing::Foreign(LeaveReason::BlockedForOtherOwner(m.owner))
+        }
+        Some(m) if dates != [m.until] => Standing::Foreign(LeaveReason::RecordsDisagree(m.until)),
         Some(m) => Standing::Ours {
             until: m.until,
             was: m.was,
@@ -369,8 +523,8 @@ pub fn standing(owner: Option<&str>, info: &VideoInfo, latest: Option<&AuditReco
 
 /// Whether the standing of a video needs its latest review (GetAuditHistory) to be known: a
 /// Blocked video carrying any vodplan tag.
-pub fn needs_review(info: &VideoInfo) -> bool {
-    is_blocked(info) && has_vodplan_tag(info.tags.as_deref())
+pub fn needs_review(info: &Video) -> bool {
+    info.is_blocked() && has_vodplan_tag(&info.tags)
 }
 
 /// What vodplan does with one video.
@@ -390,7 +544,7 @@ pub enum Fate<'a> {
     Quarantine {
         entry: &'a Entry,
         until: Date,
-        tags: String,
+        tags: Tags,
         /// Its status now (recorded as the status before blocking).
         was: VideoStatus,
     },
@@ -403,11 +557,11 @@ pub enum Fate<'a> {
     Restore {
         keeper: Option<&'a Entry>,
         unblock: bool,
-        tags: String,
+        tags: Tags,
     },
     /// Left exactly as it is, for the reason given.
     Leave {
-        why: String,
+        why: LeaveReason,
         entry: Option<&'a Entry>,
     },
 }
@@ -421,7 +575,7 @@ pub fn fate<'a>(
     rules: &Rules<'a>,
     owner: Option<&str>,
     id: &VideoId,
-    info: &VideoInfo,
+    info: &Video,
     latest: Option<&AuditRecord>,
     today: Date,
 ) -> Fate<'a> {
@@ -439,9 +593,9 @@ pub fn fate<'a>(
         Standing::Ours { until, was } => {
             // Judged on the facts before vodplan blocked it: its status then, its own tags.
             let mut before = info.clone();
-            before.status = was.as_str().to_string();
-            before.tags = Some(tags_without(info.tags.as_deref())).filter(|t| !t.is_empty());
-            let tags = tags_without(info.tags.as_deref());
+            before.status = was.into();
+            before.tags = tags_without(&info.tags);
+            let tags = before.tags.clone();
             if let Some(keeper) = rules.keeper(id, &before) {
                 return Fate::Restore {
                     keeper: Some(keeper),
@@ -463,19 +617,19 @@ pub fn fate<'a>(
         }
         Standing::Stale => {
             let mut before = info.clone();
-            before.tags = Some(tags_without(info.tags.as_deref())).filter(|t| !t.is_empty());
+            before.tags = tags_without(&info.tags);
             if let Some(keeper) = rules.keeper(id, &before) {
                 return Fate::Restore {
                     keeper: Some(keeper),
                     unblock: false,
-                    tags: tags_without(info.tags.as_deref()),
+                    tags: before.tags,
                 };
             }
             match rules.selector(id, &before) {
                 None => Fate::Restore {
                     keeper: None,
                     unblock: false,
-                    tags: tags_without(info.tags.as_deref()),
+                    tags: before.tags,
                 },
                 Some(entry) => plain(entry, owner, info, today),
             }
@@ -493,39 +647,34 @@ pub fn fate<'a>(
 }
 
 /// A video no quarantine holds, selected by `entry` and not kept.
-fn plain<'a>(entry: &'a Entry, owner: Option<&str>, info: &VideoInfo, today: Date) -> Fate<'a> {
+fn plain<'a>(entry: &'a Entry, owner: Option<&str>, info: &Video, today: Date) -> Fate<'a> {
     let Some(days) = entry.quarantine.as_ref().map(|q| q.value) else {
         return Fate::Delete { entry };
     };
-    let leave = |why: String| Fate::Leave {
+    let leave = |why: LeaveReason| Fate::Leave {
         why,
         entry: Some(entry),
     };
-    if is_blocked(info) {
-        return leave(
-            "blocked by someone else (no vodplan tag): vodplan does not tag, unblock or delete it under a quarantine entry".into(),
-        );
+    if info.is_blocked() {
+        return leave(LeaveReason::BlockedWithoutTag);
     }
     let Some(owner) = owner else {
-        return leave("a quarantine needs the manifests to name their owner".into());
+        return leave(LeaveReason::NoOwner);
     };
-    let Ok(was) = info.status.parse::<VideoStatus>() else {
-        return leave(format!(
-            "its status `{}` is not one vodplan knows, so it could not be restored to it",
-            info.status
-        ));
+    let Some(was) = info.status.known() else {
+        return leave(LeaveReason::UnknownStatus(info.status.to_string()));
     };
     let until = today
         .checked_add(Duration::days(i64::from(days)))
         .unwrap_or(Date::MAX);
-    match tags_with(info.tags.as_deref(), owner, until) {
+    match tags_with(&info.tags, owner, until) {
         Ok(tags) => Fate::Quarantine {
             entry,
             until,
             tags,
             was,
         },
-        Err(why) => leave(format!("cannot be quarantined: {why}")),
+        Err(why) => leave(LeaveReason::NoRoom(why)),
     }
 }
 
@@ -533,26 +682,26 @@ fn plain<'a>(entry: &'a Entry, owner: Option<&str>, info: &VideoInfo, today: Dat
 pub fn quarantine_action(
     entry: &Entry,
     id: &VideoId,
-    info: &VideoInfo,
+    info: &Video,
     until: Date,
-    tags: String,
+    tags: Tags,
 ) -> Quarantine {
     Quarantine {
         video_id: id.clone(),
         reason: entry.reason.clone(),
         source: entry.location.clone(),
-        until: date_text(until),
+        until,
         days: entry.quarantine.as_ref().map_or(0, |q| q.value),
         tags,
         observed: Fingerprint::of(info),
     }
 }
 
-pub fn waiting(entry: &Entry, id: &VideoId, info: &VideoInfo, until: Date) -> Waiting {
+pub fn waiting(entry: &Entry, id: &VideoId, info: &Video, until: Date) -> Waiting {
     Waiting {
         video_id: id.clone(),
         title: info.title.clone(),
-        until: date_text(until),
+        until,
         source: entry.location.clone(),
     }
 }
@@ -560,9 +709,9 @@ pub fn waiting(entry: &Entry, id: &VideoId, info: &VideoInfo, until: Date) -> Wa
 pub fn restore(
     keeper: Option<&Entry>,
     unblock: bool,
-    tags: String,
+    tags: Tags,
     id: &VideoId,
-    info: &VideoInfo,
+    info: &Video,
 ) -> Restore {
     Restore {
         video_id: id.clone(),
@@ -588,13 +737,14 @@ mod tests {
     use super::*;
     use crate::manifest::Located;
 
-    fn info(status: &str, tags: Option<&str>) -> VideoInfo {
-        VideoInfo {
+    fn info(status: &str, tags: Option<&str>) -> Video {
+        Video::read(crate::vod::api::VideoInfo {
             video_id: "a".repeat(32),
             status: status.into(),
             tags: tags.map(str::to_string),
-            ..VideoInfo::default()
-        }
+            ..Default::default()
+        })
+        .unwrap()
     }
 
     fn entry(days: Option<u32>) -> Entry {
@@ -638,7 +788,7 @@ mod tests {
     /// The fate, as a short word and the date or tags it carries.
     fn decide(
         days: Option<u32>,
-        info: &VideoInfo,
+        info: &Video,
         review: Option<&AuditRecord>,
         today: Date,
     ) -> String {
@@ -726,6 +876,13 @@ mod tests {
                 .starts_with("leave: blocked by someone else")
         );
         assert_eq!(decide(None, &info("Blocked", None), None, today), "delete");
+        // A status VOD added after this version: kept as read, never quarantined (it could not
+        // be restored to), deleted by a plain entry.
+        assert_eq!(
+            decide(Some(14), &info("Archived", None), None, today),
+            "leave: its status `Archived` is not one vodplan knows, so it could not be restored to it"
+        );
+        assert_eq!(decide(None, &info("Archived", None), None, today), "delete");
     }
 
     #[test]
@@ -779,9 +936,10 @@ mod tests {
                 .contains("longer than 32 bytes")
         );
         assert_eq!(
-            tags_without(Some(
+            tags_without(&Tags::parse(Some(
                 "a, vodplan-until-2026-01-01 ,b,vodplan-until-later,vodplan-by-x"
-            )),
+            )))
+            .as_str(),
             "a,b,vodplan-until-later"
         );
         assert_eq!(
@@ -793,6 +951,40 @@ mod tests {
             ),
             "quarantine 2026-01-02 vodplan-until-later,vodplan-until-2026-01-02,vodplan-by-team-a"
         );
+    }
+
+    #[test]
+    fn every_leave_reason_is_read_back_from_its_sentence() {
+        let all = [
+            LeaveReason::OtherOwnersTag("team-b".into()),
+            LeaveReason::NoOwnerTag,
+            LeaveReason::BlockedByOthers,
+            LeaveReason::BlockedForOtherOwner("team-b".into()),
+            LeaveReason::RecordsDisagree(d("2026-12-08")),
+            LeaveReason::BlockedWithoutTag,
+            LeaveReason::NoOwner,
+            LeaveReason::UnknownStatus("Archived".into()),
+            LeaveReason::NoRoom(TagProblem::Full(15)),
+            LeaveReason::NoRoom(TagProblem::TooMany(17)),
+            LeaveReason::NoRoom(TagProblem::TooLong("x".repeat(33))),
+            LeaveReason::Recorded("left for a reason of another version".into()),
+        ];
+        for r in all {
+            let json = serde_json::to_string(&r).unwrap();
+            assert_eq!(json, serde_json::to_string(&r.to_string()).unwrap());
+            assert_eq!(
+                serde_json::from_str::<LeaveReason>(&json).unwrap(),
+                r,
+                "{r}"
+            );
+        }
+        assert_eq!(
+            LeaveReason::NoRoom(TagProblem::Full(15)).to_string(),
+            "cannot be quarantined: it has 15 tags already and vodplan's two tags do not fit (at most 16)"
+        );
+        // A near miss is kept as written, never read as another reason.
+        let near = "cannot be quarantined: it has 15 tags already";
+        assert_eq!(LeaveReason::read(near), LeaveReason::Recorded(near.into()));
     }
 
     #[test]

@@ -16,8 +16,7 @@ use rustc_hash::FxHashMap;
 use crate::ids::VideoId;
 use crate::ids::VideoRef;
 use crate::manifest::{DesiredState, Entry, Selector, Target, VideoFacts};
-use crate::selector::facts;
-use crate::vod::api::VideoInfo;
+use crate::state::Video;
 
 /// The desired state's entries, indexed for deciding one video's fate from its re-read state alone.
 pub struct Rules<'a> {
@@ -72,7 +71,7 @@ impl<'a> Side<'a> {
     }
 
     /// The position of the first entry that names or matches this video.
-    fn first(&self, id: &VideoId, info: &VideoInfo) -> Option<usize> {
+    fn first(&self, id: &VideoId, info: &Video) -> Option<usize> {
         let by_id = self.by_video.get(id.as_str()).copied();
         let by_ref = info
             .reference_id
@@ -86,8 +85,8 @@ impl<'a> Side<'a> {
         if self.selectors.is_empty() {
             return by_ids;
         }
-        // The video's facts (its creation time parsed) only when a selector needs them.
-        let facts: VideoFacts<'_> = facts(info);
+        // The video's facts, read into types when the state was read: nothing is parsed here.
+        let facts: VideoFacts<'_> = info.facts();
         let facts = &facts;
         let limit = by_ids.unwrap_or(usize::MAX);
         let by_selector = self
@@ -112,23 +111,23 @@ impl<'a> Rules<'a> {
     }
 
     /// The first keep entry (manifest order) that protects this video, if any.
-    pub fn keeper(&self, id: &VideoId, info: &VideoInfo) -> Option<&'a Entry> {
+    pub fn keeper(&self, id: &VideoId, info: &Video) -> Option<&'a Entry> {
         self.keeper_index(id, info).map(|i| &self.keep.entries[i])
     }
 
     /// The first delete entry (manifest order) that selects this video, if any.
-    pub fn selector(&self, id: &VideoId, info: &VideoInfo) -> Option<&'a Entry> {
+    pub fn selector(&self, id: &VideoId, info: &Video) -> Option<&'a Entry> {
         self.selector_index(id, info)
             .map(|i| &self.delete.entries[i])
     }
 
     /// Like [`Rules::keeper`], as the entry's position in `keep`.
-    pub fn keeper_index(&self, id: &VideoId, info: &VideoInfo) -> Option<usize> {
+    pub fn keeper_index(&self, id: &VideoId, info: &Video) -> Option<usize> {
         self.keep.first(id, info)
     }
 
     /// Like [`Rules::selector`], as the entry's position in `delete`.
-    pub fn selector_index(&self, id: &VideoId, info: &VideoInfo) -> Option<usize> {
+    pub fn selector_index(&self, id: &VideoId, info: &Video) -> Option<usize> {
         self.delete.first(id, info)
     }
 }
@@ -171,15 +170,16 @@ mod tests {
         VideoId::new(format!("{i:032x}")).unwrap()
     }
 
-    fn info(i: u32, cate: i64, created: Option<&str>, reference: Option<&str>) -> VideoInfo {
-        VideoInfo {
+    fn info(i: u32, cate: i64, created: Option<&str>, reference: Option<&str>) -> Video {
+        Video::read(crate::vod::api::VideoInfo {
             video_id: format!("{i:032x}"),
             status: "Normal".into(),
             cate_id: Some(cate),
             creation_time: created.map(String::from),
             reference_id: reference.map(String::from),
-            ..VideoInfo::default()
-        }
+            ..Default::default()
+        })
+        .unwrap()
     }
 
     fn desired() -> DesiredState {

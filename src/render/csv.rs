@@ -12,6 +12,7 @@ use std::fmt::Write;
 
 use super::breakdown::entry_label;
 use super::escape::visible;
+use crate::plan::quarantine::date_text;
 use crate::plan::{Fingerprint, Plan};
 
 /// The columns, in order.
@@ -126,7 +127,7 @@ pub fn plan(plan: &Plan) -> String {
                 reference_id: q.observed.reference_id.as_deref(),
                 observed: &q.observed,
                 reason: q.reason.as_deref(),
-                selected_by: &format!("quarantine until {}", q.until),
+                selected_by: &format!("quarantine until {}", date_text(q.until)),
                 source: &q.source.file_line(),
             },
         );

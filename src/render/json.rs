@@ -196,11 +196,11 @@ fn plan_value(plan: &Plan, ctx: &PlanContext) -> Value {
         v["summary"]["restore"] = plan.restores.len().into();
         v["summary"]["untouched"] = plan.untouched.len().into();
         v["quarantines"] = plan.quarantines.iter().map(|q| json!({
-            "videoId": q.video_id, "title": q.observed.title, "until": q.until, "days": q.days,
+            "videoId": q.video_id, "title": q.observed.title, "until": crate::plan::quarantine::date_text(q.until), "days": q.days,
             "reason": q.reason, "source": q.source.file_line(),
         })).collect();
         v["waiting"] = plan.waiting.iter().map(|w| json!({
-            "videoId": w.video_id, "title": w.title, "until": w.until, "source": w.source.file_line(),
+            "videoId": w.video_id, "title": w.title, "until": crate::plan::quarantine::date_text(w.until), "source": w.source.file_line(),
         })).collect();
         v["restores"] = plan.restores.iter().map(|r| json!({
             "videoId": r.video_id, "title": r.observed.title, "keptBy": r.kept_by.as_ref().map(|k| k.file_line()), "why": r.why(),

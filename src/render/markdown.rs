@@ -11,6 +11,7 @@ use super::escape::{self, markdown_code};
 use super::{PlanContext, human_size};
 use crate::apply::Outcome;
 use crate::manifest::Location;
+use crate::plan::quarantine::date_text;
 use crate::plan::{AbsentTarget, Deletion, Plan};
 
 /// The HTML comment that marks vodplan's comment.
@@ -86,7 +87,7 @@ fn quarantine_section(out: &mut String, plan: &Plan, limit: usize) {
             "- quarantine {} {} until {} ({})",
             markdown_code(q.video_id.as_str()),
             escape(&q.observed.title),
-            markdown_code(&q.until),
+            markdown_code(&date_text(q.until)),
             at(&q.source)
         ));
     }
@@ -95,7 +96,7 @@ fn quarantine_section(out: &mut String, plan: &Plan, limit: usize) {
             "- waiting {} {} until {}",
             markdown_code(w.video_id.as_str()),
             escape(&w.title),
-            markdown_code(&w.until)
+            markdown_code(&date_text(w.until))
         ));
     }
     for r in &plan.restores {
@@ -111,7 +112,7 @@ fn quarantine_section(out: &mut String, plan: &Plan, limit: usize) {
             "- left alone {} {}: {}",
             markdown_code(u.video_id.as_str()),
             escape(&u.title),
-            escape(&u.why)
+            escape(&u.why.to_string())
         ));
     }
     let _ = writeln!(out, "<details><summary>Quarantine</summary>\n");

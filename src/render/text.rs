@@ -8,6 +8,7 @@ use super::escape::{quoted, visible};
 use super::{PlanContext, count, human_size};
 use crate::apply::Outcome;
 use crate::manifest::Location;
+use crate::plan::quarantine::date_text;
 use crate::plan::{AbsentTarget, Plan};
 
 /// `FILE:LINE` with the file name made visible (a file name is untrusted text too).
@@ -53,7 +54,7 @@ fn quarantine_sections(out: &mut String, plan: &Plan, p: &Paint) {
                 p.yellow("!"),
                 p.yellow(q.video_id.as_str()),
                 quoted(&q.observed.title),
-                q.until,
+                date_text(q.until),
                 visible(&q.source.file_line())
             );
             if let Some(r) = &q.reason {
@@ -73,7 +74,7 @@ fn quarantine_sections(out: &mut String, plan: &Plan, p: &Paint) {
                 "  … {}  {}  until {}  {}",
                 w.video_id,
                 quoted(&w.title),
-                w.until,
+                date_text(w.until),
                 visible(&w.source.file_line())
             );
         }
@@ -104,7 +105,7 @@ fn quarantine_sections(out: &mut String, plan: &Plan, p: &Paint) {
                 "  ? {}  {}  {}",
                 u.video_id,
                 quoted(&u.title),
-                visible(&u.why)
+                visible(&u.why.to_string())
             );
         }
         out.push('\n');

@@ -523,7 +523,10 @@ fn the_date_written_is_the_applys_and_only_confirmed_videos_count() {
             .await
             .unwrap();
         assert_eq!(plan.quarantines.len(), 3);
-        assert_eq!(plan.quarantines[0].until, "2026-01-15");
+        assert_eq!(
+            vodplan::plan::quarantine::date_text(plan.quarantines[0].until),
+            "2026-01-15"
+        );
         // Video 2 is deleted by someone else before the apply writes anything.
         client
             .delete_videos(&[VideoId::new(vid(2)).unwrap()])
@@ -542,18 +545,18 @@ fn the_date_written_is_the_applys_and_only_confirmed_videos_count() {
         let outcome = apply::run(client.clone(), &approval, &spec, &(), &Interrupt::new())
             .await
             .unwrap();
-        let written: Vec<(&str, &str)> = outcome
+        let written: Vec<(&str, String)> = outcome
             .until_written
             .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .map(|(k, v)| (k.as_str(), vodplan::plan::quarantine::date_text(*v)))
             .collect::<std::collections::BTreeMap<_, _>>()
             .into_iter()
             .collect();
         assert_eq!(
             written,
             [
-                (vid(0).as_str(), "2026-01-16"),
-                (vid(1).as_str(), "2026-01-16")
+                (vid(0).as_str(), "2026-01-16".to_string()),
+                (vid(1).as_str(), "2026-01-16".to_string())
             ]
         );
         assert_eq!(

@@ -773,7 +773,7 @@ proptest! {
                         Tamper::Restore(i) => if let Some(observed) = fingerprint_of(&before, *i) {
                             p.restores.push(vodplan::plan::quarantine::Restore {
                                 video_id: VideoId::new(vid(*i)).unwrap(),
-                                kept_by: Some(loc(100)), unblock: true, tags: String::new(), observed,
+                                kept_by: Some(loc(100)), unblock: true, tags: Default::default(), observed,
                             });
                         },
                         Tamper::QuarantineToDelete => if !p.quarantines.is_empty() {
@@ -785,8 +785,8 @@ proptest! {
                         },
                         Tamper::DropProtected => p.protected.clear(),
                         Tamper::PastTag => for q in &mut p.quarantines {
-                            q.until = "2020-01-01".into();
-                            q.tags = "vodplan-until-2020-01-01".into();
+                            q.until = time::macros::date!(2020 - 01 - 01);
+                            q.tags = vodplan::manifest::Tags::parse(Some("vodplan-until-2020-01-01"));
                         },
                     }
                 }
@@ -822,10 +822,10 @@ proptest! {
                 if kept.contains(&id) {
                     prop_assert!(now.is_some(), "kept video {id} was deleted");
                     let v = now.unwrap();
-                    prop_assert!(unchanged || was.status == "Blocked" || v.status != "Blocked",
+                    prop_assert!(unchanged || was.status.as_str() == "Blocked" || v.status.as_str() != "Blocked",
                         "kept video {id} was blocked: {was:?} -> {v:?}");
                     if q0 {
-                        prop_assert!(unchanged || (v.status == "Normal" && !has_vodplan_tag(v.tags.as_deref())),
+                        prop_assert!(unchanged || (v.status.as_str() == "Normal" && !has_vodplan_tag(Some(v.tags.as_str()))),
                             "kept {id} in quarantine neither left nor restored: {v:?}");
                     }
                 } else if selectors.is_empty() && !q0 && !has_vodplan_tag(*tags0) {
@@ -839,9 +839,9 @@ proptest! {
                     prop_assert!(selectors.contains(&None) || (q0 && due(*tags0)),
                         "{id} deleted without its grace period: {was:?}");
                 }
-                if let Some(v) = now && !unchanged && v.status == "Blocked" {
+                if let Some(v) = now && !unchanged && v.status.as_str() == "Blocked" {
                     // Newly quarantined: its tag's date is in the future, never the file's.
-                    let tags = v.tags.as_deref().unwrap_or("");
+                    let tags = v.tags.as_str();
                     prop_assert!(!tags.contains("vodplan-until-2020-01-01"), "{id} quarantined with a past date: {tags}");
                     prop_assert!(tags.contains("vodplan-until-") && tags.contains("vodplan-by-team-a"), "{id} blocked without vodplan's tags");
                     if let Some(t) = tags0.filter(|t| t.starts_with("promo")) {
@@ -911,7 +911,7 @@ fn a_saved_quarantine_is_written_as_the_manifests_decide_today() {
         let mut file =
             vodplan::plan::file::PlanFile::new(plan, "cn-shanghai", &emu.endpoint(), &[], &[], None);
         let q = &mut file.plan.quarantines[0];
-        q.until = "2020-01-01".into();
+        q.until = time::macros::date!(2020 - 01 - 01);
         q.reason = Some("edited by hand".into());
         q.source = loc(99);
         let mut bytes = Vec::new();

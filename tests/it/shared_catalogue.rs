@@ -59,7 +59,7 @@ fn look_all(emu: &Emulator, n: usize) -> Vec<Option<(String, String)>> {
         .map(|id| {
             seen.videos
                 .get(id)
-                .map(|v| (v.status.clone(), v.tags.clone().unwrap_or_default()))
+                .map(|v| (v.status.to_string(), v.tags.to_string()))
         })
         .collect()
 }
