@@ -4,11 +4,9 @@
 
 use std::fmt::Write;
 
-use serde_json::json;
-
 use super::Format;
 use super::escape::{self, markdown_code, quoted, visible};
-use crate::plan::compare::{Changed, Comparison};
+use crate::plan::compare::Comparison;
 
 /// The marker of vodplan's diff comment.
 pub const MARKER: &str = "<!-- vodplan-diff -->";
@@ -24,7 +22,7 @@ pub struct Names {
 
 pub fn render(c: &Comparison, names: &Names, format: Format) -> String {
     match format {
-        Format::Json => json(c, names),
+        Format::Json => super::json::diff(c, names),
         Format::Markdown => markdown(c, names),
         _ => text(c, names),
     }
@@ -92,35 +90,6 @@ fn text(c: &Comparison, n: &Names) -> String {
         }
     );
     out
-}
-
-fn json(c: &Comparison, n: &Names) -> String {
-    let row = |v: &Changed| json!({"videoId": v.video_id, "title": v.title, "source": v.source});
-    let actions: serde_json::Map<String, serde_json::Value> = c
-        .actions
-        .iter()
-        .map(|a| {
-            (
-                a.action.to_string(),
-                json!({
-                    "old": a.old_count, "new": a.new_count,
-                    "addedCount": a.added.len(), "droppedCount": a.dropped.len(),
-                    "added": a.added.iter().map(row).collect::<Vec<_>>(),
-                    "dropped": a.dropped.iter().map(row).collect::<Vec<_>>(),
-                }),
-            )
-        })
-        .collect();
-    let v = json!({
-        "format_version": 1,
-        "same": c.same(),
-        "old": {"file": n.old, "planDigest": n.old_digest},
-        "new": {"file": n.new, "planDigest": n.new_digest},
-        "actions": actions,
-    });
-    let mut s = serde_json::to_string_pretty(&v).expect("JSON values serialize");
-    s.push('\n');
-    s
 }
 
 fn markdown(c: &Comparison, n: &Names) -> String {
