@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::Format;
 use super::escape::{self, markdown_code, quoted, visible};
-use crate::plan::compare::Comparison;
+use crate::plan::compare::{Changed, Comparison};
 
 /// The marker of vodplan's diff comment.
 pub const MARKER: &str = "<!-- vodplan-diff -->";
@@ -22,7 +22,7 @@ pub struct Names {
 
 pub fn render(c: &Comparison, names: &Names, format: Format) -> String {
     match format {
-        Format::Json => super::json::diff(c, names),
+        Format::Json => json(c, names),
         Format::Markdown => markdown(c, names),
         _ => text(c, names),
     }
@@ -90,6 +90,89 @@ fn text(c: &Comparison, n: &Names) -> String {
         }
     );
     out
+}
+
+/// The `diff` document (fields in the order of their names, as [`super::json`] explains): per action, the videos the new plan adds and drops.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiffDocument<'a> {
+    actions: std::collections::BTreeMap<&'a str, ActionRow<'a>>,
+    #[serde(rename = "format_version")]
+    format_version: u32,
+    new: PlanRef<'a>,
+    old: PlanRef<'a>,
+    same: bool,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlanRef<'a> {
+    file: &'a str,
+    plan_digest: &'a str,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ActionRow<'a> {
+    added: Vec<ChangedRow<'a>>,
+    added_count: usize,
+    dropped: Vec<ChangedRow<'a>>,
+    dropped_count: usize,
+    new: usize,
+    old: usize,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChangedRow<'a> {
+    source: &'a str,
+    title: &'a str,
+    video_id: &'a crate::ids::VideoId,
+}
+
+impl<'a> DiffDocument<'a> {
+    pub fn new(c: &'a Comparison, n: &'a Names) -> DiffDocument<'a> {
+        let rows = |vs: &'a [Changed]| {
+            vs.iter()
+                .map(|v| ChangedRow {
+                    source: &v.source,
+                    title: &v.title,
+                    video_id: &v.video_id,
+                })
+                .collect()
+        };
+        DiffDocument {
+            actions: c
+                .actions
+                .iter()
+                .map(|a| {
+                    let row = ActionRow {
+                        added: rows(&a.added),
+                        added_count: a.added.len(),
+                        dropped: rows(&a.dropped),
+                        dropped_count: a.dropped.len(),
+                        new: a.new_count,
+                        old: a.old_count,
+                    };
+                    (a.action, row)
+                })
+                .collect(),
+            format_version: super::json::FORMAT_VERSION,
+            new: PlanRef {
+                file: &n.new,
+                plan_digest: &n.new_digest,
+            },
+            old: PlanRef {
+                file: &n.old,
+                plan_digest: &n.old_digest,
+            },
+            same: c.same(),
+        }
+    }
+}
+
+fn json(c: &Comparison, n: &Names) -> String {
+    super::json::print(&DiffDocument::new(c, n))
 }
 
 fn markdown(c: &Comparison, n: &Names) -> String {
@@ -160,4 +243,32 @@ fn markdown(c: &Comparison, n: &Names) -> String {
         let _ = writeln!(out, "\n</details>\n");
     }
     out
+}
+
+#[cfg(test)]
+mod document_tests {
+    use super::*;
+    use crate::ids::VideoId;
+    use crate::plan::compare::ActionChange;
+
+    #[test]
+    fn the_diff_document_is_its_sorted_form() {
+        let v = |s: &str| VideoId::new(s).unwrap();
+        let sorted = super::super::json::tests::sorted;
+        let changed = crate::plan::compare::Changed {
+            video_id: v("v1"),
+            title: "t".into(),
+            source: "m.yaml:5".into(),
+        };
+        let c = Comparison {
+            actions: vec![ActionChange {
+                action: "delete",
+                old_count: 1,
+                new_count: 1,
+                added: vec![changed.clone()],
+                dropped: vec![changed],
+            }],
+        };
+        sorted(&DiffDocument::new(&c, &Names::default()));
+    }
 }

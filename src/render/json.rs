@@ -10,9 +10,7 @@ use serde::Serialize;
 
 use super::PlanContext;
 use super::breakdown::{self, Breakdown, Group};
-use super::compare::Names;
 use crate::apply::Outcome;
-use crate::plan::compare::{Changed, Comparison};
 use crate::plan::purge::{PurgePlan, QuotaSeen};
 use crate::plan::{AbsentTarget, Deletion, Plan, SelectedBy};
 
@@ -32,7 +30,7 @@ impl<T: Serialize> Serialize for Sorted<T> {
 }
 
 /// A document as printed: pretty, with a final newline.
-fn print(doc: &impl Serialize) -> String {
+pub(crate) fn print(doc: &impl Serialize) -> String {
     let mut s = serde_json::to_string_pretty(doc).expect("documents serialize");
     s.push('\n');
     s
@@ -565,99 +563,15 @@ pub fn outcome(o: &Outcome) -> String {
     print(&OutcomeDocument::new(o))
 }
 
-/// The `diff` document: per action, the videos the new plan adds and drops.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DiffDocument<'a> {
-    actions: std::collections::BTreeMap<&'a str, ActionRow<'a>>,
-    #[serde(rename = "format_version")]
-    format_version: u32,
-    new: PlanRef<'a>,
-    old: PlanRef<'a>,
-    same: bool,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PlanRef<'a> {
-    file: &'a str,
-    plan_digest: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ActionRow<'a> {
-    added: Vec<ChangedRow<'a>>,
-    added_count: usize,
-    dropped: Vec<ChangedRow<'a>>,
-    dropped_count: usize,
-    new: usize,
-    old: usize,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ChangedRow<'a> {
-    source: &'a str,
-    title: &'a str,
-    video_id: &'a crate::ids::VideoId,
-}
-
-impl<'a> DiffDocument<'a> {
-    pub fn new(c: &'a Comparison, n: &'a Names) -> DiffDocument<'a> {
-        let rows = |vs: &'a [Changed]| {
-            vs.iter()
-                .map(|v| ChangedRow {
-                    source: &v.source,
-                    title: &v.title,
-                    video_id: &v.video_id,
-                })
-                .collect()
-        };
-        DiffDocument {
-            actions: c
-                .actions
-                .iter()
-                .map(|a| {
-                    let row = ActionRow {
-                        added: rows(&a.added),
-                        added_count: a.added.len(),
-                        dropped: rows(&a.dropped),
-                        dropped_count: a.dropped.len(),
-                        new: a.new_count,
-                        old: a.old_count,
-                    };
-                    (a.action, row)
-                })
-                .collect(),
-            format_version: FORMAT_VERSION,
-            new: PlanRef {
-                file: &n.new,
-                plan_digest: &n.new_digest,
-            },
-            old: PlanRef {
-                file: &n.old,
-                plan_digest: &n.old_digest,
-            },
-            same: c.same(),
-        }
-    }
-}
-
-pub fn diff(c: &Comparison, n: &Names) -> String {
-    print(&DiffDocument::new(c, n))
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::apply::FailedDeletion;
     use crate::ids::{ReferenceId, VideoId};
-    use crate::plan::compare::ActionChange;
 
     /// A document's bytes equal its sorted form: its fields are declared in the order of their
     /// names, as its first, value-built version wrote them.
-    fn sorted(doc: &impl Serialize) -> String {
+    pub(crate) fn sorted(doc: &impl Serialize) -> String {
         let text = print(doc);
         let value = serde_json::to_value(doc).unwrap();
         assert_eq!(text, print(&value));
@@ -721,7 +635,7 @@ mod tests {
     }
 
     #[test]
-    fn the_apply_and_diff_documents_are_their_sorted_forms() {
+    fn the_apply_document_is_its_sorted_form() {
         let v = |s: &str| VideoId::new(s).unwrap();
         let o = Outcome {
             plan_digest: "0123456789ab".into(),
@@ -749,20 +663,5 @@ mod tests {
         assert!(text.contains("\"possiblyDeleted\": true"), "{text}");
         assert!(text.contains("\"purgePending\": 0"), "{text}");
         sorted(&OutcomeDocument::new(&Outcome::default()));
-        let changed = crate::plan::compare::Changed {
-            video_id: v("v1"),
-            title: "t".into(),
-            source: "m.yaml:5".into(),
-        };
-        let c = Comparison {
-            actions: vec![ActionChange {
-                action: "delete",
-                old_count: 1,
-                new_count: 1,
-                added: vec![changed.clone()],
-                dropped: vec![changed],
-            }],
-        };
-        sorted(&DiffDocument::new(&c, &Names::default()));
     }
 }
