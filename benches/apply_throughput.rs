@@ -10,16 +10,12 @@
 //! or token).
 //! Not run in CI: it takes about 25 seconds by design (it measures pacing at the real ceilings).
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use vod_emulator::{self as emulator, Catalog, EmulatorConfig, QuotaMode, Video};
 use vodplan::ids::VideoId;
 use vodplan::plan::{Deletion, Fingerprint, SelectedBy};
-use vodplan::vod::{
-    Client, ClientConfig, Credentials, Endpoint, RetryPolicy, Secret, SignatureVersion,
-};
 
 mod support;
 use support::env_or;
@@ -40,39 +36,12 @@ fn main() {
     rt.block_on(async {
         let ids: Vec<String> = (0..videos).map(|i| format!("{i:032x}")).collect();
         let catalog = Catalog::from_videos(ids.iter().map(|id| Video {
-            video_id: id.clone(),
-            reference_id: None,
-            title: "bench".into(),
-            status: "Normal".into(),
             category_id: Some(1),
-            creation_time: "2024-01-01T00:00:00Z".into(),
-            modification_time: None,
-            size: Some(1),
-            duration: None,
-            tags: None,
-            storage_location: None, storage_class: None, cover_url: None,
-            forbidden: false,
-            cdn: None,
+            ..support::video(id.clone())
         }));
         let config = EmulatorConfig { latency, jitter, quota_mode, ..EmulatorConfig::default() };
         let emu = emulator::start("127.0.0.1:0".parse().unwrap(), catalog, config).await.unwrap();
-        let client = Arc::new(
-            Client::new(ClientConfig {
-                endpoint: Endpoint::parse(&emu.endpoint()).unwrap(),
-                region: "cn-shanghai".into(),
-                credentials: Credentials {
-                    access_key_id: "testid".into(),
-                    access_key_secret: Secret::new("testsecret"),
-                    security_token: None,
-                    source: "bench".into(),
-                },
-                signature: SignatureVersion::V3,
-                delete_qps: 30.0,
-                timeout: Duration::from_secs(30),
-                retry: RetryPolicy::default(),
-            })
-            .unwrap(),
-        );
+        let client = support::client(&emu.endpoint(), 30.0);
         let video_ids: Vec<VideoId> = ids.iter().map(|i| VideoId::new(i.clone()).unwrap()).collect();
 
         let start = Instant::now();

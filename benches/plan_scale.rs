@@ -24,16 +24,12 @@
 //! CreationTime windows (minimum 30,000), reading 1,539.5 s (minimum 1,500) in 150,000
 //! GetVideoInfos calls, 0 throttled; peak RSS 6.1 GiB (emulator and plan in one process).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use vod_emulator::{self as emulator, Catalog, EmulatorConfig, Video};
 use vodplan::manifest::{DesiredState, Entry, Location, Selector, Target};
 use vodplan::progress::{Phase, Progress};
-use vodplan::vod::{
-    Client, ClientConfig, Credentials, Endpoint, RetryPolicy, Secret, SignatureVersion,
-};
 
 mod support;
 use support::env_or;
@@ -104,8 +100,6 @@ fn main() {
             let created = start_2019 + (i as i64) * span / videos as i64;
             let t = time::OffsetDateTime::from_unix_timestamp(created).unwrap();
             Video {
-                video_id: format!("{i:032x}"),
-                reference_id: None,
                 title: format!("video {i}"),
                 status: if failed(i) {
                     "UploadFail".into()
@@ -114,13 +108,7 @@ fn main() {
                 },
                 category_id: Some(if i % 7 == 3 { 1003 } else { 1000 }),
                 creation_time: vodplan::timefmt::format(t),
-                modification_time: None,
-                size: Some(1),
-                duration: None,
-                tags: None,
-                storage_location: None, storage_class: None, cover_url: None,
-                forbidden: false,
-                cdn: None,
+                ..support::video(format!("{i:032x}"))
             }
         }));
         let built = built.elapsed();
@@ -131,23 +119,7 @@ fn main() {
         let emu = emulator::start("127.0.0.1:0".parse().unwrap(), catalog, config)
             .await
             .unwrap();
-        let client = Arc::new(
-            Client::new(ClientConfig {
-                endpoint: Endpoint::parse(&emu.endpoint()).unwrap(),
-                region: "cn-shanghai".into(),
-                credentials: Credentials {
-                    access_key_id: "testid".into(),
-                    access_key_secret: Secret::new("testsecret"),
-                    security_token: None,
-                    source: "bench".into(),
-                },
-                signature: SignatureVersion::V3,
-                delete_qps: 30.0,
-                timeout: Duration::from_secs(30),
-                retry: RetryPolicy::default(),
-            })
-            .unwrap(),
-        );
+        let client = support::client(&emu.endpoint(), 30.0);
         let desired = DesiredState {
             delete: vec![entry(
                 3,

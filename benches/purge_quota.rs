@@ -10,7 +10,6 @@
 //!
 //! Run: `cargo bench --bench purge_quota` (option: VIDEOS=1500 per catalogue). A few seconds.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use vod_emulator::cdn::{CdnConfig, Layout, StreamFormat, StreamSpec};
@@ -18,9 +17,6 @@ use vod_emulator::{self as emulator, Catalog, EmulatorConfig, Video};
 use vodplan::apply::purge::{PurgeJournal, run as purge_run};
 use vodplan::ids::VideoId;
 use vodplan::vod::request::DeleteVideo;
-use vodplan::vod::{
-    Client, ClientConfig, Credentials, Endpoint, RetryPolicy, Secret, SignatureVersion,
-};
 
 mod support;
 use support::env_or;
@@ -43,21 +39,9 @@ fn mp4(definitions: &[&str], directory: Option<&str>) -> Option<Layout> {
 
 fn video(id: String, cdn: Option<Layout>) -> Video {
     Video {
-        video_id: id,
-        reference_id: None,
-        title: "bench".into(),
-        status: "Normal".into(),
         category_id: None,
-        creation_time: "2024-01-01T00:00:00Z".into(),
-        modification_time: None,
-        size: Some(1),
-        duration: None,
-        tags: None,
-        storage_location: None,
-        storage_class: None,
-        cover_url: None,
-        forbidden: false,
         cdn,
+        ..support::video(id)
     }
 }
 
@@ -83,23 +67,7 @@ async fn one_day(videos: Vec<Video>) -> (usize, u64, u64, f64) {
     )
     .await
     .unwrap();
-    let client = Arc::new(
-        Client::new(ClientConfig {
-            endpoint: Endpoint::parse(&emu.endpoint()).unwrap(),
-            region: "cn-shanghai".into(),
-            credentials: Credentials {
-                access_key_id: "testid".into(),
-                access_key_secret: Secret::new("testsecret"),
-                security_token: None,
-                source: "bench".into(),
-            },
-            signature: SignatureVersion::V3,
-            delete_qps: 1_000.0,
-            timeout: Duration::from_secs(30),
-            retry: RetryPolicy::default(),
-        })
-        .unwrap(),
-    );
+    let client = support::client(&emu.endpoint(), 1_000.0);
     let start = Instant::now();
     let plan = vodplan::plan::purge::make(&client, &ids).await.unwrap();
     for chunk in ids.chunks(20) {

@@ -22,3 +22,48 @@ pub fn peak_rss_mib() -> f64 {
         .and_then(|kb| kb.parse::<f64>().ok())
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
+
+/// A client of the emulator at `endpoint`, with its test key, sending at most `delete_qps`
+/// DeleteVideo a second.
+pub fn client(endpoint: &str, delete_qps: f64) -> std::sync::Arc<vodplan::vod::Client> {
+    use vodplan::vod::{
+        Client, ClientConfig, Credentials, Endpoint, RetryPolicy, Secret, SignatureVersion,
+    };
+    let config = ClientConfig {
+        endpoint: Endpoint::parse(endpoint).unwrap(),
+        region: "cn-shanghai".into(),
+        credentials: Credentials {
+            access_key_id: "testid".into(),
+            access_key_secret: Secret::new("testsecret"),
+            security_token: None,
+            source: "bench".into(),
+        },
+        signature: SignatureVersion::V3,
+        delete_qps,
+        timeout: std::time::Duration::from_secs(30),
+        retry: RetryPolicy::default(),
+    };
+    std::sync::Arc::new(Client::new(config).unwrap())
+}
+
+/// A video of the emulator's catalogue: `Normal`, created 2024-01-01, of one byte, and nothing
+/// else said (set other fields with `..video(id)`).
+pub fn video(video_id: String) -> vod_emulator::Video {
+    vod_emulator::Video {
+        video_id,
+        reference_id: None,
+        title: "bench".into(),
+        status: "Normal".into(),
+        category_id: None,
+        creation_time: "2024-01-01T00:00:00Z".into(),
+        modification_time: None,
+        size: Some(1),
+        duration: None,
+        tags: None,
+        storage_location: None,
+        storage_class: None,
+        cover_url: None,
+        forbidden: false,
+        cdn: None,
+    }
+}

@@ -549,6 +549,43 @@ async fn restore_group(
     g
 }
 
+/// Runs `act` on `items` in groups of at most [`MAX_UPDATE_ITEMS`], [`IN_FLIGHT`] at once, until
+/// `interrupt`; each group's result goes to `absorb`, and what was never started to `not_sent`.
+async fn in_groups<'a, T, Fut>(
+    items: &'a [T],
+    id: fn(&T) -> &VideoId,
+    act: impl Fn(Vec<&'a T>) -> Fut,
+    interrupt: &Interrupt,
+    done: &mut Done,
+    absorb: &mut impl FnMut(Group, &mut Done),
+) -> Result<(), JournalError>
+where
+    Fut: Future<Output = Group>,
+{
+    let groups: Vec<Vec<&T>> = items
+        .chunks(MAX_UPDATE_ITEMS)
+        .map(|c| c.iter().collect())
+        .collect();
+    let unstarted = bounded_until(
+        groups,
+        IN_FLIGHT,
+        |group| {
+            let group = act(group);
+            async move { Ok::<_, JournalError>(group.await) }
+        },
+        |g, _| {
+            absorb(g, done);
+            Ok(())
+        },
+        interrupt.wait(),
+        std::time::Duration::from_secs(30),
+    )
+    .await?;
+    done.not_sent
+        .extend(unstarted.into_iter().flatten().map(|x| id(x).clone()));
+    Ok(())
+}
+
 /// Restores, then quarantines, judged by today's `desired` rules on `today`. Every planned video
 /// ends restored, quarantined, found done already, gone, not sent (interrupted), or failed with
 /// the step that failed.
@@ -595,52 +632,24 @@ pub async fn execute(
         done.gone.extend(d.gone);
         done.until_written.extend(d.until_written);
     };
-    let groups: Vec<Vec<&Restore>> = restores
-        .chunks(MAX_UPDATE_ITEMS)
-        .map(|c| c.iter().collect())
-        .collect();
-    let unstarted = bounded_until(
-        groups,
-        IN_FLIGHT,
-        |group| {
-            let (judge, run) = (&judge, run.as_str());
-            async move {
-                Ok::<_, JournalError>(restore_group(client, judge, run, group, interrupt).await)
-            }
-        },
-        |g, _| {
-            absorb(g, &mut done);
-            Ok(())
-        },
-        interrupt.wait(),
-        std::time::Duration::from_secs(30),
+    in_groups(
+        restores,
+        |r| &r.video_id,
+        |group| restore_group(client, &judge, &run, group, interrupt),
+        interrupt,
+        &mut done,
+        &mut absorb,
     )
     .await?;
-    done.not_sent
-        .extend(unstarted.into_iter().flatten().map(|r| r.video_id.clone()));
-    let groups: Vec<Vec<&Quarantine>> = quarantines
-        .chunks(MAX_UPDATE_ITEMS)
-        .map(|c| c.iter().collect())
-        .collect();
-    let unstarted = bounded_until(
-        groups,
-        IN_FLIGHT,
-        |group| {
-            let (judge, run) = (&judge, run.as_str());
-            async move {
-                Ok::<_, JournalError>(quarantine_group(client, judge, run, group, interrupt).await)
-            }
-        },
-        |g, _| {
-            absorb(g, &mut done);
-            Ok(())
-        },
-        interrupt.wait(),
-        std::time::Duration::from_secs(30),
+    in_groups(
+        quarantines,
+        |q| &q.video_id,
+        |group| quarantine_group(client, &judge, &run, group, interrupt),
+        interrupt,
+        &mut done,
+        &mut absorb,
     )
     .await?;
-    done.not_sent
-        .extend(unstarted.into_iter().flatten().map(|q| q.video_id.clone()));
     for r in &records {
         journal.append_async(r).await?;
     }

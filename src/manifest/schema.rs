@@ -2,7 +2,8 @@
 //!
 //! These types exist only to describe the format; reading goes through `raw` and `validate`, which
 //! check more than a schema can say (duplicates, conflicts across files). A test keeps
-//! `schemas/manifest.schema.json` equal to what [`manifest_schema`] prints.
+//! `schemas/manifest.schema.json` equal to what [`manifest_schema`] prints, and a property test
+//! checks that every pattern of the schema accepts exactly what validation accepts.
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -76,6 +77,9 @@ enum KeepEntry {
     ReferenceId(ByReferenceId),
     Match(ByMatch),
 }
+
+/// An age in days, 1d to [`super::selector::MAX_AGE_DAYS`] (36500d), no leading zero.
+const AGE: &str = r"^([1-9][0-9]{0,3}|[12][0-9]{4}|3[0-5][0-9]{3}|36[0-4][0-9]{2}|36500)d$";
 
 /// A VOD video ID: printable ASCII, no commas or whitespace.
 const VIDEO_ID: &str = r"^[!-+\--~]+$";
@@ -179,11 +183,11 @@ struct Match {
     created_after: Option<String>,
     /// Created more than this many days before the plan, such as `90d` (a saved plan pins the
     /// absolute time).
-    #[schemars(regex(pattern = r"^[1-9][0-9]{0,4}d$"))]
+    #[schemars(regex(pattern = AGE))]
     older_than: Option<String>,
     /// Created less than this many days before the plan, such as `30d` (a saved plan pins the
     /// absolute time).
-    #[schemars(regex(pattern = r"^[1-9][0-9]{0,4}d$"))]
+    #[schemars(regex(pattern = AGE))]
     newer_than: Option<String>,
     /// The title starts with this text.
     #[schemars(length(min = 1))]
@@ -213,4 +217,146 @@ pub fn manifest_schema() -> String {
     let mut text = serde_json::to_string_pretty(&schema).expect("a schema always serializes");
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::LazyLock;
+
+    use proptest::prelude::*;
+    use regex_automata::nfa::thompson::pikevm::PikeVM;
+    use serde_json::Value;
+
+    use super::super::{selector, validate};
+
+    /// What validation accepts where the schema has a pattern, by the property (or definition)
+    /// the pattern constrains.
+    fn validation(name: &str) -> fn(&str) -> bool {
+        match name {
+            "videoId" => |s| crate::ids::check_id(s).is_ok(),
+            "referenceId" => |s| crate::ids::check_reference_id(s).is_ok(),
+            "owner" => validate::is_owner_name,
+            "region" => validate::is_region_id,
+            "quarantine" => |s| validate::quarantine_days(s).is_some(),
+            "Quarantine" => |s| s == "none" || validate::quarantine_days(s).is_some(),
+            "olderThan" | "newerThan" => |s| selector::parse_days(s).is_some(),
+            other => panic!(
+                "the schema's pattern for {other} is checked against nothing: name the validation that decides it here"
+            ),
+        }
+    }
+
+    struct Pattern {
+        name: String,
+        regex: PikeVM,
+        max_length: Option<usize>,
+    }
+
+    impl Pattern {
+        fn accepts(&self, s: &str) -> bool {
+            let mut cache = self.regex.create_cache();
+            self.regex.is_match(&mut cache, s)
+                && self.max_length.is_none_or(|n| s.chars().count() <= n)
+        }
+    }
+
+    /// Every string pattern of the printed schema.
+    static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
+        fn walk(v: &Value, out: &mut Vec<Pattern>) {
+            match v {
+                Value::Object(m) => {
+                    for key in ["properties", "$defs"] {
+                        for (name, p) in m.get(key).and_then(Value::as_object).into_iter().flatten()
+                        {
+                            if let Some(pattern) = p.get("pattern").and_then(Value::as_str) {
+                                out.push(Pattern {
+                                    name: name.clone(),
+                                    regex: PikeVM::new(pattern).unwrap(),
+                                    max_length: p
+                                        .get("maxLength")
+                                        .and_then(Value::as_u64)
+                                        .map(|n| n as usize),
+                                });
+                            }
+                        }
+                    }
+                    m.values().for_each(|v| walk(v, out));
+                }
+                Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+                _ => {}
+            }
+        }
+        let schema: Value = serde_json::from_str(&super::manifest_schema()).unwrap();
+        let mut out = Vec::new();
+        walk(&schema, &mut out);
+        out
+    });
+
+    fn agree(s: &str) -> Result<(), TestCaseError> {
+        for p in PATTERNS.iter() {
+            prop_assert_eq!(
+                p.accepts(s),
+                validation(&p.name)(s),
+                "the schema's {} and validation disagree on {:?}",
+                &p.name,
+                s
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn every_pattern_is_checked_and_every_property_with_a_rule_has_one() {
+        let mut names: Vec<&str> = PATTERNS.iter().map(|p| p.name.as_str()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(
+            names,
+            [
+                "Quarantine",
+                "newerThan",
+                "olderThan",
+                "owner",
+                "quarantine",
+                "referenceId",
+                "region",
+                "videoId"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_number_of_days_is_judged_alike() {
+        for n in 0..=40_000u32 {
+            for s in [
+                format!("{n}d"),
+                format!("0{n}d"),
+                format!("00{n}d"),
+                n.to_string(),
+            ] {
+                agree(&s).unwrap();
+            }
+        }
+    }
+
+    fn strings() -> impl Strategy<Value = String> {
+        let from = |r: &str| proptest::string::string_regex(r).unwrap();
+        prop_oneof![
+            any::<String>(),
+            from("0{0,3}[0-9]{1,6}[dD]?"),
+            from("(none|None|nonе|)"),
+            from("[a-z][a-z0-9-]{0,13}"),
+            from("[a-zA-Z0-9_, ~\\-]{0,70}"),
+            from("[!-~ \t\u{a0}é]{0,12}"),
+            from("[A-Za-z0-9]{250,260}"),
+            from("[!-~]{250,260}"),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn the_schema_accepts_exactly_what_validation_accepts(s in strings()) {
+            agree(&s)?;
+        }
+    }
 }

@@ -110,13 +110,16 @@ pub struct Relative {
     pub at: Option<OffsetDateTime>,
 }
 
-/// `90d` → 90 (1 to 36500 days).
+/// The longest age a selector takes, in days (`olderThan`, `newerThan`).
+pub const MAX_AGE_DAYS: u32 = 36_500;
+
+/// `90d` → 90 (1 to [`MAX_AGE_DAYS`] days).
 pub fn parse_days(text: &str) -> Option<u32> {
     let n = text.strip_suffix('d')?;
     if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) || n.starts_with('0') {
         return None;
     }
-    n.parse().ok().filter(|d| (1..=36_500).contains(d))
+    n.parse().ok().filter(|d| (1..=MAX_AGE_DAYS).contains(d))
 }
 
 /// A video's status as read: one of the API's statuses, or a name VOD may add later (kept as

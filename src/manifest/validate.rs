@@ -84,7 +84,7 @@ fn tag_problem(name: &str, tag: Option<&str>) -> Option<String> {
 }
 
 /// `<N>d` with 1 <= N <= [`MAX_QUARANTINE_DAYS`].
-fn quarantine_days(text: &str) -> Option<u32> {
+pub(crate) fn quarantine_days(text: &str) -> Option<u32> {
     let digits = text.strip_suffix('d')?;
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -182,6 +182,14 @@ const PARALLEL_CHUNK: usize = 16_384;
 pub fn is_owner_name(text: &str) -> bool {
     (1..=12).contains(&text.len())
         && text.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Whether `text` has the form of a region ID: `[a-z0-9-]`, at least one.
+pub fn is_region_id(text: &str) -> bool {
+    !text.is_empty()
         && text
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
@@ -356,11 +364,7 @@ impl Validator {
         let Some((region, loc)) = self.scalar(file, field, "region") else {
             return;
         };
-        if region.is_empty()
-            || !region
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
+        if !is_region_id(&region) {
             self.error(
                 loc,
                 format!("region `{region}` is not a region ID such as cn-shanghai"),

@@ -166,25 +166,8 @@ impl PlanFile {
     }
 
     /// The file's text (see the module doc): the header pretty-printed, then each entry of the
-    /// plan's lists on a line of its own.
+    /// plan's lists on a line of its own ([`Layout`]).
     pub fn write_to<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Header<'a> {
-            kind: &'a str,
-            format_version: u32,
-            vodplan_version: &'a str,
-            created_at: &'a str,
-            region: &'a str,
-            region_source: &'a str,
-            endpoint: &'a str,
-            manifests: &'a [PlanManifest],
-            manifest_paths: &'a [String],
-            manifest_digest: &'a str,
-            max_deletes: Option<u64>,
-            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-            selectors: BTreeMap<String, &'a str>,
-        }
         let mut selectors = BTreeMap::new();
         for d in &self.plan.deletions {
             if let SelectedBy::Match(m) = &d.selected_by
@@ -193,7 +176,8 @@ impl PlanFile {
                 selectors.entry(d.source.to_string()).or_insert(&**m);
             }
         }
-        let header = Header {
+        let p = &self.plan;
+        let document = Written {
             kind: &self.kind,
             format_version: self.format_version,
             vodplan_version: &self.vodplan_version,
@@ -206,27 +190,24 @@ impl PlanFile {
             manifest_digest: &self.manifest_digest,
             max_deletes: self.max_deletes,
             selectors,
+            plan: WrittenPlan {
+                deletions: &p.deletions,
+                protected: &p.protected,
+                absent: &p.absent,
+                quarantines: &p.quarantines,
+                waiting: &p.waiting,
+                restores: &p.restores,
+                untouched: &p.untouched,
+                purge: p.purge.as_ref(),
+                covers: &p.covers,
+                selector_seen: p.selector_seen,
+            },
         };
-        let head = serde_json::to_string_pretty(&header).map_err(std::io::Error::other)?;
-        // The header object without its closing brace, then the plan.
-        w.write_all(head.trim_end().trim_end_matches('}').trim_end().as_bytes())?;
-        w.write_all(b",\n  \"plan\": {\n")?;
-        let p = &self.plan;
-        list(w, "deletions", &p.deletions)?;
-        list(w, "protected", &p.protected)?;
-        list(w, "absent", &p.absent)?;
-        list(w, "quarantines", &p.quarantines)?;
-        list(w, "waiting", &p.waiting)?;
-        list(w, "restores", &p.restores)?;
-        list(w, "untouched", &p.untouched)?;
-        if let Some(purge) = &p.purge {
-            let text = serde_json::to_string(purge).map_err(std::io::Error::other)?;
-            writeln!(w, "    \"purge\": {text},")?;
-        }
-        if !p.covers.is_empty() {
-            list(w, "covers", &p.covers)?;
-        }
-        writeln!(w, "    \"selectorSeen\": {}\n  }}\n}}", p.selector_seen)
+        let mut ser = serde_json::Serializer::with_formatter(&mut *w, Layout::default());
+        document
+            .serialize(&mut ser)
+            .map_err(std::io::Error::other)?;
+        w.write_all(b"\n")
     }
 
     /// Whether a file's content is a plan file rather than a manifest (by content, not name).
@@ -403,18 +384,167 @@ impl PlanFile {
     }
 }
 
-/// `    "key": [` and the items one a line, compact, then `    ],`.
-fn list<W: Write, T: Serialize>(w: &mut W, key: &str, items: &[T]) -> std::io::Result<()> {
-    write!(w, "    \"{key}\": [")?;
-    for (i, item) in items.iter().enumerate() {
-        w.write_all(if i == 0 { b"\n      " } else { b",\n      " })?;
-        serde_json::to_writer(&mut *w, item).map_err(std::io::Error::other)?;
+/// The saved plan as written: the [`PlanFile`]'s header, the `match` selections in `selectors`,
+/// and the plan's lists in the order a reviewer reads them.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Written<'a> {
+    kind: &'a str,
+    format_version: u32,
+    vodplan_version: &'a str,
+    created_at: &'a str,
+    region: &'a str,
+    region_source: &'a str,
+    endpoint: &'a str,
+    manifests: &'a [PlanManifest],
+    manifest_paths: &'a [String],
+    manifest_digest: &'a str,
+    max_deletes: Option<u64>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    selectors: BTreeMap<String, &'a str>,
+    plan: WrittenPlan<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WrittenPlan<'a> {
+    deletions: &'a [super::Deletion],
+    protected: &'a [super::Protection],
+    absent: &'a [super::Absence],
+    quarantines: &'a [super::quarantine::Quarantine],
+    waiting: &'a [super::quarantine::Waiting],
+    restores: &'a [super::quarantine::Restore],
+    untouched: &'a [super::quarantine::Untouched],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    purge: Option<&'a super::purge::PurgePlan>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    covers: &'a [super::Cover],
+    selector_seen: usize,
+}
+
+/// The plan file's layout: pretty-printed, except inside `plan`, where each list has one compact
+/// entry a line and every other value is compact.
+#[derive(Default)]
+struct Layout {
+    pretty: serde_json::ser::PrettyFormatter<'static>,
+    /// Per open object or array: whether it is written compact.
+    open: Vec<bool>,
+    /// The top-level key being read, and whether the value being written is `plan`'s.
+    key: Option<String>,
+    in_plan: bool,
+}
+
+impl Layout {
+    fn compact(&self) -> bool {
+        self.open.last().copied().unwrap_or(false)
     }
-    w.write_all(if items.is_empty() {
-        b"],\n"
-    } else {
-        b"\n    ],\n"
-    })
+
+    /// Opens an object or array: compact inside a compact one, or inside `plan` below its lists.
+    fn open(&mut self, object: bool) -> bool {
+        let depth = self.open.len();
+        let compact = self.compact() || (self.in_plan && (depth >= 3 || (depth == 2 && object)));
+        self.open.push(compact);
+        compact
+    }
+}
+
+use serde_json::ser::{CompactFormatter, Formatter};
+
+impl Formatter for Layout {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if self.open(false) {
+            CompactFormatter.begin_array(w)
+        } else {
+            self.pretty.begin_array(w)
+        }
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if self.open.pop().unwrap_or(false) {
+            CompactFormatter.end_array(w)
+        } else {
+            self.pretty.end_array(w)
+        }
+    }
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if self.compact() {
+            CompactFormatter.begin_array_value(w, first)
+        } else {
+            self.pretty.begin_array_value(w, first)
+        }
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if self.compact() {
+            CompactFormatter.end_array_value(w)
+        } else {
+            self.pretty.end_array_value(w)
+        }
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if self.open(true) {
+            CompactFormatter.begin_object(w)
+        } else {
+            self.pretty.begin_object(w)
+        }
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if self.open.pop().unwrap_or(false) {
+            CompactFormatter.end_object(w)
+        } else {
+            self.pretty.end_object(w)
+        }
+    }
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if self.open.len() == 1 {
+            self.key = Some(String::new());
+        }
+        if self.compact() {
+            CompactFormatter.begin_object_key(w, first)
+        } else {
+            self.pretty.begin_object_key(w, first)
+        }
+    }
+    fn end_object_key<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if let Some(key) = self.key.take() {
+            self.in_plan = key == "plan";
+        }
+        if self.compact() {
+            CompactFormatter.end_object_key(w)
+        } else {
+            self.pretty.end_object_key(w)
+        }
+    }
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        if let Some(key) = &mut self.key {
+            key.push_str(fragment);
+        }
+        w.write_all(fragment.as_bytes())
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if self.compact() {
+            CompactFormatter.begin_object_value(w)
+        } else {
+            self.pretty.begin_object_value(w)
+        }
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if self.compact() {
+            CompactFormatter.end_object_value(w)
+        } else {
+            self.pretty.end_object_value(w)
+        }
+    }
 }
 
 /// The largest plan file read (2 GiB): far above any plan (a million deletions is a few

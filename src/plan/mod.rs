@@ -143,50 +143,75 @@ impl Plan {
     /// pull-request comment. Independent of the order of entries and of when the plan was made.
     pub fn digest(&self, region: &str, endpoint: &str) -> String {
         use sha2::{Digest, Sha256};
-        let mut deletions: Vec<&Deletion> = self.deletions.iter().collect();
-        deletions.sort_by(|a, b| a.video_id.cmp(&b.video_id));
+        // One line per action, in the order of the video IDs.
+        fn lines<T>(
+            h: &mut Sha256,
+            items: &[T],
+            id: fn(&T) -> &VideoId,
+            line: impl Fn(&mut Sha256, &T),
+        ) {
+            let mut sorted: Vec<&T> = items.iter().collect();
+            sorted.sort_by(|a, b| id(a).cmp(id(b)));
+            for item in sorted {
+                line(h, item);
+                h.update(b"\n");
+            }
+        }
+        fn json(h: &mut Sha256, value: &impl Serialize) {
+            h.update(serde_json::to_vec(value).expect("plans serialize"));
+        }
         let mut h = Sha256::new();
         h.update(b"vodplan-plan-digest-1\n");
         h.update(region.as_bytes());
         h.update(b"\n");
         h.update(endpoint.as_bytes());
         h.update(b"\n");
-        for d in deletions {
-            h.update(d.video_id.as_str().as_bytes());
-            h.update(b" ");
-            h.update(serde_json::to_vec(&d.observed).expect("fingerprints serialize"));
-            h.update(b"\n");
-        }
+        lines(
+            &mut h,
+            &self.deletions,
+            |d| &d.video_id,
+            |h, d| {
+                h.update(d.video_id.as_str().as_bytes());
+                h.update(b" ");
+                json(h, &d.observed);
+            },
+        );
         // Quarantine actions, when there are any (a plan without them keeps the digest it had).
-        let mut quarantines: Vec<&quarantine::Quarantine> = self.quarantines.iter().collect();
-        quarantines.sort_by(|a, b| a.video_id.cmp(&b.video_id));
-        for q in quarantines {
-            h.update(b"quarantine ");
-            h.update(q.video_id.as_str().as_bytes());
-            h.update(b" ");
-            h.update(quarantine::date_text(q.until).as_bytes());
-            h.update(b" ");
-            h.update(serde_json::to_vec(&q.observed).expect("fingerprints serialize"));
-            h.update(b"\n");
-        }
-        let mut restores: Vec<&quarantine::Restore> = self.restores.iter().collect();
-        restores.sort_by(|a, b| a.video_id.cmp(&b.video_id));
-        for r in restores {
-            h.update(b"restore ");
-            h.update(r.video_id.as_str().as_bytes());
-            h.update(b" ");
-            h.update(serde_json::to_vec(&r.observed).expect("fingerprints serialize"));
-            h.update(b"\n");
-        }
+        lines(
+            &mut h,
+            &self.quarantines,
+            |q| &q.video_id,
+            |h, q| {
+                h.update(b"quarantine ");
+                h.update(q.video_id.as_str().as_bytes());
+                h.update(b" ");
+                h.update(quarantine::date_text(q.until).as_bytes());
+                h.update(b" ");
+                json(h, &q.observed);
+            },
+        );
+        lines(
+            &mut h,
+            &self.restores,
+            |r| &r.video_id,
+            |h, r| {
+                h.update(b"restore ");
+                h.update(r.video_id.as_str().as_bytes());
+                h.update(b" ");
+                json(h, &r.observed);
+            },
+        );
         // The purge objects, when there are any (a plan without them keeps the digest it had).
         if let Some(p) = &self.purge {
-            let mut videos: Vec<&purge::VideoPurge> = p.videos.iter().collect();
-            videos.sort_by(|a, b| a.video_id.cmp(&b.video_id));
-            for v in videos {
-                h.update(b"purge ");
-                h.update(serde_json::to_vec(v).expect("purges serialize"));
-                h.update(b"\n");
-            }
+            lines(
+                &mut h,
+                &p.videos,
+                |v| &v.video_id,
+                |h, v| {
+                    h.update(b"purge ");
+                    json(h, v);
+                },
+            );
         }
         // What the percentage guard divides by, when selectors ran (a plan without them keeps the
         // digest it had): a saved plan cannot lift the guard without changing its digest.

@@ -4,8 +4,6 @@
 
 use std::fmt::Write;
 
-use serde_json::json;
-
 use super::Format;
 use super::escape::{self, markdown_code, quoted, visible};
 use crate::plan::compare::{Changed, Comparison};
@@ -94,33 +92,87 @@ fn text(c: &Comparison, n: &Names) -> String {
     out
 }
 
+/// The `diff` document (fields in the order of their names, as [`super::json`] explains): per action, the videos the new plan adds and drops.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiffDocument<'a> {
+    actions: std::collections::BTreeMap<&'a str, ActionRow<'a>>,
+    #[serde(rename = "format_version")]
+    format_version: u32,
+    new: PlanRef<'a>,
+    old: PlanRef<'a>,
+    same: bool,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlanRef<'a> {
+    file: &'a str,
+    plan_digest: &'a str,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ActionRow<'a> {
+    added: Vec<ChangedRow<'a>>,
+    added_count: usize,
+    dropped: Vec<ChangedRow<'a>>,
+    dropped_count: usize,
+    new: usize,
+    old: usize,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChangedRow<'a> {
+    source: &'a str,
+    title: &'a str,
+    video_id: &'a crate::ids::VideoId,
+}
+
+impl<'a> DiffDocument<'a> {
+    pub fn new(c: &'a Comparison, n: &'a Names) -> DiffDocument<'a> {
+        let rows = |vs: &'a [Changed]| {
+            vs.iter()
+                .map(|v| ChangedRow {
+                    source: &v.source,
+                    title: &v.title,
+                    video_id: &v.video_id,
+                })
+                .collect()
+        };
+        DiffDocument {
+            actions: c
+                .actions
+                .iter()
+                .map(|a| {
+                    let row = ActionRow {
+                        added: rows(&a.added),
+                        added_count: a.added.len(),
+                        dropped: rows(&a.dropped),
+                        dropped_count: a.dropped.len(),
+                        new: a.new_count,
+                        old: a.old_count,
+                    };
+                    (a.action, row)
+                })
+                .collect(),
+            format_version: super::json::FORMAT_VERSION,
+            new: PlanRef {
+                file: &n.new,
+                plan_digest: &n.new_digest,
+            },
+            old: PlanRef {
+                file: &n.old,
+                plan_digest: &n.old_digest,
+            },
+            same: c.same(),
+        }
+    }
+}
+
 fn json(c: &Comparison, n: &Names) -> String {
-    let row = |v: &Changed| json!({"videoId": v.video_id, "title": v.title, "source": v.source});
-    let actions: serde_json::Map<String, serde_json::Value> = c
-        .actions
-        .iter()
-        .map(|a| {
-            (
-                a.action.to_string(),
-                json!({
-                    "old": a.old_count, "new": a.new_count,
-                    "addedCount": a.added.len(), "droppedCount": a.dropped.len(),
-                    "added": a.added.iter().map(row).collect::<Vec<_>>(),
-                    "dropped": a.dropped.iter().map(row).collect::<Vec<_>>(),
-                }),
-            )
-        })
-        .collect();
-    let v = json!({
-        "format_version": 1,
-        "same": c.same(),
-        "old": {"file": n.old, "planDigest": n.old_digest},
-        "new": {"file": n.new, "planDigest": n.new_digest},
-        "actions": actions,
-    });
-    let mut s = serde_json::to_string_pretty(&v).expect("JSON values serialize");
-    s.push('\n');
-    s
+    super::json::print(&DiffDocument::new(c, n))
 }
 
 fn markdown(c: &Comparison, n: &Names) -> String {
@@ -191,4 +243,32 @@ fn markdown(c: &Comparison, n: &Names) -> String {
         let _ = writeln!(out, "\n</details>\n");
     }
     out
+}
+
+#[cfg(test)]
+mod document_tests {
+    use super::*;
+    use crate::ids::VideoId;
+    use crate::plan::compare::ActionChange;
+
+    #[test]
+    fn the_diff_document_is_its_sorted_form() {
+        let v = |s: &str| VideoId::new(s).unwrap();
+        let sorted = super::super::json::tests::sorted;
+        let changed = crate::plan::compare::Changed {
+            video_id: v("v1"),
+            title: "t".into(),
+            source: "m.yaml:5".into(),
+        };
+        let c = Comparison {
+            actions: vec![ActionChange {
+                action: "delete",
+                old_count: 1,
+                new_count: 1,
+                added: vec![changed.clone()],
+                dropped: vec![changed],
+            }],
+        };
+        sorted(&DiffDocument::new(&c, &Names::default()));
+    }
 }

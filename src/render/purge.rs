@@ -3,8 +3,6 @@
 
 use std::fmt::Write;
 
-use serde_json::{Value, json};
-
 use super::count;
 use super::escape::visible;
 use crate::apply::purge::PurgeOutcome;
@@ -92,27 +90,6 @@ pub fn plan_summary(p: &PurgePlan) -> String {
         );
     }
     line
-}
-
-/// The plan's purge section (JSON).
-pub fn plan_json(p: &PurgePlan) -> Value {
-    let t = p.units();
-    json!({
-        "videos": p.videos.iter().map(|v| {
-            let u = v.units();
-            json!({
-                "videoId": v.video_id,
-                "directories": u.dirs,
-                "urls": u.urls,
-                "objects": v.objects,
-                "unpurgeable": v.unpurgeable,
-            })
-        }).collect::<Vec<_>>(),
-        "directories": t.dirs,
-        "urls": t.urls,
-        "quota": p.quota,
-        "daysNeeded": p.days_needed(),
-    })
 }
 
 /// The apply's purge line (text).

@@ -120,14 +120,8 @@ impl Client {
         config: ClientConfig,
         credentials: CredentialSource,
     ) -> Result<Client, ApiError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .referer(false)
-            .timeout(config.timeout)
-            .connect_timeout(Duration::from_secs(10))
+        let http = credentials::service::builder(Duration::from_secs(10), config.timeout)
             .pool_idle_timeout(Duration::from_secs(30))
-            .user_agent(concat!("vodplan/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ApiError {
                 message: e.to_string(),

@@ -6,7 +6,9 @@
 use std::io::Read;
 use std::time::{Duration, Instant};
 
-use crate::harness::{Dir, Emulator, catalog_of, delete_manifest, vodplan};
+use crate::harness::{
+    Dir, Emulator, catalog_of, delete_manifest, deleting, vodplan, with_saved_plan,
+};
 
 /// `apply PLANFILE` names the credentials' provider, like every command that calls the API.
 const CREDENTIALS: &str = "Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)\n";
@@ -42,15 +44,7 @@ const KEPT: &str = "7c3e9a10b2d44f6e8a1b2c3d4e5f6a7b";
 const UNLISTED: &str = "9e8d7c6b5a4f4e3d8c2b1a0f9e8d7c6b";
 
 fn setup() -> (Dir, Emulator) {
-    let dir = Dir::new();
-    let emu = Emulator::start(&dir, CATALOG, &[]);
-    dir.write("m.yaml", MANIFEST);
-    let r = vodplan(&dir)
-        .against(&emu)
-        .args(["plan", "m.yaml", "--out", "plan.json"])
-        .run();
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    (dir, emu)
+    with_saved_plan(CATALOG, &[], MANIFEST)
 }
 
 /// The saved plan with `id` added as a deletion, its fingerprint copied from the live video, as
@@ -481,15 +475,7 @@ fn a_long_retry_after_is_announced() {
 
 /// `n` videos, a manifest deleting them all, and its saved plan `plan.json`.
 fn planned_deletion_of(n: usize, emulator_args: &[&str]) -> (Dir, Emulator) {
-    let dir = Dir::new();
-    let emu = Emulator::start(&dir, &catalog_of(n, ""), emulator_args);
-    delete_manifest(&dir, n);
-    let r = vodplan(&dir)
-        .against(&emu)
-        .args(["plan", "m.yaml", "--out", "plan.json"])
-        .run();
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    (dir, emu)
+    with_saved_plan(&catalog_of(n, ""), emulator_args, &deleting(n))
 }
 
 /// The same `apply plan.json` finishes the job, every one of the `n` videos counted once.

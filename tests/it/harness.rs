@@ -376,13 +376,48 @@ fn find_digest(text: &str) -> Option<usize> {
     .min()
 }
 
-/// Writes `m.yaml`: a manifest deleting the first `n` videos of [`catalog_of`] by ID.
+/// Writes `m.yaml`: [`deleting`] `n`.
 pub fn delete_manifest(dir: &Dir, n: usize) {
+    dir.write("m.yaml", &deleting(n));
+}
+
+/// A manifest deleting the first `n` videos of [`catalog_of`] by ID.
+pub fn deleting(n: usize) -> String {
     let mut m = String::from("version: 1\ndelete:\n");
     for i in 0..n {
         m.push_str(&format!("  - videoId: {}\n", vid(i)));
     }
-    dir.write("m.yaml", &m);
+    m
+}
+
+/// The set-up most tests share: a directory, an emulator serving `catalog` (started with
+/// `flags`), and `manifest` as the directory's `m.yaml`.
+pub fn with_manifest(catalog: &str, flags: &[&str], manifest: &str) -> (Dir, Emulator) {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, catalog, flags);
+    dir.write("m.yaml", manifest);
+    (dir, emu)
+}
+
+/// [`with_manifest`], and `m.yaml` planned into `plan.json` (which must succeed).
+pub fn with_saved_plan(catalog: &str, flags: &[&str], manifest: &str) -> (Dir, Emulator) {
+    let (dir, emu) = with_manifest(catalog, flags, manifest);
+    let r = run(&dir, &emu, &["plan", "m.yaml", "--out", "plan.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    (dir, emu)
+}
+
+/// `vodplan ARGS` in `dir`, against `emu`.
+pub fn run(dir: &Dir, emu: &Emulator, args: &[&str]) -> Run {
+    vodplan(dir).against(emu).args(args).run()
+}
+
+/// A runtime for tests that reach the emulator through the library.
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// A catalogue of `n` videos `v000..` (32-hex IDs), plus extras.

@@ -1,7 +1,7 @@
 //! Summaries that say exactly what happened: "complete" only when everything planned was done,
 //! "interrupted" only after an interrupt, forbidden videos explained with the two ways out.
 
-use crate::harness::{Dir, Emulator, catalog_of, stable, vid, vodplan};
+use crate::harness::{Dir, Emulator, catalog_of, deleting, stable, vid, vodplan, with_manifest};
 
 /// Three deletable videos and two that DeleteVideo reports in ForbiddenVideoIds.
 fn forbidden_catalog() -> String {
@@ -118,9 +118,7 @@ fn signal(child: &std::process::Child, name: &str) {
 
 #[test]
 fn the_journal_records_the_plan_digest_and_apply_planfile_names_the_credentials() {
-    let dir = Dir::new();
-    let emu = Emulator::start(&dir, &catalog_of(3, ""), &[]);
-    crate::harness::delete_manifest(&dir, 2);
+    let (dir, emu) = with_manifest(&catalog_of(3, ""), &[], &deleting(2));
     let plan = vodplan(&dir)
         .against(&emu)
         .args(["plan", "m.yaml", "--out", "plan.json", "--format", "json"])
@@ -165,9 +163,7 @@ fn the_journal_records_the_plan_digest_and_apply_planfile_names_the_credentials(
 /// process with no word).
 #[test]
 fn a_signal_before_the_delete_phase_says_interrupted_nothing_sent() {
-    let dir = Dir::new();
-    let emu = Emulator::start(&dir, &catalog_of(3, ""), &[]);
-    crate::harness::delete_manifest(&dir, 2);
+    let (dir, emu) = with_manifest(&catalog_of(3, ""), &[], &deleting(2));
     let plan = vodplan(&dir)
         .against(&emu)
         .args(["plan", "m.yaml", "--out", "plan.json"])
@@ -204,9 +200,11 @@ fn a_signal_before_the_delete_phase_says_interrupted_nothing_sent() {
 /// A second apply while one holds the journal refuses before it prints the plan.
 #[test]
 fn a_second_apply_refuses_on_the_lock_before_printing_the_plan() {
-    let dir = Dir::new();
-    let emu = Emulator::start(&dir, &catalog_of(200, ""), &["--latency-ms", "300"]);
-    crate::harness::delete_manifest(&dir, 200);
+    let (dir, emu) = with_manifest(
+        &catalog_of(200, ""),
+        &["--latency-ms", "300"],
+        &deleting(200),
+    );
     let first = vodplan(&dir)
         .against(&emu)
         .args([
@@ -251,10 +249,9 @@ fn a_second_apply_refuses_on_the_lock_before_printing_the_plan() {
 /// today's manifests' reason for each deletion, never the plan file's.
 #[test]
 fn a_forged_selector_count_or_reason_in_a_saved_plan_cannot_pass_under_the_reviewed_digest() {
-    let dir = Dir::new();
-    let emu = Emulator::start(&dir, &catalog_of(10, ""), &[]);
-    dir.write(
-        "m.yaml",
+    let (dir, emu) = with_manifest(
+        &catalog_of(10, ""),
+        &[],
         "version: 1\ndelete:\n  - match: { categoryId: 1000 }\n    reason: cleanup (TICKET-1)\n",
     );
     let plan = vodplan(&dir)
@@ -307,9 +304,7 @@ fn a_forged_selector_count_or_reason_in_a_saved_plan_cannot_pass_under_the_revie
 /// Two applies of one plan on one machine with different journals: the second refuses.
 #[test]
 fn a_second_apply_of_the_same_plan_with_another_journal_refuses() {
-    let dir = Dir::new();
-    let emu = Emulator::start(&dir, &catalog_of(200, ""), &[]);
-    crate::harness::delete_manifest(&dir, 200);
+    let (dir, emu) = with_manifest(&catalog_of(200, ""), &[], &deleting(200));
     let plan = vodplan(&dir)
         .against(&emu)
         .args(["plan", "m.yaml", "--out", "plan.json"])
@@ -381,10 +376,9 @@ fn the_default_journal_of_a_manifest_directory_is_not_written_inside_it() {
 /// The guard's hint names the guard that tripped.
 #[test]
 fn the_percentage_guard_hint_names_the_percentage_flag() {
-    let dir = Dir::new();
-    let emu = Emulator::start(&dir, &catalog_of(4, ""), &[]);
-    dir.write(
-        "m.yaml",
+    let (dir, emu) = with_manifest(
+        &catalog_of(4, ""),
+        &[],
         "version: 1\ndelete:\n  - match: { categoryId: 1000 }\n",
     );
     let r = vodplan(&dir)

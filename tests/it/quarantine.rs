@@ -6,7 +6,7 @@ use vodplan::ids::VideoId;
 use vodplan::plan::quarantine::{tag_for, today};
 use vodplan::vod::media::{AuditItem, AuditStatus};
 
-use crate::harness::{Dir, Emulator, Run, stable, vid, vodplan};
+use crate::harness::{Dir, Emulator, rt, run, stable, vid, with_manifest};
 use crate::safety::client_for;
 
 /// The example catalogue: A and B plain, M blocked by moderation, F with 16 tags, O in another
@@ -50,19 +50,11 @@ fn manifest(extra: &str) -> String {
     )
 }
 
+/// The emulator keeps its state in a file, so a test can restart it.
+const STATE: &[&str] = &["--state", "state.jsonl"];
+
 fn start(dir: &Dir) -> Emulator {
-    Emulator::start(dir, &catalog(), &["--state", "state.jsonl"])
-}
-
-fn run(dir: &Dir, emu: &Emulator, args: &[&str]) -> Run {
-    vodplan(dir).against(emu).args(args).run()
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
+    Emulator::start(dir, &catalog(), STATE)
 }
 
 /// A video's status and tags as VOD reports them now, or `None` when it is gone.
@@ -133,9 +125,7 @@ const LEFT_ALONE: &str = "Left exactly as they are:
 /// alone checked at every step.
 #[test]
 fn a_quarantine_blocks_and_tags_then_waits_then_deletes_exactly_its_videos() {
-    let dir = Dir::new();
-    dir.write("m.yaml", &manifest(""));
-    let emu = start(&dir);
+    let (dir, emu) = with_manifest(&catalog(), STATE, &manifest(""));
 
     let plan = run(&dir, &emu, &["plan", "m.yaml", "--detailed-exitcode"]);
     assert_eq!(plan.code, 2, "a pending quarantine: {}", plan.stderr);
@@ -282,9 +272,7 @@ fn quarantined_and_due(dir: &Dir) -> Emulator {
 /// other tags kept. The moderation-blocked video, kept too, is never set Normal.
 #[test]
 fn a_keep_entry_restores_a_quarantined_video_and_never_unblocks_moderation() {
-    let dir = Dir::new();
-    dir.write("m.yaml", &manifest(""));
-    let emu = start(&dir);
+    let (dir, emu) = with_manifest(&catalog(), STATE, &manifest(""));
     let apply = run(&dir, &emu, &["apply", "m.yaml", "--auto-approve"]);
     assert_eq!(apply.code, 0, "{}", apply.stderr);
     dir.write(
@@ -387,9 +375,11 @@ fn a_video_restored_by_hand_between_plan_and_apply_is_not_deleted() {
 /// that changes anything.
 #[test]
 fn max_quarantines_trips_before_anything() {
-    let dir = Dir::new();
-    dir.write("m.yaml", &manifest("limits:\n  maxQuarantines: 1\n"));
-    let emu = start(&dir);
+    let (dir, emu) = with_manifest(
+        &catalog(),
+        STATE,
+        &manifest("limits:\n  maxQuarantines: 1\n"),
+    );
     let plan = run(&dir, &emu, &["plan", "m.yaml"]);
     assert_eq!(plan.code, 1, "{}", plan.stdout);
     assert!(
@@ -412,9 +402,7 @@ fn max_quarantines_trips_before_anything() {
 /// with today's date, not the file's.
 #[test]
 fn hand_edited_saved_plans_cannot_skip_or_undo_a_quarantine() {
-    let dir = Dir::new();
-    dir.write("m.yaml", &manifest(""));
-    let emu = start(&dir);
+    let (dir, emu) = with_manifest(&catalog(), STATE, &manifest(""));
     let plan = run(&dir, &emu, &["plan", "m.yaml", "--out", "plan.json"]);
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     let original: serde_json::Value = serde_json::from_str(&dir.read("plan.json")).unwrap();
@@ -509,9 +497,7 @@ fn hand_edited_saved_plans_cannot_skip_or_undo_a_quarantine() {
 /// twice, and the videos are counted as in quarantine.
 #[test]
 fn a_saved_plan_whose_quarantines_are_done_is_finished_not_refused() {
-    let dir = Dir::new();
-    dir.write("m.yaml", &manifest(""));
-    let emu = start(&dir);
+    let (dir, emu) = with_manifest(&catalog(), STATE, &manifest(""));
     let plan = run(&dir, &emu, &["plan", "m.yaml", "--out", "plan.json"]);
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     let apply = run(&dir, &emu, &["apply", "m.yaml", "--auto-approve"]);
@@ -564,9 +550,7 @@ fn a_saved_plan_whose_quarantines_are_done_is_finished_not_refused() {
 /// and apply makes the saved plan stale, named, and nothing is tagged, blocked or deleted.
 #[test]
 fn a_saved_quarantine_is_stale_when_the_tags_changed_by_hand() {
-    let dir = Dir::new();
-    dir.write("m.yaml", &manifest(""));
-    let emu = start(&dir);
+    let (dir, emu) = with_manifest(&catalog(), STATE, &manifest(""));
     let plan = run(&dir, &emu, &["plan", "m.yaml", "--out", "plan.json"]);
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     let client = client_for(&emu.endpoint());

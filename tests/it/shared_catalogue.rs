@@ -11,7 +11,7 @@ use vodplan::ids::VideoId;
 use vodplan::plan::quarantine::{tag_for, today};
 use vodplan::vod::media::{AuditItem, AuditStatus};
 
-use crate::harness::{BIN, Dir, Emulator, Run, vid, vodplan};
+use crate::harness::{BIN, Dir, Emulator, rt, run, vid, vodplan};
 use crate::safety::client_for;
 
 /// One catalogue video: index, status, category, tags.
@@ -35,17 +35,6 @@ fn start(dir: &Dir, videos: &[String], extra: &[&str]) -> Emulator {
     let mut flags = vec!["--state", "state.jsonl"];
     flags.extend_from_slice(extra);
     Emulator::start(dir, &catalog(videos), &flags)
-}
-
-fn run(dir: &Dir, emu: &Emulator, args: &[&str]) -> Run {
-    vodplan(dir).against(emu).args(args).run()
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// Every video's status and tags now (`None`: gone), read in one go.

@@ -82,9 +82,11 @@ pub(crate) fn service_url(
     }
 }
 
-/// An HTTP client for a provider: never follows a redirect (a redirect could carry a signed
-/// query or a token to another host), sends no `Referer`, and gives up after `timeout`.
-pub(crate) fn http(connect: Duration, timeout: Duration) -> reqwest::Client {
+/// Every HTTP client of vodplan (the VOD API's and the credential providers') starts here: it
+/// never follows a redirect (a redirect could carry a signed query or a token to another host),
+/// sends no `Referer`, names vodplan as its user agent, connects within `connect` and gives up
+/// after `timeout`.
+pub(crate) fn builder(connect: Duration, timeout: Duration) -> reqwest::ClientBuilder {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -92,6 +94,11 @@ pub(crate) fn http(connect: Duration, timeout: Duration) -> reqwest::Client {
         .connect_timeout(connect)
         .timeout(timeout)
         .user_agent(concat!("vodplan/", env!("CARGO_PKG_VERSION")))
+}
+
+/// An HTTP client for a provider (see [`builder`]).
+pub(crate) fn http(connect: Duration, timeout: Duration) -> reqwest::Client {
+    builder(connect, timeout)
         .build()
         .expect("a plain HTTP client always builds")
 }
