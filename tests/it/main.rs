@@ -27,4 +27,5 @@ mod selectors;
 mod shared_catalogue;
 mod signature_vectors;
 mod takedown;
+mod test;
 mod validate;
