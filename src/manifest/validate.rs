@@ -918,3 +918,6 @@ impl Validator {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
