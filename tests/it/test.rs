@@ -12,7 +12,8 @@
 //! A run checks the exit status, stdout and stderr **exactly**; what a test does not state is
 //! expected empty (status 0, no output). A test loosens a stream only where it is genuinely
 //! variable, and says so in the call: `.stderr_contains(..)`, `.stdout_starts_with(..)`,
-//! `.stdout_matches(what, predicate)`, `.ignore_stderr()`. What changes from run to run is
+//! `.stdout_matches(what, predicate)`, `.ignore_stderr()`.
+//! Long expectations are written indented, with [`unindent`]. What changes from run to run is
 //! normalised before comparing instead, so that the rest stays exact: the temporary directory
 //! reads `{DIR}`, the emulator's port `{PORT}` (`http://127.0.0.1:{PORT}`), and a plan digest
 //! (12 hex digits after a digest label; it covers the endpoint, so the port) `{DIGEST}`.
@@ -316,6 +317,40 @@ impl<'a> Test<'a> {
         }
         run
     }
+}
+
+/// An expected output written indented in the test, as just's tests write theirs: a leading
+/// newline is dropped, the indentation common to all non-blank lines is removed, and a last line
+/// of only spaces (the closing quote's indentation) is dropped, keeping its newline.
+///
+/// ```ignore
+/// .stderr(unindent(
+///     "
+///     error: the manifests have 1 problem; nothing was sent to the API
+///     hint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again
+///     ",
+/// ))
+/// ```
+pub fn unindent(text: &str) -> String {
+    let text = text.strip_prefix('\n').unwrap_or(text);
+    let lines: Vec<&str> = text.split('\n').collect();
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .min()
+        .unwrap_or(0);
+    let out: Vec<&str> = lines
+        .iter()
+        .map(|l| {
+            if l.trim().is_empty() {
+                ""
+            } else {
+                &l[indent..]
+            }
+        })
+        .collect();
+    out.join("\n")
 }
 
 /// `text` with the temporary directory, the emulator's port and plan digests replaced.
