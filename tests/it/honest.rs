@@ -2,6 +2,7 @@
 //! "interrupted" only after an interrupt, forbidden videos explained with the two ways out.
 
 use crate::harness::{Dir, Emulator, catalog_of, stable, vid, vodplan};
+use crate::test::{Test, unindent};
 
 /// Three deletable videos and two that DeleteVideo reports in ForbiddenVideoIds.
 fn forbidden_catalog() -> String {
@@ -21,48 +22,93 @@ fn forbidden_videos_are_explained_not_called_complete_or_interrupted() {
     let emu = Emulator::start(&dir, &forbidden_catalog(), &[]);
     crate::harness::delete_manifest(&dir, 5);
     let apply = || {
-        vodplan(&dir)
+        Test::in_dir(&dir)
             .against(&emu)
             .args(["apply", "m.yaml", "--auto-approve"])
-            .run()
     };
     let forbidden_hint = "Forbidden: VOD refused to delete 2 videos (ForbiddenVideoIds, listed above), which usually means the RAM identity vodplan runs as may not delete them. Two ways out: grant it vod:DeleteVideo on them (examples/ram/apply-policy.json) and run the same command again; or accept them as they are: add them to `keep` in the manifests (and remove any delete entry naming them by ID), so that they are no longer planned.\n";
-    let first = apply();
-    assert_eq!(first.code, 3, "{}", first.stderr);
-    assert!(
-        first.stdout.ends_with(&format!(
-            "Forbidden: VOD refused to delete these (ForbiddenVideoIds):\n  ! {}\n  ! {}\n\nPlan digest: {}\nApply partial: 3 videos deleted, 0 absent, 2 forbidden, 0 failed.\n",
-            vid(3),
-            vid(4),
-            &first.stdout[first.stdout.rfind("Plan digest: ").unwrap() + 13..][..12]
-        )),
-        "{}",
-        first.stdout
-    );
-    assert_eq!(
-        stable(&first.stderr, &emu),
-        format!(
-            "Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)\nApplying plan DIGEST.\nJournal: m.yaml.journal.jsonl\nPartial: 3 deleted, 2 forbidden.\n{forbidden_hint}"
-        )
-    );
+    apply()
+        .status(3)
+        .stdout(unindent(
+            "
+            vodplan will permanently delete these videos in cn-shanghai (http://127.0.0.1:{PORT}):
+            source files, transcoded streams and thumbnails are removed and cannot be recovered.
+
+              - 00000000000000000000000000000000  \"Video 0\"  Normal  1.0 MiB  2023-01-01  cat 1000  Standard  m.yaml:3
+              - 00000000000000000000000000000001  \"Video 1\"  Normal  1.0 MiB  2023-01-01  cat 1000  Standard  m.yaml:4
+              - 00000000000000000000000000000002  \"Video 2\"  Normal  1.0 MiB  2023-01-01  cat 1000  Standard  m.yaml:5
+              - 00000000000000000000000000000003  \"Locked 3\"  Normal  1.0 MiB  2023-01-01  cat 1000  Standard  m.yaml:6
+              - 00000000000000000000000000000004  \"Locked 4\"  Normal  1.0 MiB  2023-01-01  cat 1000  Standard  m.yaml:7
+
+            Breakdown of the deletions:
+              by delete entry:
+                videoId entries (m.yaml): 5 videos 5.0 MiB, created 2023-01-01T00:00:00Z
+              by status:
+                Normal: 5 videos 5.0 MiB, created 2023-01-01T00:00:00Z
+              by category:
+                1000: 5 videos 5.0 MiB, created 2023-01-01T00:00:00Z
+              by creation year:
+                2023: 5 videos 5.0 MiB, created 2023-01-01T00:00:00Z
+              by storage class:
+                Standard: 5 videos 5.0 MiB, created 2023-01-01T00:00:00Z
+
+            Plan: 5 videos to delete (5.0 MiB), 0 protected, 0 absent.
+            Plan digest: {DIGEST}  (region cn-shanghai, the default; the manifests name none)
+            Forbidden: VOD refused to delete these (ForbiddenVideoIds):
+              ! 00000000000000000000000000000003
+              ! 00000000000000000000000000000004
+
+            Plan digest: {DIGEST}
+            Apply partial: 3 videos deleted, 0 absent, 2 forbidden, 0 failed.
+            ",
+        ))
+        .stderr(format!(
+            "Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)\nApplying plan {{DIGEST}}.\nJournal: m.yaml.journal.jsonl\nPartial: 3 deleted, 2 forbidden.\n{forbidden_hint}"
+        ))
+        .run();
     // Again: the 2 are sent again (the permission may have been fixed), the 3 are credited, and
     // nothing claims an interrupted run.
-    let second = apply();
-    assert_eq!(second.code, 3, "{}", second.stderr);
-    assert!(!second.stderr.contains("nterrupt"), "{}", second.stderr);
-    assert_eq!(
-        stable(&second.stderr, &emu),
-        format!(
-            "Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)\nApplying plan DIGEST.\nContinuing: the journal shows an earlier partial run of this plan that sent 5 videos for deletion; what it deleted is credited, not reported as drift.\nJournal: m.yaml.journal.jsonl\nPartial: 3 deleted, 2 forbidden.\n{forbidden_hint}"
-        )
-    );
-    assert!(
-        second
-            .stdout
-            .ends_with("Apply partial: 3 videos deleted, 0 absent, 2 forbidden, 0 failed.\n"),
-        "{}",
-        second.stdout
-    );
+    apply()
+        .status(3)
+        .stdout(unindent(
+            "
+            vodplan will permanently delete these videos in cn-shanghai (http://127.0.0.1:{PORT}):
+            source files, transcoded streams and thumbnails are removed and cannot be recovered.
+
+              - 00000000000000000000000000000003  \"Locked 3\"  Normal  1.0 MiB  2023-01-01  cat 1000  Standard  m.yaml:6
+              - 00000000000000000000000000000004  \"Locked 4\"  Normal  1.0 MiB  2023-01-01  cat 1000  Standard  m.yaml:7
+
+            Already absent (listed in the manifest, gone from VOD):
+              ~ videoId 00000000000000000000000000000000  m.yaml:3
+              ~ videoId 00000000000000000000000000000001  m.yaml:4
+              ~ videoId 00000000000000000000000000000002  m.yaml:5
+
+            Breakdown of the deletions:
+              by delete entry:
+                videoId entries (m.yaml): 2 videos 2.0 MiB, created 2023-01-01T00:00:00Z
+              by status:
+                Normal: 2 videos 2.0 MiB, created 2023-01-01T00:00:00Z
+              by category:
+                1000: 2 videos 2.0 MiB, created 2023-01-01T00:00:00Z
+              by creation year:
+                2023: 2 videos 2.0 MiB, created 2023-01-01T00:00:00Z
+              by storage class:
+                Standard: 2 videos 2.0 MiB, created 2023-01-01T00:00:00Z
+
+            Plan: 2 videos to delete (2.0 MiB), 0 protected, 3 absent.
+            Plan digest: {DIGEST}  (region cn-shanghai, the default; the manifests name none)
+            Forbidden: VOD refused to delete these (ForbiddenVideoIds):
+              ! 00000000000000000000000000000003
+              ! 00000000000000000000000000000004
+
+            Plan digest: {DIGEST}
+            Apply partial: 3 videos deleted, 0 absent, 2 forbidden, 0 failed.
+            ",
+        ))
+        .stderr(format!(
+            "Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)\nApplying plan {{DIGEST}}.\nContinuing: the journal shows an earlier partial run of this plan that sent 5 videos for deletion; what it deleted is credited, not reported as drift.\nJournal: m.yaml.journal.jsonl\nPartial: 3 deleted, 2 forbidden.\n{forbidden_hint}"
+        ))
+        .run();
     // Accepting them with `keep`: they are no longer planned, and the run is complete.
     crate::harness::delete_manifest(&dir, 3);
     let mut m = dir.read("m.yaml");
@@ -72,15 +118,34 @@ fn forbidden_videos_are_explained_not_called_complete_or_interrupted() {
         vid(4)
     ));
     dir.write("m.yaml", &m);
-    let third = apply();
-    assert_eq!(third.code, 0, "{}", third.stderr);
-    assert!(
-        third
-            .stdout
-            .ends_with("Apply complete: 0 videos deleted, 3 absent, 0 forbidden, 0 failed.\n"),
-        "{}",
-        third.stdout
-    );
+    apply()
+        .stdout(unindent(
+            "
+            Already absent (listed in the manifest, gone from VOD):
+              ~ videoId 00000000000000000000000000000000  m.yaml:3
+              ~ videoId 00000000000000000000000000000001  m.yaml:4
+              ~ videoId 00000000000000000000000000000002  m.yaml:5
+
+            No changes: nothing in the manifests is left to delete.
+            Plan: 0 videos to delete (0 B), 0 protected, 3 absent.
+            Plan digest: {DIGEST}  (region cn-shanghai, the default; the manifests name none)
+            Drift: these manifest entries no longer existed in VOD:
+              ~ videoId 00000000000000000000000000000000
+              ~ videoId 00000000000000000000000000000001
+              ~ videoId 00000000000000000000000000000002
+
+            Plan digest: {DIGEST}
+            Apply complete: 0 videos deleted, 3 absent, 0 forbidden, 0 failed.
+            ",
+        ))
+        .stderr(unindent(
+            "
+            Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)
+            Applying plan {DIGEST}.
+            Journal: m.yaml.journal.jsonl
+            ",
+        ))
+        .run();
 }
 
 /// Reads a finished child's exit code, stdout and stderr.
@@ -264,17 +329,17 @@ fn a_forged_selector_count_or_reason_in_a_saved_plan_cannot_pass_under_the_revie
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     let reviewed = plan.json()["planDigest"].as_str().unwrap().to_string();
     // As reviewed, the guard trips: 10 of the 10 videos the selector saw.
-    let r = vodplan(&dir)
+    Test::in_dir(&dir)
         .against(&emu)
         .args(["apply", "plan.json", "--max-delete-percent", "50"])
+        .status(1)
+        .stderr(unindent(
+            "
+            error: guard tripped: --max-delete-percent allows 50% of the 10 videos the delete selectors' queries returned (5), but the plan deletes 10 (5 too many); nothing was deleted
+            hint: review the selectors and IDs; raise --max-delete-percent only if deleting this share of what the selectors matched is intended
+            ",
+        ))
         .run();
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stderr
-            .contains("guard tripped: --max-delete-percent allows 50% of the 10 videos"),
-        "{}",
-        r.stderr
-    );
     // Forged: the selectors "saw" 100,000 videos, and every deletion carries another reason.
     let mut forged: serde_json::Value = serde_json::from_str(&dir.read("plan.json")).unwrap();
     forged["plan"]["selectorSeen"] = 100_000.into();
@@ -363,19 +428,47 @@ fn the_default_journal_of_a_manifest_directory_is_not_written_inside_it() {
         "manifests/cleanup.yaml",
         &format!("version: 1\ndelete:\n  - videoId: {}\n", vid(0)),
     );
-    let r = vodplan(&dir)
+    Test::in_dir(&dir)
         .against(&emu)
         .args(["apply", "manifests", "--auto-approve"])
+        .stdout(unindent(
+            "
+            vodplan will permanently delete these videos in cn-shanghai (http://127.0.0.1:{PORT}):
+            source files, transcoded streams and thumbnails are removed and cannot be recovered.
+
+              - 00000000000000000000000000000000  \"Video 0\"  Normal  1.0 MiB  2023-01-01  cat 1000  Standard  manifests/cleanup.yaml:3
+
+            Breakdown of the deletions:
+              by delete entry:
+                videoId entries (manifests/cleanup.yaml): 1 video 1.0 MiB, created 2023-01-01T00:00:00Z
+              by status:
+                Normal: 1 video 1.0 MiB, created 2023-01-01T00:00:00Z
+              by category:
+                1000: 1 video 1.0 MiB, created 2023-01-01T00:00:00Z
+              by creation year:
+                2023: 1 video 1.0 MiB, created 2023-01-01T00:00:00Z
+              by storage class:
+                Standard: 1 video 1.0 MiB, created 2023-01-01T00:00:00Z
+
+            Plan: 1 video to delete (1.0 MiB), 0 protected, 0 absent.
+            Plan digest: {DIGEST}  (region cn-shanghai, the default; the manifests name none)
+            Plan digest: {DIGEST}
+            Apply complete: 1 video deleted, 0 absent, 0 forbidden, 0 failed.
+            ",
+        ))
+        .stderr(unindent(
+            "
+            Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)
+            Applying plan {DIGEST}.
+            Journal: manifests.journal.jsonl
+            ",
+        ))
         .run();
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("Journal: manifests.journal.jsonl\n"),
-        "{}",
-        r.stderr
-    );
     assert!(dir.path().join("manifests.journal.jsonl").is_file());
-    let v = vodplan(&dir).args(["validate", "manifests"]).run();
-    assert_eq!((v.code, v.stderr.as_str()), (0, ""), "{}", v.stderr);
+    Test::in_dir(&dir)
+        .args(["validate", "manifests"])
+        .stdout("Valid: 1 file, 1 delete entry, 0 keep entries.\n")
+        .run();
 }
 
 /// The guard's hint names the guard that tripped.
@@ -387,16 +480,18 @@ fn the_percentage_guard_hint_names_the_percentage_flag() {
         "m.yaml",
         "version: 1\ndelete:\n  - match: { categoryId: 1000 }\n",
     );
-    let r = vodplan(&dir)
+    Test::in_dir(&dir)
         .against(&emu)
         .args(["plan", "m.yaml", "--max-delete-percent", "50"])
+        .status(1)
+        .stderr(unindent(
+            "
+            Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)
+            error: guard tripped: --max-delete-percent allows 50% of the 4 videos the delete selectors' queries returned (2), but the plan deletes 4 (2 too many); nothing was deleted
+            hint: review the selectors and IDs; raise --max-delete-percent only if deleting this share of what the selectors matched is intended
+            ",
+        ))
         .run();
-    assert_eq!(r.code, 1);
-    assert!(
-        r.stderr.ends_with("hint: review the selectors and IDs; raise --max-delete-percent only if deleting this share of what the selectors matched is intended\n"),
-        "{}",
-        r.stderr
-    );
 }
 
 /// `demo` shows the plan once, and names no path of the temporary directory it deletes.
