@@ -365,6 +365,7 @@ pub fn find_digest(text: &str) -> Option<usize> {
         "Plan digest: ",
         "\"planDigest\": \"",
         "plan ",
+        "(digest ",
     ]
     .iter()
     .filter_map(|label| {

@@ -129,6 +129,7 @@ pub struct Test<'a> {
     env: Vec<(String, String)>,
     emulator: Option<&'a Emulator>,
     stdin: Option<String>,
+    replacements: Vec<(String, String)>,
     status: i32,
     stdout: Expect,
     stderr: Expect,
@@ -158,6 +159,7 @@ impl<'a> Test<'a> {
             env: Vec::new(),
             emulator: None,
             stdin: None,
+            replacements: Vec::new(),
             status: 0,
             stdout: Expect::Exact(String::new()),
             stderr: Expect::Exact(String::new()),
@@ -194,6 +196,14 @@ impl<'a> Test<'a> {
     /// What the run reads on stdin (otherwise nothing: stdin is `/dev/null`).
     pub fn stdin(mut self, text: &str) -> Self {
         self.stdin = Some(text.to_string());
+        self
+    }
+
+    /// Also normalise `text` (something else that changes from run to run, such as a date
+    /// computed from today) to `placeholder` before comparing.
+    pub fn replacing(mut self, text: &str, placeholder: &str) -> Self {
+        self.replacements
+            .push((text.to_string(), placeholder.to_string()));
         self
     }
 
@@ -271,9 +281,13 @@ impl<'a> Test<'a> {
         self
     }
 
-    /// `text` with what changes from run to run replaced by `{DIR}`, `{PORT}` and `{DIGEST}`.
+    /// `text` with what changes from run to run replaced by `{DIR}`, `{PORT}` and `{DIGEST}`,
+    /// and what [`Test::replacing`] names.
     pub fn normalise(&self, text: &str) -> String {
-        normalise(text, self.place.dir(), self.emulator)
+        self.replacements.iter().fold(
+            normalise(text, self.place.dir(), self.emulator),
+            |t, (from, to)| t.replace(from.as_str(), to),
+        )
     }
 
     /// Runs the binary, checks the status and both streams, and returns what it printed as
