@@ -16,7 +16,9 @@
 //! Long expectations are written indented, with [`unindent`]. What changes from run to run is
 //! normalised before comparing instead, so that the rest stays exact: the temporary directory
 //! reads `{DIR}`, the emulator's port `{PORT}` (`http://127.0.0.1:{PORT}`), and a plan digest
-//! (12 hex digits after a digest label; it covers the endpoint, so the port) `{DIGEST}`.
+//! (12 hex digits after a digest label; it covers the endpoint, so the port) `{DIGEST}`; and,
+//! where a test asks, the time of the run `{NOW}` (`.normalise_now()`) or another value of the
+//! day (`.replacing(value, placeholder)`).
 //!
 //! Every run goes through the harness ([`crate::harness::Vodplan::run`]): the clean
 //! environment, the time limit, and the check that no fragment of a secret or token is in any
@@ -130,6 +132,7 @@ pub struct Test<'a> {
     emulator: Option<&'a Emulator>,
     stdin: Option<String>,
     replacements: Vec<(String, String)>,
+    now: bool,
     status: i32,
     stdout: Expect,
     stderr: Expect,
@@ -160,6 +163,7 @@ impl<'a> Test<'a> {
             emulator: None,
             stdin: None,
             replacements: Vec::new(),
+            now: false,
             status: 0,
             stdout: Expect::Exact(String::new()),
             stderr: Expect::Exact(String::new()),
@@ -204,6 +208,13 @@ impl<'a> Test<'a> {
     pub fn replacing(mut self, text: &str, placeholder: &str) -> Self {
         self.replacements
             .push((text.to_string(), placeholder.to_string()));
+        self
+    }
+
+    /// Also normalise the times of today (`YYYY-MM-DDTHH:MM:SSZ`, UTC, as vodplan writes the time
+    /// of a run) to `{NOW}`.
+    pub fn normalise_now(mut self) -> Self {
+        self.now = true;
         self
     }
 
@@ -284,10 +295,15 @@ impl<'a> Test<'a> {
     /// `text` with what changes from run to run replaced by `{DIR}`, `{PORT}` and `{DIGEST}`,
     /// and what [`Test::replacing`] names.
     pub fn normalise(&self, text: &str) -> String {
-        self.replacements.iter().fold(
+        let text = self.replacements.iter().fold(
             normalise(text, self.place.dir(), self.emulator),
             |t, (from, to)| t.replace(from.as_str(), to),
-        )
+        );
+        if self.now {
+            times_of_today(&text)
+        } else {
+            text
+        }
     }
 
     /// Runs the binary, checks the status and both streams, and returns what it printed as
@@ -365,6 +381,38 @@ pub fn unindent(text: &str) -> String {
         })
         .collect();
     out.join("\n")
+}
+
+/// `text` with every `YYYY-MM-DDTHH:MM:SSZ` of today (or yesterday, for a run across midnight)
+/// written `{NOW}`.
+fn times_of_today(text: &str) -> String {
+    let today = time::OffsetDateTime::now_utc().date();
+    let mut text = text.to_string();
+    for day in [today, today.previous_day().unwrap_or(today)] {
+        let prefix = format!("{day}T");
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find(&prefix) {
+            let time = rest.get(i + prefix.len()..i + prefix.len() + 9);
+            out.push_str(&rest[..i]);
+            match time {
+                Some(t)
+                    if t.ends_with('Z')
+                        && t[..8].bytes().all(|b| b.is_ascii_digit() || b == b':') =>
+                {
+                    out.push_str("{NOW}");
+                    rest = &rest[i + prefix.len() + 9..];
+                }
+                _ => {
+                    out.push_str(&prefix);
+                    rest = &rest[i + prefix.len()..];
+                }
+            }
+        }
+        out.push_str(rest);
+        text = out;
+    }
+    text
 }
 
 /// `text` with the temporary directory, the emulator's port and plan digests replaced.
