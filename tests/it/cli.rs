@@ -1,7 +1,7 @@
 //! The command line itself: help with examples, version, completions, colour.
 
 use crate::harness::{BIN, Dir, Emulator, assert_no_secret};
-use crate::test::{Test, normalise};
+use crate::test::{Test, normalise, unindent};
 
 #[test]
 fn every_command_has_help_with_an_example() {
@@ -43,7 +43,7 @@ fn every_command_has_help_with_an_example() {
 #[test]
 fn version_and_completions() {
     Test::new()
-        .args(["--version"])
+        .arg("--version")
         .stdout(format!("vodplan {}\n", env!("CARGO_PKG_VERSION")))
         .run();
     for shell in ["bash", "zsh", "fish"] {
@@ -84,6 +84,27 @@ fn errors_end_with_a_hint() {
              hint: name a saved plan (`vodplan plan --out PLANFILE`) or manifest files or directories\n",
         )
         .run();
+}
+
+/// A confirmation is read from a terminal only: a `yes` piped in is not one.
+#[test]
+fn apply_without_auto_approve_refuses_a_piped_yes() {
+    let dir = Dir::new();
+    dir.write("m.yaml", COLOUR_MANIFEST);
+    let emu = Emulator::start(&dir, COLOUR_CATALOG, &[]);
+    Test::in_dir(&dir)
+        .against(&emu)
+        .args(["apply", "m.yaml"])
+        .stdin("yes\n")
+        .status(1)
+        .stderr(unindent(
+            "
+            error: refusing to delete without confirmation: standard input is not a terminal; nothing was sent to the API
+            hint: review `vodplan plan` and pass --auto-approve, or save a plan with `vodplan plan --out PLANFILE` and apply that
+            ",
+        ))
+        .run();
+    assert_eq!(emu.calls("DeleteVideo"), 0);
 }
 
 /// One video of each kind the text plan colours: a deletion, a protected video, an absent one,

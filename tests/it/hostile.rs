@@ -528,7 +528,6 @@ fn a_misspelt_region_is_caught_with_a_suggestion() {
 
 #[test]
 fn an_endpoint_from_the_environment_is_not_shown_as_given_in_usage_lines() {
-    let dir = Dir::new();
     Test::new()
         .env("VODPLAN_ENDPOINT", "http://127.0.0.1:9")
         .args(["plan"])
