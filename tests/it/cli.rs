@@ -108,7 +108,8 @@ fn apply_without_auto_approve_refuses_a_piped_yes() {
 }
 
 /// One video of each kind the text plan colours: a deletion, a protected video, an absent one,
-/// a quarantine and a restore (a video in team-a's quarantine that no entry selects any more).
+/// a quarantine and a restore (a video in team-a's quarantine that no entry selects any more);
+/// and one VOD refuses to delete (forbidden), which the outcome colours.
 const COLOUR_CATALOG: &str = "videos:
   - videoId: 2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910
     title: Spring promo 2023
@@ -129,6 +130,13 @@ const COLOUR_CATALOG: &str = "videos:
     categoryId: 42
     creationTime: 2022-11-20T09:00:00Z
     size: 524288000
+  - videoId: 6e5f4a3b2c1d4e0f9a8b7c6d5e4f3a2b
+    title: Locked
+    status: Normal
+    categoryId: 1000
+    creationTime: 2023-01-01T00:00:00Z
+    size: 1048576
+    forbidden: true
   - videoId: 5d4e3f2a1b0c4d9e8f7a6b5c4d3e2f1a
     title: Held back
     status: Blocked
@@ -151,6 +159,7 @@ delete:
     quarantine: 14d
   - videoId: 7c3e9a10b2d44f6e8a1b2c3d4e5f6a7b
   - videoId: 00000000000000000000000000000000
+  - videoId: 6e5f4a3b2c1d4e0f9a8b7c6d5e4f3a2b
 keep:
   - referenceId: brand-film-2022
 ";
@@ -163,9 +172,10 @@ vodplan will permanently delete these videos in cn-shanghai (http://127.0.0.1:{P
 source files, transcoded streams and thumbnails are removed and cannot be recovered.
 
   \x1b[31m-\x1b[0m \x1b[31m2f1a0c0e9b8d4c2f8a7e6d5c4b3a2910\x1b[0m  \"Spring promo 2023\"  Normal  10.0 MiB  2023-03-01  cat 1000  Standard  m.yaml:4
+  \x1b[31m-\x1b[0m \x1b[31m6e5f4a3b2c1d4e0f9a8b7c6d5e4f3a2b\x1b[0m  \"Locked\"  Normal  1.0 MiB  2023-01-01  cat 1000  Standard  m.yaml:9
 
 Protected by keep (never deleted):
-  \x1b[32m=\x1b[0m \x1b[32m7c3e9a10b2d44f6e8a1b2c3d4e5f6a7b\x1b[0m  \"Brand film (legal hold)\"  kept by m.yaml:10 (selected by m.yaml:7)
+  \x1b[32m=\x1b[0m \x1b[32m7c3e9a10b2d44f6e8a1b2c3d4e5f6a7b\x1b[0m  \"Brand film (legal hold)\"  kept by m.yaml:11 (selected by m.yaml:7)
 
 Already absent (listed in the manifest, gone from VOD):
   \x1b[33m~\x1b[0m \x1b[33mvideoId 00000000000000000000000000000000\x1b[0m  m.yaml:8
@@ -178,31 +188,34 @@ To restore (taken out of this owner's quarantine: set Normal, vodplan's tags rem
 
 Breakdown of the deletions:
   by delete entry:
-    videoId entries (m.yaml): 1 video 10.0 MiB, created 2023-03-01T08:00:00Z
+    videoId entries (m.yaml): 2 videos 11.0 MiB, created 2023-01-01T00:00:00Z to 2023-03-01T08:00:00Z
   by status:
-    Normal: 1 video 10.0 MiB, created 2023-03-01T08:00:00Z
+    Normal: 2 videos 11.0 MiB, created 2023-01-01T00:00:00Z to 2023-03-01T08:00:00Z
   by category:
-    1000: 1 video 10.0 MiB, created 2023-03-01T08:00:00Z
+    1000: 2 videos 11.0 MiB, created 2023-01-01T00:00:00Z to 2023-03-01T08:00:00Z
   by creation year:
-    2023: 1 video 10.0 MiB, created 2023-03-01T08:00:00Z
+    2023: 2 videos 11.0 MiB, created 2023-01-01T00:00:00Z to 2023-03-01T08:00:00Z
   by storage class:
-    Standard: 1 video 10.0 MiB, created 2023-03-01T08:00:00Z
+    Standard: 2 videos 11.0 MiB, created 2023-01-01T00:00:00Z to 2023-03-01T08:00:00Z
   protected, by keep entry:
-    m.yaml:10: 1 video
+    m.yaml:11: 1 video
 
-\x1b[1mPlan:\x1b[0m 1 video to delete (10.0 MiB), 1 to quarantine, 1 to restore, 1 protected, 1 absent.
+\x1b[1mPlan:\x1b[0m 2 videos to delete (11.0 MiB), 1 to quarantine, 1 to restore, 1 protected, 1 absent.
 Plan digest: {DIGEST}  (region cn-shanghai, the default; the manifests name none)
 ";
 
-/// The outcome of applying [`COLOUR_MANIFEST`] at a terminal: drift in yellow, the summary
-/// label in bold.
+/// The outcome of applying [`COLOUR_MANIFEST`] at a terminal: drift in yellow, forbidden in red,
+/// the summary label in bold.
 const COLOURED_OUTCOME: &str = "\
 Drift: these manifest entries no longer existed in VOD:
   \x1b[33m~\x1b[0m \x1b[33mvideoId 00000000000000000000000000000000\x1b[0m
 
+Forbidden: VOD refused to delete these (ForbiddenVideoIds):
+  \x1b[31m!\x1b[0m \x1b[31m6e5f4a3b2c1d4e0f9a8b7c6d5e4f3a2b\x1b[0m
+
 Quarantine: 1 put in quarantine, 1 restored.
 Plan digest: {DIGEST}
-\x1b[1mApply complete:\x1b[0m 1 video deleted, 1 absent, 0 forbidden, 0 failed.
+\x1b[1mApply partial:\x1b[0m 1 video deleted, 1 absent, 1 forbidden, 0 failed.
 ";
 
 /// `text` without the escape sequences the renderer uses.
@@ -288,13 +301,15 @@ fn colour_at_a_terminal_styles_each_element() {
     let stdout = until_in_14_days(&normalise(&stdout, &dir, Some(&emu)));
     assert_eq!(
         (code, stdout.as_str()),
-        (0, format!("{COLOURED_PLAN}{COLOURED_OUTCOME}").as_str())
+        (3, format!("{COLOURED_PLAN}{COLOURED_OUTCOME}").as_str())
     );
     assert_eq!(
         normalise(&stderr, &dir, Some(&emu)),
         "Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)\n\
          Applying plan {DIGEST}.\n\
-         Journal: m.yaml.journal.jsonl\n"
+         Journal: m.yaml.journal.jsonl\n\
+         Partial: 1 deleted, 1 forbidden.\n\
+         Forbidden: VOD refused to delete 1 video (ForbiddenVideoIds, listed above), which usually means the RAM identity vodplan runs as may not delete it. Two ways out: grant it vod:DeleteVideo on it (examples/ram/apply-policy.json) and run the same command again; or accept it as it is: add it to `keep` in the manifests (and remove any delete entry naming it by ID), so that it is no longer planned.\n"
     );
 }
 

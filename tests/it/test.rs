@@ -12,13 +12,13 @@
 //! A run checks the exit status, stdout and stderr **exactly**; what a test does not state is
 //! expected empty (status 0, no output). A test loosens a stream only where it is genuinely
 //! variable, and says so in the call: `.stderr_contains(..)`, `.stdout_starts_with(..)`,
-//! `.stdout_matches(what, predicate)`, `.ignore_stderr()`.
-//! Long expectations are written indented, with [`unindent`]. What changes from run to run is
+//! `.stdout_matches(what, predicate)`, `.ignore_stderr()`. What changes from run to run is
 //! normalised before comparing instead, so that the rest stays exact: the temporary directory
 //! reads `{DIR}`, the emulator's port `{PORT}` (`http://127.0.0.1:{PORT}`), and a plan digest
 //! (12 hex digits after a digest label; it covers the endpoint, so the port) `{DIGEST}`; and,
 //! where a test asks, the time of the run `{NOW}` (`.normalise_now()`) or another value of the
-//! day (`.replacing(value, placeholder)`).
+//! day (`.replacing(value, placeholder)`). Long expectations are written indented, with
+//! [`unindent`].
 //!
 //! Every run goes through the harness ([`crate::harness::Vodplan::run`]): the clean
 //! environment, the time limit, and the check that no fragment of a secret or token is in any
