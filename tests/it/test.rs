@@ -16,8 +16,8 @@
 //! normalised before comparing instead, so that the rest stays exact: the temporary directory
 //! reads `{DIR}`, the emulator's port `{PORT}` (`http://127.0.0.1:{PORT}`), and a plan digest
 //! (12 hex digits after a digest label; it covers the endpoint, so the port) `{DIGEST}`; and,
-//! where a test asks, the time of the run `{NOW}` (`.normalise_now()`) or another value of the
-//! day (`.replacing(value, placeholder)`). Long expectations are written indented, with
+//! where a test asks, the time of the run `{NOW}` (`.normalise_now()`), any loopback port
+//! (`.normalise_ports()`) or another value of the day (`.replacing(value, placeholder)`). Long expectations are written indented, with
 //! [`unindent`].
 //!
 //! Every run goes through the harness ([`crate::harness::Vodplan::run`]): the clean
@@ -133,6 +133,7 @@ pub struct Test<'a> {
     stdin: Option<String>,
     replacements: Vec<(String, String)>,
     now: bool,
+    ports: bool,
     status: i32,
     stdout: Expect,
     stderr: Expect,
@@ -164,6 +165,7 @@ impl<'a> Test<'a> {
             stdin: None,
             replacements: Vec::new(),
             now: false,
+            ports: false,
             status: 0,
             stdout: Expect::Exact(String::new()),
             stderr: Expect::Exact(String::new()),
@@ -215,6 +217,13 @@ impl<'a> Test<'a> {
     /// of a run) to `{NOW}`.
     pub fn normalise_now(mut self) -> Self {
         self.now = true;
+        self
+    }
+
+    /// Also normalise every loopback port (`http://127.0.0.1:N`) to `{PORT}`: for a run that
+    /// starts a server of its own (`vodplan demo`).
+    pub fn normalise_ports(mut self) -> Self {
+        self.ports = true;
         self
     }
 
@@ -302,6 +311,11 @@ impl<'a> Test<'a> {
             normalise(text, self.place.dir(), self.emulator),
             |t, (from, to)| t.replace(from.as_str(), to),
         );
+        let text = if self.ports {
+            loopback_ports(&text)
+        } else {
+            text
+        };
         if self.now {
             times_of_today(&text)
         } else {
@@ -384,6 +398,22 @@ pub fn unindent(text: &str) -> String {
         })
         .collect();
     out.join("\n")
+}
+
+/// `text` with the port of every `http://127.0.0.1:N` written `{PORT}`.
+fn loopback_ports(text: &str) -> String {
+    const LOOPBACK: &str = "http://127.0.0.1:";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(LOOPBACK) {
+        let after = &rest[i + LOOPBACK.len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        out.push_str(&rest[..i + LOOPBACK.len()]);
+        out.push_str(if digits > 0 { "{PORT}" } else { "" });
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `text` with every `YYYY-MM-DDTHH:MM:SSZ` of today (or yesterday, for a run across midnight)
