@@ -307,10 +307,14 @@ impl<'a> Test<'a> {
     /// `text` with what changes from run to run replaced by `{DIR}`, `{PORT}` and `{DIGEST}`,
     /// and what [`Test::replacing`] names.
     pub fn normalise(&self, text: &str) -> String {
-        let text = self.replacements.iter().fold(
-            normalise(text, self.place.dir(), self.emulator),
-            |t, (from, to)| t.replace(from.as_str(), to),
-        );
+        // A test's own replacements first: it may name a digest or a port it knows.
+        let text = self
+            .replacements
+            .iter()
+            .fold(text.to_string(), |t, (from, to)| {
+                t.replace(from.as_str(), to)
+            });
+        let text = normalise(&text, self.place.dir(), self.emulator);
         let text = if self.ports {
             loopback_ports(&text)
         } else {
