@@ -922,3 +922,6 @@ impl Validator {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

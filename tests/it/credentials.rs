@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::harness::{Dir, Emulator, Run, Vodplan, catalog_of, delete_manifest, vid, vodplan};
+use crate::test::normalise;
 
 const ROLE: &str = "acs:ram::1234567890123456:role/vodplan";
 const OIDC_PROVIDER: &str = "acs:ram::1234567890123456:oidc-provider/vodplan";
@@ -282,16 +283,26 @@ fn a_long_apply_outlives_60s_ram_role_credentials() {
     long_apply(|v, _| v, "AssumeRole");
 }
 
-/// Runs and checks that the failure came quickly and names what broke.
-fn fails_quickly(v: Vodplan, names: &[&str]) -> Run {
+/// Runs and checks that the failure came quickly, and its stderr exactly (the temporary
+/// directory, the emulator's port, `closed` (a closed port's URL) and STS's request IDs
+/// normalised).
+fn fails_quickly(v: Vodplan, dir: &Dir, emu: &Emulator, closed: &str, stderr: &str) -> Run {
     let started = Instant::now();
     let r = v.args(["plan", "m.yaml"]).run();
     let took = started.elapsed();
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(took < Duration::from_secs(8), "took {took:?}: {}", r.stderr);
-    for n in names {
-        assert!(r.stderr.contains(n), "no `{n}` in:\n{}", r.stderr);
+    let mut shown =
+        normalise(&r.stderr, dir, Some(emu)).replace(closed, "http://127.0.0.1:{CLOSED}");
+    // STS's request ID is random.
+    while let Some(i) = shown.find("RequestId ").map(|i| i + "RequestId ".len()) {
+        if shown.get(i..i + 1) == Some("{") {
+            break;
+        }
+        shown.replace_range(i..(i + 36).min(shown.len()), "{REQUEST ID}");
     }
+    assert_eq!(shown, stderr);
+    assert_eq!(r.stdout, "");
     assert_no_secret("stderr", &r.stderr);
     r
 }
@@ -300,21 +311,28 @@ fn fails_quickly(v: Vodplan, names: &[&str]) -> Run {
 fn broken_set_ups_fail_quickly_naming_the_provider() {
     let (dir, emu) = setup(&[]);
     cli_config(&dir, "hang", emu.port);
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
     // An unreadable OIDC token file.
     fails_quickly(
         oidc_env(bare(&dir, &emu), &dir)
             .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
             .env("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "/nonexistent/token"),
-        &[
-            "OIDC role",
-            "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
-            "/nonexistent/token",
-        ],
+        &dir,
+        &emu,
+        &closed_url,
+        "error: OIDC role acs:ram::1234567890123456:role/vodplan (ALIBABA_CLOUD_OIDC_TOKEN_FILE): cannot read /nonexistent/token: No such file or directory (os error 2)\n\
+         hint: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or choose an aliyun CLI profile with --profile\n",
     );
     // A role STS does not know.
     fails_quickly(
         oidc_env(bare(&dir, &emu), &dir).env("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/nope"),
-        &["OIDC role acs:ram::1:role/nope", "EntityNotExist.Role"],
+        &dir,
+        &emu,
+        &closed_url,
+        "error: OIDC role acs:ram::1:role/nope (ALIBABA_CLOUD_OIDC_TOKEN_FILE): STS refused: EntityNotExist.Role: The specified Role not exists . (HTTP 404, RequestId {REQUEST ID})\n\
+         hint: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or choose an aliyun CLI profile with --profile\n",
     );
     // The wrong OIDC token: refused, and the token is not repeated.
     dir.write("wrong", "not-the-token-123");
@@ -323,37 +341,51 @@ fn broken_set_ups_fail_quickly_naming_the_provider() {
             "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
             dir.path().join("wrong").to_str().unwrap(),
         ),
-        &["OIDC role"],
+        &dir,
+        &emu,
+        &closed_url,
+        "error: OIDC role acs:ram::1234567890123456:role/vodplan (ALIBABA_CLOUD_OIDC_TOKEN_FILE): STS refused: AuthenticationFail.OIDCToken.Invalid: The Jwt content is invalid that cannot be recognized. (HTTP 401, RequestId {REQUEST ID})\n\
+         hint: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or choose an aliyun CLI profile with --profile\n",
     );
     assert!(!r.stderr.contains("not-the-token-123"), "{}", r.stderr);
     // A process_command that hangs is stopped.
     fails_quickly(
         bare(&dir, &emu).env("VODPLAN_CREDENTIAL_PROCESS_TIMEOUT", "1"),
-        &["aliyun CLI profile `hang` (External)", "was stopped"],
+        &dir,
+        &emu,
+        &closed_url,
+        "error: aliyun CLI profile `hang` (External): `sleep` did not finish within 1s and was stopped (VODPLAN_CREDENTIAL_PROCESS_TIMEOUT sets the limit)\n\
+         hint: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or choose an aliyun CLI profile with --profile\n",
     );
     // A browser-only mode is refused by name.
     fails_quickly(
         bare(&dir, &emu).args(["--profile", "sso"]),
-        &["mode CloudSSO", "RamRoleArn"],
+        &dir,
+        &emu,
+        &closed_url,
+        "error: aliyun CLI profile `sso` uses mode CloudSSO, which vodplan cannot use: it needs a browser sign-in that only the aliyun CLI can refresh; for a person, use a RamRoleArn profile (or run `aliyun configure export` and use the StsToken it prints), for automation use OIDC (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE) or an ECS RAM role\n\
+         hint: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or choose an aliyun CLI profile with --profile\n",
     );
     // An unreachable metadata service: the chain ends, naming what it tried.
     std::fs::remove_file(dir.path().join(".aliyun/config.json")).unwrap();
-    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
-    let closed_url = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
     fails_quickly(
         bare(&dir, &emu).env("VODPLAN_ECS_METADATA_ENDPOINT", &closed_url),
-        &["no credentials", "ECS instance RAM role", &closed_url],
+        &dir,
+        &emu,
+        &closed_url,
+        "error: no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or the OIDC variables (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE), or configure an aliyun CLI profile in {DIR}/.aliyun/config.json (`aliyun configure`) and choose it with --profile (tried: ECS instance RAM role from the metadata service at http://127.0.0.1:{CLOSED}: cannot read the role name: cannot connect: Connection refused (os error 111))\n\
+         hint: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or choose an aliyun CLI profile with --profile\n",
     );
     // ... and when a role was named, its failure is the error.
     fails_quickly(
         bare(&dir, &emu)
             .env("VODPLAN_ECS_METADATA_ENDPOINT", &closed_url)
             .env("ALIBABA_CLOUD_ECS_METADATA", "vodplan-ecs-role"),
-        &[
-            "ECS instance RAM role (ALIBABA_CLOUD_ECS_METADATA)",
-            "cannot connect",
-        ],
+        &dir,
+        &emu,
+        &closed_url,
+        "error: ECS instance RAM role (ALIBABA_CLOUD_ECS_METADATA) `vodplan-ecs-role` from the metadata service at http://127.0.0.1:{CLOSED}: cannot read the credentials of role `vodplan-ecs-role`: cannot connect: Connection refused (os error 111)\n\
+         hint: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or choose an aliyun CLI profile with --profile\n",
     );
     // A token with a line break is a credential error, not a network error to retry.
     fails_quickly(
@@ -361,7 +393,11 @@ fn broken_set_ups_fail_quickly_naming_the_provider() {
             .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
             .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
             .env("ALIBABA_CLOUD_SECURITY_TOKEN", "CAIS-token\n"),
-        &["ALIBABA_CLOUD_SECURITY_TOKEN contains a line break"],
+        &dir,
+        &emu,
+        &closed_url,
+        "error: ALIBABA_CLOUD_SECURITY_TOKEN contains a line break or another control character; credentials are one line of text (check for a trailing newline or a pasted line break)\n\
+         hint: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or choose an aliyun CLI profile with --profile\n",
     );
 }
 

@@ -11,6 +11,7 @@ use hmac::{Hmac, Mac};
 use serde_json::Value;
 
 use crate::harness::{Dir, Emulator};
+use crate::test::{Test, unindent};
 
 /// RFC 3986: everything but `A-Za-z0-9-_.~` is %XX (https://help.aliyun.com/document_detail/315526.html).
 fn pct(s: &str) -> String {
@@ -825,18 +826,18 @@ fn json_catalogues_are_streamed_with_the_same_fields_and_checks() {
         ]
     );
     // A time that is not RFC 3339 stops the emulator with the video and the field named.
-    let out = std::process::Command::new(crate::harness::BIN)
-        .args(["emulator", "--listen", "127.0.0.1:0", "--catalog"])
-        .arg(dir.write(
-            "bad.json",
-            r#"{"videos": [{"videoId": "c3", "creationTime": "2023-01-01"}]}"#,
-        ))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
-    assert!(
-        stderr.contains("video c3: creationTime `2023-01-01` is not an RFC 3339 time"),
-        "{stderr}"
+    dir.write(
+        "bad.json",
+        r#"{"videos": [{"videoId": "c3", "creationTime": "2023-01-01"}]}"#,
     );
+    Test::in_dir(&dir)
+        .args(["emulator", "--listen", "127.0.0.1:0", "--catalog", "bad.json"])
+        .status(1)
+        .stderr(unindent(
+            "
+            error: cannot load the catalogue bad.json: video c3: creationTime `2023-01-01` is not an RFC 3339 time (yyyy-MM-ddTHH:mm:ssZ) at line 1 column 60
+            hint: see the catalogue format in the README (videos: [{videoId, title, status, ...}])
+            ",
+        ))
+        .run();
 }

@@ -248,6 +248,7 @@ fn written_files(dir: &Path, depth: usize, into: &mut Vec<PathBuf>) {
 /// A command line for the real binary, with a clean environment (no ambient credentials).
 pub struct Vodplan {
     cmd: Command,
+    stdin: Option<Vec<u8>>,
 }
 
 pub fn vodplan(dir: &Dir) -> Vodplan {
@@ -259,7 +260,7 @@ pub fn vodplan(dir: &Dir) -> Vodplan {
         }
     }
     cmd.env("HOME", dir.path()).stdin(Stdio::null());
-    Vodplan { cmd }
+    Vodplan { cmd, stdin: None }
 }
 
 impl Vodplan {
@@ -281,6 +282,12 @@ impl Vodplan {
         self.env("VODPLAN_ENDPOINT", &emulator.endpoint())
             .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
             .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+    }
+
+    /// What the command reads on stdin (otherwise nothing).
+    pub fn stdin(mut self, text: &str) -> Self {
+        self.stdin = Some(text.as_bytes().to_vec());
+        self
     }
 
     /// Starts the command with stdout and stderr captured (for tests that signal it).
@@ -305,10 +312,12 @@ impl Vodplan {
     /// test (killed after 3 minutes) instead of hanging the suite.
     pub fn run(self) -> Run {
         let cwd = self.cmd.get_current_dir().map(Path::to_path_buf);
-        let out = assert_cmd::Command::from_std(self.cmd)
-            .timeout(std::time::Duration::from_secs(180))
-            .output()
-            .unwrap();
+        let mut cmd = assert_cmd::Command::from_std(self.cmd);
+        cmd.timeout(std::time::Duration::from_secs(180));
+        if let Some(text) = self.stdin {
+            cmd.write_stdin(text);
+        }
+        let out = cmd.output().unwrap();
         assert!(
             out.status.code().is_some(),
             "vodplan was killed (time limit or signal): {out:?}"
@@ -350,12 +359,13 @@ pub fn stable(text: &str, emulator: &Emulator) -> String {
 }
 
 /// Where the next 12-hex plan digest after a digest label starts.
-fn find_digest(text: &str) -> Option<usize> {
+pub fn find_digest(text: &str) -> Option<usize> {
     [
         "Plan digest: `",
         "Plan digest: ",
         "\"planDigest\": \"",
         "plan ",
+        "(digest ",
     ]
     .iter()
     .filter_map(|label| {

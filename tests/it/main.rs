@@ -28,4 +28,5 @@ mod selectors;
 mod shared_catalogue;
 mod signature_vectors;
 mod takedown;
+mod test;
 mod validate;

@@ -8,6 +8,7 @@ use vodplan::vod::media::{AuditItem, AuditStatus};
 
 use crate::harness::{Dir, Emulator, rt, run, stable, vid, with_manifest};
 use crate::safety::client_for;
+use crate::test::{Test, unindent};
 
 /// The example catalogue: A and B plain, M blocked by moderation, F with 16 tags, O in another
 /// manifest set's quarantine, N untouched.
@@ -144,15 +145,36 @@ Plan digest: DIGEST  (region cn-shanghai, the default; the manifests name none)
         )
     );
 
-    let apply = run(&dir, &emu, &["apply", "m.yaml", "--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.stderr);
-    assert!(
-        apply
-            .stdout
-            .contains("Quarantine: 2 put in quarantine, 0 restored.\n"),
-        "{}",
-        apply.stdout
-    );
+    Test::in_dir(&dir)
+        .against(&emu)
+        .args(["apply", "m.yaml", "--auto-approve"])
+        .replacing(&until(14), "{UNTIL}")
+        .stdout(unindent(
+            "
+            To quarantine (tagged, then blocked: play URLs can no longer be obtained; deleted by an apply after the date, UTC):
+              ! 00000000000000000000000000000000  \"Video 0\"  until {UNTIL}  m.yaml:4
+                  reason: licence expired
+              ! 00000000000000000000000000000001  \"Video 1\"  until {UNTIL}  m.yaml:6
+
+            Left exactly as they are:
+              ? 00000000000000000000000000000002  \"Video 2\"  blocked by someone else (no vodplan tag): vodplan does not tag, unblock or delete it under a quarantine entry
+              ? 00000000000000000000000000000003  \"Video 3\"  cannot be quarantined: it has 16 tags already and vodplan's two tags do not fit (at most 16)
+
+            Plan: 0 videos to delete (0 B), 2 to quarantine, 2 left as they are, 0 protected, 0 absent.
+            Plan digest: {DIGEST}  (region cn-shanghai, the default; the manifests name none)
+            Quarantine: 2 put in quarantine, 0 restored.
+            Plan digest: {DIGEST}
+            Apply complete: 0 videos deleted, 0 absent, 0 forbidden, 0 failed.
+            ",
+        ))
+        .stderr(unindent(
+            "
+            Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)
+            Applying plan {DIGEST}.
+            Journal: m.yaml.journal.jsonl
+            ",
+        ))
+        .run();
     let tag = format!("vodplan-until-{}", until(14));
     assert_eq!(
         look(&emu, 0),
@@ -349,18 +371,60 @@ fn a_video_restored_by_hand_between_plan_and_apply_is_not_deleted() {
     let dir = Dir::new();
     dir.write("m.yaml", &manifest(""));
     let emu = quarantined_and_due(&dir);
-    let plan = run(&dir, &emu, &["plan", "m.yaml", "--out", "plan.json"]);
-    assert_eq!(plan.code, 0, "{}", plan.stderr);
-    assert!(
-        plan.stdout.contains("2 videos to delete"),
-        "{}",
-        plan.stdout
-    );
+    Test::in_dir(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--out", "plan.json"])
+        .stdout(unindent(
+            "
+            vodplan will permanently delete these videos in cn-shanghai (http://127.0.0.1:{PORT}):
+            source files, transcoded streams and thumbnails are removed and cannot be recovered.
+
+              - 00000000000000000000000000000000  \"Video 0\"  Blocked  1.0 MiB  2023-01-01  cat 1000  Standard  tags promo,2023,vodplan-until-2020-01-01,vodplan-by-team-a  m.yaml:4
+                  reason: licence expired
+              - 00000000000000000000000000000001  \"Video 1\"  Blocked  1.0 MiB  2023-01-01  cat 1000  Standard  tags vodplan-until-2020-01-01,vodplan-by-team-a  m.yaml:6
+
+            Left exactly as they are:
+              ? 00000000000000000000000000000002  \"Video 2\"  blocked by someone else (no vodplan tag): vodplan does not tag, unblock or delete it under a quarantine entry
+              ? 00000000000000000000000000000003  \"Video 3\"  cannot be quarantined: it has 16 tags already and vodplan's two tags do not fit (at most 16)
+
+            Breakdown of the deletions:
+              by delete entry:
+                videoId entries (m.yaml): 2 videos 2.0 MiB, created 2023-01-01T00:00:00Z
+              by status:
+                Blocked: 2 videos 2.0 MiB, created 2023-01-01T00:00:00Z
+              by category:
+                1000: 2 videos 2.0 MiB, created 2023-01-01T00:00:00Z
+              by creation year:
+                2023: 2 videos 2.0 MiB, created 2023-01-01T00:00:00Z
+              by storage class:
+                Standard: 2 videos 2.0 MiB, created 2023-01-01T00:00:00Z
+
+            Plan: 2 videos to delete (2.0 MiB), 2 left as they are, 0 protected, 0 absent.
+            Plan digest: {DIGEST}  (region cn-shanghai, the default; the manifests name none)
+            ",
+        ))
+        .stderr(unindent(
+            "
+            Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)
+            Saved the plan (digest {DIGEST}) to plan.json. Apply exactly this plan with: vodplan apply plan.json
+            ",
+        ))
+        .run();
     set_status_by_hand(&emu, 0, AuditStatus::Normal);
-    let apply = run(&dir, &emu, &["apply", "plan.json", "--auto-approve"]);
-    assert_eq!(apply.code, 1, "{}\n{}", apply.stdout, apply.stderr);
-    assert!(apply.stderr.contains(&vid(0)), "{}", apply.stderr);
-    assert!(!apply.stderr.contains(&vid(1)), "{}", apply.stderr);
+    Test::in_dir(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json", "--auto-approve"])
+        .replacing(&until(14), "{UNTIL}")
+        .status(1)
+        .stderr(unindent(
+            "
+            Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)
+              00000000000000000000000000000000: planned as a deletion, but its entry asks for a quarantine first (until {UNTIL})
+            error: the plan does not match its manifests: 1 planned video is not approved by them (listed above); nothing was deleted
+            hint: a saved plan can only delete what its reviewed manifests select and do not keep; make and review a new plan with `vodplan plan --out`
+            ",
+        ))
+        .run();
     assert_eq!(emu.calls("DeleteVideo"), 0);
     assert_eq!(emu.videos(), 6);
     // A fresh plan starts a new grace period for it (its old tag replaced) and deletes video 1.
@@ -380,16 +444,23 @@ fn max_quarantines_trips_before_anything() {
         STATE,
         &manifest("limits:\n  maxQuarantines: 1\n"),
     );
-    let plan = run(&dir, &emu, &["plan", "m.yaml"]);
-    assert_eq!(plan.code, 1, "{}", plan.stdout);
-    assert!(
-        plan.stderr.contains("limits.maxQuarantines"),
-        "{}",
-        plan.stderr
-    );
+    let plan = Test::in_dir(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml"])
+        .status(1)
+        .stderr(unindent(
+            "
+            Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)
+            error: guard tripped: limits.maxQuarantines (m.yaml:10:19) allows 1 new quarantine, but the plan quarantines 2 (1 too many); nothing was deleted
+            hint: review the selectors and IDs; raise limits.maxQuarantines in the manifest only if this many quarantines is intended
+            ",
+        ))
+        .run();
     let apply = run(&dir, &emu, &["apply", "m.yaml", "--auto-approve"]);
-    assert_eq!(apply.code, 1, "{}", apply.stdout);
-    assert_eq!(plan.stderr, apply.stderr);
+    assert_eq!(
+        (apply.code, apply.stdout.as_str(), apply.stderr.as_str()),
+        (1, "", plan.stderr.as_str())
+    );
     assert_eq!(emu.calls("UpdateVideoInfos"), 0);
     assert_eq!(emu.calls("CreateAudit"), 0);
     assert_eq!(emu.calls("DeleteVideo"), 0);
@@ -421,16 +492,20 @@ fn hand_edited_saved_plans_cannot_skip_or_undo_a_quarantine() {
             "source": q["source"], "observed": q["observed"],
         }));
     dir.write("edited.json", &edited.to_string());
-    let apply = run(&dir, &emu, &["apply", "edited.json", "--auto-approve"]);
-    assert_eq!(apply.code, 1, "{}\n{}", apply.stdout, apply.stderr);
-    assert!(
-        apply.stderr.contains(&format!(
-            "{}: planned as a deletion, but its entry asks for a quarantine first",
-            vid(0)
-        )),
-        "{}",
-        apply.stderr
-    );
+    Test::in_dir(&dir)
+        .against(&emu)
+        .args(["apply", "edited.json", "--auto-approve"])
+        .replacing(&until(14), "{UNTIL}")
+        .status(1)
+        .stderr(unindent(
+            "
+            Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)
+              00000000000000000000000000000000: planned as a deletion, but its entry asks for a quarantine first (until {UNTIL})
+            error: the plan does not match its manifests: 1 planned video is not approved by them (listed above); nothing was deleted
+            hint: a saved plan can only delete what its reviewed manifests select and do not keep; make and review a new plan with `vodplan plan --out`
+            ",
+        ))
+        .run();
 
     // 2. A restore of the moderation-blocked video, with a keep entry that protects it.
     dir.write(
@@ -463,16 +538,19 @@ fn hand_edited_saved_plans_cannot_skip_or_undo_a_quarantine() {
     edited["plan"]["quarantines"][0]["tags"] = "vodplan-until-2020-01-01".into();
     edited["plan"]["quarantines"][0]["until"] = "2020-01-01".into();
     dir.write("edited2.json", &edited.to_string());
-    let apply = run(&dir, &emu, &["apply", "edited2.json", "--auto-approve"]);
-    assert_eq!(apply.code, 1, "{}\n{}", apply.stdout, apply.stderr);
-    assert!(
-        apply.stderr.contains(&format!(
-            "{}: planned as a restore, but it is not in vodplan's quarantine",
-            vid(2)
-        )),
-        "{}",
-        apply.stderr
-    );
+    Test::in_dir(&dir)
+        .against(&emu)
+        .args(["apply", "edited2.json", "--auto-approve"])
+        .status(1)
+        .stderr(unindent(
+            "
+            Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)
+              00000000000000000000000000000002: planned as a restore, but it is not in vodplan's quarantine (not Blocked with vodplan's tag); vodplan never unblocks what it did not block
+            error: the plan does not match its manifests: 1 planned video is not approved by them (listed above); nothing was deleted
+            hint: a saved plan can only delete what its reviewed manifests select and do not keep; make and review a new plan with `vodplan plan --out`
+            ",
+        ))
+        .run();
     assert_eq!(look(&emu, 2), state("Blocked", "flagged"));
     assert_eq!(emu.calls("CreateAudit"), 0);
     assert_eq!(emu.calls("UpdateVideoInfos"), 0);
@@ -502,15 +580,36 @@ fn a_saved_plan_whose_quarantines_are_done_is_finished_not_refused() {
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     let apply = run(&dir, &emu, &["apply", "m.yaml", "--auto-approve"]);
     assert_eq!(apply.code, 0, "{}", apply.stderr);
-    let apply = run(&dir, &emu, &["apply", "plan.json", "--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
-    assert!(
-        apply
-            .stdout
-            .contains("Quarantine: 2 put in quarantine, 0 restored.\n"),
-        "{}",
-        apply.stdout
-    );
+    Test::in_dir(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json", "--auto-approve"])
+        .replacing(&until(14), "{UNTIL}")
+        .stdout(unindent(
+            "
+            To quarantine (tagged, then blocked: play URLs can no longer be obtained; deleted by an apply after the date, UTC):
+              ! 00000000000000000000000000000000  \"Video 0\"  until {UNTIL}  m.yaml:4
+                  reason: licence expired
+              ! 00000000000000000000000000000001  \"Video 1\"  until {UNTIL}  m.yaml:6
+
+            Left exactly as they are:
+              ? 00000000000000000000000000000002  \"Video 2\"  blocked by someone else (no vodplan tag): vodplan does not tag, unblock or delete it under a quarantine entry
+              ? 00000000000000000000000000000003  \"Video 3\"  cannot be quarantined: it has 16 tags already and vodplan's two tags do not fit (at most 16)
+
+            Plan: 0 videos to delete (0 B), 2 to quarantine, 2 left as they are, 0 protected, 0 absent.
+            Plan digest: {DIGEST}  (region cn-shanghai, the default; the manifests name none)
+            Quarantine: 2 put in quarantine, 0 restored.
+            Plan digest: {DIGEST}
+            Apply complete: 0 videos deleted, 0 absent, 0 forbidden, 0 failed.
+            ",
+        ))
+        .stderr(unindent(
+            "
+            Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)
+            Applying plan {DIGEST}.
+            Journal: plan.json.journal.jsonl
+            ",
+        ))
+        .run();
     assert_eq!(emu.calls("CreateAudit"), 1, "nothing sent twice");
     assert_eq!(emu.calls("UpdateVideoInfos"), 1);
     assert_eq!(emu.calls("DeleteVideo"), 0);
@@ -532,15 +631,37 @@ fn a_saved_plan_whose_quarantines_are_done_is_finished_not_refused() {
         &["apply", "m.yaml", "keep.yaml", "--auto-approve"],
     );
     assert_eq!(apply.code, 0, "{}", apply.stderr);
-    let apply = run(&dir, &emu, &["apply", "restore.json", "--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
-    assert!(
-        apply
-            .stdout
-            .contains("Quarantine: 0 put in quarantine, 1 restored.\n"),
-        "{}",
-        apply.stdout
-    );
+    Test::in_dir(&dir)
+        .against(&emu)
+        .args(["apply", "restore.json", "--auto-approve"])
+        .replacing(&until(14), "{UNTIL}")
+        .stdout(unindent(
+            "
+            Waiting in quarantine (nothing to do until the date has passed):
+              … 00000000000000000000000000000001  \"Video 1\"  until {UNTIL}  m.yaml:6
+
+            To restore (taken out of this owner's quarantine: set Normal, vodplan's tags removed, other tags kept):
+              + 00000000000000000000000000000000  \"Video 0\"  kept by keep.yaml:3
+
+            Left exactly as they are:
+              ? 00000000000000000000000000000002  \"Video 2\"  blocked by someone else (no vodplan tag): vodplan does not tag, unblock or delete it under a quarantine entry
+              ? 00000000000000000000000000000003  \"Video 3\"  cannot be quarantined: it has 16 tags already and vodplan's two tags do not fit (at most 16)
+
+            Plan: 0 videos to delete (0 B), 1 waiting in quarantine, 1 to restore, 2 left as they are, 0 protected, 0 absent.
+            Plan digest: {DIGEST}  (region cn-shanghai, the default; the manifests name none)
+            Quarantine: 0 put in quarantine, 1 restored.
+            Plan digest: {DIGEST}
+            Apply complete: 0 videos deleted, 0 absent, 0 forbidden, 0 failed.
+            ",
+        ))
+        .stderr(unindent(
+            "
+            Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)
+            Applying plan {DIGEST}.
+            Journal: restore.json.journal.jsonl
+            ",
+        ))
+        .run();
     assert_eq!(look(&emu, 0), state("Normal", "promo,2023"));
     assert_eq!(emu.calls("CreateAudit"), 2);
     assert_eq!(emu.calls("UpdateVideoInfos"), 2);
@@ -558,20 +679,20 @@ fn a_saved_quarantine_is_stale_when_the_tags_changed_by_hand() {
     rt().block_on(client.set_tags(&[(id, "hot".to_string())]))
         .result
         .unwrap();
-    let apply = run(&dir, &emu, &["apply", "plan.json", "--auto-approve"]);
-    assert_eq!(apply.code, 1, "{}\n{}", apply.stdout, apply.stderr);
-    assert!(
-        apply.stderr.contains(&format!("{}: tags", vid(1))),
-        "{}",
-        apply.stderr
-    );
-    assert!(
-        apply
-            .stderr
-            .contains("the saved plan is stale: 1 planned video changed since it was made"),
-        "{}",
-        apply.stderr
-    );
+    Test::in_dir(&dir)
+        .against(&emu)
+        .args(["apply", "plan.json", "--auto-approve"])
+        .replacing(&until(14), "{UNTIL}")
+        .status(1)
+        .stderr(unindent(
+            "
+            Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)
+              00000000000000000000000000000001: tags none -> \"hot\"
+            error: the saved plan is stale: 1 planned video changed since it was made (listed above); nothing was deleted
+            hint: make and review a new plan with `vodplan plan --out`
+            ",
+        ))
+        .run();
     assert_eq!(emu.calls("CreateAudit"), 0);
     assert_eq!(emu.calls("UpdateVideoInfos"), 1, "only the change by hand");
     assert_eq!(look(&emu, 0), state("Normal", "promo,2023"));

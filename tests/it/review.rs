@@ -13,6 +13,7 @@ use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
 use crate::harness::{Dir, Emulator, vid, vodplan};
+use crate::test::{Test, unindent};
 
 const N: usize = 20_000;
 
@@ -563,35 +564,73 @@ fn prices_give_the_monthly_saving_and_flag_deletions_before_the_minimum_storage_
         "prices.yaml",
         "currency: USD\nperGbMonth: { Standard: 0.02, IA: 0.015, Archive: 0.006, ColdArchive: 0.002 }\n",
     );
-    let r = vodplan(&dir)
-        .against(&emu)
-        .args(["plan", "m.yaml", "--prices", "prices.yaml"])
-        .run();
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    // 2 GiB at 0.02, and 1 GiB each at 0.015, 0.006 and 0.002: 0.063 a month.
-    assert!(
-        r.stdout
-            .contains("\nFrees 5.0 GiB ≈ 0.06 USD per month at the given prices.\n"),
-        "{}",
-        r.stdout
-    );
-    let warnings: Vec<&str> = r
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("Warning: "))
-        .map(|l| &l[..l.find(", created").unwrap()])
-        .collect();
-    assert_eq!(
-        warnings,
-        ["Warning: 1 video 1.0 GiB", "Warning: 1 video 1.0 GiB"]
-    );
-    assert!(r.stdout.contains(
-        " in ColdArchive (minimum 180 days) deleted before their minimum storage period"
-    ));
-    assert!(
-        r.stdout
-            .contains(" in IA (minimum 30 days) deleted before their minimum storage period")
-    );
+    // 2 GiB at 0.02, and 1 GiB each at 0.015, 0.006 and 0.002: 0.063 a month; IA and ColdArchive
+    // deleted before their minimum storage period. The creation times are written as days ago.
+    let mut test =
+        Test::in_dir(&dir)
+            .against(&emu)
+            .args(["plan", "m.yaml", "--prices", "prices.yaml"]);
+    for days in [400, 10, 100, 50] {
+        test = test.replacing(&ago(days), &format!("{{{days} days ago}}"));
+    }
+    for days in [400, 10, 100, 50] {
+        test = test.replacing(&ago(days)[..10], &format!("{{{days} days ago, date}}"));
+    }
+    // The creation-year rows depend on today's date (how the four fall into years): they are
+    // left out of the comparison; all else is exact.
+    let expected = unindent(
+            "
+            vodplan will permanently delete these videos in cn-shanghai (http://127.0.0.1:{PORT}):
+            source files, transcoded streams and thumbnails are removed and cannot be recovered.
+
+              - 00000000000000000000000000000001  \"v1\"  UploadFail  2.0 GiB  {400 days ago, date}  Standard  m.yaml:3
+                  selected by: match {status in [UploadFail]}
+              - 00000000000000000000000000000002  \"v2\"  UploadFail  1.0 GiB  {10 days ago, date}  IA  m.yaml:3
+                  selected by: match {status in [UploadFail]}
+              - 00000000000000000000000000000003  \"v3\"  UploadFail  1.0 GiB  {100 days ago, date}  Archive  m.yaml:3
+                  selected by: match {status in [UploadFail]}
+              - 00000000000000000000000000000004  \"v4\"  UploadFail  1.0 GiB  {50 days ago, date}  ColdArchive  m.yaml:3
+                  selected by: match {status in [UploadFail]}
+
+            Breakdown of the deletions:
+              by delete entry:
+                match {status in [UploadFail]} (m.yaml:3): 4 videos 5.0 GiB, created {400 days ago} to {10 days ago}
+              by status:
+                UploadFail: 4 videos 5.0 GiB, created {400 days ago} to {10 days ago}
+              by category:
+                none: 4 videos 5.0 GiB, created {400 days ago} to {10 days ago}
+              by creation year:
+              by storage class:
+                Archive: 1 video 1.0 GiB, created {100 days ago}
+                ColdArchive: 1 video 1.0 GiB, created {50 days ago}
+                IA: 1 video 1.0 GiB, created {10 days ago}
+                Standard: 1 video 2.0 GiB, created {400 days ago}
+            Frees 5.0 GiB ≈ 0.06 USD per month at the given prices.
+            Warning: 1 video 1.0 GiB, created {50 days ago} in ColdArchive (minimum 180 days) deleted before their minimum storage period (the rest of it is billed anyway).
+            Warning: 1 video 1.0 GiB, created {10 days ago} in IA (minimum 30 days) deleted before their minimum storage period (the rest of it is billed anyway).
+
+            Plan: 4 videos to delete (5.0 GiB), 0 protected, 0 absent.
+            Plan digest: {DIGEST}  (region cn-shanghai, the default; the manifests name none)
+            ",
+        );
+    let without_years = |s: &str| {
+        let mut out = String::new();
+        let mut in_years = false;
+        for line in s.split_inclusive('\n') {
+            if in_years && line.starts_with("    ") {
+                continue;
+            }
+            in_years = line == "  by creation year:\n";
+            out.push_str(line);
+        }
+        out
+    };
+    test.stdout_matches(
+        "the plan with prices, but for its creation-year rows",
+        move |s| without_years(s) == expected,
+    )
+    .stderr("Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)\n")
+    .run();
     let j = vodplan(&dir)
         .against(&emu)
         .args([
@@ -620,20 +659,20 @@ fn prices_give_the_monthly_saving_and_flag_deletions_before_the_minimum_storage_
     );
     dir.write("bad.yaml", "perGbMonth: { IA: -1 }\n");
     let listed = emu.calls("SearchMedia") + emu.calls("GetVideoList");
-    let bad = vodplan(&dir)
+    Test::in_dir(&dir)
         .against(&emu)
         .args(["plan", "m.yaml", "--prices", "bad.yaml"])
+        .status(1)
+        .stderr(unindent(
+            "
+            error: bad.yaml: the price of IA is -1, not a price of 0 or more
+            hint: check the paths and flags (`vodplan <command> --help` shows them with examples)
+            ",
+        ))
         .run();
-    assert_eq!(bad.code, 1);
     assert_eq!(
         emu.calls("SearchMedia") + emu.calls("GetVideoList"),
         listed,
         "no call for the bad prices"
-    );
-    assert!(
-        bad.stderr
-            .contains("error: bad.yaml: the price of IA is -1, not a price of 0 or more"),
-        "{}",
-        bad.stderr
     );
 }

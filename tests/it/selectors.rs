@@ -3,6 +3,7 @@
 //! pinning IDs; guards.
 
 use crate::harness::{Dir, Emulator, vodplan};
+use crate::test::{Test, unindent};
 
 fn video(id: usize, title: &str, status: &str, category: i64, created: &str) -> String {
     format!(
@@ -70,13 +71,58 @@ fn selectors_by_status_category_time_and_title_with_keep_winning() {
         (Some("m.yaml:3"), Some("failed uploads"))
     );
     // The text plan names the selector behind each deletion.
-    let text = vodplan(&dir).against(&emu).args(["plan", "m.yaml"]).run();
-    assert!(
-        text.stdout
-            .contains("selected by: match {status in [UploadFail, Blocked]}"),
-        "{}",
-        text.stdout
-    );
+    Test::in_dir(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml"])
+        .stdout(unindent(
+            "
+            vodplan will permanently delete these videos in cn-shanghai (http://127.0.0.1:{PORT}):
+            source files, transcoded streams and thumbnails are removed and cannot be recovered.
+
+              - 00000000000000000000000000000001  \"tmp-a\"  UploadFail  100 B  2023-01-10  cat 1  Standard  m.yaml:3
+                  reason: failed uploads
+                  selected by: match {status in [UploadFail, Blocked]}
+              - 00000000000000000000000000000003  \"final cut\"  UploadFail  100 B  2023-03-10  cat 1  Standard  m.yaml:3
+                  reason: failed uploads
+                  selected by: match {status in [UploadFail, Blocked]}
+              - 00000000000000000000000000000007  \"blocked\"  Blocked  100 B  2022-07-10  cat 1  Standard  m.yaml:3
+                  reason: failed uploads
+                  selected by: match {status in [UploadFail, Blocked]}
+              - 00000000000000000000000000000005  \"old promo\"  Normal  100 B  2021-05-10  cat 7  Standard  m.yaml:5
+                  selected by: match {categoryId 7, created before 2022-01-01T00:00:00Z}
+              - 00000000000000000000000000000004  \"tmp-c\"  Normal  100 B  2023-04-10  cat 1  Standard  m.yaml:6
+                  selected by: match {created at or after 2023-04-01T00:00:00Z, title starts with \"tmp-\"}
+
+            Protected by keep (never deleted):
+              = 00000000000000000000000000000002  \"tmp-b\"  kept by m.yaml:8 (selected by m.yaml:3)
+
+            Breakdown of the deletions:
+              by delete entry:
+                match {status in [UploadFail, Blocked]} (m.yaml:3): 3 videos 300 B, created 2022-07-10T00:00:00Z to 2023-03-10T00:00:00Z
+                match {categoryId 7, created before 2022-01-01T00:00:00Z} (m.yaml:5): 1 video 100 B, created 2021-05-10T00:00:00Z
+                match {created at or after 2023-04-01T00:00:00Z, title starts with \"tmp-\"} (m.yaml:6): 1 video 100 B, created 2023-04-10T00:00:00Z
+              by status:
+                Normal: 2 videos 200 B, created 2021-05-10T00:00:00Z to 2023-04-10T00:00:00Z
+                UploadFail: 2 videos 200 B, created 2023-01-10T00:00:00Z to 2023-03-10T00:00:00Z
+                Blocked: 1 video 100 B, created 2022-07-10T00:00:00Z
+              by category:
+                1: 4 videos 400 B, created 2022-07-10T00:00:00Z to 2023-04-10T00:00:00Z
+                7: 1 video 100 B, created 2021-05-10T00:00:00Z
+              by creation year:
+                2021: 1 video 100 B, created 2021-05-10T00:00:00Z
+                2022: 1 video 100 B, created 2022-07-10T00:00:00Z
+                2023: 3 videos 300 B, created 2023-01-10T00:00:00Z to 2023-04-10T00:00:00Z
+              by storage class:
+                Standard: 5 videos 500 B, created 2021-05-10T00:00:00Z to 2023-04-10T00:00:00Z
+              protected, by keep entry:
+                m.yaml:8: 1 video
+
+            Plan: 5 videos to delete (500 B), 1 protected, 0 absent.
+            Plan digest: {DIGEST}  (region cn-shanghai, the default; the manifests name none)
+            ",
+        ))
+        .stderr("Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)\n")
+        .run();
     let r = vodplan(&dir)
         .against(&emu)
         .args(["apply", "m.yaml", "--auto-approve"])
@@ -180,18 +226,24 @@ fn guards_trip_before_any_deletion_and_flags_only_tighten() {
         "m.yaml",
         "version: 1\nlimits: { maxDeletes: 2 }\ndelete:\n  - match: { status: [UploadFail] }\n",
     );
-    let r = vodplan(&dir)
+    Test::in_dir(&dir)
         .against(&emu)
         .args(["apply", "m.yaml", "--auto-approve", "--max-deletes", "10"])
+        .status(1)
+        .stderr(unindent(
+            "
+            Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)
+            error: guard tripped: limits.maxDeletes (m.yaml:2:23) allows 2 deletions, but the plan deletes 3 (1 too many); nothing was deleted
+            hint: review the selectors and IDs; raise limits.maxDeletes in the manifest only if this many deletions is intended
+            ",
+        ))
         .run();
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("limits.maxDeletes (m.yaml:2:23) allows 2 deletions, but the plan deletes 3 (1 too many)"), "{}", r.stderr);
     // Of the 3 videos the status query saw, the title prefix keeps 2 (67%).
     dir.write(
         "p.yaml",
         "version: 1\ndelete:\n  - match: { status: [UploadFail], titlePrefix: tmp- }\n",
     );
-    let r = vodplan(&dir)
+    Test::in_dir(&dir)
         .against(&emu)
         .args([
             "apply",
@@ -200,9 +252,15 @@ fn guards_trip_before_any_deletion_and_flags_only_tighten() {
             "--max-delete-percent",
             "50",
         ])
+        .status(1)
+        .stderr(unindent(
+            "
+            Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)
+            error: guard tripped: --max-delete-percent allows 50% of the 3 videos the delete selectors' queries returned (1), but the plan deletes 2 (1 too many); nothing was deleted
+            hint: review the selectors and IDs; raise --max-delete-percent only if deleting this share of what the selectors matched is intended
+            ",
+        ))
         .run();
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("--max-delete-percent allows 50% of the 3 videos the delete selectors' queries returned (1), but the plan deletes 2 (1 too many)"), "{}", r.stderr);
     assert_eq!(emu.calls("DeleteVideo"), 0);
     let r = vodplan(&dir)
         .against(&emu)
@@ -246,19 +304,18 @@ fn storage_location_and_tags_selectors() {
         "bad.yaml",
         "version: 1\ndelete:\n  - match: { tags: [], storageLocation: \"a b\" }\n",
     );
-    let r = vodplan(&dir).args(["validate", "bad.yaml"]).run();
-    assert_eq!(r.code, 1);
-    assert!(
-        r.stderr.contains("bad.yaml:3:14: `tags` has no values"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr
-            .contains("storageLocation \"a b\" is not a storage location"),
-        "{}",
-        r.stderr
-    );
+    Test::in_dir(&dir)
+        .args(["validate", "bad.yaml"])
+        .status(1)
+        .stderr(unindent(
+            "
+            bad.yaml:3:14: `tags` has no values; list one or more tags
+            bad.yaml:3:41: storageLocation \"a b\" is not a storage location such as outin-xxx.oss-cn-shanghai.aliyuncs.com
+            error: the manifests have 2 problems; nothing was sent to the API
+            hint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again
+            ",
+        ))
+        .run();
 }
 
 /// One generated catalogue video, for brute-force comparison.

@@ -13,6 +13,7 @@ use vodplan::vod::media::{AuditItem, AuditStatus};
 
 use crate::harness::{BIN, Dir, Emulator, rt, run, vid, vodplan};
 use crate::safety::client_for;
+use crate::test::{Test, unindent};
 
 /// One catalogue video: index, status, category, tags.
 fn video(i: usize, status: &str, category: i64, tags: &str) -> String {
@@ -386,19 +387,40 @@ fn restores_are_found_when_no_entry_uses_a_quarantine() {
             vid(0)
         ),
     );
-    let plan = run(&dir, &emu, &["plan", "m.yaml", "--detailed-exitcode"]);
-    assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
-    assert!(
-        plan.stdout
-            .contains(&format!("  + {}  \"Video 0\"  kept by m.yaml:7\n", vid(0))),
-        "{}",
-        plan.stdout
-    );
-    assert!(
-        plan.stdout.contains("1 videos to delete") || plan.stdout.contains("1 video to delete"),
-        "{}",
-        plan.stdout
-    );
+    Test::in_dir(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml", "--detailed-exitcode"])
+        .replacing(&until(14), "{UNTIL}")
+        .status(2)
+        .stdout(unindent(
+            "
+            vodplan will permanently delete these videos in cn-shanghai (http://127.0.0.1:{PORT}):
+            source files, transcoded streams and thumbnails are removed and cannot be recovered.
+
+              - 00000000000000000000000000000001  \"Video 1\"  Blocked  1.0 MiB  2023-01-01  cat 1000  Standard  tags vodplan-until-{UNTIL},vodplan-by-team-a  m.yaml:4
+                  selected by: match {categoryId 1000}
+
+            To restore (taken out of this owner's quarantine: set Normal, vodplan's tags removed, other tags kept):
+              + 00000000000000000000000000000000  \"Video 0\"  kept by m.yaml:7
+
+            Breakdown of the deletions:
+              by delete entry:
+                match {categoryId 1000} (m.yaml:4): 1 video 1.0 MiB, created 2023-01-01T00:00:00Z
+              by status:
+                Blocked: 1 video 1.0 MiB, created 2023-01-01T00:00:00Z
+              by category:
+                1000: 1 video 1.0 MiB, created 2023-01-01T00:00:00Z
+              by creation year:
+                2023: 1 video 1.0 MiB, created 2023-01-01T00:00:00Z
+              by storage class:
+                Standard: 1 video 1.0 MiB, created 2023-01-01T00:00:00Z
+
+            Plan: 1 video to delete (1.0 MiB), 1 to restore, 0 protected, 0 absent.
+            Plan digest: {DIGEST}  (region cn-shanghai, the default; the manifests name none)
+            ",
+        ))
+        .stderr("Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)\n")
+        .run();
     let apply = run(&dir, &emu, &["apply", "m.yaml", "--auto-approve"]);
     assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
     assert_eq!(look(&emu, 0), state("Normal", "x"));
@@ -461,12 +483,25 @@ fn one_bad_tag_fails_alone_and_look_alike_tags_are_kept() {
         "m.yaml",
         "version: 1\nowner: team-a\ndelete:\n  - match: { categoryId: 1000 }\n    quarantine: 14d\n",
     );
-    let plan = run(&dir, &emu, &["plan", "m.yaml"]);
-    assert!(
-        plan.stdout.contains("cannot be quarantined: its tag `xxxx"),
-        "{}",
-        plan.stdout
-    );
+    Test::in_dir(&dir)
+        .against(&emu)
+        .args(["plan", "m.yaml"])
+        .replacing(&until(14), "{UNTIL}")
+        .stdout(unindent(
+            "
+            To quarantine (tagged, then blocked: play URLs can no longer be obtained; deleted by an apply after the date, UTC):
+              ! 00000000000000000000000000000001  \"Video 1\"  until {UNTIL}  m.yaml:4
+              ! 00000000000000000000000000000002  \"Video 2\"  until {UNTIL}  m.yaml:4
+
+            Left exactly as they are:
+              ? 00000000000000000000000000000000  \"Video 0\"  cannot be quarantined: its tag `xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx` is longer than 32 bytes, so its tag list cannot be written back without losing it
+
+            Plan: 0 videos to delete (0 B), 2 to quarantine, 1 left as they are, 0 protected, 0 absent.
+            Plan digest: {DIGEST}  (region cn-shanghai, the default; the manifests name none)
+            ",
+        ))
+        .stderr("Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)\n")
+        .run();
     let apply = run(&dir, &emu, &["apply", "m.yaml", "--auto-approve"]);
     assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
     assert_eq!(look(&emu, 0), state("Normal", &long));

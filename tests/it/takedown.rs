@@ -9,6 +9,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 
 use crate::harness::{Dir, Emulator, vodplan};
+use crate::test::{Test, unindent};
 
 fn hls(i: usize) -> String {
     format!("hls{i:029}")
@@ -114,30 +115,73 @@ fn deleted_videos_are_gone_from_the_edge_within_the_quota_in_the_fewest_days() {
         &["--cdn-url-quota", "4", "--cdn-dir-quota", "2"],
     );
     dir.write("m.yaml", &manifest());
-    let plan = vodplan(&dir)
+    // Every purge object listed; a shared directory is never one.
+    Test::in_dir(&dir)
         .against(&emu)
         .args(["plan", "m.yaml", "--out", "plan.json"])
+        .stdout(unindent(
+            "
+            vodplan will permanently delete these videos in cn-shanghai (http://127.0.0.1:{PORT}):
+            source files, transcoded streams and thumbnails are removed and cannot be recovered.
+
+              - hls00000000000000000000000000000  \"hls 0\"  Normal  size unknown  2024-01-01  Standard  m.yaml:4
+              - hls00000000000000000000000000001  \"hls 1\"  Normal  size unknown  2024-01-01  Standard  m.yaml:5
+              - hls00000000000000000000000000002  \"hls 2\"  Normal  size unknown  2024-01-01  Standard  m.yaml:6
+              - own00000000000000000000000000000  \"own 0\"  Normal  size unknown  2024-01-01  Standard  m.yaml:7
+              - own00000000000000000000000000001  \"own 1\"  Normal  size unknown  2024-01-01  Standard  m.yaml:8
+              - shr00000000000000000000000000000  \"shared 0\"  Normal  size unknown  2024-01-01  Standard  m.yaml:9
+              - shr00000000000000000000000000001  \"shared 1\"  Normal  size unknown  2024-01-01  Standard  m.yaml:10
+              - shr00000000000000000000000000002  \"shared 2\"  Normal  size unknown  2024-01-01  Standard  m.yaml:11
+
+            CDN purge after each deletion (purgeCdn; only deleted videos are purged):
+              hls00000000000000000000000000000  1 directory
+                  directory https://vod.emulator.test/hls00000000000000000000000000000/
+              hls00000000000000000000000000001  1 directory
+                  directory https://vod.emulator.test/hls00000000000000000000000000001/
+              hls00000000000000000000000000002  1 directory
+                  directory https://vod.emulator.test/hls00000000000000000000000000002/
+              own00000000000000000000000000000  3 URLs
+                  url https://vod.emulator.test/own00000000000000000000000000000/a6ce1038-hd.mp4
+                  url https://vod.emulator.test/own00000000000000000000000000000/fad2a7d1-sd.mp4
+                  url https://vod.emulator.test/own00000000000000000000000000000/snapshots/f7d3c88d-00001.jpg
+              own00000000000000000000000000001  3 URLs
+                  url https://vod.emulator.test/own00000000000000000000000000001/0cfc3ef5-hd.mp4
+                  url https://vod.emulator.test/own00000000000000000000000000001/9fa19bfc-sd.mp4
+                  url https://vod.emulator.test/own00000000000000000000000000001/snapshots/f6d3c6fa-00001.jpg
+              shr00000000000000000000000000000  2 URLs
+                  url https://vod.emulator.test/media/shared/shr00000000000000000000000000000-cover.jpg
+                  url https://vod.emulator.test/media/shared/shr00000000000000000000000000000-sd.mp4
+              shr00000000000000000000000000001  2 URLs
+                  url https://vod.emulator.test/media/shared/shr00000000000000000000000000001-cover.jpg
+                  url https://vod.emulator.test/media/shared/shr00000000000000000000000000001-sd.mp4
+              shr00000000000000000000000000002  2 URLs
+                  url https://vod.emulator.test/media/shared/shr00000000000000000000000000002-cover.jpg
+                  url https://vod.emulator.test/media/shared/shr00000000000000000000000000002-sd.mp4
+            Purge: 8 videos, 3 directories and 12 URLs; quota left today: 4 of 4 URLs, 2 of 2 directories; needs 3 days.
+
+            Breakdown of the deletions:
+              by delete entry:
+                videoId entries (m.yaml): 8 videos 0 B (+8 of unknown size), created 2024-01-01T00:00:00Z
+              by status:
+                Normal: 8 videos 0 B (+8 of unknown size), created 2024-01-01T00:00:00Z
+              by category:
+                none: 8 videos 0 B (+8 of unknown size), created 2024-01-01T00:00:00Z
+              by creation year:
+                2024: 8 videos 0 B (+8 of unknown size), created 2024-01-01T00:00:00Z
+              by storage class:
+                Standard: 8 videos 0 B (+8 of unknown size), created 2024-01-01T00:00:00Z
+
+            Plan: 8 videos to delete (size unknown), 0 protected, 0 absent.
+            Plan digest: {DIGEST}  (region cn-shanghai, the default; the manifests name none)
+            ",
+        ))
+        .stderr(unindent(
+            "
+            Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)
+            Saved the plan (digest {DIGEST}) to plan.json. Apply exactly this plan with: vodplan apply plan.json
+            ",
+        ))
         .run();
-    assert_eq!(plan.code, 0, "{}", plan.stderr);
-    assert!(
-        plan.stdout.contains(
-            "Purge: 8 videos, 3 directories and 12 URLs; quota left today: 4 of 4 URLs, 2 of 2 directories; needs 3 days.\n"
-        ),
-        "{}",
-        plan.stdout
-    );
-    assert!(plan.stdout.contains(&format!(
-        "  {}  1 directory\n      directory https://vod.emulator.test/{}/\n",
-        hls(0),
-        hls(0)
-    )));
-    assert!(plan.stdout.contains(&format!("  {}  2 URLs\n", shr(0))));
-    // A shared directory is never a purge object.
-    assert!(
-        !plan
-            .stdout
-            .contains("directory https://vod.emulator.test/media")
-    );
     // Planning deleted and purged nothing.
     let e = edge(&emu);
     assert_eq!(e["tasks"], 0);
@@ -178,12 +222,18 @@ fn deleted_videos_are_gone_from_the_edge_within_the_quota_in_the_fewest_days() {
     assert_eq!(emu.calls("DeleteVideo"), 1);
     assert_edge_clean(&edge(&emu));
     // Done: the plan is applied, and refused as such.
-    let again = vodplan(&dir)
+    Test::in_dir(&dir)
         .against(&emu)
         .args(["apply", "plan.json"])
+        .normalise_now()
+        .status(1)
+        .stderr(unindent(
+            "
+            error: this plan was applied already, at {NOW} (journal plan.json.journal.jsonl); nothing was sent
+            hint: a saved plan is applied once; to delete more, make and review a new plan
+            ",
+        ))
         .run();
-    assert_eq!(again.code, 1, "{}", again.stderr);
-    assert!(again.stderr.contains("this plan was applied already"));
 }
 
 #[test]

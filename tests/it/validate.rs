@@ -1,19 +1,18 @@
 //! `vodplan validate` and the manifest rules, through the real binary.
 
-use crate::harness::{Dir, vodplan};
+use crate::harness::Dir;
+use crate::test::Test;
 
 #[test]
 fn a_valid_manifest_passes() {
-    let dir = Dir::new();
-    dir.write(
-        "m.yaml",
-        include_str!("../../examples/manifests/cleanup.yaml"),
-    );
-    let r = vodplan(&dir).args(["validate", "m.yaml"]).run();
-    assert_eq!(
-        (r.code, r.stdout.as_str(), r.stderr.as_str()),
-        (0, "Valid: 1 file, 4 delete entries, 1 keep entry.\n", "")
-    );
+    Test::new()
+        .write(
+            "m.yaml",
+            include_str!("../../examples/manifests/cleanup.yaml"),
+        )
+        .args(["validate", "m.yaml"])
+        .stdout("Valid: 1 file, 4 delete entries, 1 keep entry.\n")
+        .run();
 }
 
 #[test]
@@ -44,9 +43,12 @@ limits:
   maxDeletes: many
 "#,
     );
-    let r = vodplan(&dir).args(["validate", "bad.yaml"]).run();
-    assert_eq!(r.code, 1);
-    assert_eq!(r.stdout, "");
+    // stderr is checked exactly by the snapshot.
+    let r = Test::in_dir(&dir)
+        .args(["validate", "bad.yaml"])
+        .status(1)
+        .ignore_stderr()
+        .run();
     insta::assert_snapshot!("validate_every_problem", r.stderr);
 }
 
@@ -57,10 +59,12 @@ fn missing_version_and_bad_yaml() {
     dir.write("b.yaml", "version: 1\ndelete: [\n");
     dir.write("c.yaml", "version: 2\n");
     dir.write("d.yaml", "");
-    let r = vodplan(&dir)
+    // stderr is checked exactly by the snapshot.
+    let r = Test::in_dir(&dir)
         .args(["validate", "a.yaml", "b.yaml", "c.yaml", "d.yaml"])
+        .status(1)
+        .ignore_stderr()
         .run();
-    assert_eq!(r.code, 1);
     insta::assert_snapshot!("validate_version_and_syntax", r.stderr);
 }
 
@@ -76,44 +80,43 @@ fn directories_merge_and_conflicts_name_both_files() {
         "version: 1\nkeep:\n  - videoId: v1\ndelete:\n  - videoId: v2\n",
     );
     dir.write("m/notes.txt", "not a manifest");
-    let r = vodplan(&dir).args(["validate", "m"]).run();
-    assert_eq!(r.code, 1);
-    assert_eq!(
-        r.stderr,
+    Test::in_dir(&dir)
+        .args(["validate", "m"])
+        .status(1)
+        .stderr(
         "m/notes.txt:1:1: warning: skipped: not a *.yaml or *.yml manifest\n\
          m/20-keep.yml:3:5: videoId v1 is in both keep (here) and delete at m/10-delete.yaml:3:5; keep always wins, so remove it from one of the lists\n\
          m/20-keep.yml:5:5: warning: videoId v2 is already listed in delete at m/10-delete.yaml:4:5; it counts once\n\
          error: the manifests have 1 problem; nothing was sent to the API\n\
          hint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again\n"
-    );
+        )
+        .run();
 }
 
 #[test]
 fn duplicates_are_warnings_and_count_once() {
-    let dir = Dir::new();
-    dir.write(
-        "m.yaml",
-        "version: 1\ndelete:\n  - videoId: v1\n  - videoId: v1\n",
-    );
-    let r = vodplan(&dir).args(["validate", "m.yaml"]).run();
-    assert_eq!(r.code, 0);
-    assert_eq!(
-        r.stderr,
-        "m.yaml:4:5: warning: videoId v1 is already listed in delete at m.yaml:3:5; it counts once\n"
-    );
-    assert_eq!(r.stdout, "Valid: 1 file, 1 delete entry, 0 keep entries.\n");
+    Test::new()
+        .write(
+            "m.yaml",
+            "version: 1\ndelete:\n  - videoId: v1\n  - videoId: v1\n",
+        )
+        .args(["validate", "m.yaml"])
+        .stdout("Valid: 1 file, 1 delete entry, 0 keep entries.\n")
+        .stderr("m.yaml:4:5: warning: videoId v1 is already listed in delete at m.yaml:3:5; it counts once\n")
+        .run();
 }
 
 #[test]
 fn unreadable_paths_are_reported() {
-    let dir = Dir::new();
-    let r = vodplan(&dir).args(["validate", "nope.yaml"]).run();
-    assert_eq!(r.code, 1);
-    assert!(
-        r.stderr.starts_with("nope.yaml:1:1: cannot read: "),
-        "{}",
-        r.stderr
-    );
+    Test::new()
+        .args(["validate", "nope.yaml"])
+        .status(1)
+        .stderr(
+            "nope.yaml:1:1: cannot read: No such file or directory (os error 2); check the path (a symlink must point to an existing file)\n\
+             error: the manifests have 1 problem; nothing was sent to the API\n\
+             hint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again\n",
+        )
+        .run();
 }
 
 #[test]
@@ -125,25 +128,20 @@ fn a_manifest_past_the_default_yaml_node_budget_loads() {
         text.push_str(&format!("  - videoId: {i:032x}\n"));
     }
     dir.write("big.yaml", &text);
-    let r = vodplan(&dir).args(["validate", "big.yaml"]).run();
-    assert_eq!(
-        (r.code, r.stdout.as_str()),
-        (0, "Valid: 1 file, 100000 delete entries, 0 keep entries.\n"),
-        "{}",
-        r.stderr
-    );
+    Test::in_dir(&dir)
+        .args(["validate", "big.yaml"])
+        .stdout("Valid: 1 file, 100000 delete entries, 0 keep entries.\n")
+        .run();
 }
 
 #[test]
 fn schema_file_is_current() {
-    let dir = Dir::new();
-    let r = vodplan(&dir).args(["schema"]).run();
-    assert_eq!(r.code, 0);
-    let committed = include_str!("../../schemas/manifest.schema.json");
-    assert_eq!(
-        r.stdout, committed,
-        "schemas/manifest.schema.json is stale: run `cargo run -- schema > schemas/manifest.schema.json`"
-    );
+    // On a mismatch: schemas/manifest.schema.json is stale; run
+    // `cargo run -- schema > schemas/manifest.schema.json`.
+    Test::new()
+        .args(["schema"])
+        .stdout(include_str!("../../schemas/manifest.schema.json"))
+        .run();
 }
 
 /// A keep file in a directory is never silently skipped.
@@ -158,33 +156,32 @@ fn directories_never_silently_skip_a_keep_file() {
     dir.write("m/legal/holds.yaml", "version: 1\nkeep:\n  - videoId: v2\n");
     dir.write("m/.hidden.yaml", "version: 1\n");
     dir.write("m/README.md", "notes\n");
-    let r = vodplan(&dir).args(["validate", "m"]).run();
-    assert_eq!(r.code, 1);
-    assert_eq!(
-        r.stderr,
+    Test::in_dir(&dir)
+        .args(["validate", "m"])
+        .status(1)
+        .stderr(
         "m/.hidden.yaml:1:1: warning: skipped: a hidden entry; rename it if it holds manifests\n\
          m/README.md:1:1: warning: skipped: not a *.yaml or *.yml manifest\n\
          m/KEEP.YAML:3:5: videoId v1 is in both keep (here) and delete at m/10-delete.yaml:3:5; keep always wins, so remove it from one of the lists\n\
          m/legal/holds.yaml:3:5: videoId v2 is in both keep (here) and delete at m/10-delete.yaml:4:5; keep always wins, so remove it from one of the lists\n\
          error: the manifests have 2 problems; nothing was sent to the API\n\
          hint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again\n"
-    );
+        )
+        .run();
 
     // A dangling symlink that looks like a manifest is an error, not a skip.
     let dir = Dir::new();
     dir.write("m/10-delete.yaml", "version: 1\ndelete:\n  - videoId: v1\n");
     std::os::unix::fs::symlink("gone.yaml", dir.path().join("m/keep.yaml")).unwrap();
-    let r = vodplan(&dir).args(["validate", "m"]).run();
-    assert_eq!(
-        (r.code, r.stdout.as_str(), r.stderr.as_str()),
-        (
-            1,
-            "",
+    Test::in_dir(&dir)
+        .args(["validate", "m"])
+        .status(1)
+        .stderr(
             "m/keep.yaml:1:1: cannot read: No such file or directory (os error 2); check the path (a symlink must point to an existing file)\n\
              error: the manifests have 1 problem; nothing was sent to the API\n\
              hint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again\n"
         )
-    );
+        .run();
 }
 
 /// An unreadable subdirectory is an error (only checkable when not running as root).
@@ -200,15 +197,19 @@ fn an_unreadable_subdirectory_is_an_error() {
         std::fs::set_permissions(&legal, std::fs::Permissions::from_mode(0o755)).unwrap();
         return; // root reads everything
     }
-    let r = vodplan(&dir).args(["validate", "m"]).run();
+    let test = Test::in_dir(&dir)
+        .args(["validate", "m"])
+        .status(1)
+        .stderr(
+            "m/legal:1:1: cannot read: Permission denied (os error 13); check the file's permissions\n\
+             error: the manifests have 1 problem; nothing was sent to the API\n\
+             hint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again\n",
+        );
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| test.run()));
     std::fs::set_permissions(&legal, std::fs::Permissions::from_mode(0o755)).unwrap();
-    assert_eq!(r.code, 1);
-    assert!(
-        r.stderr
-            .starts_with("m/legal:1:1: cannot read: Permission denied"),
-        "{}",
-        r.stderr
-    );
+    if let Err(panic) = run {
+        std::panic::resume_unwind(panic);
+    }
 }
 
 /// Tags, non-ASCII IDs, reference IDs, out-of-range times.
@@ -232,8 +233,12 @@ fn tags_unicode_ids_and_out_of_range_times_are_errors() {
          - match:\n      \
              createdBefore: 9999-12-31T23:59:59-23:59\n",
     );
-    let r = vodplan(&dir).args(["validate", "m.yaml"]).run();
-    assert_eq!(r.code, 1);
+    // stderr is checked exactly by the snapshot.
+    let r = Test::in_dir(&dir)
+        .args(["validate", "m.yaml"])
+        .status(1)
+        .ignore_stderr()
+        .run();
     insta::assert_snapshot!(r.stderr, @r#"
     m.yaml:3:23: videoId has the YAML tag `!!binary`; vodplan uses every value exactly as written, so remove the tag
     m.yaml:4:22: videoId has the YAML tag `!custom`; vodplan uses every value exactly as written, so remove the tag
@@ -267,8 +272,12 @@ fn quarantine_is_validated() {
          - videoId: k 1\n    quarantine: 14d\n\
          limits:\n  maxQuarantines: -1\n",
     );
-    let r = vodplan(&dir).args(["validate", "m.yaml"]).run();
-    assert_eq!(r.code, 1);
+    // stderr is checked exactly by the snapshot.
+    let r = Test::in_dir(&dir)
+        .args(["validate", "m.yaml"])
+        .status(1)
+        .ignore_stderr()
+        .run();
     insta::assert_snapshot!(r.stderr, @r#"
     m.yaml:2:13: quarantine `2w` is not a number of days from 1d to 3650d such as 14d; the top-level quarantine is the default for this file's delete entries
     m.yaml:5:17: quarantine `0d` is not a number of days from 1d to 3650d such as 14d, or `none`
@@ -302,10 +311,12 @@ fn owner_is_validated() {
     );
     dir.write("d.yaml", "version: 1\nowner: abcdefghijklm\n");
     dir.write("e.yaml", "version: 1\nowner: 1team\n");
-    let r = vodplan(&dir)
+    // stderr is checked exactly by the snapshot.
+    let r = Test::in_dir(&dir)
         .args(["validate", "a.yaml", "b.yaml", "c.yaml", "d.yaml", "e.yaml"])
+        .status(1)
+        .ignore_stderr()
         .run();
-    assert_eq!(r.code, 1);
     insta::assert_snapshot!(r.stderr, @r#"
     a.yaml:2:8: owner `Team_A` is not a name of 1 to 12 characters of a-z, 0-9 and `-` starting with a letter, such as team-a
     c.yaml:2:8: owner `team-b` disagrees with owner `team-a` at b.yaml:2:8; the files of one manifest set name one owner
@@ -320,16 +331,19 @@ fn owner_is_validated() {
         "q.yaml",
         "version: 1\ndelete:\n  - videoId: v1\n    quarantine: 14d\n",
     );
-    let r = vodplan(&dir).args(["validate", "q.yaml"]).run();
-    assert_eq!(r.code, 1);
-    assert!(
-        r.stderr
-            .starts_with("q.yaml:4:17: a quarantine needs the manifest set to name its owner"),
-        "{}",
-        r.stderr
-    );
-    let r = vodplan(&dir).args(["validate", "q.yaml", "b.yaml"]).run();
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    Test::in_dir(&dir)
+        .args(["validate", "q.yaml"])
+        .status(1)
+        .stderr(
+            "q.yaml:4:17: a quarantine needs the manifest set to name its owner: add a top-level `owner: NAME` (1 to 12 characters of a-z, 0-9 and `-`, starting with a letter, such as team-a); vodplan records it on every video it quarantines and acts only on its own\n\
+             error: the manifests have 1 problem; nothing was sent to the API\n\
+             hint: fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again\n",
+        )
+        .run();
+    Test::in_dir(&dir)
+        .args(["validate", "q.yaml", "b.yaml"])
+        .stdout("Valid: 2 files, 2 delete entries, 0 keep entries.\n")
+        .run();
 }
 
 /// The effective quarantine of every entry, with where it was said.

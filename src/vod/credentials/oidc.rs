@@ -79,8 +79,17 @@ impl Oidc {
     /// Reads the token file (again) and asks STS.
     pub async fn fetch(&self) -> Result<Issued, CredentialError> {
         let path = self.token_file.display().to_string();
+        // The environment's description names the variable already: it is not said twice.
+        let provider = if self
+            .describe
+            .ends_with(&format!("({})", self.token_file_from))
+        {
+            self.describe.clone()
+        } else {
+            format!("{} ({})", self.describe, self.token_file_from)
+        };
         let unreadable = |reason: String| CredentialError::Unreadable {
-            provider: format!("{} ({})", self.describe, self.token_file_from),
+            provider: provider.clone(),
             path: path.clone(),
             reason,
         };

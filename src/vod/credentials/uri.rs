@@ -41,10 +41,15 @@ pub fn discover(env: Env<'_>) -> Result<Option<CredentialsUri>, CredentialError>
 
 impl CredentialsUri {
     pub fn parse(text: &str, describe: &str) -> Result<CredentialsUri, CredentialError> {
+        // The message names the variable; a description that is only the variable adds nothing.
         let bad = |reason: &str| CredentialError::BadEndpoint {
             variable: VAR,
             value: super::service::shown_url(text),
-            reason: format!("{reason} ({describe})"),
+            reason: if describe.contains(VAR) {
+                reason.to_string()
+            } else {
+                format!("{reason} ({describe})")
+            },
         };
         let url = Url::parse(text).map_err(|_| bad("not a URL"))?;
         let host = url.host_str().unwrap_or_default().to_string();
