@@ -13,8 +13,10 @@ pub(crate) mod quarantine;
 pub mod run;
 pub(crate) mod settle;
 
-pub use approve::{Approval, Refusal, approve};
+pub use approve::{
+    Approval, Checked, Custody, Judge, Proposal, Refusal, RegionClaim, approve, check,
+};
 pub use executor::{ApplyProgress, Interrupt};
 pub use journal::{Earlier, Journal};
 pub use outcome::{FailedDeletion, Outcome};
-pub use run::{ApplyError, JournalSpec, Locked, lock, run, run_locked};
+pub use run::{ApplyError, JournalSpec, Locked, lock, run};

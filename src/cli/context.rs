@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use vodplan::apply::RegionClaim;
 use vodplan::manifest::{self, DesiredState, Located};
 use vodplan::vod::credentials::{self, CredentialSource, Credentials};
 use vodplan::vod::{Client, ClientConfig, Endpoint, RetryPolicy, SignatureVersion};
@@ -84,21 +85,22 @@ fn profile_region(profile: Option<&str>) -> Option<(String, String)> {
 impl Session {
     /// The regions named outside the manifests, strongest first: `--region`,
     /// `ALIBABA_CLOUD_REGION_ID`, the aliyun CLI profile's `region_id`.
-    fn region_claims(&self) -> Vec<(String, String)> {
+    pub fn region_claims(&self) -> Vec<RegionClaim> {
         let mut claims = Vec::new();
+        let mut claim = |region: String, by: String| claims.push(RegionClaim { region, by });
         if let Some(r) = self.global.region.clone().filter(|r| !r.is_empty()) {
-            claims.push((r, "--region".to_string()));
+            claim(r, "--region".to_string());
         }
         if let Some(r) = std::env::var("ALIBABA_CLOUD_REGION_ID")
             .ok()
             .filter(|r| !r.is_empty())
         {
-            claims.push((r, "ALIBABA_CLOUD_REGION_ID".to_string()));
+            claim(r, "ALIBABA_CLOUD_REGION_ID".to_string());
         }
         if let Some((r, name)) =
             profile_region(self.global.profile.as_deref().filter(|p| !p.is_empty()))
         {
-            claims.push((r, format!("the region_id of aliyun CLI profile `{name}`")));
+            claim(r, format!("the region_id of aliyun CLI profile `{name}`"));
         }
         claims
     }
@@ -108,7 +110,7 @@ impl Session {
     /// `region_id`, `cn-shanghai`. Region is part of the review: a disagreement is an error.
     pub fn region(&self, manifests: Option<&Located<String>>) -> Result<RegionChoice, Failure> {
         let claims = self.region_claims();
-        for (region, by) in &claims {
+        for RegionClaim { region, by } in &claims {
             if let Some(known) = vodplan::ids::region_typo_of(region) {
                 return Err(Failure::new(
                     Kind::Input,
@@ -117,24 +119,16 @@ impl Session {
                 .hint(format!("set {by} to a VOD region such as {known}")));
             }
         }
+        vodplan::apply::approve::check_claims(manifests, &claims)
+            .map_err(|r| super::apply::region_failure(r, Kind::Input))?;
         if let Some(m) = manifests {
-            if let Some((other, by)) = claims.iter().find(|(r, _)| *r != m.value) {
-                return Err(Failure::new(
-                    Kind::Input,
-                    format!(
-                        "the manifests name region {} ({}), but {by} says {other}; nothing was sent to the API",
-                        m.value, m.location
-                    ),
-                )
-                .hint(format!("the region is part of the reviewed manifests: unset {by} or make it {}, or change the manifests' region in review", m.value)));
-            }
             return Ok(RegionChoice {
                 region: m.value.clone(),
                 source: format!("from the manifests, {}", m.location.file_line()),
             });
         }
         Ok(match claims.into_iter().next() {
-            Some((region, by)) => RegionChoice {
+            Some(RegionClaim { region, by }) => RegionChoice {
                 region,
                 source: format!("from {by}"),
             },
@@ -143,18 +137,6 @@ impl Session {
                 source: "the default; the manifests name none".into(),
             },
         })
-    }
-
-    /// For a saved plan: the region it was made for, and every claim must agree with it.
-    pub fn check_plan_region(&self, planned: &str) -> Result<(), Failure> {
-        if let Some((other, by)) = self.region_claims().into_iter().find(|(r, _)| r != planned) {
-            return Err(Failure::new(
-                Kind::StalePlan,
-                format!("the plan is for region {planned}, but {by} says {other}; nothing was sent to the API"),
-            )
-            .hint(format!("apply it in the region it was reviewed for: unset {by} or make it {planned}, or make a new plan")));
-        }
-        Ok(())
     }
 
     pub fn endpoint(&self, region: &str) -> Result<Endpoint, Failure> {

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use time::Date;
-use vodplan::apply::{self, Approval, Interrupt, JournalSpec};
+use vodplan::apply::{self, Interrupt};
 use vodplan::emulator::{self, Catalog, EmulatorConfig, Video};
 use vodplan::ids::{VideoId, VideoRef};
 use vodplan::manifest::{DesiredState, Entry, Located, Location, Selector, Target, VideoStatus};
@@ -243,6 +243,8 @@ async fn apply_set(
     let guards = vodplan::plan::guard::Guards::default();
     let file;
     let made;
+    let key = format!("set:{}", set.owner);
+    let locked = crate::flow::lock(journal, &key, false);
     let approval = match saved {
         Some(slot) => {
             if slot.is_none() {
@@ -253,15 +255,15 @@ async fn apply_set(
                 };
                 *slot = Some(vodplan::plan::file::PlanFile::new(
                     plan,
-                    "cn-shanghai",
-                    "http://emulator",
+                    crate::flow::REGION,
+                    &client.config().endpoint.to_string(),
                     &[],
                     &[],
                     None,
                 ));
             }
             file = slot.as_ref().unwrap();
-            match vodplan::apply::approve::approve_on(client, file, &desired, &(), today).await {
+            match crate::flow::approve_saved(client, file, &desired, Some(today), locked).await {
                 Ok(a) => a,
                 Err(_) => return false,
             }
@@ -273,9 +275,7 @@ async fn apply_set(
                 return false;
             };
             made = plan;
-            let mut approval = Approval::of(&made, "test".into(), &desired);
-            approval.today = Some(today);
-            approval
+            crate::flow::approve_made(client, &made, &desired, Some(today), locked).await
         }
     };
     let stop = Interrupt::new();
@@ -286,12 +286,7 @@ async fn apply_set(
             stop.trigger();
         });
     }
-    let spec = JournalSpec {
-        path: journal,
-        plan_key: format!("set:{}", set.owner),
-        once: false,
-    };
-    match apply::run(client.clone(), &approval, &spec, &(), &stop).await {
+    match apply::run(client.clone(), approval, &(), &stop).await {
         Ok(outcome) => {
             !outcome.interrupted && outcome.failed.is_empty() && outcome.forbidden.is_empty()
         }
@@ -530,16 +525,12 @@ fn the_date_written_is_the_applys_and_only_confirmed_videos_count() {
             .await
             .result
             .unwrap();
-        let mut approval = Approval::of(&plan, "test".into(), &desired);
-        approval.today = Some(date(1));
         let dir = tempfile::tempdir().unwrap();
         let journal = dir.path().join("j.jsonl");
-        let spec = JournalSpec {
-            path: &journal,
-            plan_key: "k".into(),
-            once: false,
-        };
-        let outcome = apply::run(client.clone(), &approval, &spec, &(), &Interrupt::new())
+        let locked = crate::flow::lock(&journal, "k", false);
+        let approval =
+            crate::flow::approve_made(&client, &plan, &desired, Some(date(1)), locked).await;
+        let outcome = apply::run(client.clone(), approval, &(), &Interrupt::new())
             .await
             .unwrap();
         let written: Vec<(&str, &str)> = outcome
