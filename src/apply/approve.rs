@@ -882,3 +882,356 @@ impl<'p> Judge<'p> {
         Ok(approval)
     }
 }
+
+/// The judging, without the network: the checks on hand-made contexts, and the [`Judge`] fed
+/// hand-made reads. (The re-reading half is covered against the emulator by the integration and
+/// property tests, which approve through [`check`] and [`approve`] too.)
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::apply::run::{JournalSpec, lock};
+    use crate::plan::SelectedBy;
+
+    const A: &str = "a0000000000000000000000000000001";
+    const B: &str = "b0000000000000000000000000000002";
+    const C: &str = "c0000000000000000000000000000003";
+    const ENDPOINT: &str = "http://127.0.0.1:9";
+
+    /// Today's manifests, loaded from `yaml` as `vodplan` loads them.
+    fn desired(dir: &Path, yaml: &str) -> DesiredState {
+        let path = dir.join("m.yaml");
+        std::fs::write(&path, yaml).unwrap();
+        let loaded = crate::manifest::load(&[path]);
+        loaded.state.unwrap_or_else(|| {
+            panic!("{:?}", loaded.diagnostics);
+        })
+    }
+
+    fn info(id: &str, title: &str) -> VideoInfo {
+        VideoInfo {
+            video_id: id.into(),
+            title: title.into(),
+            status: "Normal".into(),
+            cate_id: Some(7),
+            ..VideoInfo::default()
+        }
+    }
+
+    fn deletion(id: &str, line: u32, by: SelectedBy) -> Deletion {
+        Deletion {
+            video_id: VideoId::new(id).unwrap(),
+            selected_by: by,
+            reason: None,
+            source: Location {
+                file: "m.yaml".into(),
+                line,
+                column: 5,
+            },
+            observed: Fingerprint::of(&info(id, "t")),
+        }
+    }
+
+    fn saved(deletions: Vec<Deletion>) -> PlanFile {
+        let plan = Plan {
+            deletions,
+            ..Plan::default()
+        };
+        PlanFile::new(plan, "cn-shanghai", ENDPOINT, &[], &[], None)
+    }
+
+    fn journal(dir: &Path, once: bool) -> Locked {
+        let path: PathBuf = dir.join("j.jsonl");
+        lock(&JournalSpec {
+            path: &path,
+            plan_key: "plan:k".into(),
+            once,
+        })
+        .unwrap()
+    }
+
+    fn custody<'p>(
+        file: &'p PlanFile,
+        desired: &'p DesiredState,
+        journal: Locked,
+        claims: Vec<RegionClaim>,
+        endpoint: &str,
+    ) -> Custody<'p> {
+        Custody {
+            plan: Proposal::Saved(file),
+            desired,
+            claims,
+            endpoint: Endpoint::parse(endpoint).unwrap(),
+            guards: Guards::default(),
+            journal,
+            today: Some(time::macros::date!(2026 - 01 - 01)),
+        }
+    }
+
+    fn claim(region: &str, by: &str) -> RegionClaim {
+        RegionClaim {
+            region: region.into(),
+            by: by.into(),
+        }
+    }
+
+    const MANIFEST: &str = "version: 1\nregion: cn-shanghai\ndelete:\n  - videoId: a0000000000000000000000000000001\n    reason: licence expired\n  - match: { categoryId: 7 }\nkeep:\n  - videoId: c0000000000000000000000000000003\n";
+
+    #[test]
+    fn the_context_is_checked_before_anything_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let today = desired(dir.path(), MANIFEST);
+        let file = saved(vec![deletion(A, 4, SelectedBy::VideoId)]);
+        let refused = |c: Custody<'_>| check(c).err().map(|r| r.to_string());
+
+        let c = custody(&file, &today, journal(dir.path(), true), vec![], ENDPOINT);
+        assert!(check(c).is_ok());
+
+        let c = custody(
+            &file,
+            &today,
+            journal(dir.path(), true),
+            vec![
+                claim("cn-shanghai", "--region"),
+                claim("cn-beijing", "ALIBABA_CLOUD_REGION_ID"),
+            ],
+            ENDPOINT,
+        );
+        assert_eq!(
+            refused(c).as_deref(),
+            Some(
+                "the plan is for region cn-shanghai, but ALIBABA_CLOUD_REGION_ID says cn-beijing; nothing was sent to the API"
+            )
+        );
+
+        let elsewhere = desired(dir.path(), &MANIFEST.replace("cn-shanghai", "cn-beijing"));
+        let c = custody(
+            &file,
+            &elsewhere,
+            journal(dir.path(), true),
+            vec![],
+            ENDPOINT,
+        );
+        assert_eq!(
+            refused(c).as_deref(),
+            Some(format!("the plan is for region cn-shanghai, but its manifests now name region cn-beijing ({}:2:9); nothing was sent to the API", dir.path().join("m.yaml").display()).as_str())
+        );
+
+        let c = custody(
+            &file,
+            &today,
+            journal(dir.path(), true),
+            vec![],
+            "http://127.0.0.1:10",
+        );
+        assert_eq!(
+            refused(c).as_deref(),
+            Some(
+                "the plan was made against http://127.0.0.1:9, but this apply would use http://127.0.0.1:10; nothing was sent to the API"
+            )
+        );
+
+        let limited = desired(dir.path(), &format!("{MANIFEST}limits:\n  maxDeletes: 0\n"));
+        let mut c = custody(&file, &limited, journal(dir.path(), true), vec![], ENDPOINT);
+        c.guards = Guards {
+            manifest_max: limited
+                .max_deletes
+                .as_ref()
+                .map(|m| (m.value, m.location.to_string())),
+            ..Guards::default()
+        };
+        assert!(matches!(check(c), Err(Refusal::Guard(t)) if t.planned == 1 && t.over_by == 1));
+
+        // Deleted and protected at once.
+        let mut contradictory = saved(vec![deletion(A, 4, SelectedBy::VideoId)]);
+        let at = Location {
+            file: "m.yaml".into(),
+            line: 8,
+            column: 5,
+        };
+        contradictory.plan.protected.push(crate::plan::Protection {
+            video_id: VideoId::new(A).unwrap(),
+            title: "t".into(),
+            kept_by: at.clone(),
+            selected_by: at,
+        });
+        let c = custody(
+            &contradictory,
+            &today,
+            journal(dir.path(), true),
+            vec![],
+            ENDPOINT,
+        );
+        assert!(matches!(check(c), Err(Refusal::Contradictory { ids }) if ids.len() == 1));
+    }
+
+    #[test]
+    fn a_saved_plan_the_journal_shows_applied_is_refused_and_a_manifests_apply_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let today = desired(dir.path(), MANIFEST);
+        let file = saved(vec![deletion(A, 4, SelectedBy::VideoId)]);
+        {
+            let locked = journal(dir.path(), true);
+            locked.journal.start("plan:k", 1, None).unwrap();
+            locked
+                .journal
+                .append(&crate::apply::journal::Record::Finish {
+                    run: locked.journal.run().to_string(),
+                    time: "2026-01-01T00:00:00Z".into(),
+                    deleted: 1,
+                    absent: 0,
+                    forbidden: 0,
+                    failed: 0,
+                    not_sent: 0,
+                })
+                .unwrap();
+        }
+        let c = custody(&file, &today, journal(dir.path(), true), vec![], ENDPOINT);
+        assert!(matches!(
+            check(c),
+            Err(Refusal::AlreadyApplied { at, .. }) if at == "2026-01-01T00:00:00Z"
+        ));
+        // The same journal, for a plan that may run again (manifests applied directly).
+        let c = custody(&file, &today, journal(dir.path(), false), vec![], ENDPOINT);
+        assert!(check(c).is_ok());
+    }
+
+    #[test]
+    fn a_made_plan_is_approved_as_made_once_the_claims_agree_with_the_manifests() {
+        let dir = tempfile::tempdir().unwrap();
+        let today = desired(dir.path(), MANIFEST);
+        let plan = Plan {
+            deletions: vec![deletion(A, 4, SelectedBy::VideoId)],
+            ..Plan::default()
+        };
+        let made = |claims| Custody {
+            plan: Proposal::Made {
+                plan: &plan,
+                region: "cn-shanghai",
+            },
+            desired: &today,
+            claims,
+            endpoint: Endpoint::parse(ENDPOINT).unwrap(),
+            guards: Guards::default(),
+            journal: journal(dir.path(), false),
+            today: None,
+        };
+        let approval = Judge::new(check(made(vec![])).unwrap()).conclude().unwrap();
+        assert_eq!(approval.deletions().len(), 1);
+        assert_eq!(approval.digest(), plan.digest("cn-shanghai", ENDPOINT));
+        assert!(
+            approval.recorded.of.is_empty(),
+            "a plan just made records its own entries"
+        );
+        drop(approval); // unlocks the journal
+        assert!(matches!(
+            check(made(vec![claim("cn-beijing", "--region")])),
+            Err(Refusal::RegionDisagrees { .. })
+        ));
+    }
+
+    /// Judges `file` on `reads` (by position; `None`: gone).
+    fn judged<'p>(
+        dir: &Path,
+        file: &'p PlanFile,
+        today: &'p DesiredState,
+        reads: &[Option<VideoInfo>],
+    ) -> Result<Approval<'p>, Refusal> {
+        let c = custody(file, today, journal(dir, true), vec![], ENDPOINT);
+        let mut judge = Judge::new(check(c)?);
+        for (n, r) in reads.iter().enumerate() {
+            judge.video(n, r.as_ref(), None);
+        }
+        judge.conclude()
+    }
+
+    #[test]
+    fn the_judge_approves_what_today_s_manifests_select_on_fresh_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let today = desired(dir.path(), MANIFEST);
+        let file = saved(vec![
+            deletion(A, 4, SelectedBy::VideoId),
+            deletion(B, 6, SelectedBy::Match("categoryId 7".into())),
+        ]);
+        let approval = judged(dir.path(), &file, &today, &[Some(info(A, "t")), None]).unwrap();
+        let ids = |v: &[&Deletion]| v.iter().map(|d| d.video_id.to_string()).collect::<Vec<_>>();
+        assert_eq!(ids(approval.deletions()), [A]);
+        assert_eq!(ids(&approval.vanished), [B]);
+        // The journal records today's entry and its reason, never the file's words.
+        let entry = &approval.recorded.entries[approval.recorded.of[0] as usize];
+        assert!(entry.source.ends_with("m.yaml:4:5"), "{}", entry.source);
+        assert_eq!(entry.reason.as_deref(), Some("licence expired"));
+        assert_eq!(approval.digest(), file.plan.digest("cn-shanghai", ENDPOINT));
+    }
+
+    #[test]
+    fn the_judge_refuses_what_is_kept_unselected_changed_or_never_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let today = desired(dir.path(), MANIFEST);
+        // Kept now, and selected by nothing (category 8).
+        let file = saved(vec![
+            deletion(C, 4, SelectedBy::VideoId),
+            deletion(B, 6, SelectedBy::VideoId),
+        ]);
+        let other = VideoInfo {
+            cate_id: Some(8),
+            ..info(B, "t")
+        };
+        let Err(Refusal::NotApproved(why)) = judged(
+            dir.path(),
+            &file,
+            &today,
+            &[Some(info(C, "t")), Some(other)],
+        ) else {
+            panic!("approved");
+        };
+        assert_eq!(
+            why.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [
+                format!(
+                    "{C}: protected by the keep entry at {}:8:5",
+                    dir.path().join("m.yaml").display()
+                ),
+                format!("{B}: no delete entry of the manifests selects it"),
+            ]
+        );
+        // Retitled since the plan was made: stale.
+        let file = saved(vec![deletion(A, 4, SelectedBy::VideoId)]);
+        let Err(Refusal::Stale(changed)) =
+            judged(dir.path(), &file, &today, &[Some(info(A, "recut"))])
+        else {
+            panic!("approved");
+        };
+        assert_eq!(
+            changed[0].to_string(),
+            format!("{A}: title \"t\" -> \"recut\"")
+        );
+        // A planned video the reads never answered for is not approved.
+        assert!(matches!(
+            judged(dir.path(), &file, &today, &[]),
+            Err(Refusal::NotApproved(v)) if v[0].why == Why::NotSelected
+        ));
+    }
+
+    #[test]
+    fn the_percentage_guard_counts_today_s_selections_not_the_file_s() {
+        let dir = tempfile::tempdir().unwrap();
+        let today = desired(dir.path(), MANIFEST);
+        // The file claims an ID entry chose B; today a selector does.
+        let mut file = saved(vec![
+            deletion(A, 4, SelectedBy::VideoId),
+            deletion(B, 4, SelectedBy::VideoId),
+        ]);
+        file.plan.selector_seen = 2;
+        let mut c = custody(&file, &today, journal(dir.path(), true), vec![], ENDPOINT);
+        c.guards.flag_percent = Some(10.0);
+        let mut judge = Judge::new(check(c).unwrap());
+        judge.video(0, Some(&info(A, "t")), None);
+        judge.video(1, Some(&info(B, "t")), None);
+        assert!(matches!(
+            judge.conclude(),
+            Err(Refusal::Guard(t)) if t.planned == 1
+        ));
+    }
+}
