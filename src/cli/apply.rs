@@ -4,7 +4,7 @@
 //! Input first, then confirmation: whatever was given is read and checked before vodplan asks, or
 //! refuses for lack of a terminal, so a typo is reported as a typo.
 
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -35,9 +35,6 @@ pub struct Request<'a> {
     /// Print the plan before applying it (`demo` has just printed it).
     pub show_plan: bool,
 }
-
-/// A saved plan is at most this big (a million deletions take ~250 MB).
-const MAX_PLAN_BYTES: u64 = 2 << 30;
 
 /// Signals are handled from the start: one that arrives before the first deletion is sent
 /// (while reading, re-reading, showing or confirming the plan) stops the apply with nothing sent.
@@ -106,63 +103,23 @@ fn read_input(targets: &[PathBuf]) -> Result<Input, Failure> {
     if let [single] = targets
         && !single.is_dir()
     {
-        let shown = single.display().to_string();
-        let unreadable = |e: std::io::Error| {
-            Failure::new(Kind::Input, format!("cannot read {shown}: {e}")).caused_by(e).hint(
-                "name a saved plan (`vodplan plan --out PLANFILE`) or manifest files or directories",
-            )
-        };
-        let meta = std::fs::metadata(single).map_err(unreadable)?;
-        if !meta.is_file() {
-            return Err(Failure::new(
-                Kind::Input,
-                format!("{shown} is not a regular file"),
-            ));
-        }
-        let mut bytes = Vec::new();
-        std::fs::File::open(single)
-            .map_err(unreadable)?
-            .take(MAX_PLAN_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(unreadable)?;
-        if is_plan_shaped(&bytes) {
-            if bytes.len() as u64 > MAX_PLAN_BYTES {
-                return Err(Failure::new(
-                    Kind::Input,
-                    format!("{shown} is larger than a saved plan can be (2 GiB)"),
+        use vodplan::plan::file::InputError;
+        match PlanFile::read_if_plan(single) {
+            Ok(Some(file)) => return Ok(Input::Plan(single.clone(), Box::new(file))),
+            Ok(None) => {}
+            Err(e @ InputError::Unreadable { .. }) => {
+                return Err(Failure::of(Kind::Input, e).hint(
+                    "name a saved plan (`vodplan plan --out PLANFILE`) or manifest files or directories",
                 ));
             }
-            let file = PlanFile::from_bytes(&bytes, &shown).map_err(|e| {
-                Failure::new(Kind::Input, format!("{shown} is a damaged saved plan: {e}")).caused_by(e)
-                    .hint("nothing was deleted; make the plan again with `vodplan plan --out PLANFILE` and review it")
-            })?;
-            return Ok(Input::Plan(single.clone(), Box::new(file)));
+            Err(e @ InputError::Damaged { .. }) => {
+                return Err(Failure::of(Kind::Input, e)
+                    .hint("nothing was deleted; make the plan again with `vodplan plan --out PLANFILE` and review it"));
+            }
+            Err(e) => return Err(Failure::of(Kind::Input, e)),
         }
     }
     load_manifests(targets).map(Input::Manifests)
-}
-
-/// Saved plans are JSON objects with a plan file's keys (`kind`, `formatVersion`, `plan`); a
-/// JSON object with any of them is read as a plan, so a damaged plan is reported as one. Anything
-/// else is a manifest, including a flow-style YAML mapping (`{version: 1, ...}`, not JSON) and a
-/// manifest written as JSON.
-fn is_plan_shaped(bytes: &[u8]) -> bool {
-    let bytes = vodplan::plan::file::without_bom(bytes);
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return false;
-    }
-    #[derive(serde::Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Keys {
-        kind: Option<serde::de::IgnoredAny>,
-        format_version: Option<serde::de::IgnoredAny>,
-        plan: Option<serde::de::IgnoredAny>,
-    }
-    match serde_json::from_slice::<Keys>(bytes) {
-        Ok(k) => k.kind.is_some() || k.format_version.is_some() || k.plan.is_some(),
-        // Not JSON: YAML in flow style. JSON cut short or damaged in the middle is still a plan.
-        Err(e) => !e.is_syntax() || bytes.windows(6).any(|w| w == b"\"kind\""),
-    }
 }
 
 async fn confirm(plan: &vodplan::plan::Plan) -> Result<(), Failure> {
