@@ -15,8 +15,8 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
-use super::run::Locked;
-use crate::ids::VideoId;
+use super::locked::Locked;
+use crate::ids::{Region, VideoId};
 use crate::manifest::{DesiredState, Located, Location};
 use crate::plan::file::PlanFile;
 use crate::plan::guard::{GuardTripped, Guards};
@@ -243,7 +243,7 @@ pub enum Refusal {
     )]
     ManifestsRegion {
         planned: String,
-        now: String,
+        now: Region,
         at: Location,
     },
     /// The manifests name a region, and a region named outside them disagrees.
@@ -252,7 +252,7 @@ pub enum Refusal {
         manifests.value, manifests.location, claim.by, claim.region
     )]
     RegionDisagrees {
-        manifests: Located<String>,
+        manifests: Located<Region>,
         claim: RegionClaim,
     },
     /// The saved plan was made against another endpoint.
@@ -575,11 +575,11 @@ impl<'p, 'r> Findings<'p, 'r> {
 /// The region rule (CONTRACT "Global options"): when the manifests name a region, every region
 /// named outside them must agree; the first that does not is refused.
 pub fn check_claims(
-    manifests: Option<&Located<String>>,
+    manifests: Option<&Located<Region>>,
     claims: &[RegionClaim],
 ) -> Result<(), Refusal> {
     if let Some(m) = manifests
-        && let Some(claim) = claims.iter().find(|c| c.region != m.value)
+        && let Some(claim) = claims.iter().find(|c| c.region != m.value.as_str())
     {
         return Err(Refusal::RegionDisagrees {
             manifests: m.clone(),
@@ -646,7 +646,7 @@ pub fn check(custody: Custody<'_>) -> Result<Checked<'_>, Refusal> {
                 .desired
                 .region
                 .as_ref()
-                .filter(|r| r.value != region)
+                .filter(|r| r.value.as_str() != region)
             {
                 return Err(Refusal::ManifestsRegion {
                     planned: region.to_string(),
@@ -662,7 +662,7 @@ pub fn check(custody: Custody<'_>) -> Result<Checked<'_>, Refusal> {
                 .desired
                 .region
                 .as_ref()
-                .filter(|r| r.value != region)
+                .filter(|r| r.value.as_str() != region)
             {
                 return Err(Refusal::ManifestsRegion {
                     planned: region.to_string(),
@@ -891,7 +891,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
-    use crate::apply::run::{JournalSpec, lock};
+    use crate::apply::locked::{JournalSpec, lock};
     use crate::plan::SelectedBy;
 
     const A: &str = "a0000000000000000000000000000001";

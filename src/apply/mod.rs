@@ -6,6 +6,7 @@
 pub mod approve;
 pub mod executor;
 pub(crate) mod journal;
+mod locked;
 pub(crate) mod outcome;
 pub mod plan_lock;
 pub mod purge;
@@ -18,5 +19,6 @@ pub use approve::{
 };
 pub use executor::{ApplyProgress, Interrupt};
 pub use journal::{Earlier, Journal};
+pub use locked::{ApplyError, JournalSpec, Locked, lock};
 pub use outcome::{FailedDeletion, Outcome};
-pub use run::{ApplyError, JournalSpec, Locked, lock, run};
+pub use run::run;

@@ -18,7 +18,9 @@ use vodplan::plan::file::PlanFile;
 use vodplan::render::{self, Format, PlanContext};
 
 use super::args::GuardArgs;
-use super::context::{Session, journal_beside, journal_for_manifests, load_manifests};
+use super::context::{
+    Session, journal_beside, journal_for_manifests, load_manifests, region_failure,
+};
 use super::exit::{Exit, Failure, Kind};
 use super::output::Output;
 use super::plan::{guards_of, make_plan};
@@ -392,26 +394,6 @@ fn manifests_of(file: &PlanFile, given: &[PathBuf]) -> Result<Vec<PathBuf>, Fail
         .hint("run apply from the directory `vodplan plan` ran in (a checkout of the reviewed commit), or name the manifests with --manifests PATH..."));
     }
     Ok(recorded)
-}
-
-/// A refusal of the region rule, as a failure of `kind`.
-pub fn region_failure(r: Refusal, kind: Kind) -> Failure {
-    let hint = match &r {
-        Refusal::RegionDisagrees { manifests, claim } => Some(format!(
-            "the region is part of the reviewed manifests: unset {} or make it {}, or change the manifests' region in review",
-            claim.by, manifests.value
-        )),
-        Refusal::ClaimedRegion { planned, claim } => Some(format!(
-            "apply it in the region it was reviewed for: unset {} or make it {planned}, or make a new plan",
-            claim.by
-        )),
-        _ => None,
-    };
-    let f = Failure::of(kind, r);
-    match hint {
-        Some(h) => f.hint(h),
-        None => f,
-    }
 }
 
 fn refusal(r: Refusal) -> Failure {

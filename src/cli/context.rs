@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use vodplan::apply::RegionClaim;
+use vodplan::apply::{Refusal, RegionClaim};
+use vodplan::ids::{Region, RegionError};
 use vodplan::manifest::{self, DesiredState, Located};
 use vodplan::vod::credentials::{self, CredentialSource, Credentials};
 use vodplan::vod::{Client, ClientConfig, Endpoint, RetryPolicy, SignatureVersion};
@@ -108,10 +109,10 @@ impl Session {
     /// The region (CONTRACT "Global options"): the manifests' region when they name one, and then
     /// every other claim must agree; else `--region`, `ALIBABA_CLOUD_REGION_ID`, the profile's
     /// `region_id`, `cn-shanghai`. Region is part of the review: a disagreement is an error.
-    pub fn region(&self, manifests: Option<&Located<String>>) -> Result<RegionChoice, Failure> {
+    pub fn region(&self, manifests: Option<&Located<Region>>) -> Result<RegionChoice, Failure> {
         let claims = self.region_claims();
         for RegionClaim { region, by } in &claims {
-            if let Some(known) = vodplan::ids::region_typo_of(region) {
+            if let Err(RegionError::Typo { known, .. }) = Region::new(region.as_str()) {
                 return Err(Failure::new(
                     Kind::Input,
                     format!("{by} says region `{region}`, which has no VOD endpoint; did you mean `{known}`? Nothing was sent to the API"),
@@ -120,10 +121,10 @@ impl Session {
             }
         }
         vodplan::apply::approve::check_claims(manifests, &claims)
-            .map_err(|r| super::apply::region_failure(r, Kind::Input))?;
+            .map_err(|r| region_failure(r, Kind::Input))?;
         if let Some(m) = manifests {
             return Ok(RegionChoice {
-                region: m.value.clone(),
+                region: m.value.to_string(),
                 source: format!("from the manifests, {}", m.location.file_line()),
             });
         }
@@ -204,6 +205,26 @@ impl Session {
         // so that a run waiting a minute does not look hung.
         client.on_long_wait(Box::new(|what| eprintln!("{what}")));
         Ok(Arc::new(client))
+    }
+}
+
+/// A refusal of the region rule, as a failure of `kind`.
+pub fn region_failure(r: Refusal, kind: Kind) -> Failure {
+    let hint = match &r {
+        Refusal::RegionDisagrees { manifests, claim } => Some(format!(
+            "the region is part of the reviewed manifests: unset {} or make it {}, or change the manifests' region in review",
+            claim.by, manifests.value
+        )),
+        Refusal::ClaimedRegion { planned, claim } => Some(format!(
+            "apply it in the region it was reviewed for: unset {} or make it {planned}, or make a new plan",
+            claim.by
+        )),
+        _ => None,
+    };
+    let f = Failure::of(kind, r);
+    match hint {
+        Some(h) => f.hint(h),
+        None => f,
     }
 }
 

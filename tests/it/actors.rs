@@ -625,7 +625,7 @@ proptest! {
             });
             let emu = emulator::start("127.0.0.1:0".parse().unwrap(), Catalog::from_videos(catalogue), EmulatorConfig::default()).await.unwrap();
             let client = client_for(&emu.endpoint());
-            let region = |value: &str| Some(Located { value: value.to_string(), location: at(1) });
+            let region = |value: &str| Some(Located { value: vodplan::ids::Region::new(value).unwrap(), location: at(1) });
             let mut desired = DesiredState {
                 delete: ids.iter().enumerate().map(|(n, i)| entry(by_id(*i), None, n as u32 + 2)).collect(),
                 region: region("cn-shanghai"),
