@@ -52,37 +52,6 @@ pub struct RegionChoice {
     pub source: String,
 }
 
-/// The `region_id` of the aliyun CLI profile the credentials chain would use, if any.
-fn profile_region(profile: Option<&str>) -> Option<(String, String)> {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    if env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-        return None;
-    }
-    let path = env("ALIBABA_CLOUD_CONFIG_FILE")
-        .map(PathBuf::from)
-        .unwrap_or_else(credentials::default_cli_config_path);
-    #[derive(serde::Deserialize)]
-    struct Config {
-        #[serde(default)]
-        current: String,
-        #[serde(default)]
-        profiles: Vec<Profile>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Profile {
-        name: String,
-        #[serde(default)]
-        region_id: String,
-    }
-    let config: Config = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    let name = profile
-        .map(str::to_string)
-        .or_else(|| Some(config.current.clone()).filter(|c| !c.is_empty()))
-        .unwrap_or_else(|| "default".into());
-    let p = config.profiles.into_iter().find(|p| p.name == name)?;
-    Some((p.region_id, name)).filter(|(r, _)| !r.is_empty())
-}
-
 impl Session {
     /// The regions named outside the manifests, strongest first: `--region`,
     /// `ALIBABA_CLOUD_REGION_ID`, the aliyun CLI profile's `region_id`.
@@ -98,9 +67,10 @@ impl Session {
         {
             claim(r, "ALIBABA_CLOUD_REGION_ID".to_string());
         }
-        if let Some((r, name)) =
-            profile_region(self.global.profile.as_deref().filter(|p| !p.is_empty()))
-        {
+        if let Some((r, name)) = credentials::cli_profile_region(
+            &credentials::process_env,
+            self.global.profile.as_deref().filter(|p| !p.is_empty()),
+        ) {
             claim(r, format!("the region_id of aliyun CLI profile `{name}`"));
         }
         claims
