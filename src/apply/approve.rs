@@ -1,15 +1,25 @@
-//! Approving a saved plan: what `apply PLANFILE` may delete, after every check.
+//! Approving a plan: the chain of custody from a reviewed plan to what an apply may send. Every
+//! custody check lives here, and only this module builds an [`Approval`], which is all
+//! [`crate::apply::run`] accepts.
+//!
+//! The caller (the CLI) gathers a [`Custody`]: the plan (saved, or just made from today's
+//! manifests), today's manifests, the regions named outside them and the endpoint as it resolved
+//! them, today's guards, and the journal, locked. Then:
+//! - [`check`], with no API call: the plan does not contradict itself (no video both deleted and
+//!   protected, none twice); a saved plan was not applied already (its journal shows no finished
+//!   run that settled it); every region named by flag, environment or profile, and the manifests'
+//!   own, is the plan's; a saved plan's endpoint is this apply's; today's guards hold (the
+//!   manifests' limits, never the file's own copy);
+//! - [`approve`], for a saved plan, re-reads every planned video and feeds the pure [`Judge`]: a
+//!   video may be deleted only when nothing reviewed changed since the plan was made (its
+//!   fingerprint), and today's manifests still select it with a delete entry, evaluated on the
+//!   re-read state, and no keep entry protects it; the percentage guard is checked again on
+//!   today's attribution. A plan just made is approved as made (its reads are today's).
 //!
 //! A saved plan is a file that passed through a CI artifact store, a runner and people's hands; it
-//! is checked, not trusted. It may delete a video only when all of these hold:
-//! - the plan does not contradict itself (no video both deleted and protected, none twice);
-//! - the video was re-read now, and nothing reviewed changed since the plan was made (its
-//!   fingerprint);
-//! - today's manifests (the reviewed ones the plan was made from) still select it with a delete
-//!   entry, evaluated on the re-read state, and no keep entry protects it.
-//!
-//! So a hand-edited or wrongly chosen plan can only delete what the current manifests ask for,
-//! and keep always wins at apply time too. It costs no API call beyond the re-read.
+//! is checked, not trusted. So a hand-edited or wrongly chosen plan can only delete what the
+//! current manifests ask for, and keep always wins at apply time too. It costs no API call beyond
+//! the re-read.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;

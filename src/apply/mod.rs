@@ -1,7 +1,8 @@
 //! Applying a plan: approving a saved plan ([`approve`]), running it ([`run`]): the executor that
 //! deletes, the pure settlement of each reply, the journal that records, the outcome it reports.
 //!
-//! The executor never re-plans: it is handed an [`Approval`] and deletes exactly that.
+//! The executor never re-plans: it is handed an [`Approval`], which only [`approve`] builds after
+//! every custody check, and deletes exactly that.
 
 pub mod approve;
 pub mod executor;

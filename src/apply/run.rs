@@ -1,8 +1,8 @@
-//! One apply, start to finish: open (and lock) the journal, refuse a plan already applied, credit
-//! what earlier runs of the same plan did, execute, settle, and record the finish.
+//! One apply, start to finish: under the journal the approval was judged with, credit what
+//! earlier runs of the same plan did, execute, settle, and record the finish.
 //!
-//! The caller brings an [`Approval`] (a saved plan checked by [`super::approve`], or a plan just
-//! made from manifests and confirmed); this module never re-plans.
+//! The caller brings an [`Approval`] (only [`super::approve()`] builds one: a saved plan checked
+//! and re-read, or a plan just made from manifests and confirmed); this module never re-plans.
 
 use std::sync::Arc;
 
