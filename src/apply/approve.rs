@@ -10,7 +10,7 @@
 //!   run that settled it); every region named by flag, environment or profile, and the manifests'
 //!   own, is the plan's; a saved plan's endpoint is this apply's; today's guards hold (the
 //!   manifests' limits, never the file's own copy);
-//! - [`approve`], for a saved plan, re-reads every planned video and feeds the pure [`Judge`]: a
+//! - [`approve`], for a saved plan, re-reads every planned video and feeds the pure `Judge`: a
 //!   video may be deleted only when nothing reviewed changed since the plan was made (its
 //!   fingerprint), and today's manifests still select it with a delete entry, evaluated on the
 //!   re-read state, and no keep entry protects it; the percentage guard is checked again on
@@ -687,7 +687,7 @@ pub fn check(custody: Custody<'_>) -> Result<Checked<'_>, Refusal> {
 }
 
 /// Approves a checked plan, and alone builds an [`Approval`]. A plan just made is approved as
-/// made (its reads are today's). A saved plan is re-read now and judged ([`Judge`]): every
+/// made (its reads are today's). A saved plan is re-read now and judged (`Judge`): every
 /// refusal lists every offending video, in the plan's order; then the percentage guard again,
 /// counting what today's manifests select by selectors (the file's own attribution is not
 /// covered by its digest; the count it divides by is).
@@ -760,15 +760,17 @@ fn planned_of(plan: &Plan) -> Vec<Planned<'_>> {
 
 /// The pure judging of a checked plan on what was read now: fed each planned video's fresh
 /// state (by its position in the plan), it concludes with an [`Approval`] or a [`Refusal`].
-/// It reads nothing: [`approve`] reads and feeds it.
-pub struct Judge<'p> {
+/// It reads nothing: [`approve`] reads and feeds it. Not public: outside the library, only
+/// [`approve`]'s own reads may feed it, so an `Approval` of a saved plan always rests on a
+/// re-read.
+pub(crate) struct Judge<'p> {
     planned: Vec<Planned<'p>>,
     findings: Findings<'p, 'p>,
     checked: Checked<'p>,
 }
 
 impl<'p> Judge<'p> {
-    pub fn new(checked: Checked<'p>) -> Judge<'p> {
+    pub(crate) fn new(checked: Checked<'p>) -> Judge<'p> {
         let desired = checked.custody.desired;
         let today = checked.custody.today.unwrap_or_else(quarantine::today);
         Judge {
@@ -796,7 +798,7 @@ impl<'p> Judge<'p> {
 
     /// Judges the planned video at `position` on its state now (`None`: it no longer exists)
     /// and its latest review, when its standing depends on it.
-    pub fn video(
+    pub(crate) fn video(
         &mut self,
         position: usize,
         info: Option<&VideoInfo>,
@@ -809,7 +811,7 @@ impl<'p> Judge<'p> {
 
     /// The approval, or the refusal. For a saved plan, every planned video must have been
     /// judged ([`Judge::video`]); one that was not is refused as not approved.
-    pub fn conclude(self) -> Result<Approval<'p>, Refusal> {
+    pub(crate) fn conclude(self) -> Result<Approval<'p>, Refusal> {
         let Judge {
             planned,
             mut findings,
@@ -893,7 +895,7 @@ impl<'p> Judge<'p> {
     }
 }
 
-/// The judging, without the network: the checks on hand-made contexts, and the [`Judge`] fed
+/// The judging, without the network: the checks on hand-made contexts, and the `Judge` fed
 /// hand-made reads. (The re-reading half is covered against the emulator by the integration and
 /// property tests, which approve through [`check`] and [`approve`] too.)
 #[cfg(test)]

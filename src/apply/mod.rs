@@ -15,9 +15,7 @@ pub(crate) mod quarantine;
 pub mod run;
 pub(crate) mod settle;
 
-pub use approve::{
-    Approval, Checked, Custody, Judge, Proposal, Refusal, RegionClaim, approve, check,
-};
+pub use approve::{Approval, Checked, Custody, Proposal, Refusal, RegionClaim, approve, check};
 pub use executor::{ApplyProgress, Interrupt};
 pub use journal::{Earlier, Journal};
 pub use locked::{ApplyError, JournalSpec, Locked, lock};
