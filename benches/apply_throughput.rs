@@ -66,9 +66,17 @@ fn main() {
         // The whole library apply flow (journal, settlement), as `vodplan apply` runs it.
         let journal_dir = tempfile::tempdir().unwrap();
         let journal = journal_dir.path().join("bench.journal.jsonl");
-        let approval = vodplan::apply::Approval { digest: "bench".into(), deletions: deletions.iter().collect(), ..Default::default() };
+        // Approved as `vodplan apply MANIFEST...` approves a plan just made: through the library's checks.
+        let plan = vodplan::plan::Plan { deletions, ..Default::default() };
+        let desired = vodplan::manifest::DesiredState::default();
         let spec = vodplan::apply::JournalSpec { path: &journal, plan_key: "bench".into(), once: false };
-        let outcome = vodplan::apply::run(client.clone(), &approval, &spec, &(), &vodplan::apply::Interrupt::new()).await.unwrap();
+        let checked = vodplan::apply::check(vodplan::apply::Custody {
+            plan: vodplan::apply::Proposal::Made { plan: &plan, region: "cn-shanghai" },
+            desired: &desired, claims: Vec::new(), endpoint: client.config().endpoint.clone(), guards: Default::default(),
+            journal: vodplan::apply::lock(&spec).unwrap(), today: None,
+        }).unwrap();
+        let approval = vodplan::apply::approve(&client, checked, &()).await.unwrap();
+        let outcome = vodplan::apply::run(client.clone(), approval, &(), &vodplan::apply::Interrupt::new()).await.unwrap();
         let delete_secs = start.elapsed().as_secs_f64();
         assert_eq!(outcome.deleted.len(), videos, "{outcome:?}");
         let delete_rate = videos as f64 / delete_secs;

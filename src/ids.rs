@@ -170,14 +170,76 @@ pub const VOD_REGIONS: [&str; 12] = [
     "ap-south-1",
 ];
 
+/// A region ID (`cn-shanghai`): lowercase ASCII letters, digits and `-`, and not a near miss of a
+/// region VOD serves (`cn-shangai`). Validated once, here: the manifest's `region`, the regions
+/// named on the command line, environment or profile, and the endpoint built from a region all
+/// go through [`Region::new`]. A well-formed region VOD is not known to serve is a `Region` (the
+/// list may lag the service); [`Region::is_known`] says which.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Region(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegionError {
+    #[error("region `{0}` is not a region ID such as cn-shanghai")]
+    Malformed(String),
+    #[error("region `{given}` has no VOD endpoint; did you mean `{known}`?")]
+    Typo { given: String, known: &'static str },
+}
+
+impl Region {
+    pub fn new(region: impl Into<String>) -> Result<Region, RegionError> {
+        let region = region.into();
+        if !Region::is_well_formed(&region) {
+            return Err(RegionError::Malformed(region));
+        }
+        if let Some(known) = region_typo_of(&region) {
+            return Err(RegionError::Typo {
+                given: region,
+                known,
+            });
+        }
+        Ok(Region(region))
+    }
+
+    /// The form of a region ID: lowercase letters, digits and `-`, not empty (the manifest's
+    /// JSON Schema pattern is checked against this function).
+    pub fn is_well_formed(text: &str) -> bool {
+        !text.is_empty()
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether it is one of [`VOD_REGIONS`].
+    pub fn is_known(&self) -> bool {
+        is_vod_region(&self.0)
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for Region {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
 /// Whether `region` is one of [`VOD_REGIONS`].
-pub fn is_vod_region(region: &str) -> bool {
+fn is_vod_region(region: &str) -> bool {
     VOD_REGIONS.contains(&region)
 }
 
 /// For a region VOD does not serve, the known one it is most likely a typo of (at most two edits
 /// away): `cn-shangai` → `cn-shanghai`.
-pub fn region_typo_of(region: &str) -> Option<&'static str> {
+fn region_typo_of(region: &str) -> Option<&'static str> {
     if is_vod_region(region) {
         return None;
     }
@@ -192,6 +254,31 @@ pub fn region_typo_of(region: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_region_is_validated_once_with_a_suggestion_for_a_near_miss() {
+        assert_eq!(Region::new("cn-shanghai").unwrap().as_str(), "cn-shanghai");
+        assert!(Region::new("cn-shanghai").unwrap().is_known());
+        // Well-formed but unknown: a region, for the caller to warn about.
+        assert!(!Region::new("xx-nowhere-9").unwrap().is_known());
+        for bad in [
+            "",
+            "CN-SHANGHAI",
+            "cn shanghai",
+            "cn_shanghai",
+            "vod.cn-shanghai",
+        ] {
+            assert_eq!(
+                Region::new(bad),
+                Err(RegionError::Malformed(bad.into())),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            Region::new("cn-shangai").unwrap_err().to_string(),
+            "region `cn-shangai` has no VOD endpoint; did you mean `cn-shanghai`?"
+        );
+    }
 
     #[test]
     fn rejects_what_would_corrupt_a_comma_separated_list() {

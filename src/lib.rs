@@ -13,7 +13,7 @@
 //!                                                      ▼
 //!   plan::make (observe, diff, quarantine arrange, guards) ─► Plan ─► plan::file (saved plan)
 //!                                                      ▼
-//!   apply::approve (re-read, compare fingerprints) ─► apply::run (batches, journal) ─► Outcome
+//!   apply::approve (every custody check, re-read, judge) ─► Approval ─► apply::run (batches, journal) ─► Outcome
 //!                                                      ▼
 //!   render (text, json, markdown): pure functions of a Plan or an Outcome
 //! ```

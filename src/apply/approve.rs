@@ -1,79 +1,174 @@
-//! Approving a saved plan: what `apply PLANFILE` may delete, after every check.
+//! Approving a plan: the chain of custody from a reviewed plan to what an apply may send. Every
+//! custody check lives here, and only this module builds an [`Approval`], which is all
+//! [`crate::apply::run`] accepts.
+//!
+//! The caller (the CLI) gathers a [`Custody`]: the plan (saved, or just made from today's
+//! manifests), today's manifests, the regions named outside them and the endpoint as it resolved
+//! them, today's guards, and the journal, locked. Then:
+//! - [`check`], with no API call: the plan does not contradict itself (no video both deleted and
+//!   protected, none twice); a saved plan was not applied already (its journal shows no finished
+//!   run that settled it); every region named by flag, environment or profile, and the manifests'
+//!   own, is the plan's; a saved plan's endpoint is this apply's; today's guards hold (the
+//!   manifests' limits, never the file's own copy);
+//! - [`approve`], for a saved plan, re-reads every planned video and feeds the pure `Judge`: a
+//!   video may be deleted only when nothing reviewed changed since the plan was made (its
+//!   fingerprint), and today's manifests still select it with a delete entry, evaluated on the
+//!   re-read state, and no keep entry protects it; the percentage guard is checked again on
+//!   today's attribution. A plan just made is approved as made (its reads are today's).
 //!
 //! A saved plan is a file that passed through a CI artifact store, a runner and people's hands; it
-//! is checked, not trusted. It may delete a video only when all of these hold:
-//! - the plan does not contradict itself (no video both deleted and protected, none twice);
-//! - the video was re-read now, and nothing reviewed changed since the plan was made (its
-//!   fingerprint);
-//! - today's manifests (the reviewed ones the plan was made from) still select it with a delete
-//!   entry, evaluated on the re-read state, and no keep entry protects it.
-//!
-//! So a hand-edited or wrongly chosen plan can only delete what the current manifests ask for,
-//! and keep always wins at apply time too. It costs no API call beyond the re-read.
+//! is checked, not trusted. So a hand-edited or wrongly chosen plan can only delete what the
+//! current manifests ask for, and keep always wins at apply time too. It costs no API call beyond
+//! the re-read.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
-use crate::ids::VideoId;
-use crate::manifest::{DesiredState, Location};
+use super::locked::Locked;
+use crate::ids::{Region, VideoId};
+use crate::manifest::{DesiredState, Located, Location};
 use crate::plan::file::PlanFile;
+use crate::plan::guard::{GuardTripped, Guards};
 use crate::plan::quarantine::{self, Fate, Quarantine, Restore};
 use crate::plan::rules::Rules;
 use crate::plan::{Absence, Deletion, Fingerprint, Plan};
 use crate::state::ReadProgress;
 use crate::state::Video;
 use crate::vod::api::AuditRecord;
-use crate::vod::{ApiError, Client};
+use crate::vod::{ApiError, Client, Endpoint};
 
-/// What an apply may do: deletions to send, and entries already settled before sending.
+/// What an apply may do: deletions to send, and entries already settled before sending, with the
+/// journal it is applied under. Only [`approve`] builds one, after every custody check, and
+/// [`crate::apply::run`] accepts nothing else: holding an `Approval` proves the plan was approved.
 ///
 /// It borrows the plan it approves (a saved plan of a million deletions is held once);
 /// only quarantines and restores are copies, since their tags and dates are today's decision.
-#[derive(Debug, Clone, Default)]
+///
+/// Outside this module it cannot be written by hand, nor defaulted:
+///
+/// ```compile_fail
+/// let approval: vodplan::apply::Approval<'static> = vodplan::apply::Approval::default();
+/// ```
+///
+/// ```compile_fail
+/// let approval = vodplan::apply::Approval {
+///     digest: String::new(),
+///     deletions: Vec::new(),
+/// };
+/// ```
 pub struct Approval<'p> {
     /// The plan's identity ([`crate::plan::Plan::digest`]).
-    pub digest: String,
-    pub deletions: Vec<&'p Deletion>,
+    pub(super) digest: String,
+    pub(super) deletions: Vec<&'p Deletion>,
     /// Planned deletions whose videos are gone since the plan was made.
-    pub vanished: Vec<&'p Deletion>,
+    pub(super) vanished: Vec<&'p Deletion>,
     /// Manifest entries whose video was already gone when the plan was made.
-    pub absent: &'p [Absence],
+    pub(super) absent: &'p [Absence],
     /// Videos to put in vodplan's quarantine.
-    pub quarantines: Vec<Quarantine>,
+    pub(super) quarantines: Vec<Quarantine>,
     /// Videos to take out of vodplan's quarantine.
-    pub restores: Vec<Restore>,
+    pub(super) restores: Vec<Restore>,
     /// Videos of a planned quarantine or restore that are gone since the plan was made.
-    pub gone: Vec<VideoId>,
+    pub(super) gone: Vec<VideoId>,
     /// Planned quarantines found already in vodplan's quarantine (an earlier, interrupted run of
     /// the plan did them): nothing to send, credited as quarantined.
-    pub already_quarantined: Vec<VideoId>,
+    pub(super) already_quarantined: Vec<VideoId>,
     /// Planned restores found already restored (`Normal`, no vodplan tag): nothing to send,
     /// credited as restored.
-    pub already_restored: Vec<VideoId>,
+    pub(super) already_restored: Vec<VideoId>,
     /// The reason and source the journal records for each deletion: today's entry that selects
     /// it (empty for a plan just made, whose deletions carry today's already).
-    pub recorded: super::executor::Recorded,
+    pub(super) recorded: super::executor::Recorded,
     /// Today's manifests: every quarantine and restore is decided by them again, on fresh
     /// reads, just before it is written.
-    pub desired: Option<&'p DesiredState>,
-    /// The UTC date the run's grace periods are measured from (today's when not set).
-    pub today: Option<time::Date>,
+    pub(super) desired: &'p DesiredState,
+    /// The UTC date the run's grace periods are measured from (the clock's when it runs if
+    /// `None`).
+    pub(super) today: Option<time::Date>,
+    /// The journal, locked, that the approval checked (applied once) and the run writes.
+    pub(super) journal: Locked,
 }
 
 impl<'p> Approval<'p> {
-    /// A plan just made from the manifests and confirmed: everything as planned.
-    pub fn of(plan: &'p Plan, digest: String, desired: &'p DesiredState) -> Approval<'p> {
-        Approval {
-            digest,
-            deletions: plan.deletions.iter().collect(),
-            absent: &plan.absent,
-            quarantines: plan.quarantines.clone(),
-            restores: plan.restores.clone(),
-            desired: Some(desired),
-            ..Approval::default()
+    /// The plan's identity ([`crate::plan::Plan::digest`]).
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// The deletions to send, in the plan's order.
+    pub fn deletions(&self) -> &[&'p Deletion] {
+        &self.deletions
+    }
+
+    /// The quarantines to write, with today's dates, tags and reasons.
+    pub fn quarantines(&self) -> &[Quarantine] {
+        &self.quarantines
+    }
+
+    /// The restores to write.
+    pub fn restores(&self) -> &[Restore] {
+        &self.restores
+    }
+}
+
+/// A region named outside the manifests (`--region`, `ALIBABA_CLOUD_REGION_ID`, the aliyun CLI
+/// profile's `region_id`), and who names it, for people (`--region`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionClaim {
+    pub region: String,
+    pub by: String,
+}
+
+/// The plan to approve.
+#[derive(Debug, Clone, Copy)]
+pub enum Proposal<'p> {
+    /// A saved plan (`apply PLANFILE`): checked against its context and re-read.
+    Saved(&'p PlanFile),
+    /// A plan just made from today's manifests in `region` and confirmed (`apply MANIFEST...`):
+    /// its reads are today's already.
+    Made { plan: &'p Plan, region: &'p str },
+}
+
+impl<'p> Proposal<'p> {
+    fn plan(&self) -> &'p Plan {
+        match self {
+            Proposal::Saved(file) => &file.plan,
+            Proposal::Made { plan, .. } => plan,
         }
     }
+
+    fn region(&self) -> &'p str {
+        match self {
+            Proposal::Saved(file) => &file.region,
+            Proposal::Made { region, .. } => region,
+        }
+    }
+}
+
+/// Everything an approval is judged on: the plan, today's manifests, the context this apply
+/// runs in (as the caller resolved it), the guards and the journal. The caller gathers it;
+/// [`check`] and [`approve`] judge it.
+pub struct Custody<'p> {
+    pub plan: Proposal<'p>,
+    /// Today's manifests (for a saved plan, the reviewed ones it was made from, loaded now).
+    pub desired: &'p DesiredState,
+    /// The regions named outside the manifests, strongest first.
+    pub claims: Vec<RegionClaim>,
+    /// The endpoint this apply would send to.
+    pub endpoint: Endpoint,
+    /// Today's guards (the manifests' limits and the flags), never the plan file's own copy.
+    pub guards: Guards,
+    /// The journal, locked ([`crate::apply::lock`]): what earlier runs of the plan did.
+    pub journal: Locked,
+    /// The UTC date grace periods are measured from; `None`: the clock's (for a plan just made,
+    /// the clock's when it runs).
+    pub today: Option<time::Date>,
+}
+
+/// A plan that passed every check that needs no API call ([`check`]); [`approve`] takes it on.
+pub struct Checked<'p> {
+    custody: Custody<'p>,
 }
 
 /// A planned deletion that today's manifests do not approve.
@@ -148,6 +243,41 @@ pub enum Refusal {
     Stale(Vec<Changed>),
     #[error("cannot re-read the planned videos: {0}")]
     Read(#[from] ApiError),
+    /// The journal shows a finished run of this saved plan that settled everything.
+    #[error("this plan was applied already, at {at} (journal {journal}); nothing was sent")]
+    AlreadyApplied { at: String, journal: String },
+    /// A region named outside the manifests is not the plan's.
+    #[error(
+        "the plan is for region {planned}, but {} says {}; nothing was sent to the API",
+        claim.by, claim.region
+    )]
+    ClaimedRegion { planned: String, claim: RegionClaim },
+    /// Today's manifests name another region than the saved plan's.
+    #[error(
+        "the plan is for region {planned}, but its manifests now name region {now} ({at}); nothing was sent to the API"
+    )]
+    ManifestsRegion {
+        planned: String,
+        now: Region,
+        at: Location,
+    },
+    /// The manifests name a region, and a region named outside them disagrees.
+    #[error(
+        "the manifests name region {} ({}), but {} says {}; nothing was sent to the API",
+        manifests.value, manifests.location, claim.by, claim.region
+    )]
+    RegionDisagrees {
+        manifests: Located<Region>,
+        claim: RegionClaim,
+    },
+    /// The saved plan was made against another endpoint.
+    #[error(
+        "the plan was made against {planned}, but this apply would use {now}; nothing was sent to the API"
+    )]
+    Endpoint { planned: String, now: String },
+    /// One of today's guards trips on the plan.
+    #[error("guard tripped: {0}; nothing was deleted")]
+    Guard(GuardTripped),
 }
 
 impl Refusal {
@@ -161,9 +291,9 @@ impl Refusal {
     }
 }
 
-/// The checks that need no API call: the plan must not contradict itself.
-pub fn check_consistent(file: &PlanFile) -> Result<(), Refusal> {
-    let plan = &file.plan;
+/// The plan must not contradict itself: no video both deleted (or quarantined) and protected, none
+/// in two actions.
+fn check_consistent(plan: &Plan) -> Result<(), Refusal> {
     let protected: HashSet<&VideoId> = plan.protected.iter().map(|p| &p.video_id).collect();
     let mut seen = HashSet::new();
     // Deleted or quarantined while protected, or in two actions at once.
@@ -456,61 +586,137 @@ impl<'p, 'r> Findings<'p, 'r> {
     }
 }
 
-/// Checks a saved plan against the live state and today's manifests, and says what may be
-/// deleted. Every refusal lists every offending video, in the plan's order.
+/// The region rule (CONTRACT "Global options"): when the manifests name a region, every region
+/// named outside them must agree; the first that does not is refused.
+pub fn check_claims(
+    manifests: Option<&Located<Region>>,
+    claims: &[RegionClaim],
+) -> Result<(), Refusal> {
+    if let Some(m) = manifests
+        && let Some(claim) = claims.iter().find(|c| c.region != m.value.as_str())
+    {
+        return Err(Refusal::RegionDisagrees {
+            manifests: m.clone(),
+            claim: claim.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// The context a saved plan is only valid in: every region claim is the plan's, and the
+/// endpoint is the one it was made against. Also what continuing a finished plan's CDN purge
+/// checks.
+pub fn check_context(
+    file: &PlanFile,
+    claims: &[RegionClaim],
+    endpoint: &Endpoint,
+) -> Result<(), Refusal> {
+    check_claimed_region(&file.region, claims)?;
+    check_endpoint(file, endpoint)
+}
+
+fn check_claimed_region(planned: &str, claims: &[RegionClaim]) -> Result<(), Refusal> {
+    match claims.iter().find(|c| c.region != planned) {
+        Some(claim) => Err(Refusal::ClaimedRegion {
+            planned: planned.to_string(),
+            claim: claim.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+fn check_endpoint(file: &PlanFile, endpoint: &Endpoint) -> Result<(), Refusal> {
+    let now = endpoint.to_string();
+    if now != file.endpoint {
+        return Err(Refusal::Endpoint {
+            planned: file.endpoint.clone(),
+            now,
+        });
+    }
+    Ok(())
+}
+
+/// Every custody check that needs no API call, in this order: the plan does not contradict
+/// itself; the journal shows no finished run of a saved plan (applied once); the regions named
+/// outside the manifests and the manifests' own region are the plan's; a saved plan's endpoint is
+/// this apply's; today's guards (the manifests' limits and the flags) hold. Nothing is read or
+/// sent; [`approve`] re-reads and judges what passes.
+pub fn check(custody: Custody<'_>) -> Result<Checked<'_>, Refusal> {
+    let plan = custody.plan.plan();
+    check_consistent(plan)?;
+    if custody.journal.once
+        && let Some(applied) = &custody.journal.earlier.applied
+    {
+        return Err(Refusal::AlreadyApplied {
+            at: applied.finished.clone(),
+            journal: custody.journal.journal.path().display().to_string(),
+        });
+    }
+    let region = custody.plan.region();
+    match custody.plan {
+        Proposal::Saved(file) => {
+            check_claimed_region(region, &custody.claims)?;
+            if let Some(r) = custody
+                .desired
+                .region
+                .as_ref()
+                .filter(|r| r.value.as_str() != region)
+            {
+                return Err(Refusal::ManifestsRegion {
+                    planned: region.to_string(),
+                    now: r.value.clone(),
+                    at: r.location.clone(),
+                });
+            }
+            check_endpoint(file, &custody.endpoint)?;
+        }
+        Proposal::Made { .. } => {
+            check_claims(custody.desired.region.as_ref(), &custody.claims)?;
+            if let Some(r) = custody
+                .desired
+                .region
+                .as_ref()
+                .filter(|r| r.value.as_str() != region)
+            {
+                return Err(Refusal::ManifestsRegion {
+                    planned: region.to_string(),
+                    now: r.value.clone(),
+                    at: r.location.clone(),
+                });
+            }
+        }
+    }
+    custody.guards.check(plan).map_err(Refusal::Guard)?;
+    Ok(Checked { custody })
+}
+
+/// Approves a checked plan, and alone builds an [`Approval`]. A plan just made is approved as
+/// made (its reads are today's). A saved plan is re-read now and judged (`Judge`): every
+/// refusal lists every offending video, in the plan's order; then the percentage guard again,
+/// counting what today's manifests select by selectors (the file's own attribution is not
+/// covered by its digest; the count it divides by is).
 ///
 /// Each planned video is judged as its GetVideoInfos answer arrives, and the answer dropped:
 /// what is held is the plan and the findings, never a copy of the catalogue's state (a million
-/// deletions apply in well under 1 GB).
+/// deletions apply in well under 1 GB). This function only reads; the judging is pure.
 pub async fn approve<'p>(
     client: &Arc<Client>,
-    file: &'p PlanFile,
-    desired: &'p DesiredState,
+    checked: Checked<'p>,
     progress: &dyn ReadProgress,
 ) -> Result<Approval<'p>, Refusal> {
-    approve_on(client, file, desired, progress, quarantine::today()).await
-}
-
-/// [`approve`] with grace periods measured on `today` (UTC) rather than the clock's date.
-pub async fn approve_on<'p>(
-    client: &Arc<Client>,
-    file: &'p PlanFile,
-    desired: &'p DesiredState,
-    progress: &dyn ReadProgress,
-    today: time::Date,
-) -> Result<Approval<'p>, Refusal> {
-    check_consistent(file)?;
-    let plan = &file.plan;
-    let planned: Vec<Planned<'p>> = plan
-        .deletions
-        .iter()
-        .map(Planned::Delete)
-        .chain(plan.quarantines.iter().map(Planned::Quarantine))
-        .chain(plan.restores.iter().map(Planned::Restore))
-        .collect();
-    let owner_tag = desired
+    let Proposal::Saved(file) = checked.custody.plan else {
+        return Judge::new(checked).conclude();
+    };
+    let planned = planned_of(&file.plan);
+    let owner_tag = checked
+        .custody
+        .desired
         .owner
         .as_ref()
         .map(|o| quarantine::owner_tag_for(&o.value));
+    let mut judge = Judge::new(checked);
     // Videos whose standing depends on their latest review are judged once it is read.
-    let mut pending: Vec<(usize, &Planned<'p>, Video)> = Vec::new();
-    let mut found = Findings {
-        rules: Rules::new(desired),
-        owner: desired.owner.as_ref().map(|o| o.value.as_str()),
-        today,
-        deletions: Vec::new(),
-        vanished: Vec::new(),
-        quarantines: Vec::new(),
-        restores: Vec::new(),
-        gone: Vec::new(),
-        already_quarantined: Vec::new(),
-        already_restored: Vec::new(),
-        changed: Vec::new(),
-        unapproved: Vec::new(),
-        recorded: Vec::new(),
-        entries: Vec::new(),
-        entry_index: HashMap::new(),
-    };
+    let mut pending: Vec<(usize, Video)> = Vec::new();
     crate::state::read_each(
         client,
         &planned,
@@ -522,45 +728,526 @@ pub async fn approve_on<'p>(
                 let info = by_id.get(p.id().as_str()).copied();
                 match (info, &owner_tag) {
                     (Some(v), Some(tag)) if crate::state::needs_review(v, tag) => {
-                        pending.push((at + i, p, v.clone()));
+                        pending.push((at + i, v.clone()));
                     }
-                    _ => found.judge(at + i, p, info, None),
+                    _ => judge.video(at + i, info, None),
                 }
             }
         },
     )
     .await?;
-    let ids: Vec<VideoId> = pending.iter().map(|(_, p, _)| p.id().clone()).collect();
+    let ids: Vec<VideoId> = pending
+        .iter()
+        .map(|(n, _)| planned[*n].id().clone())
+        .collect();
     let reviews: HashMap<VideoId, Option<AuditRecord>> = crate::state::latest_reviews(client, ids)
         .await?
         .into_iter()
         .collect();
-    for (n, p, info) in &pending {
-        let review = reviews.get(p.id()).and_then(Option::as_ref);
-        found.judge(*n, p, Some(info), review);
+    for (n, info) in &pending {
+        let review = reviews.get(planned[*n].id()).and_then(Option::as_ref);
+        judge.video(*n, Some(info), review);
     }
-    // A video the manifests do not approve is the graver finding: it is reported first.
-    if !found.unapproved.is_empty() {
-        return Err(Refusal::NotApproved(ordered(found.unapproved)));
+    judge.conclude()
+}
+
+/// Every video a plan acts on, in the plan's order: deletions, quarantines, restores.
+fn planned_of(plan: &Plan) -> Vec<Planned<'_>> {
+    plan.deletions
+        .iter()
+        .map(Planned::Delete)
+        .chain(plan.quarantines.iter().map(Planned::Quarantine))
+        .chain(plan.restores.iter().map(Planned::Restore))
+        .collect()
+}
+
+/// The pure judging of a checked plan on what was read now: fed each planned video's fresh
+/// state (by its position in the plan), it concludes with an [`Approval`] or a [`Refusal`].
+/// It reads nothing: [`approve`] reads and feeds it. Not public: outside the library, only
+/// [`approve`]'s own reads may feed it, so an `Approval` of a saved plan always rests on a
+/// re-read.
+pub(crate) struct Judge<'p> {
+    planned: Vec<Planned<'p>>,
+    findings: Findings<'p, 'p>,
+    checked: Checked<'p>,
+}
+
+impl<'p> Judge<'p> {
+    pub(crate) fn new(checked: Checked<'p>) -> Judge<'p> {
+        let desired = checked.custody.desired;
+        let today = checked.custody.today.unwrap_or_else(quarantine::today);
+        Judge {
+            planned: planned_of(checked.custody.plan.plan()),
+            findings: Findings {
+                rules: Rules::new(desired),
+                owner: desired.owner.as_ref().map(|o| o.value.as_str()),
+                today,
+                deletions: Vec::new(),
+                vanished: Vec::new(),
+                quarantines: Vec::new(),
+                restores: Vec::new(),
+                gone: Vec::new(),
+                already_quarantined: Vec::new(),
+                already_restored: Vec::new(),
+                changed: Vec::new(),
+                unapproved: Vec::new(),
+                recorded: Vec::new(),
+                entries: Vec::new(),
+                entry_index: HashMap::new(),
+            },
+            checked,
+        }
     }
-    if !found.changed.is_empty() {
-        return Err(Refusal::Stale(ordered(found.changed)));
+
+    /// Judges the planned video at `position` on its state now (`None`: it no longer exists)
+    /// and its latest review, when its standing depends on it.
+    pub(crate) fn video(
+        &mut self,
+        position: usize,
+        info: Option<&Video>,
+        review: Option<&AuditRecord>,
+    ) {
+        if let Some(p) = self.planned.get(position) {
+            self.findings.judge(position, p, info, review);
+        }
     }
-    Ok(Approval {
-        digest: plan.digest(&file.region, &file.endpoint),
-        deletions: ordered(found.deletions),
-        vanished: ordered(found.vanished),
-        absent: &plan.absent,
-        quarantines: ordered(found.quarantines),
-        restores: ordered(found.restores),
-        gone: ordered(found.gone),
-        already_quarantined: ordered(found.already_quarantined),
-        already_restored: ordered(found.already_restored),
-        recorded: super::executor::Recorded {
-            entries: found.entries,
-            of: ordered(found.recorded),
-        },
-        desired: Some(desired),
-        today: Some(today),
-    })
+
+    /// The approval, or the refusal. For a saved plan, every planned video must have been
+    /// judged ([`Judge::video`]); one that was not is refused as not approved.
+    pub(crate) fn conclude(self) -> Result<Approval<'p>, Refusal> {
+        let Judge {
+            planned,
+            mut findings,
+            checked,
+        } = self;
+        let custody = checked.custody;
+        let plan = custody.plan.plan();
+        let (digest, today) = match custody.plan {
+            Proposal::Made { region, .. } => {
+                let approval = Approval {
+                    digest: plan.digest(region, &custody.endpoint.to_string()),
+                    deletions: plan.deletions.iter().collect(),
+                    vanished: Vec::new(),
+                    absent: &plan.absent,
+                    quarantines: plan.quarantines.clone(),
+                    restores: plan.restores.clone(),
+                    gone: Vec::new(),
+                    already_quarantined: Vec::new(),
+                    already_restored: Vec::new(),
+                    recorded: super::executor::Recorded::default(),
+                    desired: custody.desired,
+                    today: custody.today,
+                    journal: custody.journal,
+                };
+                return Ok(approval);
+            }
+            Proposal::Saved(file) => (plan.digest(&file.region, &file.endpoint), findings.today),
+        };
+        // A planned video that was not judged (not asked, or its answer lost) is not approved.
+        let mut judged = vec![false; planned.len()];
+        for n in findings
+            .deletions
+            .iter()
+            .map(|(n, _)| *n)
+            .chain(findings.vanished.iter().map(|(n, _)| *n))
+            .chain(findings.quarantines.iter().map(|(n, _)| *n))
+            .chain(findings.restores.iter().map(|(n, _)| *n))
+            .chain(findings.gone.iter().map(|(n, _)| *n))
+            .chain(findings.already_quarantined.iter().map(|(n, _)| *n))
+            .chain(findings.already_restored.iter().map(|(n, _)| *n))
+            .chain(findings.unapproved.iter().map(|(n, _)| *n))
+        {
+            judged[n] = true;
+        }
+        for (n, p) in planned.iter().enumerate().filter(|(n, _)| !judged[*n]) {
+            findings.refuse(n, p.id(), Why::NotSelected);
+        }
+        // A video the manifests do not approve is the graver finding: it is reported first.
+        if !findings.unapproved.is_empty() {
+            return Err(Refusal::NotApproved(ordered(findings.unapproved)));
+        }
+        if !findings.changed.is_empty() {
+            return Err(Refusal::Stale(ordered(findings.changed)));
+        }
+        let approval = Approval {
+            digest,
+            deletions: ordered(findings.deletions),
+            vanished: ordered(findings.vanished),
+            absent: &plan.absent,
+            quarantines: ordered(findings.quarantines),
+            restores: ordered(findings.restores),
+            gone: ordered(findings.gone),
+            already_quarantined: ordered(findings.already_quarantined),
+            already_restored: ordered(findings.already_restored),
+            recorded: super::executor::Recorded {
+                entries: findings.entries,
+                of: ordered(findings.recorded),
+            },
+            desired: custody.desired,
+            today: Some(today),
+            journal: custody.journal,
+        };
+        custody
+            .guards
+            .check_share(
+                approval.recorded.by_selectors(&approval.deletions),
+                plan.selector_seen,
+            )
+            .map_err(Refusal::Guard)?;
+        Ok(approval)
+    }
+}
+
+/// The judging, without the network: the checks on hand-made contexts, and the `Judge` fed
+/// hand-made reads. (The re-reading half is covered against the emulator by the integration and
+/// property tests, which approve through [`check`] and [`approve`] too.)
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::apply::locked::{JournalSpec, lock};
+    use crate::plan::SelectedBy;
+
+    const A: &str = "a0000000000000000000000000000001";
+    const B: &str = "b0000000000000000000000000000002";
+    const C: &str = "c0000000000000000000000000000003";
+    const ENDPOINT: &str = "http://127.0.0.1:9";
+
+    /// Today's manifests, loaded from `yaml` as `vodplan` loads them.
+    fn desired(dir: &Path, yaml: &str) -> DesiredState {
+        let path = dir.join("m.yaml");
+        std::fs::write(&path, yaml).unwrap();
+        let loaded = crate::manifest::load(&[path]);
+        loaded.state.unwrap_or_else(|| {
+            panic!("{:?}", loaded.diagnostics);
+        })
+    }
+
+    fn info(id: &str, title: &str) -> Video {
+        Video::read(crate::vod::api::VideoInfo {
+            video_id: id.into(),
+            title: title.into(),
+            status: "Normal".into(),
+            cate_id: Some(7),
+            ..crate::vod::api::VideoInfo::default()
+        })
+        .unwrap()
+    }
+
+    fn deletion(id: &str, line: u32, by: SelectedBy) -> Deletion {
+        Deletion {
+            video_id: VideoId::new(id).unwrap(),
+            selected_by: by,
+            reason: None,
+            source: Location {
+                file: "m.yaml".into(),
+                line,
+                column: 5,
+            },
+            observed: Fingerprint::of(&info(id, "t")),
+        }
+    }
+
+    fn saved(deletions: Vec<Deletion>) -> PlanFile {
+        let plan = Plan {
+            deletions,
+            ..Plan::default()
+        };
+        PlanFile::new(plan, "cn-shanghai", ENDPOINT, &[], &[], None)
+    }
+
+    fn journal(dir: &Path, once: bool) -> Locked {
+        let path: PathBuf = dir.join("j.jsonl");
+        lock(&JournalSpec {
+            path: &path,
+            plan_key: "plan:k".into(),
+            once,
+        })
+        .unwrap()
+    }
+
+    fn custody<'p>(
+        file: &'p PlanFile,
+        desired: &'p DesiredState,
+        journal: Locked,
+        claims: Vec<RegionClaim>,
+        endpoint: &str,
+    ) -> Custody<'p> {
+        Custody {
+            plan: Proposal::Saved(file),
+            desired,
+            claims,
+            endpoint: Endpoint::parse(endpoint).unwrap(),
+            guards: Guards::default(),
+            journal,
+            today: Some(time::macros::date!(2026 - 01 - 01)),
+        }
+    }
+
+    fn claim(region: &str, by: &str) -> RegionClaim {
+        RegionClaim {
+            region: region.into(),
+            by: by.into(),
+        }
+    }
+
+    const MANIFEST: &str = "version: 1\nregion: cn-shanghai\ndelete:\n  - videoId: a0000000000000000000000000000001\n    reason: licence expired\n  - match: { categoryId: 7 }\nkeep:\n  - videoId: c0000000000000000000000000000003\n";
+
+    #[test]
+    fn the_context_is_checked_before_anything_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let today = desired(dir.path(), MANIFEST);
+        let file = saved(vec![deletion(A, 4, SelectedBy::VideoId)]);
+        let refused = |c: Custody<'_>| check(c).err().map(|r| r.to_string());
+
+        let c = custody(&file, &today, journal(dir.path(), true), vec![], ENDPOINT);
+        assert!(check(c).is_ok());
+
+        let c = custody(
+            &file,
+            &today,
+            journal(dir.path(), true),
+            vec![
+                claim("cn-shanghai", "--region"),
+                claim("cn-beijing", "ALIBABA_CLOUD_REGION_ID"),
+            ],
+            ENDPOINT,
+        );
+        assert_eq!(
+            refused(c).as_deref(),
+            Some(
+                "the plan is for region cn-shanghai, but ALIBABA_CLOUD_REGION_ID says cn-beijing; nothing was sent to the API"
+            )
+        );
+
+        let elsewhere = desired(dir.path(), &MANIFEST.replace("cn-shanghai", "cn-beijing"));
+        let c = custody(
+            &file,
+            &elsewhere,
+            journal(dir.path(), true),
+            vec![],
+            ENDPOINT,
+        );
+        assert_eq!(
+            refused(c).as_deref(),
+            Some(format!("the plan is for region cn-shanghai, but its manifests now name region cn-beijing ({}:2:9); nothing was sent to the API", dir.path().join("m.yaml").display()).as_str())
+        );
+
+        let c = custody(
+            &file,
+            &today,
+            journal(dir.path(), true),
+            vec![],
+            "http://127.0.0.1:10",
+        );
+        assert_eq!(
+            refused(c).as_deref(),
+            Some(
+                "the plan was made against http://127.0.0.1:9, but this apply would use http://127.0.0.1:10; nothing was sent to the API"
+            )
+        );
+
+        let limited = desired(dir.path(), &format!("{MANIFEST}limits:\n  maxDeletes: 0\n"));
+        let mut c = custody(&file, &limited, journal(dir.path(), true), vec![], ENDPOINT);
+        c.guards = Guards {
+            manifest_max: limited
+                .max_deletes
+                .as_ref()
+                .map(|m| (m.value, m.location.to_string())),
+            ..Guards::default()
+        };
+        assert!(matches!(check(c), Err(Refusal::Guard(t)) if t.planned == 1 && t.over_by == 1));
+
+        // Deleted and protected at once.
+        let mut contradictory = saved(vec![deletion(A, 4, SelectedBy::VideoId)]);
+        let at = Location {
+            file: "m.yaml".into(),
+            line: 8,
+            column: 5,
+        };
+        contradictory.plan.protected.push(crate::plan::Protection {
+            video_id: VideoId::new(A).unwrap(),
+            title: "t".into(),
+            kept_by: at.clone(),
+            selected_by: at,
+        });
+        let c = custody(
+            &contradictory,
+            &today,
+            journal(dir.path(), true),
+            vec![],
+            ENDPOINT,
+        );
+        assert!(matches!(check(c), Err(Refusal::Contradictory { ids }) if ids.len() == 1));
+    }
+
+    #[test]
+    fn a_saved_plan_the_journal_shows_applied_is_refused_and_a_manifests_apply_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let today = desired(dir.path(), MANIFEST);
+        let file = saved(vec![deletion(A, 4, SelectedBy::VideoId)]);
+        {
+            let locked = journal(dir.path(), true);
+            locked.journal.start("plan:k", 1, None).unwrap();
+            locked
+                .journal
+                .append(&crate::apply::journal::Record::Finish {
+                    run: locked.journal.run().to_string(),
+                    time: "2026-01-01T00:00:00Z".into(),
+                    deleted: 1,
+                    absent: 0,
+                    forbidden: 0,
+                    failed: 0,
+                    not_sent: 0,
+                })
+                .unwrap();
+        }
+        let c = custody(&file, &today, journal(dir.path(), true), vec![], ENDPOINT);
+        assert!(matches!(
+            check(c),
+            Err(Refusal::AlreadyApplied { at, .. }) if at == "2026-01-01T00:00:00Z"
+        ));
+        // The same journal, for a plan that may run again (manifests applied directly).
+        let c = custody(&file, &today, journal(dir.path(), false), vec![], ENDPOINT);
+        assert!(check(c).is_ok());
+    }
+
+    #[test]
+    fn a_made_plan_is_approved_as_made_once_the_claims_agree_with_the_manifests() {
+        let dir = tempfile::tempdir().unwrap();
+        let today = desired(dir.path(), MANIFEST);
+        let plan = Plan {
+            deletions: vec![deletion(A, 4, SelectedBy::VideoId)],
+            ..Plan::default()
+        };
+        let made = |claims| Custody {
+            plan: Proposal::Made {
+                plan: &plan,
+                region: "cn-shanghai",
+            },
+            desired: &today,
+            claims,
+            endpoint: Endpoint::parse(ENDPOINT).unwrap(),
+            guards: Guards::default(),
+            journal: journal(dir.path(), false),
+            today: None,
+        };
+        let approval = Judge::new(check(made(vec![])).unwrap()).conclude().unwrap();
+        assert_eq!(approval.deletions().len(), 1);
+        assert_eq!(approval.digest(), plan.digest("cn-shanghai", ENDPOINT));
+        assert!(
+            approval.recorded.of.is_empty(),
+            "a plan just made records its own entries"
+        );
+        drop(approval); // unlocks the journal
+        assert!(matches!(
+            check(made(vec![claim("cn-beijing", "--region")])),
+            Err(Refusal::RegionDisagrees { .. })
+        ));
+    }
+
+    /// Judges `file` on `reads` (by position; `None`: gone).
+    fn judged<'p>(
+        dir: &Path,
+        file: &'p PlanFile,
+        today: &'p DesiredState,
+        reads: &[Option<Video>],
+    ) -> Result<Approval<'p>, Refusal> {
+        let c = custody(file, today, journal(dir, true), vec![], ENDPOINT);
+        let mut judge = Judge::new(check(c)?);
+        for (n, r) in reads.iter().enumerate() {
+            judge.video(n, r.as_ref(), None);
+        }
+        judge.conclude()
+    }
+
+    #[test]
+    fn the_judge_approves_what_today_s_manifests_select_on_fresh_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let today = desired(dir.path(), MANIFEST);
+        let file = saved(vec![
+            deletion(A, 4, SelectedBy::VideoId),
+            deletion(B, 6, SelectedBy::Match("categoryId 7".into())),
+        ]);
+        let approval = judged(dir.path(), &file, &today, &[Some(info(A, "t")), None]).unwrap();
+        let ids = |v: &[&Deletion]| v.iter().map(|d| d.video_id.to_string()).collect::<Vec<_>>();
+        assert_eq!(ids(approval.deletions()), [A]);
+        assert_eq!(ids(&approval.vanished), [B]);
+        // The journal records today's entry and its reason, never the file's words.
+        let entry = &approval.recorded.entries[approval.recorded.of[0] as usize];
+        assert!(entry.source.ends_with("m.yaml:4:5"), "{}", entry.source);
+        assert_eq!(entry.reason.as_deref(), Some("licence expired"));
+        assert_eq!(approval.digest(), file.plan.digest("cn-shanghai", ENDPOINT));
+    }
+
+    #[test]
+    fn the_judge_refuses_what_is_kept_unselected_changed_or_never_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let today = desired(dir.path(), MANIFEST);
+        // Kept now, and selected by nothing (category 8).
+        let file = saved(vec![
+            deletion(C, 4, SelectedBy::VideoId),
+            deletion(B, 6, SelectedBy::VideoId),
+        ]);
+        let other = Video {
+            category_id: Some(8),
+            ..info(B, "t")
+        };
+        let Err(Refusal::NotApproved(why)) = judged(
+            dir.path(),
+            &file,
+            &today,
+            &[Some(info(C, "t")), Some(other)],
+        ) else {
+            panic!("approved");
+        };
+        assert_eq!(
+            why.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [
+                format!(
+                    "{C}: protected by the keep entry at {}:8:5",
+                    dir.path().join("m.yaml").display()
+                ),
+                format!("{B}: no delete entry of the manifests selects it"),
+            ]
+        );
+        // Retitled since the plan was made: stale.
+        let file = saved(vec![deletion(A, 4, SelectedBy::VideoId)]);
+        let Err(Refusal::Stale(changed)) =
+            judged(dir.path(), &file, &today, &[Some(info(A, "recut"))])
+        else {
+            panic!("approved");
+        };
+        assert_eq!(
+            changed[0].to_string(),
+            format!("{A}: title \"t\" -> \"recut\"")
+        );
+        // A planned video the reads never answered for is not approved.
+        assert!(matches!(
+            judged(dir.path(), &file, &today, &[]),
+            Err(Refusal::NotApproved(v)) if v[0].why == Why::NotSelected
+        ));
+    }
+
+    #[test]
+    fn the_percentage_guard_counts_today_s_selections_not_the_file_s() {
+        let dir = tempfile::tempdir().unwrap();
+        let today = desired(dir.path(), MANIFEST);
+        // The file claims an ID entry chose B; today a selector does.
+        let mut file = saved(vec![
+            deletion(A, 4, SelectedBy::VideoId),
+            deletion(B, 4, SelectedBy::VideoId),
+        ]);
+        file.plan.selector_seen = 2;
+        let mut c = custody(&file, &today, journal(dir.path(), true), vec![], ENDPOINT);
+        c.guards.flag_percent = Some(10.0);
+        let mut judge = Judge::new(check(c).unwrap());
+        judge.video(0, Some(&info(A, "t")), None);
+        judge.video(1, Some(&info(B, "t")), None);
+        assert!(matches!(
+            judge.conclude(),
+            Err(Refusal::Guard(t)) if t.planned == 1
+        ));
+    }
 }

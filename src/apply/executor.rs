@@ -474,3 +474,253 @@ async fn verify(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::ids::ReferenceId;
+    use crate::manifest::Location;
+    use crate::plan::Fingerprint;
+    use crate::vod::{ClientConfig, Credentials, Endpoint, RetryPolicy, Secret, SignatureVersion};
+
+    fn d(n: usize, by: SelectedBy) -> Deletion {
+        Deletion {
+            video_id: VideoId::new(format!("v{n:031}")).unwrap(),
+            selected_by: by,
+            reason: Some(format!("file reason {n}")),
+            source: Location {
+                file: "plan.yaml".into(),
+                line: n as u32 + 1,
+                column: 3,
+            },
+            observed: Fingerprint::default(),
+        }
+    }
+
+    fn deletions(n: usize) -> Vec<Deletion> {
+        (0..n).map(|i| d(i, SelectedBy::VideoId)).collect()
+    }
+
+    /// A client of an endpoint nothing listens on, without retries.
+    fn unreachable() -> Arc<Client> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port(); // free again once the listener is dropped
+        Arc::new(
+            Client::new(ClientConfig {
+                endpoint: Endpoint::parse(&format!("http://127.0.0.1:{port}")).unwrap(),
+                region: "cn-shanghai".into(),
+                credentials: Credentials {
+                    access_key_id: "id".into(),
+                    access_key_secret: Secret::new("secret"),
+                    security_token: None,
+                    source: "test".into(),
+                },
+                signature: SignatureVersion::V3,
+                delete_qps: 1000.0,
+                timeout: Duration::from_secs(2),
+                retry: RetryPolicy {
+                    max_attempts: 1,
+                    max_throttled: 0,
+                    base_delay: Duration::from_millis(1),
+                    max_delay: Duration::from_millis(1),
+                },
+            })
+            .unwrap(),
+        )
+    }
+
+    fn records(path: &Path) -> Vec<Record> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn the_journal_records_today_s_entry_when_the_approval_found_one_else_the_deletion_s_own() {
+        let batch = [
+            d(0, SelectedBy::VideoId),
+            d(
+                1,
+                SelectedBy::ReferenceId(ReferenceId::new("promo-2023-001").unwrap()),
+            ),
+        ];
+        let batch: Vec<&Deletion> = batch.iter().collect();
+        let recorded = Recorded {
+            entries: vec![RecordedEntry {
+                source: "m.yaml:4:5".into(),
+                reason: Some("licence expired".into()),
+                by_selector: true,
+            }],
+            of: vec![0; MAX_IDS_PER_CALL + 1],
+        };
+        // The second batch: its first video is at position 20, its second at 21 (past `of`).
+        let Record::BatchSent {
+            batch: n,
+            video_ids,
+            reference_ids,
+            entries,
+            ..
+        } = batch_sent("r", 1, &batch, &recorded)
+        else {
+            panic!("not a batch-sent record");
+        };
+        assert_eq!(n, 1);
+        assert_eq!(
+            video_ids,
+            [batch[0].video_id.to_string(), batch[1].video_id.to_string()]
+        );
+        assert_eq!(reference_ids, ["promo-2023-001"]);
+        let said: Vec<(&str, Option<&str>)> = entries
+            .iter()
+            .map(|e| (e.source.as_str(), e.reason.as_deref()))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                ("m.yaml:4:5", Some("licence expired")),
+                ("plan.yaml:2:3", Some("file reason 1")),
+            ]
+        );
+        // Selectors chose what today's entries say, never the file's attribution.
+        assert_eq!(recorded.by_selectors(&batch), MAX_IDS_PER_CALL + 1);
+        assert_eq!(Recorded::default().by_selectors(&batch), 0);
+    }
+
+    #[test]
+    fn a_settled_batch_is_counted_once_and_a_stop_sends_nothing_more() {
+        let batch = deletions(4);
+        let reference = d(
+            9,
+            SelectedBy::ReferenceId(ReferenceId::new("promo-2023-009").unwrap()),
+        );
+        let settled = Settled {
+            deleted: vec![&batch[0]],
+            drift: vec![&batch[1], &reference],
+            forbidden: vec![&batch[2]],
+            failed: vec![],
+            uncertain: vec![&batch[3]],
+            error: Some("InvalidAccessKeyId".into()),
+            request_id: Some("req".into()),
+            stop: Some("the access key was refused".into()),
+        };
+        let mut outcome = Outcome::default();
+        let mut uncertain = Vec::new();
+        record(&mut outcome, &mut uncertain, settled);
+        assert_eq!(outcome.deleted, [batch[0].video_id.clone()]);
+        assert_eq!(outcome.non_exist_video_ids, [batch[1].video_id.clone()]);
+        assert_eq!(
+            outcome.non_exist_reference_ids.len(),
+            1,
+            "drift by reference"
+        );
+        assert_eq!(outcome.forbidden, [batch[2].video_id.clone()]);
+        assert_eq!(
+            uncertain.len(),
+            1,
+            "verified by reading back, not counted yet"
+        );
+        assert_eq!(
+            outcome.stopped_early.as_deref(),
+            Some("the access key was refused")
+        );
+        // A later stop does not replace the first reason, nor does a journal failure.
+        journal_failed(
+            &mut outcome,
+            &JournalError::NotRegular {
+                path: "j".into(),
+                kind: "a directory",
+            },
+        );
+        assert_eq!(
+            outcome.stopped_early.as_deref(),
+            Some("the access key was refused")
+        );
+        assert_eq!(concurrency_for(0.5), 4);
+        assert_eq!(concurrency_for(30.0), 30);
+        assert_eq!(concurrency_for(1e9), 64);
+    }
+
+    #[tokio::test]
+    async fn an_interrupt_before_the_first_batch_sends_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (journal, earlier) = Journal::lock(&path, "k").unwrap();
+        let planned = deletions(45);
+        let planned: Vec<&Deletion> = planned.iter().collect();
+        let interrupt = Interrupt::new();
+        interrupt.trigger();
+        let outcome = execute(
+            unreachable(),
+            &planned,
+            &Recorded::default(),
+            &earlier,
+            &journal,
+            &(),
+            &interrupt,
+        )
+        .await
+        .unwrap();
+        assert_eq!(outcome.not_sent.len(), 45);
+        assert!(outcome.deleted.is_empty() && outcome.failed.is_empty());
+        assert!(outcome.interrupted);
+        assert!(!interrupt.sent_any());
+        assert!(records(&path).is_empty(), "nothing journaled as sent");
+    }
+
+    #[tokio::test]
+    async fn every_batch_is_journaled_before_it_is_sent_and_every_deletion_accounted_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (journal, earlier) = Journal::lock(&path, "k").unwrap();
+        let planned = deletions(45);
+        let planned: Vec<&Deletion> = planned.iter().collect();
+        let interrupt = Interrupt::new();
+        let outcome = execute(
+            unreachable(),
+            &planned,
+            &Recorded::default(),
+            &earlier,
+            &journal,
+            &(),
+            &interrupt,
+        )
+        .await
+        .unwrap();
+        // Nothing answered: nothing is called deleted, and each planned video is reported once.
+        assert!(outcome.deleted.is_empty(), "{outcome:?}");
+        let mut accounted: Vec<String> = outcome
+            .failed
+            .iter()
+            .map(|f| f.video_id.to_string())
+            .chain(outcome.not_sent.iter().map(ToString::to_string))
+            .collect();
+        accounted.sort();
+        let mut expected: Vec<String> = planned.iter().map(|d| d.video_id.to_string()).collect();
+        expected.sort();
+        assert_eq!(accounted, expected);
+        // Every batch that may have reached the wire was journaled as sent, with its IDs.
+        let sent: Vec<String> = records(&path)
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::BatchSent { video_ids, .. } => Some(video_ids),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        for f in &outcome.failed {
+            assert!(
+                sent.contains(&f.video_id.to_string()),
+                "{} sent unjournaled",
+                f.video_id
+            );
+        }
+        assert!(interrupt.sent_any() || sent.is_empty());
+    }
+}

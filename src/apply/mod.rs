@@ -1,11 +1,13 @@
 //! Applying a plan: approving a saved plan ([`approve`]), running it ([`run`]): the executor that
 //! deletes, the pure settlement of each reply, the journal that records, the outcome it reports.
 //!
-//! The executor never re-plans: it is handed an [`Approval`] and deletes exactly that.
+//! The executor never re-plans: it is handed an [`Approval`], which only [`approve`] builds after
+//! every custody check, and deletes exactly that.
 
 pub mod approve;
 pub mod executor;
 pub(crate) mod journal;
+mod locked;
 pub(crate) mod outcome;
 pub mod plan_lock;
 pub mod purge;
@@ -13,8 +15,9 @@ pub(crate) mod quarantine;
 pub mod run;
 pub(crate) mod settle;
 
-pub use approve::{Approval, Refusal, approve};
+pub use approve::{Approval, Checked, Custody, Proposal, Refusal, RegionClaim, approve, check};
 pub use executor::{ApplyProgress, Interrupt};
 pub use journal::{Earlier, Journal};
+pub use locked::{ApplyError, JournalSpec, Locked, lock};
 pub use outcome::{FailedDeletion, Outcome};
-pub use run::{ApplyError, JournalSpec, Locked, lock, run, run_locked};
+pub use run::run;

@@ -591,7 +591,7 @@ where
 /// the step that failed.
 pub async fn execute(
     client: &Client,
-    desired: Option<&DesiredState>,
+    desired: &DesiredState,
     today: Date,
     quarantines: &[Quarantine],
     restores: &[Restore],
@@ -599,20 +599,6 @@ pub async fn execute(
     interrupt: &Interrupt,
 ) -> Result<Done, JournalError> {
     let mut done = Done::default();
-    let Some(desired) = desired else {
-        for id in quarantines
-            .iter()
-            .map(|q| &q.video_id)
-            .chain(restores.iter().map(|r| &r.video_id))
-        {
-            done.failed.push(FailedDeletion {
-                video_id: id.clone(),
-                error: "no manifests to judge it by; nothing was sent".into(),
-                possibly_deleted: false,
-            });
-        }
-        return Ok(done);
-    };
     let judge = Judge {
         rules: Rules::new(desired),
         owner: desired.owner.as_ref().map(|o| o.value.as_str()),

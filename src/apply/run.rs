@@ -1,92 +1,37 @@
-//! One apply, start to finish: open (and lock) the journal, refuse a plan already applied, credit
-//! what earlier runs of the same plan did, execute, settle, and record the finish.
+//! One apply, start to finish: under the journal the approval was judged with, credit what
+//! earlier runs of the same plan did, execute, settle, and record the finish.
 //!
-//! The caller brings an [`Approval`] (a saved plan checked by [`super::approve`], or a plan just
-//! made from manifests and confirmed); this module never re-plans.
+//! The caller brings an [`Approval`] (only [`super::approve()`] builds one: a saved plan checked
+//! and re-read, or a plan just made from manifests and confirmed); this module never re-plans.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use super::approve::Approval;
 use super::executor::{self, ApplyProgress, Interrupt, record_absent};
-use super::journal::{Earlier, Journal, JournalError, Record};
+use super::journal::{Earlier, Record};
+use super::locked::{ApplyError, Locked};
 use super::outcome::Outcome;
 use crate::ids::VideoId;
 use crate::plan::{Absence, AbsentTarget, Deletion};
 use crate::vod::Client;
 
-/// Where and under which key an apply is journaled.
-#[derive(Debug, Clone)]
-pub struct JournalSpec<'a> {
-    pub path: &'a Path,
-    /// Ties runs to what they applied: only runs of the same key are credited.
-    pub plan_key: String,
-    /// Refuse when the journal shows a finished run of this key that settled everything (a saved
-    /// plan is applied once).
-    pub once: bool,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ApplyError {
-    #[error(transparent)]
-    Journal(#[from] JournalError),
-    #[error("this plan was applied already, at {at} (journal {journal}); nothing was sent")]
-    AlreadyApplied { at: String, journal: String },
-}
-
-/// A journal locked for one apply, with what earlier runs of its plan did: taken before the plan
-/// is re-read or shown, so that a second apply refuses before doing anything.
-pub struct Locked {
-    journal: Journal,
-    earlier: Earlier,
-    plan_key: String,
-}
-
-/// Locks the journal of `spec` (failing at once when another apply holds it) and refuses a
-/// saved plan that it shows applied already. Writes nothing.
-pub fn lock(spec: &JournalSpec<'_>) -> Result<Locked, ApplyError> {
-    let (journal, earlier) = Journal::lock(spec.path, &spec.plan_key)?;
-    if spec.once
-        && let Some(applied) = &earlier.applied
-    {
-        return Err(ApplyError::AlreadyApplied {
-            at: applied.finished.clone(),
-            journal: spec.path.display().to_string(),
-        });
-    }
-    Ok(Locked {
-        journal,
-        earlier,
-        plan_key: spec.plan_key.clone(),
-    })
-}
-
-/// Applies an approval: [`lock`], then [`run_locked`].
+/// Applies an approval under the journal it was approved with. Returns the outcome whatever the
+/// API answered; an error only when the journal could not be written (then the run stopped, and
+/// the journal is consistent).
 pub async fn run(
     client: Arc<Client>,
-    approval: &Approval<'_>,
-    spec: &JournalSpec<'_>,
+    approval: Approval<'_>,
     progress: &dyn ApplyProgress,
     interrupt: &Interrupt,
 ) -> Result<Outcome, ApplyError> {
-    run_locked(client, approval, lock(spec)?, progress, interrupt).await
-}
-
-/// Applies an approval under a journal already locked. Returns the outcome whatever the API
-/// answered; an error only when the journal could not be written (then the run stopped, and the
-/// journal is consistent).
-pub async fn run_locked(
-    client: Arc<Client>,
-    approval: &Approval<'_>,
-    locked: Locked,
-    progress: &dyn ApplyProgress,
-    interrupt: &Interrupt,
-) -> Result<Outcome, ApplyError> {
+    // The journal the approval checked; the rest of the approval is read field by field.
     let Locked {
         journal,
         earlier,
         plan_key,
-    } = locked;
+        once: _,
+    } = approval.journal;
+
     journal.start(
         &plan_key,
         approval.deletions.len(),
@@ -101,7 +46,15 @@ pub async fn run_locked(
     };
     settle_absent(&mut outcome, approval.absent, &earlier);
     settle_vanished(&mut outcome, &approval.vanished, &earlier);
-    credit_sent_outside(&client, approval, &earlier, &mut outcome).await;
+    credit_sent_outside(
+        &client,
+        &approval.deletions,
+        &approval.vanished,
+        approval.absent,
+        &earlier,
+        &mut outcome,
+    )
+    .await;
     outcome
         .non_exist_video_ids
         .extend(approval.gone.iter().cloned());
@@ -195,19 +148,20 @@ pub async fn run_locked(
 /// the re-read fails, they are simply not credited: never counted twice, never drift).
 async fn credit_sent_outside(
     client: &Client,
-    approval: &Approval<'_>,
+    deletions: &[&Deletion],
+    vanished: &[&Deletion],
+    absent: &[Absence],
     earlier: &Earlier,
     outcome: &mut Outcome,
 ) {
     if earlier.sent.is_empty() {
         return;
     }
-    let planned: std::collections::HashSet<&str> = approval
-        .deletions
+    let planned: std::collections::HashSet<&str> = deletions
         .iter()
-        .chain(&approval.vanished)
+        .chain(vanished)
         .map(|d| d.video_id.as_str())
-        .chain(approval.absent.iter().filter_map(|a| match &a.target {
+        .chain(absent.iter().filter_map(|a| match &a.target {
             AbsentTarget::VideoId(v) => Some(v.as_str()),
             AbsentTarget::ReferenceId(_) => None,
         }))

@@ -4,18 +4,23 @@
 //! Input first, then confirmation: whatever was given is read and checked before vodplan asks, or
 //! refuses for lack of a terminal, so a typo is reported as a typo.
 
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 use vodplan::apply::purge::{self, PurgeJournal};
-use vodplan::apply::{self, Approval, Interrupt, JournalSpec, Outcome, Refusal};
+use vodplan::apply::{
+    self, Approval, Custody, Interrupt, JournalSpec, Outcome, Proposal, Refusal, RegionClaim,
+};
+use vodplan::ids::VideoId;
 use vodplan::manifest::DesiredState;
 use vodplan::plan::file::PlanFile;
 use vodplan::render::{self, Format, PlanContext};
 
 use super::args::GuardArgs;
-use super::context::{Session, journal_beside, journal_for_manifests, load_manifests};
+use super::context::{
+    Session, journal_beside, journal_for_manifests, load_manifests, region_failure,
+};
 use super::exit::{Exit, Failure, Kind};
 use super::output::Output;
 use super::plan::{guards_of, make_plan};
@@ -32,9 +37,6 @@ pub struct Request<'a> {
     /// Print the plan before applying it (`demo` has just printed it).
     pub show_plan: bool,
 }
-
-/// A saved plan is at most this big (a million deletions take ~250 MB).
-const MAX_PLAN_BYTES: u64 = 2 << 30;
 
 /// Signals are handled from the start: one that arrives before the first deletion is sent
 /// (while reading, re-reading, showing or confirming the plan) stops the apply with nothing sent.
@@ -103,63 +105,23 @@ fn read_input(targets: &[PathBuf]) -> Result<Input, Failure> {
     if let [single] = targets
         && !single.is_dir()
     {
-        let shown = single.display().to_string();
-        let unreadable = |e: std::io::Error| {
-            Failure::new(Kind::Input, format!("cannot read {shown}: {e}")).caused_by(e).hint(
-                "name a saved plan (`vodplan plan --out PLANFILE`) or manifest files or directories",
-            )
-        };
-        let meta = std::fs::metadata(single).map_err(unreadable)?;
-        if !meta.is_file() {
-            return Err(Failure::new(
-                Kind::Input,
-                format!("{shown} is not a regular file"),
-            ));
-        }
-        let mut bytes = Vec::new();
-        std::fs::File::open(single)
-            .map_err(unreadable)?
-            .take(MAX_PLAN_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(unreadable)?;
-        if is_plan_shaped(&bytes) {
-            if bytes.len() as u64 > MAX_PLAN_BYTES {
-                return Err(Failure::new(
-                    Kind::Input,
-                    format!("{shown} is larger than a saved plan can be (2 GiB)"),
+        use vodplan::plan::file::InputError;
+        match PlanFile::read_if_plan(single) {
+            Ok(Some(file)) => return Ok(Input::Plan(single.clone(), Box::new(file))),
+            Ok(None) => {}
+            Err(e @ InputError::Unreadable { .. }) => {
+                return Err(Failure::of(Kind::Input, e).hint(
+                    "name a saved plan (`vodplan plan --out PLANFILE`) or manifest files or directories",
                 ));
             }
-            let file = PlanFile::from_bytes(&bytes, &shown).map_err(|e| {
-                Failure::new(Kind::Input, format!("{shown} is a damaged saved plan: {e}")).caused_by(e)
-                    .hint("nothing was deleted; make the plan again with `vodplan plan --out PLANFILE` and review it")
-            })?;
-            return Ok(Input::Plan(single.clone(), Box::new(file)));
+            Err(e @ InputError::Damaged { .. }) => {
+                return Err(Failure::of(Kind::Input, e)
+                    .hint("nothing was deleted; make the plan again with `vodplan plan --out PLANFILE` and review it"));
+            }
+            Err(e) => return Err(Failure::of(Kind::Input, e)),
         }
     }
     load_manifests(targets).map(Input::Manifests)
-}
-
-/// Saved plans are JSON objects with a plan file's keys (`kind`, `formatVersion`, `plan`); a
-/// JSON object with any of them is read as a plan, so a damaged plan is reported as one. Anything
-/// else is a manifest, including a flow-style YAML mapping (`{version: 1, ...}`, not JSON) and a
-/// manifest written as JSON.
-fn is_plan_shaped(bytes: &[u8]) -> bool {
-    let bytes = vodplan::plan::file::without_bom(bytes);
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return false;
-    }
-    #[derive(serde::Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Keys {
-        kind: Option<serde::de::IgnoredAny>,
-        format_version: Option<serde::de::IgnoredAny>,
-        plan: Option<serde::de::IgnoredAny>,
-    }
-    match serde_json::from_slice::<Keys>(bytes) {
-        Ok(k) => k.kind.is_some() || k.format_version.is_some() || k.plan.is_some(),
-        // Not JSON: YAML in flow style. JSON cut short or damaged in the middle is still a plan.
-        Err(e) => !e.is_syntax() || bytes.windows(6).any(|w| w == b"\"kind\""),
-    }
 }
 
 async fn confirm(plan: &vodplan::plan::Plan) -> Result<(), Failure> {
@@ -247,7 +209,6 @@ async fn apply_manifests(
         .journal
         .cloned()
         .unwrap_or_else(|| journal_for_manifests(&req.targets[0]));
-    let approval = Approval::of(&planned.plan, ctx.digest.clone(), &planned.desired);
     let spec = JournalSpec {
         path: &journal,
         plan_key: key,
@@ -256,6 +217,23 @@ async fn apply_manifests(
     // The journal is locked before the plan is shown: a second apply refuses before printing it.
     let locked = apply::lock(&spec).map_err(apply_failure)?;
     let _plan_lock = plan_lock(&spec)?;
+    let checked = apply::check(Custody {
+        plan: Proposal::Made {
+            plan: &planned.plan,
+            region: &planned.region.region,
+        },
+        desired: &planned.desired,
+        claims: session.region_claims(),
+        endpoint: planned.endpoint.clone(),
+        guards: guards_of(&planned.desired, req.guards),
+        journal: locked,
+        today: None,
+    })
+    .map_err(refusal)?;
+    // A plan just made is approved as made: no call.
+    let approval = apply::approve(&planned.client, checked, &())
+        .await
+        .map_err(refusal)?;
     show_plan(out, &planned.plan, &ctx);
     if !planned.plan.is_empty() && !req.auto_approve {
         stop.unless(confirm(&planned.plan)).await?;
@@ -264,10 +242,9 @@ async fn apply_manifests(
     execute(
         out,
         stop.interrupt,
-        planned.client,
-        &approval,
+        planned.client.clone(),
+        approval,
         &spec,
-        locked,
         planned.plan.purge.as_ref(),
     )
     .await
@@ -281,7 +258,6 @@ async fn apply_saved(
     req: &Request<'_>,
 ) -> Result<Exit, Failure> {
     let out = stop.out;
-    apply::approve::check_consistent(&file).map_err(refusal)?;
     let journal = req.journal.cloned().unwrap_or_else(|| journal_beside(path));
     let spec = JournalSpec {
         path: &journal,
@@ -289,78 +265,50 @@ async fn apply_saved(
         once: true,
     };
     // Locked first: a second apply refuses before re-reading or showing anything.
-    let locked = match apply::lock(&spec) {
-        Ok(locked) => locked,
-        Err(e @ apply::ApplyError::AlreadyApplied { .. }) => {
-            // Applied already: only a CDN purge still pending is continued (no DeleteVideo).
-            let purge =
-                PurgeJournal::open(&purge::journal_path(&journal)).map_err(purge_failure)?;
-            if !(file.plan.purge.is_some() && purge.has_pending()) {
-                return Err(apply_failure(e));
-            }
-            let _plan_lock = plan_lock(&spec)?;
-            return continue_purge(session, stop, &file, purge).await;
-        }
-        Err(e) => return Err(apply_failure(e)),
-    };
+    let locked = apply::lock(&spec).map_err(apply_failure)?;
     let _plan_lock = plan_lock(&spec)?;
-    session.check_plan_region(&file.region)?;
+    let claims = session.region_claims();
     let mut desired = load_manifests(&manifests_of(&file, req.manifests)?)?;
     // Relative ages (`olderThan`, `newerThan`) are judged at the plan's time, never at apply's.
     if let Some(at) = vodplan::timefmt::parse(&file.created_at) {
         desired.pin_relative(at);
     }
-    if let Some(r) = desired.region.as_ref().filter(|r| r.value != file.region) {
-        return Err(Failure::new(
-            Kind::StalePlan,
-            format!(
-                "the plan is for region {}, but its manifests now name region {} ({}); nothing was sent to the API",
-                file.region, r.value, r.location
-            ),
-        ));
-    }
     let endpoint = session.endpoint(&file.region)?;
-    if endpoint.to_string() != file.endpoint {
-        return Err(Failure::new(Kind::StalePlan, format!("the plan was made against {}, but this apply would use {endpoint}; nothing was sent to the API", file.endpoint))
-            .hint("apply it against the endpoint it was made for (--endpoint / VODPLAN_ENDPOINT), or make a new plan"));
-    }
-    // The limits are today's manifests', never the plan file's own copy.
-    guards_of(&desired, req.guards)
-        .check(&file.plan)
-        .map_err(|t| {
-            Failure::new(
-                Kind::Guard,
-                format!("guard tripped: {t}; nothing was deleted"),
-            )
-            .hint(super::plan::guard_hint(&t.guard))
-        })?;
+    let checked = match apply::check(Custody {
+        plan: Proposal::Saved(&file),
+        desired: &desired,
+        claims: claims.clone(),
+        endpoint: endpoint.clone(),
+        // The limits are today's manifests', never the plan file's own copy.
+        guards: guards_of(&desired, req.guards),
+        journal: locked,
+        today: None,
+    }) {
+        Ok(checked) => checked,
+        // Applied already: only a CDN purge still pending is continued (no DeleteVideo).
+        Err(e @ Refusal::AlreadyApplied { .. }) => {
+            let purge =
+                PurgeJournal::open(&purge::journal_path(&journal)).map_err(purge_failure)?;
+            if !(file.plan.purge.is_some() && purge.has_pending()) {
+                return Err(refusal(e));
+            }
+            return continue_purge(session, stop, &file, &claims, endpoint, purge).await;
+        }
+        Err(e) => return Err(refusal(e)),
+    };
     let client = stop.unless(session.client(&file.region, endpoint)).await?;
     eprintln!("Credentials: {}", client.credential_source());
     let bar = out.bar("checking the plan against live state and its manifests");
     let approved = stop
-        .unless(async { Ok(apply::approve(&client, &file, &desired, &bar).await) })
+        .unless(async { Ok(apply::approve(&client, checked, &bar).await) })
         .await;
     bar.finish();
     let approval = approved?.map_err(refusal)?;
-    // The percentage guard again, counting what today's manifests select by selectors (the
-    // file's own attribution is not covered by its digest; the count it divides by is).
-    guards_of(&desired, req.guards)
-        .check_share(
-            approval.recorded.by_selectors(&approval.deletions),
-            file.plan.selector_seen,
-        )
-        .map_err(|t| {
-            Failure::new(
-                Kind::Guard,
-                format!("guard tripped: {t}; nothing was deleted"),
-            )
-            .hint(super::plan::guard_hint(&t.guard))
-        })?;
     let ctx = PlanContext {
         region: file.region.clone(),
         region_source: file.region_source.clone(),
         endpoint: file.endpoint.clone(),
-        digest: approval.digest.clone(),
+        digest: approval.digest().to_string(),
         created_at: file.created_at.clone(),
         ..PlanContext::default()
     };
@@ -372,9 +320,8 @@ async fn apply_saved(
         out,
         stop.interrupt,
         client,
-        &approval,
+        approval,
         &spec,
-        locked,
         file.plan.purge.as_ref(),
     )
     .await
@@ -386,19 +333,15 @@ async fn continue_purge(
     session: &Session,
     stop: &Stop<'_>,
     file: &PlanFile,
+    claims: &[RegionClaim],
+    endpoint: vodplan::vod::Endpoint,
     mut journal: PurgeJournal,
 ) -> Result<Exit, Failure> {
-    session.check_plan_region(&file.region)?;
-    let endpoint = session.endpoint(&file.region)?;
-    if endpoint.to_string() != file.endpoint {
-        return Err(Failure::new(
-            Kind::StalePlan,
-            format!(
-                "the plan was made against {}, but this apply would use {endpoint}; nothing was sent to the API",
-                file.endpoint
-            ),
-        ));
-    }
+    apply::approve::check_context(file, claims, &endpoint).map_err(|r| match r {
+        // Said without the hint of a plan still to apply.
+        Refusal::Endpoint { .. } => Failure::of(Kind::StalePlan, r),
+        r => refusal(r),
+    })?;
     let out = stop.out;
     let client = stop.unless(session.client(&file.region, endpoint)).await?;
     let digest = file.plan.digest(&file.region, &file.endpoint);
@@ -465,6 +408,16 @@ fn refusal(r: Refusal) -> Failure {
             .hint("make and review a new plan with `vodplan plan --out`"),
         Refusal::Contradictory { .. } => Failure::new(Kind::StalePlan, format!("{r}; nothing was sent to the API"))
             .hint("the plan file was edited by hand or damaged; make and review a new plan with `vodplan plan --out`"),
+        Refusal::AlreadyApplied { .. } => Failure::of(Kind::StalePlan, r)
+            .hint("a saved plan is applied once; to delete more, make and review a new plan"),
+        Refusal::RegionDisagrees { .. } => region_failure(r, Kind::Input),
+        Refusal::ClaimedRegion { .. } | Refusal::ManifestsRegion { .. } => region_failure(r, Kind::StalePlan),
+        Refusal::Endpoint { .. } => Failure::of(Kind::StalePlan, r)
+            .hint("apply it against the endpoint it was made for (--endpoint / VODPLAN_ENDPOINT), or make a new plan"),
+        Refusal::Guard(ref t) => {
+            let hint = super::plan::guard_hint(&t.guard);
+            Failure::of(Kind::Guard, r).hint(hint)
+        }
     }
 }
 
@@ -472,12 +425,11 @@ async fn execute(
     out: &Output,
     interrupt: &Interrupt,
     client: std::sync::Arc<vodplan::vod::Client>,
-    approval: &Approval<'_>,
+    approval: Approval<'_>,
     spec: &JournalSpec<'_>,
-    locked: apply::Locked,
     purge_plan: Option<&vodplan::plan::purge::PurgePlan>,
 ) -> Result<Exit, Failure> {
-    eprintln!("Applying plan {}.", approval.digest);
+    eprintln!("Applying plan {}.", approval.digest());
     interrupt.begin_sending();
     // The URLs are read again just before the deletions (only a Normal video has them) and
     // journaled with the planned objects, so that a later run can finish the purge.
@@ -491,8 +443,13 @@ async fn execute(
         }
         None => None,
     };
+    let planned_until: Vec<(VideoId, time::Date)> = approval
+        .quarantines()
+        .iter()
+        .map(|q| (q.video_id.clone(), q.until))
+        .collect();
     let bar = out.bar("deleting");
-    let done = apply::run_locked(client.clone(), approval, locked, &bar, interrupt).await;
+    let done = apply::run(client.clone(), approval, &bar, interrupt).await;
     bar.finish();
     let mut outcome = done.map_err(apply_failure)?;
     if let Some(j) = purge_journal.as_mut() {
@@ -502,7 +459,7 @@ async fn execute(
                 .map_err(purge_failure)?,
         );
     }
-    note_dates(approval, &outcome);
+    note_dates(&planned_until, &outcome);
     out.print(&render::outcome(&outcome, out.format, out.color));
     eprintln!("Journal: {}", spec.path.display());
     finish(&outcome)
@@ -519,13 +476,12 @@ fn plan_lock(spec: &JournalSpec<'_>) -> Result<Option<apply::plan_lock::PlanLock
 
 /// Says which grace-period date was written when it differs from the reviewed plan's (the day
 /// changed, UTC, between plan and apply): the date written is the one journaled.
-fn note_dates(approval: &Approval<'_>, outcome: &Outcome) {
-    let mut differ: Vec<(time::Date, time::Date)> = approval
-        .quarantines
+fn note_dates(planned_until: &[(VideoId, time::Date)], outcome: &Outcome) {
+    let mut differ: Vec<(time::Date, time::Date)> = planned_until
         .iter()
-        .filter_map(|q| {
-            let written = outcome.until_written.get(&q.video_id)?;
-            (written != &q.until).then_some((q.until, *written))
+        .filter_map(|(id, until)| {
+            let written = outcome.until_written.get(id)?;
+            (written != until).then_some((*until, *written))
         })
         .collect();
     differ.sort();
@@ -543,8 +499,6 @@ fn note_dates(approval: &Approval<'_>, outcome: &Outcome) {
 
 fn apply_failure(e: apply::ApplyError) -> Failure {
     match e {
-        apply::ApplyError::AlreadyApplied { .. } => Failure::of(Kind::StalePlan, e)
-            .hint("a saved plan is applied once; to delete more, make and review a new plan"),
         apply::ApplyError::Journal(j) => Failure::of(Kind::Input, j)
             .hint("if another apply holds the journal, wait for it; otherwise fix the journal (or choose another with --journal FILE) and run the same command again"),
     }

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use vodplan::apply::{Refusal, RegionClaim};
+use vodplan::ids::{Region, RegionError};
 use vodplan::manifest::{self, DesiredState, Located};
 use vodplan::vod::credentials::{self, CredentialSource, Credentials};
 use vodplan::vod::{Client, ClientConfig, Endpoint, RetryPolicy, SignatureVersion};
@@ -50,55 +52,26 @@ pub struct RegionChoice {
     pub source: String,
 }
 
-/// The `region_id` of the aliyun CLI profile the credentials chain would use, if any.
-fn profile_region(profile: Option<&str>) -> Option<(String, String)> {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    if env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-        return None;
-    }
-    let path = env("ALIBABA_CLOUD_CONFIG_FILE")
-        .map(PathBuf::from)
-        .unwrap_or_else(credentials::default_cli_config_path);
-    #[derive(serde::Deserialize)]
-    struct Config {
-        #[serde(default)]
-        current: String,
-        #[serde(default)]
-        profiles: Vec<Profile>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Profile {
-        name: String,
-        #[serde(default)]
-        region_id: String,
-    }
-    let config: Config = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    let name = profile
-        .map(str::to_string)
-        .or_else(|| Some(config.current.clone()).filter(|c| !c.is_empty()))
-        .unwrap_or_else(|| "default".into());
-    let p = config.profiles.into_iter().find(|p| p.name == name)?;
-    Some((p.region_id, name)).filter(|(r, _)| !r.is_empty())
-}
-
 impl Session {
     /// The regions named outside the manifests, strongest first: `--region`,
     /// `ALIBABA_CLOUD_REGION_ID`, the aliyun CLI profile's `region_id`.
-    fn region_claims(&self) -> Vec<(String, String)> {
+    pub fn region_claims(&self) -> Vec<RegionClaim> {
         let mut claims = Vec::new();
+        let mut claim = |region: String, by: String| claims.push(RegionClaim { region, by });
         if let Some(r) = self.global.region.clone().filter(|r| !r.is_empty()) {
-            claims.push((r, "--region".to_string()));
+            claim(r, "--region".to_string());
         }
         if let Some(r) = std::env::var("ALIBABA_CLOUD_REGION_ID")
             .ok()
             .filter(|r| !r.is_empty())
         {
-            claims.push((r, "ALIBABA_CLOUD_REGION_ID".to_string()));
+            claim(r, "ALIBABA_CLOUD_REGION_ID".to_string());
         }
-        if let Some((r, name)) =
-            profile_region(self.global.profile.as_deref().filter(|p| !p.is_empty()))
-        {
-            claims.push((r, format!("the region_id of aliyun CLI profile `{name}`")));
+        if let Some((r, name)) = credentials::cli_profile_region(
+            &credentials::process_env,
+            self.global.profile.as_deref().filter(|p| !p.is_empty()),
+        ) {
+            claim(r, format!("the region_id of aliyun CLI profile `{name}`"));
         }
         claims
     }
@@ -106,10 +79,10 @@ impl Session {
     /// The region (CONTRACT "Global options"): the manifests' region when they name one, and then
     /// every other claim must agree; else `--region`, `ALIBABA_CLOUD_REGION_ID`, the profile's
     /// `region_id`, `cn-shanghai`. Region is part of the review: a disagreement is an error.
-    pub fn region(&self, manifests: Option<&Located<String>>) -> Result<RegionChoice, Failure> {
+    pub fn region(&self, manifests: Option<&Located<Region>>) -> Result<RegionChoice, Failure> {
         let claims = self.region_claims();
-        for (region, by) in &claims {
-            if let Some(known) = vodplan::ids::region_typo_of(region) {
+        for RegionClaim { region, by } in &claims {
+            if let Err(RegionError::Typo { known, .. }) = Region::new(region.as_str()) {
                 return Err(Failure::new(
                     Kind::Input,
                     format!("{by} says region `{region}`, which has no VOD endpoint; did you mean `{known}`? Nothing was sent to the API"),
@@ -117,24 +90,16 @@ impl Session {
                 .hint(format!("set {by} to a VOD region such as {known}")));
             }
         }
+        vodplan::apply::approve::check_claims(manifests, &claims)
+            .map_err(|r| region_failure(r, Kind::Input))?;
         if let Some(m) = manifests {
-            if let Some((other, by)) = claims.iter().find(|(r, _)| *r != m.value) {
-                return Err(Failure::new(
-                    Kind::Input,
-                    format!(
-                        "the manifests name region {} ({}), but {by} says {other}; nothing was sent to the API",
-                        m.value, m.location
-                    ),
-                )
-                .hint(format!("the region is part of the reviewed manifests: unset {by} or make it {}, or change the manifests' region in review", m.value)));
-            }
             return Ok(RegionChoice {
-                region: m.value.clone(),
+                region: m.value.to_string(),
                 source: format!("from the manifests, {}", m.location.file_line()),
             });
         }
         Ok(match claims.into_iter().next() {
-            Some((region, by)) => RegionChoice {
+            Some(RegionClaim { region, by }) => RegionChoice {
                 region,
                 source: format!("from {by}"),
             },
@@ -143,18 +108,6 @@ impl Session {
                 source: "the default; the manifests name none".into(),
             },
         })
-    }
-
-    /// For a saved plan: the region it was made for, and every claim must agree with it.
-    pub fn check_plan_region(&self, planned: &str) -> Result<(), Failure> {
-        if let Some((other, by)) = self.region_claims().into_iter().find(|(r, _)| r != planned) {
-            return Err(Failure::new(
-                Kind::StalePlan,
-                format!("the plan is for region {planned}, but {by} says {other}; nothing was sent to the API"),
-            )
-            .hint(format!("apply it in the region it was reviewed for: unset {by} or make it {planned}, or make a new plan")));
-        }
-        Ok(())
     }
 
     pub fn endpoint(&self, region: &str) -> Result<Endpoint, Failure> {
@@ -222,6 +175,26 @@ impl Session {
         // so that a run waiting a minute does not look hung.
         client.on_long_wait(Box::new(|what| eprintln!("{what}")));
         Ok(Arc::new(client))
+    }
+}
+
+/// A refusal of the region rule, as a failure of `kind`.
+pub fn region_failure(r: Refusal, kind: Kind) -> Failure {
+    let hint = match &r {
+        Refusal::RegionDisagrees { manifests, claim } => Some(format!(
+            "the region is part of the reviewed manifests: unset {} or make it {}, or change the manifests' region in review",
+            claim.by, manifests.value
+        )),
+        Refusal::ClaimedRegion { planned, claim } => Some(format!(
+            "apply it in the region it was reviewed for: unset {} or make it {planned}, or make a new plan",
+            claim.by
+        )),
+        _ => None,
+    };
+    let f = Failure::of(kind, r);
+    match hint {
+        Some(h) => f.hint(h),
+        None => f,
     }
 }
 

@@ -16,7 +16,7 @@ use crate::ids::{ReferenceId, VideoId, VideoRef};
 #[derive(Debug, Clone, Default)]
 pub struct DesiredState {
     /// The region the manifests name, if any.
-    pub region: Option<Located<String>>,
+    pub region: Option<Located<crate::ids::Region>>,
     /// The manifest set's owner (`owner:`), if any file names one: whose quarantine this is.
     pub owner: Option<Located<String>>,
     pub delete: Vec<Entry>,

@@ -236,7 +236,7 @@ mod tests {
             "videoId" => |s| crate::ids::check_id(s).is_ok(),
             "referenceId" => |s| crate::ids::check_reference_id(s).is_ok(),
             "owner" => validate::is_owner_name,
-            "region" => validate::is_region_id,
+            "region" => crate::ids::Region::is_well_formed,
             "quarantine" => |s| validate::quarantine_days(s).is_some(),
             "Quarantine" => |s| s == "none" || validate::quarantine_days(s).is_some(),
             "olderThan" | "newerThan" => |s| selector::parse_days(s).is_some(),

@@ -187,14 +187,6 @@ pub fn is_owner_name(text: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// Whether `text` has the form of a region ID: `[a-z0-9-]`, at least one.
-pub fn is_region_id(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
 impl Validator {
     /// A set whose delete entries use a quarantine must name its owner: the quarantine is
     /// recorded on the videos under that name, and only that owner acts on them.
@@ -364,29 +356,30 @@ impl Validator {
         let Some((region, loc)) = self.scalar(file, field, "region") else {
             return;
         };
-        if !is_region_id(&region) {
-            self.error(
-                loc,
-                format!("region `{region}` is not a region ID such as cn-shanghai"),
-            );
-            return;
-        }
-        if let Some(known) = crate::ids::region_typo_of(&region) {
-            self.error(
-                loc.clone(),
-                format!("region `{region}` has no VOD endpoint; did you mean `{known}`?"),
-            );
-        } else if !crate::ids::is_vod_region(&region) {
-            self.diagnostics.push(Diagnostic::warning(
-                loc.clone(),
-                format!(
-                    "region `{region}` is not one VOD is known to serve ({}); check it",
-                    crate::ids::VOD_REGIONS.join(", ")
-                ),
-            ));
-        }
+        let checked = match crate::ids::Region::new(region.as_str()) {
+            Err(e @ crate::ids::RegionError::Malformed(_)) => {
+                self.error(loc, e.to_string());
+                return;
+            }
+            Err(e @ crate::ids::RegionError::Typo { .. }) => {
+                self.error(loc.clone(), e.to_string());
+                None
+            }
+            Ok(r) => {
+                if !r.is_known() {
+                    self.diagnostics.push(Diagnostic::warning(
+                        loc.clone(),
+                        format!(
+                            "region `{region}` is not one VOD is known to serve ({}); check it",
+                            crate::ids::VOD_REGIONS.join(", ")
+                        ),
+                    ));
+                }
+                Some(r)
+            }
+        };
         match &self.state.region {
-            Some(existing) if existing.value != region => {
+            Some(existing) if existing.value != *region.as_str() => {
                 let message = format!(
                     "region `{region}` disagrees with region `{}` at {}; manifests applied together must name one region",
                     existing.value, existing.location
@@ -395,10 +388,12 @@ impl Validator {
             }
             Some(_) => {}
             None => {
-                self.state.region = Some(Located {
-                    value: region,
-                    location: loc,
-                })
+                if let Some(value) = checked {
+                    self.state.region = Some(Located {
+                        value,
+                        location: loc,
+                    })
+                }
             }
         }
     }

@@ -210,18 +210,29 @@ impl PlanFile {
         w.write_all(b"\n")
     }
 
-    /// Whether a file's content is a plan file rather than a manifest (by content, not name).
+    /// Whether a file's content is a saved plan rather than a manifest (by content, not name).
+    /// Saved plans are JSON objects with a plan file's keys (`kind`, `formatVersion`, `plan`); a
+    /// JSON object with any of them is read as a plan, so a damaged plan is reported as one.
+    /// Anything else is a manifest, including a flow-style YAML mapping (`{version: 1, ...}`, not
+    /// JSON) and a manifest written as JSON.
     pub fn looks_like_plan(bytes: &[u8]) -> bool {
         let bytes = without_bom(bytes);
-        let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
-        if start.is_none_or(|i| bytes[i] != b'{') {
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
             return false;
         }
         #[derive(Deserialize)]
-        struct Kind {
-            kind: Option<String>,
+        #[serde(rename_all = "camelCase")]
+        struct Keys {
+            kind: Option<serde::de::IgnoredAny>,
+            format_version: Option<serde::de::IgnoredAny>,
+            plan: Option<serde::de::IgnoredAny>,
         }
-        serde_json::from_slice::<Kind>(bytes).is_ok_and(|k| k.kind.as_deref() == Some(PLAN_KIND))
+        match serde_json::from_slice::<Keys>(bytes) {
+            Ok(k) => k.kind.is_some() || k.format_version.is_some() || k.plan.is_some(),
+            // Not JSON: YAML in flow style. JSON cut short or damaged in the middle is still a
+            // plan.
+            Err(e) => !e.is_syntax() || bytes.windows(6).any(|w| w == b"\"kind\""),
+        }
     }
 
     pub fn read(path: &Path) -> Result<PlanFile, PlanFileError> {
@@ -232,38 +243,51 @@ impl PlanFile {
     /// Reads a file that may be a plan, bounded: only a regular file (a device or a pipe could
     /// be read without end), of at most [`MAX_PLAN_BYTES`].
     pub fn read_bytes(path: &Path) -> Result<Vec<u8>, PlanFileError> {
-        use std::io::Read;
         let unreadable = |reason: String| PlanFileError::Unreadable {
             path: path.display().to_string(),
             reason,
         };
-        let check = |meta: std::fs::Metadata| {
-            if !meta.is_file() {
-                return Err(unreadable(
-                    "it is not a regular file (a directory, device or pipe); name the plan file `vodplan plan --out` wrote".into(),
-                ));
-            }
-            if meta.len() > MAX_PLAN_BYTES {
-                return Err(too_large(path));
-            }
-            Ok(())
-        };
-        let io = |source: std::io::Error| PlanFileError::Read {
-            path: path.display().to_string(),
-            source,
-        };
-        // Checked before opening (opening a pipe blocks) and again on what was opened.
-        check(std::fs::metadata(path).map_err(io)?)?;
-        let file = std::fs::File::open(path).map_err(io)?;
-        check(file.metadata().map_err(io)?)?;
-        let mut bytes = Vec::new();
-        file.take(MAX_PLAN_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        if bytes.len() as u64 > MAX_PLAN_BYTES {
-            return Err(too_large(path)); // it grew while being read
+        match read_bounded(path, true) {
+            Ok(bytes) if bytes.len() as u64 > MAX_PLAN_BYTES => Err(too_large(path)),
+            Ok(bytes) => Ok(bytes),
+            Err(Bounded::NotRegular) => Err(unreadable(
+                "it is not a regular file (a directory, device or pipe); name the plan file `vodplan plan --out` wrote".into(),
+            )),
+            Err(Bounded::TooLarge) => Err(too_large(path)),
+            Err(Bounded::Io(source)) => Err(PlanFileError::Read {
+                path: path.display().to_string(),
+                source,
+            }),
         }
-        Ok(bytes)
+    }
+
+    /// Reads what `apply` was given as one file: a saved plan (told by content, see
+    /// [`PlanFile::looks_like_plan`]), or `None` for anything else (a manifest, which the
+    /// manifest loader reads). Read as [`PlanFile::read_bytes`] reads, except that a file larger
+    /// than any plan is only refused once its content shows it is a plan.
+    pub fn read_if_plan(path: &Path) -> Result<Option<PlanFile>, InputError> {
+        let shown = path.display().to_string();
+        let bytes = read_bounded(path, false).map_err(|e| match e {
+            Bounded::Io(source) => InputError::Unreadable {
+                path: shown.clone(),
+                source,
+            },
+            Bounded::NotRegular | Bounded::TooLarge => InputError::NotRegular {
+                path: shown.clone(),
+            },
+        })?;
+        if !PlanFile::looks_like_plan(&bytes) {
+            return Ok(None);
+        }
+        if bytes.len() as u64 > MAX_PLAN_BYTES {
+            return Err(InputError::TooLarge { path: shown });
+        }
+        PlanFile::from_bytes(&bytes, &shown)
+            .map(Some)
+            .map_err(|source| InputError::Damaged {
+                path: shown,
+                source,
+            })
     }
 
     /// Parses a plan file once, straight from its bytes; only a file that does not parse as a
@@ -545,6 +569,61 @@ impl Formatter for Layout {
             self.pretty.end_object_value(w)
         }
     }
+}
+
+/// Why [`read_bounded`] read nothing.
+enum Bounded {
+    /// A directory, device or pipe.
+    NotRegular,
+    /// Larger than [`MAX_PLAN_BYTES`], by its metadata (only when asked to check it first).
+    TooLarge,
+    Io(std::io::Error),
+}
+
+/// The one bounded read of a file that may be a saved plan: only a regular file (checked before
+/// opening, since opening a pipe blocks, and again on what was opened), and at most
+/// [`MAX_PLAN_BYTES`] + 1 bytes, so that a caller tells a file too large by its length. With
+/// `size_first`, a file whose metadata is too large already is refused without reading.
+fn read_bounded(path: &Path, size_first: bool) -> Result<Vec<u8>, Bounded> {
+    use std::io::Read;
+    let check = |meta: std::fs::Metadata| {
+        if !meta.is_file() {
+            return Err(Bounded::NotRegular);
+        }
+        if size_first && meta.len() > MAX_PLAN_BYTES {
+            return Err(Bounded::TooLarge);
+        }
+        Ok(())
+    };
+    check(std::fs::metadata(path).map_err(Bounded::Io)?)?;
+    let file = std::fs::File::open(path).map_err(Bounded::Io)?;
+    check(file.metadata().map_err(Bounded::Io)?)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_PLAN_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Bounded::Io)?;
+    Ok(bytes)
+}
+
+/// Why what `apply` was given could not be read ([`PlanFile::read_if_plan`]).
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not a regular file")]
+    NotRegular { path: String },
+    #[error("{path} is larger than a saved plan can be ({} GiB)", MAX_PLAN_BYTES >> 30)]
+    TooLarge { path: String },
+    #[error("{path} is a damaged saved plan: {source}")]
+    Damaged {
+        path: String,
+        #[source]
+        source: PlanFileError,
+    },
 }
 
 /// The largest plan file read (2 GiB): far above any plan (a million deletions is a few

@@ -45,12 +45,11 @@ impl Endpoint {
         match explicit {
             Some(e) => Endpoint::parse(e),
             None => {
-                if region.is_empty()
-                    || !region
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                // Only a malformed region cannot make a host name; a near miss of a known region
+                // is the caller's to refuse, with a suggestion.
+                if let Err(crate::ids::RegionError::Malformed(r)) = crate::ids::Region::new(region)
                 {
-                    return Err(EndpointError::BadRegion(region.to_string()));
+                    return Err(EndpointError::BadRegion(r));
                 }
                 Endpoint::parse(&format!("https://vod.{region}.aliyuncs.com"))
             }

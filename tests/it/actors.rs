@@ -20,7 +20,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 use time::Date;
 use vod_emulator::{self as emulator, Catalog, EmulatorConfig, Video};
-use vodplan::apply::{self, Approval, Interrupt, JournalSpec};
+use vodplan::apply::{self, Interrupt};
 use vodplan::ids::{VideoId, VideoRef};
 use vodplan::manifest::{DesiredState, Entry, Located, Location, Selector, Target, VideoStatus};
 use vodplan::vod::Client;
@@ -243,6 +243,8 @@ async fn apply_set(
     let guards = vodplan::plan::guard::Guards::default();
     let file;
     let made;
+    let key = format!("set:{}", set.owner);
+    let locked = crate::flow::lock(journal, &key, false);
     let approval = match saved {
         Some(slot) => {
             if slot.is_none() {
@@ -253,15 +255,15 @@ async fn apply_set(
                 };
                 *slot = Some(vodplan::plan::file::PlanFile::new(
                     plan,
-                    "cn-shanghai",
-                    "http://emulator",
+                    crate::flow::REGION,
+                    &client.config().endpoint.to_string(),
                     &[],
                     &[],
                     None,
                 ));
             }
             file = slot.as_ref().unwrap();
-            match vodplan::apply::approve::approve_on(client, file, &desired, &(), today).await {
+            match crate::flow::approve_saved(client, file, &desired, Some(today), locked).await {
                 Ok(a) => a,
                 Err(_) => return false,
             }
@@ -273,9 +275,7 @@ async fn apply_set(
                 return false;
             };
             made = plan;
-            let mut approval = Approval::of(&made, "test".into(), &desired);
-            approval.today = Some(today);
-            approval
+            crate::flow::approve_made(client, &made, &desired, Some(today), locked).await
         }
     };
     let stop = Interrupt::new();
@@ -286,12 +286,7 @@ async fn apply_set(
             stop.trigger();
         });
     }
-    let spec = JournalSpec {
-        path: journal,
-        plan_key: format!("set:{}", set.owner),
-        once: false,
-    };
-    match apply::run(client.clone(), &approval, &spec, &(), &stop).await {
+    match apply::run(client.clone(), approval, &(), &stop).await {
         Ok(outcome) => {
             !outcome.interrupted && outcome.failed.is_empty() && outcome.forbidden.is_empty()
         }
@@ -533,16 +528,12 @@ fn the_date_written_is_the_applys_and_only_confirmed_videos_count() {
             .await
             .result
             .unwrap();
-        let mut approval = Approval::of(&plan, "test".into(), &desired);
-        approval.today = Some(date(1));
         let dir = tempfile::tempdir().unwrap();
         let journal = dir.path().join("j.jsonl");
-        let spec = JournalSpec {
-            path: &journal,
-            plan_key: "k".into(),
-            once: false,
-        };
-        let outcome = apply::run(client.clone(), &approval, &spec, &(), &Interrupt::new())
+        let locked = crate::flow::lock(&journal, "k", false);
+        let approval =
+            crate::flow::approve_made(&client, &plan, &desired, Some(date(1)), locked).await;
+        let outcome = apply::run(client.clone(), approval, &(), &Interrupt::new())
             .await
             .unwrap();
         let written: Vec<(&str, String)> = outcome
@@ -573,4 +564,136 @@ fn the_date_written_is_the_applys_and_only_confirmed_videos_count() {
         );
         emu.stop().await;
     });
+}
+
+/// What an apply's context can get wrong: each must refuse the plan in `apply::check`, before
+/// anything is read or sent.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fault {
+    None,
+    /// `--region` (or the environment, or the profile) names another region.
+    Claim,
+    /// Today's manifests name another region.
+    ManifestsRegion,
+    /// The saved plan was made against another endpoint.
+    Endpoint,
+    /// Today's guard (`--max-deletes`) allows fewer deletions than planned.
+    Guard,
+    /// The journal shows the saved plan applied already.
+    Applied,
+}
+
+/// The emulator's count of each action's requests.
+async fn calls(endpoint: &str) -> HashMap<String, u64> {
+    let text = reqwest::get(format!("{endpoint}/_emulator/stats"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let stats: serde_json::Value = serde_json::from_str(&text).unwrap();
+    stats["actions"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v["requests"].as_u64().unwrap_or(0)))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Through the library's approval, as `vodplan apply` goes: a plan (saved, or just made) in a
+    /// wrong region, against a wrong endpoint, over today's guard, or already applied, is
+    /// refused by `apply::check` naming that, and nothing is read or sent; in the right context
+    /// it deletes exactly what it planned.
+    #[test]
+    fn the_context_is_checked_through_approve_and_a_refusal_reads_and_sends_nothing(
+        ids in proptest::collection::btree_set(0..N, 1..N as usize),
+        fault in prop_oneof![
+            Just(Fault::None), Just(Fault::Claim), Just(Fault::ManifestsRegion),
+            Just(Fault::Endpoint), Just(Fault::Guard), Just(Fault::Applied),
+        ],
+        made in any::<bool>(),
+    ) {
+        // A plan just made is never stale, nor applied once: those faults are a saved plan's.
+        let made = made && !matches!(fault, Fault::Endpoint | Fault::Applied);
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async {
+            let catalogue = (0..N).map(|i| Video {
+                video_id: vid(i), reference_id: None, title: format!("v{i}"), status: "Normal".into(),
+                category_id: Some(1), creation_time: "2024-01-01T00:00:00Z".into(), modification_time: None,
+                size: Some(1), duration: None, tags: None, storage_location: None, storage_class: None,
+                cover_url: None, cdn: None, forbidden: false,
+            });
+            let emu = emulator::start("127.0.0.1:0".parse().unwrap(), Catalog::from_videos(catalogue), EmulatorConfig::default()).await.unwrap();
+            let client = client_for(&emu.endpoint());
+            let region = |value: &str| Some(Located { value: vodplan::ids::Region::new(value).unwrap(), location: at(1) });
+            let mut desired = DesiredState {
+                delete: ids.iter().enumerate().map(|(n, i)| entry(by_id(*i), None, n as u32 + 2)).collect(),
+                region: region("cn-shanghai"),
+                ..DesiredState::default()
+            };
+            let plan = vodplan::plan::make::make_on(&client, &desired, &Default::default(), &(), date(0)).await.unwrap();
+            prop_assert_eq!(plan.deletions.len(), ids.len());
+            let endpoint = if fault == Fault::Endpoint { "http://127.0.0.1:1".to_string() } else { client.config().endpoint.to_string() };
+            let file = vodplan::plan::file::PlanFile::new(plan.clone(), crate::flow::REGION, &endpoint, &[], &[], None);
+            let dir = tempfile::tempdir().unwrap();
+            let journal = dir.path().join("j.jsonl");
+            let key = format!("plan:{}", file.digest());
+            if fault == Fault::Applied {
+                let locked = crate::flow::lock(&journal, &key, true);
+                let approval = crate::flow::approve_saved(&client, &file, &desired, None, locked).await.unwrap();
+                let outcome = apply::run(client.clone(), approval, &(), &Interrupt::new()).await.unwrap();
+                prop_assert_eq!(outcome.deleted.len(), ids.len());
+            }
+            if fault == Fault::ManifestsRegion {
+                desired.region = region("cn-beijing");
+            }
+            let claims = if fault == Fault::Claim {
+                vec![apply::RegionClaim { region: "cn-beijing".into(), by: "--region".into() }]
+            } else {
+                Vec::new()
+            };
+            let guards = vodplan::plan::guard::Guards {
+                flag_max: (fault == Fault::Guard).then(|| ids.len() as u64 - 1),
+                ..Default::default()
+            };
+            let ctx = crate::flow::Context { claims: &claims, guards: &guards, today: None };
+            let proposal = if made {
+                apply::Proposal::Made { plan: &plan, region: crate::flow::REGION }
+            } else {
+                apply::Proposal::Saved(&file)
+            };
+            let before = calls(&emu.endpoint()).await;
+            let locked = crate::flow::lock(&journal, &key, !made);
+            let approved = crate::flow::approve(&client, proposal, &desired, &ctx, locked).await;
+            match (fault, approved) {
+                (Fault::None, Ok(approval)) => {
+                    let outcome = apply::run(client.clone(), approval, &(), &Interrupt::new()).await.unwrap();
+                    let mut deleted: Vec<String> = outcome.deleted.iter().map(ToString::to_string).collect();
+                    deleted.sort();
+                    prop_assert_eq!(deleted, ids.iter().map(|i| vid(*i)).collect::<Vec<_>>());
+                }
+                (Fault::None, Err(r)) => prop_assert!(false, "refused in the right context: {r}"),
+                (fault, Ok(_)) => prop_assert!(false, "{fault:?} was approved"),
+                (fault, Err(r)) => {
+                    let named = match fault {
+                        Fault::Claim if made => matches!(r, apply::Refusal::RegionDisagrees { .. }),
+                        Fault::Claim => matches!(r, apply::Refusal::ClaimedRegion { .. }),
+                        Fault::ManifestsRegion => matches!(r, apply::Refusal::ManifestsRegion { .. }),
+                        Fault::Endpoint => matches!(r, apply::Refusal::Endpoint { .. }),
+                        Fault::Guard => matches!(r, apply::Refusal::Guard(_)),
+                        Fault::Applied => matches!(r, apply::Refusal::AlreadyApplied { .. }),
+                        Fault::None => unreachable!(),
+                    };
+                    prop_assert!(named, "{fault:?} refused as: {r}");
+                    // Nothing read, nothing sent.
+                    prop_assert_eq!(calls(&emu.endpoint()).await, before);
+                }
+            }
+            emu.stop().await;
+            Ok(())
+        })?;
+    }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use vod_emulator::{self as emulator, Catalog, EmulatorConfig, Video};
-use vodplan::apply::{self, Approval, Interrupt, JournalSpec};
+use vodplan::apply::{self, Interrupt};
 use vodplan::ids::{ReferenceId, VideoId, VideoRef};
 use vodplan::manifest::{DesiredState, Entry, Location, Selector, Target};
 use vodplan::state::Observed;
@@ -756,8 +756,11 @@ proptest! {
             let plan = vodplan::plan::make::make(&client, &desired, &vodplan::plan::guard::Guards::default(), &()).await.unwrap();
             let honest: HashSet<String> = plan.deletions.iter().map(|d| d.video_id.to_string()).collect();
             let read_back;
+            let dir = tempfile::tempdir().unwrap();
+            let journal = dir.path().join("journal.jsonl");
+            let locked = crate::flow::lock(&journal, "test", false);
             let approval = if tamper.is_empty() {
-                Some(Approval::of(&plan, "test".into(), &desired))
+                Some(crate::flow::approve_made(&client, &plan, &desired, None, locked).await)
             } else {
                 let mut file = vodplan::plan::file::PlanFile::new(plan.clone(), "cn-shanghai", &emu.endpoint(), &[], &[], None);
                 for t in &tamper {
@@ -794,13 +797,10 @@ proptest! {
                 let mut bytes = Vec::new();
                 file.write_to(&mut bytes).unwrap();
                 read_back = vodplan::plan::file::PlanFile::from_bytes(&bytes, "plan.json").unwrap();
-                vodplan::apply::approve(&client, &read_back, &desired, &()).await.ok()
+                crate::flow::approve_saved(&client, &read_back, &desired, None, locked).await.ok()
             };
             if let Some(approval) = approval {
-                let dir = tempfile::tempdir().unwrap();
-                let journal = dir.path().join("journal.jsonl");
-                let spec = JournalSpec { path: &journal, plan_key: "test".into(), once: false };
-                apply::run(client.clone(), &approval, &spec, &(), &Interrupt::new()).await.unwrap();
+                apply::run(client.clone(), approval, &(), &Interrupt::new()).await.unwrap();
             }
             let after = vodplan::state::lookup(&client, everything, vec![], &()).await.unwrap();
             for (i, _, _, status0, tags0) in &catalog {
@@ -917,10 +917,12 @@ fn a_saved_quarantine_is_written_as_the_manifests_decide_today() {
         let mut bytes = Vec::new();
         file.write_to(&mut bytes).unwrap();
         let file = vodplan::plan::file::PlanFile::from_bytes(&bytes, "plan.json").unwrap();
-        let approval = vodplan::apply::approve(&client, &file, &desired, &())
+        let dir = tempfile::tempdir().unwrap();
+        let locked = crate::flow::lock(&dir.path().join("j.jsonl"), "test", true);
+        let approval = crate::flow::approve_saved(&client, &file, &desired, None, locked)
             .await
             .unwrap();
-        let written = &approval.quarantines[0];
+        let written = &approval.quarantines()[0];
         assert_eq!(
             (&written.until, &written.reason, &written.source),
             (&fair.until, &Some("licence expired".to_string()), &fair.source)

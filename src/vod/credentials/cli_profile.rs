@@ -51,13 +51,7 @@ struct Profile {
     external_id: String,
     credentials_uri: String,
     process_command: String,
-}
-
-/// The default location of the config: `$HOME/.aliyun/config.json` of the process.
-pub fn default_config_path() -> PathBuf {
-    super::home(&super::process_env)
-        .join(".aliyun")
-        .join("config.json")
+    region_id: String,
 }
 
 /// The config file's path: `ALIBABA_CLOUD_CONFIG_FILE`, else `~/.aliyun/config.json`.
@@ -68,13 +62,8 @@ pub fn config_path(env: Env<'_>) -> Result<PathBuf, CredentialError> {
     })
 }
 
-/// The selected profile's provider, or `None` when there is no config file (or it is disabled,
-/// or names no current profile).
-pub fn discover(
-    env: Env<'_>,
-    profile: Option<&str>,
-    path: &Path,
-) -> Result<Option<Provider>, CredentialError> {
+/// The one reading of the config: `None` when it is disabled or absent.
+fn read(env: Env<'_>, path: &Path) -> Result<Option<Config>, CredentialError> {
     if flag(env, "ALIBABA_CLOUD_CLI_PROFILE_DISABLED") {
         return Ok(None);
     }
@@ -90,21 +79,52 @@ pub fn discover(
             });
         }
     };
-    let config: Config = serde_json::from_slice(&text).map_err(|e| CredentialError::Malformed {
-        provider: PROVIDER.into(),
-        path: shown.clone(),
-        reason: super::service::json_error_without_values(&e),
-    })?;
-    let explicit = profile.is_some();
-    let name = match profile {
-        Some(p) => p.to_string(),
-        None if !config.current.is_empty() => config.current.clone(),
-        None => "default".to_string(),
+    serde_json::from_slice(&text)
+        .map(Some)
+        .map_err(|e| CredentialError::Malformed {
+            provider: PROVIDER.into(),
+            path: shown,
+            reason: super::service::json_error_without_values(&e),
+        })
+}
+
+impl Config {
+    /// The profile named `profile`, else the file's `current`, else `default`.
+    fn name(&self, profile: Option<&str>) -> String {
+        match profile {
+            Some(p) => p.to_string(),
+            None if !self.current.is_empty() => self.current.clone(),
+            None => "default".to_string(),
+        }
+    }
+}
+
+/// The selected profile's provider, or `None` when there is no config file (or it is disabled,
+/// or names no current profile).
+pub fn discover(
+    env: Env<'_>,
+    profile: Option<&str>,
+    path: &Path,
+) -> Result<Option<Provider>, CredentialError> {
+    let Some(config) = read(env, path)? else {
+        return Ok(None);
     };
-    if !explicit && !config.profiles.iter().any(|p| p.name == name) {
+    let name = config.name(profile);
+    if profile.is_none() && !config.profiles.iter().any(|p| p.name == name) {
         return Ok(None);
     }
-    build(env, &config, &name, &shown, 0).map(Some)
+    build(env, &config, &name, &path.display().to_string(), 0).map(Some)
+}
+
+/// The `region_id` of the profile the credentials chain would use (`profile`, else the file's
+/// `current`, else `default`), with the profile's name; `None` when the config is disabled,
+/// absent, unreadable or malformed (the credentials chain reports those), or the profile names
+/// no region.
+pub fn region_of(env: Env<'_>, profile: Option<&str>) -> Option<(String, String)> {
+    let config = read(env, &config_path(env).ok()?).ok()??;
+    let name = config.name(profile);
+    let p = config.profiles.into_iter().find(|p| p.name == name)?;
+    Some((p.region_id, name)).filter(|(r, _)| !r.is_empty())
 }
 
 fn build(
@@ -287,6 +307,36 @@ mod tests {
         {"name":"sso","mode":"CloudSSO"},
         {"name":"nokey","mode":"AK","access_key_id":"AK"},
         {"name":"bare","access_key_id":"AKBARE","access_key_secret":"s3"}]}"#;
+
+    #[test]
+    fn the_region_comes_from_the_profile_the_chain_would_use_from_the_same_reading() {
+        let (_dir, path) = config(
+            r#"{"current":"main","profiles":[
+            {"name":"main","mode":"AK","access_key_id":"a","access_key_secret":"b","region_id":"cn-beijing"},
+            {"name":"other","mode":"AK","access_key_id":"a","access_key_secret":"b","region_id":"eu-central-1"},
+            {"name":"none","mode":"AK","access_key_id":"a","access_key_secret":"b"}]}"#,
+        );
+        let file = path.to_str().unwrap();
+        let env = env_of(&[("ALIBABA_CLOUD_CONFIG_FILE", file)]);
+        assert_eq!(
+            region_of(&env, None),
+            Some(("cn-beijing".into(), "main".into()))
+        );
+        assert_eq!(
+            region_of(&env, Some("other")),
+            Some(("eu-central-1".into(), "other".into()))
+        );
+        assert_eq!(region_of(&env, Some("none")), None);
+        assert_eq!(region_of(&env, Some("missing")), None);
+        let disabled = env_of(&[
+            ("ALIBABA_CLOUD_CONFIG_FILE", file),
+            ("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "TRUE"),
+        ]);
+        assert_eq!(region_of(&disabled, None), None);
+        let (_bad, broken) = config("{not json");
+        let env = env_of(&[("ALIBABA_CLOUD_CONFIG_FILE", broken.to_str().unwrap())]);
+        assert_eq!(region_of(&env, None), None);
+    }
 
     fn describe(path: &Path, profile: Option<&str>) -> Result<String, CredentialError> {
         let env = env_of(&[]);

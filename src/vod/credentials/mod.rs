@@ -45,7 +45,7 @@ pub(crate) mod uri;
 
 use std::path::PathBuf;
 
-pub use cli_profile::default_config_path as default_cli_config_path;
+pub use cli_profile::region_of as cli_profile_region;
 pub use environment::{Env, flag, home, process_env, var};
 pub use error::CredentialError;
 pub use keys::{Credentials, Issued, Secret, check_value};
