@@ -9,7 +9,7 @@
 //! ```text
 //! manifests ─► manifest (load → raw → validate) ─► DesiredState
 //!                                                      │
-//! VOD API ◄── vod::Client (sign, pace, retry) ◄── state::observe (+ selector)
+//! VOD API ◄── vod::Client (sign, pace, retry) ◄── state::observe (+ listing)
 //!                                                      ▼
 //!   plan::make (observe, diff, quarantine arrange, guards) ─► Plan ─► plan::file (saved plan)
 //!                                                      ▼
@@ -20,7 +20,7 @@
 //!
 //! The modules are layers, each using only those below it (checked by `tests/it/layering.rs`,
 //! explained in `CONTRIBUTING.md`): [`ids`], [`timefmt`], [`progress`] (shared utilities) →
-//! [`manifest`] → [`vod`] → [`state`], [`selector`] → [`plan`] → [`apply`] → [`render`] → the
+//! [`manifest`] → [`vod`] → [`state`], [`listing`] → [`plan`] → [`apply`] → [`render`] → the
 //! binary. The local VOD API that `vodplan emulator` serves, for tests and rehearsals, is a crate
 //! of its own (`vod-emulator`, in `crates/`): it uses nothing of this library, and this library
 //! uses nothing of it (only the binary does), so the library carries no HTTP server.
@@ -36,11 +36,11 @@
 
 pub mod apply;
 pub mod ids;
+pub mod listing;
 pub mod manifest;
 pub mod plan;
 pub mod progress;
 pub mod render;
-pub mod selector;
 pub mod state;
 pub mod timefmt;
 pub mod vod;

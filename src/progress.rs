@@ -2,7 +2,7 @@
 //! reading videos, deleting) call a [`Progress`] the caller passes in; the CLI draws it (a bar on
 //! a terminal, a plain line now and then in CI logs), tests pass `()`.
 //!
-//! Why a trait in its own module: the listing (`selector`), the reading (`state`) and the apply
+//! Why a trait in its own module: the listing (`listing`), the reading (`state`) and the apply
 //! loop all report through it, and none of them may depend on another for it.
 
 /// A phase of work, named on the progress line.

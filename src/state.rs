@@ -1,7 +1,7 @@
 //! Reading the live state that a plan needs, and nothing more.
 //!
 //! What is read: the videos and reference IDs that `delete` entries name (GetVideoInfos), and the
-//! candidates the delete selectors list ([`crate::selector`]), each re-read once with
+//! candidates the delete selectors list ([`crate::listing`]), each re-read once with
 //! GetVideoInfos: that re-read is the state the plan decides on and fingerprints, the same source
 //! `apply` re-checks a saved plan against. `keep` entries are not read at all: they are
 //! predicates on the candidates' re-read state ([`crate::plan::Rules`]), so the API calls of a
@@ -20,11 +20,11 @@ use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use std::sync::Arc;
 
 use crate::ids::{ReferenceId, VideoId, VideoRef};
+use crate::listing::{self, ListError};
 use crate::manifest::{DesiredState, Target};
 /// The name the read and apply loops have always used for [`Progress`].
 pub use crate::progress::Progress as ReadProgress;
 pub use crate::progress::{Phase, Progress};
-use crate::selector::{self, ListError};
 use crate::vod::api::{AuditRecord, VideoInfo};
 
 mod video;
@@ -125,7 +125,7 @@ pub async fn observe(
     } else {
         lookup(client, videos, refs, progress).await?
     };
-    let listing = selector::list_candidates(client, desired, progress).await?;
+    let listing = listing::list_candidates(client, desired, progress).await?;
     observed.selector_seen = listing.seen;
     let unread: Vec<VideoId> = listing
         .candidates

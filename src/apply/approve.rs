@@ -61,7 +61,7 @@ pub struct Approval<'p> {
     /// The plan's identity ([`crate::plan::Plan::digest`]).
     pub(super) digest: String,
     pub(super) deletions: Vec<&'p Deletion>,
-    /// Planned deletions whose videos are gone since the plan was made.
+    /// PlannedAction deletions whose videos are gone since the plan was made.
     pub(super) vanished: Vec<&'p Deletion>,
     /// Manifest entries whose video was already gone when the plan was made.
     pub(super) absent: &'p [Absence],
@@ -71,10 +71,10 @@ pub struct Approval<'p> {
     pub(super) restores: Vec<Restore>,
     /// Videos of a planned quarantine or restore that are gone since the plan was made.
     pub(super) gone: Vec<VideoId>,
-    /// Planned quarantines found already in vodplan's quarantine (an earlier, interrupted run of
+    /// PlannedAction quarantines found already in vodplan's quarantine (an earlier, interrupted run of
     /// the plan did them): nothing to send, credited as quarantined.
     pub(super) already_quarantined: Vec<VideoId>,
-    /// Planned restores found already restored (`Normal`, no vodplan tag): nothing to send,
+    /// PlannedAction restores found already restored (`Normal`, no vodplan tag): nothing to send,
     /// credited as restored.
     pub(super) already_restored: Vec<VideoId>,
     /// The reason and source the journal records for each deletion: today's entry that selects
@@ -366,18 +366,18 @@ fn without_own_steps(f: &Fingerprint) -> Fingerprint {
 }
 
 /// One video a saved plan acts on.
-enum Planned<'p> {
+enum PlannedAction<'p> {
     Delete(&'p Deletion),
     Quarantine(&'p Quarantine),
     Restore(&'p Restore),
 }
 
-impl Planned<'_> {
+impl PlannedAction<'_> {
     fn id(&self) -> &VideoId {
         match self {
-            Planned::Delete(d) => &d.video_id,
-            Planned::Quarantine(q) => &q.video_id,
-            Planned::Restore(r) => &r.video_id,
+            PlannedAction::Delete(d) => &d.video_id,
+            PlannedAction::Quarantine(q) => &q.video_id,
+            PlannedAction::Restore(r) => &r.video_id,
         }
     }
 }
@@ -443,14 +443,14 @@ impl<'p, 'r> Findings<'p, 'r> {
     fn judge(
         &mut self,
         n: usize,
-        planned: &Planned<'p>,
+        planned: &PlannedAction<'p>,
         info: Option<&Video>,
         review: Option<&AuditRecord>,
     ) {
         match *planned {
-            Planned::Delete(d) => self.deletion(n, d, info, review),
-            Planned::Quarantine(q) => self.quarantine(n, q, info, review),
-            Planned::Restore(r) => self.restore(n, r, info, review),
+            PlannedAction::Delete(d) => self.deletion(n, d, info, review),
+            PlannedAction::Quarantine(q) => self.quarantine(n, q, info, review),
+            PlannedAction::Restore(r) => self.restore(n, r, info, review),
         }
     }
 
@@ -720,7 +720,7 @@ pub async fn approve<'p>(
     crate::state::read_each(
         client,
         &planned,
-        Planned::id,
+        PlannedAction::id,
         progress,
         |at, asked, videos| {
             let by_id: HashMap<&str, &Video> = videos.iter().map(|v| (v.id.as_str(), v)).collect();
@@ -752,12 +752,12 @@ pub async fn approve<'p>(
 }
 
 /// Every video a plan acts on, in the plan's order: deletions, quarantines, restores.
-fn planned_of(plan: &Plan) -> Vec<Planned<'_>> {
+fn planned_of(plan: &Plan) -> Vec<PlannedAction<'_>> {
     plan.deletions
         .iter()
-        .map(Planned::Delete)
-        .chain(plan.quarantines.iter().map(Planned::Quarantine))
-        .chain(plan.restores.iter().map(Planned::Restore))
+        .map(PlannedAction::Delete)
+        .chain(plan.quarantines.iter().map(PlannedAction::Quarantine))
+        .chain(plan.restores.iter().map(PlannedAction::Restore))
         .collect()
 }
 
@@ -767,7 +767,7 @@ fn planned_of(plan: &Plan) -> Vec<Planned<'_>> {
 /// [`approve`]'s own reads may feed it, so an `Approval` of a saved plan always rests on a
 /// re-read.
 pub(crate) struct Judge<'p> {
-    planned: Vec<Planned<'p>>,
+    planned: Vec<PlannedAction<'p>>,
     findings: Findings<'p, 'p>,
     checked: Checked<'p>,
 }

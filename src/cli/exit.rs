@@ -221,10 +221,10 @@ impl From<vodplan::vod::ApiError> for Failure {
     }
 }
 
-impl From<vodplan::selector::ListError> for Failure {
-    fn from(e: vodplan::selector::ListError) -> Failure {
+impl From<vodplan::listing::ListError> for Failure {
+    fn from(e: vodplan::listing::ListError) -> Failure {
         match e {
-            vodplan::selector::ListError::Api(e) => e.into(),
+            vodplan::listing::ListError::Api(e) => e.into(),
             // The message says what to do.
             e => Failure::of(Kind::Api, e)
                 .hint("nothing was deleted; a listing must be complete before anything is planned"),

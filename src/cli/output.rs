@@ -66,7 +66,7 @@ impl Output {
         let bar = Bar {
             bar,
             plain: !self.progress,
-            state: Mutex::new(State {
+            state: Mutex::new(BarState {
                 phase: what.to_string(),
                 total: None,
                 items: 0,
@@ -85,10 +85,10 @@ impl Output {
 pub struct Bar {
     bar: ProgressBar,
     plain: bool,
-    state: Mutex<State>,
+    state: Mutex<BarState>,
 }
 
-struct State {
+struct BarState {
     phase: String,
     total: Option<u64>,
     items: u64,
@@ -98,7 +98,7 @@ struct State {
     last_line: Option<Instant>,
 }
 
-impl State {
+impl BarState {
     /// `listing: 12,400 found, 130 calls, 95/s` or `reading: 4,000/50,000 videos, 200 calls,
     /// 2,000/s, ETA 23 s`.
     fn line(&self, now: Instant) -> String {
@@ -237,7 +237,7 @@ mod tests {
         assert_eq!(thousands(12_400), "12,400");
         assert_eq!(thousands(1_234_567), "1,234,567");
         let t0 = Instant::now();
-        let s = State {
+        let s = BarState {
             phase: "listing".into(),
             total: None,
             items: 12_400,
@@ -250,7 +250,7 @@ mod tests {
             s.line(t0 + Duration::from_millis(130_526)),
             "listing: 12,400 found, 130 calls, 95/s"
         );
-        let s = State {
+        let s = BarState {
             phase: "reading".into(),
             total: Some(50_000),
             items: 4_000,

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use super::guard::{GuardTripped, Guards};
 use super::{Plan, diff};
+use crate::listing::ListError;
 use crate::manifest::DesiredState;
-use crate::selector::ListError;
 use crate::state::ReadProgress;
 use crate::vod::{ApiError, Client};
 
@@ -72,7 +72,7 @@ pub async fn make_on(
         crate::state::read_reviews(client, &mut observed, &tag).await?;
     }
     let plan = diff(desired, &observed);
-    let plan = super::arrange::arrange(desired, &observed, plan, today);
+    let plan = super::quarantine::arrange::arrange(desired, &observed, plan, today);
     guards.check(&plan).map_err(PlanError::Guard)?;
     let mut plan = plan;
     plan_purge(client, desired, &mut plan).await?;
@@ -126,7 +126,7 @@ async fn read_quarantined(
         }],
         ..DesiredState::default()
     };
-    let listing = crate::selector::list_candidates(client, &blocked, progress)
+    let listing = crate::listing::list_candidates(client, &blocked, progress)
         .await
         .map_err(|e| match e {
             ListError::Api(api) => PlanError::Read(api),

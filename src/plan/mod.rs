@@ -4,7 +4,6 @@
 //! it never calls the API. It is what reviewers read (rendered by `crate::render`) and what a
 //! saved plan file carries (`file`).
 
-mod arrange;
 pub mod compare;
 pub mod diff;
 pub mod file;

@@ -23,7 +23,7 @@ const LAYERS: &[&[&str]] = &[
     &["ids", "timefmt", "progress"], // shared utilities
     &["manifest"],
     &["vod"],
-    &["state", "selector"],
+    &["state", "listing"],
     &["plan"],
     &["apply"],
     &["render"],

@@ -560,7 +560,7 @@ proptest! {
                 }
                 // Only a second too crowded to traverse may fail the listing here.
                 Err(e) => {
-                    prop_assert!(matches!(e, vodplan::selector::ListError::Incomplete { .. }), "{e}");
+                    prop_assert!(matches!(e, vodplan::listing::ListError::Incomplete { .. }), "{e}");
                     false
                 }
             };

@@ -30,7 +30,7 @@
 
 pub(crate) mod cli_profile;
 pub(crate) mod ecs;
-pub(crate) mod env;
+pub(crate) mod env_key;
 pub(crate) mod environment;
 pub(crate) mod error;
 pub(crate) mod external;
@@ -69,7 +69,7 @@ pub fn discover(env: Env<'_>, profile: Option<&str>) -> Result<Chain, Credential
         None => var(env, "ALIBABA_CLOUD_PROFILE")?,
     };
     let mut candidates = Vec::new();
-    if let Some(c) = env::discover(env)? {
+    if let Some(c) = env_key::discover(env)? {
         candidates.push(Provider::Static(c));
     } else if let Some(o) = oidc::discover(env)? {
         candidates.push(Provider::Oidc(o));

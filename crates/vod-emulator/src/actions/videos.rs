@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::super::catalog::{Catalog, VideoRef};
+use super::super::catalog::{Catalog, VideoView};
 use super::{Params, ServiceError, id_list};
 
 /// DeleteVideo: 404 `InvalidVideo.NotFound` when none of the IDs exist; otherwise deletes what
@@ -25,7 +25,7 @@ pub fn delete_video(catalog: &mut Catalog, params: &Params) -> Result<Value, Ser
     }
     let (mut delete, mut forbidden, mut missing, mut missing_refs) =
         (vec![], vec![], vec![], vec![]);
-    let consider = |v: VideoRef, delete: &mut Vec<String>, forbidden: &mut Vec<String>| {
+    let consider = |v: VideoView, delete: &mut Vec<String>, forbidden: &mut Vec<String>| {
         let id = v.id().to_string();
         if v.forbidden() {
             if !forbidden.contains(&id) {

@@ -10,7 +10,7 @@
 pub(crate) mod index;
 pub(crate) mod query;
 mod select;
-pub(crate) mod state;
+pub(crate) mod state_log;
 pub(crate) mod video;
 
 use std::collections::HashMap;
@@ -24,13 +24,13 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Value, json};
 
 pub use select::Selection;
-pub use state::{Change, InfoUpdate};
+pub use state_log::{Change, InfoUpdate};
 
 pub use video::Video;
 
 use index::{Facet, Indexes};
 use query::{Filter, Subject};
-use state::{Entry, StateLog};
+use state_log::{LogLine, StateLog};
 use video::{BadTime, Rec, Vocabulary, api_time};
 
 /// A catalogue file or state log that cannot be read or written.
@@ -93,12 +93,12 @@ fn id_hash(id: &str) -> u64 {
 
 /// A video of the catalogue, as the actions see it.
 #[derive(Clone, Copy)]
-pub struct VideoRef<'a> {
+pub struct VideoView<'a> {
     catalog: &'a Catalog,
     pos: u32,
 }
 
-impl<'a> VideoRef<'a> {
+impl<'a> VideoView<'a> {
     fn rec(&self) -> &'a Rec {
         &self.catalog.recs[self.pos as usize]
     }
@@ -187,7 +187,7 @@ impl<'a> VideoRef<'a> {
     }
 }
 
-impl Subject for VideoRef<'_> {
+impl Subject for VideoView<'_> {
     fn video_id(&self) -> &str {
         self.id()
     }
@@ -475,12 +475,12 @@ impl Catalog {
         let (log, entries) = StateLog::open(path)?;
         for entry in entries {
             match entry {
-                Entry::Deleted(ids) => {
+                LogLine::Deleted(ids) => {
                     for id in ids {
                         self.remove(&id);
                     }
                 }
-                Entry::Changed(changes) => {
+                LogLine::Changed(changes) => {
                     for c in &changes {
                         self.apply(c);
                     }
@@ -516,8 +516,8 @@ impl Catalog {
         self.indexes.alive.is_empty()
     }
 
-    fn at(&self, pos: u32) -> VideoRef<'_> {
-        VideoRef { catalog: self, pos }
+    fn at(&self, pos: u32) -> VideoView<'_> {
+        VideoView { catalog: self, pos }
     }
 
     /// The live position of a video ID.
@@ -530,11 +530,11 @@ impl Catalog {
             .filter(|p| self.indexes.alive.contains(*p))
     }
 
-    pub fn get(&self, video_id: &str) -> Option<VideoRef<'_>> {
+    pub fn get(&self, video_id: &str) -> Option<VideoView<'_>> {
         self.position(video_id).map(|p| self.at(p))
     }
 
-    pub fn by_reference(&self, reference_id: &str) -> Option<VideoRef<'_>> {
+    pub fn by_reference(&self, reference_id: &str) -> Option<VideoView<'_>> {
         self.by_reference
             .get(reference_id)
             .copied()
@@ -548,13 +548,13 @@ impl Catalog {
     }
 
     /// Every live video, in creation order.
-    pub fn videos(&self) -> impl Iterator<Item = VideoRef<'_>> {
+    pub fn videos(&self) -> impl Iterator<Item = VideoView<'_>> {
         self.indexes.alive.iter().map(|p| self.at(p))
     }
 
     /// Every video the catalogue file named (the latest entry of a repeated ID), deleted or
     /// not, with whether it still exists: what the CDN edge may have cached.
-    pub fn every_video(&self) -> impl Iterator<Item = (VideoRef<'_>, bool)> {
+    pub fn every_video(&self) -> impl Iterator<Item = (VideoView<'_>, bool)> {
         self.by_id
             .iter()
             .map(|p| (self.at(*p), self.indexes.alive.contains(*p)))
@@ -654,7 +654,7 @@ impl Catalog {
         }
     }
 
-    fn log(&mut self, entry: &Entry) -> Result<(), CatalogError> {
+    fn log(&mut self, entry: &LogLine) -> Result<(), CatalogError> {
         match &mut self.state {
             Some(state) => state.append(entry),
             None => Ok(()),
@@ -666,7 +666,7 @@ impl Catalog {
         if video_ids.is_empty() {
             return Ok(());
         }
-        self.log(&Entry::Deleted(video_ids.to_vec()))?;
+        self.log(&LogLine::Deleted(video_ids.to_vec()))?;
         for id in video_ids {
             self.remove(id);
         }
@@ -678,7 +678,7 @@ impl Catalog {
         if changes.is_empty() {
             return Ok(());
         }
-        self.log(&Entry::Changed(changes.to_vec()))?;
+        self.log(&LogLine::Changed(changes.to_vec()))?;
         for c in changes {
             self.apply(c);
         }

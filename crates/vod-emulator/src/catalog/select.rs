@@ -9,7 +9,7 @@ use roaring::RoaringBitmap;
 
 use super::index::KEPT_COMBINATIONS;
 use super::query::{Clause, Filter, TimeRange};
-use super::{Catalog, VideoRef};
+use super::{Catalog, VideoView};
 
 enum Candidates<'a> {
     Index(&'a RoaringBitmap),
@@ -132,7 +132,7 @@ impl<'a> Selection<'a> {
         self.iter(ascending, Some(after)).take(n).collect()
     }
 
-    pub fn video(&self, pos: u32) -> VideoRef<'a> {
+    pub fn video(&self, pos: u32) -> VideoView<'a> {
         self.catalog.at(pos)
     }
 }

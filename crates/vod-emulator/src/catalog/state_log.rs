@@ -57,7 +57,7 @@ pub struct InfoUpdate {
 /// One line of the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum Entry {
+pub enum LogLine {
     Deleted(Vec<String>),
     Changed(Vec<Change>),
 }
@@ -70,7 +70,7 @@ pub struct StateLog {
 
 impl StateLog {
     /// Opens (creating) the log for appending, and returns what it held.
-    pub fn open(path: &Path) -> Result<(StateLog, Vec<Entry>), CatalogError> {
+    pub fn open(path: &Path) -> Result<(StateLog, Vec<LogLine>), CatalogError> {
         let err = |e: std::io::Error| CatalogError {
             path: path.display().to_string(),
             reason: e.to_string(),
@@ -78,7 +78,7 @@ impl StateLog {
         let mut entries = Vec::new();
         if let Ok(f) = File::open(path) {
             for line in BufReader::new(f).lines() {
-                if let Ok(entry) = serde_json::from_str::<Entry>(&line.map_err(err)?) {
+                if let Ok(entry) = serde_json::from_str::<LogLine>(&line.map_err(err)?) {
                     entries.push(entry);
                 }
             }
@@ -96,7 +96,7 @@ impl StateLog {
     }
 
     /// Appends `entry` durably.
-    pub fn append(&mut self, entry: &Entry) -> Result<(), CatalogError> {
+    pub fn append(&mut self, entry: &LogLine) -> Result<(), CatalogError> {
         let err = |e: std::io::Error| CatalogError {
             path: self.path.display().to_string(),
             reason: e.to_string(),

@@ -21,8 +21,10 @@
 //! `Blocked` vodplan set. Order of the calls, chosen so that a half-done action is a stale marker:
 //! to quarantine, tag first and then block; to restore, unblock first and then untag.
 //!
-//! Deciding is pure (this module, and [`super::arrange`] which applies it to a diffed plan); the
+//! Deciding is pure (this module, and [`arrange`] which applies it to a diffed plan); the
 //! API calls are made by `apply`, which decides again with [`fate`] on fresh reads.
+
+pub(crate) mod arrange;
 
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration};

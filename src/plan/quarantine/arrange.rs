@@ -8,12 +8,10 @@ use std::collections::HashSet;
 
 use time::Date;
 
-use super::quarantine::{
-    Fate, Untouched, fate, has_vodplan_tag, quarantine_action, restore, waiting,
-};
-use super::rules::Rules;
-use super::{Plan, Protection, diff};
+use super::{Fate, Untouched, fate, has_vodplan_tag, quarantine_action, restore, waiting};
 use crate::ids::VideoId;
+use crate::plan::rules::Rules;
+use crate::plan::{Plan, Protection, diff};
 use crate::state::Video;
 
 /// Turns the diff's deletions and protections into their fates, and looks at every other
@@ -32,7 +30,7 @@ pub fn arrange(
     // Videos the diff did not decide on its own terms (plain videos, the vast majority) keep
     // the diff's deletion as it is: only a video with a vodplan tag, or under a quarantine entry,
     // needs its fate computed again.
-    let quarantining = super::quarantine::in_use(desired);
+    let quarantining = super::in_use(desired);
     let mut decided: HashSet<VideoId> = HashSet::new();
     let place = |plan: &mut Plan, id: &VideoId, info: &Video| {
         let latest = observed.latest_review(id);
