@@ -96,7 +96,7 @@ impl Oidc {
         let bytes = read_token(&self.token_file)
             .await
             .map_err(|source| CredentialError::Read {
-                provider: format!("{} ({})", self.describe, self.token_file_from),
+                provider: provider.clone(),
                 path: path.clone(),
                 source,
             })?;
