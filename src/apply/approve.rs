@@ -653,37 +653,29 @@ pub fn check(custody: Custody<'_>) -> Result<Checked<'_>, Refusal> {
         });
     }
     let region = custody.plan.region();
+    // Today's manifests must name the plan's region, if they name one.
+    let manifests_agree = || match custody
+        .desired
+        .region
+        .as_ref()
+        .filter(|r| r.value.as_str() != region)
+    {
+        Some(r) => Err(Refusal::ManifestsRegion {
+            planned: region.to_string(),
+            now: r.value.clone(),
+            at: r.location.clone(),
+        }),
+        None => Ok(()),
+    };
     match custody.plan {
         Proposal::Saved(file) => {
             check_claimed_region(region, &custody.claims)?;
-            if let Some(r) = custody
-                .desired
-                .region
-                .as_ref()
-                .filter(|r| r.value.as_str() != region)
-            {
-                return Err(Refusal::ManifestsRegion {
-                    planned: region.to_string(),
-                    now: r.value.clone(),
-                    at: r.location.clone(),
-                });
-            }
+            manifests_agree()?;
             check_endpoint(file, &custody.endpoint)?;
         }
         Proposal::Made { .. } => {
             check_claims(custody.desired.region.as_ref(), &custody.claims)?;
-            if let Some(r) = custody
-                .desired
-                .region
-                .as_ref()
-                .filter(|r| r.value.as_str() != region)
-            {
-                return Err(Refusal::ManifestsRegion {
-                    planned: region.to_string(),
-                    now: r.value.clone(),
-                    at: r.location.clone(),
-                });
-            }
+            manifests_agree()?;
         }
     }
     custody.guards.check(plan).map_err(Refusal::Guard)?;
