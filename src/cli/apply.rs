@@ -114,10 +114,7 @@ fn read_input(targets: &[PathBuf]) -> Result<Input, Failure> {
                     "name a saved plan (`vodplan plan --out PLANFILE`) or manifest files or directories",
                 ));
             }
-            Err(e @ InputError::Damaged { .. }) => {
-                return Err(Failure::of(Kind::Input, e)
-                    .hint("nothing was deleted; make the plan again with `vodplan plan --out PLANFILE` and review it"));
-            }
+            Err(InputError::Damaged(e)) => return Err(e.into()),
             Err(e) => return Err(Failure::of(Kind::Input, e)),
         }
     }

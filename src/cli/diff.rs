@@ -7,11 +7,11 @@ use vodplan::plan::compare::compare;
 use vodplan::plan::file::PlanFile;
 use vodplan::render;
 
-use super::exit::{Exit, Failure, Kind};
+use super::exit::{Exit, Failure};
 use super::output::Output;
 
 pub fn diff(out: &Output, old: &Path, new: &Path) -> Result<Exit, Failure> {
-    let read = |p: &Path| PlanFile::read(p).map_err(|e| Failure::of(Kind::Input, e));
+    let read = |p: &Path| PlanFile::read(p).map_err(Failure::from);
     let (before, after) = (read(old)?, read(new)?);
     let c = compare(&before.plan, &after.plan);
     let names = render::compare::Names {

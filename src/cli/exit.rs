@@ -221,6 +221,25 @@ impl From<vodplan::vod::ApiError> for Failure {
     }
 }
 
+/// A saved plan that cannot be used, with what to do about it (`apply`, `show` and `diff` read
+/// plans; the message names the file already).
+impl From<vodplan::plan::file::PlanFileError> for Failure {
+    fn from(e: vodplan::plan::file::PlanFileError) -> Failure {
+        use vodplan::plan::file::PlanFileError;
+        match e {
+            PlanFileError::Version { .. } => Failure::of(Kind::Input, e).hint(
+                "nothing was deleted; use the vodplan version that wrote it (the file's `vodplanVersion`), or make the plan again with `vodplan plan --out PLANFILE` and review it",
+            ),
+            PlanFileError::NotAPlan { .. } | PlanFileError::NotJson { .. } => {
+                Failure::of(Kind::Input, e).hint(
+                    "nothing was deleted; make the plan again with `vodplan plan --out PLANFILE` and review it",
+                )
+            }
+            e => Failure::of(Kind::Input, e),
+        }
+    }
+}
+
 impl From<vodplan::listing::ListError> for Failure {
     fn from(e: vodplan::listing::ListError) -> Failure {
         match e {

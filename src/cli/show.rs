@@ -6,11 +6,11 @@ use vodplan::plan::file::PlanFile;
 use vodplan::render::{self, PlanContext};
 
 use super::args::ReviewArgs;
-use super::exit::{Exit, Failure, Kind};
+use super::exit::{Exit, Failure};
 use super::output::Output;
 
 pub fn show(out: &Output, path: &Path, review: &ReviewArgs) -> Result<Exit, Failure> {
-    let file = PlanFile::read(path).map_err(|e| Failure::of(Kind::Input, e))?;
+    let file = PlanFile::read(path).map_err(Failure::from)?;
     let ctx = PlanContext {
         region: file.region.clone(),
         region_source: file.region_source.clone(),

@@ -103,7 +103,7 @@ pub enum PlanFileError {
         source: serde_json::Error,
     },
     #[error(
-        "{path} is a plan of format version {found}, and this vodplan (version {ours}) reads format version {PLAN_FORMAT_VERSION}; make the plan again with this vodplan"
+        "{path} is a plan of format version {found}, and this vodplan (version {ours}) reads format version {PLAN_FORMAT_VERSION}"
     )]
     Version {
         path: String,
@@ -284,10 +284,7 @@ impl PlanFile {
         }
         PlanFile::from_bytes(&bytes, &shown)
             .map(Some)
-            .map_err(|source| InputError::Damaged {
-                path: shown,
-                source,
-            })
+            .map_err(InputError::Damaged)
     }
 
     /// Parses a plan file once, straight from its bytes; only a file that does not parse as a
@@ -618,12 +615,9 @@ pub enum InputError {
     NotRegular { path: String },
     #[error("{path} is larger than a saved plan can be ({} GiB)", MAX_PLAN_BYTES >> 30)]
     TooLarge { path: String },
-    #[error("{path} is a damaged saved plan: {source}")]
-    Damaged {
-        path: String,
-        #[source]
-        source: PlanFileError,
-    },
+    /// A plan (by its content) that cannot be used: the error names the file.
+    #[error(transparent)]
+    Damaged(PlanFileError),
 }
 
 /// The largest plan file read (2 GiB): far above any plan (a million deletions is a few

@@ -297,7 +297,7 @@ fn input_is_checked_before_confirmation() {
             // Says where the damage is (line and column).
             .stderr(unindent(
                 "
-                error: cut.json is a damaged saved plan: cut.json is not a vodplan plan file (EOF while parsing a value at line 22 column 17)
+                error: cut.json is not a vodplan plan file (EOF while parsing a value at line 22 column 17)
                 hint: nothing was deleted; make the plan again with `vodplan plan --out PLANFILE` and review it
                 ",
             ))

@@ -822,8 +822,8 @@ fn a_plan_of_another_format_version_is_refused() {
         .status(1)
         .stderr(unindent(
             "
-            error: plan.json is a damaged saved plan: plan.json is a plan of format version 2, and this vodplan (version {VERSION}) reads format version 1; make the plan again with this vodplan
-            hint: nothing was deleted; make the plan again with `vodplan plan --out PLANFILE` and review it
+            error: plan.json is a plan of format version 2, and this vodplan (version {VERSION}) reads format version 1
+            hint: nothing was deleted; use the vodplan version that wrote it (the file's `vodplanVersion`), or make the plan again with `vodplan plan --out PLANFILE` and review it
             ",
         ))
         .replacing(env!("CARGO_PKG_VERSION"), "{VERSION}")
@@ -834,8 +834,8 @@ fn a_plan_of_another_format_version_is_refused() {
         .status(1)
         .stderr(unindent(
             "
-            error: plan.json is a plan of format version 2, and this vodplan (version {VERSION}) reads format version 1; make the plan again with this vodplan
-            hint: check the paths and flags (`vodplan <command> --help` shows them with examples)
+            error: plan.json is a plan of format version 2, and this vodplan (version {VERSION}) reads format version 1
+            hint: nothing was deleted; use the vodplan version that wrote it (the file's `vodplanVersion`), or make the plan again with `vodplan plan --out PLANFILE` and review it
             ",
         ))
         .replacing(env!("CARGO_PKG_VERSION"), "{VERSION}")
