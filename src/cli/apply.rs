@@ -101,10 +101,9 @@ enum Input {
 fn read_input(targets: &[PathBuf]) -> Result<Input, Failure> {
     if let [single] = targets
         && !single.is_dir()
+        && let Some(file) = PlanFile::read_if_plan(single)?
     {
-        if let Some(file) = PlanFile::read_if_plan(single)? {
-            return Ok(Input::Plan(single.clone(), Box::new(file)));
-        }
+        return Ok(Input::Plan(single.clone(), Box::new(file)));
     }
     load_manifests(targets).map(Input::Manifests)
 }

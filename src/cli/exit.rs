@@ -523,6 +523,19 @@ pub fn of_clap(kind: clap::error::ErrorKind) -> Code {
     }
 }
 
+/// The hint lines under clap's text for a command line it did not run: each single-dash flag
+/// (`-out=plan.json`, Terraform's style) gets a "did you mean"; `--help` and `--version`
+/// (`code` success) get none.
+pub fn of_clap_hints(code: Code, single_dash: &[&str]) -> Vec<String> {
+    if code == Code::Success {
+        return Vec::new();
+    }
+    single_dash
+        .iter()
+        .map(|a| format!("hint: vodplan's flags take two dashes: did you mean -{a}?"))
+        .collect()
+}
+
 /// An apply a signal stopped, once its calls in flight settled: partial when anything was done
 /// (deleted, quarantined, restored), else an error before anything was deleted. `again` is the
 /// command line that finishes the job.
@@ -623,8 +636,8 @@ mod tests {
     }
 }
 
-/// Every exit code is decided in this file: no other source file of the package exits the
-/// process or builds an exit status.
+/// Every exit code and every hint is decided in this file: no other source file of the package
+/// exits the process, builds an exit status or gives a failure its hint.
 #[cfg(test)]
 mod one_policy {
     use std::path::{Path, PathBuf};
@@ -667,6 +680,46 @@ mod one_policy {
             .collect()
     }
 
+    /// What gives a failure its hint (matched with the whitespace taken out): the builder, the
+    /// field set or filled, a `hint:` line printed.
+    const GIVES_A_HINT: [&str; 4] = [".hint(", ".hint=", "hint:Some(", "\"hint:"];
+
+    /// The lines of `text` that give a failure its hint (`// comments` are not code).
+    pub(super) fn hinting_lines(text: &str) -> Vec<(usize, String)> {
+        text.lines()
+            .enumerate()
+            .filter_map(|(i, line)| {
+                let code = line.split("//").next().unwrap_or("");
+                let squeezed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+                GIVES_A_HINT
+                    .iter()
+                    .any(|p| squeezed.contains(p))
+                    .then(|| (i + 1, line.trim().to_string()))
+            })
+            .collect()
+    }
+
+    /// The lines of the package's source files but this one that `find` reports, as
+    /// `FILE:LINE: CODE`.
+    fn found_elsewhere(find: fn(&str) -> Vec<(usize, String)>) -> Vec<String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let this = root.join("src/cli/exit.rs");
+        let mut files = Vec::new();
+        rust_files(&root.join("src"), &mut files);
+        // Workspace members, if any: their code runs in this process too.
+        rust_files(&root.join("crates"), &mut files);
+        assert!(files.len() > 20, "found only {files:?}");
+        let mut found = Vec::new();
+        for file in files.iter().filter(|f| **f != this) {
+            let text = std::fs::read_to_string(file).unwrap();
+            for (line, code) in find(&text) {
+                let shown = file.strip_prefix(root).unwrap_or(file).display();
+                found.push(format!("{shown}:{line}: {code}"));
+            }
+        }
+        found
+    }
+
     fn rust_files(dir: &Path, into: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
@@ -683,21 +736,7 @@ mod one_policy {
 
     #[test]
     fn no_file_but_this_one_sets_an_exit_code() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let this = root.join("src/cli/exit.rs");
-        let mut files = Vec::new();
-        rust_files(&root.join("src"), &mut files);
-        // Workspace members, if any: their code runs in this process too.
-        rust_files(&root.join("crates"), &mut files);
-        assert!(files.len() > 20, "found only {files:?}");
-        let mut found = Vec::new();
-        for file in files.iter().filter(|f| **f != this) {
-            let text = std::fs::read_to_string(file).unwrap();
-            for (line, code) in offending_lines(&text) {
-                let shown = file.strip_prefix(root).unwrap_or(file).display();
-                found.push(format!("{shown}:{line}: {code}"));
-            }
-        }
+        let found = found_elsewhere(offending_lines);
         assert!(
             found.is_empty(),
             "exit codes are decided in src/cli/exit.rs only; these lines set one elsewhere:\n{}",
@@ -730,6 +769,40 @@ mod one_policy {
             "interrupted(outcome.anything_done(), &again)",
         ] {
             assert!(offending_lines(fine).is_empty(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn no_file_but_this_one_gives_a_hint() {
+        let found = found_elsewhere(hinting_lines);
+        assert!(
+            found.is_empty(),
+            "hints are decided in src/cli/exit.rs only (a `From` of the error, or a function of \
+             `exit::failures` given the command's facts); these lines give one elsewhere:\n{}",
+            found.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_scan_finds_each_way_of_giving_a_hint() {
+        for bad in [
+            "Failure::of(Kind::Input, e).hint(\"choose another file\")",
+            "    .hint(format!(\"name another file for {flag}\")));",
+            "f . hint (h)",
+            "failure.hint = Some(h);",
+            "Failure { kind, message, hint: Some(h), source: None }",
+            "eprintln!(\"hint: {hint}\");",
+        ] {
+            assert_eq!(hinting_lines(bad).len(), 1, "{bad}");
+        }
+        for fine in [
+            "// .hint(\"said in exit.rs\")",
+            "let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));",
+            "let hint = match e.kind() {",
+            "return Err(failures::region_typo(by, region, known));",
+            "for line in super::exit::of_clap_hints(code, &flags) {",
+        ] {
+            assert!(hinting_lines(fine).is_empty(), "{fine}");
         }
     }
 }
