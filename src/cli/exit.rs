@@ -1,9 +1,12 @@
 //! The one place that decides exit codes and how failures are shown.
 //!
 //! Commands return `Ok(Exit)` or `Err(Failure)`; `main` prints the failure as `error: ...` with a
-//! `hint: ...` line and exits with [`exit_code`]. The command line's own errors ([`of_clap`]) and
-//! a second SIGINT/SIGTERM during an apply ([`stop_at_once`]) are decided here too: no other
-//! file of the binary or the library sets an exit code (a test below checks it).
+//! `hint: ...` line and exits with [`exit_code`]. The command line's own errors ([`of_clap`],
+//! [`of_clap_hints`]) and a second SIGINT/SIGTERM during an apply ([`stop_at_once`]) are decided
+//! here too: no other file of the binary or the library sets an exit code or gives a hint (tests
+//! below check both). A library error becomes a failure through `From`, its kind and hint chosen
+//! by its variant; a failure whose words depend on the command's facts (a flag, a region, a
+//! count) is built by a function of [`failures`] given those facts.
 //!
 //! The exit codes, as the README's "Exit codes" promises them: 0 success; 1 error (for apply:
 //! before anything was deleted); 2 `plan --detailed-exitcode` with deletions pending, or `diff`
