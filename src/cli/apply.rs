@@ -18,10 +18,8 @@ use vodplan::plan::file::PlanFile;
 use vodplan::render::{self, Format, PlanContext};
 
 use super::args::GuardArgs;
-use super::context::{
-    Session, journal_beside, journal_for_manifests, load_manifests, region_failure,
-};
-use super::exit::{Exit, Failure, Kind};
+use super::context::{Session, journal_beside, journal_for_manifests, load_manifests};
+use super::exit::{Exit, Failure, Kind, failures};
 use super::output::Output;
 use super::plan::{guards_of, make_plan};
 use super::signals;
@@ -90,8 +88,7 @@ impl Stop<'_> {
             self.out
                 .print(&render::outcome(&outcome, self.out.format, self.out.color));
         }
-        Failure::new(Kind::Interrupted, "interrupted, nothing sent")
-            .hint("nothing was deleted; run the same command again to apply the plan")
+        failures::interrupted_nothing_sent()
     }
 }
 
@@ -104,19 +101,9 @@ enum Input {
 fn read_input(targets: &[PathBuf]) -> Result<Input, Failure> {
     if let [single] = targets
         && !single.is_dir()
+        && let Some(file) = PlanFile::read_if_plan(single)?
     {
-        use vodplan::plan::file::InputError;
-        match PlanFile::read_if_plan(single) {
-            Ok(Some(file)) => return Ok(Input::Plan(single.clone(), Box::new(file))),
-            Ok(None) => {}
-            Err(e @ InputError::Unreadable { .. }) => {
-                return Err(Failure::of(Kind::Input, e).hint(
-                    "name a saved plan (`vodplan plan --out PLANFILE`) or manifest files or directories",
-                ));
-            }
-            Err(InputError::Damaged(e)) => return Err(e.into()),
-            Err(e) => return Err(Failure::of(Kind::Input, e)),
-        }
+        return Ok(Input::Plan(single.clone(), Box::new(file)));
     }
     load_manifests(targets).map(Input::Manifests)
 }
@@ -188,8 +175,7 @@ async fn apply_manifests(
 ) -> Result<Exit, Failure> {
     let out = stop.out;
     if !req.auto_approve && !std::io::stdin().is_terminal() {
-        return Err(Failure::new(Kind::Declined, "refusing to delete without confirmation: standard input is not a terminal; nothing was sent to the API")
-            .hint("review `vodplan plan` and pass --auto-approve, or save a plan with `vodplan plan --out PLANFILE` and apply that"));
+        return Err(failures::no_terminal_to_confirm());
     }
     let planned = stop
         .unless(make_plan(session, out, desired, req.guards))
@@ -212,7 +198,7 @@ async fn apply_manifests(
         once: false,
     };
     // The journal is locked before the plan is shown: a second apply refuses before printing it.
-    let locked = apply::lock(&spec).map_err(apply_failure)?;
+    let locked = apply::lock(&spec)?;
     let _plan_lock = plan_lock(&spec)?;
     let checked = apply::check(Custody {
         plan: Proposal::Made {
@@ -262,7 +248,7 @@ async fn apply_saved(
         once: true,
     };
     // Locked first: a second apply refuses before re-reading or showing anything.
-    let locked = apply::lock(&spec).map_err(apply_failure)?;
+    let locked = apply::lock(&spec)?;
     let _plan_lock = plan_lock(&spec)?;
     let claims = session.region_claims();
     let mut desired = load_manifests(&manifests_of(&file, req.manifests)?)?;
@@ -284,8 +270,7 @@ async fn apply_saved(
         Ok(checked) => checked,
         // Applied already: only a CDN purge still pending is continued (no DeleteVideo).
         Err(e @ Refusal::AlreadyApplied { .. }) => {
-            let purge =
-                PurgeJournal::open(&purge::journal_path(&journal)).map_err(purge_failure)?;
+            let purge = PurgeJournal::open(&purge::journal_path(&journal))?;
             if !(file.plan.purge.is_some() && purge.has_pending()) {
                 return Err(refusal(e));
             }
@@ -334,19 +319,16 @@ async fn continue_purge(
     endpoint: vodplan::vod::Endpoint,
     mut journal: PurgeJournal,
 ) -> Result<Exit, Failure> {
-    apply::approve::check_context(file, claims, &endpoint).map_err(|r| match r {
-        // Said without the hint of a plan still to apply.
-        Refusal::Endpoint { .. } => Failure::of(Kind::StalePlan, r),
-        r => refusal(r),
+    apply::approve::check_context(file, claims, &endpoint).map_err(|r| {
+        show_details(&r);
+        super::exit::refused_continuing_purge(r)
     })?;
     let out = stop.out;
     let client = stop.unless(session.client(&file.region, endpoint)).await?;
     let digest = file.plan.digest(&file.region, &file.endpoint);
     eprintln!("Plan {digest}: its deletions are done; continuing its CDN purge.");
     stop.interrupt.begin_sending();
-    let purged = purge::run(&client, &mut journal, &|| stop.interrupt.is_set())
-        .await
-        .map_err(purge_failure)?;
+    let purged = purge::run(&client, &mut journal, &|| stop.interrupt.is_set()).await?;
     let outcome = Outcome {
         plan_digest: digest,
         purge: Some(purged),
@@ -354,11 +336,6 @@ async fn continue_purge(
     };
     out.print(&render::outcome(&outcome, out.format, out.color));
     finish(&outcome)
-}
-
-fn purge_failure(e: purge::PurgeJournalError) -> Failure {
-    Failure::of(Kind::Input, e)
-        .hint("fix the purge journal's file (or its directory's permissions) and run the same command again")
 }
 
 /// The manifests a saved plan is checked against: `--manifests`, else the paths it records.
@@ -380,41 +357,20 @@ fn manifests_of(file: &PlanFile, given: &[PathBuf]) -> Result<Vec<PathBuf>, Fail
         .map(|p| p.display().to_string())
         .collect();
     if recorded.is_empty() || !missing.is_empty() {
-        return Err(Failure::new(
-            Kind::Input,
-            format!(
-                "the plan must be checked against the manifests it was made from, and {} not here: {}; nothing was sent to the API",
-                if missing.len() == 1 { "this one is" } else { "these are" },
-                if missing.is_empty() { "(the plan records none)".to_string() } else { missing.join(", ") }
-            ),
-        )
-        .hint("run apply from the directory `vodplan plan` ran in (a checkout of the reviewed commit), or name the manifests with --manifests PATH..."));
+        return Err(failures::plan_manifests_missing(&missing));
     }
     Ok(recorded)
 }
 
+/// A refusal, its per-video lines printed above it.
 fn refusal(r: Refusal) -> Failure {
+    show_details(&r);
+    Failure::from(r)
+}
+
+fn show_details(r: &Refusal) {
     for line in r.details() {
         eprintln!("  {line}");
-    }
-    match r {
-        Refusal::Read(e) => Failure::from(e),
-        Refusal::NotApproved(_) => Failure::new(Kind::StalePlan, format!("{r} (listed above); nothing was deleted"))
-            .hint("a saved plan can only delete what its reviewed manifests select and do not keep; make and review a new plan with `vodplan plan --out`"),
-        Refusal::Stale(_) => Failure::new(Kind::StalePlan, format!("{r} (listed above); nothing was deleted"))
-            .hint("make and review a new plan with `vodplan plan --out`"),
-        Refusal::Contradictory { .. } => Failure::new(Kind::StalePlan, format!("{r}; nothing was sent to the API"))
-            .hint("the plan file was edited by hand or damaged; make and review a new plan with `vodplan plan --out`"),
-        Refusal::AlreadyApplied { .. } => Failure::of(Kind::StalePlan, r)
-            .hint("a saved plan is applied once; to delete more, make and review a new plan"),
-        Refusal::RegionDisagrees { .. } => region_failure(r, Kind::Input),
-        Refusal::ClaimedRegion { .. } | Refusal::ManifestsRegion { .. } => region_failure(r, Kind::StalePlan),
-        Refusal::Endpoint { .. } => Failure::of(Kind::StalePlan, r)
-            .hint("apply it against the endpoint it was made for (--endpoint / VODPLAN_ENDPOINT), or make a new plan"),
-        Refusal::Guard(ref t) => {
-            let hint = super::plan::guard_hint(&t.guard);
-            Failure::of(Kind::Guard, r).hint(hint)
-        }
     }
 }
 
@@ -432,10 +388,9 @@ async fn execute(
     // journaled with the planned objects, so that a later run can finish the purge.
     let mut purge_journal = match purge_plan {
         Some(p) => {
-            let mut j =
-                PurgeJournal::open(&purge::journal_path(spec.path)).map_err(purge_failure)?;
+            let mut j = PurgeJournal::open(&purge::journal_path(spec.path))?;
             let objects = purge::refresh(&client, p).await;
-            j.plan(&objects).map_err(purge_failure)?;
+            j.plan(&objects)?;
             Some(j)
         }
         None => None,
@@ -448,13 +403,9 @@ async fn execute(
     let bar = out.bar("deleting");
     let done = apply::run(client.clone(), approval, &bar, interrupt).await;
     bar.finish();
-    let mut outcome = done.map_err(apply_failure)?;
+    let mut outcome = done?;
     if let Some(j) = purge_journal.as_mut() {
-        outcome.purge = Some(
-            purge::run(&client, j, &|| interrupt.is_set())
-                .await
-                .map_err(purge_failure)?,
-        );
+        outcome.purge = Some(purge::run(&client, j, &|| interrupt.is_set()).await?);
     }
     note_dates(&planned_until, &outcome);
     out.print(&render::outcome(&outcome, out.format, out.color));
@@ -464,11 +415,7 @@ async fn execute(
 
 /// The machine-wide lock of the plan, whatever the journal (see `apply::plan_lock`).
 fn plan_lock(spec: &JournalSpec<'_>) -> Result<Option<apply::plan_lock::PlanLock>, Failure> {
-    apply::plan_lock::acquire(&spec.plan_key, spec.path).map_err(|e| {
-        Failure::of(Kind::Input, e).hint(
-            "one apply of a plan at a time: wait for the other to end (its journal is named above)",
-        )
-    })
+    Ok(apply::plan_lock::acquire(&spec.plan_key, spec.path)?)
 }
 
 /// Says which grace-period date was written when it differs from the reviewed plan's (the day
@@ -491,13 +438,6 @@ fn note_dates(planned_until: &[(VideoId, time::Date)], outcome: &Outcome) {
         eprintln!(
             "Note: the plan showed the grace period ending {planned}; the date written (and journaled) is {written}, counted from today (UTC)."
         );
-    }
-}
-
-fn apply_failure(e: apply::ApplyError) -> Failure {
-    match e {
-        apply::ApplyError::Journal(j) => Failure::of(Kind::Input, j)
-            .hint("if another apply holds the journal, wait for it; otherwise fix the journal (or choose another with --journal FILE) and run the same command again"),
     }
 }
 
@@ -532,11 +472,7 @@ fn finish(outcome: &Outcome) -> Result<Exit, Failure> {
             .clone()
             .or_else(|| outcome.failed.first().map(|f| f.error.clone()))
             .unwrap_or_default();
-        return Err(
-            Failure::new(Kind::Api, format!("nothing was deleted: {reason}")).hint(
-                "fix the cause and run the same command again; the journal lets it pick up where it stopped",
-            ),
-        );
+        return Err(failures::nothing_deleted(&reason));
     }
     if let Some(why) = &outcome.stopped_early {
         eprintln!("Stopped early: {why}.");

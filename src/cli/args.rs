@@ -465,18 +465,16 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
         Err(e) => {
             let _ = e.print();
             let code = super::exit::of_clap(e.kind());
-            if code != Code::Success {
-                for hint in single_dash_hints(&args) {
-                    eprintln!("hint: {hint}");
-                }
+            for line in super::exit::of_clap_hints(code, &single_dash_flags(&args)) {
+                eprintln!("{line}");
             }
             Err(code)
         }
     }
 }
 
-/// `-out=plan.json` → "did you mean --out=plan.json?"
-fn single_dash_hints(args: &[std::ffi::OsString]) -> Vec<String> {
+/// The Terraform-style single-dash flags of the command line (`-out=plan.json`).
+fn single_dash_flags(args: &[std::ffi::OsString]) -> Vec<&str> {
     args.iter()
         .skip(1)
         .filter_map(|a| a.to_str())
@@ -487,7 +485,6 @@ fn single_dash_hints(args: &[std::ffi::OsString]) -> Vec<String> {
                 && name.len() > 1
                 && name.chars().all(|c| c.is_ascii_lowercase() || c == '-')
         })
-        .map(|a| format!("vodplan's flags take two dashes: did you mean -{a}?"))
         .collect()
 }
 

@@ -5,14 +5,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use vodplan::apply::{Refusal, RegionClaim};
+use vodplan::apply::RegionClaim;
 use vodplan::ids::{Region, RegionError};
 use vodplan::manifest::{self, DesiredState, Located};
 use vodplan::vod::credentials::{self, CredentialSource, Credentials};
 use vodplan::vod::{Client, ClientConfig, Endpoint, RetryPolicy, SignatureVersion};
 
 use super::args::{GlobalArgs, SignatureArg};
-use super::exit::{Failure, Kind};
+use super::exit::{Failure, Kind, failures};
 
 /// The region used when neither flag, environment nor manifest names one.
 pub const DEFAULT_REGION: &str = "cn-shanghai";
@@ -33,15 +33,7 @@ pub fn load_manifests(paths: &[PathBuf]) -> Result<DesiredState, Failure> {
     let errors = loaded.errors().count();
     match loaded.state {
         Some(state) => Ok(state),
-        None => Err(Failure::new(
-            Kind::InvalidManifest,
-            format!(
-                "the manifests have {} problem{}; nothing was sent to the API",
-                errors,
-                if errors == 1 { "" } else { "s" }
-            ),
-        )
-        .hint("fix the problems listed above (FILE:LINE:COL), then run `vodplan validate` again")),
+        None => Err(failures::invalid_manifests(errors)),
     }
 }
 
@@ -83,15 +75,10 @@ impl Session {
         let claims = self.region_claims();
         for RegionClaim { region, by } in &claims {
             if let Err(RegionError::Typo { known, .. }) = Region::new(region.as_str()) {
-                return Err(Failure::new(
-                    Kind::Input,
-                    format!("{by} says region `{region}`, which has no VOD endpoint; did you mean `{known}`? Nothing was sent to the API"),
-                )
-                .hint(format!("set {by} to a VOD region such as {known}")));
+                return Err(failures::region_typo(by, region, known));
             }
         }
-        vodplan::apply::approve::check_claims(manifests, &claims)
-            .map_err(|r| region_failure(r, Kind::Input))?;
+        vodplan::apply::approve::check_claims(manifests, &claims)?;
         if let Some(m) = manifests {
             return Ok(RegionChoice {
                 region: m.value.to_string(),
@@ -120,22 +107,10 @@ impl Session {
         if let Some((e, by)) = &given
             && e.is_empty()
         {
-            return Err(Failure::new(
-                Kind::Input,
-                if *by == "VODPLAN_ENDPOINT" {
-                    "VODPLAN_ENDPOINT is set but empty; nothing was sent to the API"
-                } else {
-                    "--endpoint is empty; nothing was sent to the API"
-                },
-            )
-            .hint(format!(
-                "set it to the endpoint to use (such as http://127.0.0.1:8080 for the emulator), or unset it to use the region's public endpoint (https://vod.{region}.aliyuncs.com)"
-            )));
+            return Err(failures::empty_endpoint(by, region));
         }
-        Endpoint::resolve(given.as_ref().map(|(e, _)| e.as_str()), region).map_err(|e| {
-            Failure::of(Kind::Input, e)
-                .hint("set --endpoint or VODPLAN_ENDPOINT to a valid URL, or unset it")
-        })
+        Endpoint::resolve(given.as_ref().map(|(e, _)| e.as_str()), region)
+            .map_err(failures::invalid_endpoint)
     }
 
     /// The credentials: the demo's own key, else the official SDKs' default chain (environment,
@@ -178,26 +153,6 @@ impl Session {
     }
 }
 
-/// A refusal of the region rule, as a failure of `kind`.
-pub fn region_failure(r: Refusal, kind: Kind) -> Failure {
-    let hint = match &r {
-        Refusal::RegionDisagrees { manifests, claim } => Some(format!(
-            "the region is part of the reviewed manifests: unset {} or make it {}, or change the manifests' region in review",
-            claim.by, manifests.value
-        )),
-        Refusal::ClaimedRegion { planned, claim } => Some(format!(
-            "apply it in the region it was reviewed for: unset {} or make it {planned}, or make a new plan",
-            claim.by
-        )),
-        _ => None,
-    };
-    let f = Failure::of(kind, r);
-    match hint {
-        Some(h) => f.hint(h),
-        None => f,
-    }
-}
-
 /// Refuses to write `output` (named by `flag`) over one of the `inputs` (files, or manifests
 /// inside a directory), before anything is read or sent: `plan --out m.yaml` would replace the
 /// reviewed manifest with a plan.
@@ -232,19 +187,16 @@ pub fn refuse_overwriting_input(
             target == input_real
         };
         if clash {
-            return Err(Failure::new(
-                Kind::Input,
-                format!(
-                    "{flag} {} would write over {}, which this command reads; nothing was written or sent",
-                    output.display(),
-                    if input_real.is_dir() {
-                        format!("a manifest in {}", input.display())
-                    } else {
-                        input.display().to_string()
-                    }
-                ),
-            )
-            .hint(format!("name another file for {flag}")));
+            let input = if input_real.is_dir() {
+                format!("a manifest in {}", input.display())
+            } else {
+                input.display().to_string()
+            };
+            return Err(failures::would_overwrite(
+                flag,
+                &output.display().to_string(),
+                &input,
+            ));
         }
     }
     Ok(())

@@ -5,16 +5,10 @@ use std::path::Path;
 use vod_emulator::{self as emulator, Catalog, EmulatorConfig, IdentityConfig, Keys};
 
 use super::args::{EmulatorArgs, IdentityArgs, QuotaModeArg};
-use super::exit::{Exit, Failure, Kind};
+use super::exit::{Exit, Failure, Kind, failures};
 
 pub fn load_catalog(path: &Path) -> Result<Catalog, Failure> {
-    Catalog::load(path).map_err(|e| {
-        Failure::new(Kind::Input, format!("cannot load the catalogue {e}"))
-            .caused_by(e)
-            .hint(
-                "see the catalogue format in the README (videos: [{videoId, title, status, ...}])",
-            )
-    })
+    Catalog::load(path).map_err(failures::catalogue_unloadable)
 }
 
 pub async fn emulator(args: &EmulatorArgs) -> Result<Exit, Failure> {
@@ -60,13 +54,7 @@ pub async fn emulator(args: &EmulatorArgs) -> Result<Exit, Failure> {
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .map_err(|e| {
-            Failure::new(
-                Kind::Input,
-                format!("cannot listen on {}: {e}", args.listen),
-            )
-            .hint("choose another --listen address or port")
-        })?;
+        .map_err(|e| failures::cannot_listen(args.listen, e))?;
     let addr = listener
         .local_addr()
         .map_err(|e| Failure::of(Kind::Input, e))?;

@@ -1,9 +1,12 @@
 //! The one place that decides exit codes and how failures are shown.
 //!
 //! Commands return `Ok(Exit)` or `Err(Failure)`; `main` prints the failure as `error: ...` with a
-//! `hint: ...` line and exits with [`exit_code`]. The command line's own errors ([`of_clap`]) and
-//! a second SIGINT/SIGTERM during an apply ([`stop_at_once`]) are decided here too: no other
-//! file of the binary or the library sets an exit code (a test below checks it).
+//! `hint: ...` line and exits with [`exit_code`]. The command line's own errors ([`of_clap`],
+//! [`of_clap_hints`]) and a second SIGINT/SIGTERM during an apply ([`stop_at_once`]) are decided
+//! here too: no other file of the binary or the library sets an exit code or gives a hint (tests
+//! below check both). A library error becomes a failure through `From`, its kind and hint chosen
+//! by its variant; a failure whose words depend on the command's facts (a flag, a region, a
+//! count) is built by a function of [`failures`] given those facts.
 //!
 //! The exit codes, as the README's "Exit codes" promises them: 0 success; 1 error (for apply:
 //! before anything was deleted); 2 `plan --detailed-exitcode` with deletions pending, or `diff`
@@ -251,6 +254,249 @@ impl From<vodplan::listing::ListError> for Failure {
     }
 }
 
+/// What to do when a deletion guard trips: the guard that tripped names its own way out.
+pub fn guard_hint(guard: &vodplan::plan::guard::Guard) -> &'static str {
+    use vodplan::plan::guard::Guard;
+    match guard {
+        Guard::FlagMaxDeletePercent => {
+            "review the selectors and IDs; raise --max-delete-percent only if deleting this share of what the selectors matched is intended"
+        }
+        Guard::FlagMaxDeletes => {
+            "review the selectors and IDs; raise --max-deletes only if this many deletions is intended"
+        }
+        Guard::ManifestMaxQuarantines { .. } => {
+            "review the selectors and IDs; raise limits.maxQuarantines in the manifest only if this many quarantines is intended"
+        }
+        Guard::ManifestMaxDeletes { .. } => {
+            "review the selectors and IDs; raise limits.maxDeletes in the manifest only if this many deletions is intended"
+        }
+    }
+}
+
+impl From<vodplan::plan::PlanError> for Failure {
+    fn from(e: vodplan::plan::PlanError) -> Failure {
+        use vodplan::plan::PlanError;
+        match e {
+            PlanError::Read(api) => Failure::from(api),
+            PlanError::List(list) => Failure::from(list),
+            PlanError::Guard(ref t)
+                if matches!(t.what, vodplan::plan::guard::Counted::Quarantines) =>
+            {
+                Failure::of(Kind::Guard, e).hint(
+                    "review the selectors and IDs; raise limits.maxQuarantines in the manifest only if this many quarantines is intended",
+                )
+            }
+            PlanError::Guard(ref t) => {
+                let hint = guard_hint(&t.guard);
+                Failure::of(Kind::Guard, e).hint(hint)
+            }
+        }
+    }
+}
+
+/// A refusal of the chain of custody (the per-video lines of [`Refusal::details`] are the
+/// caller's to print, above the error).
+///
+/// [`Refusal::details`]: vodplan::apply::Refusal::details
+impl From<vodplan::apply::Refusal> for Failure {
+    fn from(r: vodplan::apply::Refusal) -> Failure {
+        use vodplan::apply::Refusal;
+        match r {
+            Refusal::Read(e) => Failure::from(e),
+            Refusal::NotApproved(_) => Failure::new(Kind::StalePlan, format!("{r} (listed above); nothing was deleted"))
+                .hint("a saved plan can only delete what its reviewed manifests select and do not keep; make and review a new plan with `vodplan plan --out`"),
+            Refusal::Stale(_) => Failure::new(Kind::StalePlan, format!("{r} (listed above); nothing was deleted"))
+                .hint("make and review a new plan with `vodplan plan --out`"),
+            Refusal::Contradictory { .. } => Failure::new(Kind::StalePlan, format!("{r}; nothing was sent to the API"))
+                .hint("the plan file was edited by hand or damaged; make and review a new plan with `vodplan plan --out`"),
+            Refusal::AlreadyApplied { .. } => Failure::of(Kind::StalePlan, r)
+                .hint("a saved plan is applied once; to delete more, make and review a new plan"),
+            Refusal::RegionDisagrees { ref manifests, ref claim } => {
+                let hint = format!(
+                    "the region is part of the reviewed manifests: unset {} or make it {}, or change the manifests' region in review",
+                    claim.by, manifests.value
+                );
+                Failure::of(Kind::Input, r).hint(hint)
+            }
+            Refusal::ClaimedRegion { ref planned, ref claim } => {
+                let hint = format!(
+                    "apply it in the region it was reviewed for: unset {} or make it {planned}, or make a new plan",
+                    claim.by
+                );
+                Failure::of(Kind::StalePlan, r).hint(hint)
+            }
+            Refusal::ManifestsRegion { .. } => Failure::of(Kind::StalePlan, r),
+            Refusal::Endpoint { .. } => Failure::of(Kind::StalePlan, r)
+                .hint("apply it against the endpoint it was made for (--endpoint / VODPLAN_ENDPOINT), or make a new plan"),
+            Refusal::Guard(ref t) => {
+                let hint = guard_hint(&t.guard);
+                Failure::of(Kind::Guard, r).hint(hint)
+            }
+        }
+    }
+}
+
+/// A refusal met while continuing the CDN purge of a plan applied already: as
+/// [`From<Refusal>`](Failure::from), but the endpoint refusal is said without the hint of a plan
+/// still to apply.
+pub fn refused_continuing_purge(r: vodplan::apply::Refusal) -> Failure {
+    match r {
+        vodplan::apply::Refusal::Endpoint { .. } => Failure::of(Kind::StalePlan, r),
+        r => Failure::from(r),
+    }
+}
+
+impl From<vodplan::apply::ApplyError> for Failure {
+    fn from(e: vodplan::apply::ApplyError) -> Failure {
+        match e {
+            vodplan::apply::ApplyError::Journal(j) => Failure::of(Kind::Input, j)
+                .hint("if another apply holds the journal, wait for it; otherwise fix the journal (or choose another with --journal FILE) and run the same command again"),
+        }
+    }
+}
+
+impl From<vodplan::apply::purge::PurgeJournalError> for Failure {
+    fn from(e: vodplan::apply::purge::PurgeJournalError) -> Failure {
+        Failure::of(Kind::Input, e)
+            .hint("fix the purge journal's file (or its directory's permissions) and run the same command again")
+    }
+}
+
+impl From<vodplan::apply::plan_lock::PlanLockError> for Failure {
+    fn from(e: vodplan::apply::plan_lock::PlanLockError) -> Failure {
+        Failure::of(Kind::Input, e).hint(
+            "one apply of a plan at a time: wait for the other to end (its journal is named above)",
+        )
+    }
+}
+
+/// What `apply` was given and could not read as a saved plan.
+impl From<vodplan::plan::file::InputError> for Failure {
+    fn from(e: vodplan::plan::file::InputError) -> Failure {
+        use vodplan::plan::file::InputError;
+        match e {
+            e @ InputError::Unreadable { .. } => Failure::of(Kind::Input, e).hint(
+                "name a saved plan (`vodplan plan --out PLANFILE`) or manifest files or directories",
+            ),
+            InputError::Damaged(e) => e.into(),
+            e => Failure::of(Kind::Input, e),
+        }
+    }
+}
+
+/// Failures whose words depend on facts of the command (a flag, a region, a count): the command
+/// gives the facts, this file the words and the way out.
+pub mod failures {
+    use super::{Failure, Kind};
+
+    /// Manifests that failed validation, with `errors` problems (printed already).
+    pub fn invalid_manifests(errors: usize) -> Failure {
+        Failure::new(
+            Kind::InvalidManifest,
+            format!(
+                "the manifests have {} problem{}; nothing was sent to the API",
+                errors,
+                if errors == 1 { "" } else { "s" }
+            ),
+        )
+    }
+
+    /// `by` (a flag, a variable or a profile) names `region`, a typo of the VOD region `known`.
+    pub fn region_typo(by: &str, region: &str, known: &str) -> Failure {
+        Failure::new(
+            Kind::Input,
+            format!("{by} says region `{region}`, which has no VOD endpoint; did you mean `{known}`? Nothing was sent to the API"),
+        )
+        .hint(format!("set {by} to a VOD region such as {known}"))
+    }
+
+    /// The endpoint, named by `by` (`--endpoint` or `VODPLAN_ENDPOINT`), is set but empty.
+    pub fn empty_endpoint(by: &str, region: &str) -> Failure {
+        Failure::new(
+            Kind::Input,
+            if by == "VODPLAN_ENDPOINT" {
+                "VODPLAN_ENDPOINT is set but empty; nothing was sent to the API"
+            } else {
+                "--endpoint is empty; nothing was sent to the API"
+            },
+        )
+        .hint(format!(
+            "set it to the endpoint to use (such as http://127.0.0.1:8080 for the emulator), or unset it to use the region's public endpoint (https://vod.{region}.aliyuncs.com)"
+        ))
+    }
+
+    /// `flag output` would write over `input`, which the command reads.
+    pub fn would_overwrite(flag: &str, output: &str, input: &str) -> Failure {
+        Failure::new(
+            Kind::Input,
+            format!("{flag} {output} would write over {input}, which this command reads; nothing was written or sent"),
+        )
+        .hint(format!("name another file for {flag}"))
+    }
+
+    /// The endpoint given cannot be used (`e` says why).
+    pub fn invalid_endpoint(e: impl std::error::Error + Send + Sync + 'static) -> Failure {
+        Failure::of(Kind::Input, e)
+            .hint("set --endpoint or VODPLAN_ENDPOINT to a valid URL, or unset it")
+    }
+
+    /// A signal stopped an apply before it sent anything.
+    pub fn interrupted_nothing_sent() -> Failure {
+        Failure::new(Kind::Interrupted, "interrupted, nothing sent")
+            .hint("nothing was deleted; run the same command again to apply the plan")
+    }
+
+    /// `apply MANIFEST...` without `--auto-approve`, and no terminal to ask on.
+    pub fn no_terminal_to_confirm() -> Failure {
+        Failure::new(Kind::Declined, "refusing to delete without confirmation: standard input is not a terminal; nothing was sent to the API")
+            .hint("review `vodplan plan` and pass --auto-approve, or save a plan with `vodplan plan --out PLANFILE` and apply that")
+    }
+
+    /// The manifests a saved plan records are `missing` here (none recorded: `missing` empty).
+    pub fn plan_manifests_missing(missing: &[String]) -> Failure {
+        Failure::new(
+            Kind::Input,
+            format!(
+                "the plan must be checked against the manifests it was made from, and {} not here: {}; nothing was sent to the API",
+                if missing.len() == 1 { "this one is" } else { "these are" },
+                if missing.is_empty() { "(the plan records none)".to_string() } else { missing.join(", ") }
+            ),
+        )
+        .hint("run apply from the directory `vodplan plan` ran in (a checkout of the reviewed commit), or name the manifests with --manifests PATH...")
+    }
+
+    /// An apply whose first calls failed, for `reason`, before anything was deleted.
+    pub fn nothing_deleted(reason: &str) -> Failure {
+        Failure::new(Kind::Api, format!("nothing was deleted: {reason}")).hint(
+            "fix the cause and run the same command again; the journal lets it pick up where it stopped",
+        )
+    }
+
+    /// `--format csv` or `--format html` given to a command that makes no report of a plan.
+    pub fn report_format_elsewhere() -> Failure {
+        Failure::new(
+            Kind::Input,
+            "--format csv and --format html are reports of a plan: only `vodplan plan` and `vodplan show` make them",
+        )
+        .hint("use --format text, json or markdown with this command")
+    }
+
+    /// The emulator's catalogue cannot be loaded.
+    pub fn catalogue_unloadable(e: impl std::error::Error + Send + Sync + 'static) -> Failure {
+        Failure::new(Kind::Input, format!("cannot load the catalogue {e}"))
+            .caused_by(e)
+            .hint(
+                "see the catalogue format in the README (videos: [{videoId, title, status, ...}])",
+            )
+    }
+
+    /// The emulator cannot listen on `listen`.
+    pub fn cannot_listen(listen: std::net::SocketAddr, e: std::io::Error) -> Failure {
+        Failure::new(Kind::Input, format!("cannot listen on {listen}: {e}"))
+            .hint("choose another --listen address or port")
+    }
+}
+
 /// The exit code for a command's result.
 pub fn code(result: &Result<Exit, Failure>) -> Code {
     match result {
@@ -278,6 +524,19 @@ pub fn of_clap(kind: clap::error::ErrorKind) -> Code {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => Code::Success,
         _ => Code::Error,
     }
+}
+
+/// The hint lines under clap's text for a command line it did not run: each single-dash flag
+/// (`-out=plan.json`, Terraform's style) gets a "did you mean"; `--help` and `--version`
+/// (`code` success) get none.
+pub fn of_clap_hints(code: Code, single_dash: &[&str]) -> Vec<String> {
+    if code == Code::Success {
+        return Vec::new();
+    }
+    single_dash
+        .iter()
+        .map(|a| format!("hint: vodplan's flags take two dashes: did you mean -{a}?"))
+        .collect()
 }
 
 /// An apply a signal stopped, once its calls in flight settled: partial when anything was done
@@ -380,8 +639,8 @@ mod tests {
     }
 }
 
-/// Every exit code is decided in this file: no other source file of the package exits the
-/// process or builds an exit status.
+/// Every exit code and every hint is decided in this file: no other source file of the package
+/// exits the process, builds an exit status or gives a failure its hint.
 #[cfg(test)]
 mod one_policy {
     use std::path::{Path, PathBuf};
@@ -424,6 +683,46 @@ mod one_policy {
             .collect()
     }
 
+    /// What gives a failure its hint (matched with the whitespace taken out): the builder, the
+    /// field set or filled, a `hint:` line printed.
+    const GIVES_A_HINT: [&str; 4] = [".hint(", ".hint=", "hint:Some(", "\"hint:"];
+
+    /// The lines of `text` that give a failure its hint (`// comments` are not code).
+    pub(super) fn hinting_lines(text: &str) -> Vec<(usize, String)> {
+        text.lines()
+            .enumerate()
+            .filter_map(|(i, line)| {
+                let code = line.split("//").next().unwrap_or("");
+                let squeezed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+                GIVES_A_HINT
+                    .iter()
+                    .any(|p| squeezed.contains(p))
+                    .then(|| (i + 1, line.trim().to_string()))
+            })
+            .collect()
+    }
+
+    /// The lines of the package's source files but this one that `find` reports, as
+    /// `FILE:LINE: CODE`.
+    fn found_elsewhere(find: fn(&str) -> Vec<(usize, String)>) -> Vec<String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let this = root.join("src/cli/exit.rs");
+        let mut files = Vec::new();
+        rust_files(&root.join("src"), &mut files);
+        // Workspace members, if any: their code runs in this process too.
+        rust_files(&root.join("crates"), &mut files);
+        assert!(files.len() > 20, "found only {files:?}");
+        let mut found = Vec::new();
+        for file in files.iter().filter(|f| **f != this) {
+            let text = std::fs::read_to_string(file).unwrap();
+            for (line, code) in find(&text) {
+                let shown = file.strip_prefix(root).unwrap_or(file).display();
+                found.push(format!("{shown}:{line}: {code}"));
+            }
+        }
+        found
+    }
+
     fn rust_files(dir: &Path, into: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
@@ -440,21 +739,7 @@ mod one_policy {
 
     #[test]
     fn no_file_but_this_one_sets_an_exit_code() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let this = root.join("src/cli/exit.rs");
-        let mut files = Vec::new();
-        rust_files(&root.join("src"), &mut files);
-        // Workspace members, if any: their code runs in this process too.
-        rust_files(&root.join("crates"), &mut files);
-        assert!(files.len() > 20, "found only {files:?}");
-        let mut found = Vec::new();
-        for file in files.iter().filter(|f| **f != this) {
-            let text = std::fs::read_to_string(file).unwrap();
-            for (line, code) in offending_lines(&text) {
-                let shown = file.strip_prefix(root).unwrap_or(file).display();
-                found.push(format!("{shown}:{line}: {code}"));
-            }
-        }
+        let found = found_elsewhere(offending_lines);
         assert!(
             found.is_empty(),
             "exit codes are decided in src/cli/exit.rs only; these lines set one elsewhere:\n{}",
@@ -487,6 +772,40 @@ mod one_policy {
             "interrupted(outcome.anything_done(), &again)",
         ] {
             assert!(offending_lines(fine).is_empty(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn no_file_but_this_one_gives_a_hint() {
+        let found = found_elsewhere(hinting_lines);
+        assert!(
+            found.is_empty(),
+            "hints are decided in src/cli/exit.rs only (a `From` of the error, or a function of \
+             `exit::failures` given the command's facts); these lines give one elsewhere:\n{}",
+            found.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_scan_finds_each_way_of_giving_a_hint() {
+        for bad in [
+            "Failure::of(Kind::Input, e).hint(\"choose another file\")",
+            "    .hint(format!(\"name another file for {flag}\")));",
+            "f . hint (h)",
+            "failure.hint = Some(h);",
+            "Failure { kind, message, hint: Some(h), source: None }",
+            "eprintln!(\"hint: {hint}\");",
+        ] {
+            assert_eq!(hinting_lines(bad).len(), 1, "{bad}");
+        }
+        for fine in [
+            "// .hint(\"said in exit.rs\")",
+            "let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));",
+            "let hint = match e.kind() {",
+            "return Err(failures::region_typo(by, region, known));",
+            "for line in super::exit::of_clap_hints(code, &flags) {",
+        ] {
+            assert!(hinting_lines(fine).is_empty(), "{fine}");
         }
     }
 }

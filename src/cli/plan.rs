@@ -7,7 +7,7 @@ use std::sync::Arc;
 use vodplan::manifest::DesiredState;
 use vodplan::plan::file::PlanFile;
 use vodplan::plan::guard::Guards;
-use vodplan::plan::{self, Plan, PlanError};
+use vodplan::plan::{self, Plan};
 use vodplan::render::{self, PlanContext};
 use vodplan::vod::{Client, Endpoint};
 
@@ -57,38 +57,6 @@ pub fn guards_of(desired: &DesiredState, args: &GuardArgs) -> Guards {
     }
 }
 
-pub fn plan_failure(e: PlanError) -> Failure {
-    match e {
-        PlanError::Read(api) => Failure::from(api),
-        PlanError::List(list) => Failure::from(list),
-        PlanError::Guard(ref t) if matches!(t.what, vodplan::plan::guard::Counted::Quarantines) => Failure::of(Kind::Guard, e)
-            .hint("review the selectors and IDs; raise limits.maxQuarantines in the manifest only if this many quarantines is intended"),
-        PlanError::Guard(ref t) => {
-            let hint = guard_hint(&t.guard);
-            Failure::of(Kind::Guard, e).hint(hint)
-        }
-    }
-}
-
-/// What to do when a deletion guard trips: the guard that tripped names its own way out.
-pub fn guard_hint(guard: &vodplan::plan::guard::Guard) -> &'static str {
-    use vodplan::plan::guard::Guard;
-    match guard {
-        Guard::FlagMaxDeletePercent => {
-            "review the selectors and IDs; raise --max-delete-percent only if deleting this share of what the selectors matched is intended"
-        }
-        Guard::FlagMaxDeletes => {
-            "review the selectors and IDs; raise --max-deletes only if this many deletions is intended"
-        }
-        Guard::ManifestMaxQuarantines { .. } => {
-            "review the selectors and IDs; raise limits.maxQuarantines in the manifest only if this many quarantines is intended"
-        }
-        Guard::ManifestMaxDeletes { .. } => {
-            "review the selectors and IDs; raise limits.maxDeletes in the manifest only if this many deletions is intended"
-        }
-    }
-}
-
 /// Plans already-loaded manifests.
 pub async fn make_plan(
     session: &Session,
@@ -109,7 +77,7 @@ pub async fn make_plan(
     let bar = out.bar("reading live state");
     let made = plan::make(&client, &desired, &guards_of(&desired, guard_args), &bar).await;
     bar.finish();
-    let plan = made.map_err(plan_failure)?;
+    let plan = made?;
     Ok(Planned {
         desired,
         plan,

@@ -8,7 +8,7 @@ use vodplan::render::breakdown::Prices;
 use vodplan::render::{Format, PlanContext};
 
 use super::args::{Command, ReviewArgs};
-use super::exit::{Failure, Kind};
+use super::exit::{Failure, Kind, failures};
 
 /// The plan's context with the review flags.
 pub fn context(
@@ -42,11 +42,7 @@ pub fn check_format(command: &Command, format: Format) -> Result<(), Failure> {
     let report = matches!(format, Format::Csv | Format::Html);
     let takes = matches!(command, Command::Plan { .. } | Command::Show { .. });
     if report && !takes {
-        return Err(Failure::new(
-            Kind::Input,
-            "--format csv and --format html are reports of a plan: only `vodplan plan` and `vodplan show` make them",
-        )
-        .hint("use --format text, json or markdown with this command"));
+        return Err(failures::report_format_elsewhere());
     }
     Ok(())
 }
