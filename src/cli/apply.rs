@@ -335,7 +335,7 @@ async fn continue_purge(
         ..Outcome::default()
     };
     out.print(&render::outcome(&outcome, out.format, out.color));
-    finish(&outcome)
+    finish(&outcome, out.format)
 }
 
 /// The manifests a saved plan is checked against: `--manifests`, else the paths it records.
@@ -410,7 +410,7 @@ async fn execute(
     note_dates(&planned_until, &outcome);
     out.print(&render::outcome(&outcome, out.format, out.color));
     eprintln!("Journal: {}", spec.path.display());
-    finish(&outcome)
+    finish(&outcome, out.format)
 }
 
 /// The machine-wide lock of the plan, whatever the journal (see `apply::plan_lock`).
@@ -442,7 +442,8 @@ fn note_dates(planned_until: &[(VideoId, time::Date)], outcome: &Outcome) {
 }
 
 /// The exit of an apply, from its outcome (CONTRACT "Exit codes").
-fn finish(outcome: &Outcome) -> Result<Exit, Failure> {
+/// `format`: where the printed outcome (stdout) lists the videos the summary refers to.
+fn finish(outcome: &Outcome, format: Format) -> Result<Exit, Failure> {
     let again = std::env::args()
         .map(|a| shell_quote(&a))
         .collect::<Vec<_>>()
@@ -477,12 +478,12 @@ fn finish(outcome: &Outcome) -> Result<Exit, Failure> {
     if let Some(why) = &outcome.stopped_early {
         eprintln!("Stopped early: {why}.");
     }
-    eprintln!("{}", partial_summary(outcome));
+    eprintln!("{}", partial_summary(outcome, format));
     Ok(Exit::Partial)
 }
 
 /// What a partial apply did and the ways out, naming only what happened.
-fn partial_summary(outcome: &Outcome) -> String {
+fn partial_summary(outcome: &Outcome, format: Format) -> String {
     let n = |n: usize| super::output::thousands(n as u64);
     let (forbidden, failed, not_sent) = (
         outcome.forbidden.len(),
@@ -513,8 +514,9 @@ fn partial_summary(outcome: &Outcome) -> String {
     }
     if forbidden > 0 {
         text.push_str(&format!(
-            "\nForbidden: VOD refused to delete {} (ForbiddenVideoIds, listed above), which usually means the RAM identity vodplan runs as may not delete {}. Two ways out: grant it vod:DeleteVideo on {} (examples/ram/apply-policy.json) and run the same command again; or accept {} as {}: add {} to `keep` in the manifests (and remove any delete entry naming {} by ID), so that {} no longer planned.",
+            "\nForbidden: VOD refused to delete {} (ForbiddenVideoIds, {}), which usually means the RAM identity vodplan runs as may not delete {}. Two ways out: grant it vod:DeleteVideo on {} (examples/ram/apply-policy.json) and run the same command again; or accept {} as {}: add {} to `keep` in the manifests (and remove any delete entry naming {} by ID), so that {} no longer planned.",
             if forbidden == 1 { "1 video".to_string() } else { format!("{} videos", n(forbidden)) },
+            if format == Format::Json { "listed in the output's `forbiddenVideoIds`" } else { "listed above" },
             if forbidden == 1 { "it" } else { "them" },
             if forbidden == 1 { "it" } else { "them" },
             if forbidden == 1 { "it" } else { "them" },

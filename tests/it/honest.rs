@@ -16,6 +16,61 @@ fn forbidden_catalog() -> String {
     catalog_of(3, &extra)
 }
 
+/// With `--format json` the forbidden videos are in the JSON on stdout, and the explanation on
+/// stderr says so instead of pointing "above".
+#[test]
+fn forbidden_videos_in_json_output_are_pointed_to_where_they_are() {
+    let dir = Dir::new();
+    let emu = Emulator::start(&dir, &forbidden_catalog(), &[]);
+    crate::harness::delete_manifest(&dir, 5);
+    let run = Test::in_dir(&dir)
+        .against(&emu)
+        .args(["apply", "m.yaml", "--auto-approve", "--format", "json"])
+        .status(3)
+        .ignore_stdout() // the JSON document, read below
+        // The plan shown for review goes to stderr: stdout is the JSON document alone.
+        .stderr(unindent(
+            "
+            Credentials: environment variables (ALIBABA_CLOUD_ACCESS_KEY_ID)
+            vodplan will permanently delete these videos in cn-shanghai (http://127.0.0.1:{PORT}):
+            source files, transcoded streams and thumbnails are removed and cannot be recovered.
+
+              - 00000000000000000000000000000000  \"Video 0\"  Normal  1.0 MiB  2023-01-01  cat 1000  Standard  m.yaml:3
+              - 00000000000000000000000000000001  \"Video 1\"  Normal  1.0 MiB  2023-01-01  cat 1000  Standard  m.yaml:4
+              - 00000000000000000000000000000002  \"Video 2\"  Normal  1.0 MiB  2023-01-01  cat 1000  Standard  m.yaml:5
+              - 00000000000000000000000000000003  \"Locked 3\"  Normal  1.0 MiB  2023-01-01  cat 1000  Standard  m.yaml:6
+              - 00000000000000000000000000000004  \"Locked 4\"  Normal  1.0 MiB  2023-01-01  cat 1000  Standard  m.yaml:7
+
+            Breakdown of the deletions:
+              by delete entry:
+                videoId entries (m.yaml): 5 videos 5.0 MiB, created 2023-01-01T00:00:00Z
+              by status:
+                Normal: 5 videos 5.0 MiB, created 2023-01-01T00:00:00Z
+              by category:
+                1000: 5 videos 5.0 MiB, created 2023-01-01T00:00:00Z
+              by creation year:
+                2023: 5 videos 5.0 MiB, created 2023-01-01T00:00:00Z
+              by storage class:
+                Standard: 5 videos 5.0 MiB, created 2023-01-01T00:00:00Z
+
+            Plan: 5 videos to delete (5.0 MiB), 0 protected, 0 absent.
+            Plan digest: {DIGEST}  (region cn-shanghai, the default; the manifests name none)
+            Applying plan {DIGEST}.
+            Journal: m.yaml.journal.jsonl
+            Partial: 3 deleted, 2 forbidden.
+            Forbidden: VOD refused to delete 2 videos (ForbiddenVideoIds, listed in the output's `forbiddenVideoIds`), which usually means the RAM identity vodplan runs as may not delete them. Two ways out: grant it vod:DeleteVideo on them (examples/ram/apply-policy.json) and run the same command again; or accept them as they are: add them to `keep` in the manifests (and remove any delete entry naming them by ID), so that they are no longer planned.
+            ",
+        ))
+        .run();
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        document["forbiddenVideoIds"],
+        serde_json::json!([vid(3), vid(4)]),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn forbidden_videos_are_explained_not_called_complete_or_interrupted() {
     let dir = Dir::new();
