@@ -104,7 +104,7 @@ fn quarantine_section(out: &mut String, plan: &Plan, limit: usize) {
             "- restore {} {} ({})",
             markdown_code(r.video_id.as_str()),
             escape(&r.observed.title),
-            escape(&r.why())
+            escape(&r.why().to_string())
         ));
     }
     for u in &plan.untouched {

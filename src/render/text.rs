@@ -92,7 +92,7 @@ fn quarantine_sections(out: &mut String, plan: &Plan, p: &Paint) {
                 p.green("+"),
                 p.green(r.video_id.as_str()),
                 quoted(&r.observed.title),
-                visible(&r.why())
+                visible(&r.why().to_string())
             );
         }
         out.push('\n');
