@@ -22,7 +22,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use super::journal::{Earlier, Journal, JournalEntry, JournalError, Record};
-use super::outcome::{FailedDeletion, Outcome};
+use super::outcome::{FailedDeletion, Outcome, StoppedEarly};
 use super::settle::{Settled, settle};
 use crate::ids::VideoId;
 use crate::plan::{Deletion, SelectedBy};
@@ -386,7 +386,7 @@ fn record<'d>(
     if let Some(reason) = &settled.stop
         && outcome.stopped_early.is_none()
     {
-        outcome.stopped_early = Some(reason.clone());
+        outcome.stopped_early = Some(StoppedEarly::Refused(reason.clone()));
     }
     let error = settled.error.unwrap_or_default();
     outcome
@@ -412,9 +412,7 @@ fn record<'d>(
 /// done stays counted and reported.
 pub(crate) fn journal_failed(outcome: &mut Outcome, e: &JournalError) {
     if outcome.stopped_early.is_none() {
-        outcome.stopped_early = Some(format!(
-            "the journal could not be written ({e}), so nothing more was sent"
-        ));
+        outcome.stopped_early = Some(StoppedEarly::Journal(e.to_string()));
     }
 }
 
@@ -627,8 +625,8 @@ mod tests {
             "verified by reading back, not counted yet"
         );
         assert_eq!(
-            outcome.stopped_early.as_deref(),
-            Some("the access key was refused")
+            outcome.stopped_early,
+            Some(StoppedEarly::Refused("the access key was refused".into()))
         );
         // A later stop does not replace the first reason, nor does a journal failure.
         journal_failed(
@@ -639,8 +637,8 @@ mod tests {
             },
         );
         assert_eq!(
-            outcome.stopped_early.as_deref(),
-            Some("the access key was refused")
+            outcome.stopped_early,
+            Some(StoppedEarly::Refused("the access key was refused".into()))
         );
         assert_eq!(concurrency_for(0.5), 4);
         assert_eq!(concurrency_for(30.0), 30);

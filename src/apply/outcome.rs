@@ -18,7 +18,7 @@ pub struct Outcome {
     /// known any more); counted as deleted.
     pub credited_references: Vec<ReferenceId>,
     /// Why the run stopped early (an error that retrying cannot fix), leaving some unsent.
-    pub stopped_early: Option<String>,
+    pub stopped_early: Option<StoppedEarly>,
     /// The run was interrupted (SIGINT/SIGTERM): `not_sent` were never sent.
     pub interrupted: bool,
     /// Planned deletions never sent (interrupted, or stopped early).
@@ -36,6 +36,28 @@ pub struct Outcome {
     pub until_written: std::collections::HashMap<VideoId, time::Date>,
     /// The CDN purge (`purgeCdn`), when the plan has one.
     pub purge: Option<super::purge::PurgeOutcome>,
+}
+
+/// Why a run stopped sending deletions early: vodplan's decision, worded once (`Display`). The
+/// errors it carries are the API's or the disk's, as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoppedEarly {
+    /// The API refused a call with an error that retrying cannot fix (credentials, permission).
+    Refused(String),
+    /// The journal could not be written, so nothing more was sent.
+    Journal(String),
+}
+
+impl std::fmt::Display for StoppedEarly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoppedEarly::Refused(e) => f.write_str(e),
+            StoppedEarly::Journal(e) => write!(
+                f,
+                "the journal could not be written ({e}), so nothing more was sent"
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -532,7 +532,8 @@ fn finish(outcome: &Outcome) -> Result<Exit, Failure> {
     if outcome.failed_before_deleting() {
         let reason = outcome
             .stopped_early
-            .clone()
+            .as_ref()
+            .map(ToString::to_string)
             .or_else(|| outcome.failed.first().map(|f| f.error.clone()))
             .unwrap_or_default();
         return Err(

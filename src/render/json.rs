@@ -509,7 +509,7 @@ struct PurgeOutcomeDocument<'a> {
     pending: &'a [crate::ids::VideoId],
     purged: &'a [crate::ids::VideoId],
     quota_left: Sorted<QuotaSeen>,
-    stopped: &'a Option<String>,
+    stopped: &'a Option<crate::apply::purge::PurgeStop>,
     tasks_sent: usize,
     unpurgeable: &'a [crate::ids::VideoId],
 }
@@ -654,7 +654,7 @@ pub(crate) mod tests {
             restored: vec![v("v7")],
             purge: Some(crate::apply::purge::PurgeOutcome {
                 purged: vec![v("v1")],
-                stopped: Some("quota".into()),
+                stopped: Some(crate::apply::purge::PurgeStop::Interrupted),
                 ..Default::default()
             }),
             ..Outcome::default()
@@ -662,6 +662,7 @@ pub(crate) mod tests {
         let text = sorted(&OutcomeDocument::new(&o));
         assert!(text.contains("\"possiblyDeleted\": true"), "{text}");
         assert!(text.contains("\"purgePending\": 0"), "{text}");
+        assert!(text.contains("\"stopped\": \"interrupted\""), "{text}");
         sorted(&OutcomeDocument::new(&Outcome::default()));
     }
 }
