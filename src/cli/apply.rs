@@ -534,7 +534,7 @@ fn finish(outcome: &Outcome) -> Result<Exit, Failure> {
             .stopped_early
             .as_ref()
             .map(ToString::to_string)
-            .or_else(|| outcome.failed.first().map(|f| f.error.clone()))
+            .or_else(|| outcome.failed.first().map(|f| f.error.to_string()))
             .unwrap_or_default();
         return Err(
             Failure::new(Kind::Api, format!("nothing was deleted: {reason}")).hint(

@@ -484,7 +484,7 @@ struct Drift<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct FailedRow<'a> {
-    error: &'a str,
+    error: String,
     #[serde(skip_serializing_if = "is_false")]
     possibly_deleted: bool,
     video_id: &'a crate::ids::VideoId,
@@ -527,7 +527,7 @@ impl<'a> OutcomeDocument<'a> {
                 .failed
                 .iter()
                 .map(|f| FailedRow {
-                    error: &f.error,
+                    error: f.error.to_string(),
                     possibly_deleted: f.possibly_deleted,
                     video_id: &f.video_id,
                 })
@@ -645,7 +645,7 @@ pub(crate) mod tests {
             forbidden: vec![v("v3")],
             failed: vec![FailedDeletion {
                 video_id: v("v4"),
-                error: "e".into(),
+                error: crate::apply::FailReason::Api("e".into()),
                 possibly_deleted: true,
             }],
             interrupted: true,

@@ -365,7 +365,7 @@ pub fn outcome(o: &Outcome, color: bool) -> String {
                 "  {} {}  {}",
                 p.red("x"),
                 p.red(&visible(f.video_id.as_str())),
-                visible(&f.error)
+                visible(&f.error.to_string())
             );
         }
         out.push('\n');
