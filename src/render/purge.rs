@@ -54,8 +54,8 @@ pub fn plan_text(purge: Option<&PurgePlan>) -> String {
             let _ = writeln!(
                 out,
                 "      NOT PURGEABLE {}: {}",
-                visible(&n.what),
-                visible(&n.reason)
+                visible(&n.what()),
+                visible(&n.reason())
             );
         }
     }
