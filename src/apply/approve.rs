@@ -30,7 +30,7 @@ use crate::ids::{Region, VideoId};
 use crate::manifest::{DesiredState, Located, Location};
 use crate::plan::file::PlanFile;
 use crate::plan::guard::{GuardTripped, Guards};
-use crate::plan::quarantine::{self, Fate, Quarantine, Restore};
+use crate::plan::quarantine::{self, Fate, LeaveReason, Quarantine, Restore};
 use crate::plan::rules::Rules;
 use crate::plan::{Absence, Deletion, Fingerprint, Plan};
 use crate::state::ReadProgress;
@@ -188,7 +188,40 @@ pub enum Why {
     /// unblocks what it did not block.
     NotQuarantined,
     /// Its entry asks for another action now (a quarantine first, or its grace period runs on).
-    OtherAction(String),
+    OtherAction { planned: ActionKind, now: NowAction },
+}
+
+/// The kind of action a saved plan planned for a video.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionKind {
+    Deletion,
+    Quarantine,
+    Restore,
+}
+
+impl fmt::Display for ActionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ActionKind::Deletion => "a deletion",
+            ActionKind::Quarantine => "a quarantine",
+            ActionKind::Restore => "a restore",
+        })
+    }
+}
+
+/// What today's manifests ask for a video instead of its planned action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NowAction {
+    /// Its entry now asks for a deletion.
+    Delete,
+    /// Its entry asks for a quarantine first, until this date.
+    Quarantine { until: time::Date },
+    /// In this owner's quarantine, its grace period running until this date.
+    Wait { until: time::Date },
+    /// To be taken out of this owner's quarantine.
+    Restore,
+    /// To be left exactly as it is, for this reason.
+    Leave(LeaveReason),
 }
 
 impl fmt::Display for Unapproved {
@@ -205,7 +238,38 @@ impl fmt::Display for Unapproved {
                 "{}: planned as a restore, but it is not in vodplan's quarantine (not Blocked with vodplan's tag); vodplan never unblocks what it did not block",
                 self.video_id
             ),
-            Why::OtherAction(what) => write!(f, "{}: {what}", self.video_id),
+            Why::OtherAction { planned, now } => {
+                write!(f, "{}: ", self.video_id)?;
+                match now {
+                    NowAction::Delete => {
+                        write!(
+                            f,
+                            "planned as {planned}, but its entry now asks for a deletion"
+                        )
+                    }
+                    NowAction::Quarantine { until } => write!(
+                        f,
+                        "planned as {planned}, but its entry asks for a quarantine first (until {})",
+                        quarantine::date_text(*until)
+                    ),
+                    NowAction::Wait { until } => write!(
+                        f,
+                        "planned as {planned}, but its grace period runs until {}",
+                        quarantine::date_text(*until)
+                    ),
+                    NowAction::Restore => write!(
+                        f,
+                        "planned as {planned}, but it is to be restored (taken out of this owner's quarantine)"
+                    ),
+                    NowAction::Leave(why) if *planned == ActionKind::Restore => write!(
+                        f,
+                        "planned as a restore, but it is not in vodplan's quarantine for this owner: {why}; vodplan never unblocks what it did not block"
+                    ),
+                    NowAction::Leave(why) => {
+                        write!(f, "planned as {planned}, but it is to be left alone: {why}")
+                    }
+                }
+            }
         }
     }
 }
@@ -321,34 +385,22 @@ fn check_consistent(plan: &Plan) -> Result<(), Refusal> {
 }
 
 /// Why a video's fate now refuses the planned action.
-fn refusal(fate: &Fate<'_>, planned: &str) -> Why {
-    match fate {
-        Fate::Protected { keeper, .. } => Why::Kept {
-            by: keeper.location.clone(),
-        },
-        Fate::Nothing if planned == "a restore" => Why::NotQuarantined,
-        Fate::Nothing => Why::NotSelected,
-        Fate::Delete { .. } => Why::OtherAction(format!(
-            "planned as {planned}, but its entry now asks for a deletion"
-        )),
-        Fate::Quarantine { until, .. } => Why::OtherAction(format!(
-            "planned as {planned}, but its entry asks for a quarantine first (until {})",
-            quarantine::date_text(*until)
-        )),
-        Fate::Wait { until, .. } => Why::OtherAction(format!(
-            "planned as {planned}, but its grace period runs until {}",
-            quarantine::date_text(*until)
-        )),
-        Fate::Restore { .. } => Why::OtherAction(format!(
-            "planned as {planned}, but it is to be restored (taken out of this owner's quarantine)"
-        )),
-        Fate::Leave { why, .. } if planned == "a restore" => Why::OtherAction(format!(
-            "planned as a restore, but it is not in vodplan's quarantine for this owner: {why}; vodplan never unblocks what it did not block"
-        )),
-        Fate::Leave { why, .. } => Why::OtherAction(format!(
-            "planned as {planned}, but it is to be left alone: {why}"
-        )),
-    }
+fn refusal(fate: &Fate<'_>, planned: ActionKind) -> Why {
+    let now = match fate {
+        Fate::Protected { keeper, .. } => {
+            return Why::Kept {
+                by: keeper.location.clone(),
+            };
+        }
+        Fate::Nothing if planned == ActionKind::Restore => return Why::NotQuarantined,
+        Fate::Nothing => return Why::NotSelected,
+        Fate::Delete { .. } => NowAction::Delete,
+        Fate::Quarantine { until, .. } => NowAction::Quarantine { until: *until },
+        Fate::Wait { until, .. } => NowAction::Wait { until: *until },
+        Fate::Restore { .. } => NowAction::Restore,
+        Fate::Leave { why, .. } => NowAction::Leave(why.clone()),
+    };
+    Why::OtherAction { planned, now }
 }
 
 /// A fingerprint without what vodplan's own quarantine steps change (its tags, and the
@@ -489,7 +541,7 @@ impl<'p, 'r> Findings<'p, 'r> {
             self.record(n, entry);
         }
         if !matches!(fate, Fate::Delete { .. }) {
-            let why = refusal(&fate, "a deletion");
+            let why = refusal(&fate, ActionKind::Deletion);
             self.refuse(n, &d.video_id, why);
         }
         self.compare(n, &d.video_id, &d.observed, &Fingerprint::of(info));
@@ -527,7 +579,7 @@ impl<'p, 'r> Findings<'p, 'r> {
                 return;
             }
             other => {
-                let why = refusal(&other, "a quarantine");
+                let why = refusal(&other, ActionKind::Quarantine);
                 self.refuse(n, &q.video_id, why);
             }
         }
@@ -577,7 +629,7 @@ impl<'p, 'r> Findings<'p, 'r> {
                 return;
             }
             other => {
-                let why = refusal(&other, "a restore");
+                let why = refusal(&other, ActionKind::Restore);
                 self.refuse(n, &r.video_id, why);
             }
         }

@@ -22,7 +22,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use super::journal::{Earlier, Journal, JournalEntry, JournalError, Record};
-use super::outcome::{FailedDeletion, Outcome};
+use super::outcome::{FailReason, FailedDeletion, Outcome, StoppedEarly};
 use super::settle::{Settled, settle};
 use crate::ids::VideoId;
 use crate::plan::{Deletion, SelectedBy};
@@ -354,7 +354,7 @@ pub async fn execute(
         if sending.contains(&n) {
             outcome.failed.extend(batch.iter().map(|d| FailedDeletion {
                 video_id: d.video_id.clone(),
-                error: "interrupted while the call was in flight: unknown whether deleted; run the same command again to finish".into(),
+                error: FailReason::InFlight,
                 possibly_deleted: true,
             }));
         } else {
@@ -386,7 +386,7 @@ fn record<'d>(
     if let Some(reason) = &settled.stop
         && outcome.stopped_early.is_none()
     {
-        outcome.stopped_early = Some(reason.clone());
+        outcome.stopped_early = Some(StoppedEarly::Refused(reason.clone()));
     }
     let error = settled.error.unwrap_or_default();
     outcome
@@ -402,7 +402,7 @@ fn record<'d>(
         .failed
         .extend(settled.failed.iter().map(|d| FailedDeletion {
             video_id: d.video_id.clone(),
-            error: error.clone(),
+            error: FailReason::Api(error.clone()),
             possibly_deleted: false,
         }));
     uncertain.extend(settled.uncertain.iter().map(|d| (*d, error.clone())));
@@ -412,9 +412,7 @@ fn record<'d>(
 /// done stays counted and reported.
 pub(crate) fn journal_failed(outcome: &mut Outcome, e: &JournalError) {
     if outcome.stopped_early.is_none() {
-        outcome.stopped_early = Some(format!(
-            "the journal could not be written ({e}), so nothing more was sent"
-        ));
+        outcome.stopped_early = Some(StoppedEarly::Journal(e.to_string()));
     }
 }
 
@@ -436,11 +434,13 @@ async fn verify(
             client.get_video_infos(&ids, &[]).await.ok()
         };
         let Some(reply) = read else {
-            outcome.failed.extend(chunk.iter().map(|(d, e)| FailedDeletion {
-                video_id: d.video_id.clone(),
-                error: format!("{e}; unknown whether deleted (the check by GetVideoInfos failed); run the same command again to finish"),
-                possibly_deleted: true,
-            }));
+            outcome
+                .failed
+                .extend(chunk.iter().map(|(d, e)| FailedDeletion {
+                    video_id: d.video_id.clone(),
+                    error: FailReason::Unverified(e.clone()),
+                    possibly_deleted: true,
+                }));
             continue;
         };
         let present: HashSet<&str> = reply
@@ -454,7 +454,7 @@ async fn verify(
                 still.push(d.video_id.to_string());
                 outcome.failed.push(FailedDeletion {
                     video_id: d.video_id.clone(),
-                    error: format!("{e}; the video still exists"),
+                    error: FailReason::StillExists(e.clone()),
                     possibly_deleted: false,
                 });
             } else {
@@ -627,8 +627,8 @@ mod tests {
             "verified by reading back, not counted yet"
         );
         assert_eq!(
-            outcome.stopped_early.as_deref(),
-            Some("the access key was refused")
+            outcome.stopped_early,
+            Some(StoppedEarly::Refused("the access key was refused".into()))
         );
         // A later stop does not replace the first reason, nor does a journal failure.
         journal_failed(
@@ -639,8 +639,8 @@ mod tests {
             },
         );
         assert_eq!(
-            outcome.stopped_early.as_deref(),
-            Some("the access key was refused")
+            outcome.stopped_early,
+            Some(StoppedEarly::Refused("the access key was refused".into()))
         );
         assert_eq!(concurrency_for(0.5), 4);
         assert_eq!(concurrency_for(30.0), 30);

@@ -20,4 +20,4 @@ pub use executor::{ApplyProgress, Interrupt};
 pub use flow::run;
 pub use journal::{Earlier, Journal};
 pub use locked::{ApplyError, JournalSpec, Locked, lock};
-pub use outcome::{FailedDeletion, Outcome};
+pub use outcome::{FailReason, FailedDeletion, Outcome, StoppedEarly};

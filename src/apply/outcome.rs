@@ -18,7 +18,7 @@ pub struct Outcome {
     /// known any more); counted as deleted.
     pub credited_references: Vec<ReferenceId>,
     /// Why the run stopped early (an error that retrying cannot fix), leaving some unsent.
-    pub stopped_early: Option<String>,
+    pub stopped_early: Option<StoppedEarly>,
     /// The run was interrupted (SIGINT/SIGTERM): `not_sent` were never sent.
     pub interrupted: bool,
     /// Planned deletions never sent (interrupted, or stopped early).
@@ -38,13 +38,68 @@ pub struct Outcome {
     pub purge: Option<super::purge::PurgeOutcome>,
 }
 
+/// Why a run stopped sending deletions early: vodplan's decision, worded once (`Display`). The
+/// errors it carries are the API's or the disk's, as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoppedEarly {
+    /// The API refused a call with an error that retrying cannot fix (credentials, permission).
+    Refused(String),
+    /// The journal could not be written, so nothing more was sent.
+    Journal(String),
+}
+
+impl std::fmt::Display for StoppedEarly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoppedEarly::Refused(e) => f.write_str(e),
+            StoppedEarly::Journal(e) => write!(
+                f,
+                "the journal could not be written ({e}), so nothing more was sent"
+            ),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct FailedDeletion {
     pub video_id: VideoId,
-    pub error: String,
+    pub error: FailReason,
     /// Whether the service may have deleted it all the same (the call's outcome is unknown and
     /// could not be verified): such a failure never counts as "nothing was deleted".
     pub possibly_deleted: bool,
+}
+
+/// Why a planned action failed: vodplan's finding, worded once (`Display`). The errors it
+/// carries are the API's, as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailReason {
+    /// The call failed with this error.
+    Api(String),
+    /// Interrupted while the call was in flight: unknown whether deleted.
+    InFlight,
+    /// The call failed with this error, and the check by GetVideoInfos failed too.
+    Unverified(String),
+    /// The call failed with this error, and the video still exists.
+    StillExists(String),
+    /// A step of a quarantine or a restore.
+    Step(super::quarantine::StepFailure),
+}
+
+impl std::fmt::Display for FailReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FailReason::Api(e) => f.write_str(e),
+            FailReason::InFlight => f.write_str(
+                "interrupted while the call was in flight: unknown whether deleted; run the same command again to finish",
+            ),
+            FailReason::Unverified(e) => write!(
+                f,
+                "{e}; unknown whether deleted (the check by GetVideoInfos failed); run the same command again to finish"
+            ),
+            FailReason::StillExists(e) => write!(f, "{e}; the video still exists"),
+            FailReason::Step(s) => s.fmt(f),
+        }
+    }
 }
 
 impl Outcome {

@@ -50,7 +50,52 @@ pub struct PurgeOutcome {
     /// The quota left when this run stopped sending.
     pub quota_left: QuotaSeen,
     /// Why the purge stopped before it was done, if it did.
-    pub stopped: Option<String>,
+    pub stopped: Option<PurgeStop>,
+}
+
+/// Why a purge stopped before it was done: vodplan's decision, worded once (`Display`, also
+/// how the JSON outcome shows it). The errors it carries are the API's or the disk's, as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PurgeStop {
+    /// Interrupted (SIGINT/SIGTERM) before every call was sent.
+    Interrupted,
+    /// Which planned videos are gone could not be confirmed.
+    Unconfirmed(String),
+    /// The purge quota could not be read.
+    NoQuota(String),
+    /// A purge call was refused.
+    Refused(String),
+    /// This many tasks were still refreshing when the wait ended: the next run follows them.
+    StillRefreshing(usize),
+    /// The purge tasks could not be followed.
+    Unfollowed(String),
+    /// The purge journal could not be written.
+    Journal(String),
+}
+
+impl std::fmt::Display for PurgeStop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PurgeStop::Interrupted => f.write_str("interrupted"),
+            PurgeStop::Unconfirmed(e) => write!(f, "cannot confirm the deletions: {e}"),
+            PurgeStop::NoQuota(e) => write!(f, "cannot read the purge quota: {e}"),
+            PurgeStop::Refused(e) => write!(f, "a purge call was refused: {e}"),
+            PurgeStop::StillRefreshing(n) => {
+                write!(
+                    f,
+                    "{n} purge tasks still refreshing; the next run follows them"
+                )
+            }
+            PurgeStop::Unfollowed(e) => write!(f, "cannot follow the purge tasks: {e}"),
+            PurgeStop::Journal(e) => f.write_str(e),
+        }
+    }
+}
+
+impl serde::Serialize for PurgeStop {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// The purge journal beside an apply journal.
@@ -280,7 +325,7 @@ impl PurgeJournal {
         &self,
         tasks_sent: usize,
         quota_left: QuotaSeen,
-        stopped: Option<String>,
+        stopped: Option<PurgeStop>,
     ) -> PurgeOutcome {
         let mut o = PurgeOutcome {
             tasks_sent,
@@ -451,11 +496,7 @@ pub async fn run(
 ) -> Result<PurgeOutcome, PurgeJournalError> {
     let mut tasks_sent = 0;
     if let Err(e) = confirm_gone(client, journal).await {
-        return Ok(journal.outcome(
-            0,
-            QuotaSeen::default(),
-            Some(format!("cannot confirm the deletions: {e}")),
-        ));
+        return Ok(journal.outcome(0, QuotaSeen::default(), Some(PurgeStop::Unconfirmed(e))));
     }
     let mut quota: QuotaSeen = match crate::plan::purge::quota(client).await {
         Ok(q) => q,
@@ -463,7 +504,7 @@ pub async fn run(
             return Ok(journal.outcome(
                 0,
                 QuotaSeen::default(),
-                Some(format!("cannot read the purge quota: {e}")),
+                Some(PurgeStop::NoQuota(e.to_string())),
             ));
         }
     };
@@ -475,7 +516,7 @@ pub async fn run(
     ] {
         for chunk in paths.chunks(per_call) {
             if stop() {
-                stopped = Some("interrupted".to_string());
+                stopped = Some(PurgeStop::Interrupted);
                 break 'send;
             }
             // The quota is read again before every call: a call retried after a lost reply, or
@@ -484,7 +525,7 @@ pub async fn run(
             quota = match crate::plan::purge::quota(client).await {
                 Ok(q) => q,
                 Err(e) => {
-                    stopped = Some(format!("cannot read the purge quota: {e}"));
+                    stopped = Some(PurgeStop::NoQuota(e.to_string()));
                     break 'send;
                 }
             };
@@ -525,7 +566,7 @@ pub async fn run(
                         paths: chunk.to_vec(),
                         error: e.to_string(),
                     })?;
-                    stopped = Some(format!("a purge call was refused: {e}"));
+                    stopped = Some(PurgeStop::Refused(e.to_string()));
                     break 'send;
                 }
             }
@@ -542,7 +583,7 @@ async fn follow(
     client: &Client,
     journal: &mut PurgeJournal,
     stop: &dyn Fn() -> bool,
-) -> Result<(), String> {
+) -> Result<(), PurgeStop> {
     let deadline = Instant::now() + wait_bound();
     let mut pause = Duration::from_millis(250);
     loop {
@@ -558,10 +599,7 @@ async fn follow(
             return Ok(());
         }
         if Instant::now() >= deadline || stop() {
-            return Err(format!(
-                "{} purge tasks still refreshing; the next run follows them",
-                waiting.len()
-            ));
+            return Err(PurgeStop::StillRefreshing(waiting.len()));
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(10));
@@ -586,7 +624,7 @@ async fn follow(
                     page_size: 50,
                 })
                 .await
-                .map_err(|e| format!("cannot follow the purge tasks: {e}"))?;
+                .map_err(|e| PurgeStop::Unfollowed(e.to_string()))?;
             let n = r.tasks.task.len() as u64;
             for t in r.tasks.task {
                 if !waiting.contains_key(&t.task_id) {
@@ -613,12 +651,12 @@ async fn follow(
         if !done.is_empty() {
             journal
                 .append(Record::Done { task_ids: done })
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| PurgeStop::Journal(e.to_string()))?;
         }
         if !failed.is_empty() {
             journal
                 .append(Record::Failed { task_ids: failed })
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| PurgeStop::Journal(e.to_string()))?;
         }
     }
 }

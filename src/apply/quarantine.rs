@@ -24,12 +24,13 @@ use time::Date;
 
 use super::executor::Interrupt;
 use super::journal::{Journal, JournalError, Record, Step};
-use super::outcome::FailedDeletion;
+use super::outcome::{FailReason, FailedDeletion};
 use crate::ids::VideoId;
-use crate::manifest::DesiredState;
+use crate::manifest::{DesiredState, Location};
 use crate::plan::Rules;
 use crate::plan::quarantine::{
-    Fate, Marker, Quarantine, Restore, check_tags, date_text, fate, has_vodplan_tag, owner_tag_for,
+    Fate, LeaveReason, Marker, Quarantine, Restore, TagProblem, check_tags, date_text, fate,
+    has_vodplan_tag, owner_tag_for,
 };
 use crate::state::Video;
 use crate::vod::api::{AuditRecord, MAX_UPDATE_ITEMS};
@@ -135,10 +136,10 @@ struct Group {
 }
 
 impl Group {
-    fn fail(&mut self, id: &VideoId, error: String) {
+    fn fail(&mut self, id: &VideoId, error: StepFailure) {
         self.done.failed.push(FailedDeletion {
             video_id: id.clone(),
-            error,
+            error: FailReason::Step(error),
             possibly_deleted: false,
         });
     }
@@ -173,18 +174,133 @@ impl Group {
     }
 }
 
-/// Why a video's fate now is not the planned action, for people.
-fn not_now(fate: &Fate<'_>) -> String {
-    match fate {
-        Fate::Nothing => "no entry of the manifests selects it now".into(),
-        Fate::Protected { keeper, .. } => {
-            format!("protected now by the keep entry at {}", keeper.location)
+/// Why a video's fate now is not the planned action (worded by `Display`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotNow {
+    NotSelected,
+    Protected(Location),
+    Delete,
+    Quarantine,
+    Wait(Date),
+    Restore,
+    Leave(LeaveReason),
+}
+
+impl NotNow {
+    fn of(fate: &Fate<'_>) -> NotNow {
+        match fate {
+            Fate::Nothing => NotNow::NotSelected,
+            Fate::Protected { keeper, .. } => NotNow::Protected(keeper.location.clone()),
+            Fate::Delete { .. } => NotNow::Delete,
+            Fate::Quarantine { .. } => NotNow::Quarantine,
+            Fate::Wait { until, .. } => NotNow::Wait(*until),
+            Fate::Restore { .. } => NotNow::Restore,
+            Fate::Leave { why, .. } => NotNow::Leave(why.clone()),
         }
-        Fate::Delete { .. } => "its entry asks for a deletion now".into(),
-        Fate::Quarantine { .. } => "its entry asks for a quarantine now".into(),
-        Fate::Wait { until, .. } => format!("it is in quarantine until {}", date_text(*until)),
-        Fate::Restore { .. } => "it is to be restored now".into(),
-        Fate::Leave { why, .. } => why.to_string(),
+    }
+}
+
+impl std::fmt::Display for NotNow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotNow::NotSelected => f.write_str("no entry of the manifests selects it now"),
+            NotNow::Protected(at) => write!(f, "protected now by the keep entry at {at}"),
+            NotNow::Delete => f.write_str("its entry asks for a deletion now"),
+            NotNow::Quarantine => f.write_str("its entry asks for a quarantine now"),
+            NotNow::Wait(until) => write!(f, "it is in quarantine until {}", date_text(*until)),
+            NotNow::Restore => f.write_str("it is to be restored now"),
+            NotNow::Leave(why) => why.fmt(f),
+        }
+    }
+}
+
+/// Why a step of a quarantine or a restore failed, and how far it got (worded by `Display`).
+/// The errors it carries are the API's, as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepFailure {
+    /// Quarantine, not tagged: cannot re-read it.
+    TagUnread(String),
+    /// Quarantine, not tagged: its tag list cannot be written.
+    TagNoRoom(TagProblem),
+    /// Quarantine, not tagged: today's fate is another.
+    TagNotNow(NotNow),
+    /// Quarantine, not tagged: VOD refused it (non-existent or forbidden).
+    TagRefused,
+    /// Quarantine, not tagged: the call failed.
+    TagFailed(String),
+    /// Quarantine, tagged but not blocked: cannot re-read it.
+    BlockUnread(String),
+    /// Quarantine, tagged but not blocked: today's fate is another.
+    BlockNotNow(NotNow),
+    /// Quarantine, tagged but not blocked: interrupted.
+    BlockInterrupted,
+    /// Quarantine, tagged but not confirmed Blocked (the call's error, if it failed).
+    BlockUnconfirmed(Option<String>),
+    /// Restore, not unblocked: cannot re-read it.
+    UnblockUnread(String),
+    /// Restore, not unblocked: today's fate is another.
+    UnblockNotNow(NotNow),
+    /// Restore, not unblocked (the call's error, if it failed).
+    UnblockUnconfirmed(Option<String>),
+    /// Restore, unblocked, not untagged: interrupted.
+    UntagInterrupted,
+    /// Restore, unblocked, not untagged: cannot re-read it.
+    UntagUnread(String),
+    /// Restore, unblocked, then blocked again by someone else before the untag.
+    BlockedAgain,
+    /// Restore, unblocked, not untagged: its tag list cannot be written.
+    UntagNoRoom(TagProblem),
+    /// Restore, unblocked, the untag not confirmed.
+    UntagUnconfirmed,
+}
+
+impl std::fmt::Display for StepFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const NOT_TAGGED: &str = "quarantine: not tagged, not blocked";
+        const NOT_BLOCKED: &str = "quarantine: tagged but not blocked";
+        const NOT_UNBLOCKED: &str = "restore: not unblocked";
+        const NOT_UNTAGGED: &str = "restore: unblocked, but vodplan's tags were not removed";
+        const AGAIN: &str = "run the same command again to finish it";
+        match self {
+            StepFailure::TagUnread(e) => write!(f, "{NOT_TAGGED}: cannot re-read it: {e}"),
+            StepFailure::TagNoRoom(why) => write!(f, "{NOT_TAGGED}: {why}"),
+            StepFailure::TagNotNow(now) => write!(f, "{NOT_TAGGED}: {now}"),
+            StepFailure::TagRefused => write!(
+                f,
+                "{NOT_TAGGED}: VOD refused it (non-existent or forbidden)"
+            ),
+            StepFailure::TagFailed(e) => write!(f, "{NOT_TAGGED}: {e}"),
+            StepFailure::BlockUnread(e) => write!(f, "{NOT_BLOCKED}: cannot re-read it: {e}"),
+            StepFailure::BlockNotNow(now) => write!(
+                f,
+                "{NOT_BLOCKED}: {now} (the next apply of this owner removes or renews the tag)"
+            ),
+            StepFailure::BlockInterrupted => write!(f, "{NOT_BLOCKED}: interrupted ({AGAIN})"),
+            StepFailure::BlockUnconfirmed(e) => write!(
+                f,
+                "quarantine: tagged but not confirmed Blocked ({}); {AGAIN}",
+                e.as_deref()
+                    .unwrap_or("the re-read does not show it Blocked")
+            ),
+            StepFailure::UnblockUnread(e) => write!(f, "{NOT_UNBLOCKED}: cannot re-read it: {e}"),
+            StepFailure::UnblockNotNow(now) => write!(f, "{NOT_UNBLOCKED}: {now}"),
+            StepFailure::UnblockUnconfirmed(e) => write!(
+                f,
+                "{NOT_UNBLOCKED} ({})",
+                e.as_deref()
+                    .unwrap_or("the re-read does not show it unblocked")
+            ),
+            StepFailure::UntagInterrupted => write!(f, "{NOT_UNTAGGED}: interrupted ({AGAIN})"),
+            StepFailure::UntagUnread(e) => write!(f, "{NOT_UNTAGGED}: cannot re-read it: {e}"),
+            StepFailure::BlockedAgain => f.write_str(
+                "restore: unblocked, then blocked again by someone else before vodplan's tags were removed: left as it is",
+            ),
+            StepFailure::UntagNoRoom(why) => write!(f, "{NOT_UNTAGGED}: {why}"),
+            StepFailure::UntagUnconfirmed => write!(
+                f,
+                "restore: unblocked, but vodplan's tags were not confirmed removed; {AGAIN}"
+            ),
+        }
     }
 }
 
@@ -206,10 +322,7 @@ async fn quarantine_group(
         Ok(f) => f,
         Err(e) => {
             for id in &ids {
-                g.fail(
-                    id,
-                    format!("quarantine: not tagged, not blocked: cannot re-read it: {e}"),
-                );
+                g.fail(id, StepFailure::TagUnread(e.to_string()));
             }
             return g;
         }
@@ -231,7 +344,7 @@ async fn quarantine_group(
                 was,
             } => {
                 if let Err(why) = check_tags(&tags) {
-                    g.fail(id, format!("quarantine: not tagged, not blocked: {why}"));
+                    g.fail(id, StepFailure::TagNoRoom(why));
                     continue;
                 }
                 let owner = judge.owner.unwrap_or_default().to_string();
@@ -245,10 +358,7 @@ async fn quarantine_group(
                 to_tag.push((id.clone(), tags.to_string()));
             }
             Fate::Wait { .. } => g.done.already_quarantined.push(id.clone()),
-            other => g.fail(
-                id,
-                format!("quarantine: not tagged, not blocked: {}", not_now(&other)),
-            ),
+            other => g.fail(id, StepFailure::TagNotNow(NotNow::of(&other))),
         }
     }
     if to_tag.is_empty() {
@@ -274,14 +384,14 @@ async fn quarantine_group(
                 .cloned()
                 .partition(|id| refused.contains(id.as_str()));
             for id in &bad {
-                g.fail(id, "quarantine: not tagged, not blocked: VOD refused it (non-existent or forbidden)".into());
+                g.fail(id, StepFailure::TagRefused);
             }
             g.record(run, Step::Tag, &tag_ids, &good, rid, None, Some(day));
             good
         }
         Err(e) => {
             for id in &tag_ids {
-                g.fail(id, format!("quarantine: not tagged, not blocked: {e}"));
+                g.fail(id, StepFailure::TagFailed(e.clone()));
             }
             g.record(run, Step::Tag, &tag_ids, &[], rid, Some(e), Some(day));
             return g;
@@ -297,10 +407,7 @@ async fn quarantine_group(
         Ok(f) => f,
         Err(e) => {
             for id in &tagged {
-                g.fail(
-                    id,
-                    format!("quarantine: tagged but not blocked: cannot re-read it: {e}"),
-                );
+                g.fail(id, StepFailure::BlockUnread(e.to_string()));
             }
             return g;
         }
@@ -323,13 +430,7 @@ async fn quarantine_group(
                     comment: marker.comment(&q.source),
                 });
             }
-            other => g.fail(
-                id,
-                format!(
-                    "quarantine: tagged but not blocked: {} (the next apply of this owner removes or renews the tag)",
-                    not_now(&other)
-                ),
-            ),
+            other => g.fail(id, StepFailure::BlockNotNow(NotNow::of(&other))),
         }
     }
     if to_block.is_empty() {
@@ -338,7 +439,7 @@ async fn quarantine_group(
     let block_ids: Vec<VideoId> = to_block.iter().map(|i| i.video_id.clone()).collect();
     if interrupt.is_set() {
         for id in &block_ids {
-            g.fail(id, "quarantine: tagged but not blocked: interrupted (run the same command again to finish it)".into());
+            g.fail(id, StepFailure::BlockInterrupted);
         }
         return g;
     }
@@ -366,13 +467,7 @@ async fn quarantine_group(
         if ok.contains(id) {
             g.done.until_written.insert(id.clone(), day);
         } else {
-            g.fail(
-                id,
-                format!(
-                    "quarantine: tagged but not confirmed Blocked ({}); run the same command again to finish it",
-                    error.as_deref().unwrap_or("the re-read does not show it Blocked")
-                ),
-            );
+            g.fail(id, StepFailure::BlockUnconfirmed(error.clone()));
         }
     }
     g.done.quarantined = confirmed;
@@ -420,10 +515,7 @@ async fn restore_group(
         Ok(f) => f,
         Err(e) => {
             for id in &ids {
-                g.fail(
-                    id,
-                    format!("restore: not unblocked: cannot re-read it: {e}"),
-                );
+                g.fail(id, StepFailure::UnblockUnread(e.to_string()));
             }
             return g;
         }
@@ -447,7 +539,7 @@ async fn restore_group(
             {
                 g.done.already_restored.push(id.clone());
             }
-            other => g.fail(id, format!("restore: not unblocked: {}", not_now(&other))),
+            other => g.fail(id, StepFailure::UnblockNotNow(NotNow::of(&other))),
         }
     }
     if !unblock.is_empty() {
@@ -473,15 +565,7 @@ async fn restore_group(
             let ok: HashSet<&VideoId> = confirmed.iter().collect();
             for id in &unblock_ids {
                 if !ok.contains(id) {
-                    g.fail(
-                        id,
-                        format!(
-                            "restore: not unblocked ({})",
-                            error
-                                .as_deref()
-                                .unwrap_or("the re-read does not show it unblocked")
-                        ),
-                    );
+                    g.fail(id, StepFailure::UnblockUnconfirmed(error.clone()));
                 }
             }
             untag.extend(confirmed);
@@ -492,7 +576,7 @@ async fn restore_group(
     }
     if interrupt.is_set() {
         for id in &untag {
-            g.fail(id, "restore: unblocked, but vodplan's tags were not removed: interrupted (run the same command again to finish it)".into());
+            g.fail(id, StepFailure::UntagInterrupted);
         }
         return g;
     }
@@ -501,7 +585,7 @@ async fn restore_group(
         Ok(r) => r.video_list,
         Err(e) => {
             for id in &untag {
-                g.fail(id, format!("restore: unblocked, but vodplan's tags were not removed: cannot re-read it: {e}"));
+                g.fail(id, StepFailure::UntagUnread(e.to_string()));
             }
             return g;
         }
@@ -513,19 +597,13 @@ async fn restore_group(
             continue;
         }
         if info.is_blocked() {
-            g.fail(
-                &id,
-                "restore: unblocked, then blocked again by someone else before vodplan's tags were removed: left as it is".into(),
-            );
+            g.fail(&id, StepFailure::BlockedAgain);
             continue;
         }
         let tags = crate::plan::quarantine::tags_without(&info.tags);
         match check_tags(&tags) {
             Ok(()) => items.push((id, tags.to_string())),
-            Err(why) => g.fail(
-                &id,
-                format!("restore: unblocked, but vodplan's tags were not removed: {why}"),
-            ),
+            Err(why) => g.fail(&id, StepFailure::UntagNoRoom(why)),
         }
     }
     if items.is_empty() {
@@ -542,7 +620,7 @@ async fn restore_group(
     let ok: HashSet<&VideoId> = confirmed.iter().collect();
     for id in &item_ids {
         if !ok.contains(id) {
-            g.fail(id, "restore: unblocked, but vodplan's tags were not confirmed removed; run the same command again to finish it".into());
+            g.fail(id, StepFailure::UntagUnconfirmed);
         }
     }
     g.done.restored = confirmed;

@@ -470,8 +470,9 @@ fn finish(outcome: &Outcome, format: Format) -> Result<Exit, Failure> {
     if outcome.failed_before_deleting() {
         let reason = outcome
             .stopped_early
-            .clone()
-            .or_else(|| outcome.failed.first().map(|f| f.error.clone()))
+            .as_ref()
+            .map(ToString::to_string)
+            .or_else(|| outcome.failed.first().map(|f| f.error.to_string()))
             .unwrap_or_default();
         return Err(failures::nothing_deleted(&reason));
     }

@@ -92,12 +92,109 @@ impl Kind {
     }
 }
 
-/// Something the CDN may serve that cannot be purged, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Unpurgeable {
-    pub what: String,
-    pub reason: String,
+/// Something the CDN may serve that cannot be purged, and why: vodplan's finding, worded once
+/// ([`Unpurgeable::what`], [`Unpurgeable::reason`]), which is also how a saved plan and the purge
+/// journal record it (`{"what": ..., "reason": ...}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unpurgeable {
+    /// A play URL that is not http(s).
+    NotHttp { url: String },
+    /// A play URL (without its query) on a domain that is not one of the account's CDN domains.
+    ForeignDomain { url: String, domain: String },
+    /// The HLS segments of this playlist, which is not in a directory of the video's own.
+    HlsSegments { playlist: String },
+    /// GetPlayInfo named no URL.
+    NoUrl,
+    /// GetPlayInfo named no URL: it gives them only for a Normal video (the API's error code).
+    NotNormal { code: String },
+    /// A pair a saved plan or journal records that this version does not word (an older or
+    /// newer vodplan wrote it): shown as it is.
+    Recorded { what: String, reason: String },
+}
+
+const EVERY_OBJECT: &str = "every object of the video";
+const HLS_OF: &str = "the HLS segments of ";
+const FOREIGN: &str = " is not one of the account's CDN domains";
+const NOT_NORMAL: &str = "no URL known: GetPlayInfo gives URLs only for a Normal video (";
+
+impl Unpurgeable {
+    /// What cannot be purged, for people.
+    pub fn what(&self) -> String {
+        match self {
+            Unpurgeable::NotHttp { url } | Unpurgeable::ForeignDomain { url, .. } => url.clone(),
+            Unpurgeable::HlsSegments { playlist } => format!("{HLS_OF}{playlist}"),
+            Unpurgeable::NoUrl | Unpurgeable::NotNormal { .. } => EVERY_OBJECT.to_string(),
+            Unpurgeable::Recorded { what, .. } => what.clone(),
+        }
+    }
+
+    /// Why it cannot be purged, for people.
+    pub fn reason(&self) -> String {
+        match self {
+            Unpurgeable::NotHttp { .. } => "not an http(s) URL".to_string(),
+            Unpurgeable::ForeignDomain { domain, .. } => format!("{domain}{FOREIGN}"),
+            Unpurgeable::HlsSegments { .. } => "the playlist is not in a directory of the video's own and GetPlayInfo does not name segments; a shared directory is never purged for one video".to_string(),
+            Unpurgeable::NoUrl => "no URL known: GetPlayInfo named none".to_string(),
+            Unpurgeable::NotNormal { code } => format!("{NOT_NORMAL}{code})"),
+            Unpurgeable::Recorded { reason, .. } => reason.clone(),
+        }
+    }
+
+    /// The finding a recorded pair words, exactly; [`Unpurgeable::Recorded`] when it is none of
+    /// this version's.
+    pub fn read(what: &str, reason: &str) -> Unpurgeable {
+        let candidates = [
+            Some(Unpurgeable::NotHttp { url: what.into() }),
+            reason
+                .strip_suffix(FOREIGN)
+                .map(|domain| Unpurgeable::ForeignDomain {
+                    url: what.into(),
+                    domain: domain.into(),
+                }),
+            what.strip_prefix(HLS_OF)
+                .map(|playlist| Unpurgeable::HlsSegments {
+                    playlist: playlist.into(),
+                }),
+            Some(Unpurgeable::NoUrl),
+            reason
+                .strip_prefix(NOT_NORMAL)
+                .and_then(|r| r.strip_suffix(')'))
+                .map(|code| Unpurgeable::NotNormal { code: code.into() }),
+        ];
+        // Only a finding that words both texts exactly stands for them.
+        candidates
+            .into_iter()
+            .flatten()
+            .find(|u| u.what() == what && u.reason() == reason)
+            .unwrap_or_else(|| Unpurgeable::Recorded {
+                what: what.into(),
+                reason: reason.into(),
+            })
+    }
+}
+
+/// How an [`Unpurgeable`] is recorded.
+#[derive(Serialize, Deserialize)]
+struct UnpurgeableRecord {
+    what: String,
+    reason: String,
+}
+
+impl Serialize for Unpurgeable {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        UnpurgeableRecord {
+            what: self.what(),
+            reason: self.reason(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Unpurgeable {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let r = UnpurgeableRecord::deserialize(d)?;
+        Ok(Unpurgeable::read(&r.what, &r.reason))
+    }
 }
 
 /// Quota units: directories and URLs.
@@ -197,16 +294,13 @@ pub fn derive(video_id: &VideoId, urls: &[KnownUrl], domains: &[String]) -> Vide
     let prefix = format!("/{}/", video_id.as_str());
     for u in urls {
         let Some((domain, path)) = split_url(&u.url) else {
-            unpurgeable.push(Unpurgeable {
-                what: u.url.clone(),
-                reason: "not an http(s) URL".into(),
-            });
+            unpurgeable.push(Unpurgeable::NotHttp { url: u.url.clone() });
             continue;
         };
         if !domains.iter().any(|d| d.eq_ignore_ascii_case(&domain)) {
-            unpurgeable.push(Unpurgeable {
-                what: u.url.split('?').next().unwrap_or(&u.url).to_string(),
-                reason: format!("{domain} is not one of the account's CDN domains"),
+            unpurgeable.push(Unpurgeable::ForeignDomain {
+                url: u.url.split('?').next().unwrap_or(&u.url).to_string(),
+                domain,
             });
             continue;
         }
@@ -236,9 +330,8 @@ pub fn derive(video_id: &VideoId, urls: &[KnownUrl], domains: &[String]) -> Vide
     for (domain, path, hls) in others {
         let url = format!("https://{domain}{path}");
         if hls {
-            unpurgeable.push(Unpurgeable {
-                what: format!("the HLS segments of {url}"),
-                reason: "the playlist is not in a directory of the video's own and GetPlayInfo does not name segments; a shared directory is never purged for one video".into(),
+            unpurgeable.push(Unpurgeable::HlsSegments {
+                playlist: url.clone(),
             });
         }
         objects.insert(PurgeObject {
@@ -323,20 +416,13 @@ pub async fn video(client: &Client, id: &VideoId, domains: &[String]) -> VideoPu
         Ok(_) => VideoPurge {
             video_id: id.clone(),
             objects: Vec::new(),
-            unpurgeable: vec![Unpurgeable {
-                what: "every object of the video".into(),
-                reason: "no URL known: GetPlayInfo named none".into(),
-            }],
+            unpurgeable: vec![Unpurgeable::NoUrl],
         },
         Err(e) => VideoPurge {
             video_id: id.clone(),
             objects: Vec::new(),
-            unpurgeable: vec![Unpurgeable {
-                what: "every object of the video".into(),
-                reason: format!(
-                    "no URL known: GetPlayInfo gives URLs only for a Normal video ({})",
-                    e.code
-                ),
+            unpurgeable: vec![Unpurgeable::NotNormal {
+                code: e.code.to_string(),
             }],
         },
     }
@@ -374,6 +460,44 @@ mod tests {
 
     fn id(s: &str) -> VideoId {
         VideoId::new(s.to_string()).unwrap()
+    }
+
+    #[test]
+    fn unpurgeable_findings_are_recorded_as_their_words_and_read_back() {
+        let all = [
+            Unpurgeable::NotHttp {
+                url: "rtmp://d.test/v1/a.mp4".into(),
+            },
+            Unpurgeable::ForeignDomain {
+                url: "https://other.example.org/v1/a.mp4".into(),
+                domain: "other.example.org".into(),
+            },
+            Unpurgeable::HlsSegments {
+                playlist: "https://d.test/shared/a.m3u8".into(),
+            },
+            Unpurgeable::NoUrl,
+            Unpurgeable::NotNormal {
+                code: "Forbidden.IllegalStatus".into(),
+            },
+        ];
+        for u in all {
+            let json = serde_json::to_string(&u).unwrap();
+            // The same two fields as ever, in the same order.
+            assert_eq!(
+                json,
+                format!(
+                    "{{\"what\":{},\"reason\":{}}}",
+                    serde_json::to_string(&u.what()).unwrap(),
+                    serde_json::to_string(&u.reason()).unwrap()
+                )
+            );
+            assert_eq!(serde_json::from_str::<Unpurgeable>(&json).unwrap(), u);
+        }
+        // A pair this version does not word is kept as it is, and written back the same.
+        let json = r#"{"what":"every object of the video","reason":"something newer"}"#;
+        let u: Unpurgeable = serde_json::from_str(json).unwrap();
+        assert!(matches!(u, Unpurgeable::Recorded { .. }));
+        assert_eq!(serde_json::to_string(&u).unwrap(), json);
     }
 
     fn url(u: &str, hls: bool) -> KnownUrl {
@@ -414,8 +538,8 @@ mod tests {
         );
         assert_eq!(p.units(), Units { dirs: 0, urls: 2 });
         assert_eq!(p.unpurgeable.len(), 2);
-        assert!(p.unpurgeable[0].reason.contains("other.example.org"));
-        assert!(p.unpurgeable[1].what.contains("HLS segments"));
+        assert!(p.unpurgeable[0].reason().contains("other.example.org"));
+        assert!(p.unpurgeable[1].what().contains("HLS segments"));
     }
 
     #[test]

@@ -484,7 +484,7 @@ struct Drift<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct FailedRow<'a> {
-    error: &'a str,
+    error: String,
     #[serde(skip_serializing_if = "is_false")]
     possibly_deleted: bool,
     video_id: &'a crate::ids::VideoId,
@@ -509,7 +509,7 @@ struct PurgeOutcomeDocument<'a> {
     pending: &'a [crate::ids::VideoId],
     purged: &'a [crate::ids::VideoId],
     quota_left: Sorted<QuotaSeen>,
-    stopped: &'a Option<String>,
+    stopped: &'a Option<crate::apply::purge::PurgeStop>,
     tasks_sent: usize,
     unpurgeable: &'a [crate::ids::VideoId],
 }
@@ -527,7 +527,7 @@ impl<'a> OutcomeDocument<'a> {
                 .failed
                 .iter()
                 .map(|f| FailedRow {
-                    error: &f.error,
+                    error: f.error.to_string(),
                     possibly_deleted: f.possibly_deleted,
                     video_id: &f.video_id,
                 })
@@ -645,7 +645,7 @@ pub(crate) mod tests {
             forbidden: vec![v("v3")],
             failed: vec![FailedDeletion {
                 video_id: v("v4"),
-                error: "e".into(),
+                error: crate::apply::FailReason::Api("e".into()),
                 possibly_deleted: true,
             }],
             interrupted: true,
@@ -654,7 +654,7 @@ pub(crate) mod tests {
             restored: vec![v("v7")],
             purge: Some(crate::apply::purge::PurgeOutcome {
                 purged: vec![v("v1")],
-                stopped: Some("quota".into()),
+                stopped: Some(crate::apply::purge::PurgeStop::Interrupted),
                 ..Default::default()
             }),
             ..Outcome::default()
@@ -662,6 +662,7 @@ pub(crate) mod tests {
         let text = sorted(&OutcomeDocument::new(&o));
         assert!(text.contains("\"possiblyDeleted\": true"), "{text}");
         assert!(text.contains("\"purgePending\": 0"), "{text}");
+        assert!(text.contains("\"stopped\": \"interrupted\""), "{text}");
         sorted(&OutcomeDocument::new(&Outcome::default()));
     }
 }

@@ -104,7 +104,7 @@ fn quarantine_section(out: &mut String, plan: &Plan, limit: usize) {
             "- restore {} {} ({})",
             markdown_code(r.video_id.as_str()),
             escape(&r.observed.title),
-            escape(&r.why())
+            escape(&r.why().to_string())
         ));
     }
     for u in &plan.untouched {
@@ -536,7 +536,7 @@ pub fn outcome(o: &Outcome) -> String {
             format!(
                 "- {}: {}",
                 markdown_code(f.video_id.as_str()),
-                escape(&f.error)
+                escape(&f.error.to_string())
             )
         })
         .collect();
@@ -682,7 +682,9 @@ mod tests {
             non_exist_reference_ids: vec![crate::ids::ReferenceId::new("ref_x1").unwrap()],
             failed: vec![crate::apply::FailedDeletion {
                 video_id: VideoId::new("b".repeat(32)).unwrap(),
-                error: "502 <html>\r\n## deleted: 0\r\n[retry](http://x)".into(),
+                error: crate::apply::FailReason::Api(
+                    "502 <html>\r\n## deleted: 0\r\n[retry](http://x)".into(),
+                ),
                 possibly_deleted: false,
             }],
             ..Outcome::default()

@@ -54,8 +54,8 @@ pub fn plan_text(purge: Option<&PurgePlan>) -> String {
             let _ = writeln!(
                 out,
                 "      NOT PURGEABLE {}: {}",
-                visible(&n.what),
-                visible(&n.reason)
+                visible(&n.what()),
+                visible(&n.reason())
             );
         }
     }
@@ -112,7 +112,7 @@ pub fn outcome_text(o: &PurgeOutcome) -> String {
         o.tasks_sent, o.quota_left.url_remain, o.quota_left.dir_remain
     );
     if let Some(why) = &o.stopped {
-        let _ = write!(out, " Stopped: {}.", visible(why));
+        let _ = write!(out, " Stopped: {}.", visible(&why.to_string()));
     }
     out.push('\n');
     out

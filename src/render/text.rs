@@ -92,7 +92,7 @@ fn quarantine_sections(out: &mut String, plan: &Plan, p: &Paint) {
                 p.green("+"),
                 p.green(r.video_id.as_str()),
                 quoted(&r.observed.title),
-                visible(&r.why())
+                visible(&r.why().to_string())
             );
         }
         out.push('\n');
@@ -365,7 +365,7 @@ pub fn outcome(o: &Outcome, color: bool) -> String {
                 "  {} {}  {}",
                 p.red("x"),
                 p.red(&visible(f.video_id.as_str())),
-                visible(&f.error)
+                visible(&f.error.to_string())
             );
         }
         out.push('\n');

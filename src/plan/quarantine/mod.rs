@@ -105,17 +105,49 @@ fn yes() -> bool {
 }
 
 impl Restore {
-    /// Why it is restored, for people.
-    pub fn why(&self) -> String {
-        let what = match &self.kept_by {
-            Some(k) => format!("kept by {}", k.file_line()),
-            None => "no entry of the manifests selects it any more".to_string(),
-        };
-        if self.unblock {
-            what
-        } else {
-            format!("{what}; not Blocked, only vodplan's tags are removed")
+    /// Why it is restored: decided by the fields the plan records, worded by [`RestoreReason`]'s
+    /// `Display`.
+    pub fn why(&self) -> RestoreReason<'_> {
+        RestoreReason {
+            because: match &self.kept_by {
+                Some(by) => RestoredBecause::Kept(by),
+                None => RestoredBecause::NotSelected,
+            },
+            untag_only: !self.unblock,
         }
+    }
+}
+
+/// Why a video is taken out of this owner's quarantine. Shown to people as one sentence
+/// (`Display`, the one place it is worded); a saved plan records its fields, not the sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestoreReason<'a> {
+    pub because: RestoredBecause<'a>,
+    /// It is not Blocked (only vodplan's tags are left to remove).
+    pub untag_only: bool,
+}
+
+/// What takes a video out of this owner's quarantine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestoredBecause<'a> {
+    /// A keep entry protects it.
+    Kept(&'a Location),
+    /// No entry of the manifests selects it any more.
+    NotSelected,
+}
+
+impl std::fmt::Display for RestoreReason<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.because {
+            RestoredBecause::Kept(by) => write!(f, "kept by {}", by.file_line())?,
+            RestoredBecause::NotSelected => {
+                f.write_str("no entry of the manifests selects it any more")?;
+            }
+        }
+        if self.untag_only {
+            f.write_str("; not Blocked, only vodplan's tags are removed")?;
+        }
+        Ok(())
     }
 }
 
