@@ -380,7 +380,7 @@ fn forbidden_videos_make_a_partial_apply() {
         .stderr(
             applying(&plan, "m.yaml.journal.jsonl")
                 + "Partial: 1 deleted, 1 forbidden.\n\
-                   Forbidden: VOD refused to delete 1 video (ForbiddenVideoIds, listed above), which usually means the RAM identity vodplan runs as may not delete it. Two ways out: grant it vod:DeleteVideo on it (examples/ram/apply-policy.json) and run the same command again; or accept it as it is: add it to `keep` in the manifests (and remove any delete entry naming it by ID), so that it is no longer planned.\n",
+                   Forbidden: VOD refused to delete 1 video (ForbiddenVideoIds, listed in the output's `forbiddenVideoIds`), which usually means the RAM identity vodplan runs as may not delete it. Two ways out: grant it vod:DeleteVideo on it (examples/ram/apply-policy.json) and run the same command again; or accept it as it is: add it to `keep` in the manifests (and remove any delete entry naming it by ID), so that it is no longer planned.\n",
         )
         .run();
     assert_eq!(emu.videos(), 3);
