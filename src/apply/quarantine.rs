@@ -304,6 +304,32 @@ impl std::fmt::Display for StepFailure {
     }
 }
 
+/// The start every group shares: nothing is sent once interrupted (the group is reported not
+/// sent), and nothing is decided without a fresh read (a failed read fails the group with
+/// `unread`'s step).
+async fn begin_group(
+    client: &Client,
+    judge: &Judge<'_>,
+    ids: &[VideoId],
+    interrupt: &Interrupt,
+    unread: fn(String) -> StepFailure,
+) -> Result<(Group, Fresh), Group> {
+    let mut g = Group::default();
+    if interrupt.is_set() {
+        g.done.not_sent = ids.to_vec();
+        return Err(g);
+    }
+    match read(client, ids, judge.owner).await {
+        Ok(fresh) => Ok((g, fresh)),
+        Err(e) => {
+            for id in ids {
+                g.fail(id, unread(e.to_string()));
+            }
+            Err(g)
+        }
+    }
+}
+
 /// Tags, re-checks and blocks one group of planned quarantines.
 async fn quarantine_group(
     client: &Client,
@@ -312,21 +338,12 @@ async fn quarantine_group(
     group: Vec<&Quarantine>,
     interrupt: &Interrupt,
 ) -> Group {
-    let mut g = Group::default();
     let ids: Vec<VideoId> = group.iter().map(|q| q.video_id.clone()).collect();
-    if interrupt.is_set() {
-        g.done.not_sent = ids;
-        return g;
-    }
-    let fresh = match read(client, &ids, judge.owner).await {
-        Ok(f) => f,
-        Err(e) => {
-            for id in &ids {
-                g.fail(id, StepFailure::TagUnread(e.to_string()));
-            }
-            return g;
-        }
-    };
+    let (mut g, fresh) =
+        match begin_group(client, judge, &ids, interrupt, StepFailure::TagUnread).await {
+            Ok(started) => started,
+            Err(stopped) => return stopped,
+        };
     // Decide on the fresh state; compute each tag list from the tags read just now.
     let mut to_tag: Vec<(VideoId, String)> = Vec::new();
     let mut marks: HashMap<VideoId, (Marker, Quarantine)> = HashMap::new();
@@ -505,21 +522,12 @@ async fn restore_group(
     group: Vec<&Restore>,
     interrupt: &Interrupt,
 ) -> Group {
-    let mut g = Group::default();
     let ids: Vec<VideoId> = group.iter().map(|r| r.video_id.clone()).collect();
-    if interrupt.is_set() {
-        g.done.not_sent = ids;
-        return g;
-    }
-    let fresh = match read(client, &ids, judge.owner).await {
-        Ok(f) => f,
-        Err(e) => {
-            for id in &ids {
-                g.fail(id, StepFailure::UnblockUnread(e.to_string()));
-            }
-            return g;
-        }
-    };
+    let (mut g, fresh) =
+        match begin_group(client, judge, &ids, interrupt, StepFailure::UnblockUnread).await {
+            Ok(started) => started,
+            Err(stopped) => return stopped,
+        };
     let mut unblock: Vec<AuditItem> = Vec::new();
     let mut untag: Vec<VideoId> = Vec::new();
     for id in &ids {
